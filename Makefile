@@ -1,0 +1,205 @@
+# fnhost: one Makefile for the host, the SDK, the plugins, tests and benches.
+#
+#   make                build everything into $(B)/
+#   make check          unit, known-answer, end-to-end and hostile tests
+#   make run            the demo (see README.md)
+#   make bench          benchmarks against same-run baselines
+#   make install        PREFIX=/usr/local DESTDIR=
+#   SANITIZER=address|undefined   build and test with a sanitizer, in build-$(SANITIZER)/
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+INCDIR ?= $(PREFIX)/include
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION = 0.1.0
+
+SANITIZER ?=
+B := build$(if $(SANITIZER),-$(SANITIZER))
+
+# A fresh machine has nothing but make: install what is missing first.
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+DEPS_STATUS := $(shell sh mk/deps.sh >&2 && echo ok)
+ifneq ($(DEPS_STATUS),ok)
+$(error build dependencies are missing; see the message above)
+endif
+endif
+
+CC ?= cc
+PKGS = libseccomp openssl json-c libmicrohttpd libcurl libjwt
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
+HARDEN = -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	-fstack-clash-protection -fcf-protection
+HARDEN_LD = -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+OPT ?= -O2 -g
+
+ifeq ($(SANITIZER),address)
+SAN = -fsanitize=address -fno-omit-frame-pointer
+else ifeq ($(SANITIZER),undefined)
+SAN = -fsanitize=undefined -fno-sanitize-recover=all
+else ifneq ($(SANITIZER),)
+$(error SANITIZER must be address or undefined)
+endif
+ifneq ($(SAN),)
+HARDEN := $(filter-out -D_FORTIFY_SOURCE=3,$(HARDEN))
+endif
+
+BASE_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) -pipe \
+	-Isdk/include -Ihost -DFNHOST_VERSION='"$(VERSION)"'
+HOST_CFLAGS = $(BASE_CFLAGS) -fPIE $(PKG_CFLAGS) $(CFLAGS)
+HOST_LDFLAGS = -pie $(HARDEN_LD) $(SAN) $(LDFLAGS)
+PLUGIN_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+	-Iplugins/common $(CFLAGS)
+PLUGIN_LDFLAGS = -shared $(HARDEN_LD) -Wl,--no-undefined $(SAN) $(LDFLAGS)
+
+# ---- host: libfnhost.a holds every module but the two mains -------------
+HOST_MAINS = host/fnhost.c host/fnhostd.c
+HOST_SRCS = $(filter-out $(HOST_MAINS),$(sort $(wildcard host/*.c)))
+HOST_OBJS = $(HOST_SRCS:%.c=$(B)/obj/%.o)
+LIBFNHOST = $(B)/libfnhost.a
+
+BINS = $(B)/bin/fnhost $(if $(wildcard host/fnhostd.c),$(B)/bin/fnhostd)
+
+# ---- plugins: plugins/<name>/*.c plus plugins/common/*.c -----------------
+# Per plugin: <name>_LIBS (pkg-config modules) and an optional resource rule
+# that writes files into its bundle directory before it is signed.
+PLUGINS = $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/plugin.c))))
+COMMON_SRCS = $(sort $(wildcard plugins/common/*.c))
+COMMON_OBJS = $(COMMON_SRCS:%.c=$(B)/obj/%.o)
+LIBPLUGCOMMON = $(B)/libplugin-common.a
+hide_and_seek_LIBS = proj
+leader_election_LIBS = libcrypto
+
+DEVKEY = $(B)/dev-publisher.key
+DEVPUB = $(B)/dev-publisher.pub
+BUNDLES = $(PLUGINS:%=$(B)/plugins/%/MANIFEST)
+
+# ---- tests ---------------------------------------------------------------
+UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+# Test plugins: tests/hostile/*.c and tests/plugins/*.c, one bundle each,
+# unsigned (fnhost test needs no signature).
+TPLUGIN_SRCS = $(sort $(wildcard tests/hostile/*.c tests/plugins/*.c))
+TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so)
+
+.PHONY: all check unit test-scripts run bench install uninstall clean \
+	distclean lint-man
+.DELETE_ON_ERROR:
+
+all: $(BINS) sdk $(BUNDLES) $(TPLUGINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/obj/plugins/%.o: plugins/%.c
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $(if $($(firstword $(subst /, ,$*))_LIBS),$(shell pkg-config --cflags $($(firstword $(subst /, ,$*))_LIBS))) -MMD -MP -c -o $@ $<
+
+$(LIBFNHOST): $(HOST_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBPLUGCOMMON): $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(COMMON_OBJS)
+
+$(B)/bin/%: $(B)/obj/host/%.o $(LIBFNHOST)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+
+# ---- SDK ----------------------------------------------------------------
+.PHONY: sdk
+sdk: $(B)/sdk/fnhost-plugin.pc
+
+$(B)/sdk/fnhost-plugin.pc: sdk/fnhost-plugin.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# ---- plugin bundles, signed with the development key --------------------
+$(DEVKEY): | $(B)/bin/fnhost
+	$(B)/bin/fnhost keygen -p $(DEVPUB) -s $(DEVKEY)
+
+$(DEVPUB): $(DEVKEY)
+
+define plugin_rules
+$(B)/plugins/$(1)/$(1).so: $(patsubst %.c,$(B)/obj/%.o,$(wildcard plugins/$(1)/*.c)) $(LIBPLUGCOMMON)
+	@mkdir -p $$(@D)
+	$$(CC) $$(PLUGIN_LDFLAGS) -o $$@ $$^ $$(if $$($(1)_LIBS),$$(shell pkg-config --libs $$($(1)_LIBS)))
+
+$(B)/plugins/$(1)/MANIFEST: $(B)/plugins/$(1)/$(1).so $$($(1)_RESOURCES) $(DEVKEY) $(B)/bin/fnhost
+	$(B)/bin/fnhost sign -s $(DEVKEY) $(B)/plugins/$(1) >/dev/null
+endef
+$(foreach p,$(PLUGINS),$(eval $(call plugin_rules,$(p))))
+
+# leader_election signs with a key pair the build makes, never a committed one.
+leader_election_RESOURCES = $(B)/plugins/leader_election/private.pem \
+	$(B)/plugins/leader_election/public.pem
+$(B)/plugins/leader_election/private.pem:
+	@mkdir -p $(@D)
+	umask 077 && openssl genpkey -algorithm RSA \
+		-pkeyopt rsa_keygen_bits:2048 -out $@ 2>/dev/null
+$(B)/plugins/leader_election/public.pem: $(B)/plugins/leader_election/private.pem
+	openssl pkey -in $< -pubout -out $@
+
+# ---- test plugins -------------------------------------------------------
+$(B)/tests/%/plugin.so: tests/%.c sdk/include/fnhost/plugin.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes $(PLUGIN_LDFLAGS) -o $@ $<
+
+# ---- unit tests ---------------------------------------------------------
+$(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iplugins/common $(HOST_LDFLAGS) -o $@ $< \
+		$(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
+		$(shell pkg-config --libs cmocka proj) -ldl -lm
+
+# ---- check --------------------------------------------------------------
+# Every test is a TAP producer run by prove: unit binaries (cmocka) and the
+# scripts in tests/*/*.t, which find the build through FNHOST_BUILD.
+TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
+
+check: all $(UNIT_BINS) lint-man
+	CMOCKA_MESSAGE_OUTPUT=TAP FNHOST_BUILD=$(CURDIR)/$(B) \
+	FNHOST_SANITIZER=$(SANITIZER) \
+		prove -e '' $(UNIT_BINS) $(TEST_SCRIPTS)
+
+lint-man:
+	@for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
+		mandoc -T lint -W warning "$$m" || exit 1; done
+
+# ---- run ----------------------------------------------------------------
+run: all
+	FNHOST_BUILD=$(CURDIR)/$(B) sh mk/run.sh
+
+# ---- install ------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/fnhost \
+		$(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 sdk/include/fnhost/plugin.h $(DESTDIR)$(INCDIR)/fnhost/
+	install -m 0644 $(B)/sdk/fnhost-plugin.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	rm -f $(BINS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%) \
+		$(DESTDIR)$(INCDIR)/fnhost/plugin.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/fnhost-plugin.pc
+	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build build-address build-undefined
+
+distclean: clean
+	rm -rf var
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Make sure every library and tool the build and the tests use is present,
+# installing Debian packages (as root) for whatever is missing.  Prints
+# nothing when all is there, so it is cheap to run on every make.
+set -eu
+
+pkgs=""
+need_pc() {	# need_pc MODULE PACKAGE
+	pkg-config --exists "$1" 2>/dev/null || pkgs="$pkgs $2"
+}
+need_cmd() {	# need_cmd COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 || pkgs="$pkgs $2"
+}
+need_py() {	# need_py MODULE PACKAGE (Debian's python3, not another one)
+	/usr/bin/python3 -c "import $1" >/dev/null 2>&1 || pkgs="$pkgs $2"
+}
+
+command -v pkg-config >/dev/null 2>&1 || pkgs="$pkgs pkg-config"
+need_cmd cc gcc
+need_cmd clang clang
+need_pc libseccomp libseccomp-dev
+need_pc openssl libssl-dev
+need_pc json-c libjson-c-dev
+need_pc libmicrohttpd libmicrohttpd-dev
+need_pc libcurl libcurl4-openssl-dev
+need_pc proj libproj-dev
+need_pc cmocka libcmocka-dev
+need_pc libjwt libjwt-dev
+need_cmd openssl openssl
+need_cmd minisign minisign
+need_cmd mandoc mandoc
+need_cmd prove perl
+need_cmd curl curl
+need_cmd ip iproute2
+need_cmd tc iproute2
+need_cmd /usr/bin/python3 python3
+need_py geopy python3-geopy
+need_py Cryptodome python3-pycryptodome
+
+[ -z "$pkgs" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "missing packages:$pkgs (run make as root, or apt-get install them)" >&2
+	exit 1
+fi
+echo "installing:$pkgs" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+apt-get install -y -qq --no-install-recommends $pkgs >&2
