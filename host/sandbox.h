@@ -1,0 +1,73 @@
+/*
+ * sandbox.h: the layers that confine a worker process.
+ *
+ * A worker is confined in two steps.  sandbox_prepare() runs right after
+ * the fork, before the worker knows its session: rlimits, non-dumpable,
+ * privileges dropped (root switches to an unprivileged uid and keeps no
+ * capability), no_new_privs.  sandbox_lock() runs once the session's
+ * directories are known: Landlock (bundle read-only, scratch read-write,
+ * the system libraries read-only, nothing else; no TCP; signals and
+ * abstract Unix sockets scoped to the worker), then the seccomp program.
+ * After sandbox_lock() returns the process can not undo any of it.
+ *
+ * The seccomp program is compiled once (sandbox_policy_compile) in the
+ * single-threaded zygote and inherited by every worker; sandbox_probe()
+ * reports which layers this kernel offers.
+ */
+#ifndef FNHOST_SANDBOX_H
+#define FNHOST_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sandbox_limits {
+	uint64_t memory;      /* RLIMIT_AS in bytes; 0 leaves it unset */
+	uint64_t file_size;   /* RLIMIT_FSIZE in bytes */
+	uint32_t cpu_seconds; /* RLIMIT_CPU, a backstop for the host's timer */
+	uint32_t open_files;  /* RLIMIT_NOFILE */
+};
+
+/* What the kernel offers, probed once at start. */
+struct sandbox_features {
+	int landlock_abi; /* 0 when Landlock is unavailable */
+	bool seccomp;
+	bool userns; /* the zygote had to enter a user namespace */
+	bool netns, ipcns, utsns, pidns, mountns;
+};
+
+/* Options that apply to every worker. */
+struct sandbox_config {
+	bool relaxed;	 /* sanitizer builds: no RLIMIT_AS, sanitizer syscalls */
+	uid_t worker_uid; /* used only when the host runs as root */
+	gid_t worker_gid;
+};
+
+/* The compiled seccomp program. */
+struct sandbox_policy {
+	void *filter; /* struct sock_filter[] */
+	unsigned short len;
+};
+
+/* Compile the allowlist (the table in sandbox.c) to a BPF program.
+ * Returns 0, or -1 with a reason in err. */
+int sandbox_policy_compile(struct sandbox_policy *p, bool relaxed, char *err,
+			   size_t errlen);
+void sandbox_policy_free(struct sandbox_policy *p);
+
+/* Fill f with the layers this kernel offers (without changing the
+ * calling process). */
+void sandbox_probe(struct sandbox_features *f);
+
+/* In a fresh worker: rlimits, PR_SET_DUMPABLE 0, drop privileges,
+ * PR_SET_NO_NEW_PRIVS.  Returns 0, or -1 with a reason in err. */
+int sandbox_prepare(const struct sandbox_config *cfg,
+		    const struct sandbox_limits *lim, char *err, size_t errlen);
+
+/* Landlock with the two directories (O_PATH fds), then the seccomp
+ * program.  landlock_abi 0 skips Landlock.  Returns 0, or -1 with a reason
+ * in err (the caller must then exit: the process is half-confined). */
+int sandbox_lock(const struct sandbox_policy *p, int landlock_abi,
+		 int bundle_fd, int scratch_fd, char *err, size_t errlen);
+
+#endif
