@@ -168,7 +168,7 @@ TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 check: all $(UNIT_BINS) lint-man
 	CMOCKA_MESSAGE_OUTPUT=TAP FNHOST_BUILD=$(CURDIR)/$(B) \
 	FNHOST_SANITIZER=$(SANITIZER) \
-	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1 ASAN_OPTIONS=detect_leaks=0) \
+	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1) \
 		prove -e '' $(UNIT_BINS) $(TEST_SCRIPTS)
 
 lint-man:
