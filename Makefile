@@ -175,6 +175,14 @@ lint-man:
 	@for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
 		mandoc -T lint -W warning "$$m" || exit 1; done
 
+# ---- bench ----------------------------------------------------------------
+$(B)/bench/%: bench/%.c $(LIBFNHOST)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBFNHOST) $(PKG_LIBS) -ldl
+
+bench: all $(B)/bench/session
+	$(B)/bench/session $(B)/tests/plugins/echo 300
+
 # ---- run ----------------------------------------------------------------
 run: all
 	FNHOST_BUILD=$(CURDIR)/$(B) sh mk/run.sh
