@@ -208,6 +208,19 @@ reply:
 		close(pidfd);
 }
 
+/* Workers get a clean environment.  clearenv() alone would leave the
+ * strings themselves on the stack for a plugin to find, so wipe them. */
+static void
+scrub_environment(void)
+{
+	extern char **environ;
+	char **e;
+
+	for (e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	clearenv();
+}
+
 static _Noreturn void
 zygote_main(struct zygote_state *zs)
 {
@@ -218,6 +231,7 @@ zygote_main(struct zygote_state *zs)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "fnhost-zygote", 0, 0, 0);
 	signal(SIGCHLD, SIG_DFL);
+	scrub_environment();
 	sandbox_probe(&zs->features);
 	enter_shared_namespaces(&zs->features);
 	probe_worker_namespaces(zs);
