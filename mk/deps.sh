@@ -17,7 +17,6 @@ need_py() {	# need_py MODULE PACKAGE (Debian's python3, not another one)
 
 command -v pkg-config >/dev/null 2>&1 || pkgs="$pkgs pkg-config"
 need_cmd cc gcc
-need_cmd clang clang
 need_pc libseccomp libseccomp-dev
 need_pc openssl libssl-dev
 need_pc json-c libjson-c-dev
