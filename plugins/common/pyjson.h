@@ -19,4 +19,17 @@
 struct pyv *pyjson_loads(const void *buf, size_t len, char *err,
 			 size_t errlen);
 
+/*
+ * The bytes json.dump(v, f, ensure_ascii=False, indent=4) writes to a
+ * UTF-8 text file: indent of 4 spaces, "," and ": " separators, floats as
+ * repr() or NaN/Infinity/-Infinity.  Returns a malloc'd buffer of *len
+ * bytes (not NUL-terminated; never empty), or NULL with the error text in
+ * err: the UnicodeEncodeError Python raises for a lone surrogate, with the
+ * position Python reports (counted within json.dump's chunk), or "out of
+ * memory".  Python would leave a partial file behind; callers store
+ * nothing, which reads back the same (as invalid JSON).
+ */
+char *pyjson_dump(const struct pyv *v, size_t *len, char *err,
+		  size_t errlen);
+
 #endif /* FNHOST_PYJSON_H */

@@ -235,6 +235,23 @@ pyv_dict_set(struct pyv *dict, struct pyv *key, struct pyv *value)
 			return 0;
 		}
 	}
+	return pyv_dict_append(dict, key, value);
+fail:
+	pyv_free(key);
+	pyv_free(value);
+	return -1;
+}
+
+int
+pyv_dict_append(struct pyv *dict, struct pyv *key, struct pyv *value)
+{
+	size_t len;
+
+	if (dict == NULL || dict->type != PYV_DICT || key == NULL ||
+	    key->type != PYV_STR || value == NULL)
+		goto fail;
+	len = dict->u.dict.len;
+	/* keys and values always have the same length, hence capacity. */
 	if (pyv_grow(&dict->u.dict.keys, len) != 0 ||
 	    pyv_grow(&dict->u.dict.values, len) != 0)
 		goto fail;

@@ -75,6 +75,13 @@ int pyv_list_append(struct pyv *list, struct pyv *item);
 int pyv_dict_set(struct pyv *dict, struct pyv *key, struct pyv *value);
 
 /*
+ * Append key: value to dict without looking for key first: for callers
+ * that already know key is new (a parser with its own index).  Takes
+ * ownership as pyv_dict_set() does; 0 or -1.
+ */
+int pyv_dict_append(struct pyv *dict, struct pyv *key, struct pyv *value);
+
+/*
  * The value of dict under the key spelled by the NUL-terminated ASCII text
  * key, or NULL when dict is not a PYV_DICT or has no such key.  The result
  * is borrowed: it lives as long as dict does.
