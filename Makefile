@@ -117,10 +117,16 @@ $(B)/bin/%: $(B)/obj/host/%.o $(LIBFNHOST)
 .PHONY: sdk
 sdk: $(B)/sdk/fnhost-plugin.pc
 
-$(B)/sdk/fnhost-plugin.pc: sdk/fnhost-plugin.pc.in Makefile
+# Its paths follow PREFIX and INCDIR, whose changes make can not see: it is
+# remade every time and replaced only when it differs.
+$(B)/sdk/fnhost-plugin.pc: sdk/fnhost-plugin.pc.in Makefile FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+.PHONY: FORCE
+FORCE:
 
 # ---- plugin bundles, signed with the development key --------------------
 $(DEVKEY): | $(B)/bin/fnhost

@@ -27,7 +27,7 @@
 #include "worker.h"
 
 #define TEST_USAGE                                                            \
-	"test [--timeout S] [-o text|json] DIR INPUT...\n"                    \
+	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"                    \
 	"  INPUT '-' reads one input per line from standard input"
 
 /* Limits for a local test session; fnhostd takes its own from its config. */
@@ -362,17 +362,19 @@ cmd_test(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+t:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (parse_timeout(optarg, &o.timeout_ms) < 0)
-				return cli_fail("test",
-						"bad timeout '%s' (seconds)",
-						optarg);
+			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
+				cli_fail("test", "bad timeout '%s' (seconds)",
+					 optarg);
+				return CLI_USAGE;
+			}
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
-				return cli_fail("test",
-						"bad output format '%s' (text "
-						"or json)",
-						optarg);
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				cli_fail("test",
+					 "bad output format '%s' (text or json)",
+					 optarg);
+				return CLI_USAGE;
+			}
 			o.json = !strcmp(optarg, "json");
 			break;
 		case 'h':
