@@ -134,6 +134,10 @@ $(DEVKEY): | $(B)/bin/fnhost
 
 $(DEVPUB): $(DEVKEY)
 
+# leader_election signs with a key pair the build makes, never a committed one.
+leader_election_RESOURCES = $(B)/plugins/leader_election/private.pem \
+	$(B)/plugins/leader_election/public.pem
+
 define plugin_rules
 $(B)/plugins/$(1)/$(1).so: $(patsubst %.c,$(B)/obj/%.o,$(wildcard plugins/$(1)/*.c)) $(LIBPLUGCOMMON)
 	@mkdir -p $$(@D)
@@ -144,9 +148,6 @@ $(B)/plugins/$(1)/MANIFEST: $(B)/plugins/$(1)/$(1).so $$($(1)_RESOURCES) $(DEVKE
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rules,$(p))))
 
-# leader_election signs with a key pair the build makes, never a committed one.
-leader_election_RESOURCES = $(B)/plugins/leader_election/private.pem \
-	$(B)/plugins/leader_election/public.pem
 $(B)/plugins/leader_election/private.pem:
 	@mkdir -p $(@D)
 	umask 077 && openssl genpkey -algorithm RSA \
