@@ -3,6 +3,8 @@
  * fork+wait measured in the same run on the same machine.
  *
  *	fork+wait        the baseline: fork(), child _exit(0), waitpid()
+ *	fork+prepare     ... the child sets rlimits, drops privileges
+ *	fork+lock        ... the child applies Landlock and seccomp
  *	clone+ns         clone() with the worker's pid and mount namespaces
  *	worker spawn     a zygote worker: namespaces, rlimits, uid drop
  *	session          spawn, Landlock, seccomp, dlopen of the plugin,
@@ -32,6 +34,8 @@
 
 struct bench_ctx {
 	struct zygote z;
+	struct sandbox_config cfg;
+	struct sandbox_policy policy;
 	struct sandbox_limits lim;
 	int bundle_fd, memfd;
 	const char *bundle_path;
@@ -62,6 +66,30 @@ bare_fork(struct bench_ctx *c)
 	(void)c;
 	if (pid == 0)
 		_exit(0);
+	waitpid(pid, NULL, 0);
+}
+
+static void
+fork_prepare(struct bench_ctx *c)
+{
+	char err[256];
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(sandbox_prepare(&c->cfg, &c->lim, err, sizeof(err)) < 0);
+	waitpid(pid, NULL, 0);
+}
+
+static void
+fork_lock(struct bench_ctx *c)
+{
+	char err[256];
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(sandbox_lock(&c->policy, c->z.features.landlock_abi,
+				   c->bundle_fd, c->bundle_fd, err,
+				   sizeof(err)) < 0);
 	waitpid(pid, NULL, 0);
 }
 
@@ -161,7 +189,6 @@ main(int argc, char **argv)
 				      .file_size = 64u << 20,
 				      .cpu_seconds = 60,
 				      .open_files = 64}};
-	struct sandbox_config cfg = {.worker_uid = 65534, .worker_gid = 65534};
 	int rounds = argc > 2 ? atoi(argv[2]) : 300;
 	char err[4200], plugin[256];
 	double base;
@@ -172,7 +199,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	cfg.relaxed = getenv("FNHOST_SANDBOX_RELAXED") != NULL;
+	c.cfg.worker_uid = c.cfg.worker_gid = 65534;
+	c.cfg.relaxed = getenv("FNHOST_SANDBOX_RELAXED") != NULL;
 	c.bundle_path = argv[1];
 	dirfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	c.bundle_fd = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -181,7 +209,9 @@ main(int argc, char **argv)
 			       sizeof(err)) < 0 ||
 	    worker_seal_plugin(dirfd, plugin, NULL, NULL, &c.memfd, err,
 			       sizeof(err)) < 0 ||
-	    zygote_start(&c.z, &cfg, err, sizeof(err)) < 0) {
+	    sandbox_policy_compile(&c.policy, c.cfg.relaxed, err,
+				   sizeof(err)) < 0 ||
+	    zygote_start(&c.z, &c.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
@@ -189,9 +219,12 @@ main(int argc, char **argv)
 	       rounds, c.z.features.landlock_abi,
 	       c.z.features.seccomp ? "on" : "off");
 	base = measure("fork+wait", bare_fork, &c, rounds, 0);
+	measure("fork+prepare", fork_prepare, &c, rounds, base);
+	measure("fork+lock", fork_lock, &c, rounds, base);
 	measure("clone+ns", clone_ns, &c, rounds, base);
 	measure("worker spawn", worker_spawn, &c, rounds, base);
 	measure("session", full_session, &c, rounds, base);
 	zygote_stop(&c.z);
+	sandbox_policy_free(&c.policy);
 	return 0;
 }
