@@ -91,12 +91,16 @@ file_write(const char *cmd, const char *path, const char *buf, size_t len,
 	int fd, err = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-			     (long)getpid()) >= sizeof(tmp))
-		return cli_fail(cmd, "%s: path too long", path), -1;
+			     (long)getpid()) >= sizeof(tmp)) {
+		cli_fail(cmd, "%s: path too long", path);
+		return -1;
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  mode);
-	if (fd == -1)
-		return cli_fail(cmd, "%s: %s", tmp, strerror(errno)), -1;
+	if (fd == -1) {
+		cli_fail(cmd, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
 	while (done < len && err == 0) {
 		n = write(fd, buf + done, len - done);
 		if (n == -1 && errno != EINTR)
