@@ -756,12 +756,16 @@ static int str_cmp(const struct pyv *a, const struct pyv *b)
 	return 0;
 }
 
-/* The dict's value under key (a PYV_STR), or NULL. */
+/* The dict's value under key (a PYV_STR), or NULL.  Looks at index hint
+ * first: dicts compared are usually built in the same key order, and that
+ * keeps comparing them linear. */
 static const struct pyv *dict_lookup(const struct pyv *d,
-				     const struct pyv *key)
+				     const struct pyv *key, size_t hint)
 {
 	size_t i;
 
+	if (hint < d->u.dict.len && pyv_str_equal(d->u.dict.keys[hint], key))
+		return d->u.dict.values[hint];
 	for (i = 0; i < d->u.dict.len; i++)
 		if (pyv_str_equal(d->u.dict.keys[i], key))
 			return d->u.dict.values[i];
@@ -801,7 +805,7 @@ int pysort_eq(const struct pyv *a, const struct pyv *b)
 		for (i = 0; i < a->u.dict.len; i++) {
 			const struct pyv *bv;
 
-			bv = dict_lookup(b, a->u.dict.keys[i]);
+			bv = dict_lookup(b, a->u.dict.keys[i], i);
 			if (bv == NULL || !pysort_eq(a->u.dict.values[i], bv))
 				return 0;
 		}
