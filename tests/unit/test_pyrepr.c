@@ -89,7 +89,8 @@ static const char *const str_cases[][2] = {
 	{ "[\"both ' and \\\"\"]", "['both \\' and \"']" },
 	{ "[\"back\\\\slash\"]", "['back\\\\slash']" },
 	{ "[\"\\t\\n\\r\\b\\f\"]", "['\\t\\n\\r\\x08\\x0c']" },
-	{ "[\"\\u0000\\u001f\\u007f\\u0080\\u009f\\u00a0\\u00ad\\u00e9\\u00ff\"]",
+	{ "[\"\\u0000\\u001f\\u007f\\u0080\\u009f"
+	  "\\u00a0\\u00ad\\u00e9\\u00ff\"]",
 	  "['\\x00\\x1f\\x7f\\x80\\x9f\\xa0\\xad\303\251\303\277']" },
 	{ "[\"\\u0378\\u2028\\u3000\\ue000\\ufeff\\uffff\"]",
 	  "['\\u0378\\u2028\\u3000\\ue000\\ufeff\\uffff']" },
@@ -182,9 +183,11 @@ static void test_int_limit(void **state)
 static const char *const dumps_cases[][2] = {
 	{ "\"abc\"", "\"abc\"" },
 	{ "\"\\\"\\\\\\b\\f\\n\\r\\t\"", "\"\\\"\\\\\\b\\f\\n\\r\\t\"" },
-	{ "\"\\u0000\\u001f\\u007f\\u0080\"", "\"\\u0000\\u001f\\u007f\\u0080\"" },
+	{ "\"\\u0000\\u001f\\u007f\\u0080\"",
+	  "\"\\u0000\\u001f\\u007f\\u0080\"" },
 	{ "\"\\u00e9\\u2028\\uffff\"", "\"\\u00e9\\u2028\\uffff\"" },
-	{ "\"\\ud83d\\ude00\\udbff\\udfff\"", "\"\\ud83d\\ude00\\udbff\\udfff\"" },
+	{ "\"\\ud83d\\ude00\\udbff\\udfff\"",
+	  "\"\\ud83d\\ude00\\udbff\\udfff\"" },
 	{ "\"\\ud800\\udc00x\\udfff\"", "\"\\ud800\\udc00x\\udfff\"" },
 	{ "\"/ <>&'\"", "\"/ <>&'\"" },
 	{ "\"\"", "\"\"" },

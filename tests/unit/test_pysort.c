@@ -132,8 +132,8 @@ static void test_trace(void **state)
 			order = (order * 1000003) ^ trace_index(&t, items[i]);
 		if (t.compares != c->compares || t.hash != c->trace_hash ||
 		    order != c->order_hash)
-			fail_msg("case %zu (n=%zu): %zu compares, trace %016llx, "
-				 "order %016llx", k, c->n, t.compares,
+			fail_msg("case %zu (n=%zu): %zu compares, trace "
+				 "%016llx, order %016llx", k, c->n, t.compares,
 				 (unsigned long long)t.hash,
 				 (unsigned long long)order);
 		for (i = 0; i < c->n; i++)
