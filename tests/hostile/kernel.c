@@ -227,7 +227,8 @@ static long do_fanotify(void)
 
 static long do_quotactl(void)
 {
-	return syscall(SYS_quotactl, 0x80000100L /* QCMD(Q_SYNC, USRQUOTA) */, NULL, 0, NULL);
+	/* QCMD(Q_SYNC, USRQUOTA) */
+	return syscall(SYS_quotactl, 0x80000100L, NULL, 0, NULL);
 }
 
 static long do_sethostname(void)

@@ -143,6 +143,8 @@ static int kill_handle(const struct fnh_host *h, struct fnh_call *c,
 		return h->fail(c, "unknown op %s", arg);
 	if (rc < 0)
 		return blocked(h, c, arg, err);
+	if (pid == getpid())
+		return say(h, c, "self: pid %ld is the worker itself", pid);
 	if (strncmp(arg, "setown", 6) == 0)
 		return say(h, c, "armed: %ld fds signal %ld on I/O", rc, pid);
 	return say(h, c, "ESCAPED: %s %ld delivered", arg, pid);

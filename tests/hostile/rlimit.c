@@ -70,14 +70,18 @@ static int limit_of(const char *name)
 	return -1;
 }
 
+/* Try to lift res's hard limit to infinity.  getrlimit() may itself be
+ * refused; the raise is tried regardless, and only an accepted raise from
+ * a known, lower limit counts as ESCAPED. */
 static int raise_limit(const struct fnh_host *h, struct fnh_call *c,
 		       const char *name, int res)
 {
-	struct rlimit old, want, now;
+	struct rlimit old, want = {RLIM_INFINITY, RLIM_INFINITY};
+	int known = getrlimit(res, &old) == 0;
 
-	if (getrlimit(res, &old) < 0)
-		return blocked(h, c, "getrlimit", errno);
-	want.rlim_cur = want.rlim_max = RLIM_INFINITY;
+	if (known && old.rlim_max == RLIM_INFINITY)
+		return say(h, c, "unlimited: %s has no hard limit to raise",
+			   name);
 	if (setrlimit(res, &want) < 0) {
 		int err = errno;
 
@@ -85,13 +89,11 @@ static int raise_limit(const struct fnh_host *h, struct fnh_call *c,
 		if (syscall(SYS_setrlimit, res, &want) < 0)
 			return blocked(h, c, name, err);
 	}
-	if (getrlimit(res, &now) < 0)
-		return blocked(h, c, "getrlimit", errno);
-	if (now.rlim_max == old.rlim_max && old.rlim_max != RLIM_INFINITY)
-		return blocked(h, c, name, EPERM);
-	return say(h, c, "ESCAPED: %s hard limit %llu -> %llu", name,
-		   (unsigned long long)old.rlim_max,
-		   (unsigned long long)now.rlim_max);
+	if (!known)
+		return say(h, c, "ESCAPED: %s hard limit set to infinity",
+			   name);
+	return say(h, c, "ESCAPED: %s hard limit %llu -> infinity", name,
+		   (unsigned long long)old.rlim_max);
 }
 
 static int rlimit_handle(const struct fnh_host *h, struct fnh_call *c,

@@ -41,7 +41,7 @@ static void *sleeper(void *arg)
 {
 	(void)arg;
 	for (;;)
-		pause();
+		sleep(1000);
 	return NULL;
 }
 

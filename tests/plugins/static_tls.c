@@ -11,7 +11,7 @@
  */
 #include <fnhost/plugin.h>
 
-static __thread char big_tls[1 << 20]
+static __thread volatile char big_tls[1 << 20]
 	__attribute__((tls_model("initial-exec")));
 
 static int tls_handle(const struct fnh_host *host, struct fnh_call *call,
