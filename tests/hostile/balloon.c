@@ -1,7 +1,8 @@
 /*
  * balloon: allocates memory in 16 MiB blocks, writing every page, up to
- * 64 GiB.  The address space limit must stop it long before the machine
- * runs short: malloc() returns NULL (blocked) or the worker dies.
+ * 2 GiB, four times the host's default worker memory limit.  The address
+ * space limit must stop it first: malloc() returns NULL (blocked) or the
+ * worker dies.  (The cap keeps a host without the limit alive.)
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -31,7 +32,7 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 #define BLOCK (16UL << 20)
-#define BLOCKS_MAX 4096UL
+#define BLOCKS_MAX 128UL
 
 static int balloon_handle(const struct fnh_host *h, struct fnh_call *c,
 			  const void *input, size_t input_len)

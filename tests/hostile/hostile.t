@@ -533,8 +533,15 @@ def fault_attacks():
     """Plugins that crash, hang, flood or misbehave."""
     for plugin in ["segv", "abort", "stack", "closefds"]:
         case(plugin, plugin, ["", ""], ["error", "error"])
-    for plugin in ["sleep", "balloon"]:
-        case(plugin, plugin, [""], ["any"])
+    case("sleep", "sleep", [""], ["any"])
+    if os.environ.get("FNHOST_SANITIZER"):
+        # Sanitizer builds run the documented relaxed sandbox, which has
+        # no address space limit: the balloon would only measure the box.
+        print("ok %d - balloon # SKIP no memory limit in sanitizer builds"
+              % (count + 1))
+        globals()["count"] += 1
+    else:
+        case("balloon", "balloon", [""], ["any"])
     case("spin", os.path.join(BUILD, "tests", "plugins", "spin"), [""],
          ["error"])
     for how in ["exit", "_exit", "thread_exit", "ignore_term"]:
