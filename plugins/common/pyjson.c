@@ -71,7 +71,8 @@ pyjson_decode_error(const unsigned char *b, const char *enc, size_t start,
 			 enc, b[start], start, reason);
 	else
 		snprintf(err, errlen,
-			 "'%s' codec can't decode bytes in position %zu-%zu: %s",
+			 "'%s' codec can't decode bytes in position %zu-%zu: "
+			 "%s",
 			 enc, start, end - 1, reason);
 }
 
@@ -132,6 +133,18 @@ pyjson_utf8_one(const unsigned char *b, size_t avail, uint32_t *cp,
 	*len = need;
 }
 
+/* surrogatepass: 1 with *cp set when b[0..avail) starts with the 3-byte
+ * encoding of a surrogate (ED A0..BF 80..BF), else 0. */
+static int
+pyjson_utf8_surrogate(const unsigned char *b, size_t avail, uint32_t *cp)
+{
+	if (avail < 3 || b[0] != 0xed || b[1] < 0xa0 || b[1] > 0xbf ||
+	    !pyjson_cont(b[2]))
+		return 0;
+	*cp = 0xd000 | (uint32_t)(b[1] & 0x3f) << 6 | (b[2] & 0x3f);
+	return 1;
+}
+
 /* bytes.decode("utf-8", "surrogatepass") of b[0..n) into out. */
 static int
 pyjson_utf8(const unsigned char *b, size_t n, uint32_t *out, size_t *nout,
@@ -144,18 +157,13 @@ pyjson_utf8(const unsigned char *b, size_t n, uint32_t *out, size_t *nout,
 	while (pos < n) {
 		pyjson_utf8_one(b + pos, n - pos, &cp, &len, &reason, &bad);
 		if (len == 0) {
-			/* surrogatepass takes a 3-byte encoded surrogate. */
-			if (n - pos >= 3 && b[pos] == 0xed && b[pos + 1] >= 0xa0 &&
-			    b[pos + 1] <= 0xbf && pyjson_cont(b[pos + 2])) {
-				cp = 0xd000 | (uint32_t)(b[pos + 1] & 0x3f) << 6 |
-				     (b[pos + 2] & 0x3f);
-				len = 3;
-			} else {
+			if (!pyjson_utf8_surrogate(b + pos, n - pos, &cp)) {
 				pyjson_decode_error(b, "utf-8", pos,
 						    bad ? pos + bad : n, reason,
 						    err, errlen);
 				return -1;
 			}
+			len = 3;
 		}
 		out[k++] = cp;
 		pos += len;

@@ -70,7 +70,8 @@ hs_read_file(char **buf, size_t *len, char *err, size_t errlen)
 			if (b != NULL)
 				cap *= 2;
 			if (cap > HS_SECRET_MAX) {
-				snprintf(err, errlen, "%s is larger than %u bytes",
+				snprintf(err, errlen,
+					 "%s is larger than %u bytes",
 					 HS_SECRET_PATH, HS_SECRET_MAX);
 				goto out;
 			}
@@ -134,7 +135,8 @@ hs_store_secret(const struct pyv *v, char *err, size_t errlen)
 
 	if ((text = pyjson_dump(v, &len, err, errlen)) == NULL)
 		return -1;
-	if (len > HS_SECRET_MAX) {
+	/* Strictly below the cap, so that hs_read_file() reads it back. */
+	if (len >= HS_SECRET_MAX) {
 		snprintf(err, errlen, "the secret is larger than %u bytes",
 			 HS_SECRET_MAX);
 		free(text);

@@ -199,7 +199,8 @@ test_from_str_truncated_error(void **state)
 	(void)state;
 	/* The message is cut at a character boundary, never mid-UTF-8. */
 	assert_int_equal(pyfloat_from_str(s, 4, &x, err, sizeof(err)), -1);
-	assert_string_equal(err, "could not convert string to float: '\xc3\xa9");
+	assert_string_equal(err,
+			    "could not convert string to float: '\xc3\xa9");
 	assert_int_equal(pyfloat_from_str(s, 4, &x, err, 38), -1);
 	assert_string_equal(err, "could not convert string to float: '");
 	assert_int_equal(pyfloat_from_str(s, 4, &x, err, 36), -1);
