@@ -200,6 +200,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	c.cfg.worker_uid = c.cfg.worker_gid = 65534;
+	c.cfg.scratch_root = "/tmp";
 	c.cfg.relaxed = getenv("FNHOST_SANDBOX_RELAXED") != NULL;
 	c.bundle_path = argv[1];
 	dirfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);

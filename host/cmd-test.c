@@ -294,8 +294,12 @@ run_session(const char *dir, char **inputs, int ninputs,
 			       sizeof(err)) < 0 ||
 	    worker_seal_plugin(src, plugin, NULL, NULL, &memfd, err,
 			       sizeof(err)) < 0 ||
-	    staging_create(&st, src, &cfg, err, sizeof(err)) < 0 ||
-	    zygote_start(&z, &cfg, err, sizeof(err)) < 0) {
+	    staging_create(&st, src, &cfg, err, sizeof(err)) < 0) {
+		cli_fail("test", "%s", err);
+		goto out;
+	}
+	cfg.scratch_root = st.root;
+	if (zygote_start(&z, &cfg, err, sizeof(err)) < 0) {
 		cli_fail("test", "%s", err);
 		goto out;
 	}

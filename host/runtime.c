@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,10 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "channel.h"
 #include "runtime.h"
+
+/* Longest error text: a DONE frame is the status plus the text. */
+#define ERROR_MAX (CHAN_MAX_TEXT - sizeof(int32_t))
 
 /* The channel, for log(); see the comment at the top. */
 static int log_chan = -1;
@@ -37,7 +42,7 @@ struct session {
 	char bundle_dir[PATH_MAX];
 	char scratch_dir[PATH_MAX];
 	int bundle_fd, scratch_fd, plugin_fd;
-	char init_error[CHAN_MAX_TEXT]; /* fail(NULL, ...) during init() */
+	char init_error[ERROR_MAX]; /* fail(NULL, ...) during init() */
 };
 
 /* The session that fail(NULL, ...) writes to during init(); like
@@ -93,7 +98,8 @@ host_fail(struct fnh_call *call, const char *fmt, ...)
 	if (!dst || !fmt)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(dst, CHAN_MAX_TEXT, fmt, ap);
+	/* Room for the status in front of it in the DONE frame. */
+	vsnprintf(dst, ERROR_MAX, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -240,6 +246,29 @@ receive_setup(struct session *s)
 	s->plugin_fd = fds[2];
 }
 
+/* The scratch fd was opened in the host's mount namespace; the worker's
+ * own view of the same directory may be mounted noexec (zygote.c).  Take
+ * the directory through that view, after checking it is the same one. */
+static void
+reopen_scratch(struct session *s)
+{
+	struct stat a, b;
+	int fd;
+
+	fd = open(s->scratch_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
+	if (fd < 0)
+		refuse(s->chan, "worker: cannot reach the scratch dir %s: %s",
+		       s->scratch_dir, strerror(errno));
+	if (fstat(fd, &a) < 0 || fstat(s->scratch_fd, &b) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		refuse(s->chan, "worker: %s is not the scratch dir it was "
+				"given",
+		       s->scratch_dir);
+	close(s->scratch_fd);
+	s->scratch_fd = fd;
+}
+
 static const struct fnh_plugin *
 load_plugin(struct session *s)
 {
@@ -277,7 +306,7 @@ static void
 serve_invoke(struct session *s, const struct fnh_plugin *p,
 	     const struct fnh_host *host, size_t len)
 {
-	char error[CHAN_MAX_TEXT] = "";
+	char error[ERROR_MAX] = "";
 	struct fnh_call call = {
 		.chan = s->chan,
 		.max_output = s->max_output,
@@ -323,6 +352,7 @@ runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
 	int n;
 
 	receive_setup(&s);
+	reopen_scratch(&s);
 	if (sandbox_lock(policy, landlock_abi, s.bundle_fd, s.scratch_fd, err,
 			 sizeof(err)) < 0)
 		refuse(chan, "worker: %s", err);

@@ -7,6 +7,10 @@
  * foreign ABI (i386's int 0x80, x32's high syscall numbers).  A few calls
  * that ordinary libraries probe get an errno instead, so that a plugin
  * linking, say, a logging library fails politely instead of dying.
+ *
+ * libseccomp resolves a syscall that has both argument rules and a rule
+ * without arguments in favour of the latter, so a syscall is either
+ * plain or conditional here, never both.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -126,10 +130,11 @@ static const struct syscall_rule policy[] = {
 	RULE(fdatasync, ALLOW),
 	RULE(fadvise64, ALLOW),
 	RULE(flock, ALLOW),
-	RULE(chmod, ALLOW),
+	/* Landlock does not govern metadata changes, so only their fd forms:
+	 * a file must first be opened, which Landlock does govern.  utimensat
+	 * with a NULL path is futimens(). */
 	RULE(fchmod, ALLOW),
-	RULE(fchmodat, ALLOW),
-	RULE(utimensat, ALLOW),
+	RULE1(utimensat, ALLOW, ARG_EQ(1, 0)),
 	RULE(umask, ALLOW),
 	RULE(sendfile, ALLOW),
 	RULE(copy_file_range, ALLOW),
@@ -185,6 +190,7 @@ static const struct syscall_rule policy[] = {
 	RULE(rt_sigpending, ALLOW),
 	RULE(rt_sigtimedwait, ALLOW),
 	RULE(rt_sigsuspend, ALLOW),
+	RULE(pause, ALLOW),
 	RULE(sigaltstack, ALLOW),
 	RULE(restart_syscall, ALLOW),
 	RULE(tgkill, ALLOW),
@@ -222,8 +228,7 @@ static const struct syscall_rule policy[] = {
 
 	/* Limits may be read, never changed; priority never raised. */
 	RULE(getrlimit, ALLOW),
-	RULE1(prlimit64, ALLOW, ARG_EQ(2, 0)),
-	RULE(prlimit64, FAIL(EPERM)),
+	RULE1(prlimit64, ALLOW, ARG_EQ(2, 0)), /* no new limit: a read */
 	RULE(setrlimit, FAIL(EPERM)),
 	RULE(setpriority, FAIL(EACCES)),
 

@@ -41,6 +41,10 @@ struct sandbox_config {
 	bool relaxed;	 /* sanitizer builds: no RLIMIT_AS, sanitizer syscalls */
 	uid_t worker_uid; /* used only when the host runs as root */
 	gid_t worker_gid;
+	/* The directory all scratch dirs live under.  With a mount namespace
+	 * each worker sees it noexec, nosuid, nodev: a plugin can not map
+	 * code it wrote there.  NULL skips that. */
+	const char *scratch_root;
 };
 
 /* The compiled seccomp program. */

@@ -86,6 +86,31 @@ enter_shared_namespaces(struct sandbox_features *f)
 		(void)!sethostname("fnhost-worker", 13);
 }
 
+/* Tell the host why this worker can not serve, as the answer to the SETUP
+ * it will send, and exit. */
+static _Noreturn void
+child_refuse(const char *what, const char *why)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "worker: %s: %s", what, why);
+
+	chan_send(3, CHAN_REFUSE, msg, (size_t)n, 0);
+	_exit(1);
+}
+
+/* Bind the scratch root over itself without exec, suid or devices, in
+ * the worker's own mount namespace. */
+static int
+confine_scratch_root(const char *root)
+{
+	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount(NULL, root, NULL,
+		  MS_BIND | MS_REMOUNT | MS_NOEXEC | MS_NOSUID | MS_NODEV,
+		  NULL) < 0)
+		return -1;
+	return 0;
+}
+
 /* In the new worker: tidy the fds, then become the session runtime. */
 static _Noreturn void
 worker_child(struct zygote_state *zs, int chan,
@@ -96,20 +121,19 @@ worker_child(struct zygote_state *zs, int chan,
 	/* Die with the host.  (A host that died before this line closed the
 	 * channel's other end with it, and the worker exits on EOF.) */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (zs->features.mountns)
-		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	if (dup2(zs->devnull, 0) < 0 || dup2(zs->devnull, 1) < 0 ||
 	    (!zs->cfg.relaxed && dup2(zs->devnull, 2) < 0) ||
 	    dup2(chan, 3) < 0 || close_range(4, ~0U, 0) < 0)
 		_exit(1);
-	if (sandbox_prepare(&zs->cfg, lim, err, sizeof(err)) < 0) {
-		/* The host reads this as the answer to its SETUP. */
-		char msg[300];
-		int n = snprintf(msg, sizeof(msg), "worker: %s", err);
-
-		chan_send(3, CHAN_REFUSE, msg, (size_t)n, 0);
-		_exit(1);
+	if (zs->features.mountns) {
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+		if (zs->cfg.scratch_root &&
+		    confine_scratch_root(zs->cfg.scratch_root) < 0)
+			child_refuse("cannot mount the scratch root noexec",
+				     strerror(errno));
 	}
+	if (sandbox_prepare(&zs->cfg, lim, err, sizeof(err)) < 0)
+		child_refuse("cannot prepare", err);
 	runtime_main(3, &zs->policy, zs->features.landlock_abi);
 }
 
