@@ -141,7 +141,7 @@ leader_election_RESOURCES = $(B)/plugins/leader_election/private.pem \
 define plugin_rules
 $(B)/plugins/$(1)/$(1).so: $(patsubst %.c,$(B)/obj/%.o,$(wildcard plugins/$(1)/*.c)) $(LIBPLUGCOMMON)
 	@mkdir -p $$(@D)
-	$$(CC) $$(PLUGIN_LDFLAGS) -o $$@ $$^ $$(if $$($(1)_LIBS),$$(shell pkg-config --libs $$($(1)_LIBS)))
+	$$(CC) $$(PLUGIN_LDFLAGS) -o $$@ $$^ $$(if $$($(1)_LIBS),$$(shell pkg-config --libs $$($(1)_LIBS))) -lm
 
 $(B)/plugins/$(1)/MANIFEST: $(B)/plugins/$(1)/$(1).so $$($(1)_RESOURCES) $(DEVKEY) $(B)/bin/fnhost
 	$(B)/bin/fnhost sign -s $(DEVKEY) $(B)/plugins/$(1) >/dev/null
