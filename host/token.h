@@ -1,0 +1,33 @@
+/*
+ * token.h: function tokens, JWTs signed with HS256 (libjwt).
+ *
+ * Claims: sub = function id, fch = checksum pin (absent when none), exp,
+ * iat, jti = 32 random hex characters.  Verification accepts HS256 only
+ * (never "none" or another algorithm), checks the signature with the
+ * host's secret, and refuses a token past exp or issued in the future
+ * (beyond a 60 s skew).  Revocation is the caller's check against the
+ * store (store_token_get).
+ */
+#ifndef FNHOST_TOKEN_H
+#define FNHOST_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Make a token for function_id, pinned to checksum (NULL or "" for no
+ * pin), valid for ttl seconds from now.  Fills rec (for the store) and
+ * *jwt (malloc()ed, free it).  Returns 0, or -1 with a reason. */
+int token_issue(const unsigned char secret[32], const char *function_id,
+		const char *checksum, int64_t now, int64_t ttl,
+		struct store_token *rec, char **jwt, char *err, size_t errlen);
+
+/* Check jwt (at most 4096 bytes) and fill rec from its claims (revoked is
+ * false).  Returns 0, or -1 with a reason fit for a 401 ("token expired",
+ * "bad token signature", ...). */
+int token_verify(const unsigned char secret[32], const char *jwt,
+		 int64_t now, struct store_token *rec, char *err,
+		 size_t errlen);
+
+#endif
