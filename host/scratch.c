@@ -94,3 +94,26 @@ scratch_remove(const char *path)
 		ret = -1;
 	return ret;
 }
+
+int
+scratch_remove_children(const char *dir, const char *prefix)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+			    (int)sizeof(path) ||
+		    scratch_remove(path) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
+}

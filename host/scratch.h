@@ -20,6 +20,10 @@ int scratch_create(const char *root, const char *prefix, uid_t owner,
 		   gid_t group, char *path, size_t len, int *fd, char *err,
 		   size_t errlen);
 
+/* Remove every entry of dir whose name starts with prefix, with all it
+ * holds (what a crash left).  Returns 0, or -1 if some could not go. */
+int scratch_remove_children(const char *dir, const char *prefix);
+
 /* Remove path and everything below it.  Returns 0, or -1 with errno set
  * (everything removable has been removed then). */
 int scratch_remove(const char *path);
