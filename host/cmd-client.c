@@ -1,0 +1,1449 @@
+/*
+ * cmd-client.c: the fnhost subcommands that talk to fnhostd over HTTP:
+ * deploy, list, show, delete, token, run, trust and key.
+ *
+ * Each parses the options every one of them shares (-u, -t, -o, --timeout,
+ * --insecure, -h) plus its own, makes its calls through client.h, prints
+ * human text or, with -o json, the host's JSON on one line, and fails with
+ * one line "fnhost <cmd>: <reason>" (status 1; 2 for usage errors).
+ * Text that comes from the host is printed with control bytes replaced,
+ * except a function's own output and error text, which are its result.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cli.h"
+#include "client.h"
+#include "minisign.h"
+
+#define COMMON_HELP \
+	"  -u URL           the host (else $FNHOST_URL, the config file,\n" \
+	"                   http://127.0.0.1:8080)\n" \
+	"  -t TOKEN|@FILE   bearer token (else $FNHOST_TOKEN, the config)\n" \
+	"  -o text|json     output format (default text)\n" \
+	"  --timeout S      limit for each request, in seconds\n" \
+	"  --insecure       allow a token over http to a non-loopback host\n" \
+	"  config file: ${XDG_CONFIG_HOME:-~/.config}/fnhost/config, lines\n" \
+	"  'url = URL' and 'token = TOKEN|@FILE'\n"
+
+/* Per-request limits: deploys move up to BUNDLE_MAX_BYTES. */
+#define TIMEOUT_DEFAULT_MS 60000L
+#define TIMEOUT_DEPLOY_MS 600000L
+/* Longest input line `run -` reads from standard input. */
+#define RUN_MAX_LINE CLIENT_MAX_RESPONSE
+/* Room for a function's error text (the host bounds it far below). */
+#define RUN_ERROR_MAX 16384
+
+enum {
+	OPT_TIMEOUT = 256,
+	OPT_INSECURE,
+	OPT_TTL,
+	OPT_PIN,
+};
+
+/* Options beyond the shared ones that a subcommand takes. */
+#define TAKES_CHECKSUM 1u /* -c CHECKSUM, --checksum (run) */
+#define TAKES_TTL 2u	  /* --ttl S (token create) */
+#define TAKES_PIN 4u	  /* --pin CHECKSUM (token create) */
+
+struct spec {
+	const char *name;  /* in messages: "token create" */
+	const char *usage; /* after "usage: fnhost " */
+	int min_args;	   /* positional arguments */
+	int max_args;	   /* -1: no limit */
+	unsigned takes;
+	long timeout_ms;   /* default per-request limit */
+};
+
+/* One subcommand's invocation: its options, arguments and client. */
+struct ctx {
+	const struct spec *sp;
+	struct client_options co;
+	int json;
+	char checksum[65]; /* -c or --pin, lower-case; "" when not given */
+	long ttl;	   /* --ttl; -1 when not given */
+	char **args;
+	int nargs;
+	struct client c;
+	int have_client;
+	char err[1024];
+};
+
+/* ---- options ----------------------------------------------------------- */
+
+static int
+seconds_parse(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A function checksum: 64 hex digits, kept in lower case. */
+static int
+checksum_parse(const char *s, char out[65])
+{
+	size_t i;
+
+	if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[64] = '\0';
+	return 0;
+}
+
+/* cli_fail() for helpers that return -1 on failure. */
+#define FAIL(x, ...) (cli_fail((x)->sp->name, __VA_ARGS__), -1)
+
+static int
+usage_error(const struct spec *sp, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "fnhost %s: ", sp->name);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return cli_usage(stderr, sp->usage);
+}
+
+static int
+help(const struct spec *sp)
+{
+	cli_usage(stdout, sp->usage);
+	fputs(COMMON_HELP, stdout);
+	return CLI_OK;
+}
+
+/* One option of ctx's subcommand; returns -1 to go on, else the exit
+ * status. */
+static int
+option_take(struct ctx *x, int c, const char *arg)
+{
+	const struct spec *sp = x->sp;
+	double v;
+
+	switch (c) {
+	case 'h':
+		return help(sp);
+	case 'u':
+		x->co.url = arg;
+		return -1;
+	case 't':
+		x->co.token = arg;
+		return -1;
+	case 'o':
+		if (strcmp(arg, "json") && strcmp(arg, "text"))
+			return usage_error(sp, "bad output format '%s' (text "
+					   "or json)", arg);
+		x->json = !strcmp(arg, "json");
+		return -1;
+	case OPT_TIMEOUT:
+		if (seconds_parse(arg, 86400, &v) < 0)
+			return usage_error(sp, "bad timeout '%s' (seconds, "
+					   "at most a day)", arg);
+		x->co.timeout_ms = (long)(v * 1000) > 0 ? (long)(v * 1000) : 1;
+		return -1;
+	case OPT_INSECURE:
+		x->co.insecure = 1;
+		return -1;
+	case 'c':
+	case OPT_PIN:
+		if (!(sp->takes & (c == 'c' ? TAKES_CHECKSUM : TAKES_PIN)))
+			return usage_error(sp, "%s does not apply here",
+					   c == 'c' ? "-c" : "--pin");
+		if (checksum_parse(arg, x->checksum) < 0)
+			return usage_error(sp, "bad checksum '%s' (64 hex "
+					   "digits)", arg);
+		return -1;
+	case OPT_TTL:
+		if (!(sp->takes & TAKES_TTL))
+			return usage_error(sp, "%s does not apply here",
+					   "--ttl");
+		if (seconds_parse(arg, 10 * 366 * 86400.0, &v) < 0 ||
+		    v != (double)(long)v)
+			return usage_error(sp, "bad ttl '%s' (whole seconds)",
+					   arg);
+		x->ttl = (long)v;
+		return -1;
+	default:
+		return cli_usage(stderr, sp->usage);
+	}
+}
+
+/*
+ * Parse argv for sp and set up the client.  Returns -1 when the command
+ * should go on, else the exit status to return at once (help, usage
+ * error, bad configuration).
+ */
+static int
+ctx_init(struct ctx *x, const struct spec *sp, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"url", required_argument, NULL, 'u'},
+		{"token", required_argument, NULL, 't'},
+		{"output", required_argument, NULL, 'o'},
+		{"checksum", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"insecure", no_argument, NULL, OPT_INSECURE},
+		{"ttl", required_argument, NULL, OPT_TTL},
+		{"pin", required_argument, NULL, OPT_PIN},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, st;
+
+	memset(x, 0, sizeof(*x));
+	x->sp = sp;
+	x->ttl = -1;
+	x->co.timeout_ms = sp->timeout_ms;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hu:t:o:c:", longopts, NULL)) !=
+	       -1)
+		if ((st = option_take(x, c, optarg)) >= 0)
+			return st;
+	x->args = argv + optind;
+	x->nargs = argc - optind;
+	if (x->nargs < sp->min_args ||
+	    (sp->max_args >= 0 && x->nargs > sp->max_args))
+		return cli_usage(stderr, sp->usage);
+	if (client_init(&x->c, &x->co, x->err, sizeof(x->err)) < 0)
+		return cli_fail(sp->name, "%s", x->err);
+	x->have_client = 1;
+	/* A reader that goes away must not kill us before the cleanup. */
+	signal(SIGPIPE, SIG_IGN);
+	return -1;
+}
+
+static void
+ctx_free(struct ctx *x)
+{
+	if (x->have_client)
+		client_free(&x->c);
+	x->have_client = 0;
+}
+
+/* Check an id from the command line before it becomes a path segment. */
+static int
+id_arg(const struct ctx *x, const char *what, const char *id)
+{
+	char shown[80];
+
+	if (client_id_check(id) == 0)
+		return 0;
+	snprintf(shown, sizeof(shown), "%s", id);
+	cli_fail(x->sp->name, "bad %s '%s'", what, client_sanitize(shown));
+	return -1;
+}
+
+/* ---- calls ------------------------------------------------------------- */
+
+/*
+ * Make rq and accept the answer when its status is want or want2 (0: no
+ * second); with json, the body must be JSON and *json gets it (free it
+ * with json_object_put()).  Returns 0, or -1 after printing the reason
+ * (the host's error message for another status).
+ */
+static int
+call(struct ctx *x, const struct client_request *rq, long want, long want2,
+     json_object **json)
+{
+	struct client_response rs;
+	char msg[512];
+	int ret = -1;
+
+	if (json)
+		*json = NULL;
+	if (client_call(&x->c, rq, &rs, x->err, sizeof(x->err)) < 0) {
+		cli_fail(x->sp->name, "%s", x->err);
+		goto out;
+	}
+	if (rs.status != want && (want2 == 0 || rs.status != want2)) {
+		client_error_line(&rs, msg, sizeof(msg));
+		cli_fail(x->sp->name, "%s", msg);
+		goto out;
+	}
+	if (json && (*json = client_json(&rs, x->err, sizeof(x->err))) ==
+			    NULL) {
+		cli_fail(x->sp->name, "%s", x->err);
+		goto out;
+	}
+	ret = 0;
+out:
+	client_response_free(&rs);
+	return ret;
+}
+
+static void
+json_print(json_object *obj)
+{
+	puts(json_object_to_json_string_ext(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* Print s with control bytes as '?'. */
+static void
+text_print(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+static int
+is_time_key(const char *key)
+{
+	return !strcmp(key, "created") || !strcmp(key, "expires") ||
+	       !strcmp(key, "exp") || !strcmp(key, "iat") ||
+	       !strcmp(key, "issued");
+}
+
+/* A JSON value as one human word: strings as they are, Unix times as
+ * UTC ISO 8601, missing, null and "" as "-", true as the key's name
+ * ("revoked") and false as "-", others as JSON. */
+static void
+value_print(const char *key, json_object *v)
+{
+	char buf[32];
+	struct tm tm;
+	time_t t;
+
+	if (!v || (json_object_is_type(v, json_type_string) &&
+		   json_object_get_string_len(v) == 0) ||
+	    (json_object_is_type(v, json_type_boolean) &&
+	     !json_object_get_boolean(v))) {
+		fputs("-", stdout);
+	} else if (json_object_is_type(v, json_type_boolean)) {
+		text_print(key);
+	} else if (json_object_is_type(v, json_type_string)) {
+		text_print(json_object_get_string(v));
+	} else if (json_object_is_type(v, json_type_int) && is_time_key(key)) {
+		t = (time_t)json_object_get_int64(v);
+		if (gmtime_r(&t, &tm) &&
+		    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			fputs(buf, stdout);
+		else
+			printf("%lld", (long long)json_object_get_int64(v));
+	} else {
+		text_print(json_object_to_json_string_ext(
+			v, JSON_C_TO_STRING_PLAIN |
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+}
+
+/* The first of the member names (NULL-terminated list) obj has. */
+static json_object *
+member(json_object *obj, const char *const *names)
+{
+	json_object *v;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return NULL;
+	for (; *names; names++)
+		if (json_object_object_get_ex(obj, *names, &v) &&
+		    !json_object_is_type(v, json_type_null))
+			return v;
+	return NULL;
+}
+
+/* "key value" lines for every member, nested objects as "outer.inner". */
+static void
+object_print(const char *prefix, json_object *obj)
+{
+	char key[256];
+
+	json_object_object_foreach(obj, k, v)
+	{
+		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "",
+			 k);
+		if (json_object_is_type(v, json_type_object)) {
+			object_print(key, v);
+			continue;
+		}
+		text_print(key);
+		putchar(' ');
+		if (json_object_is_type(v, json_type_boolean))
+			fputs(json_object_get_boolean(v) ? "true" : "false",
+			      stdout);
+		else
+			value_print(k, v);
+		putchar('\n');
+	}
+}
+
+/* The array a list answer holds: the body itself, or its member key. */
+static json_object *
+list_items(struct ctx *x, json_object *root, const char *key)
+{
+	json_object *v;
+
+	if (json_object_is_type(root, json_type_array))
+		return root;
+	if (json_object_object_get_ex(root, key, &v) &&
+	    json_object_is_type(v, json_type_array))
+		return v;
+	cli_fail(x->sp->name, "the host's answer holds no '%s' list", key);
+	return NULL;
+}
+
+/* Print one row: the named fields of each column, separated by spaces. */
+static void
+row_print(json_object *item, const char *const *const *cols, size_t ncols)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++) {
+		if (i)
+			putchar(' ');
+		value_print(cols[i][0], member(item, cols[i]));
+	}
+	putchar('\n');
+}
+
+/* ---- deploy ------------------------------------------------------------ */
+
+struct upload {
+	int dirfd;
+	size_t n;
+	struct client_part parts[BUNDLE_MAX_FILES + 2];
+	char manifest_sha256[65];
+};
+
+static void
+upload_free(struct upload *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		close(u->parts[i].fd);
+		free((char *)u->parts[i].name);
+	}
+	u->n = 0;
+	if (u->dirfd >= 0)
+		close(u->dirfd);
+	u->dirfd = -1;
+}
+
+static int
+part_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct client_part *)a)->name,
+		      ((const struct client_part *)b)->name);
+}
+
+/* Open one file of the bundle as the next part. */
+static int
+upload_add(struct ctx *x, struct upload *u, const char *dir, const char *name,
+	   uint64_t *total)
+{
+	struct client_part *p = &u->parts[u->n];
+	struct stat st;
+	int fd;
+
+	if (u->n == sizeof(u->parts) / sizeof(u->parts[0]))
+		return FAIL(x, "%s holds more than %d files",
+				dir, BUNDLE_MAX_FILES);
+	if (bundle_name_check(name, strlen(name), x->err, sizeof(x->err)) < 0)
+		return FAIL(x, "%s: %s", dir, x->err);
+	fd = openat(u->dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0 || errno == ELOOP)
+			cli_fail(x->sp->name, "%s/%s is not a regular file "
+				 "(a bundle is flat)", dir, name);
+		else
+			cli_fail(x->sp->name, "%s/%s: %s", dir, name,
+				 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*total += (uint64_t)st.st_size;
+	if (*total > BUNDLE_MAX_BYTES) {
+		close(fd);
+		return FAIL(x, "%s is larger than %llu MiB", dir,
+				BUNDLE_MAX_BYTES >> 20);
+	}
+	if ((p->name = strdup(name)) == NULL) {
+		close(fd);
+		return FAIL(x, "out of memory");
+	}
+	p->fd = fd;
+	p->size = (uint64_t)st.st_size;
+	u->n++;
+	return 0;
+}
+
+/* The hash of MANIFEST: what the host must report as the checksum. */
+static int
+upload_checksum(struct ctx *x, struct upload *u, const char *dir)
+{
+	int have_sig = 0, idx = -1;
+	unsigned char d[32];
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		if (!strcmp(u->parts[i].name, BUNDLE_MANIFEST))
+			idx = (int)i;
+		if (!strcmp(u->parts[i].name, BUNDLE_SIGNATURE))
+			have_sig = 1;
+	}
+	if (idx < 0 || !have_sig)
+		return FAIL(x, "%s is not signed (no %s): run "
+				"fnhost sign first", dir,
+				idx < 0 ? BUNDLE_MANIFEST : BUNDLE_SIGNATURE);
+	if (lseek(u->parts[idx].fd, 0, SEEK_SET) < 0 ||
+	    bundle_sha256_fd(u->parts[idx].fd, BUNDLE_MANIFEST_MAX, d, NULL,
+			     x->err, sizeof(x->err)) < 0)
+		return FAIL(x, "%s/%s: %s", dir, BUNDLE_MANIFEST,
+				x->err);
+	bundle_hex(d, u->manifest_sha256);
+	return 0;
+}
+
+/* Open every file of dir (names starting with '.' left out, as fnhost
+ * test and sign do), sorted by name. */
+static int
+upload_prepare(struct ctx *x, struct upload *u, const char *dir)
+{
+	uint64_t total = 0;
+	struct dirent *de;
+	DIR *d = NULL;
+	int fd, ret = -1;
+
+	u->n = 0;
+	u->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = u->dirfd >= 0 ? dup(u->dirfd) : -1;
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		cli_fail(x->sp->name, "%s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' &&
+		    upload_add(x, u, dir, de->d_name, &total) < 0)
+			goto out;
+	qsort(u->parts, u->n, sizeof(u->parts[0]), part_cmp);
+	ret = upload_checksum(x, u, dir);
+out:
+	closedir(d);
+	return ret;
+}
+
+static const char *
+str_member(json_object *obj, const char *name)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(obj, name, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+int
+cmd_deploy(int argc, char **argv)
+{
+	static const struct spec sp = {"deploy", "deploy [options] DIR", 1, 1,
+				       0, TIMEOUT_DEPLOY_MS};
+	struct client_request rq = {.method = "POST", .path = "/v1/functions",
+				    .auth = 1};
+	struct upload *u = NULL;
+	json_object *obj = NULL;
+	const char *id, *sum;
+	char shown[80];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		cli_fail(sp.name, "out of memory");
+		goto out;
+	}
+	u->dirfd = -1;
+	if (upload_prepare(&x, u, x.args[0]) < 0)
+		goto out;
+	rq.parts = u->parts;
+	rq.nparts = u->n;
+	if (call(&x, &rq, 201, 200, &obj) < 0)
+		goto out;
+	id = str_member(obj, "id");
+	sum = str_member(obj, "checksum");
+	if (!id || !sum) {
+		cli_fail(sp.name, "the host's answer has no id or checksum");
+		goto out;
+	}
+	/* The host hashed what it received: it must be what we hold. */
+	if (strcmp(sum, u->manifest_sha256)) {
+		snprintf(shown, sizeof(shown), "%s", sum);
+		cli_fail(sp.name, "the host reports checksum %s, but %s/%s "
+			 "hashes to %s", client_sanitize(shown), x.args[0],
+			 BUNDLE_MANIFEST, u->manifest_sha256);
+		goto out;
+	}
+	if (x.json) {
+		json_print(obj);
+	} else {
+		printf("id ");
+		text_print(id);
+		printf("\nchecksum %s\n", sum);
+		printf("name ");
+		text_print(str_member(obj, "name") ? str_member(obj, "name")
+						   : "-");
+		printf("\nversion ");
+		text_print(str_member(obj, "version")
+				   ? str_member(obj, "version")
+				   : "-");
+		putchar('\n');
+	}
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	if (u)
+		upload_free(u);
+	free(u);
+	ctx_free(&x);
+	return ret;
+}
+
+/* ---- list, show, delete ------------------------------------------------ */
+
+int
+cmd_list(int argc, char **argv)
+{
+	static const struct spec sp = {"list", "list [options]", 0, 0, 0,
+				       TIMEOUT_DEFAULT_MS};
+	static const char *const c_id[] = {"id", NULL};
+	static const char *const c_name[] = {"name", NULL};
+	static const char *const c_version[] = {"version", NULL};
+	static const char *const c_sum[] = {"checksum", NULL};
+	static const char *const c_created[] = {"created", NULL};
+	static const char *const *const cols[] = {c_id, c_name, c_version,
+						  c_sum, c_created};
+	struct client_request rq = {.method = "GET", .path = "/v1/functions",
+				    .auth = 1};
+	json_object *obj = NULL, *items;
+	struct ctx x;
+	size_t i;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (call(&x, &rq, 200, 0, &obj) < 0 ||
+	    (items = list_items(&x, obj, "functions")) == NULL)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	else
+		for (i = 0; i < json_object_array_length(items); i++)
+			row_print(json_object_array_get_idx(items, i), cols,
+				  sizeof(cols) / sizeof(cols[0]));
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+int
+cmd_show(int argc, char **argv)
+{
+	static const struct spec sp = {"show", "show [options] ID", 1, 1, 0,
+				       TIMEOUT_DEFAULT_MS};
+	struct client_request rq = {.method = "GET", .auth = 1};
+	json_object *obj = NULL;
+	char path[256];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (id_arg(&x, "function id", x.args[0]) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/v1/functions/%s", x.args[0]);
+	rq.path = path;
+	if (call(&x, &rq, 200, 0, &obj) < 0)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	else if (json_object_is_type(obj, json_type_object))
+		object_print("", obj);
+	else {
+		value_print("", obj);
+		putchar('\n');
+	}
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+/*
+ * DELETE path and report "<verb> <id>", or with -o json the host's JSON
+ * answer, or {"<key>":id,"<verb>":true} when the answer has no body.
+ */
+static int
+delete_run(struct ctx *x, const char *path, const char *id, const char *key,
+	   const char *verb)
+{
+	struct client_request rq = {.method = "DELETE", .path = path,
+				    .auth = 1};
+	struct client_response rs;
+	json_object *obj = NULL;
+	char msg[512];
+	int ret = CLI_FAIL;
+
+	if (client_call(&x->c, &rq, &rs, x->err, sizeof(x->err)) < 0) {
+		cli_fail(x->sp->name, "%s", x->err);
+		goto out;
+	}
+	if (rs.status != 200 && rs.status != 204) {
+		client_error_line(&rs, msg, sizeof(msg));
+		cli_fail(x->sp->name, "%s", msg);
+		goto out;
+	}
+	if (x->json) {
+		if (rs.len > 0)
+			obj = client_json(&rs, x->err, sizeof(x->err));
+		if (!obj) {
+			obj = json_object_new_object();
+			json_object_object_add(obj, key,
+					       json_object_new_string(id));
+			json_object_object_add(obj, verb,
+					       json_object_new_boolean(1));
+		}
+		json_print(obj);
+	} else {
+		printf("%s %s\n", verb, id);
+	}
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	client_response_free(&rs);
+	return ret;
+}
+
+int
+cmd_delete(int argc, char **argv)
+{
+	static const struct spec sp = {"delete", "delete [options] ID", 1, 1,
+				       0, TIMEOUT_DEFAULT_MS};
+	char path[256];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (id_arg(&x, "function id", x.args[0]) == 0) {
+		snprintf(path, sizeof(path), "/v1/functions/%s", x.args[0]);
+		ret = delete_run(&x, path, x.args[0], "id", "deleted");
+	}
+	ctx_free(&x);
+	return ret;
+}
+
+/* ---- token ------------------------------------------------------------- */
+
+static int
+token_create(int argc, char **argv)
+{
+	static const struct spec sp = {
+		"token create",
+		"token create [options] [--ttl S] [--pin CHECKSUM] ID", 1, 1,
+		TAKES_TTL | TAKES_PIN, TIMEOUT_DEFAULT_MS};
+	struct client_request rq = {.method = "POST", .auth = 1,
+				    .content_type = "application/json"};
+	json_object *obj = NULL, *body = NULL;
+	const char *token;
+	char path[256];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (id_arg(&x, "function id", x.args[0]) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/v1/functions/%s/tokens", x.args[0]);
+	body = json_object_new_object();
+	if (x.ttl >= 0)
+		json_object_object_add(body, "ttl",
+				       json_object_new_int64(x.ttl));
+	if (x.checksum[0])
+		json_object_object_add(body, "checksum",
+				       json_object_new_string(x.checksum));
+	rq.path = path;
+	rq.body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+	rq.body_len = strlen(rq.body);
+	if (call(&x, &rq, 201, 200, &obj) < 0)
+		goto out;
+	if ((token = str_member(obj, "token")) == NULL) {
+		cli_fail(sp.name, "the host's answer holds no token");
+		goto out;
+	}
+	if (x.json)
+		json_print(obj);
+	else {
+		text_print(token);
+		putchar('\n');
+	}
+	ret = CLI_OK;
+out:
+	json_object_put(body);
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+static int
+token_list(int argc, char **argv)
+{
+	static const struct spec sp = {"token list", "token list [options]",
+				       0, 0, 0, TIMEOUT_DEFAULT_MS};
+	static const char *const c_jti[] = {"jti", NULL};
+	static const char *const c_fn[] = {"function", "function_id", "sub",
+					   NULL};
+	static const char *const c_sum[] = {"checksum", "fch", NULL};
+	static const char *const c_exp[] = {"expires", "exp", NULL};
+	static const char *const c_rev[] = {"revoked", NULL};
+	static const char *const *const cols[] = {c_jti, c_fn, c_sum, c_exp,
+						  c_rev};
+	struct client_request rq = {.method = "GET", .path = "/v1/tokens",
+				    .auth = 1};
+	json_object *obj = NULL, *items;
+	struct ctx x;
+	size_t i;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (call(&x, &rq, 200, 0, &obj) < 0 ||
+	    (items = list_items(&x, obj, "tokens")) == NULL)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	else
+		for (i = 0; i < json_object_array_length(items); i++)
+			row_print(json_object_array_get_idx(items, i), cols,
+				  sizeof(cols) / sizeof(cols[0]));
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+static int
+token_delete(int argc, char **argv)
+{
+	static const struct spec sp = {"token delete",
+				       "token delete [options] JTI", 1, 1, 0,
+				       TIMEOUT_DEFAULT_MS};
+	char path[256];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (id_arg(&x, "token id", x.args[0]) == 0) {
+		snprintf(path, sizeof(path), "/v1/tokens/%s", x.args[0]);
+		ret = delete_run(&x, path, x.args[0], "jti", "revoked");
+	}
+	ctx_free(&x);
+	return ret;
+}
+
+/* "token" and "trust" dispatch to their verbs; argv[1] is the verb. */
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static int
+verb_dispatch(const char *cmd, const char *usage, const struct verb *verbs,
+	      size_t n, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return cli_usage(stdout, usage);
+	for (i = 0; argc >= 2 && i < n; i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	if (argc >= 2)
+		fprintf(stderr, "fnhost %s: unknown verb '%s'\n", cmd,
+			client_sanitize(argv[1]));
+	return cli_usage(stderr, usage);
+}
+
+int
+cmd_token(int argc, char **argv)
+{
+	static const struct verb verbs[] = {
+		{"create", token_create},
+		{"list", token_list},
+		{"delete", token_delete},
+	};
+
+	return verb_dispatch("token",
+			     "token create [--ttl S] [--pin CHECKSUM] ID | "
+			     "list | delete JTI\n"
+			     "  (fnhost token VERB -h for its options)",
+			     verbs, sizeof(verbs) / sizeof(verbs[0]), argc,
+			     argv);
+}
+
+/* ---- trust ------------------------------------------------------------- */
+
+static int
+trust_add(int argc, char **argv)
+{
+	static const struct spec sp = {"trust add", "trust add [options] "
+				       "KEY.pub", 1, 1, 0, TIMEOUT_DEFAULT_MS};
+	struct client_request rq = {.method = "POST", .path = "/v1/trust",
+				    .auth = 1, .content_type = "text/plain"};
+	char text[MINISIGN_FILE_MAX + 1], id[MINISIGN_KEYID_HEX];
+	struct minisign_pubkey pk;
+	json_object *obj = NULL;
+	struct ctx x;
+	ssize_t n;
+	size_t len = 0;
+	int fd = -1, ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	/* Parse it here first, so a wrong file fails with a local reason. */
+	if ((fd = open(x.args[0], O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		cli_fail(sp.name, "%s: %s", x.args[0], strerror(errno));
+		goto out;
+	}
+	while (len < sizeof(text)) {
+		n = read(fd, text + len, sizeof(text) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cli_fail(sp.name, "%s: %s", x.args[0],
+				 strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == sizeof(text)) {
+		cli_fail(sp.name, "%s: larger than %d bytes", x.args[0],
+			 MINISIGN_FILE_MAX);
+		goto out;
+	}
+	if (minisign_pubkey_parse(text, len, &pk, x.err, sizeof(x.err)) < 0) {
+		cli_fail(sp.name, "%s: %s", x.args[0], x.err);
+		goto out;
+	}
+	minisign_keyid_hex(pk.key_id, id);
+	rq.body = text;
+	rq.body_len = len;
+	if (call(&x, &rq, 201, 200, x.json ? &obj : NULL) < 0)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	else
+		printf("trusted %s\n", id);
+	ret = CLI_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+static int
+trust_list(int argc, char **argv)
+{
+	static const struct spec sp = {"trust list", "trust list [options]",
+				       0, 0, 0, TIMEOUT_DEFAULT_MS};
+	static const char *const c_id[] = {"keyid", "key_id", "id", NULL};
+	static const char *const c_comment[] = {"comment", NULL};
+	static const char *const *const cols[] = {c_id, c_comment};
+	struct client_request rq = {.method = "GET", .path = "/v1/trust",
+				    .auth = 1};
+	json_object *obj = NULL, *items, *it;
+	struct ctx x;
+	size_t i;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (call(&x, &rq, 200, 0, &obj) < 0 ||
+	    (items = list_items(&x, obj, "keys")) == NULL)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	for (i = 0; !x.json && i < json_object_array_length(items); i++) {
+		it = json_object_array_get_idx(items, i);
+		if (json_object_is_type(it, json_type_object)) {
+			row_print(it, cols, member(it, c_comment) ? 2 : 1);
+		} else {
+			value_print("", it);
+			putchar('\n');
+		}
+	}
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+/* A key id, or the key id of a .pub file (DESIGN's "trust remove
+ * KEY.pub"), upper-case as minisign prints it. */
+static int
+keyid_arg(struct ctx *x, const char *arg, char id[MINISIGN_KEYID_HEX])
+{
+	struct minisign_pubkey pk;
+	char shown[80];
+	size_t i;
+
+	if (strlen(arg) == 16 && strspn(arg, "0123456789abcdefABCDEF") == 16) {
+		for (i = 0; i < 16; i++)
+			id[i] = (char)toupper((unsigned char)arg[i]);
+		id[16] = '\0';
+		return 0;
+	}
+	if (minisign_pubkey_load(arg, &pk, x->err, sizeof(x->err)) < 0) {
+		snprintf(shown, sizeof(shown), "%s", arg);
+		cli_fail(x->sp->name, "'%s' is neither a key id (16 hex "
+			 "digits) nor a public key file: %s",
+			 client_sanitize(shown), x->err);
+		return -1;
+	}
+	minisign_keyid_hex(pk.key_id, id);
+	return 0;
+}
+
+static int
+trust_remove(int argc, char **argv)
+{
+	static const struct spec sp = {"trust remove",
+				       "trust remove [options] KEYID|KEY.pub",
+				       1, 1, 0, TIMEOUT_DEFAULT_MS};
+	char path[64], id[MINISIGN_KEYID_HEX];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (keyid_arg(&x, x.args[0], id) == 0) {
+		snprintf(path, sizeof(path), "/v1/trust/%s", id);
+		ret = delete_run(&x, path, id, "keyid", "removed");
+	}
+	ctx_free(&x);
+	return ret;
+}
+
+int
+cmd_trust(int argc, char **argv)
+{
+	static const struct verb verbs[] = {
+		{"add", trust_add},
+		{"list", trust_list},
+		{"remove", trust_remove},
+	};
+
+	return verb_dispatch("trust",
+			     "trust add KEY.pub | list | remove KEYID|KEY.pub\n"
+			     "  (fnhost trust VERB -h for its options)",
+			     verbs, sizeof(verbs) / sizeof(verbs[0]), argc,
+			     argv);
+}
+
+/* ---- key --------------------------------------------------------------- */
+
+int
+cmd_key(int argc, char **argv)
+{
+	static const struct spec sp = {"key", "key [options]", 0, 0, 0,
+				       TIMEOUT_DEFAULT_MS};
+	struct client_request rq = {.method = "GET", .path = "/v1/key"};
+	json_object *obj = NULL;
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (call(&x, &rq, 200, 0, &obj) < 0)
+		goto out;
+	if (!json_object_is_type(obj, json_type_object)) {
+		cli_fail(sp.name, "the host's answer is not a JSON object");
+		goto out;
+	}
+	if (x.json)
+		json_print(obj);
+	else
+		object_print("", obj);
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+/*
+ * How `fnhost run` treats its invokes.  Later options hang here: --encrypt
+ * seals each input to the host's key in invoke_one() before it is sent,
+ * --verify checks each answer's attestation headers in invoke_check(),
+ * next to the checksum check.
+ */
+struct run_opts {
+	const char *function; /* the function id */
+	const char *pin;      /* -c: the checksum it must have, or NULL */
+	int json;
+};
+
+struct run_state {
+	struct ctx *x;
+	const struct run_opts *o;
+	char sid[129];	    /* the session id */
+	const char *ended;  /* why no more invokes go out, or NULL */
+	int failed;	    /* some invoke did not succeed */
+};
+
+/* One result line: the output, or the error text. */
+static void
+result_print(const struct run_state *st, int ok, const char *text, size_t len)
+{
+	json_object *obj;
+
+	if (!st->o->json) {
+		if (!ok)
+			fputs("error: ", stdout);
+		fwrite(text, 1, len, stdout);
+		putchar('\n');
+	} else {
+		obj = json_object_new_object();
+		json_object_object_add(obj, "ok", json_object_new_boolean(ok));
+		json_object_object_add(obj, ok ? "output" : "error",
+				       json_object_new_string_len(text,
+								  (int)len));
+		json_print(obj);
+		json_object_put(obj);
+	}
+	fflush(stdout);
+}
+
+static void
+result_error(struct run_state *st, const char *text)
+{
+	st->failed = 1;
+	result_print(st, 0, text, strlen(text));
+}
+
+/* The checksum the host put on an answer must be the pinned one; anything
+ * else means another function may have seen the input. */
+static int
+invoke_check(struct run_state *st, const struct client_response *rs)
+{
+	const char *got = client_header(rs, "Fnhost-Function-Checksum");
+	char shown[80];
+
+	if (!st->o->pin || (got && !strcmp(got, st->o->pin)))
+		return 0;
+	snprintf(shown, sizeof(shown), "%s", got ? got : "none");
+	cli_fail(st->x->sp->name, "the answer came from function checksum "
+		 "%s, not the pinned %s", client_sanitize(shown), st->o->pin);
+	result_error(st, "checksum mismatch: the answer is not from the "
+			 "pinned function");
+	st->ended = "not sent: the host ran a function other than the "
+		    "pinned one";
+	return -1;
+}
+
+static void
+invoke_one(struct run_state *st, const char *in, size_t len)
+{
+	struct client_request rq = {.method = "POST", .auth = 1,
+				    .content_type = "application/octet-stream",
+				    .body = in, .body_len = len};
+	struct client_response rs;
+	char path[256], code[64], *msg = NULL;
+
+	if (st->ended) {
+		result_error(st, st->ended);
+		return;
+	}
+	snprintf(path, sizeof(path), "/v1/sessions/%s/invoke", st->sid);
+	rq.path = path;
+	if (client_call(&st->x->c, &rq, &rs, st->x->err,
+			sizeof(st->x->err)) < 0) {
+		result_error(st, st->x->err);
+		st->ended = "not sent after the failure above";
+		goto out;
+	}
+	if (rs.status == 200) {
+		if (invoke_check(st, &rs) == 0)
+			result_print(st, 1, rs.body, rs.len);
+		goto out;
+	}
+	if ((msg = malloc(RUN_ERROR_MAX)) == NULL) {
+		result_error(st, "out of memory");
+		goto out;
+	}
+	client_error(&rs, code, sizeof(code), msg, RUN_ERROR_MAX);
+	result_error(st, msg);
+	/* The host drops the session when its worker crashed (502) or ran
+	 * out of time (504); 404 says it is gone already, 503 that the host
+	 * is shutting down. */
+	if (rs.status == 502 || rs.status == 504 || rs.status == 404 ||
+	    rs.status == 503)
+		st->ended = "the session has ended";
+out:
+	free(msg);
+	client_response_free(&rs);
+}
+
+/* Read one line of f (without its newline) into *buf: its length, -1 at
+ * the end of input, -2 when it is longer than max (the rest of it is
+ * read and dropped). */
+static ssize_t
+line_read(FILE *f, char **buf, size_t *cap, size_t max)
+{
+	size_t n = 0, want;
+	int ch, over = 0;
+	char *p;
+
+	while ((ch = getc_unlocked(f)) != EOF && ch != '\n') {
+		if (n == max) {
+			over = 1;
+			continue;
+		}
+		if (n + 1 >= *cap) {
+			want = *cap ? *cap * 2 : 4096;
+			if (want > max + 1)
+				want = max + 1;
+			if ((p = realloc(*buf, want)) == NULL)
+				return -3;
+			*buf = p;
+			*cap = want;
+		}
+		(*buf)[n++] = (char)ch;
+	}
+	if (ch == EOF && n == 0 && !over)
+		return -1;
+	if (over)
+		return -2;
+	return (ssize_t)n;
+}
+
+static void
+invoke_stdin(struct run_state *st)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	while ((n = line_read(stdin, &line, &cap, RUN_MAX_LINE)) != -1) {
+		if (n == -3) {
+			result_error(st, "out of memory reading standard "
+					 "input");
+			break;
+		}
+		if (n == -2)
+			result_error(st, "not sent: the input line is longer "
+					 "than 64 MiB");
+		else
+			invoke_one(st, line ? line : "", (size_t)n);
+	}
+	free(line);
+}
+
+/* The 409 answer: say which checksum the function has, when the host
+ * tells (in its error object or the checksum header). */
+static void
+mismatch_report(struct run_state *st, const struct client_response *rs)
+{
+	const char *names[] = {"checksum", "function_checksum", NULL};
+	json_object *obj, *e, *v = NULL;
+	char actual[65] = "", msg[512];
+	const char *hdr;
+
+	obj = client_json(rs, st->x->err, sizeof(st->x->err));
+	if (obj && json_object_object_get_ex(obj, "error", &e))
+		v = member(e, names);
+	if (v && json_object_is_type(v, json_type_string))
+		checksum_parse(json_object_get_string(v), actual);
+	hdr = client_header(rs, "Fnhost-Function-Checksum");
+	if (!actual[0] && hdr)
+		checksum_parse(hdr, actual);
+	json_object_put(obj);
+	client_error_line(rs, msg, sizeof(msg));
+	if (st->o->pin && actual[0])
+		cli_fail(st->x->sp->name, "checksum mismatch: the function is "
+			 "%s, not %s", actual, st->o->pin);
+	else if (st->o->pin)
+		cli_fail(st->x->sp->name, "checksum mismatch: the function is "
+			 "not %s (%s)", st->o->pin, msg);
+	else
+		cli_fail(st->x->sp->name, "checksum mismatch: %s", msg);
+}
+
+/* The session's answer must name a usable session id and, under a pin,
+ * the pinned checksum. */
+static int
+session_accept(struct run_state *st, json_object *obj)
+{
+	const char *sid = str_member(obj, "session");
+	const char *sum = str_member(obj, "function_checksum");
+	char shown[80];
+
+	if (!sid || client_id_check(sid) < 0 ||
+	    strlen(sid) >= sizeof(st->sid)) {
+		cli_fail(st->x->sp->name, "the host's answer holds no valid "
+			 "session id");
+		return -1;
+	}
+	memcpy(st->sid, sid, strlen(sid) + 1);
+	if (st->o->pin && (!sum || strcmp(sum, st->o->pin))) {
+		snprintf(shown, sizeof(shown), "%s", sum ? sum : "none");
+		cli_fail(st->x->sp->name, "the host opened a session of "
+			 "function checksum %s, not the pinned %s",
+			 client_sanitize(shown), st->o->pin);
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /v1/functions/ID/sessions; st->sid is set when a session exists
+ * (even if it is refused afterwards, so it gets closed). */
+static int
+session_open(struct run_state *st)
+{
+	struct client_request rq = {.method = "POST", .auth = 1,
+				    .checksum = st->o->pin};
+	struct client_response rs;
+	json_object *obj = NULL;
+	char path[256], msg[512];
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "/v1/functions/%s/sessions",
+		 st->o->function);
+	rq.path = path;
+	if (client_call(&st->x->c, &rq, &rs, st->x->err,
+			sizeof(st->x->err)) < 0) {
+		cli_fail(st->x->sp->name, "%s", st->x->err);
+		goto out;
+	}
+	if (rs.status == 409) {
+		mismatch_report(st, &rs);
+		goto out;
+	}
+	if (rs.status != 201 && rs.status != 200) {
+		client_error_line(&rs, msg, sizeof(msg));
+		cli_fail(st->x->sp->name, "%s", msg);
+		goto out;
+	}
+	if ((obj = client_json(&rs, st->x->err, sizeof(st->x->err))) == NULL) {
+		cli_fail(st->x->sp->name, "%s", st->x->err);
+		goto out;
+	}
+	ret = session_accept(st, obj);
+out:
+	json_object_put(obj);
+	client_response_free(&rs);
+	return ret;
+}
+
+/* DELETE the session; a failure is reported but does not change what the
+ * invokes returned (the host reaps idle sessions anyway). */
+static void
+session_close(struct run_state *st)
+{
+	struct client_request rq = {.method = "DELETE", .auth = 1};
+	struct client_response rs;
+	char path[256], msg[512];
+
+	snprintf(path, sizeof(path), "/v1/sessions/%s", st->sid);
+	rq.path = path;
+	if (client_call(&st->x->c, &rq, &rs, st->x->err,
+			sizeof(st->x->err)) < 0) {
+		fprintf(stderr, "fnhost %s: warning: cannot close the "
+			"session: %s\n", st->x->sp->name, st->x->err);
+	} else if (rs.status != 200 && rs.status != 204 &&
+		   !(st->ended && rs.status == 404)) {
+		client_error_line(&rs, msg, sizeof(msg));
+		fprintf(stderr, "fnhost %s: warning: cannot close the "
+			"session: %s\n", st->x->sp->name, msg);
+	}
+	client_response_free(&rs);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct spec sp = {
+		"run",
+		"run [options] [-c CHECKSUM] ID INPUT...\n"
+		"  one session, one invoke per INPUT; '-' reads one input "
+		"per line\n  from standard input; -c pins the function's "
+		"checksum",
+		2, -1, TAKES_CHECKSUM, TIMEOUT_DEFAULT_MS};
+	struct run_opts o = {0};
+	struct run_state st = {0};
+	struct ctx x;
+	int i, ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (id_arg(&x, "function id", x.args[0]) < 0)
+		goto out;
+	o.function = x.args[0];
+	o.pin = x.checksum[0] ? x.checksum : NULL;
+	o.json = x.json;
+	st.x = &x;
+	st.o = &o;
+	if (session_open(&st) == 0) {
+		for (i = 1; i < x.nargs; i++) {
+			if (!strcmp(x.args[i], "-"))
+				invoke_stdin(&st);
+			else
+				invoke_one(&st, x.args[i], strlen(x.args[i]));
+		}
+		ret = st.failed ? CLI_FAIL : CLI_OK;
+	}
+	if (st.sid[0])
+		session_close(&st);
+out:
+	ctx_free(&x);
+	return ret;
+}
