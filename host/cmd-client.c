@@ -457,8 +457,8 @@ upload_add(struct ctx *x, struct upload *u, const char *dir, const char *name,
 	int fd;
 
 	if (u->n == sizeof(u->parts) / sizeof(u->parts[0]))
-		return FAIL(x, "%s holds more than %d files",
-				dir, BUNDLE_MAX_FILES);
+		return FAIL(x, "%s holds more than %d files", dir,
+			    BUNDLE_MAX_FILES);
 	if (bundle_name_check(name, strlen(name), x->err, sizeof(x->err)) < 0)
 		return FAIL(x, "%s: %s", dir, x->err);
 	fd = openat(u->dirfd, name,
@@ -478,7 +478,7 @@ upload_add(struct ctx *x, struct upload *u, const char *dir, const char *name,
 	if (*total > BUNDLE_MAX_BYTES) {
 		close(fd);
 		return FAIL(x, "%s is larger than %llu MiB", dir,
-				BUNDLE_MAX_BYTES >> 20);
+			    BUNDLE_MAX_BYTES >> 20);
 	}
 	if ((p->name = strdup(name)) == NULL) {
 		close(fd);
@@ -505,20 +505,19 @@ upload_checksum(struct ctx *x, struct upload *u, const char *dir)
 			have_sig = 1;
 	}
 	if (idx < 0 || !have_sig)
-		return FAIL(x, "%s is not signed (no %s): run "
-				"fnhost sign first", dir,
-				idx < 0 ? BUNDLE_MANIFEST : BUNDLE_SIGNATURE);
+		return FAIL(x, "%s is not signed (no %s): run fnhost sign "
+			    "first", dir,
+			    idx < 0 ? BUNDLE_MANIFEST : BUNDLE_SIGNATURE);
 	if (lseek(u->parts[idx].fd, 0, SEEK_SET) < 0 ||
 	    bundle_sha256_fd(u->parts[idx].fd, BUNDLE_MANIFEST_MAX, d, NULL,
 			     x->err, sizeof(x->err)) < 0)
-		return FAIL(x, "%s/%s: %s", dir, BUNDLE_MANIFEST,
-				x->err);
+		return FAIL(x, "%s/%s: %s", dir, BUNDLE_MANIFEST, x->err);
 	bundle_hex(d, u->manifest_sha256);
 	return 0;
 }
 
-/* Open every file of dir (names starting with '.' left out, as fnhost
- * test and sign do), sorted by name. */
+/* Open every file of dir, sorted by name.  Names are checked as fnhost
+ * sign and the host check them: a stray ".x" fails here, not there. */
 static int
 upload_prepare(struct ctx *x, struct upload *u, const char *dir)
 {
@@ -537,7 +536,7 @@ upload_prepare(struct ctx *x, struct upload *u, const char *dir)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' &&
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
 		    upload_add(x, u, dir, de->d_name, &total) < 0)
 			goto out;
 	qsort(u->parts, u->n, sizeof(u->parts[0]), part_cmp);
@@ -545,6 +544,15 @@ upload_prepare(struct ctx *x, struct upload *u, const char *dir)
 out:
 	closedir(d);
 	return ret;
+}
+
+/* "label value", the value as text_print() shows it, "-" for NULL. */
+static void
+line_print(const char *label, const char *value)
+{
+	printf("%s ", label);
+	text_print(value ? value : "-");
+	putchar('\n');
 }
 
 static const char *
@@ -603,17 +611,10 @@ cmd_deploy(int argc, char **argv)
 	if (x.json) {
 		json_print(obj);
 	} else {
-		printf("id ");
-		text_print(id);
-		printf("\nchecksum %s\n", sum);
-		printf("name ");
-		text_print(str_member(obj, "name") ? str_member(obj, "name")
-						   : "-");
-		printf("\nversion ");
-		text_print(str_member(obj, "version")
-				   ? str_member(obj, "version")
-				   : "-");
-		putchar('\n');
+		line_print("id", id);
+		line_print("checksum", sum);
+		line_print("name", str_member(obj, "name"));
+		line_print("version", str_member(obj, "version"));
 	}
 	ret = CLI_OK;
 out:
@@ -701,25 +702,24 @@ out:
 }
 
 /*
- * DELETE path and report "<verb> <id>", or with -o json the host's JSON
- * answer, or {"<key>":id,"<verb>":true} when the answer has no body.
+ * Make rq, whose answer must be want or want2, and report it: in text
+ * "<verb> <id>"; with -o json the host's JSON answer, or {"<key>":id,
+ * "<verb>":true} when the answer has no JSON body (a 204).
  */
 static int
-delete_run(struct ctx *x, const char *path, const char *id, const char *key,
-	   const char *verb)
+report_run(struct ctx *x, const struct client_request *rq, long want,
+	   long want2, const char *id, const char *key, const char *verb)
 {
-	struct client_request rq = {.method = "DELETE", .path = path,
-				    .auth = 1};
 	struct client_response rs;
 	json_object *obj = NULL;
 	char msg[512];
 	int ret = CLI_FAIL;
 
-	if (client_call(&x->c, &rq, &rs, x->err, sizeof(x->err)) < 0) {
+	if (client_call(&x->c, rq, &rs, x->err, sizeof(x->err)) < 0) {
 		cli_fail(x->sp->name, "%s", x->err);
 		goto out;
 	}
-	if (rs.status != 200 && rs.status != 204) {
+	if (rs.status != want && rs.status != want2) {
 		client_error_line(&rs, msg, sizeof(msg));
 		cli_fail(x->sp->name, "%s", msg);
 		goto out;
@@ -743,6 +743,16 @@ out:
 	json_object_put(obj);
 	client_response_free(&rs);
 	return ret;
+}
+
+static int
+delete_run(struct ctx *x, const char *path, const char *id, const char *key,
+	   const char *verb)
+{
+	struct client_request rq = {.method = "DELETE", .path = path,
+				    .auth = 1};
+
+	return report_run(x, &rq, 200, 204, id, key, verb);
 }
 
 int
@@ -929,7 +939,6 @@ trust_add(int argc, char **argv)
 				    .auth = 1, .content_type = "text/plain"};
 	char text[MINISIGN_FILE_MAX + 1], id[MINISIGN_KEYID_HEX];
 	struct minisign_pubkey pk;
-	json_object *obj = NULL;
 	struct ctx x;
 	ssize_t n;
 	size_t len = 0;
@@ -968,17 +977,10 @@ trust_add(int argc, char **argv)
 	minisign_keyid_hex(pk.key_id, id);
 	rq.body = text;
 	rq.body_len = len;
-	if (call(&x, &rq, 201, 200, x.json ? &obj : NULL) < 0)
-		goto out;
-	if (x.json)
-		json_print(obj);
-	else
-		printf("trusted %s\n", id);
-	ret = CLI_OK;
+	ret = report_run(&x, &rq, 201, 200, id, "keyid", "trusted");
 out:
 	if (fd >= 0)
 		close(fd);
-	json_object_put(obj);
 	ctx_free(&x);
 	return ret;
 }
@@ -1415,7 +1417,8 @@ cmd_run(int argc, char **argv)
 		"run [options] [-c CHECKSUM] ID INPUT...\n"
 		"  one session, one invoke per INPUT; '-' reads one input "
 		"per line\n  from standard input; -c pins the function's "
-		"checksum",
+		"checksum; '--' ends\n  the options, for inputs that start "
+		"with '-'",
 		2, -1, TAKES_CHECKSUM, TIMEOUT_DEFAULT_MS};
 	struct run_opts o = {0};
 	struct run_state st = {0};

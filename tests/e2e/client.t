@@ -74,14 +74,20 @@ class Host:
         self.data = os.path.join(tmp, "data")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        argv = [FNHOSTD, "-f", "-d", self.data,
-                "-l", "127.0.0.1:%d" % self.port]
-        if os.environ.get("FNHOST_SANDBOX_RELAXED") == "1":
-            # Sanitizer runtimes need the documented relaxed sandbox.
-            conf = os.path.join(tmp, "fnhost.conf")
-            with open(conf, "w") as f:
+        # Scratch dirs of our own: another host's start-up clean-up must
+        # never meet ours.  Workers may run as another user: they pass
+        # through tmp, they can not list it.
+        os.chmod(tmp, 0o711)
+        scratch = os.path.join(tmp, "scratch")
+        os.mkdir(scratch, 0o711)
+        conf = os.path.join(tmp, "fnhost.conf")
+        with open(conf, "w") as f:
+            f.write("scratch_root = %s\n" % scratch)
+            if os.environ.get("FNHOST_SANDBOX_RELAXED") == "1":
+                # Sanitizer runtimes need the documented relaxed sandbox.
                 f.write("sandbox_relaxed = yes\n")
-            argv[1:1] = ["-c", conf]
+        argv = [FNHOSTD, "-f", "-c", conf, "-d", self.data,
+                "-l", "127.0.0.1:%d" % self.port]
         self.log = open(os.path.join(tmp, "fnhostd.log"), "wb")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log)
