@@ -1289,8 +1289,29 @@ invoke_stdin(struct run_state *st)
 	free(line);
 }
 
+/* The first run of exactly 64 hex digits in msg other than not, into
+ * out[65]; "" when there is none. */
+static void
+checksum_find(const char *msg, const char *not, char out[65])
+{
+	const char *p = msg;
+	size_t n;
+
+	out[0] = '\0';
+	while (*p) {
+		n = strspn(p, "0123456789abcdef");
+		if (n == 64 && (!not || strncmp(p, not, 64))) {
+			memcpy(out, p, 64);
+			out[64] = '\0';
+			return;
+		}
+		p += n ? n : 1;
+	}
+}
+
 /* The 409 answer: say which checksum the function has, when the host
- * tells (in its error object or the checksum header). */
+ * tells: in its error object ("checksum"), in the checksum header, or,
+ * failing both, as the one other checksum its message names. */
 static void
 mismatch_report(struct run_state *st, const struct client_response *rs)
 {
@@ -1309,6 +1330,8 @@ mismatch_report(struct run_state *st, const struct client_response *rs)
 		checksum_parse(hdr, actual);
 	json_object_put(obj);
 	client_error_line(rs, msg, sizeof(msg));
+	if (!actual[0])
+		checksum_find(msg, st->o->pin, actual);
 	if (st->o->pin && actual[0])
 		cli_fail(st->x->sp->name, "checksum mismatch: the function is "
 			 "%s, not %s", actual, st->o->pin);

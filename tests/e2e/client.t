@@ -211,7 +211,7 @@ def token_create(h, admin, fid):
     return obj["token"], obj["jti"]
 
 
-def run_tests(h, fid, checksum, token):
+def run_tests(h, secret, fid, checksum, token):
     r = fnhost(h, ["run", "-t", token, "-c", checksum, fid, HIDER, SEEKER])
     tap(r == (0, "\n" + ANSWER + "\n", ""),
         "run: hide and seek in one session, pinned to the checksum",
@@ -229,6 +229,9 @@ def run_tests(h, fid, checksum, token):
         show(*r))
     r = fnhost(h, ["run", "-t", token, fid, HIDER])
     tap(r == (0, "\n", ""), "run: a new session holds no secret", show(*r))
+    n = h.metric(secret, "fnhost_sessions_open")
+    tap(n == 0, "run closed every session it opened, failed ones too",
+        "fnhost_sessions_open %r" % n)
 
 
 def mismatch_tests(h, secret, fid, checksum, token):
@@ -308,7 +311,7 @@ def main():
         kid = trust_tests(h, admin)
         fid, checksum = deploy_tests(h, admin)
         token, jti = token_create(h, admin, fid)
-        run_tests(h, fid, checksum, token)
+        run_tests(h, secret, fid, checksum, token)
         mismatch_tests(h, secret, fid, checksum, token)
         revoke_tests(h, admin, fid, token, jti)
         delete_tests(h, admin, fid, kid)
