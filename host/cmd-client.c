@@ -516,8 +516,9 @@ upload_checksum(struct ctx *x, struct upload *u, const char *dir)
 	return 0;
 }
 
-/* Open every file of dir, sorted by name.  Names are checked as fnhost
- * sign and the host check them: a stray ".x" fails here, not there. */
+/* Open every file of dir, sorted by name.  Names starting with '.' are
+ * left out, as fnhost test leaves them out: sign never puts one in
+ * MANIFEST, so one there (an editor's, a desktop's) came after signing. */
 static int
 upload_prepare(struct ctx *x, struct upload *u, const char *dir)
 {
@@ -536,7 +537,7 @@ upload_prepare(struct ctx *x, struct upload *u, const char *dir)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		if (de->d_name[0] != '.' &&
 		    upload_add(x, u, dir, de->d_name, &total) < 0)
 			goto out;
 	qsort(u->parts, u->n, sizeof(u->parts[0]), part_cmp);
