@@ -489,7 +489,8 @@ record_parse(const char *buf, size_t len, const char *shown,
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	end = json_tokener_get_parse_end(tok);
-	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+	if (obj == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success) {
 		fail(err, errlen, EINVAL, "%s: bad JSON at byte %zu: %s", shown,
 		     end, json_tokener_error_desc(json_tokener_get_error(tok)));
 		json_tokener_free(tok);
@@ -506,7 +507,8 @@ record_parse(const char *buf, size_t len, const char *shown,
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		return fail(err, errlen, EINVAL, "%s: not a JSON object", shown);
+		return fail(err, errlen, EINVAL, "%s: not a JSON object",
+			    shown);
 	}
 	*out = obj;
 	return 0;
@@ -1521,8 +1523,8 @@ store_bundle_install(struct store *s, const char *staging_path,
 	sfd = openat(s->dirfd[DIR_TMP], name, O_RDONLY | O_DIRECTORY |
 		     O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0) {
-		rc = fail(err, errlen, errno, "cannot open %s: %s", staging_path,
-			  strerror(errno));
+		rc = fail(err, errlen, errno, "cannot open %s: %s",
+			  staging_path, strerror(errno));
 		goto out;
 	}
 	if (seal_files(sfd, staging_path, err, errlen) < 0)
@@ -1747,8 +1749,8 @@ clean_bundles(struct store *s, char *err, size_t errlen)
 		    fstatat(s->dirfd[DIR_BUNDLES], de->d_name, &st,
 			    AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode)) {
-			if (clean_one(s, DIR_BUNDLES, de->d_name, "not_a_bundle",
-				      err, errlen) < 0)
+			if (clean_one(s, DIR_BUNDLES, de->d_name,
+				      "not_a_bundle", err, errlen) < 0)
 				goto out;
 			continue;
 		}
