@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bundle.h"
 #include "minisign.h"
 #include "store.h"
 
@@ -1030,6 +1031,61 @@ test_bundle_refuse(void **state)
 	assert_int_equal(mode_of("/etc/passwd") & 0200, 0200);
 }
 
+/* The deploy path as fnhostd takes it, on the bundle the real minisign
+ * signed: files written through the staging fd, bundle_verify() on that
+ * fd, install, and the installed copy still verifies. */
+static void
+test_bundle_kat(void **state)
+{
+	static const char *const files[] = {
+		"MANIFEST", "MANIFEST.minisig", "data.txt", "empty file",
+		"tiny.so",
+	};
+	struct fixture *t = *state;
+	struct minisign_pubkey pk;
+	struct bundle_info info, again;
+	char stg[PATH_MAX], p[PATH_MAX], path[PATH_MAX], *text, *sum;
+	size_t i, len;
+	int dfd, fd;
+
+	text = file_get(KAT_PUB, &len);
+	assert_int_equal(minisign_pubkey_parse(text, len, &pk, t->err,
+					       sizeof(t->err)), 0);
+	free(text);
+	assert_int_equal(store_staging_create(t->s, stg, sizeof(stg), &dfd,
+					      t->err, sizeof(t->err)), 0);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		pathf(p, "tests/kat/bundle/tiny/%s", files[i]);
+		text = file_get(p, &len);
+		fd = openat(dfd, files[i], O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, text, len), (ssize_t)len);
+		close(fd);
+		free(text);
+	}
+	if (bundle_verify(dfd, &pk, 1, &info, t->err, sizeof(t->err)) < 0)
+		fail_msg("bundle_verify on the staging fd: %s", t->err);
+	close(dfd);
+	sum = file_get("tests/kat/bundle/tiny.sha256", NULL);
+	assert_memory_equal(info.checksum, sum, 64);
+	free(sum);
+	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
+					      sizeof(t->err)), 0);
+	assert_int_equal(store_bundle_open(t->s, info.checksum, &fd, path,
+					   sizeof(path), t->err,
+					   sizeof(t->err)), 0);
+	close(fd);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	if (bundle_verify(fd, &pk, 1, &again, t->err, sizeof(t->err)) < 0)
+		fail_msg("bundle_verify on the installed bundle: %s", t->err);
+	close(fd);
+	assert_memory_equal(&info, &again, sizeof(info));
+	pathf(p, "%s/empty file", path);
+	assert_int_equal(mode_of(p), 0444);
+}
+
 /* Two function records on one bundle: it stays until neither is left. */
 static void
 test_bundle_collect(void **state)
@@ -1277,6 +1333,7 @@ main(void)
 		T(test_trust),
 		T(test_bundle_install),
 		T(test_bundle_refuse),
+		T(test_bundle_kat),
 		T(test_bundle_collect),
 		T(test_open_cleans),
 		T(test_unprivileged),
