@@ -1,0 +1,67 @@
+/*
+ * attest.h: the host's signature over what an invoke computed.
+ *
+ * An attestation is an Ed25519 (RFC 8032, pure) signature by the host's
+ * key over exactly
+ *	"fnhost-attest-v1\n" + function + "\n" + input + "\n" + output
+ * (no trailing newline), where the three are the lower-case hex SHA-256
+ * of the function's MANIFEST (its checksum), of the input bytes and of
+ * the output bytes.  It travels base64-encoded (standard alphabet,
+ * padded) in the Fnhost-Attestation header.  It proves which host key
+ * computed what from what; it is not hardware attestation.
+ *
+ * Keys are raw 32-byte strings: the private key is the RFC 8032 seed.
+ * Every function returns 0, or -1 with a one-line reason in err (which
+ * may be NULL); digests that are not 64 lower-case hex digits are refused
+ * by name.  No global state; safe from any thread.
+ */
+#ifndef FNHOST_ATTEST_H
+#define FNHOST_ATTEST_H
+
+#include <stddef.h>
+
+#define ATTEST_SK_BYTES		32
+#define ATTEST_PK_BYTES		32
+#define ATTEST_SIG_BYTES	64
+#define ATTEST_SIG_B64_LEN	88	/* base64 of 64 bytes, padded */
+#define ATTEST_HEX_LEN		64	/* a SHA-256 digest in hex */
+#define ATTEST_PREFIX		"fnhost-attest-v1\n"
+
+/* A fresh Ed25519 key pair from OpenSSL's generator. */
+int attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
+		  unsigned char pk[ATTEST_PK_BYTES], char *err, size_t errlen);
+/* The public key of sk. */
+int attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
+		      unsigned char pk[ATTEST_PK_BYTES], char *err,
+		      size_t errlen);
+
+/* The lower-case hex SHA-256 of len bytes, NUL-terminated. */
+int attest_sha256_hex(const void *buf, size_t len,
+		      char hex[ATTEST_HEX_LEN + 1], char *err, size_t errlen);
+
+/* Sign the three hex digests (NUL-terminated) with sk. */
+int attest_sign(const unsigned char sk[ATTEST_SK_BYTES],
+		const char *function_hex, const char *input_hex,
+		const char *output_hex, unsigned char sig[ATTEST_SIG_BYTES],
+		char *err, size_t errlen);
+/* The same, as the header's base64 text (NUL-terminated). */
+int attest_sign_b64(const unsigned char sk[ATTEST_SK_BYTES],
+		    const char *function_hex, const char *input_hex,
+		    const char *output_hex, char b64[ATTEST_SIG_B64_LEN + 1],
+		    char *err, size_t errlen);
+
+/* 0 if sig is pk's signature over the three digests, else -1 with err
+ * saying why ("signature does not verify", or what was malformed). */
+int attest_verify(const unsigned char pk[ATTEST_PK_BYTES],
+		  const char *function_hex, const char *input_hex,
+		  const char *output_hex,
+		  const unsigned char sig[ATTEST_SIG_BYTES], char *err,
+		  size_t errlen);
+/* The same with the header's text, which must be canonical base64 of 64
+ * bytes; len is its length (no NUL needed). */
+int attest_verify_b64(const unsigned char pk[ATTEST_PK_BYTES],
+		      const char *function_hex, const char *input_hex,
+		      const char *output_hex, const char *b64, size_t len,
+		      char *err, size_t errlen);
+
+#endif
