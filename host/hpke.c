@@ -380,7 +380,8 @@ hpke_key_schedule(struct hpke_ctx *ctx,
 	if (labeled_extract(hpke_suite, sizeof(hpke_suite), NULL, 0,
 			    "psk_id_hash", NULL, 0, ksc + 1) == -1 ||
 	    labeled_extract(hpke_suite, sizeof(hpke_suite), NULL, 0,
-			    "info_hash", info, infolen, ksc + 1 + HPKE_NH) == -1 ||
+			    "info_hash", info, infolen,
+			    ksc + 1 + HPKE_NH) == -1 ||
 	    labeled_extract(hpke_suite, sizeof(hpke_suite), shared_secret,
 			    HPKE_NSECRET, "secret", NULL, 0, sec) == -1 ||
 	    labeled_expand(hpke_suite, sizeof(hpke_suite), sec, "key", ksc,
@@ -627,7 +628,7 @@ hpke_free(void *p, size_t len)
 	free(p);
 }
 
-/* ---- fnh1 text ------------------------------------------------------------ */
+/* ---- fnh1 text --------------------------------------------------------- */
 
 #define TEXT_PREFIX_LEN	(sizeof(HPKE_TEXT_PREFIX) - 1)
 #define TEXT_INFO_LEN	(sizeof(HPKE_TEXT_INFO) - 1)

@@ -36,9 +36,9 @@ ok() {		# ok STATUS DESCRIPTION
 	: >"$tmp/err"
 }
 
-# bail REASON: a setup step failed; nothing after it can run.
+# bail REASON...: a setup step failed; nothing after it can run.
 bail() {
-	echo "not ok $((n + 1)) - $1"
+	echo "not ok $((n + 1)) - $*"
 	[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
 	echo "1..$((n + 1))"
 	exit 1
@@ -79,7 +79,8 @@ if [ ! -d "$work/node_modules/@hpke/core" ] ||
 	    bail "cannot copy package.json"
 	(cd "$work" && timeout 300 npm ci --no-audit --no-fund \
 	    --loglevel=error) >/dev/null 2>"$tmp/err" ||
-	    bail "npm ci of @hpke/core and @hpke/chacha20poly1305 failed: is the npm registry reachable?"
+	    bail "npm ci of @hpke/core and @hpke/chacha20poly1305" \
+		"failed: is the npm registry reachable?"
 fi
 ok 0 "npm packages installed in $work"
 

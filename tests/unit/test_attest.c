@@ -173,7 +173,8 @@ static void
 test_malformed(void **state)
 {
 	static const char upper[] =
-		"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+		"E3B0C44298FC1C149AFBF4C8996FB924"
+		"27AE41E4649B934CA495991B7852B855";
 	unsigned char sk[32], pk[32], sig[64];
 	char err[128], b64[ATTEST_SIG_B64_LEN + 2], longer[ATTEST_HEX_LEN + 2];
 

@@ -579,7 +579,7 @@ test_roundtrip(void **state)
 	hpke_ctx_clear(&r);
 }
 
-/* ---- fnh1 text ------------------------------------------------------------ */
+/* ---- fnh1 text --------------------------------------------------------- */
 
 static const char url_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -734,7 +734,7 @@ test_text_bad_key(void **state)
 	assert_err(err, "not a usable X25519 key");
 }
 
-/* ---- encrypted invokes ---------------------------------------------------- */
+/* ---- encrypted invokes ------------------------------------------------ */
 
 static void
 test_ohttp_roundtrip(void **state)
