@@ -1,12 +1,16 @@
 /*
  * config.h: fnhost.conf, the daemon's settings.
  *
- * The file is lines of "key = value"; '#' starts a comment, blank lines
- * are ignored, keys are unique.  Durations take a unit (ms, s, m, h),
- * sizes a binary suffix (K, M, G) or none for bytes, booleans yes/no.
- * An unknown key, a bad value or a repeated key is an error that names
- * the file and line ("fnhost.conf:12: unknown key 'foo'").  Every key has
- * a default (config_defaults), documented in fnhost.conf(5).
+ * The file is lines of "key = value" (at most 4096 bytes each, no NUL
+ * bytes); '#' at the start of a line or after a blank starts a comment,
+ * blank lines are ignored, keys are unique.  Durations take a unit (ms, s,
+ * m, h, d), sizes a binary suffix (K, M, G: 1024-based) or none for bytes,
+ * booleans yes/no, true/false or on/off.  Paths are absolute; listen is
+ * ADDR:PORT with a dotted IPv4 address, a [bracketed] IPv6 address or a
+ * host name.  An unknown key, a bad value, a value out of its range or a
+ * repeated key is an error that names the file and line ("fnhost.conf:12:
+ * unknown key 'foo'").  Every key has a default (config_defaults) and a
+ * range, documented in fnhost.conf(5).
  */
 #ifndef FNHOST_CONFIG_H
 #define FNHOST_CONFIG_H
@@ -43,17 +47,26 @@ struct config {
 	bool sandbox_relaxed;	/* sandbox_relaxed = no: sanitizer builds */
 };
 
-/* Fill c with every default.  scratch_root defaults to /dev/shm/fnhost
- * where /dev/shm is a tmpfs, else to data_dir/scratch (resolved later by
- * the daemon when it is left empty here). */
+/* Fill c with every default.  Cheap and deterministic: no I/O, so
+ * scratch_root is left empty ("the default") for config_resolve(). */
 void config_defaults(struct config *c);
 
+/* Fill the values derived from others once every source (file, flags) is
+ * applied: an empty scratch_root becomes /dev/shm/fnhost when /dev/shm is
+ * a tmpfs (statfs), else data_dir + "/scratch".  Returns 0, or -1 with a
+ * reason when the result does not fit. */
+int config_resolve(struct config *c, char *err, size_t errlen);
+
 /* Parse buf (len bytes, any bytes) on top of what c holds; name is used in
- * messages.  Pure: no I/O.  Returns 0, or -1 with "name:line: reason". */
+ * messages.  Pure: no I/O.  Returns 0, or -1 with "name:line: reason" and
+ * c unchanged.  Cross-key rules (sessions_per_function <= sessions_total,
+ * token_default_ttl <= token_max_ttl, session_idle <= session_lifetime)
+ * are checked on the result, as "name: reason". */
 int config_parse(struct config *c, const char *buf, size_t len,
 		 const char *name, char *err, size_t errlen);
 
-/* Read and parse the file at path (at most 1 MiB).  Returns 0 or -1. */
+/* Read and parse the regular file at path (at most 1 MiB); path names it
+ * in messages.  Returns 0, or -1 with a reason and c unchanged. */
 int config_load(struct config *c, const char *path, char *err,
 		size_t errlen);
 
