@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,29 @@ reopen_scratch(struct session *s)
 	s->scratch_fd = fd;
 }
 
+/* The bundle dir's path may run through directories the worker's uid can
+ * not pass (fnhostd keeps bundles under its 0700 DATADIR).  Then the
+ * plugin reaches its files through the fd the host gave, which stays
+ * open for the session.  Returns whether the fd must stay open. */
+static bool
+reach_bundle(struct session *s)
+{
+	struct stat a, b;
+	int fd;
+
+	fd = open(s->bundle_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &a) == 0 && fstat(s->bundle_fd, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		close(fd);
+		return false;
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(s->bundle_dir, sizeof(s->bundle_dir), "/proc/self/fd/%d",
+		 s->bundle_fd);
+	return true;
+}
+
 static const struct fnh_plugin *
 load_plugin(struct session *s)
 {
@@ -349,17 +373,20 @@ runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
 	char err[CHAN_MAX_TEXT], ready[256];
 	const struct fnh_plugin *p;
 	struct chan_hdr hdr;
+	bool keep_bundle_fd;
 	int n;
 
 	receive_setup(&s);
 	reopen_scratch(&s);
+	keep_bundle_fd = reach_bundle(&s);
 	if (sandbox_lock(policy, landlock_abi, s.bundle_fd, s.scratch_fd, err,
 			 sizeof(err)) < 0)
 		refuse(chan, "worker: %s", err);
 	if (fchdir(s.scratch_fd) < 0)
 		refuse(chan, "worker: cannot enter the scratch dir: %s",
 		       strerror(errno));
-	close(s.bundle_fd);
+	if (!keep_bundle_fd)
+		close(s.bundle_fd);
 	close(s.scratch_fd);
 	signal(SIGABRT, on_abort);
 	log_chan = chan;

@@ -244,8 +244,8 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 		set_error(e, 500, "bad_bundle", "%s", err);
 		goto fail;
 	}
-	if (scratch_create(cfg->scratch_root, "session-", (uid_t)-1,
-			   (gid_t)-1, s->scratch, sizeof(s->scratch),
+	if (scratch_create(cfg->scratch_root, "session-", ss->z->worker_uid,
+			   ss->z->worker_gid, s->scratch, sizeof(s->scratch),
 			   &s->scratch_fd, err, sizeof(err)) < 0) {
 		s->scratch[0] = '\0';
 		set_error(e, 500, "internal", "%s", err);

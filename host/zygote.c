@@ -302,6 +302,8 @@ zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
 
 	memset(z, 0, sizeof(*z));
 	z->sock = -1;
+	z->worker_uid = geteuid() == 0 ? cfg->worker_uid : (uid_t)-1;
+	z->worker_gid = geteuid() == 0 ? cfg->worker_gid : (gid_t)-1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "zygote: socketpair: %s",
 			 strerror(errno));

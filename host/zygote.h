@@ -23,6 +23,10 @@ struct zygote {
 	pid_t pid;
 	int sock;
 	struct sandbox_features features; /* what the zygote found */
+	/* Who the workers run as, for the files made for them: -1 unless
+	 * the host is root (then they switch to cfg->worker_uid). */
+	uid_t worker_uid;
+	gid_t worker_gid;
 };
 
 struct zygote_worker {

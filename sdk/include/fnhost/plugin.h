@@ -28,7 +28,8 @@
  *  - The working directory is the session's scratch directory, read-write,
  *    empty at session start, kept between the invokes of one session and
  *    wiped when it closes.  bundle_dir holds the signed bundle's files,
- *    read-only.  Nothing else of the file system is reachable, and there is
+ *    read-only; it is a path to open files under, which may be a
+ *    /proc/self/fd/N link rather than the host's own name for it.  Nothing else of the file system is reachable, and there is
  *    no network, no fork and no exec.
  *
  * struct fnh_host is append-only: a later host may add members at the end
