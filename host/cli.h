@@ -18,6 +18,16 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
+/* Client subcommands: they talk to fnhostd over HTTP (cmd-client.c). */
+int cmd_deploy(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+
 /* Print "fnhost <cmd>: <message>" and a newline to stderr; returns
  * CLI_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...)

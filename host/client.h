@@ -131,14 +131,4 @@ char *client_sanitize(char *s);
  * or -1. */
 int client_id_check(const char *id);
 
-/* Subcommands (see cmd-client.c), declared here until cli.h lists them. */
-int cmd_deploy(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_delete(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_trust(int argc, char **argv);
-int cmd_key(int argc, char **argv);
-
 #endif

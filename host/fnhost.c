@@ -18,6 +18,14 @@ static const struct subcommand subcommands[] = {
 	{"sign", cmd_sign, "write MANIFEST and MANIFEST.minisig for a bundle"},
 	{"verify", cmd_verify, "check a bundle as the host would"},
 	{"test", cmd_test, "run one local session in the sandbox"},
+	{"deploy", cmd_deploy, "upload a signed bundle to fnhostd"},
+	{"list", cmd_list, "list the deployed functions"},
+	{"show", cmd_show, "show one function"},
+	{"delete", cmd_delete, "delete a function"},
+	{"token", cmd_token, "create, list or revoke function tokens"},
+	{"run", cmd_run, "run a function: one session, one or more inputs"},
+	{"trust", cmd_trust, "add, list or remove trusted publisher keys"},
+	{"key", cmd_key, "print the host's public keys"},
 };
 
 static int
