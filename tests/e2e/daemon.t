@@ -1,0 +1,486 @@
+#!/usr/bin/python3
+"""fnhostd end to end: a real daemon on a free loopback port with a
+temporary data dir, driven over HTTP (http.client and curl) with real
+signed bundles.  TAP on stdout."""
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ["FNHOST_BUILD"]
+FNHOST = os.path.join(BUILD, "bin", "fnhost")
+FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
+DEVKEY = os.path.join(BUILD, "dev-publisher.key")
+DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
+RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
+
+count = 0
+failures = 0
+
+
+def tap(ok, name, diag=None):
+    global count, failures
+    count += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
+    if not ok:
+        failures += 1
+        for line in str(diag or "").splitlines()[:15]:
+            print("#   " + line, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    def __init__(self, tmp, conf):
+        self.tmp = tmp
+        self.data = os.path.join(tmp, "data")
+        self.conf = os.path.join(tmp, "fnhost.conf")
+        self.scratch = os.path.join(tmp, "scratch")
+        with open(self.conf, "w") as f:
+            f.write(conf + "scratch_root = %s\n" % self.scratch)
+            if RELAXED:
+                f.write("sandbox_relaxed = yes\n")
+        self.proc = None
+        self.log = open(os.path.join(tmp, "fnhostd.log"), "ab")
+
+    def start(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [FNHOSTD, "-f", "-c", self.conf, "-d", self.data,
+             "-l", "127.0.0.1:%d" % self.port],
+            stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("fnhostd exited with %s" %
+                                   self.proc.returncode)
+            try:
+                st, _, _ = self.request("GET", "/healthz")
+                if st == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        with open(os.path.join(self.data, "keys", "admin.token")) as f:
+            self.admin = f.read().strip()
+
+    def request(self, method, path, body=None, token=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, data, hdrs
+
+    def json(self, method, path, body=None, token=None, headers=None):
+        st, data, _ = self.request(method, path, body, token, headers)
+        try:
+            return st, json.loads(data) if data else None
+        except ValueError:
+            return st, data
+
+    def deploy(self, bundle_dir, token=None):
+        """POST a bundle with curl -F, one part per file."""
+        argv = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}",
+                "-H", "Authorization: Bearer " + (token or self.admin)]
+        for name in sorted(os.listdir(bundle_dir)):
+            argv += ["-F", "%s=@%s;filename=%s" %
+                     (name, os.path.join(bundle_dir, name), name)]
+        argv.append("http://127.0.0.1:%d/v1/functions" % self.port)
+        out = subprocess.run(argv, capture_output=True, text=True).stdout
+        body, _, code = out.rpartition("\n")
+        try:
+            return int(code), json.loads(body)
+        except ValueError:
+            return int(code or 0), body
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def sign(src_so, tmp, name, extra=None, key=DEVKEY):
+    d = os.path.join(tmp, "bundles", name)
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(src_so, os.path.join(d, name + ".so"))
+    for fname, content in (extra or {}).items():
+        with open(os.path.join(d, fname), "wb") as f:
+            f.write(content)
+    subprocess.run([FNHOST, "sign", "-s", key, "-n", name, d], check=True,
+                   capture_output=True)
+    return d
+
+
+def token_for(d, fid, **body):
+    st, o = d.json("POST", "/v1/functions/%s/tokens" % fid,
+                   json.dumps(body), d.admin)
+    return o["token"] if st == 201 else None
+
+
+def open_session(d, fid, tok, pin=None):
+    h = {"Fnhost-Function-Checksum": pin} if pin else None
+    return d.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok, h)
+
+
+def daemon_children(pid):
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(p))
+        except OSError:
+            pass
+    return out
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fnhost-daemon-")
+    os.chmod(tmp, 0o711)
+    conf = ("invoke_timeout = 2s\nsession_idle = 3s\nsessions_total = 6\n"
+            "sessions_per_function = 3\nmax_input = 64K\n"
+            "max_bundle = 4M\nshutdown_grace = 3s\n")
+    d = Daemon(tmp, conf)
+    try:
+        run_all(d, tmp)
+    finally:
+        d.stop(signal.SIGKILL)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("1..%d" % count)
+    return 1 if failures else 0
+
+
+def run_all(d, tmp):
+    d.start()
+    st, h = d.json("GET", "/healthz")
+    tap(st == 200 and h["status"] == "ok" and "sandbox" in h,
+        "healthz answers with the sandbox layers", h)
+
+    # Trust, over curl, the development key the build signs with.
+    with open(DEVPUB, "rb") as f:
+        pub = f.read()
+    st, o = d.json("POST", "/v1/trust", pub, d.admin)
+    tap(st == 201 and len(o["key_id"]) == 16, "trust add", o)
+
+    # Deploy the seed plugin; the checksum is sha256(MANIFEST).
+    hs = os.path.join(BUILD, "plugins", "hide_and_seek")
+    st, f = d.deploy(hs)
+    with open(os.path.join(hs, "MANIFEST"), "rb") as m:
+        want = hashlib.sha256(m.read()).hexdigest()
+    tap(st == 201 and f["checksum"] == want and f["name"] == "hide_and_seek",
+        "deploy hide_and_seek: 201 with the MANIFEST's checksum", f)
+    hs_id = f["id"]
+
+    deploy_refusals(d, tmp)
+    auth_and_sessions(d, tmp, hs_id, want)
+    faults(d, tmp)
+    limits(d, tmp)
+    leaks(d, tmp)
+    restart_and_crash(d, tmp)
+
+
+def deploy_refusals(d, tmp):
+    echo = os.path.join(BUILD, "tests", "plugins", "echo", "plugin.so")
+    before = sorted(os.listdir(os.path.join(d.data, "bundles")))
+
+    def refused(bundle, status, words, name):
+        st, o = d.deploy(bundle)
+        msg = o["error"]["message"] if isinstance(o, dict) and "error" in o \
+            else str(o)
+        tap(st == status and all(w in msg for w in words),
+            "deploy refused (%s): %d %s" % (name, status, msg[:70]),
+            "got %s %s" % (st, o))
+
+    b = sign(echo, tmp, "unsigned")
+    os.unlink(os.path.join(b, "MANIFEST.minisig"))
+    refused(b, 400, ["MANIFEST.minisig"], "unsigned")
+
+    other = os.path.join(tmp, "other")
+    subprocess.run([FNHOST, "keygen", "-p", other + ".pub", "-s",
+                    other + ".key"], check=True, capture_output=True)
+    b = sign(echo, tmp, "untrusted", key=other + ".key")
+    refused(b, 403, ["trusted"], "untrusted key")
+
+    b = sign(echo, tmp, "changed", {"data.txt": b"one"})
+    with open(os.path.join(b, "data.txt"), "wb") as f:
+        f.write(b"two")
+    refused(b, 400, ["data.txt", "match"], "changed file")
+
+    b = sign(echo, tmp, "extra")
+    with open(os.path.join(b, "extra.txt"), "wb") as f:
+        f.write(b"x")
+    refused(b, 400, ["extra.txt"], "extra file")
+
+    b = sign(echo, tmp, "big", {"big.bin": os.urandom(5 << 20)})
+    refused(b, 413, ["limit"], "over max_bundle")
+
+    # A part named like a hidden file never reaches the disk.
+    b = sign(echo, tmp, "badname")
+    argv = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+            "-H", "Authorization: Bearer " + d.admin,
+            "-F", "x=@%s;filename=.hidden" % os.path.join(b, "MANIFEST"),
+            "http://127.0.0.1:%d/v1/functions" % d.port]
+    code = subprocess.run(argv, capture_output=True, text=True).stdout
+    tap(code == "400", "deploy refused: a file named .hidden", code)
+
+    st, _ = d.deploy(os.path.join(BUILD, "plugins", "hide_and_seek"),
+                     token="0" * 64)
+    tap(st == 403, "deploy with a wrong token: 403", st)
+    left = os.listdir(os.path.join(d.data, "tmp"))
+    after = sorted(os.listdir(os.path.join(d.data, "bundles")))
+    tap(left == [] and after == before,
+        "nothing of a refused deploy stays on disk", (left, before, after))
+
+
+def auth_and_sessions(d, tmp, fid, checksum):
+    tok = token_for(d, fid)
+    tap(tok is not None, "token create")
+    st, _ = d.json("GET", "/v1/functions", token=tok)
+    tap(st == 403, "admin routes refuse a function token", st)
+    st, _ = d.json("POST", "/v1/functions/%s/sessions" % fid, b"")
+    tap(st == 401, "session without a token: 401", st)
+
+    _, m0, _ = d.request("GET", "/metrics", token=d.admin)
+    st, o = open_session(d, fid, tok, pin="0" * 64)
+    _, m1, _ = d.request("GET", "/metrics", token=d.admin)
+    total = [l for l in m1.decode().splitlines()
+             if l.startswith("fnhost_sessions_total ")]
+    tap(st == 409 and checksum in o["error"]["message"] and
+        [l for l in m0.decode().splitlines()
+         if l.startswith("fnhost_sessions_total ")] == total,
+        "a wrong checksum pin: 409, and no session was opened", o)
+
+    st, s = open_session(d, fid, tok, pin=checksum)
+    tap(st == 201 and s["function_checksum"] == checksum,
+        "session open with the right pin", s)
+    sid = s["session"]
+    hide = b'{"latitude": 48.8584, "longitude": 2.2945}'
+    seek = b'{"latitude": 48.8606, "longitude": 2.3376}'
+    st, out, h = d.request("POST", "/v1/sessions/%s/invoke" % sid, hide, tok)
+    tap(st == 200 and out == b"", "first invoke hides (empty output)",
+        (st, out))
+    st, out, h = d.request("POST", "/v1/sessions/%s/invoke" % sid, seek, tok)
+    tap(st == 200 and out.startswith(b"Getting closer! still 3172.01"),
+        "second invoke answers from the session's state", (st, out))
+    tap(h.get("fnhost-function-checksum") == checksum and
+        h.get("fnhost-input-sha256") == hashlib.sha256(seek).hexdigest() and
+        h.get("fnhost-output-sha256") == hashlib.sha256(out).hexdigest(),
+        "attestation digests in the headers", h)
+    st, o = d.json("POST", "/v1/sessions/%s/invoke" % sid, b"not json", tok)
+    tap(st == 422 and "Expecting value" in o["error"]["message"],
+        "a function error is a 422 with its text", o)
+    st, _ = d.json("POST", "/v1/sessions/%s/invoke" % sid,
+                   b"x" * (65 << 10), tok)
+    tap(st == 413, "an input over max_input: 413", st)
+    st, _, _ = d.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
+    tap(st == 204, "session close: 204", st)
+    st, _ = d.json("POST", "/v1/sessions/%s/invoke" % sid, seek, tok)
+    tap(st == 404, "invoke after close: 404", st)
+    tap(not [e for e in os.listdir(d.scratch) if e.startswith("session-")],
+        "the scratch dir is wiped at close", os.listdir(d.scratch))
+
+    # The same path with curl, as the README shows it.
+    out = subprocess.run(
+        ["curl", "-sS", "-H", "Authorization: Bearer " + tok, "-X", "POST",
+         "--data-binary", hide,
+         "http://127.0.0.1:%d/v1/functions/%s/run" % (d.port, fid)],
+        capture_output=True)
+    tap(out.returncode == 0 and out.stdout == b"", "one-shot run with curl",
+        out)
+
+    st, lst = d.json("GET", "/v1/tokens", token=d.admin)
+    jti = [t["jti"] for t in lst if t["function"] == fid][0]
+    st, _, _ = d.request("DELETE", "/v1/tokens/%s" % jti, None, d.admin)
+    st2, o = open_session(d, fid, tok)
+    tap(st == 204 and st2 == 401 and "revoked" in o["error"]["message"],
+        "a revoked token is refused", o)
+    short = token_for(d, fid, ttl=1)
+    time.sleep(2.1)
+    st, o = open_session(d, fid, short)
+    tap(st == 401 and "expired" in o["error"]["message"],
+        "an expired token is refused", o)
+    other_tok = token_for(d, d.json("GET", "/v1/functions",
+                                    token=d.admin)[1][0]["id"])
+    st, _ = d.json("GET", "/v1/functions/../keys/admin.token",
+                   token=d.admin)
+    tap(st == 404, "a path with .. finds nothing", st)
+    tap(other_tok is not None, "tokens for another function can be made")
+
+
+def deploy_test_plugin(d, tmp, name, src):
+    st, f = d.deploy(sign(src, tmp, name))
+    return f["id"] if st == 201 else None
+
+
+def faults(d, tmp):
+    echo_id = deploy_test_plugin(
+        d, tmp, "echo", os.path.join(BUILD, "tests/plugins/echo/plugin.so"))
+    segv_id = deploy_test_plugin(
+        d, tmp, "segv", os.path.join(BUILD, "tests/hostile/segv/plugin.so"))
+    spin_id = deploy_test_plugin(
+        d, tmp, "spin", os.path.join(BUILD, "tests/plugins/spin/plugin.so"))
+    etok, stok, ptok = (token_for(d, echo_id), token_for(d, segv_id),
+                        token_for(d, spin_id))
+    _, e = open_session(d, echo_id, etok)
+    esid = e["session"]
+    st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % esid, b"a",
+                           etok)
+    tap(st == 200 and out == b"a", "echo answers", (st, out))
+
+    _, s = open_session(d, segv_id, stok)
+    st, o = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"",
+                   stok)
+    tap(st == 502 and "crashed" in o["error"]["message"],
+        "a crashing worker: 502", o)
+    st, _ = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"",
+                   stok)
+    tap(st == 404, "after a crash the session is gone", st)
+
+    _, s = open_session(d, spin_id, ptok)
+    t0 = time.monotonic()
+    st, o = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"",
+                   ptok)
+    tap(st == 504 and time.monotonic() - t0 < 10,
+        "an invoke past its time limit: 504", o)
+    st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % esid, b"b",
+                           etok)
+    tap(st == 200 and out == b"b",
+        "the other session kept working through both", (st, out))
+    d.request("DELETE", "/v1/sessions/%s" % esid, None, etok)
+    d.echo = (echo_id, etok)
+
+
+def limits(d, tmp):
+    echo_id, etok = d.echo
+    sids = []
+    for _ in range(3):
+        st, s = open_session(d, echo_id, etok)
+        sids.append(s["session"])
+    st, o = open_session(d, echo_id, etok)
+    tap(st == 429 and "limit" in o["error"]["message"],
+        "sessions_per_function reached: 429", o)
+    for sid in sids:
+        d.request("DELETE", "/v1/sessions/%s" % sid, None, etok)
+    st, s = open_session(d, echo_id, etok)
+    tap(st == 201, "below the limit again after closing", st)
+    time.sleep(5)  # session_idle = 3s; the reaper runs every second
+    st, _ = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"x",
+                   etok)
+    tap(st == 404, "an idle session is closed by itself", st)
+
+
+def leaks(d, tmp):
+    echo_id, etok = d.echo
+    pid = d.proc.pid
+
+    def snapshot():
+        return (len(os.listdir("/proc/%d/fd" % pid)),
+                len(daemon_children(pid)), rss_kb(pid))
+    for _ in range(50):  # warm up allocator arenas
+        _, s = open_session(d, echo_id, etok)
+        d.request("DELETE", "/v1/sessions/%s" % s["session"], None, etok)
+    fd0, ch0, rss0 = snapshot()
+    bad = 0
+    for i in range(1000):
+        st, s = open_session(d, echo_id, etok)
+        if st != 201:
+            bad += 1
+            continue
+        d.request("POST", "/v1/sessions/%s/invoke" % s["session"], b"x",
+                  etok)
+        d.request("DELETE", "/v1/sessions/%s" % s["session"], None, etok)
+    time.sleep(0.5)
+    fd1, ch1, rss1 = snapshot()
+    tap(bad == 0, "1000 sessions opened and closed", bad)
+    tap(fd1 <= fd0 + 2, "no fd growth (%d -> %d)" % (fd0, fd1))
+    tap(ch1 <= ch0, "no process growth (%d -> %d children)" % (ch0, ch1))
+    tap(rss1 - rss0 < 8 * 1024,
+        "no memory growth beyond 8 MiB (%d -> %d KiB)" % (rss0, rss1))
+
+
+def restart_and_crash(d, tmp):
+    # SIGHUP reloads the trust list: a new publisher key, placed by hand.
+    key = os.path.join(tmp, "late")
+    out = subprocess.run([FNHOST, "keygen", "-p", key + ".pub", "-s",
+                          key + ".key"], capture_output=True, text=True)
+    b = sign(os.path.join(BUILD, "tests/plugins/echo/plugin.so"), tmp,
+             "late", key=key + ".key")
+    st, _ = d.deploy(b)
+    with open(key + ".pub", "rb") as f:
+        d.json("POST", "/v1/trust", f.read(), d.admin)
+    st2, _ = d.deploy(b)
+    tap(st == 403 and st2 == 201, "trust add takes effect at once",
+        (st, st2))
+
+    # kill -9 in the middle of deploys, then restart.
+    hs = os.path.join(BUILD, "plugins", "leader_election")
+    procs = [subprocess.Popen(
+        ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do curl -s -o /dev/null "
+         "-H 'Authorization: Bearer %s' %s http://127.0.0.1:%d/v1/functions;"
+         " done" % (d.admin, " ".join(
+             "-F '%s=@%s;filename=%s'" % (n, os.path.join(hs, n), n)
+             for n in sorted(os.listdir(hs))), d.port)])]
+    time.sleep(0.3)
+    d.stop(signal.SIGKILL)
+    for p in procs:
+        p.wait()
+    d.start()
+    st, lst = d.json("GET", "/v1/functions", token=d.admin)
+    good = st == 200
+    for f in lst if good else []:
+        if not os.path.isdir(os.path.join(d.data, "bundles", f["checksum"])):
+            good = False
+    tap(good and os.listdir(os.path.join(d.data, "tmp")) == [],
+        "after kill -9 during deploys the store is consistent (%d "
+        "functions)" % (len(lst) if good else -1), lst)
+    echo_id, etok = d.echo
+    st, s = open_session(d, echo_id, etok)
+    st2, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % s["session"],
+                            b"again", etok)
+    tap(st == 201 and out == b"again",
+        "acknowledged functions and tokens survive the restart", (st, out))
+
+    # SIGTERM with a session open: new sessions get 503, then it exits.
+    d.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    st, o = open_session(d, echo_id, etok)
+    tap(st == 503, "draining: new sessions get 503", (st, o))
+    rc = d.stop()
+    tap(rc == 0, "SIGTERM: fnhostd exits 0 after the grace period", rc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
