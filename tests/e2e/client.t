@@ -294,9 +294,6 @@ def client_only_tests(h):
 
 
 def main():
-    if not os.access(FNHOSTD, os.X_OK):
-        print("1..0 # SKIP fnhostd not built yet")
-        return 0
     tmp = tempfile.mkdtemp(prefix="fnhost-client-")
     h = Host(tmp)
     try:
