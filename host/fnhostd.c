@@ -123,6 +123,39 @@ parse_args(struct daemon *d, int argc, char **argv)
 }
 
 /*
+ * A worker, under its own uid, opens its scratch dir by path (through its
+ * noexec view of the scratch root), so every directory above the root must
+ * let others pass.  Say which one does not, rather than fail each session.
+ */
+static int
+check_reachable(const char *root, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", root);
+	while ((slash = strrchr(path, '/')) != NULL) {
+		*slash = '\0';
+		if (stat(path[0] ? path : "/", &st) < 0) {
+			snprintf(err, errlen, "cannot stat %s: %s",
+				 path[0] ? path : "/", strerror(errno));
+			return -1;
+		}
+		if (!(st.st_mode & S_IXOTH)) {
+			snprintf(err, errlen,
+				 "workers can not reach scratch root %s: %s is "
+				 "mode %04o (each directory above it needs "
+				 "o+x)",
+				 root, path[0] ? path : "/",
+				 (unsigned)(st.st_mode & 07777));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Make the scratch root, lock it against a second fnhostd (whose stale
  * session dirs we would otherwise wipe, and it ours), and remove the
  * session dirs a crash left.  The lock lives as long as the fd: the
@@ -164,6 +197,8 @@ prepare_scratch_root(struct daemon *d, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	if (geteuid() == 0 && check_reachable(root, err, errlen) < 0)
+		return -1;
 	if (scratch_remove_children(root, "session-") < 0)
 		log_msg(LOG_LEVEL_WARN,
 			"msg=\"could not remove every stale scratch dir in "
@@ -288,6 +323,14 @@ start(struct daemon *d, char *err, size_t errlen)
 	struct sandbox_config sc;
 	bool created = false;
 
+	/* Made here, 0711 rather than store_open()'s 0700, so that workers
+	 * can pass through to a scratch root under it (the default where
+	 * /dev/shm is not a tmpfs); what it holds stays 0700. */
+	if (mkdir(d->cfg.data_dir, 0711) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", d->cfg.data_dir,
+			 strerror(errno));
+		return -1;
+	}
 	if (store_open(d->cfg.data_dir, &d->store, err, errlen) < 0 ||
 	    store_admin_token(d->store, d->srv.admin_token, &created, err,
 			      errlen) < 0 ||

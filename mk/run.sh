@@ -2,19 +2,31 @@
 # make run: fnhostd in the foreground on 127.0.0.1:8080 with its state in
 # ./var, the development publisher key trusted and the seed plugins
 # deployed; prints what to try.  Ctrl-C stops it.
+#
+# Everything here goes through the fnhost client, as an operator would.
+# Running it again reuses the state in ./var: a seed plugin already
+# deployed with the same checksum is not deployed twice.
 set -eu
 b=${FNHOST_BUILD:?}
 addr=${FNHOST_LISTEN:-127.0.0.1:8080}
-url=http://$addr
 var=${FNHOST_VAR:-var}
-export FNHOST_URL=$url
+fnhost=$b/bin/fnhost
+export FNHOST_URL=http://$addr
 
 mkdir -p "$var"
-"$b/bin/fnhostd" -f -d "$var" -l "$addr" &
+var=$(cd "$var" && pwd)
+# Scratch dirs under ./var too, so that this host never meets another
+# fnhostd's default scratch root.
+printf 'scratch_root = %s/scratch\n' "$var" >"$var/fnhost.conf"
+# Sanitizer builds need the relaxed sandbox (README.md, fnhost.conf(5)).
+if [ "${FNHOST_SANDBOX_RELAXED:-}" = 1 ]; then
+	echo 'sandbox_relaxed = yes' >>"$var/fnhost.conf"
+fi
+"$b/bin/fnhostd" -f -c "$var/fnhost.conf" -d "$var" -l "$addr" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit $?' INT TERM
 i=0
-until curl -fsS "$url/healthz" >/dev/null 2>&1; do
+until curl -fsS "$FNHOST_URL/healthz" >/dev/null 2>&1; do
 	i=$((i + 1))
 	if [ $i -gt 100 ] || ! kill -0 $pid 2>/dev/null; then
 		echo "make run: fnhostd did not start" >&2
@@ -22,60 +34,50 @@ until curl -fsS "$url/healthz" >/dev/null 2>&1; do
 	fi
 	sleep 0.1
 done
-admin=$(cat "$var/keys/admin.token")
+export FNHOST_TOKEN=@$var/keys/admin.token
 
-# Trust the development key, then deploy each seed plugin once: a
-# function already deployed with the same checksum is reused.
-curl -fsS -H "Authorization: Bearer $admin" --data-binary "@$b/dev-publisher.pub" \
-	"$url/v1/trust" >/dev/null
-deploy() {	# deploy NAME -> prints the function id
-	dir=$b/plugins/$1
-	sum=$(sha256sum "$dir/MANIFEST" | cut -d' ' -f1)
-	id=$(curl -fsS -H "Authorization: Bearer $admin" "$url/v1/functions" |
-		/usr/bin/python3 -c "import json,sys
-for f in json.load(sys.stdin):
-    if f['checksum'] == '$sum': print(f['id']); break")
+"$fnhost" trust add "$b/dev-publisher.pub" >/dev/null
+
+# deploy NAME: print the id of the function with NAME's checksum,
+# deploying it first if the host has none.
+deploy() {
+	sum=$(sha256sum "$b/plugins/$1/MANIFEST" | cut -d' ' -f1)
+	id=$("$fnhost" list | awk -v s="$sum" '$4 == s { print $1; exit }')
 	if [ -z "$id" ]; then
-		set --
-		for f in "$dir"/*; do
-			set -- "$@" -F "$(basename "$f")=@$f;filename=$(basename "$f")"
-		done
-		id=$(curl -fsS -H "Authorization: Bearer $admin" "$@" \
-			"$url/v1/functions" | /usr/bin/python3 -c \
-			"import json,sys; print(json.load(sys.stdin)['id'])")
+		id=$("$fnhost" deploy "$b/plugins/$1" | awk '$1 == "id" { print $2 }')
 	fi
 	echo "$id"
 }
-token() {	# token ID -> prints a one-day token pinned to the checksum
-	curl -fsS -H "Authorization: Bearer $admin" -d '{"ttl": 86400}' \
-		"$url/v1/functions/$1/tokens" |
-		/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['token'])"
-}
+
 hs=$(deploy hide_and_seek)
 le=$(deploy leader_election)
 hs_sum=$(sha256sum "$b/plugins/hide_and_seek/MANIFEST" | cut -d' ' -f1)
-hs_tok=$(token "$hs")
-le_tok=$(token "$le")
+le_sum=$(sha256sum "$b/plugins/leader_election/MANIFEST" | cut -d' ' -f1)
+hs_tok=$("$fnhost" token create --ttl 86400 --pin "$hs_sum" "$hs")
+le_tok=$("$fnhost" token create --ttl 86400 --pin "$le_sum" "$le")
 
 cat <<EOT
 
-fnhostd is serving on $url (state in $var, admin token in $var/keys/admin.token)
-  hide_and_seek   $hs
-  leader_election $le
+fnhostd is serving on $FNHOST_URL, its state in $var (admin token in
+$var/keys/admin.token).  Paste these into another shell:
 
-Play hide and seek: one session, the hider's position first, then a guess
-  $b/bin/fnhost run -t $hs_tok -c $hs_sum $hs \\
-      '{"latitude": 48.8584, "longitude": 2.2945}' '{"latitude": 48.8606, "longitude": 2.3376}'
+export PATH=$b/bin:\$PATH FNHOST_URL=$FNHOST_URL
+export HS=$hs HS_SUM=$hs_sum
+export HS_TOKEN=$hs_tok
+export LE=$le LE_SUM=$le_sum
+export LE_TOKEN=$le_tok
 
-The same with curl
-  s=\$(curl -s -X POST -H "Authorization: Bearer $hs_tok" -H "Fnhost-Function-Checksum: $hs_sum" \\
-      $url/v1/functions/$hs/sessions | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["session"])')
-  curl -s -H "Authorization: Bearer $hs_tok" --data-binary '{"latitude": 48.8584, "longitude": 2.2945}' $url/v1/sessions/\$s/invoke
-  curl -s -H "Authorization: Bearer $hs_tok" --data-binary '{"latitude": 48.8606, "longitude": 2.3376}' $url/v1/sessions/\$s/invoke; echo
-  curl -s -X DELETE -H "Authorization: Bearer $hs_tok" $url/v1/sessions/\$s
+Play hide and seek: one session, the hider's position, then a guess.
+fnhost run -t "\$HS_TOKEN" -c "\$HS_SUM" "\$HS" '{"latitude": 48.8584, "longitude": 2.2945}' '{"latitude": 48.8606, "longitude": 2.3376}'
 
-Run an election
-  $b/bin/fnhost run -t $le_tok $le '{"node_list": [5000, 5001, 5002]}'
+The same session with curl.
+s=\$(curl -s -X POST -H "Authorization: Bearer \$HS_TOKEN" -H "Fnhost-Function-Checksum: \$HS_SUM" "\$FNHOST_URL/v1/functions/\$HS/sessions" | sed 's/.*"session":"\([0-9a-f]*\)".*/\1/')
+curl -s -H "Authorization: Bearer \$HS_TOKEN" --data-binary '{"latitude": 48.8584, "longitude": 2.2945}' "\$FNHOST_URL/v1/sessions/\$s/invoke"
+curl -s -H "Authorization: Bearer \$HS_TOKEN" --data-binary '{"latitude": 48.8606, "longitude": 2.3376}' "\$FNHOST_URL/v1/sessions/\$s/invoke"; echo
+curl -s -X DELETE -H "Authorization: Bearer \$HS_TOKEN" "\$FNHOST_URL/v1/sessions/\$s"
+
+Run an election.
+fnhost run -t "\$LE_TOKEN" -c "\$LE_SUM" "\$LE" '{"node_list": [5000, 5001, 5002]}'
 
 Ctrl-C stops the host.
 EOT

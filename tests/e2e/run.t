@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""make run, as README.md gives it: mk/run.sh starts fnhostd with the seed
+plugins, and every command it prints is pasted into a shell and must
+answer what the seed answers.  TAP on stdout."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+count = 0
+failures = 0
+
+
+def tap(ok, name, diag=None):
+    global count, failures
+    count += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
+    if not ok:
+        failures += 1
+        for line in str(diag or "").splitlines()[:20]:
+            print("#   " + line, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(var, port, log):
+    """Start mk/run.sh; return it and the walkthrough it printed."""
+    env = dict(os.environ, FNHOST_BUILD=BUILD, FNHOST_VAR=var,
+               FNHOST_LISTEN="127.0.0.1:%d" % port)
+    p = subprocess.Popen(["sh", os.path.join(TOP, "mk", "run.sh")],
+                         env=env, stdout=subprocess.PIPE, stderr=log,
+                         text=True, start_new_session=True)
+    lines = []
+    deadline = time.monotonic() + 60
+    for line in p.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C stops the host.") or \
+                time.monotonic() > deadline:
+            break
+    return p, lines
+
+
+def stop(p):
+    os.killpg(p.pid, signal.SIGINT)
+    try:
+        return p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        return p.wait()
+
+
+def pasted(lines):
+    """The commands of the walkthrough: every line a shell would run."""
+    starts = ("export ", "fnhost ", "s=$(", "curl ")
+    return [l for l in lines if l.startswith(starts)]
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fnhost-run-")
+    os.chmod(tmp, 0o711)  # the workers pass through to var/scratch
+    var = os.path.join(tmp, "var")
+    log = open(os.path.join(tmp, "run.log"), "w")
+    try:
+        p, lines = start(var, free_port(), log)
+        cmds = pasted(lines)
+        tap(len(cmds) == 11, "make run prints the walkthrough (%d commands)"
+            % len(cmds), "\n".join(lines))
+        script = "set -e\n" + "\n".join(cmds) + "\n"
+        r = subprocess.run(["sh", "-c", script], capture_output=True,
+                           text=True, timeout=60)
+        out = r.stdout.split("\n")
+        tap(r.returncode == 0, "every printed command succeeds",
+            r.stdout + r.stderr)
+        tap(len(out) >= 4 and out[0] == "" and
+            out[1].startswith("Getting closer! still 3172.01") and
+            out[2].startswith("Getting closer! still 3172.01") and
+            out[1] == out[2] and out[3].startswith('{"message": "5002"'),
+            "fnhost run and curl give the seed's answers", r.stdout)
+        tap(stop(p) == 0, "Ctrl-C stops the host cleanly")
+
+        # Again on the same ./var: nothing is deployed twice.
+        p, lines = start(var, free_port(), log)
+        ids = [l for l in lines if l.startswith("export HS=")]
+        r = subprocess.run(
+            [os.path.join(BUILD, "bin", "fnhost"), "list", "-u",
+             [l for l in lines if "FNHOST_URL=" in l][0]
+             .split("FNHOST_URL=")[1], "-t",
+             "@" + os.path.join(var, "keys", "admin.token")],
+            capture_output=True, text=True)
+        tap(len(r.stdout.splitlines()) == 2 and
+            ids and ids[0].split()[1].split("=")[1] in r.stdout,
+            "a second make run reuses the deployed seed plugins", r.stdout)
+        tap(stop(p) == 0, "and stops cleanly again")
+    finally:
+        log.close()
+        with open(os.path.join(tmp, "run.log")) as f:
+            text = f.read()
+        if failures:
+            for line in text.splitlines()[-20:]:
+                print("# " + line)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("1..%d" % count)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
