@@ -187,8 +187,9 @@ $(B)/bench/%: bench/%.c $(LIBFNHOST)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBFNHOST) $(PKG_LIBS) -ldl
 
-bench: all $(B)/bench/session
+bench: all $(B)/bench/session $(B)/bench/http
 	$(B)/bench/session $(B)/tests/plugins/echo 300
+	$(B)/bench/http $(B) 300
 
 # ---- run ----------------------------------------------------------------
 run: all

@@ -1,0 +1,443 @@
+/*
+ * bench/http.c: what a session costs over fnhostd's HTTP API, against two
+ * baselines measured in the same run on the same machine:
+ *
+ *	fork+wait        fork(), the child _exit(0)s, waitpid()
+ *	mhd hello        one keep-alive GET to a plain libmicrohttpd server
+ *	                 run as fnhostd runs it (thread per connection),
+ *	                 through libcurl as the fnhost client does it
+ *	http session     POST .../sessions, two invokes, DELETE: a real
+ *	                 fnhostd with a real signed bundle (the echo test
+ *	                 plugin) and the full sandbox
+ *	http run         POST .../run: a one-shot session in one request
+ *
+ * Usage: bench-http BUILD_DIR [ROUNDS].  Prints p50/p99 in microseconds
+ * and each p50 as a ratio to fork+wait and to the hello round trip.
+ */
+#define _GNU_SOURCE
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct reply {
+	char buf[4096];
+	size_t len;
+};
+
+struct bench {
+	const char *build;
+	char tmp[64];
+	char shm[64]; /* for scratch: a tmpfs, where the default puts it */
+	char url[32];
+	char admin[128];
+	char token[1024];
+	char function[64];
+	pid_t fnhostd;
+	CURL *curl;
+	struct reply r;
+	unsigned short hello_port;
+};
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static _Noreturn void
+die(const char *what)
+{
+	fprintf(stderr, "bench-http: %s\n", what);
+	exit(1);
+}
+
+/* ---- HTTP through libcurl ------------------------------------------------ */
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	size_t len = size * n, room = sizeof(r->buf) - 1 - r->len;
+
+	memcpy(r->buf + r->len, p, len < room ? len : room);
+	r->len += len < room ? len : room;
+	r->buf[r->len] = '\0';
+	return len;
+}
+
+/* One request on the bench's keep-alive handle; returns the status.  body
+ * NULL with method POST sends an empty body; mime overrides body. */
+static long
+request(struct bench *b, const char *method, const char *url,
+	const char *token, const char *body, curl_mime *mime)
+{
+	struct curl_slist *h = NULL;
+	char auth[1200];
+	long status = 0;
+
+	curl_easy_reset(b->curl);
+	b->r.len = 0;
+	b->r.buf[0] = '\0';
+	curl_easy_setopt(b->curl, CURLOPT_URL, url);
+	curl_easy_setopt(b->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(b->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(b->curl, CURLOPT_WRITEDATA, &b->r);
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+			 token);
+		h = curl_slist_append(h, auth);
+	}
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(b->curl, CURLOPT_HTTPHEADER, h);
+	if (mime)
+		curl_easy_setopt(b->curl, CURLOPT_MIMEPOST, mime);
+	else if (!strcmp(method, "POST"))
+		curl_easy_setopt(b->curl, CURLOPT_POSTFIELDS, body ? body : "");
+	if (curl_easy_perform(b->curl) == CURLE_OK)
+		curl_easy_getinfo(b->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	return status;
+}
+
+/* A string member of the JSON object in the last reply, into out. */
+static void
+reply_member(struct bench *b, const char *key, char *out, size_t len)
+{
+	json_object *o = json_tokener_parse(b->r.buf), *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (size_t)snprintf(out, len, "%s", json_object_get_string(v)) >=
+		    len) {
+		fprintf(stderr, "bench-http: no '%s' in %s\n", key, b->r.buf);
+		exit(1);
+	}
+	json_object_put(o);
+}
+
+/* ---- the plain libmicrohttpd server ------------------------------------- */
+
+static enum MHD_Result
+hello(void *cls, struct MHD_Connection *c, const char *url,
+      const char *method, const char *version, const char *data,
+      size_t *len, void **ctx)
+{
+	static const char text[] = "hello";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	(void)cls, (void)url, (void)method, (void)version, (void)data;
+	(void)len, (void)ctx;
+	r = MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text,
+					    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- fnhostd ------------------------------------------------------------ */
+
+static unsigned short
+free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		die("no free port");
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static void
+run_or_die(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench-http: %s failed\n", argv[0]);
+		exit(1);
+	}
+}
+
+static void
+read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		die(path);
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+}
+
+/* Copy the echo test plugin into a bundle dir and sign it with the
+ * development key, as a publisher would. */
+static void
+make_bundle(struct bench *b, char *dir, size_t len)
+{
+	char so[1024], dst[1024], key[1024], fnhost[1024], cmd[4096];
+
+	snprintf(dir, len, "%s/echo", b->tmp);
+	snprintf(so, sizeof(so), "%s/tests/plugins/echo/plugin.so", b->build);
+	snprintf(dst, sizeof(dst), "%s/echo.so", dir);
+	snprintf(key, sizeof(key), "%s/dev-publisher.key", b->build);
+	snprintf(fnhost, sizeof(fnhost), "%s/bin/fnhost", b->build);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s' '%s'", dir, so,
+		 dst);
+	if (system(cmd) != 0)
+		die("cannot copy the echo plugin");
+	run_or_die((char *const[]){fnhost, "sign", "-s", key, "-n", "echo",
+				   dir, NULL});
+}
+
+static void
+start_fnhostd(struct bench *b)
+{
+	char conf[128], data[128], listen[64], path[4096 + 128];
+	unsigned short port = free_port();
+	FILE *f;
+	int i;
+
+	snprintf(conf, sizeof(conf), "%s/fnhost.conf", b->tmp);
+	snprintf(data, sizeof(data), "%s/data", b->tmp);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+	snprintf(b->url, sizeof(b->url), "http://127.0.0.1:%u", port);
+	f = fopen(conf, "w");
+	if (!f)
+		die("cannot write fnhost.conf");
+	fprintf(f, "scratch_root = %s/scratch\n", b->shm);
+	if (getenv("FNHOST_SANDBOX_RELAXED"))
+		fprintf(f, "sandbox_relaxed = yes\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/bin/fnhostd", b->build);
+	b->fnhostd = fork();
+	if (b->fnhostd == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* if the bench is killed */
+		dup2(null, 1);
+		dup2(null, 2); /* a log line per request: not the bench's */
+		execl(path, path, "-f", "-c", conf, "-d", data, "-l", listen,
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "%s/healthz", b->url);
+		if (request(b, "GET", path, NULL, NULL, NULL) == 200)
+			break;
+		usleep(25000);
+	}
+	if (i == 200)
+		die("fnhostd did not start");
+	snprintf(path, sizeof(path), "%s/keys/admin.token", data);
+	read_file(path, b->admin, sizeof(b->admin));
+}
+
+/* Trust the development key, deploy the echo bundle, mint a token. */
+static void
+deploy(struct bench *b)
+{
+	char url[256], path[4096], bundle[256], pub[1024];
+	const char *files[] = {"echo.so", "MANIFEST", "MANIFEST.minisig"};
+	curl_mime *mime;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/dev-publisher.pub", b->build);
+	read_file(path, pub, sizeof(pub));
+	snprintf(url, sizeof(url), "%s/v1/trust", b->url);
+	if (request(b, "POST", url, b->admin, pub, NULL) / 100 != 2)
+		die(b->r.buf);
+	make_bundle(b, bundle, sizeof(bundle));
+	mime = curl_mime_init(b->curl);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		curl_mimepart *part = curl_mime_addpart(mime);
+
+		snprintf(path, sizeof(path), "%s/%s", bundle, files[i]);
+		curl_mime_name(part, files[i]);
+		curl_mime_filedata(part, path);
+		curl_mime_filename(part, files[i]);
+	}
+	snprintf(url, sizeof(url), "%s/v1/functions", b->url);
+	if (request(b, "POST", url, b->admin, NULL, mime) != 201)
+		die(b->r.buf);
+	curl_mime_free(mime);
+	reply_member(b, "id", b->function, sizeof(b->function));
+	snprintf(url, sizeof(url), "%s/v1/functions/%s/tokens", b->url,
+		 b->function);
+	if (request(b, "POST", url, b->admin, "{\"ttl\": 3600}", NULL) != 201)
+		die(b->r.buf);
+	reply_member(b, "token", b->token, sizeof(b->token));
+}
+
+/* ---- what is measured --------------------------------------------------- */
+
+static void
+bare_fork(struct bench *b)
+{
+	pid_t pid = fork();
+
+	(void)b;
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+}
+
+static void
+hello_round_trip(struct bench *b)
+{
+	char url[32];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", b->hello_port);
+	if (request(b, "GET", url, NULL, NULL, NULL) != 200)
+		die("the hello server did not answer");
+}
+
+static void
+http_session(struct bench *b)
+{
+	char url[256], sid[64];
+
+	snprintf(url, sizeof(url), "%s/v1/functions/%s/sessions", b->url,
+		 b->function);
+	if (request(b, "POST", url, b->token, NULL, NULL) != 201)
+		die(b->r.buf);
+	reply_member(b, "session", sid, sizeof(sid));
+	snprintf(url, sizeof(url), "%s/v1/sessions/%s/invoke", b->url, sid);
+	if (request(b, "POST", url, b->token, "one", NULL) != 200 ||
+	    request(b, "POST", url, b->token, "two", NULL) != 200)
+		die(b->r.buf);
+	snprintf(url, sizeof(url), "%s/v1/sessions/%s", b->url, sid);
+	if (request(b, "DELETE", url, b->token, NULL, NULL) != 204)
+		die(b->r.buf);
+}
+
+static void
+http_run(struct bench *b)
+{
+	char url[256];
+
+	snprintf(url, sizeof(url), "%s/v1/functions/%s/run", b->url,
+		 b->function);
+	if (request(b, "POST", url, b->token, "one", NULL) != 200)
+		die(b->r.buf);
+}
+
+static double
+measure(const char *name, void (*fn)(struct bench *), struct bench *b,
+	int rounds, const double base[2])
+{
+	double *t = calloc((size_t)rounds, sizeof(*t)), p50, p99, start;
+	int i;
+
+	if (!t)
+		die("out of memory");
+	for (i = 0; i < rounds / 10 + 1; i++) /* warm up */
+		fn(b);
+	for (i = 0; i < rounds; i++) {
+		start = now_us();
+		fn(b);
+		t[i] = now_us() - start;
+	}
+	qsort(t, (size_t)rounds, sizeof(*t), cmp_double);
+	p50 = t[rounds / 2];
+	p99 = t[rounds * 99 / 100];
+	printf("%-13s p50 %8.1f us  p99 %8.1f us", name, p50, p99);
+	if (base)
+		printf("  %6.2fx fork+wait  %6.2fx hello", p50 / base[0],
+		       p50 / base[1]);
+	printf("\n");
+	free(t);
+	return p50;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench b = {.fnhostd = -1};
+	int rounds = argc > 2 ? atoi(argv[2]) : 300;
+	struct MHD_Daemon *mhd;
+	double base[2];
+	char cmd[256];
+
+	if (argc < 2 || rounds < 10) {
+		fprintf(stderr, "usage: bench-http BUILD_DIR [ROUNDS]\n");
+		return 2;
+	}
+	b.build = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(b.tmp, sizeof(b.tmp), "/tmp/fnhost-bench-XXXXXX");
+	snprintf(b.shm, sizeof(b.shm), "%s/fnhost-bench-XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(b.tmp) || chmod(b.tmp, 0711) < 0 || !mkdtemp(b.shm) ||
+	    chmod(b.shm, 0711) < 0)
+		die("cannot make a temporary dir");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    !(b.curl = curl_easy_init()))
+		die("cannot start libcurl");
+	b.hello_port = free_port();
+	mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+				       MHD_USE_INTERNAL_POLLING_THREAD |
+				       MHD_USE_POLL,
+			       b.hello_port, NULL, NULL, hello, NULL,
+			       MHD_OPTION_END);
+	if (!mhd)
+		die("cannot start the hello server");
+	start_fnhostd(&b);
+	deploy(&b);
+
+	printf("HTTP sessions: %d rounds each, one keep-alive connection\n",
+	       rounds);
+	base[0] = measure("fork+wait", bare_fork, &b, rounds, NULL);
+	base[1] = measure("mhd hello", hello_round_trip, &b, rounds, NULL);
+	measure("http session", http_session, &b, rounds, base);
+	measure("http run", http_run, &b, rounds, base);
+
+	MHD_stop_daemon(mhd);
+	curl_easy_cleanup(b.curl);
+	curl_global_cleanup();
+	kill(b.fnhostd, SIGTERM);
+	waitpid(b.fnhostd, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", b.tmp, b.shm);
+	return system(cmd) != 0;
+}
