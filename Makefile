@@ -13,6 +13,8 @@ INCDIR ?= $(PREFIX)/include
 LIBDIR ?= $(PREFIX)/lib
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 VERSION = 0.1.0
 
 SANITIZER ?=
@@ -196,6 +198,8 @@ run: all
 	FNHOST_BUILD=$(CURDIR)/$(B) sh mk/run.sh
 
 # ---- install ------------------------------------------------------------
+# Binaries, SDK, man pages, the systemd unit, and an example fnhost.conf
+# that never overwrites an operator's.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/fnhost \
 		$(DESTDIR)$(PKGCONFIGDIR)
@@ -205,6 +209,12 @@ install: all
 	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/fnhost
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/fnhostd.service.in >$(DESTDIR)$(UNITDIR)/fnhostd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fnhostd.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/fnhost/fnhost.conf ] || \
+		install -m 0644 dist/fnhost.conf $(DESTDIR)$(SYSCONFDIR)/fnhost/
 
 uninstall:
 	rm -f $(BINS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%) \
@@ -212,6 +222,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/fnhost-plugin.pc
 	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(UNITDIR)/fnhostd.service
 
 clean:
 	rm -rf build build-address build-undefined

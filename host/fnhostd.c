@@ -32,11 +32,12 @@
 #include "store.h"
 #include "zygote.h"
 
-#define USAGE "usage: fnhostd [-c CONFIG] [-d DATADIR] [-l ADDR:PORT] [-f]\n"
+#define USAGE "usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"
 
 struct daemon {
 	struct config cfg;
 	bool foreground;
+	bool check_only; /* -t: check the configuration and exit */
 	struct store *store;
 	struct zygote zygote;
 	struct metrics metrics;
@@ -62,6 +63,21 @@ absolute_path(const char *path, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* -l is checked exactly as the listen key of the file is. */
+static int
+set_listen(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+	char line[sizeof(cfg->listen) + 16];
+	int n;
+
+	n = snprintf(line, sizeof(line), "listen = %s\n", value);
+	if (strchr(value, '\n') || n < 0 || (size_t)n >= sizeof(line)) {
+		snprintf(err, errlen, "-l: bad address '%.100s'", value);
+		return -1;
+	}
+	return config_parse(cfg, line, (size_t)n, "-l", err, errlen);
+}
+
 static int
 parse_args(struct daemon *d, int argc, char **argv)
 {
@@ -69,7 +85,7 @@ parse_args(struct daemon *d, int argc, char **argv)
 	char err[PATH_MAX + 256];
 	int c;
 
-	while ((c = getopt(argc, argv, "c:d:l:fhV")) != -1) {
+	while ((c = getopt(argc, argv, "c:d:l:fhtV")) != -1) {
 		switch (c) {
 		case 'c':
 			conf = optarg;
@@ -82,6 +98,9 @@ parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 'f':
 			d->foreground = true;
+			break;
+		case 't':
+			d->check_only = true;
 			break;
 		case 'V':
 			printf("fnhostd %s\n", FNHOST_VERSION);
@@ -110,9 +129,8 @@ parse_args(struct daemon *d, int argc, char **argv)
 		fprintf(stderr, "fnhostd: data dir path is too long\n");
 		return -1;
 	}
-	if (listen && snprintf(d->cfg.listen, sizeof(d->cfg.listen), "%s",
-			       listen) >= (int)sizeof(d->cfg.listen)) {
-		fprintf(stderr, "fnhostd: listen address is too long\n");
+	if (listen && set_listen(&d->cfg, listen, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fnhostd: %s\n", err);
 		return -1;
 	}
 	if (config_resolve(&d->cfg, err, sizeof(err)) < 0) {
@@ -388,6 +406,8 @@ main(int argc, char **argv)
 	d.scratch_lock = -1;
 	if (parse_args(&d, argc, argv) < 0)
 		return 2;
+	if (d.check_only)
+		return 0;
 	sigemptyset(&waitset);
 	sigaddset(&waitset, SIGTERM);
 	sigaddset(&waitset, SIGINT);
