@@ -31,7 +31,7 @@ def tap(ok, name, diag=None):
     print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
     if not ok:
         failures += 1
-        for line in str(diag or "").splitlines()[:15]:
+        for line in str(diag or "").splitlines()[:40]:
             print("#   " + line, flush=True)
 
 
@@ -382,6 +382,28 @@ def faults(d, tmp):
     d.request("DELETE", "/v1/sessions/%s" % esid, None, etok)
     d.echo = (echo_id, etok)
 
+    st, text, h = d.request("GET", "/metrics", token=d.admin)
+    m = {}
+    for line in text.decode().splitlines():
+        if line and not line.startswith("#"):
+            k, _, v = line.rpartition(" ")
+            m[k] = float(v)
+    tap(st == 200 and h.get("content-type", "").startswith("text/plain") and
+        m.get("fnhost_worker_crashes_total", 0) >= 1 and
+        m.get("fnhost_worker_timeouts_total", 0) >= 1 and
+        m.get('fnhost_invokes_total{result="crash"}', 0) >= 1 and
+        m.get('fnhost_invokes_total{result="timeout"}', 0) >= 1 and
+        m.get('fnhost_invokes_total{result="ok"}', 0) >= 4 and
+        m.get('fnhost_invokes_total{result="error"}', 0) >= 1 and
+        m.get('fnhost_deploys_total{result="refused"}', 0) >= 5 and
+        m.get("fnhost_invoke_seconds_count", 0) >= 6 and
+        m.get("fnhost_sessions_open") == 0,
+        "metrics count the crash, the timeout, invokes and deploys",
+        "\n".join(l for l in text.decode().splitlines()
+                  if not l.startswith("#")))
+    st, _, _ = d.request("GET", "/metrics", token=etok)
+    tap(st == 403, "metrics take the admin token only", st)
+
 
 def limits(d, tmp):
     echo_id, etok = d.echo
@@ -480,6 +502,14 @@ def restart_and_crash(d, tmp):
     tap(st == 503, "draining: new sessions get 503", (st, o))
     rc = d.stop()
     tap(rc == 0, "SIGTERM: fnhostd exits 0 after the grace period", rc)
+    d.log.flush()
+    with open(os.path.join(tmp, "fnhostd.log"), "rb") as f:
+        log = f.read()
+    leaked = [w for w in (b"48.8584", b"Getting closer", d.admin.encode(),
+                          etok.encode()) if w in log]
+    tap(not leaked and b"path=/v1/sessions/" in log,
+        "one log line per request, without inputs, outputs or tokens",
+        leaked)
 
 
 if __name__ == "__main__":
