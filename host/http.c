@@ -33,11 +33,22 @@
 
 /* Bodies of the small JSON and text routes. */
 #define SMALL_BODY (64u << 10)
+/* A request refused before its body is read still has its body read and
+ * dropped, up to this size, before the answer goes out: a client still
+ * sending would otherwise meet a reset rather than the answer. */
+#define DRAIN_MAX (1u << 20)
 
 enum body_kind { BODY_NONE, BODY_SMALL, BODY_INPUT, BODY_DEPLOY };
 
+/* What a handler answers. */
+struct reply {
+	int status;
+	struct MHD_Response *resp;
+};
+
 struct request {
 	enum body_kind kind;
+	struct reply early; /* decided before the body, sent after it */
 	int64_t start_ms;
 	char *body;
 	size_t len, limit;
@@ -53,12 +64,6 @@ struct request {
 	int fail_status;
 	char fail_code[32];
 	char fail_msg[512];
-};
-
-/* What a handler answers. */
-struct reply {
-	int status;
-	struct MHD_Response *resp;
 };
 
 /* ---- responses ------------------------------------------------------------ */
@@ -1097,8 +1102,22 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 				    "the bundle is over the limit of %zu "
 				    "bytes",
 				    rq->limit);
+		if (rep.resp && cl && strtoull(cl, NULL, 10) > 0 &&
+		    strtoull(cl, NULL, 10) <= DRAIN_MAX) {
+			rq->early = rep;
+			return MHD_YES;
+		}
 		/* Answer now (refusals that need no body), or read on. */
 		return rep.resp ? queue(srv, c, method, url, rq, &rep) : MHD_YES;
+	}
+	if (rq->early.resp) {
+		if (*upload_data_size) {
+			*upload_data_size = 0; /* dropped */
+			return MHD_YES;
+		}
+		rep = rq->early;
+		rq->early.resp = NULL;
+		return queue(srv, c, method, url, rq, &rep);
 	}
 	if (*upload_data_size) {
 		request_feed(rq, upload_data, *upload_data_size);
@@ -1120,6 +1139,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!rq)
 		return;
+	if (rq->early.resp)
+		MHD_destroy_response(rq->early.resp); /* the client left */
 	if (rq->pp)
 		MHD_destroy_post_processor(rq->pp);
 	if (rq->file_fd >= 0)
