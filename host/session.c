@@ -22,6 +22,7 @@
 
 #include "channel.h"
 #include "log.h"
+#include "pool.h"
 #include "scratch.h"
 #include "session.h"
 
@@ -44,7 +45,8 @@ struct sessions {
 	const struct config *cfg;
 	struct zygote *z;
 	struct metrics *m;
-	pthread_mutex_t zygote_lock;
+	struct sandbox_limits lim; /* every worker's, from cfg */
+	struct pool *pool;	   /* the only way to the zygote */
 	pthread_mutex_t lock;
 	struct session **v;
 	size_t n;
@@ -74,12 +76,19 @@ sessions_new(const struct config *cfg, struct zygote *z, struct metrics *m)
 	ss->cfg = cfg;
 	ss->z = z;
 	ss->m = m;
+	ss->lim = (struct sandbox_limits){
+		.memory = cfg->worker_memory,
+		.file_size = cfg->worker_file_size,
+		.cpu_seconds = cfg->session_lifetime_ms / 1000 + 1,
+		.open_files = cfg->worker_open_files,
+	};
 	ss->v = calloc(cfg->sessions_total, sizeof(*ss->v));
-	if (!ss->v) {
+	ss->pool = ss->v ? pool_new(z, &ss->lim, cfg->warm_workers) : NULL;
+	if (!ss->pool) {
+		free(ss->v);
 		free(ss);
 		return NULL;
 	}
-	pthread_mutex_init(&ss->zygote_lock, NULL);
 	pthread_mutex_init(&ss->lock, NULL);
 	return ss;
 }
@@ -225,13 +234,8 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	      struct session_opened *out, struct session_error *e)
 {
 	const struct config *cfg = ss->cfg;
-	struct sandbox_limits lim = {
-		.memory = cfg->worker_memory,
-		.file_size = cfg->worker_file_size,
-		.cpu_seconds = cfg->session_lifetime_ms / 1000 + 1,
-		.open_files = cfg->worker_open_files,
-	};
 	struct worker_params p = {0};
+	struct zygote_worker zw;
 	char err[4200];
 	int memfd = -1, rc;
 	struct session *s;
@@ -251,7 +255,7 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 		set_error(e, 500, "internal", "%s", err);
 		goto fail;
 	}
-	p.limits = &lim;
+	p.limits = &ss->lim;
 	p.bundle_fd = bundle_fd;
 	p.bundle_path = bundle_path;
 	p.scratch_fd = s->scratch_fd;
@@ -260,9 +264,9 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	p.max_input = cfg->max_input;
 	p.max_output = cfg->max_output;
 	p.load_timeout_ms = (int)cfg->invoke_timeout_ms;
-	pthread_mutex_lock(&ss->zygote_lock);
-	rc = worker_open(ss->z, &p, &s->w, err, sizeof(err));
-	pthread_mutex_unlock(&ss->zygote_lock);
+	rc = pool_take(ss->pool, &zw, err, sizeof(err));
+	if (rc == 0)
+		rc = worker_start(&zw, &p, &s->w, err, sizeof(err));
 	close(memfd);
 	memfd = -1;
 	if (rc < 0) {
@@ -457,8 +461,8 @@ sessions_free(struct sessions *ss)
 			break;
 		end(ss, s);
 	}
+	pool_free(ss->pool);
 	pthread_mutex_destroy(&ss->lock);
-	pthread_mutex_destroy(&ss->zygote_lock);
 	free(ss->v);
 	free(ss);
 }

@@ -36,8 +36,9 @@ struct session_opened {
 	int64_t expires; /* Unix seconds: the lifetime limit */
 };
 
-/* The zygote is shared with nothing else; calls to it are serialized
- * here.  cfg, z, m must outlive the table. */
+/* The zygote is shared with nothing else: the table's warm pool
+ * (pool.h, cfg->warm_workers) makes every call to it.  cfg, z, m must
+ * outlive the table.  Call after the last fork of the process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 			      struct metrics *m);
 /* Close every session (killing workers still busy) and free the table. */

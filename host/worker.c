@@ -303,11 +303,21 @@ worker_open(struct zygote *z, const struct worker_params *p,
 	    struct worker **out, char *err, size_t errlen)
 {
 	struct zygote_worker zw;
-	struct worker *w;
-	int64_t deadline;
 
 	if (zygote_spawn(z, p->limits, &zw, err, errlen) < 0)
 		return -1;
+	return worker_start(&zw, p, out, err, errlen);
+}
+
+int
+worker_start(const struct zygote_worker *spawned,
+	     const struct worker_params *p, struct worker **out, char *err,
+	     size_t errlen)
+{
+	struct zygote_worker zw = *spawned;
+	struct worker *w;
+	int64_t deadline;
+
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		snprintf(err, errlen, "out of memory");

@@ -63,6 +63,12 @@ int worker_seal_plugin(int dirfd, const char *name,
 int worker_open(struct zygote *z, const struct worker_params *p,
 		struct worker **out, char *err, size_t errlen);
 
+/* The same with a worker already spawned (pool.h), whose pidfd and
+ * channel pass to the session, or are closed on failure. */
+int worker_start(const struct zygote_worker *spawned,
+		 const struct worker_params *p, struct worker **out,
+		 char *err, size_t errlen);
+
 /* Run one invoke of len bytes with a timeout.  Fills r (free r->output
  * with free()).  Returns r->status. */
 enum worker_status worker_invoke(struct worker *w, const void *input,
