@@ -454,10 +454,10 @@ def leaks(d, tmp):
 
 
 def restart_and_crash(d, tmp):
-    # SIGHUP reloads the trust list: a new publisher key, placed by hand.
+    # trust add over the API takes effect at once.
     key = os.path.join(tmp, "late")
-    out = subprocess.run([FNHOST, "keygen", "-p", key + ".pub", "-s",
-                          key + ".key"], capture_output=True, text=True)
+    subprocess.run([FNHOST, "keygen", "-p", key + ".pub", "-s",
+                    key + ".key"], capture_output=True, check=True)
     b = sign(os.path.join(BUILD, "tests/plugins/echo/plugin.so"), tmp,
              "late", key=key + ".key")
     st, _ = d.deploy(b)
@@ -466,6 +466,30 @@ def restart_and_crash(d, tmp):
     st2, _ = d.deploy(b)
     tap(st == 403 and st2 == 201, "trust add takes effect at once",
         (st, st2))
+
+    # SIGHUP reloads the trust list: a key an operator placed by hand
+    # (the .pub file's comment names its key id).
+    key = os.path.join(tmp, "byhand")
+    subprocess.run([FNHOST, "keygen", "-p", key + ".pub", "-s",
+                    key + ".key"], capture_output=True, check=True)
+    b = sign(os.path.join(BUILD, "tests/plugins/echo/plugin.so"), tmp,
+             "byhand", key=key + ".key")
+    with open(key + ".pub") as f:
+        pub = f.read()
+    keyid = pub.splitlines()[0].split()[-1]
+    st, _ = d.deploy(b)
+    with open(os.path.join(d.data, "trusted", keyid + ".pub"), "w") as f:
+        f.write(pub)
+    st2, _ = d.deploy(b)
+    d.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            b"event=reload" not in open(d.log.name, "rb").read():
+        time.sleep(0.05)
+    st3, _ = d.deploy(b)
+    tap(st == 403 and st2 == 403 and st3 == 201,
+        "a key placed in trusted/ counts after SIGHUP, not before",
+        (st, st2, st3))
 
     # kill -9 in the middle of deploys, then restart.
     hs = os.path.join(BUILD, "plugins", "leader_election")
