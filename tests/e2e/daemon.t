@@ -363,7 +363,10 @@ def faults(d, tmp):
     _, s = open_session(d, segv_id, stok)
     st, o = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"",
                    stok)
-    tap(st == 502 and "crashed" in o["error"]["message"],
+    # A sanitizer's SEGV handler turns the crash into an exit status.
+    tap(st == 502 and o["error"]["code"] == "worker_crashed" and
+        ("crashed" in o["error"]["message"] or
+         (RELAXED and "exited with status" in o["error"]["message"])),
         "a crashing worker: 502", o)
     st, _ = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"",
                    stok)
@@ -449,8 +452,15 @@ def leaks(d, tmp):
     tap(bad == 0, "1000 sessions opened and closed", bad)
     tap(fd1 <= fd0 + 2, "no fd growth (%d -> %d)" % (fd0, fd1))
     tap(ch1 <= ch0, "no process growth (%d -> %d children)" % (ch0, ch1))
-    tap(rss1 - rss0 < 8 * 1024,
-        "no memory growth beyond 8 MiB (%d -> %d KiB)" % (rss0, rss1))
+    if RELAXED:
+        # AddressSanitizer's quarantine holds freed memory back on
+        # purpose; its leak checker, at exit, is the test there.
+        print("ok %d # SKIP memory growth under a sanitizer (%d -> %d KiB)"
+              % (count + 1, rss0, rss1))
+        globals()["count"] += 1
+    else:
+        tap(rss1 - rss0 < 8 * 1024,
+            "no memory growth beyond 8 MiB (%d -> %d KiB)" % (rss0, rss1))
 
 
 def restart_and_crash(d, tmp):
