@@ -6,16 +6,22 @@
  *	mhd hello        one keep-alive GET to a plain libmicrohttpd server
  *	                 run as fnhostd runs it (thread per connection),
  *	                 through libcurl as the fnhost client does it
- *	http session     POST .../sessions, two invokes, DELETE: a real
+ *	echo session     POST .../sessions, two invokes, DELETE: a real
  *	                 fnhostd with a real signed bundle (the echo test
  *	                 plugin) and the full sandbox
- *	http run         POST .../run: a one-shot session in one request
+ *	echo run         POST .../run: a one-shot session in one request
+ *	seek session     the same with the hide_and_seek seed plugin (hide,
+ *	                 then seek), whose libproj costs milliseconds to load
+ *
+ * Each fnhostd figure is measured twice: with a plain zygote, and with
+ * worker_preload naming the seed plugins' libraries (as make run does).
  *
  * Usage: bench-http BUILD_DIR [ROUNDS].  Prints p50/p99 in microseconds
  * and each p50 as a ratio to fork+wait and to the hello round trip.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -37,14 +43,18 @@ struct reply {
 	size_t len;
 };
 
+struct function {
+	char id[64];
+	char token[1024];
+};
+
 struct bench {
 	const char *build;
 	char tmp[64];
 	char shm[64]; /* for scratch: a tmpfs, where the default puts it */
 	char url[32];
 	char admin[128];
-	char token[1024];
-	char function[64];
+	struct function echo, seek;
 	pid_t fnhostd;
 	CURL *curl;
 	struct reply r;
@@ -216,7 +226,7 @@ read_file(const char *path, char *buf, size_t len)
 static void
 make_bundle(struct bench *b, char *dir, size_t len)
 {
-	char so[1024], dst[1024], key[1024], fnhost[1024], cmd[4096];
+	char so[1024], dst[256], key[1024], fnhost[1024], cmd[2400];
 
 	snprintf(dir, len, "%s/echo", b->tmp);
 	snprintf(so, sizeof(so), "%s/tests/plugins/echo/plugin.so", b->build);
@@ -231,22 +241,49 @@ make_bundle(struct bench *b, char *dir, size_t len)
 				   dir, NULL});
 }
 
+/* The libraries the seed plugins name in DT_NEEDED, but libc. */
 static void
-start_fnhostd(struct bench *b)
+seed_libraries(struct bench *b, char *out, size_t len)
+{
+	char cmd[1024], line[256];
+	size_t used = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "objdump -p %s/plugins/*/*.so | awk '$1 == \"NEEDED\" && "
+		 "$2 !~ /^libc[.]/ { print $2 }' | sort -u",
+		 b->build);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		used += (size_t)snprintf(out + used, len - used, "%s%s",
+					 used ? " " : "", line);
+		if (used >= len)
+			die("too many libraries to preload");
+	}
+	if (!p || pclose(p) != 0 || !out[0])
+		die("cannot list the seed plugins' libraries (objdump)");
+}
+
+static void
+start_fnhostd(struct bench *b, const char *name, const char *preload)
 {
 	char conf[128], data[128], listen[64], path[4096 + 128];
 	unsigned short port = free_port();
 	FILE *f;
 	int i;
 
-	snprintf(conf, sizeof(conf), "%s/fnhost.conf", b->tmp);
-	snprintf(data, sizeof(data), "%s/data", b->tmp);
+	snprintf(conf, sizeof(conf), "%s/%s.conf", b->tmp, name);
+	snprintf(data, sizeof(data), "%s/%s", b->tmp, name);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
 	snprintf(b->url, sizeof(b->url), "http://127.0.0.1:%u", port);
 	f = fopen(conf, "w");
 	if (!f)
 		die("cannot write fnhost.conf");
-	fprintf(f, "scratch_root = %s/scratch\n", b->shm);
+	fprintf(f, "scratch_root = %s/%s\n", b->shm, name);
+	if (preload)
+		fprintf(f, "worker_preload = %s\n", preload);
 	if (getenv("FNHOST_SANDBOX_RELAXED"))
 		fprintf(f, "sandbox_relaxed = yes\n");
 	fclose(f);
@@ -274,40 +311,62 @@ start_fnhostd(struct bench *b)
 	read_file(path, b->admin, sizeof(b->admin));
 }
 
-/* Trust the development key, deploy the echo bundle, mint a token. */
 static void
-deploy(struct bench *b)
+trust_dev_key(struct bench *b)
 {
-	char url[256], path[4096], bundle[256], pub[1024];
-	const char *files[] = {"echo.so", "MANIFEST", "MANIFEST.minisig"};
-	curl_mime *mime;
-	size_t i;
+	char url[256], path[4096], pub[1024];
 
 	snprintf(path, sizeof(path), "%s/dev-publisher.pub", b->build);
 	read_file(path, pub, sizeof(pub));
 	snprintf(url, sizeof(url), "%s/v1/trust", b->url);
 	if (request(b, "POST", url, b->admin, pub, NULL) / 100 != 2)
 		die(b->r.buf);
-	make_bundle(b, bundle, sizeof(bundle));
-	mime = curl_mime_init(b->curl);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		curl_mimepart *part = curl_mime_addpart(mime);
+}
 
-		snprintf(path, sizeof(path), "%s/%s", bundle, files[i]);
-		curl_mime_name(part, files[i]);
+/* Deploy the signed bundle in dir, one part per file, and mint a token
+ * for it. */
+static void
+deploy(struct bench *b, const char *dir, struct function *fn)
+{
+	char url[256], path[4096];
+	curl_mime *mime;
+	struct dirent *de;
+	DIR *d;
+
+	mime = curl_mime_init(b->curl);
+	d = opendir(dir);
+	if (!d)
+		die(dir);
+	while ((de = readdir(d)) != NULL) {
+		curl_mimepart *part;
+
+		if (de->d_name[0] == '.')
+			continue;
+		part = curl_mime_addpart(mime);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		curl_mime_name(part, de->d_name);
 		curl_mime_filedata(part, path);
-		curl_mime_filename(part, files[i]);
+		curl_mime_filename(part, de->d_name);
 	}
+	closedir(d);
 	snprintf(url, sizeof(url), "%s/v1/functions", b->url);
 	if (request(b, "POST", url, b->admin, NULL, mime) != 201)
 		die(b->r.buf);
 	curl_mime_free(mime);
-	reply_member(b, "id", b->function, sizeof(b->function));
+	reply_member(b, "id", fn->id, sizeof(fn->id));
 	snprintf(url, sizeof(url), "%s/v1/functions/%s/tokens", b->url,
-		 b->function);
+		 fn->id);
 	if (request(b, "POST", url, b->admin, "{\"ttl\": 3600}", NULL) != 201)
 		die(b->r.buf);
-	reply_member(b, "token", b->token, sizeof(b->token));
+	reply_member(b, "token", fn->token, sizeof(fn->token));
+}
+
+static void
+stop_fnhostd(struct bench *b)
+{
+	kill(b->fnhostd, SIGTERM);
+	waitpid(b->fnhostd, NULL, 0);
+	b->fnhostd = -1;
 }
 
 /* ---- what is measured --------------------------------------------------- */
@@ -333,33 +392,48 @@ hello_round_trip(struct bench *b)
 		die("the hello server did not answer");
 }
 
+/* Open a session of fn, invoke it with a and then b, close it. */
 static void
-http_session(struct bench *b)
+session(struct bench *b, const struct function *fn, const char *in1,
+	const char *in2)
 {
 	char url[256], sid[64];
 
 	snprintf(url, sizeof(url), "%s/v1/functions/%s/sessions", b->url,
-		 b->function);
-	if (request(b, "POST", url, b->token, NULL, NULL) != 201)
+		 fn->id);
+	if (request(b, "POST", url, fn->token, NULL, NULL) != 201)
 		die(b->r.buf);
 	reply_member(b, "session", sid, sizeof(sid));
 	snprintf(url, sizeof(url), "%s/v1/sessions/%s/invoke", b->url, sid);
-	if (request(b, "POST", url, b->token, "one", NULL) != 200 ||
-	    request(b, "POST", url, b->token, "two", NULL) != 200)
+	if (request(b, "POST", url, fn->token, in1, NULL) != 200 ||
+	    request(b, "POST", url, fn->token, in2, NULL) != 200)
 		die(b->r.buf);
 	snprintf(url, sizeof(url), "%s/v1/sessions/%s", b->url, sid);
-	if (request(b, "DELETE", url, b->token, NULL, NULL) != 204)
+	if (request(b, "DELETE", url, fn->token, NULL, NULL) != 204)
 		die(b->r.buf);
 }
 
 static void
-http_run(struct bench *b)
+echo_session(struct bench *b)
+{
+	session(b, &b->echo, "one", "two");
+}
+
+static void
+seek_session(struct bench *b)
+{
+	session(b, &b->seek, "{\"latitude\": 48.8584, \"longitude\": 2.2945}",
+		"{\"latitude\": 48.8606, \"longitude\": 2.3376}");
+}
+
+static void
+echo_run(struct bench *b)
 {
 	char url[256];
 
 	snprintf(url, sizeof(url), "%s/v1/functions/%s/run", b->url,
-		 b->function);
-	if (request(b, "POST", url, b->token, "one", NULL) != 200)
+		 b->echo.id);
+	if (request(b, "POST", url, b->echo.token, "one", NULL) != 200)
 		die(b->r.buf);
 }
 
@@ -396,9 +470,10 @@ main(int argc, char **argv)
 {
 	struct bench b = {.fnhostd = -1};
 	int rounds = argc > 2 ? atoi(argv[2]) : 300;
+	char cmd[256], preload[1024], bundle[4096], echo_dir[128];
 	struct MHD_Daemon *mhd;
 	double base[2];
-	char cmd[256];
+	int i;
 
 	if (argc < 2 || rounds < 10) {
 		fprintf(stderr, "usage: bench-http BUILD_DIR [ROUNDS]\n");
@@ -423,21 +498,31 @@ main(int argc, char **argv)
 			       MHD_OPTION_END);
 	if (!mhd)
 		die("cannot start the hello server");
-	start_fnhostd(&b);
-	deploy(&b);
-
 	printf("HTTP sessions: %d rounds each, one keep-alive connection\n",
 	       rounds);
 	base[0] = measure("fork+wait", bare_fork, &b, rounds, NULL);
 	base[1] = measure("mhd hello", hello_round_trip, &b, rounds, NULL);
-	measure("http session", http_session, &b, rounds, base);
-	measure("http run", http_run, &b, rounds, base);
+	seed_libraries(&b, preload, sizeof(preload));
+	for (i = 0; i < 2; i++) {
+		start_fnhostd(&b, i ? "preloaded" : "plain", i ? preload : NULL);
+		printf("fnhostd, %s\n",
+		       i ? "worker_preload = the seed plugins' libraries"
+			 : "no worker_preload");
+		trust_dev_key(&b);
+		make_bundle(&b, echo_dir, sizeof(echo_dir));
+		deploy(&b, echo_dir, &b.echo);
+		snprintf(bundle, sizeof(bundle), "%s/plugins/hide_and_seek",
+			 b.build);
+		deploy(&b, bundle, &b.seek);
+		measure("echo session", echo_session, &b, rounds, base);
+		measure("echo run", echo_run, &b, rounds, base);
+		measure("seek session", seek_session, &b, rounds, base);
+		stop_fnhostd(&b);
+	}
 
 	MHD_stop_daemon(mhd);
 	curl_easy_cleanup(b.curl);
 	curl_global_cleanup();
-	kill(b.fnhostd, SIGTERM);
-	waitpid(b.fnhostd, NULL, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", b.tmp, b.shm);
 	return system(cmd) != 0;
 }

@@ -7,7 +7,9 @@
  * takes any bytes, so it can be fuzzed; it works on a copy of the config
  * and writes back only when the whole text is good.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -42,6 +44,7 @@ enum kind {
 	K_PATH,		/* char[PATH_MAX], absolute */
 	K_LISTEN,	/* char[128], ADDR:PORT */
 	K_USER,		/* char[64], a portable user name */
+	K_LIBS,		/* char[1024], sonames or absolute paths */
 };
 
 struct key {
@@ -91,6 +94,7 @@ static const struct key keys[] = {
 	{ "token_default_ttl", K_DURATION_S, F(token_default_ttl_s), 1,
 	  3650 * 86400ULL, "1s and 3650d" },
 	{ "worker_user", K_USER, F(worker_user), 0, 0, NULL },
+	{ "worker_preload", K_LIBS, F(worker_preload), 0, 0, NULL },
 	{ "require_sandbox", K_BOOL, F(require_sandbox), 0, 0, NULL },
 	{ "sandbox_relaxed", K_BOOL, F(sandbox_relaxed), 0, 0, NULL },
 };
@@ -418,6 +422,33 @@ set_number(struct config *c, const struct key *k, const char *v, size_t n,
 	return 0;
 }
 
+static bool is_blank(char ch);
+
+/* A list of libraries, blank-separated: each a soname such as
+ * libproj.so.25 (no '/') or an absolute path, of [A-Za-z0-9._+/-]. */
+static const char *
+check_libs(const char *v, size_t n)
+{
+	size_t i = 0, start;
+
+	while (i < n) {
+		while (i < n && is_blank(v[i]))
+			i++;
+		start = i;
+		for (; i < n && !is_blank(v[i]); i++)
+			if (!isalnum((unsigned char)v[i]) &&
+			    !strchr("._+/-", v[i]))
+				return "holds a character no library name has";
+		if (i > start && memchr(v + start, '/', i - start) &&
+		    v[start] != '/')
+			return "names a library by a relative path (use a "
+			       "soname or an absolute path)";
+		if (i > start && (memmem(v + start, i - start, "..", 2)))
+			return "names a path with '..'";
+	}
+	return NULL;
+}
+
 static int
 set_string(struct config *c, const struct key *k, const char *v, size_t n,
 	   const struct pos *p)
@@ -439,6 +470,8 @@ set_string(struct config *c, const struct key *k, const char *v, size_t n,
 			why = "must not be the root directory";
 	} else if (k->kind == K_LISTEN) {
 		why = check_listen(v, n);
+	} else if (k->kind == K_LIBS) {
+		why = check_libs(v, n);
 	} else if (!valid_user(v, n)) {
 		why = "is not a valid user name";
 	}
@@ -466,6 +499,7 @@ set_value(struct config *c, const struct key *k, const char *v, size_t n,
 	case K_PATH:
 	case K_LISTEN:
 	case K_USER:
+	case K_LIBS:
 		return set_string(c, k, v, n, p);
 	default:
 		return set_number(c, k, v, n, p);

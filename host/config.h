@@ -43,6 +43,9 @@ struct config {
 	uint32_t token_default_ttl_s;	/* token_default_ttl = 1h */
 
 	char worker_user[64];	/* worker_user = nobody (when run as root) */
+	char worker_preload[1024]; /* worker_preload = (none): libraries,
+				      by soname or absolute path, that the
+				      zygote loads once for every worker */
 	bool require_sandbox;	/* require_sandbox = yes: refuse to start
 				   when a layer is missing */
 	bool sandbox_relaxed;	/* sandbox_relaxed = no: sanitizer builds */

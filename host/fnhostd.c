@@ -234,6 +234,7 @@ worker_ids(const struct config *cfg, struct sandbox_config *sc, char *err,
 	memset(sc, 0, sizeof(*sc));
 	sc->relaxed = cfg->sandbox_relaxed;
 	sc->scratch_root = cfg->scratch_root;
+	sc->preload = cfg->worker_preload;
 	if (geteuid() != 0)
 		return 0;
 	pw = getpwnam(cfg->worker_user);

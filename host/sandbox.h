@@ -45,6 +45,10 @@ struct sandbox_config {
 	 * each worker sees it noexec, nosuid, nodev: a plugin can not map
 	 * code it wrote there.  NULL skips that. */
 	const char *scratch_root;
+	/* Libraries the zygote loads once, so that no worker pays for
+	 * loading them when its plugin needs them: blank-separated sonames
+	 * or absolute paths, chosen by the operator.  NULL or "" for none. */
+	const char *preload;
 };
 
 /* The compiled seccomp program. */

@@ -6,6 +6,7 @@
  * SCM_RIGHTS.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -46,6 +47,41 @@ struct zygote_state {
 };
 
 /* ---- in the zygote ------------------------------------------------------- */
+
+/*
+ * Load the operator's preload list.  The libraries stay mapped in every
+ * worker forked later, where the dynamic linker finds them by soname when
+ * a plugin needs them, instead of loading and relocating them again at
+ * every session start (libproj and its dependencies take milliseconds).
+ * They are system libraries the operator named, loaded before any plugin
+ * exists; their constructors run here, outside the sandbox.
+ */
+static int
+preload_libraries(const char *list, char *err, size_t errlen)
+{
+	char name[256];
+	size_t n;
+
+	while (list && *list) {
+		list += strspn(list, " \t");
+		n = strcspn(list, " \t");
+		if (n == 0)
+			break;
+		if (n >= sizeof(name)) {
+			snprintf(err, errlen, "preload: a name is too long");
+			return -1;
+		}
+		memcpy(name, list, n);
+		name[n] = '\0';
+		list += n;
+		if (!dlopen(name, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE)) {
+			snprintf(err, errlen, "cannot preload %.100s: %.100s",
+				 name, dlerror());
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* Enter the namespaces that every worker shares.  As root nothing more is
  * needed; otherwise a user namespace first grants the right to. */
@@ -265,6 +301,9 @@ zygote_main(struct zygote_state *zs)
 	} else if (zs->features.seccomp &&
 		   sandbox_policy_compile(&zs->policy, zs->cfg.relaxed,
 					  hello.err, sizeof(hello.err)) < 0) {
+		/* err says why */
+	} else if (preload_libraries(zs->cfg.preload, hello.err,
+				     sizeof(hello.err)) < 0) {
 		/* err says why */
 	} else {
 		hello.ok = 1;

@@ -18,6 +18,11 @@ var=$(cd "$var" && pwd)
 # Scratch dirs under ./var too, so that this host never meets another
 # fnhostd's default scratch root.
 printf 'scratch_root = %s/scratch\n' "$var" >"$var/fnhost.conf"
+# The zygote loads the seed plugins' libraries once (libproj takes
+# milliseconds to load at every session start otherwise).
+printf 'worker_preload = %s\n' "$(objdump -p "$b"/plugins/*/*.so |
+	awk '$1 == "NEEDED" && $2 !~ /^libc[.]/ { print $2 }' | sort -u |
+	tr '\n' ' ')" >>"$var/fnhost.conf"
 # Sanitizer builds need the relaxed sandbox (README.md, fnhost.conf(5)).
 if [ "${FNHOST_SANDBOX_RELAXED:-}" = 1 ]; then
 	echo 'sandbox_relaxed = yes' >>"$var/fnhost.conf"
