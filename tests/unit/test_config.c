@@ -544,6 +544,31 @@ test_load(void **state)
 	rmdir(dir);
 }
 
+/* worker_preload: sonames and absolute paths, nothing that walks. */
+static void
+test_preload(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.worker_preload, "");
+	expect_ok(&c, "worker_preload = libproj.so.25  libcrypto.so.3\n");
+	assert_string_equal(c.worker_preload, "libproj.so.25  libcrypto.so.3");
+	expect_ok(&c, "worker_preload = /usr/lib/x86_64-linux-gnu/libm.so.6");
+	assert_string_equal(c.worker_preload,
+			    "/usr/lib/x86_64-linux-gnu/libm.so.6");
+	expect_error("worker_preload = lib/x.so\n",
+		     "t.conf:1: worker_preload 'lib/x.so' names a library "
+		     "by a relative path (use a soname or an absolute path)");
+	expect_error("worker_preload = /usr/lib/../x.so\n",
+		     "t.conf:1: worker_preload '/usr/lib/../x.so' names a "
+		     "path with '..'");
+	expect_error("worker_preload = libx.so;rm\n",
+		     "t.conf:1: worker_preload 'libx.so;rm' holds a "
+		     "character no library name has");
+}
+
 int
 main(void)
 {
@@ -559,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_preload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
