@@ -206,6 +206,7 @@ def run_all(d, tmp):
 
     deploy_refusals(d, tmp)
     auth_and_sessions(d, tmp, hs_id, want)
+    concurrency(d, tmp)
     faults(d, tmp)
     limits(d, tmp)
     leaks(d, tmp)
@@ -338,6 +339,44 @@ def auth_and_sessions(d, tmp, fid, checksum):
                    token=d.admin)
     tap(st == 404, "a path with .. finds nothing", st)
     tap(other_tok is not None, "tokens for another function can be made")
+
+
+def concurrency(d, tmp):
+    """Invokes racing on one session are served one at a time; sessions
+    running side by side keep their state apart."""
+    import threading
+    fid = deploy_test_plugin(
+        d, tmp, "counter",
+        os.path.join(BUILD, "tests/plugins/counter/plugin.so"))
+    tok = token_for(d, fid)
+    _, a = open_session(d, fid, tok)
+    _, b = open_session(d, fid, tok)
+    got, bad = [], []
+
+    def hammer(sid, out):
+        for _ in range(5):
+            st, body, _ = d.request("POST", "/v1/sessions/%s/invoke" % sid,
+                                    b"", tok)
+            if st == 200:
+                out.append(int(body))
+            else:
+                bad.append((st, body))
+    threads = [threading.Thread(target=hammer, args=(a["session"], got))
+               for _ in range(8)]
+    other = []
+    threads.append(threading.Thread(target=hammer,
+                                    args=(b["session"], other)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    tap(not bad and sorted(got) == list(range(1, 41)),
+        "40 invokes racing on one session are served one at a time",
+        (bad, sorted(got)))
+    tap(sorted(other) == [1, 2, 3, 4, 5],
+        "a second session of the same function counts on its own", other)
+    for sid in (a["session"], b["session"]):
+        d.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
 
 
 def deploy_test_plugin(d, tmp, name, src):
