@@ -1,7 +1,7 @@
 /*
  * fnhostd: the function host daemon.
  *
- *	fnhostd [-c CONFIG] [-d DATADIR] [-l ADDR:PORT] [-f]
+ *	fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]
  *
  * Start-up order matters: the zygote is forked before any thread exists
  * (libmicrohttpd's threads never fork), and the signals the main thread
@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
