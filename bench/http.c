@@ -16,6 +16,10 @@
  * Each fnhostd figure is measured twice: with a plain zygote, and with
  * worker_preload naming the seed plugins' libraries (as make run does).
  *
+ *	echo memory      the proportional set size an open session adds
+ *	                 (its worker), against a forked child of the bench
+ *	fnhostd          the daemon's own size before and after more rounds
+ *
  * Usage: bench-http BUILD_DIR [ROUNDS].  Prints p50/p99 in microseconds
  * and each p50 as a ratio to fork+wait and to the hello round trip.
  */
@@ -437,6 +441,105 @@ echo_run(struct bench *b)
 		die(b->r.buf);
 }
 
+/* ---- memory -------------------------------------------------------------- */
+
+/* Proportional set size of pid in KiB: shared pages split among their
+ * users, so that a worker is charged for what it alone adds. */
+static long
+pss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pss: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* The summed PSS of parent's children (zygote, warm and busy workers). */
+static long
+children_pss_kb(pid_t parent)
+{
+	char path[300], buf[512], *p;
+	struct dirent *de;
+	long sum = 0, kb;
+	int ppid;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && sscanf(p, ") %*c %d", &ppid) == 1 && ppid == parent &&
+		    (kb = pss_kb(atoi(de->d_name))) > 0)
+			sum += kb;
+	}
+	if (d)
+		closedir(d);
+	return sum;
+}
+
+/* What an open session costs in memory, against a forked child of this
+ * process; and whether fnhostd grows over rounds of sessions. */
+static void
+measure_memory(struct bench *b, int rounds)
+{
+	enum { OPEN = 16 };
+	char url[1200], sids[OPEN][64];
+	long base, before, during, rss0, rss1;
+	int i, n;
+	pid_t child = fork();
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	usleep(50000);
+	base = pss_kb(child);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+
+	before = children_pss_kb(b->fnhostd);
+	for (n = 0; n < OPEN; n++) {
+		snprintf(url, sizeof(url), "%s/v1/functions/%s/sessions",
+			 b->url, b->echo.id);
+		if (request(b, "POST", url, b->echo.token, NULL, NULL) != 201)
+			die(b->r.buf);
+		reply_member(b, "session", sids[n], sizeof(sids[n]));
+	}
+	usleep(200000); /* let the pool refill, so it counts in both */
+	during = children_pss_kb(b->fnhostd);
+	for (i = 0; i < n; i++) {
+		snprintf(url, sizeof(url), "%s/v1/sessions/%s", b->url,
+			 sids[i]);
+		request(b, "DELETE", url, b->echo.token, NULL, NULL);
+	}
+	printf("%-13s pss %6ld KiB per open session   %6.2fx a forked "
+	       "child (%ld KiB)\n",
+	       "echo memory", (during - before) / OPEN,
+	       base > 0 ? (double)(during - before) / OPEN / base : 0.0,
+	       base);
+
+	rss0 = pss_kb(b->fnhostd);
+	for (i = 0; i < rounds; i++)
+		echo_session(b);
+	rss1 = pss_kb(b->fnhostd);
+	printf("%-13s pss %6ld KiB -> %ld KiB over %d more sessions\n",
+	       "fnhostd", rss0, rss1, rounds);
+}
+
 static double
 measure(const char *name, void (*fn)(struct bench *), struct bench *b,
 	int rounds, const double base[2])
@@ -517,6 +620,7 @@ main(int argc, char **argv)
 		measure("echo session", echo_session, &b, rounds, base);
 		measure("echo run", echo_run, &b, rounds, base);
 		measure("seek session", seek_session, &b, rounds, base);
+		measure_memory(&b, rounds);
 		stop_fnhostd(&b);
 	}
 
