@@ -4,9 +4,10 @@
  *	fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]
  *
  * Start-up order matters: the zygote is forked before any thread exists
- * (libmicrohttpd's threads never fork), and the signals the main thread
- * waits for are blocked first so that every later thread inherits the
- * mask and only sigwait() sees them.
+ * (libmicrohttpd's threads never fork) and before any secret is read
+ * (every worker is a copy of the zygote's memory), and the signals the
+ * main thread waits for are blocked first so that every later thread
+ * inherits the mask and only sigwait() sees them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -350,20 +351,25 @@ start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	if (store_open(d->cfg.data_dir, &d->store, err, errlen) < 0 ||
-	    store_admin_token(d->store, d->srv.admin_token, &created, err,
-			      errlen) < 0 ||
-	    store_token_secret(d->store, d->srv.token_secret, err, errlen) <
-		    0 ||
 	    prepare_scratch_root(d, err, errlen) < 0 ||
 	    worker_ids(&d->cfg, &sc, err, errlen) < 0)
+		return -1;
+	/*
+	 * The zygote, before any thread and before any secret: every worker
+	 * is a copy of it, and a plugin reads its own memory without a
+	 * system call.  What this process holds from here on (the admin
+	 * token, the token key, the host keys) no worker ever has.
+	 */
+	if (zygote_start(&d->zygote, &sc, err, errlen) < 0)
+		return -1;
+	if (store_admin_token(d->store, d->srv.admin_token, &created, err,
+			      errlen) < 0 ||
+	    store_token_secret(d->store, d->srv.token_secret, err, errlen) < 0)
 		return -1;
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
 			"event=first_start admin_token=%s/keys/admin.token",
 			d->cfg.data_dir);
-	/* Before any thread: the zygote. */
-	if (zygote_start(&d->zygote, &sc, err, errlen) < 0)
-		return -1;
 	if (check_sandbox(&d->cfg, &d->zygote.features) < 0) {
 		snprintf(err, errlen, "the sandbox is incomplete");
 		return -1;

@@ -446,6 +446,30 @@ def faults(d, tmp):
     st, _, _ = d.request("GET", "/metrics", token=etok)
     tap(st == 403, "metrics take the admin token only", st)
 
+    # A worker is a fork of a fork of fnhostd: it must hold none of the
+    # host's secrets, which a plugin could read without a system call.
+    scan_id = deploy_test_plugin(
+        d, tmp, "memscan",
+        os.path.join(BUILD, "tests/hostile/memscan/plugin.so"))
+    stok = token_for(d, scan_id)
+    with open(os.path.join(d.data, "keys", "token.key"), "rb") as f:
+        secrets = {"the admin token": d.admin.encode(),
+                   "the token signing key": f.read(),
+                   "a function token": stok.encode()[-43:]}
+    for what, secret in secrets.items():
+        st, out, _ = d.request("POST", "/v1/functions/%s/run" % scan_id,
+                               secret.hex().encode(), stok)
+        tap(st == 200 and out.startswith(b"clean: "),
+            "a plugin scanning its memory finds no trace of %s" % what,
+            (st, out))
+    # The scan does see what the daemon held before it forked the zygote:
+    # its configuration.
+    st, out, _ = d.request("POST", "/v1/functions/%s/run" % scan_id,
+                           d.scratch.encode().hex().encode(), stok)
+    tap(st == 200 and out.startswith(b"ESCAPED: "),
+        "the same scan finds the scratch root from the configuration",
+        (st, out))
+
 
 def limits(d, tmp):
     echo_id, etok = d.echo
