@@ -290,6 +290,12 @@ zygote_main(struct zygote_state *zs)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "fnhost-zygote", 0, 0, 0);
+	/* Nothing the host had open (its data dir, its locks) stays here:
+	 * workers close what they inherit too, but the zygote runs with
+	 * the host's privileges and needs none of it. */
+	if (zs->sock > 3)
+		close_range(3, (unsigned int)zs->sock - 1, 0);
+	close_range((unsigned int)zs->sock + 1, ~0U, 0);
 	signal(SIGCHLD, SIG_DFL);
 	scrub_environment();
 	sandbox_probe(&zs->features);
