@@ -59,6 +59,8 @@ struct bench {
 	char url[32];
 	char admin[128];
 	struct function echo, seek;
+	double step[4]; /* session(): open, invoke, invoke, close */
+	long steps;
 	pid_t fnhostd;
 	CURL *curl;
 	struct reply r;
@@ -396,25 +398,48 @@ hello_round_trip(struct bench *b)
 		die("the hello server did not answer");
 }
 
-/* Open a session of fn, invoke it with a and then b, close it. */
+/* Open a session of fn, invoke it with a and then b, close it; add the
+ * time of each step to b->step. */
 static void
 session(struct bench *b, const struct function *fn, const char *in1,
 	const char *in2)
 {
 	char url[256], sid[64];
+	double t[5];
 
+	t[0] = now_us();
 	snprintf(url, sizeof(url), "%s/v1/functions/%s/sessions", b->url,
 		 fn->id);
 	if (request(b, "POST", url, fn->token, NULL, NULL) != 201)
 		die(b->r.buf);
 	reply_member(b, "session", sid, sizeof(sid));
+	t[1] = now_us();
 	snprintf(url, sizeof(url), "%s/v1/sessions/%s/invoke", b->url, sid);
-	if (request(b, "POST", url, fn->token, in1, NULL) != 200 ||
-	    request(b, "POST", url, fn->token, in2, NULL) != 200)
+	if (request(b, "POST", url, fn->token, in1, NULL) != 200)
 		die(b->r.buf);
+	t[2] = now_us();
+	if (request(b, "POST", url, fn->token, in2, NULL) != 200)
+		die(b->r.buf);
+	t[3] = now_us();
 	snprintf(url, sizeof(url), "%s/v1/sessions/%s", b->url, sid);
 	if (request(b, "DELETE", url, fn->token, NULL, NULL) != 204)
 		die(b->r.buf);
+	t[4] = now_us();
+	for (int i = 0; i < 4; i++)
+		b->step[i] += t[i + 1] - t[i];
+	b->steps++;
+}
+
+/* The mean of each step since the last call, then start again. */
+static void
+print_steps(struct bench *b)
+{
+	printf("%-13s open %.0f, invoke %.0f, invoke %.0f, close %.0f "
+	       "(means, us)\n",
+	       "  its steps", b->step[0] / b->steps, b->step[1] / b->steps,
+	       b->step[2] / b->steps, b->step[3] / b->steps);
+	memset(b->step, 0, sizeof(b->step));
+	b->steps = 0;
 }
 
 static void
@@ -618,8 +643,10 @@ main(int argc, char **argv)
 			 b.build);
 		deploy(&b, bundle, &b.seek);
 		measure("echo session", echo_session, &b, rounds, base);
+		print_steps(&b);
 		measure("echo run", echo_run, &b, rounds, base);
 		measure("seek session", seek_session, &b, rounds, base);
+		print_steps(&b);
 		measure_memory(&b, rounds);
 		stop_fnhostd(&b);
 	}

@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	{ "max_connections", K_COUNT, F(max_connections), 1, 65536,
 	  "1 and 65536" },
 	{ "warm_workers", K_COUNT, F(warm_workers), 0, 64, "0 and 64" },
+	{ "warm_sessions", K_COUNT, F(warm_sessions), 0, 1024, "0 and 1024" },
 	{ "token_max_ttl", K_DURATION_S, F(token_max_ttl_s), 60,
 	  3650 * 86400ULL, "1m and 3650d" },
 	{ "token_default_ttl", K_DURATION_S, F(token_default_ttl_s), 1,
@@ -639,6 +640,7 @@ config_defaults(struct config *c)
 	c->sessions_per_function = 16;
 	c->sessions_total = 64;
 	c->warm_workers = 2;
+	c->warm_sessions = 4;
 	c->max_connections = 256;
 	c->token_max_ttl_s = 30 * 86400;
 	c->token_default_ttl_s = 3600;

@@ -38,6 +38,8 @@ struct config {
 	uint32_t sessions_per_function; /* sessions_per_function = 16 */
 	uint32_t sessions_total;	/* sessions_total = 64 */
 	uint32_t warm_workers;		/* warm_workers = 2 */
+	uint32_t warm_sessions;		/* warm_sessions = 4: ready ones, at
+					   most one per function */
 	uint32_t max_connections;	/* max_connections = 256 */
 	uint32_t token_max_ttl_s;	/* token_max_ttl = 30d */
 	uint32_t token_default_ttl_s;	/* token_default_ttl = 1h */

@@ -281,6 +281,7 @@ delete_function(struct server *srv, const char *id, struct reply *rep)
 		reply_error(rep, 500, "internal", "%s", err);
 		return;
 	}
+	sessions_forget(srv->sessions, id); /* open ones finish */
 	log_msg(LOG_LEVEL_INFO, "event=delete function=%s", id);
 	reply_empty(rep, 204);
 }

@@ -53,9 +53,19 @@ metrics_render(const struct metrics *m, size_t *len)
 		"# HELP fnhost_sessions_refused_total Sessions refused at a "
 		"concurrency limit.\n"
 		"# TYPE fnhost_sessions_refused_total counter\n"
-		"fnhost_sessions_refused_total %lu\n",
+		"fnhost_sessions_refused_total %lu\n"
+		"# HELP fnhost_sessions_ready Sessions made ahead for a "
+		"function, not yet taken.\n"
+		"# TYPE fnhost_sessions_ready gauge\n"
+		"fnhost_sessions_ready %ld\n"
+		"# HELP fnhost_sessions_ready_taken_total Sessions opened "
+		"from a ready one.\n"
+		"# TYPE fnhost_sessions_ready_taken_total counter\n"
+		"fnhost_sessions_ready_taken_total %lu\n",
 		atomic_load(&m->sessions_open), atomic_load(&m->sessions_total),
-		atomic_load(&m->sessions_refused));
+		atomic_load(&m->sessions_refused),
+		atomic_load(&m->sessions_ready),
+		atomic_load(&m->sessions_ready_taken));
 	fprintf(f, "# HELP fnhost_invokes_total Invokes by result.\n"
 		   "# TYPE fnhost_invokes_total counter\n");
 	for (i = 0; i < METRICS_INVOKE_N; i++)

@@ -24,6 +24,8 @@ enum metrics_invoke {
 
 struct metrics {
 	atomic_long sessions_open;
+	atomic_long sessions_ready; /* made ahead, not yet taken */
+	atomic_ulong sessions_ready_taken;
 	atomic_ulong sessions_total;
 	atomic_ulong sessions_refused; /* over a concurrency limit */
 	atomic_ulong invokes[METRICS_INVOKE_N];

@@ -6,6 +6,13 @@
  * call.  Each session's own lock serializes its invokes and its close.
  * A session leaves the array the moment it is marked gone, and is freed
  * when the last reference is dropped.
+ *
+ * Ready sessions: once a session of a function opens, a thread of the
+ * table makes the next one for that function ahead of time (a worker
+ * with the plugin loaded, its init run, and an empty scratch dir), so
+ * that the next open only hands it over.  The ready lock guards them and
+ * the queue of functions waiting for one; at most cfg->warm_sessions
+ * exist, one per function, and one unused past session_idle is dropped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +49,23 @@ struct session {
 	bool gone;
 };
 
+/* A session's worker and scratch dir, made ahead for a function. */
+struct ready {
+	char function_id[32];
+	unsigned char plugin_sha256[32];
+	struct worker *w;
+	char scratch[PATH_MAX];
+	int scratch_fd;
+	int64_t made_ms;
+};
+
+/* A function waiting for a ready session. */
+struct ready_job {
+	struct store_function f;
+	int bundle_fd; /* a dup, owned by the job */
+	char bundle_path[PATH_MAX];
+};
+
 struct sessions {
 	const struct config *cfg;
 	struct zygote *z;
@@ -51,7 +76,21 @@ struct sessions {
 	struct session **v;
 	size_t n;
 	bool draining;
+
+	pthread_mutex_t ready_lock; /* guards ready, jobs, ready_stop */
+	pthread_cond_t ready_work;  /* a job, or ready_stop */
+	struct ready *ready;	    /* cfg->warm_sessions of each */
+	struct ready_job *jobs;
+	size_t nready, njobs;
+	bool ready_stop;
+	bool renice; /* root: may lower a ready worker's nice value again */
+	pthread_t readier;
 };
+
+/* The nice value of a worker while it is made ahead of its session. */
+#define AHEAD_NICE 10
+
+static void *readier_main(void *arg);
 
 static void
 set_error(struct session_error *e, int status, const char *code,
@@ -83,27 +122,52 @@ sessions_new(const struct config *cfg, struct zygote *z, struct metrics *m)
 		.open_files = cfg->worker_open_files,
 	};
 	ss->v = calloc(cfg->sessions_total, sizeof(*ss->v));
-	ss->pool = ss->v ? pool_new(z, &ss->lim, cfg->warm_workers) : NULL;
-	if (!ss->pool) {
-		free(ss->v);
-		free(ss);
+	ss->ready = calloc(cfg->warm_sessions + 1, sizeof(*ss->ready));
+	ss->jobs = calloc(cfg->warm_sessions + 1, sizeof(*ss->jobs));
+	if (!ss->v || !ss->ready || !ss->jobs)
+		goto fail;
+	ss->pool = pool_new(z, &ss->lim, cfg->warm_workers);
+	if (!ss->pool)
+		goto fail;
+	pthread_mutex_init(&ss->lock, NULL);
+	ss->renice = geteuid() == 0;
+	pthread_mutex_init(&ss->ready_lock, NULL);
+	pthread_cond_init(&ss->ready_work, NULL);
+	if (pthread_create(&ss->readier, NULL, readier_main, ss) != 0) {
+		ss->ready_stop = true; /* sessions_free() joins no thread */
+		sessions_free(ss);
 		return NULL;
 	}
-	pthread_mutex_init(&ss->lock, NULL);
 	return ss;
+fail:
+	pool_free(ss->pool);
+	free(ss->jobs);
+	free(ss->ready);
+	free(ss->v);
+	free(ss);
+	return NULL;
 }
 
 /* ---- references ------------------------------------------------------------ */
 
+/* End a worker (it runs fini() for up to a second) and wipe its scratch
+ * dir; id names it in the log. */
+static void
+discard(const char *id, struct worker *w, const char *scratch,
+	int scratch_fd)
+{
+	worker_close(w, 1000);
+	if (scratch_fd >= 0)
+		close(scratch_fd);
+	if (scratch[0] && scratch_remove(scratch) < 0)
+		log_msg(LOG_LEVEL_WARN, "session=%s msg=\"cannot remove %s\"",
+			id, scratch);
+}
+
 static void
 destroy(struct session *s)
 {
-	worker_close(s->w, 1000);
-	if (s->scratch_fd >= 0)
-		close(s->scratch_fd);
-	if (s->scratch[0] && scratch_remove(s->scratch) < 0)
-		log_msg(LOG_LEVEL_WARN, "session=%s msg=\"cannot remove %s\"",
-			s->id, s->scratch);
+	discard(s->id, s->w, s->scratch, s->scratch_fd);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -228,63 +292,264 @@ mono_ms(void)
 	return chan_now_ms();
 }
 
-int
-sessions_open(struct sessions *ss, const struct store_function *f,
-	      int bundle_fd, const char *bundle_path,
-	      struct session_opened *out, struct session_error *e)
+/*
+ * The part of opening a session that a ready session does ahead: the
+ * plugin sealed, a fresh scratch dir, a worker from the pool handed both
+ * and loaded.  Fills *w, scratch and *scratch_fd, or says why not in e
+ * (and leaves nothing behind).
+ */
+static int
+start_worker(struct sessions *ss, const struct store_function *f,
+	     int bundle_fd, const char *bundle_path, bool ahead,
+	     struct worker **w, char scratch[PATH_MAX], int *scratch_fd,
+	     struct session_error *e)
 {
 	const struct config *cfg = ss->cfg;
 	struct worker_params p = {0};
 	struct zygote_worker zw;
 	char err[4200];
 	int memfd = -1, rc;
-	struct session *s;
 
-	s = reserve(ss, f, e);
-	if (!s)
-		return e->status;
+	scratch[0] = '\0';
+	*scratch_fd = -1;
 	if (worker_seal_plugin(bundle_fd, f->plugin, f->plugin_sha256, NULL,
 			       &memfd, err, sizeof(err)) < 0) {
 		set_error(e, 500, "bad_bundle", "%s", err);
-		goto fail;
+		return -1;
 	}
 	if (scratch_create(cfg->scratch_root, "session-", ss->z->worker_uid,
-			   ss->z->worker_gid, s->scratch, sizeof(s->scratch),
-			   &s->scratch_fd, err, sizeof(err)) < 0) {
-		s->scratch[0] = '\0';
+			   ss->z->worker_gid, scratch, PATH_MAX, scratch_fd,
+			   err, sizeof(err)) < 0) {
+		scratch[0] = '\0';
 		set_error(e, 500, "internal", "%s", err);
 		goto fail;
 	}
 	p.limits = &ss->lim;
 	p.bundle_fd = bundle_fd;
 	p.bundle_path = bundle_path;
-	p.scratch_fd = s->scratch_fd;
-	p.scratch_path = s->scratch;
+	p.scratch_fd = *scratch_fd;
+	p.scratch_path = scratch;
 	p.plugin_fd = memfd;
 	p.max_input = cfg->max_input;
 	p.max_output = cfg->max_output;
 	p.load_timeout_ms = (int)cfg->invoke_timeout_ms;
 	rc = pool_take(ss->pool, &zw, err, sizeof(err));
+	/* A session made ahead yields the CPU to those in use. */
+	if (rc == 0 && ahead && ss->renice)
+		setpriority(PRIO_PROCESS, (id_t)zw.pid, AHEAD_NICE);
 	if (rc == 0)
-		rc = worker_start(&zw, &p, &s->w, err, sizeof(err));
-	close(memfd);
-	memfd = -1;
+		rc = worker_start(&zw, &p, w, err, sizeof(err));
 	if (rc < 0) {
 		set_error(e, 502, "plugin_refused", "%s", err);
 		goto fail;
 	}
+	close(memfd);
+	return 0;
+fail:
+	close(memfd);
+	discard(f->id, NULL, scratch, *scratch_fd);
+	scratch[0] = '\0';
+	*scratch_fd = -1;
+	return -1;
+}
+
+/* ---- ready sessions ------------------------------------------------------ */
+
+/* Move a ready session of f into s.  Returns whether there was one. */
+static bool
+take_ready(struct sessions *ss, const struct store_function *f,
+	   struct session *s)
+{
+	struct ready r;
+	size_t i;
+
+	pthread_mutex_lock(&ss->ready_lock);
+	for (i = 0; i < ss->nready; i++)
+		if (!strcmp(ss->ready[i].function_id, f->id) &&
+		    !memcmp(ss->ready[i].plugin_sha256, f->plugin_sha256, 32))
+			break;
+	if (i == ss->nready) {
+		pthread_mutex_unlock(&ss->ready_lock);
+		return false;
+	}
+	r = ss->ready[i];
+	ss->ready[i] = ss->ready[--ss->nready];
+	pthread_mutex_unlock(&ss->ready_lock);
+	atomic_fetch_sub(&ss->m->sessions_ready, 1);
+	atomic_fetch_add(&ss->m->sessions_ready_taken, 1);
+	if (ss->renice)
+		setpriority(PRIO_PROCESS, (id_t)worker_pid(r.w), 0);
+	s->w = r.w;
+	memcpy(s->scratch, r.scratch, sizeof(s->scratch));
+	s->scratch_fd = r.scratch_fd;
+	return true;
+}
+
+/* Ask for a ready session of f, unless it has one or one is coming. */
+static void
+want_ready(struct sessions *ss, const struct store_function *f,
+	   int bundle_fd, const char *bundle_path)
+{
+	struct ready_job *j;
+	size_t i;
+
+	if (!ss->cfg->warm_sessions)
+		return;
+	pthread_mutex_lock(&ss->ready_lock);
+	for (i = 0; i < ss->nready; i++)
+		if (!strcmp(ss->ready[i].function_id, f->id))
+			goto out;
+	for (i = 0; i < ss->njobs; i++)
+		if (!strcmp(ss->jobs[i].f.id, f->id))
+			goto out;
+	if (ss->ready_stop || ss->njobs == ss->cfg->warm_sessions)
+		goto out;
+	j = &ss->jobs[ss->njobs];
+	j->bundle_fd = fcntl(bundle_fd, F_DUPFD_CLOEXEC, 0);
+	if (j->bundle_fd < 0 ||
+	    snprintf(j->bundle_path, sizeof(j->bundle_path), "%s",
+		     bundle_path) >= (int)sizeof(j->bundle_path)) {
+		if (j->bundle_fd >= 0)
+			close(j->bundle_fd);
+		goto out;
+	}
+	j->f = *f;
+	ss->njobs++;
+	pthread_cond_signal(&ss->ready_work);
+out:
+	pthread_mutex_unlock(&ss->ready_lock);
+}
+
+static void
+discard_ready(struct sessions *ss, struct ready *r)
+{
+	atomic_fetch_sub(&ss->m->sessions_ready, 1);
+	discard(r->function_id, r->w, r->scratch, r->scratch_fd);
+}
+
+/* Keep r, making room by dropping the oldest ready session if need be. */
+static void
+keep_ready(struct sessions *ss, const struct ready *r)
+{
+	struct ready old = {.w = NULL};
+	size_t i, oldest = 0;
+
+	atomic_fetch_add(&ss->m->sessions_ready, 1);
+	pthread_mutex_lock(&ss->ready_lock);
+	if (ss->ready_stop) {
+		old = *r;
+	} else {
+		if (ss->nready == ss->cfg->warm_sessions) {
+			for (i = 1; i < ss->nready; i++)
+				if (ss->ready[i].made_ms <
+				    ss->ready[oldest].made_ms)
+					oldest = i;
+			old = ss->ready[oldest];
+			ss->ready[oldest] = ss->ready[--ss->nready];
+		}
+		ss->ready[ss->nready++] = *r;
+	}
+	pthread_mutex_unlock(&ss->ready_lock);
+	if (old.w)
+		discard_ready(ss, &old);
+}
+
+static void *
+readier_main(void *arg)
+{
+	struct sessions *ss = arg;
+	struct session_error e;
+	struct ready_job j;
+	struct ready r;
+
+	pthread_mutex_lock(&ss->ready_lock);
+	for (;;) {
+		while (!ss->ready_stop && ss->njobs == 0)
+			pthread_cond_wait(&ss->ready_work, &ss->ready_lock);
+		if (ss->ready_stop)
+			break;
+		j = ss->jobs[0];
+		ss->jobs[0] = ss->jobs[--ss->njobs];
+		pthread_mutex_unlock(&ss->ready_lock);
+
+		memset(&r, 0, sizeof(r));
+		memcpy(r.function_id, j.f.id, sizeof(r.function_id));
+		memcpy(r.plugin_sha256, j.f.plugin_sha256, 32);
+		if (start_worker(ss, &j.f, j.bundle_fd, j.bundle_path, true,
+				 &r.w, r.scratch, &r.scratch_fd, &e) == 0) {
+			r.made_ms = chan_now_ms();
+			keep_ready(ss, &r);
+		} else {
+			log_msg(LOG_LEVEL_WARN,
+				"function=%s event=ready_failed msg=\"%s\"",
+				j.f.id, e.message);
+		}
+		close(j.bundle_fd);
+		pthread_mutex_lock(&ss->ready_lock);
+	}
+	pthread_mutex_unlock(&ss->ready_lock);
+	return NULL;
+}
+
+/* Drop the ready sessions of function_id (NULL: all), and those unused
+ * for longer than idle_ms (-1: any age). */
+static void
+drop_ready(struct sessions *ss, const char *function_id, int64_t idle_ms)
+{
+	struct ready gone[64];
+	const int64_t now = chan_now_ms();
+	size_t i = 0, n = 0;
+
+	pthread_mutex_lock(&ss->ready_lock);
+	while (i < ss->nready && n < 64) {
+		struct ready *r = &ss->ready[i];
+
+		if ((!function_id || !strcmp(r->function_id, function_id)) &&
+		    (idle_ms < 0 || now - r->made_ms > idle_ms)) {
+			gone[n++] = *r;
+			*r = ss->ready[--ss->nready];
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&ss->ready_lock);
+	for (i = 0; i < n; i++)
+		discard_ready(ss, &gone[i]);
+}
+
+void
+sessions_forget(struct sessions *ss, const char *function_id)
+{
+	drop_ready(ss, function_id, -1);
+}
+
+/* ---- opening, for clients -------------------------------------------------- */
+
+int
+sessions_open(struct sessions *ss, const struct store_function *f,
+	      int bundle_fd, const char *bundle_path,
+	      struct session_opened *out, struct session_error *e)
+{
+	struct session *s;
+
+	s = reserve(ss, f, e);
+	if (!s)
+		return e->status;
+	if (!take_ready(ss, f, s) &&
+	    start_worker(ss, f, bundle_fd, bundle_path, false, &s->w,
+			 s->scratch, &s->scratch_fd, e) < 0)
+		goto fail;
 	s->created_ms = s->last_used_ms = mono_ms();
 	pthread_mutex_lock(&ss->lock);
 	s->busy = false;
 	pthread_mutex_unlock(&ss->lock);
 	atomic_fetch_add(&ss->m->sessions_total, 1);
 	memcpy(out->id, s->id, sizeof(out->id));
-	out->expires = time(NULL) + cfg->session_lifetime_ms / 1000;
+	out->expires = time(NULL) + ss->cfg->session_lifetime_ms / 1000;
 	release(ss, s);
+	want_ready(ss, f, bundle_fd, bundle_path);
 	return 201;
 fail:
-	if (memfd >= 0)
-		close(memfd);
 	pthread_mutex_lock(&ss->lock);
 	unlink_locked(ss, s);
 	pthread_mutex_unlock(&ss->lock);
@@ -423,6 +688,7 @@ sessions_reap(struct sessions *ss)
 			expired[i]->id);
 		end(ss, expired[i]);
 	}
+	drop_ready(ss, NULL, ss->cfg->session_idle_ms);
 }
 
 void
@@ -431,6 +697,7 @@ sessions_drain(struct sessions *ss)
 	pthread_mutex_lock(&ss->lock);
 	ss->draining = true;
 	pthread_mutex_unlock(&ss->lock);
+	drop_ready(ss, NULL, -1);
 }
 
 size_t
@@ -448,9 +715,20 @@ void
 sessions_free(struct sessions *ss)
 {
 	struct session *s;
+	bool joinable;
 
 	if (!ss)
 		return;
+	pthread_mutex_lock(&ss->ready_lock);
+	joinable = !ss->ready_stop;
+	ss->ready_stop = true;
+	pthread_cond_signal(&ss->ready_work);
+	pthread_mutex_unlock(&ss->ready_lock);
+	if (joinable)
+		pthread_join(ss->readier, NULL);
+	while (ss->njobs > 0)
+		close(ss->jobs[--ss->njobs].bundle_fd);
+	drop_ready(ss, NULL, -1);
 	for (;;) {
 		pthread_mutex_lock(&ss->lock);
 		s = ss->n ? ss->v[0] : NULL;
@@ -462,7 +740,11 @@ sessions_free(struct sessions *ss)
 		end(ss, s);
 	}
 	pool_free(ss->pool);
+	pthread_cond_destroy(&ss->ready_work);
+	pthread_mutex_destroy(&ss->ready_lock);
 	pthread_mutex_destroy(&ss->lock);
+	free(ss->jobs);
+	free(ss->ready);
 	free(ss->v);
 	free(ss);
 }

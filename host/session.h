@@ -64,12 +64,16 @@ int sessions_invoke(struct sessions *ss, const char *sid,
 int sessions_close(struct sessions *ss, const char *sid,
 		   const char *function_id, struct session_error *e);
 
-/* Close sessions past their idle or lifetime limit; call about once a
- * second. */
+/* Close sessions past their idle or lifetime limit, and drop ready
+ * sessions unused for session_idle; call about once a second. */
 void sessions_reap(struct sessions *ss);
 
-/* Refuse new sessions from now on (503). */
+/* Refuse new sessions from now on (503), and drop the ready ones. */
 void sessions_drain(struct sessions *ss);
+
+/* Drop the ready session of function_id, if any: the function is gone.
+ * Its open sessions go on. */
+void sessions_forget(struct sessions *ss, const char *function_id);
 
 /* Sessions open now. */
 size_t sessions_count(struct sessions *ss);

@@ -352,6 +352,12 @@ fail:
 	return -1;
 }
 
+pid_t
+worker_pid(const struct worker *w)
+{
+	return w->pid;
+}
+
 bool
 worker_alive(const struct worker *w)
 {

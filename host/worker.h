@@ -75,6 +75,9 @@ enum worker_status worker_invoke(struct worker *w, const void *input,
 				 size_t len, int timeout_ms,
 				 struct worker_result *r);
 
+/* The worker's process id, in the host's pid namespace. */
+pid_t worker_pid(const struct worker *w);
+
 /* True while the worker can take another invoke. */
 bool worker_alive(const struct worker *w);
 

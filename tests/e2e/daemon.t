@@ -139,6 +139,22 @@ def token_for(d, fid, **body):
     return o["token"] if st == 201 else None
 
 
+def metrics(d):
+    """/metrics as a dict of sample name (labels included) to value."""
+    _, text, _ = d.request("GET", "/metrics", token=d.admin)
+    m = {}
+    for line in text.decode().splitlines():
+        if line and not line.startswith("#"):
+            k, _, v = line.rpartition(" ")
+            m[k] = float(v)
+    return m
+
+
+def scratch_dirs(d):
+    return sorted(e for e in os.listdir(d.scratch)
+                  if e.startswith("session-"))
+
+
 def open_session(d, fid, tok, pin=None):
     h = {"Fnhost-Function-Checksum": pin} if pin else None
     return d.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok, h)
@@ -310,8 +326,11 @@ def auth_and_sessions(d, tmp, fid, checksum):
     tap(st == 204, "session close: 204", st)
     st, _ = d.json("POST", "/v1/sessions/%s/invoke" % sid, seek, tok)
     tap(st == 404, "invoke after close: 404", st)
-    tap(not [e for e in os.listdir(d.scratch) if e.startswith("session-")],
-        "the scratch dir is wiped at close", os.listdir(d.scratch))
+    # What is left is the ready session made for the next client, if any.
+    m = metrics(d)
+    tap(m["fnhost_sessions_open"] == 0 and
+        len(scratch_dirs(d)) == m["fnhost_sessions_ready"],
+        "the scratch dir is wiped at close", (scratch_dirs(d), m))
 
     # The same path with curl, as the README shows it.
     out = subprocess.run(
@@ -377,6 +396,32 @@ def concurrency(d, tmp):
         "a second session of the same function counts on its own", other)
     for sid in (a["session"], b["session"]):
         d.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
+
+    # Sessions after the first come ready-made: a worker with the plugin
+    # loaded and an empty scratch dir, made while nobody waited.
+    taken0 = metrics(d)["fnhost_sessions_ready_taken_total"]
+    firsts = []
+    for _ in range(4):
+        time.sleep(0.3)  # time to make the next one
+        _, o = open_session(d, fid, tok)
+        st, body, _ = d.request("POST", "/v1/sessions/%s/invoke" %
+                                o["session"], b"", tok)
+        firsts.append(body)
+        d.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
+    m = metrics(d)
+    tap(firsts == [b"1"] * 4 and
+        m["fnhost_sessions_ready_taken_total"] - taken0 == 4,
+        "ready sessions are taken, and each starts from nothing",
+        (firsts, m["fnhost_sessions_ready_taken_total"] - taken0))
+    time.sleep(0.3)
+    before = metrics(d)["fnhost_sessions_ready"]
+    st, _, _ = d.request("DELETE", "/v1/functions/%s" % fid, None, d.admin)
+    m = metrics(d)
+    tap(st == 204 and before >= 1 and
+        m["fnhost_sessions_ready"] == before - 1 and
+        len(scratch_dirs(d)) == m["fnhost_sessions_ready"] +
+        m["fnhost_sessions_open"],
+        "deleting a function drops its ready session", (before, m))
 
 
 def deploy_test_plugin(d, tmp, name, src):
@@ -488,6 +533,10 @@ def limits(d, tmp):
     st, _ = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"x",
                    etok)
     tap(st == 404, "an idle session is closed by itself", st)
+    m = metrics(d)
+    tap(m["fnhost_sessions_ready"] == 0 and scratch_dirs(d) == [],
+        "ready sessions unused for session_idle are dropped too",
+        (m["fnhost_sessions_ready"], scratch_dirs(d)))
 
 
 def leaks(d, tmp):
