@@ -27,6 +27,7 @@ int cmd_token(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_encrypt(int argc, char **argv);
 
 /* Print "fnhost <cmd>: <message>" and a newline to stderr; returns
  * CLI_FAIL. */

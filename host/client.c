@@ -465,8 +465,8 @@ body_write(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Keep Fnhost-* headers of the final response (a 100 Continue or other
- * interim status line starts the list over). */
+/* Keep the Fnhost-* headers and Content-Type of the final response (a
+ * 100 Continue or other interim status line starts the list over). */
 static size_t
 header_write(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -480,8 +480,10 @@ header_write(char *data, size_t size, size_t nmemb, void *arg)
 		rs->nheaders = 0;
 		return n;
 	}
-	if (n < 7 || strncasecmp(data, "Fnhost-", 7) ||
-	    rs->nheaders == CLIENT_MAX_HEADERS)
+	if ((n < 7 || strncasecmp(data, "Fnhost-", 7)) &&
+	    (n < 13 || strncasecmp(data, "Content-Type:", 13)))
+		return n;
+	if (rs->nheaders == CLIENT_MAX_HEADERS)
 		return n;
 	if ((colon = memchr(data, ':', n)) == NULL)
 		return n;

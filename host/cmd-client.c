@@ -24,9 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest.h"
+#include "b64.h"
 #include "bundle.h"
 #include "cli.h"
 #include "client.h"
+#include "hpke.h"
 #include "minisign.h"
 
 #define COMMON_HELP \
@@ -52,12 +55,18 @@ enum {
 	OPT_INSECURE,
 	OPT_TTL,
 	OPT_PIN,
+	OPT_ENCRYPT,
+	OPT_VERIFY,
+	OPT_KEEP,
 };
 
 /* Options beyond the shared ones that a subcommand takes. */
 #define TAKES_CHECKSUM 1u /* -c CHECKSUM, --checksum (run) */
 #define TAKES_TTL 2u	  /* --ttl S (token create) */
 #define TAKES_PIN 4u	  /* --pin CHECKSUM (token create) */
+#define TAKES_KEYFILE 8u  /* -k KEYFILE, the host's keys (encrypt, run) */
+#define TAKES_SEAL 16u	  /* --encrypt, --verify (run) */
+#define TAKES_KEEP 32u	  /* --keep DURATION (key rotate) */
 
 struct spec {
 	const char *name;  /* in messages: "token create" */
@@ -75,6 +84,10 @@ struct ctx {
 	int json;
 	char checksum[65]; /* -c or --pin, lower-case; "" when not given */
 	long ttl;	   /* --ttl; -1 when not given */
+	const char *keyfile; /* -k: the host's keys, else GET /v1/key */
+	int encrypt;	   /* --encrypt: encrypted invokes */
+	int verify;	   /* --verify: check every attestation */
+	long keep;	   /* --keep, in seconds; -1 when not given */
 	char **args;
 	int nargs;
 	struct client c;
@@ -96,6 +109,37 @@ seconds_parse(const char *s, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* "90", "90s", "15m", "12h" or "7d": whole seconds, at most 365 days;
+ * -1 when malformed. */
+static long
+duration_parse(const char *s)
+{
+	static const struct {
+		char unit;
+		long secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	long mul = 1, v;
+	char *end;
+	size_t i;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0 || *s == '-' || *s == '+')
+		return -1;
+	if (*end) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (*end == units[i].unit && !end[1])
+				mul = units[i].secs;
+		if (mul == 1 && *end != 's')
+			return -1;
+		if (end[1])
+			return -1;
+	}
+	if (v > 365L * 86400 / mul)
+		return -1;
+	return v * mul;
 }
 
 /* A function checksum: 64 hex digits, kept in lower case. */
@@ -183,6 +227,31 @@ option_take(struct ctx *x, int c, const char *arg)
 					   arg);
 		x->ttl = (long)v;
 		return -1;
+	case 'k':
+		if (!(sp->takes & TAKES_KEYFILE))
+			return usage_error(sp, "%s does not apply here", "-k");
+		x->keyfile = arg;
+		return -1;
+	case OPT_ENCRYPT:
+	case OPT_VERIFY:
+		if (!(sp->takes & TAKES_SEAL))
+			return usage_error(sp, "%s does not apply here",
+					   c == OPT_ENCRYPT ? "--encrypt"
+							    : "--verify");
+		if (c == OPT_ENCRYPT)
+			x->encrypt = 1;
+		else
+			x->verify = 1;
+		return -1;
+	case OPT_KEEP:
+		if (!(sp->takes & TAKES_KEEP))
+			return usage_error(sp, "%s does not apply here",
+					   "--keep");
+		if ((x->keep = duration_parse(arg)) < 0)
+			return usage_error(sp, "bad duration '%s' (seconds, "
+					   "or a number with s, m, h or d, at "
+					   "most 365d)", arg);
+		return -1;
 	default:
 		return cli_usage(stderr, sp->usage);
 	}
@@ -205,6 +274,10 @@ ctx_init(struct ctx *x, const struct spec *sp, int argc, char **argv)
 		{"insecure", no_argument, NULL, OPT_INSECURE},
 		{"ttl", required_argument, NULL, OPT_TTL},
 		{"pin", required_argument, NULL, OPT_PIN},
+		{"key", required_argument, NULL, 'k'},
+		{"encrypt", no_argument, NULL, OPT_ENCRYPT},
+		{"verify", no_argument, NULL, OPT_VERIFY},
+		{"keep", required_argument, NULL, OPT_KEEP},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -213,9 +286,10 @@ ctx_init(struct ctx *x, const struct spec *sp, int argc, char **argv)
 	memset(x, 0, sizeof(*x));
 	x->sp = sp;
 	x->ttl = -1;
+	x->keep = -1;
 	x->co.timeout_ms = sp->timeout_ms;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hu:t:o:c:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "hu:t:o:c:k:", longopts, NULL)) !=
 	       -1)
 		if ((st = option_take(x, c, optarg)) >= 0)
 			return st;
@@ -1088,18 +1162,198 @@ cmd_trust(int argc, char **argv)
 			     argv);
 }
 
+/* ---- the host's keys ------------------------------------------------- */
+
+/* The host's public keys; have_att says whether the attestation key is
+ * known (a key file may hold the encryption key alone). */
+struct host_keys {
+	unsigned char enc[HPKE_NPK];
+	unsigned char att[ATTEST_PK_BYTES];
+	int have_att;
+};
+
+/* One 32-byte key, base64url, from obj.member.public_key. */
+static int
+key_member(json_object *obj, const char *member, unsigned char key[32])
+{
+	json_object *m, *pk;
+	const char *text;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, member, &m) ||
+	    !json_object_object_get_ex(m, "public_key", &pk) ||
+	    !json_object_is_type(pk, json_type_string))
+		return -1;
+	text = json_object_get_string(pk);
+	return b64url_decode(key, 32, text, strlen(text), &n) == 0 && n == 32
+		       ? 0
+		       : -1;
+}
+
+/* The keys from GET /v1/key's JSON. */
+static int
+keys_from_json(json_object *obj, struct host_keys *k)
+{
+	if (key_member(obj, "encryption", k->enc) < 0)
+		return -1;
+	k->have_att = key_member(obj, "attestation", k->att) == 0;
+	return 0;
+}
+
+/*
+ * The host's keys from -k KEYFILE (what `fnhost key -o json` printed, or
+ * the encryption key alone as base64url), else from GET /v1/key.  Taking
+ * them from the host itself trusts it on first use; a key file kept from
+ * before pins them.
+ */
+static int
+host_keys_get(struct ctx *x, struct host_keys *k)
+{
+	struct client_request rq = {.method = "GET", .path = "/v1/key"};
+	char buf[8192], *p;
+	json_object *obj = NULL;
+	size_t n;
+	FILE *f;
+	int ret = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (!x->keyfile) {
+		if (call(x, &rq, 200, 0, &obj) < 0)
+			return -1;
+		if (keys_from_json(obj, k) < 0)
+			cli_fail(x->sp->name,
+				 "the host's /v1/key answer has no usable key");
+		else
+			ret = 0;
+		json_object_put(obj);
+		return ret;
+	}
+	if ((f = fopen(x->keyfile, "r")) == NULL)
+		return FAIL(x, "cannot read %s: %s", x->keyfile,
+			    strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((obj = json_tokener_parse(buf)) != NULL) {
+		ret = keys_from_json(obj, k);
+		json_object_put(obj);
+	} else {
+		for (p = buf + strlen(buf); p > buf && isspace((unsigned char)p[-1]);)
+			*--p = '\0';
+		for (p = buf; isspace((unsigned char)*p); p++)
+			;
+		ret = b64url_decode(k->enc, sizeof(k->enc), p, strlen(p),
+				    &n) == 0 && n == sizeof(k->enc)
+			      ? 0
+			      : -1;
+	}
+	if (ret < 0)
+		cli_fail(x->sp->name,
+			 "%s holds neither the JSON of `fnhost key -o json` "
+			 "nor a base64url X25519 key",
+			 x->keyfile);
+	return ret;
+}
+
+/* ---- encrypt ----------------------------------------------------------- */
+
+int
+cmd_encrypt(int argc, char **argv)
+{
+	static const struct spec sp = {
+		"encrypt",
+		"encrypt [options] [-k KEYFILE] TEXT\n"
+		"  prints TEXT encrypted to the host as an fnh1: text, for any\n"
+		"  invoke of that host; the key comes from KEYFILE (fnhost key\n"
+		"  -o json) or from the host",
+		1, 1, TAKES_KEYFILE, TIMEOUT_DEFAULT_MS};
+	struct host_keys k;
+	json_object *obj;
+	char *text = NULL;
+	size_t len;
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (host_keys_get(&x, &k) < 0)
+		goto out;
+	if (hpke_encrypt_text(k.enc, x.args[0], strlen(x.args[0]), &text,
+			      &len, x.err, sizeof(x.err)) < 0) {
+		cli_fail(sp.name, "%s", x.err);
+		goto out;
+	}
+	if (x.json) {
+		obj = json_object_new_object();
+		json_object_object_add(obj, "text",
+				       json_object_new_string(text));
+		json_print(obj);
+		json_object_put(obj);
+	} else {
+		printf("%s\n", text);
+	}
+	ret = CLI_OK;
+out:
+	free(text);
+	ctx_free(&x);
+	return ret;
+}
+
 /* ---- key --------------------------------------------------------------- */
+
+/* key rotate [--keep DURATION] */
+static int
+key_rotate(int argc, char **argv)
+{
+	static const struct spec sp = {
+		"key rotate",
+		"key rotate [options] [--keep DURATION]\n"
+		"  a new encryption key for the host (admin); texts and\n"
+		"  invokes made for the old one are still decrypted for\n"
+		"  DURATION (90, 90s, 15m, 12h, 7d; default 0: not at all)",
+		0, 0, TAKES_KEEP, TIMEOUT_DEFAULT_MS};
+	struct client_request rq = {.method = "POST", .auth = 1,
+				    .path = "/v1/key/rotate",
+				    .content_type = "application/json"};
+	json_object *obj = NULL;
+	char body[64];
+	struct ctx x;
+	int ret;
+
+	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	snprintf(body, sizeof(body), "{\"keep\": %ld}", x.keep < 0 ? 0 : x.keep);
+	rq.body = body;
+	rq.body_len = strlen(body);
+	if (call(&x, &rq, 200, 0, &obj) < 0)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	else
+		object_print("", obj);
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
 
 int
 cmd_key(int argc, char **argv)
 {
-	static const struct spec sp = {"key", "key [options]", 0, 0, 0,
-				       TIMEOUT_DEFAULT_MS};
+	static const struct spec sp = {"key",
+				       "key [options] | key rotate [options] "
+				       "[--keep DURATION]",
+				       0, 0, 0, TIMEOUT_DEFAULT_MS};
 	struct client_request rq = {.method = "GET", .path = "/v1/key"};
 	json_object *obj = NULL;
 	struct ctx x;
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "rotate"))
+		return key_rotate(argc - 1, argv + 1);
 	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
 		return ret;
 	ret = CLI_FAIL;
@@ -1123,15 +1377,17 @@ out:
 /* ---- run --------------------------------------------------------------- */
 
 /*
- * How `fnhost run` treats its invokes.  Later options hang here: --encrypt
- * seals each input to the host's key in invoke_one() before it is sent,
- * --verify checks each answer's attestation headers in invoke_check(),
- * next to the checksum check.
+ * How `fnhost run` treats its invokes: --encrypt seals each input to the
+ * host's key in invoke_one() and opens the answer, --verify checks each
+ * answer's attestation in attest_check(), after the checksum check.
  */
 struct run_opts {
 	const char *function; /* the function id */
 	const char *pin;      /* -c: the checksum it must have, or NULL */
 	int json;
+	int encrypt;	      /* --encrypt */
+	int verify;	      /* --verify */
+	struct host_keys keys; /* for either */
 };
 
 struct run_state {
@@ -1192,14 +1448,86 @@ invoke_check(struct run_state *st, const struct client_response *rs)
 	return -1;
 }
 
+/*
+ * --verify: the host's signature must hold over the checksum, the input
+ * and the output it names, and those must be the pinned checksum, the
+ * input sent and the output received.  An fnh1: input was encrypted by
+ * someone else: its plaintext digest is taken as signed.
+ */
+static int
+attest_check(struct run_state *st, const char *in, size_t len,
+	     const struct client_response *rs)
+{
+	const char *fn = client_header(rs, "Fnhost-Function-Checksum");
+	const char *ih = client_header(rs, "Fnhost-Input-Sha256");
+	const char *oh = client_header(rs, "Fnhost-Output-Sha256");
+	const char *sig = client_header(rs, "Fnhost-Attestation");
+	char in_hex[ATTEST_HEX_LEN + 1], out_hex[ATTEST_HEX_LEN + 1];
+	char why[256] = "";
+
+	if (!st->o->verify)
+		return 0;
+	if (!fn || !ih || !oh || !sig)
+		snprintf(why, sizeof(why), "the answer carries no attestation");
+	else if (attest_sha256_hex(rs->body, rs->len, out_hex, why,
+				   sizeof(why)) < 0 ||
+		 attest_sha256_hex(in, len, in_hex, why, sizeof(why)) < 0)
+		;
+	else if (strcmp(oh, out_hex))
+		snprintf(why, sizeof(why), "the output received is not the "
+					   "one attested");
+	else if (!hpke_is_text(in, len) && strcmp(ih, in_hex))
+		snprintf(why, sizeof(why), "the input attested is not the one "
+					   "sent");
+	else if (attest_verify_b64(st->o->keys.att, fn, ih, oh, sig,
+				   strlen(sig), why, sizeof(why)) < 0)
+		;
+	else
+		return 0;
+	cli_fail(st->x->sp->name, "the attestation does not hold: %s", why);
+	result_error(st, "the attestation does not hold");
+	st->ended = "not sent: an answer failed its attestation";
+	return -1;
+}
+
+/* --encrypt: an encapsulated answer opened in place. */
+static int
+answer_open(struct run_state *st, struct hpke_ohttp *hs,
+	    struct client_response *rs)
+{
+	const char *type = client_header(rs, "Content-Type");
+	unsigned char *out;
+	size_t len;
+	char *body;
+
+	if (!type || strcasecmp(type, "application/fnhost-hpke"))
+		return rs->status == 200 ? -1 : 0; /* a plain refusal */
+	if (hpke_ohttp_open_response(hs, rs->body, rs->len, &out, &len,
+				     st->x->err, sizeof(st->x->err)) < 0)
+		return -1;
+	body = malloc(len + 1);
+	if (body) {
+		memcpy(body, out, len);
+		body[len] = '\0';
+		free(rs->body);
+		rs->body = body;
+		rs->len = len;
+	}
+	hpke_free(out, len);
+	return body ? 0 : -1;
+}
+
 static void
 invoke_one(struct run_state *st, const char *in, size_t len)
 {
 	struct client_request rq = {.method = "POST", .auth = 1,
 				    .content_type = "application/octet-stream",
 				    .body = in, .body_len = len};
-	struct client_response rs;
+	struct client_response rs = {0};
 	char path[256], code[64], *msg = NULL;
+	struct hpke_ohttp hs = {0};
+	unsigned char *req = NULL;
+	size_t reqlen;
 
 	if (st->ended) {
 		result_error(st, st->ended);
@@ -1207,14 +1535,32 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 	}
 	snprintf(path, sizeof(path), "/v1/sessions/%s/invoke", st->sid);
 	rq.path = path;
+	if (st->o->encrypt) {
+		if (hpke_ohttp_seal_request(&hs, 0, st->o->keys.enc, in, len,
+					    &req, &reqlen, st->x->err,
+					    sizeof(st->x->err)) < 0) {
+			result_error(st, st->x->err);
+			goto out;
+		}
+		rq.body = req;
+		rq.body_len = reqlen;
+		rq.content_type = "application/fnhost-hpke";
+	}
 	if (client_call(&st->x->c, &rq, &rs, st->x->err,
 			sizeof(st->x->err)) < 0) {
 		result_error(st, st->x->err);
 		st->ended = "not sent after the failure above";
 		goto out;
 	}
+	if (st->o->encrypt && answer_open(st, &hs, &rs) < 0) {
+		result_error(st, "the host's encrypted answer can not be "
+				 "opened");
+		st->ended = "not sent after the failure above";
+		goto out;
+	}
 	if (rs.status == 200) {
-		if (invoke_check(st, &rs) == 0)
+		if (invoke_check(st, &rs) == 0 &&
+		    attest_check(st, in, len, &rs) == 0)
 			result_print(st, 1, rs.body, rs.len);
 		goto out;
 	}
@@ -1232,6 +1578,8 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 		st->ended = "the session has ended";
 out:
 	free(msg);
+	free(req);
+	hpke_ohttp_clear(&hs);
 	client_response_free(&rs);
 }
 
@@ -1438,12 +1786,16 @@ cmd_run(int argc, char **argv)
 {
 	static const struct spec sp = {
 		"run",
-		"run [options] [-c CHECKSUM] ID INPUT...\n"
+		"run [options] [-c CHECKSUM] [--encrypt] [--verify] [-k KEYFILE] "
+		"ID INPUT...\n"
 		"  one session, one invoke per INPUT; '-' reads one input "
 		"per line\n  from standard input; -c pins the function's "
 		"checksum; '--' ends\n  the options, for inputs that start "
-		"with '-'",
-		2, -1, TAKES_CHECKSUM, TIMEOUT_DEFAULT_MS};
+		"with '-'; --encrypt seals\n  each invoke to the host's key, "
+		"--verify checks each answer's\n  attestation; the keys come "
+		"from KEYFILE or from the host",
+		2, -1, TAKES_CHECKSUM | TAKES_KEYFILE | TAKES_SEAL,
+		TIMEOUT_DEFAULT_MS};
 	struct run_opts o = {0};
 	struct run_state st = {0};
 	struct ctx x;
@@ -1457,6 +1809,16 @@ cmd_run(int argc, char **argv)
 	o.function = x.args[0];
 	o.pin = x.checksum[0] ? x.checksum : NULL;
 	o.json = x.json;
+	o.encrypt = x.encrypt;
+	o.verify = x.verify;
+	if ((o.encrypt || o.verify) && host_keys_get(&x, &o.keys) < 0)
+		goto out;
+	if (o.verify && !o.keys.have_att) {
+		cli_fail(sp.name, "--verify needs the host's attestation key, "
+				  "which %s does not hold",
+			 x.keyfile);
+		goto out;
+	}
 	st.x = &x;
 	st.o = &o;
 	if (session_open(&st) == 0) {

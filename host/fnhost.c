@@ -25,7 +25,8 @@ static const struct subcommand subcommands[] = {
 	{"token", cmd_token, "create, list or revoke function tokens"},
 	{"run", cmd_run, "run a function: one session, one or more inputs"},
 	{"trust", cmd_trust, "add, list or remove trusted publisher keys"},
-	{"key", cmd_key, "print the host's public keys"},
+	{"key", cmd_key, "print the host's public keys; rotate them"},
+	{"encrypt", cmd_encrypt, "encrypt a text to the host (fnh1:)"},
 };
 
 static int

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 
 #include "channel.h"
 #include "config.h"
+#include "hostkeys.h"
 #include "http.h"
 #include "log.h"
 #include "scratch.h"
@@ -43,6 +45,8 @@ struct daemon {
 	struct metrics metrics;
 	struct sessions *sessions;
 	struct server srv;
+	struct hostkeys keys;
+	bool keys_loaded;
 	int scratch_lock; /* flock()ed fd of cfg.scratch_root */
 	pthread_t reaper;
 	atomic_bool stopping;
@@ -364,8 +368,11 @@ start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	if (store_admin_token(d->store, d->srv.admin_token, &created, err,
 			      errlen) < 0 ||
-	    store_token_secret(d->store, d->srv.token_secret, err, errlen) < 0)
+	    store_token_secret(d->store, d->srv.token_secret, err, errlen) <
+		    0 ||
+	    hostkeys_load(&d->keys, d->store, err, errlen) < 0)
 		return -1;
+	d->keys_loaded = true;
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
 			"event=first_start admin_token=%s/keys/admin.token",
@@ -384,6 +391,7 @@ start(struct daemon *d, char *err, size_t errlen)
 	d->srv.sessions = d->sessions;
 	d->srv.metrics = &d->metrics;
 	d->srv.features = &d->zygote.features;
+	d->srv.keys = &d->keys;
 	pthread_rwlock_init(&d->srv.trust_lock, NULL);
 	if (server_reload_trust(&d->srv, err, errlen) < 0)
 		return -1;
@@ -441,6 +449,10 @@ out:
 	sessions_free(d.sessions);
 	zygote_stop(&d.zygote);
 	free(d.srv.trusted);
+	if (d.keys_loaded)
+		hostkeys_clear(&d.keys);
+	OPENSSL_cleanse(d.srv.admin_token, sizeof(d.srv.admin_token));
+	OPENSSL_cleanse(d.srv.token_secret, sizeof(d.srv.token_secret));
 	if (d.store)
 		store_close(d.store);
 	if (d.scratch_lock >= 0)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "b64.h"
 #include "bundle.h"
 #include "channel.h"
 #include "http.h"
@@ -112,6 +113,57 @@ static void
 reply_session_error(struct reply *rep, const struct session_error *e)
 {
 	reply_error(rep, e->status, e->code, "%s", e->message);
+}
+
+/* Answer body bytes, sealed to the encrypted invoke st when it is set. */
+static void
+reply_bytes(struct reply *rep, int status, const char *type, const void *buf,
+	    size_t len, struct hpke_ohttp *st)
+{
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+	char err[256];
+
+	if (st && hpke_ohttp_seal_response(st, buf, len, &sealed, &sealed_len,
+					   err, sizeof(err)) < 0) {
+		reply_error(rep, 500, "internal", "%s", err);
+		return;
+	}
+	rep->status = status;
+	rep->resp = MHD_create_response_from_buffer(
+		st ? sealed_len : len, st ? sealed : (void *)buf,
+		st ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+	if (!rep->resp) {
+		free(sealed);
+		return;
+	}
+	MHD_add_response_header(rep->resp, "Content-Type",
+				st ? "application/fnhost-hpke" : type);
+}
+
+/* A session's error; inside the encrypted answer when st is set, as the
+ * function's error text may say something of its input. */
+static void
+reply_invoke_error(struct reply *rep, const struct session_error *e,
+		   struct hpke_ohttp *st)
+{
+	json_object *err = json_object_new_object(), *top;
+	const char *text;
+
+	if (!st) {
+		reply_session_error(rep, e);
+		return;
+	}
+	json_object_object_add(err, "code", json_object_new_string(e->code));
+	json_object_object_add(err, "message",
+			       json_object_new_string(e->message));
+	top = json_object_new_object();
+	json_object_object_add(top, "error", err);
+	text = json_object_to_json_string_ext(
+		top, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	reply_bytes(rep, e->status, "application/json", text, strlen(text),
+		    st);
+	json_object_put(top);
 }
 
 static void
@@ -702,36 +754,112 @@ start_session(struct server *srv, struct MHD_Connection *c, const char *id,
 	reply_json(rep, 201, o);
 }
 
-/* The output of a successful invoke, with the attestation headers. */
+/* The output of a successful invoke, with the attestation headers:
+ * the digests of the input the worker got and of the output it gave, and
+ * the host's signature over them and the function's checksum. */
 static void
-reply_output(struct reply *rep, const char *checksum, const void *in,
-	     size_t inlen, struct worker_result *r)
+reply_output(struct server *srv, struct reply *rep, const char *checksum,
+	     const void *in, size_t inlen, struct worker_result *r,
+	     struct hpke_ohttp *st)
 {
-	char in_hex[65], out_hex[65];
+	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
 
 	sha256_hex(in, inlen, in_hex);
 	sha256_hex(r->output ? r->output : "", r->output_len, out_hex);
-	rep->status = 200;
-	rep->resp = MHD_create_response_from_buffer(
-		r->output_len, r->output ? r->output : (void *)"",
-		MHD_RESPMEM_MUST_COPY);
+	if (hostkeys_attest(srv->keys, checksum, in_hex, out_hex, sig, err,
+			    sizeof(err)) < 0) {
+		reply_error(rep, 500, "internal", "%s", err);
+		return;
+	}
+	reply_bytes(rep, 200, "application/octet-stream",
+		    r->output ? r->output : "", r->output_len, st);
 	if (!rep->resp)
 		return;
-	MHD_add_response_header(rep->resp, "Content-Type",
-				"application/octet-stream");
 	MHD_add_response_header(rep->resp, "Fnhost-Function-Checksum",
 				checksum);
 	MHD_add_response_header(rep->resp, "Fnhost-Input-Sha256", in_hex);
 	MHD_add_response_header(rep->resp, "Fnhost-Output-Sha256", out_hex);
+	MHD_add_response_header(rep->resp, "Fnhost-Attestation", sig);
+}
+
+/* An invoke's input as the worker is to see it. */
+struct input {
+	const void *buf;
+	size_t len;
+	unsigned char *plain; /* decrypted: wiped and freed by input_free() */
+	size_t plain_len;
+	struct hpke_ohttp st; /* an encrypted invoke's, for its answer */
+	bool sealed;
+};
+
+static bool
+is_hpke_request(struct MHD_Connection *c)
+{
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       "Content-Type");
+
+	return type && !strcasecmp(type, "application/fnhost-hpke");
+}
+
+/*
+ * The body, decrypted when it is an encrypted invoke or, whole, an fnh1
+ * text.  What fails to decrypt is answered 400 and nothing runs: it is
+ * never handed to the function as if it were plain input.
+ */
+static bool
+input_open(struct server *srv, struct MHD_Connection *c, struct request *rq,
+	   struct input *in, struct reply *rep)
+{
+	const char *body = rq->body ? rq->body : "";
+	char err[256];
+
+	memset(in, 0, sizeof(*in));
+	in->buf = body;
+	in->len = rq->len;
+	if (is_hpke_request(c)) {
+		if (hostkeys_open_request(srv->keys, &in->st, body, rq->len,
+					  &in->plain, &in->plain_len, err,
+					  sizeof(err)) < 0) {
+			reply_error(rep, 400, "bad_request",
+				    "the encrypted invoke can not be opened: "
+				    "%s",
+				    err);
+			return false;
+		}
+		in->sealed = true;
+	} else if (hpke_is_text(body, rq->len)) {
+		if (hostkeys_decrypt_text(srv->keys, body, rq->len, &in->plain,
+					  &in->plain_len, err,
+					  sizeof(err)) < 0) {
+			reply_error(rep, 400, "bad_request",
+				    "the fnh1: input can not be decrypted: %s",
+				    err);
+			return false;
+		}
+	} else {
+		return true;
+	}
+	in->buf = in->plain;
+	in->len = in->plain_len;
+	return true;
+}
+
+static void
+input_free(struct input *in)
+{
+	if (in->plain)
+		hpke_free(in->plain, in->plain_len);
+	hpke_ohttp_clear(&in->st);
 }
 
 static void
 invoke(struct server *srv, struct MHD_Connection *c, struct request *rq,
        const char *sid, struct reply *rep)
 {
-	struct worker_result r;
+	struct worker_result r = {0};
 	struct session_error e;
 	struct store_token tok;
+	struct input in;
 	char checksum[65];
 	int status;
 
@@ -743,15 +871,17 @@ invoke(struct server *srv, struct MHD_Connection *c, struct request *rq,
 			    srv->cfg->max_input);
 		return;
 	}
-	status = sessions_invoke(srv->sessions, sid, tok.function_id,
-				 rq->body ? rq->body : "", rq->len, &r,
-				 checksum, &e);
+	if (!input_open(srv, c, rq, &in, rep))
+		return;
+	status = sessions_invoke(srv->sessions, sid, tok.function_id, in.buf,
+				 in.len, &r, checksum, &e);
 	if (status == 200)
-		reply_output(rep, checksum, rq->body ? rq->body : "", rq->len,
-			     &r);
+		reply_output(srv, rep, checksum, in.buf, in.len, &r,
+			     in.sealed ? &in.st : NULL);
 	else
-		reply_session_error(rep, &e);
+		reply_invoke_error(rep, &e, in.sealed ? &in.st : NULL);
 	free(r.output);
+	input_free(&in);
 }
 
 static void
@@ -776,9 +906,10 @@ run_once(struct server *srv, struct MHD_Connection *c, struct request *rq,
 	 const char *id, struct reply *rep)
 {
 	struct session_opened opened;
-	struct worker_result r;
+	struct worker_result r = {0};
 	struct session_error e;
 	struct store_token tok;
+	struct input in;
 	char checksum[65];
 	int status;
 
@@ -790,18 +921,88 @@ run_once(struct server *srv, struct MHD_Connection *c, struct request *rq,
 			    srv->cfg->max_input);
 		return;
 	}
-	if (open_session(srv, c, &tok, id, &opened, rep) < 0)
+	if (!input_open(srv, c, rq, &in, rep))
 		return;
-	status = sessions_invoke(srv->sessions, opened.id, id,
-				 rq->body ? rq->body : "", rq->len, &r,
-				 checksum, &e);
+	if (open_session(srv, c, &tok, id, &opened, rep) < 0) {
+		input_free(&in);
+		return;
+	}
+	status = sessions_invoke(srv->sessions, opened.id, id, in.buf, in.len,
+				 &r, checksum, &e);
 	if (status == 200)
-		reply_output(rep, checksum, rq->body ? rq->body : "", rq->len,
-			     &r);
+		reply_output(srv, rep, checksum, in.buf, in.len, &r,
+			     in.sealed ? &in.st : NULL);
 	else
-		reply_session_error(rep, &e);
+		reply_invoke_error(rep, &e, in.sealed ? &in.st : NULL);
 	free(r.output);
+	input_free(&in);
 	sessions_close(srv->sessions, opened.id, id, &e);
+}
+
+/* ---- the host's keys ------------------------------------------------------------ */
+
+static void
+key_page(struct server *srv, struct reply *rep)
+{
+	unsigned char enc[HPKE_NPK], att[ATTEST_PK_BYTES];
+	char enc_b64[64], att_b64[64];
+	json_object *o, *e, *a;
+	int64_t old_until;
+
+	hostkeys_public(srv->keys, enc, att, &old_until);
+	b64url_encode(enc_b64, sizeof(enc_b64), enc, sizeof(enc));
+	b64url_encode(att_b64, sizeof(att_b64), att, sizeof(att));
+	e = json_object_new_object();
+	json_object_object_add(e, "kem",
+			       json_object_new_string("DHKEM(X25519, HKDF-SHA256)"));
+	json_object_object_add(e, "kdf", json_object_new_string("HKDF-SHA256"));
+	json_object_object_add(e, "aead",
+			       json_object_new_string("ChaCha20Poly1305"));
+	json_object_object_add(e, "public_key",
+			       json_object_new_string(enc_b64));
+	a = json_object_new_object();
+	json_object_object_add(a, "alg", json_object_new_string("Ed25519"));
+	json_object_object_add(a, "public_key",
+			       json_object_new_string(att_b64));
+	o = json_object_new_object();
+	json_object_object_add(o, "encryption", e);
+	json_object_object_add(o, "attestation", a);
+	reply_json(rep, 200, o);
+}
+
+/* POST /v1/key/rotate {"keep": seconds}: a new encryption key; the old one
+ * decrypts for keep seconds more. */
+static void
+rotate_key(struct server *srv, struct request *rq, struct reply *rep)
+{
+	json_object *body, *v;
+	int64_t keep = 0;
+	char err[512];
+
+	body = parse_body_object(rq, rep);
+	if (!body)
+		return;
+	if (json_object_object_get_ex(body, "keep", &v)) {
+		keep = json_object_is_type(v, json_type_int)
+			       ? json_object_get_int64(v)
+			       : -1;
+		if (keep < 0 || keep > 365 * 86400) {
+			reply_error(rep, 400, "bad_request",
+				    "keep must be a whole number of seconds "
+				    "from 0 to 31536000");
+			goto out;
+		}
+	}
+	if (hostkeys_rotate(srv->keys, srv->store, (uint32_t)keep, err,
+			    sizeof(err)) < 0) {
+		reply_error(rep, 500, "internal", "%s", err);
+		goto out;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=key_rotate keep_s=%lld",
+		(long long)keep);
+	key_page(srv, rep);
+out:
+	json_object_put(body);
 }
 
 /* ---- health ------------------------------------------------------------------- */
@@ -946,6 +1147,14 @@ route(struct server *srv, struct MHD_Connection *c, const char *method,
 			return list_tokens(srv, rep);
 		if (n == 3 && del)
 			return revoke_token(srv, seg[2], rep);
+	} else if (IS(1, "key")) {
+		if (n == 2 && get)
+			return key_page(srv, rep);
+		if (n == 3 && post && IS(2, "rotate")) {
+			if (require_admin(srv, c, rep))
+				rotate_key(srv, rq, rep);
+			return;
+		}
 	} else if (IS(1, "trust")) {
 		if (!require_admin(srv, c, rep))
 			return;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "hostkeys.h"
 #include "metrics.h"
 #include "minisign.h"
 #include "sandbox.h"
@@ -26,6 +27,7 @@ struct server {
 	struct sessions *sessions;
 	struct metrics *metrics;
 	const struct sandbox_features *features;
+	struct hostkeys *keys; /* encryption and attestation */
 	char admin_token[65];
 	unsigned char token_secret[32];
 	atomic_bool draining;

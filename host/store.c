@@ -1222,6 +1222,65 @@ store_token_secret(struct store *s, unsigned char secret[32], char *err,
 	return ret;
 }
 
+int
+store_key_get(struct store *s, const char *name, void *out, size_t len,
+	      char *err, size_t errlen)
+{
+	char shown[PATH_MAX], *buf = NULL;
+	size_t got = 0;
+	int ret = -1;
+
+	shown_path(s, DIR_KEYS, name, shown);
+	pthread_mutex_lock(&s->lock);
+	if (read_file(s->dirfd[DIR_KEYS], name, 64, shown, &buf, &got, err,
+		      errlen) < 0)
+		goto out;
+	if (got != len) {
+		fail(err, errlen, EINVAL, "%s is malformed", shown);
+		goto out;
+	}
+	memcpy(out, buf, len);
+	ret = 0;
+out:
+	pthread_mutex_unlock(&s->lock);
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, got);
+		free(buf);
+	}
+	return ret;
+}
+
+int
+store_key_put(struct store *s, const char *name, const void *buf, size_t len,
+	      char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_mutex_lock(&s->lock);
+	ret = store_write_atomic(s->dirfd[DIR_KEYS], name, buf, len, 0600, err,
+				 errlen);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+int
+store_key_remove(struct store *s, const char *name, char *err, size_t errlen)
+{
+	char shown[PATH_MAX];
+	int ret = 0;
+
+	shown_path(s, DIR_KEYS, name, shown);
+	pthread_mutex_lock(&s->lock);
+	if (unlinkat(s->dirfd[DIR_KEYS], name, 0) < 0 && errno != ENOENT)
+		ret = fail(err, errlen, errno, "cannot remove %s: %s", shown,
+			   strerror(errno));
+	else if (fsync(s->dirfd[DIR_KEYS]) < 0)
+		ret = fail(err, errlen, errno, "cannot sync %s/keys: %s",
+			   s->path, strerror(errno));
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
 /* ---- trusted publisher keys ----------------------------------------- */
 
 int

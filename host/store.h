@@ -67,6 +67,15 @@ int store_admin_token(struct store *s, char token[65], bool *created,
 /* keys/token.key: the JWT HMAC secret, made on first call. */
 int store_token_secret(struct store *s, unsigned char secret[32], char *err,
 		       size_t errlen);
+/* keys/<name>: a raw secret of exactly len bytes (at most 64).  get fails
+ * with ENOENT when it is missing; put writes it atomically, 0600; remove
+ * of a missing one succeeds. */
+int store_key_get(struct store *s, const char *name, void *out, size_t len,
+		  char *err, size_t errlen);
+int store_key_put(struct store *s, const char *name, const void *buf,
+		  size_t len, char *err, size_t errlen);
+int store_key_remove(struct store *s, const char *name, char *err,
+		     size_t errlen);
 
 /* Trusted publisher keys.  load returns a malloc()ed array (free()). */
 int store_trust_load(struct store *s, struct minisign_pubkey **keys,

@@ -32,6 +32,8 @@ need_cmd prove perl
 need_cmd curl curl
 need_cmd ip iproute2
 need_cmd tc iproute2
+need_cmd node nodejs
+need_cmd npm npm
 need_cmd /usr/bin/python3 python3
 need_py geopy python3-geopy
 need_py Cryptodome python3-pycryptodome
