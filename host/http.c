@@ -828,7 +828,14 @@ input_open(struct server *srv, struct MHD_Connection *c, struct request *rq,
 		}
 		in->sealed = true;
 	} else if (hpke_is_text(body, rq->len)) {
-		if (hostkeys_decrypt_text(srv->keys, body, rq->len, &in->plain,
+		/* A text file's line end is not part of the text. */
+		size_t len = rq->len;
+
+		if (len > 0 && body[len - 1] == '\n')
+			len--;
+		if (len > 0 && body[len - 1] == '\r')
+			len--;
+		if (hostkeys_decrypt_text(srv->keys, body, len, &in->plain,
 					  &in->plain_len, err,
 					  sizeof(err)) < 0) {
 			reply_error(rep, 400, "bad_request",

@@ -505,10 +505,14 @@ def faults(d, tmp):
         d, tmp, "memscan",
         os.path.join(BUILD, "tests/hostile/memscan/plugin.so"))
     stok = token_for(d, scan_id)
-    with open(os.path.join(d.data, "keys", "token.key"), "rb") as f:
-        secrets = {"the admin token": d.admin.encode(),
-                   "the token signing key": f.read(),
-                   "a function token": stok.encode()[-43:]}
+    def key(name):
+        with open(os.path.join(d.data, "keys", name), "rb") as f:
+            return f.read()
+    secrets = {"the admin token": d.admin.encode(),
+               "the token signing key": key("token.key"),
+               "the encryption key": key("encrypt.key"),
+               "the attestation key": key("attest.key"),
+               "a function token": stok.encode()[-43:]}
     for what, secret in secrets.items():
         st, out, _ = d.request("POST", "/v1/functions/%s/run" % scan_id,
                                secret.hex().encode(), stok)

@@ -65,23 +65,8 @@ other_char() {
 
 : >"$tmp/err"
 [ -x "$c" ] || bail "the C side $c is not built (make \$B/tests/unit/test_hpke)"
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "node or npm is not installed (Debian: nodejs npm)" >"$tmp/err"
-	bail "node and npm are needed"
-fi
-
-# The packages, from the lock file; reinstalled when it changed.
-mkdir -p "$work" || bail "cannot create $work"
-cp "$src/fnh-hpke.mjs" "$work/" || bail "cannot copy the node script"
-if [ ! -d "$work/node_modules/@hpke/core" ] ||
-    ! cmp -s "$src/package-lock.json" "$work/package-lock.json"; then
-	cp "$src/package.json" "$src/package-lock.json" "$work/" ||
-	    bail "cannot copy package.json"
-	(cd "$work" && timeout 300 npm ci --no-audit --no-fund \
-	    --loglevel=error) >/dev/null 2>"$tmp/err" ||
-	    bail "npm ci of @hpke/core and @hpke/chacha20poly1305" \
-		"failed: is the npm registry reachable?"
-fi
+sh "$src/setup.sh" "$work" >"$tmp/err" 2>&1 ||
+    bail "the node side can not be installed in $work"
 ok 0 "npm packages installed in $work"
 
 # Key pairs made by each side.

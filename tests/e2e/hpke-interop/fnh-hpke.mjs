@@ -8,11 +8,16 @@
 //   node fnh-hpke.mjs ohttp-request KEYID PKHEX MSG REQFILE STATEFILE
 //   node fnh-hpke.mjs ohttp-serve KEYID SKHEX REQFILE RESPFILE OUTMSG
 //   node fnh-hpke.mjs ohttp-response STATEFILE RESPFILE
+//   node fnh-hpke.mjs ed25519-verify PKB64URL MSGFILE SIGB64  -> "ok"
+//
+// ed25519-verify checks an fnhost attestation with node's own Ed25519
+// (OpenSSL underneath, but none of fnhost's code): the signed text is
+// the file's bytes, the key raw and base64url, the signature base64.
 //
 // INFO defaults to fnhost's "fnhost encrypt v1"; another one is for
 // testing that the C side refuses it.  Errors go to stderr, exit 1.
 import { readFileSync, writeFileSync } from "node:fs";
-import { hkdfSync, randomBytes } from "node:crypto";
+import { createPublicKey, hkdfSync, randomBytes, verify } from "node:crypto";
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 
@@ -142,6 +147,16 @@ async function ohttpResponse(stateFile, respFile) {
   return Buffer.from(await aead.open(iv, resp.slice(32), new Uint8Array(0)));
 }
 
+function ed25519Verify(pkB64url, msgFile, sigB64) {
+  const key = createPublicKey({
+    key: { kty: "OKP", crv: "Ed25519", x: pkB64url },
+    format: "jwk",
+  });
+  const sig = Buffer.from(sigB64, "base64");
+  if (!verify(null, readFileSync(msgFile), key, sig)) throw new Error("signature does not verify");
+  return "ok\n";
+}
+
 const commands = {
   keygen: [0, keygen],
   encrypt: [2, encrypt],
@@ -149,6 +164,7 @@ const commands = {
   "ohttp-request": [5, ohttpRequest],
   "ohttp-serve": [5, ohttpServe],
   "ohttp-response": [2, ohttpResponse],
+  "ed25519-verify": [3, ed25519Verify],
 };
 
 const [cmd, ...args] = process.argv.slice(2);

@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""Encrypted inputs and signed results against a real fnhostd.
+
+The hider encrypts a position with `fnhost encrypt` and hands the fnh1:
+text to a seeker, whose `fnhost run` prints the distance; the position
+appears in neither the log nor the data dir.  An independent HPKE
+(@hpke/core, via tests/e2e/hpke-interop/fnh-hpke.mjs) encrypts to the
+key of GET /v1/key, for fnh1: texts and encrypted invokes; node's own
+Ed25519 checks the attestation.  Altered, truncated, misaddressed and
+mislabelled ciphertexts get 400 and run nothing; key rotation keeps the
+old key for its stated time only.  TAP on stdout."""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
+FNHOST = os.path.join(BUILD, "bin", "fnhost")
+FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
+DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
+HERE = os.path.dirname(os.path.abspath(__file__))
+NODE_DIR = os.path.join(BUILD, "hpke-interop")
+RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
+HIDE = '{"latitude": 48.8584, "longitude": 2.2945, "nonce": "q7Zx"}'
+SEEK = '{"latitude": 48.8606, "longitude": 2.3376}'
+DISTANCE = b"Getting closer! still 3172.01"
+
+count = 0
+failures = 0
+
+
+def tap(ok, name, diag=None):
+    global count, failures
+    count += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
+    if not ok:
+        failures += 1
+        for line in str(diag or "").splitlines()[:20]:
+            print("#   " + line, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def b64url_hex(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).hex()
+
+
+class Host:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.data = os.path.join(tmp, "data")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        conf = os.path.join(tmp, "fnhost.conf")
+        with open(conf, "w") as f:
+            f.write("scratch_root = %s/scratch\n" % tmp)
+            if RELAXED:
+                f.write("sandbox_relaxed = yes\n")
+        self.log = os.path.join(tmp, "fnhostd.log")
+        self.proc = subprocess.Popen(
+            [FNHOSTD, "-f", "-c", conf, "-d", self.data, "-l",
+             "127.0.0.1:%d" % self.port],
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
+        for _ in range(400):
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        with open(os.path.join(self.data, "keys", "admin.token")) as f:
+            self.admin = f.read().strip()
+
+    def request(self, method, path, body=None, token=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, data, hdrs
+
+    def fnhost(self, args, token=None):
+        env = dict(os.environ, FNHOST_URL=self.url)
+        env.pop("FNHOST_TOKEN", None)
+        if token:
+            env["FNHOST_TOKEN"] = token
+        return subprocess.run([FNHOST] + args, capture_output=True,
+                              text=True, env=env)
+
+    def metrics(self):
+        _, text, _ = self.request("GET", "/metrics", token=self.admin)
+        m = {}
+        for line in text.decode().splitlines():
+            if line and not line.startswith("#"):
+                k, _, v = line.rpartition(" ")
+                m[k] = float(v)
+        return m
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def node(*args):
+    r = subprocess.run(["node", os.path.join(NODE_DIR, "fnh-hpke.mjs")] +
+                       list(args), capture_output=True, text=True)
+    return r.returncode, r.stdout.rstrip("\n"), r.stderr
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fnhost-encrypt-")
+    os.chmod(tmp, 0o711)
+    r = subprocess.run(["sh", os.path.join(HERE, "hpke-interop", "setup.sh"),
+                        NODE_DIR], capture_output=True, text=True)
+    if r.returncode != 0:
+        tap(False, "the node side installs", r.stdout + r.stderr)
+        print("1..%d" % count)
+        return 1
+    h = Host(tmp)
+    try:
+        run_all(h, tmp)
+    finally:
+        h.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("1..%d" % count)
+    return 1 if failures else 0
+
+
+def run_all(h, tmp):
+    st, body, _ = h.request("GET", "/v1/key")
+    key = json.loads(body)
+    enc = key["encryption"]
+    tap(st == 200 and list(key) == ["encryption", "attestation"] and
+        enc["kem"] == "DHKEM(X25519, HKDF-SHA256)" and
+        enc["kdf"] == "HKDF-SHA256" and enc["aead"] == "ChaCha20Poly1305" and
+        len(b64url_hex(enc["public_key"])) == 64 and
+        key["attestation"]["alg"] == "Ed25519" and
+        len(b64url_hex(key["attestation"]["public_key"])) == 64,
+        "GET /v1/key, without a token, names both keys and the suite", key)
+    pk = b64url_hex(enc["public_key"])
+    att = key["attestation"]["public_key"]
+
+    r = h.fnhost(["trust", "add", DEVPUB], token=h.admin)
+    r = h.fnhost(["deploy", os.path.join(BUILD, "plugins", "hide_and_seek")],
+                 token=h.admin)
+    fid = [l.split()[1] for l in r.stdout.splitlines()
+           if l.startswith("id ")][0]
+    with open(os.path.join(BUILD, "plugins", "hide_and_seek",
+                           "MANIFEST"), "rb") as f:
+        checksum = hashlib.sha256(f.read()).hexdigest()
+    tok = h.fnhost(["token", "create", fid], token=h.admin).stdout.strip()
+
+    # The README's game: the hider encrypts, the seeker runs.
+    keyfile = os.path.join(tmp, "host-key.json")
+    with open(keyfile, "w") as f:
+        f.write(h.fnhost(["key", "-o", "json"]).stdout)
+    r = h.fnhost(["encrypt", "-k", keyfile, HIDE])
+    text = r.stdout.strip()
+    tap(r.returncode == 0 and text.startswith("fnh1:") and "48.8584" not in
+        text, "fnhost encrypt prints an fnh1: text", r.stdout + r.stderr)
+    r = h.fnhost(["run", "--verify", "-c", checksum, fid, text, SEEK],
+                 token=tok)
+    tap(r.returncode == 0 and r.stdout.split("\n")[0] == "" and
+        r.stdout.split("\n")[1].encode().startswith(DISTANCE),
+        "the seeker's fnhost run --verify prints the distance",
+        r.stdout + r.stderr)
+    with open(h.log, "rb") as f:
+        logged = f.read()
+    found = []
+    for root, _, files in os.walk(h.data):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                if b"48.8584" in f.read():
+                    found.append(os.path.join(root, name))
+    tap(b"48.8584" not in logged and not found,
+        "the hidden position is in neither the log nor the data dir",
+        found)
+
+    # An independent HPKE encrypts to the host's key.
+    rc, ntext, err = node("encrypt", pk, HIDE)
+    st, o = open_and_invoke(h, fid, tok, [ntext.encode(), SEEK.encode()])
+    tap(rc == 0 and st == [200, 200] and o[1].startswith(DISTANCE),
+        "an fnh1: text from @hpke/core is decrypted by fnhostd", (err, st, o))
+    st, o = open_and_invoke(h, fid, tok, [(ntext + "\r\n").encode(),
+                                          SEEK.encode()])
+    tap(st == [200, 200] and o[1].startswith(DISTANCE),
+        "a text file's line end after the fnh1: text is no part of it",
+        (st, o))
+
+    # The attestation, checked by node's Ed25519.
+    sid = session(h, fid, tok)
+    st, out, hd = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                            SEEK.encode(), tok)
+    msg = os.path.join(tmp, "attested")
+    with open(msg, "wb") as f:
+        f.write(("fnhost-attest-v1\n%s\n%s\n%s" % (
+            hd.get("fnhost-function-checksum"),
+            hd.get("fnhost-input-sha256"),
+            hd.get("fnhost-output-sha256"))).encode())
+    rc, res, err = node("ed25519-verify", att, msg,
+                        hd.get("fnhost-attestation", ""))
+    tap(st == 200 and hd.get("fnhost-input-sha256") ==
+        hashlib.sha256(SEEK.encode()).hexdigest() and
+        hd.get("fnhost-output-sha256") == hashlib.sha256(out).hexdigest() and
+        rc == 0 and res == "ok",
+        "node's Ed25519 verifies the attestation of an invoke", (err, hd))
+    with open(msg, "ab") as f:
+        f.write(b"x")
+    rc, _, _ = node("ed25519-verify", att, msg,
+                    hd.get("fnhost-attestation", ""))
+    tap(rc == 1, "and refuses it over anything else")
+    h.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
+
+    refusals(h, tmp, fid, tok, pk, ntext)
+    encrypted_invokes(h, tmp, fid, tok, pk)
+    verify_fails(h, tmp, fid, tok)
+    rotation(h, tmp, fid, tok, pk)
+
+
+def session(h, fid, tok):
+    st, body, _ = h.request("POST", "/v1/functions/%s/sessions" % fid, b"",
+                            tok)
+    return json.loads(body)["session"]
+
+
+def open_and_invoke(h, fid, tok, inputs, headers=None):
+    sid = session(h, fid, tok)
+    sts, outs = [], []
+    for i in inputs:
+        st, out, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid, i,
+                               tok, headers)
+        sts.append(st)
+        outs.append(out)
+    h.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
+    return sts, outs
+
+
+def other_char(text, pos):
+    c = "Q" if text[pos] == "A" else "A"
+    return text[:pos] + c + text[pos + 1:]
+
+
+def refusals(h, tmp, fid, tok, pk, ntext):
+    _, other = node("keygen")[1].split()[0], node("keygen")[1].split()[1]
+    cases = [
+        ("one character of the ciphertext changed", other_char(ntext, 60)),
+        ("the tag changed", other_char(ntext, len(ntext) - 10)),
+        ("truncated", ntext[:-4]),
+        ("cut inside its key", ntext[:41]),
+        ("made for another key", node("encrypt", other, HIDE)[1]),
+        ("made with another info", node("encrypt", pk, HIDE,
+                                        "fnhost encrypt v0")[1]),
+    ]
+    for what, text in cases:
+        before = h.metrics()['fnhost_invokes_total{result="ok"}']
+        sid = session(h, fid, tok)
+        st, body, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                                text.encode(), tok)
+        # Nothing ran: the session still hides its first position next.
+        st2, out2, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                                 HIDE.encode(), tok)
+        h.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
+        err = json.loads(body).get("error", {}) if body else {}
+        tap(st == 400 and err.get("code") == "bad_request" and
+            "fnh1" in err.get("message", "") and st2 == 200 and
+            out2 == b"" and
+            h.metrics()['fnhost_invokes_total{result="ok"}'] == before + 1,
+            "an fnh1: text %s: 400, and nothing ran" % what, (st, body))
+
+
+def encrypted_invokes(h, tmp, fid, tok, pk):
+    req, stf = os.path.join(tmp, "req"), os.path.join(tmp, "st.json")
+    node("ohttp-request", "0", pk, HIDE, req, stf)
+    sid = session(h, fid, tok)
+    hdr = {"Content-Type": "application/fnhost-hpke"}
+    with open(req, "rb") as f:
+        st1, body1, h1 = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                                   f.read(), tok, hdr)
+    node("ohttp-request", "0", pk, SEEK, req, stf)
+    with open(req, "rb") as f:
+        sealed = f.read()
+    st2, body2, h2 = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                               sealed, tok, hdr)
+    resp = os.path.join(tmp, "resp")
+    with open(resp, "wb") as f:
+        f.write(body2)
+    rc, out, err = node("ohttp-response", stf, resp)
+    tap(st1 == 200 and st2 == 200 and
+        h2.get("content-type") == "application/fnhost-hpke" and
+        DISTANCE not in body2 and rc == 0 and
+        out.encode().startswith(DISTANCE),
+        "an encrypted invoke from @hpke/core: its answer opens in node",
+        (st1, st2, err))
+    bad = bytearray(sealed)
+    bad[50] ^= 1
+    st3, body3, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                              bytes(bad), tok, hdr)
+    tap(st3 == 400 and b"encrypted invoke" in body3,
+        "an encrypted invoke with a bit flipped: 400", body3)
+    h.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
+
+    r = h.fnhost(["run", "--encrypt", "--verify", fid, HIDE, SEEK], token=tok)
+    tap(r.returncode == 0 and
+        r.stdout.split("\n")[1].encode().startswith(DISTANCE),
+        "fnhost run --encrypt --verify", r.stdout + r.stderr)
+
+
+def verify_fails(h, tmp, fid, tok):
+    # Another host's attestation key: the signatures can not hold.
+    other = tempfile.mkdtemp(prefix="fnhost-encrypt-other-", dir=tmp)
+    os.chmod(other, 0o711)
+    h2 = Host(other)
+    try:
+        keyfile = os.path.join(tmp, "other-key.json")
+        with open(keyfile, "w") as f:
+            f.write(h2.fnhost(["key", "-o", "json"]).stdout)
+    finally:
+        h2.stop()
+    r = h.fnhost(["run", "--verify", "-k", keyfile, fid, HIDE, SEEK],
+                 token=tok)
+    tap(r.returncode == 1 and "attestation does not hold" in r.stderr and
+        DISTANCE.decode() not in r.stdout,
+        "run --verify against another host's key fails loudly",
+        r.stdout + r.stderr)
+
+
+def rotation(h, tmp, fid, tok, pk):
+    old_text = node("encrypt", pk, HIDE)[1]
+    r = h.fnhost(["key", "rotate", "--keep", "3s", "-o", "json"],
+                 token=h.admin)
+    new = json.loads(r.stdout)["encryption"]["public_key"]
+    st, o = open_and_invoke(h, fid, tok, [old_text.encode(), SEEK.encode()])
+    tap(r.returncode == 0 and b64url_hex(new) != pk and st == [200, 200] and
+        o[1].startswith(DISTANCE),
+        "after a rotation the old key decrypts for its stated time",
+        (r.stderr, st))
+    st, o = open_and_invoke(
+        h, fid, tok, [node("encrypt", b64url_hex(new), HIDE)[1].encode(),
+                      SEEK.encode()])
+    tap(st == [200, 200], "and the new key from the first moment", st)
+    time.sleep(3.5)
+    st, o = open_and_invoke(h, fid, tok, [old_text.encode()])
+    tap(st == [400], "past that time the old key decrypts nothing", (st, o))
+    r = h.fnhost(["key", "rotate"], token=tok)
+    tap(r.returncode == 1, "only the admin rotates keys", r.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
