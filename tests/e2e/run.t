@@ -62,6 +62,21 @@ def stop(p):
         return p.wait()
 
 
+def readme_block(after):
+    """The first indented block of README.md after a line starting with
+    after, continuation lines joined."""
+    with open(os.path.join(TOP, "README.md")) as f:
+        lines = f.read().split("\n")
+    i = next(n for n, l in enumerate(lines) if l.startswith(after))
+    while not lines[i].startswith("    "):
+        i += 1
+    block = []
+    while i < len(lines) and lines[i].startswith("    "):
+        block.append(lines[i][4:])
+        i += 1
+    return "\n".join(block).replace("\\\n", " ")
+
+
 def pasted(lines):
     """The commands of the walkthrough: every line a shell would run."""
     starts = ("export ", "fnhost ", "s=$(", "curl ")
@@ -89,6 +104,17 @@ def main():
             out[2].startswith("Getting closer! still 3172.01") and
             out[1] == out[2] and out[3].startswith('{"message": "5002"'),
             "fnhost run and curl give the seed's answers", r.stdout)
+
+        # README.md's encrypted game, pasted after the same exports.
+        game = readme_block("The real game")
+        r = subprocess.run(["sh", "-c", "set -e\ncd %s\n%s\n%s\n" % (
+            tmp, "\n".join(c for c in cmds if c.startswith("export ")),
+            game)], capture_output=True, text=True, timeout=60)
+        out = r.stdout.split("\n")
+        tap(r.returncode == 0 and len(out) >= 2 and out[0] == "" and
+            out[1].startswith("Getting closer! still 3172.01"),
+            "README's encrypted hide and seek prints the distance",
+            game + "\n" + r.stdout + r.stderr)
         tap(stop(p) == 0, "Ctrl-C stops the host cleanly")
 
         # Again on the same ./var: nothing is deployed twice.
