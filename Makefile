@@ -169,12 +169,53 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)
 		$(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
 		$(shell pkg-config --libs cmocka proj) -ldl -lm
 
+# ---- fuzzing ------------------------------------------------------------
+# tests/fuzz/fuzz_<name>.c are libFuzzer targets.  make check replays each
+# one's committed corpus (tests/fuzz/corpus/<name>/) through a plain main
+# (replay.c) built like the unit tests; make fuzz builds them with clang,
+# libFuzzer and the address and undefined sanitizers into build-fuzz/ and
+# runs each for FUZZ_SECONDS on a copy of its corpus, which stays as it is.
+FUZZ_SRCS = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES = $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+REPLAY_BINS = $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
+FB = build-fuzz
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined \
+	-Isdk/include -Ihost -DFNHOST_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+
+$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBFNHOST)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Wno-missing-prototypes $(HOST_LDFLAGS) -o $@ \
+		$< tests/fuzz/replay.c $(LIBFNHOST) $(PKG_LIBS) -ldl
+
+$(FB)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -ldl
+
+.PHONY: fuzz fuzz-deps
+fuzz-deps:
+	sh mk/deps.sh fuzz
+
+fuzz: fuzz-deps
+	$(MAKE) $(FUZZ_NAMES:%=$(FB)/fuzz_%)
+	for n in $(FUZZ_NAMES); do \
+		rm -rf $(FB)/corpus/$$n && mkdir -p $(FB)/corpus/$$n && \
+		cp tests/fuzz/corpus/$$n/* $(FB)/corpus/$$n/ && \
+		$(FB)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(FB)/crash-$$n- \
+			$(FB)/corpus/$$n || exit 1; \
+	done
+
 # ---- check --------------------------------------------------------------
 # Every test is a TAP producer run by prove: unit binaries (cmocka) and the
 # scripts in tests/*/*.t, which find the build through FNHOST_BUILD.
 TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 
-check: all $(UNIT_BINS) lint-man
+check: all $(UNIT_BINS) $(REPLAY_BINS) lint-man
 	CMOCKA_MESSAGE_OUTPUT=TAP FNHOST_BUILD=$(CURDIR)/$(B) \
 	FNHOST_SANITIZER=$(SANITIZER) \
 	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1) \

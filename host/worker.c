@@ -352,6 +352,22 @@ fail:
 	return -1;
 }
 
+struct worker *
+worker_adopt(int chan, uint32_t max_input, uint32_t max_output)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->pid = -1;
+	w->pidfd = -1;
+	w->chan = chan;
+	w->max_input = max_input;
+	w->max_output = max_output;
+	fcntl(chan, F_SETFL, fcntl(chan, F_GETFL) | O_NONBLOCK);
+	return w;
+}
+
 pid_t
 worker_pid(const struct worker *w)
 {

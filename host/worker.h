@@ -75,6 +75,12 @@ enum worker_status worker_invoke(struct worker *w, const void *input,
 				 size_t len, int timeout_ms,
 				 struct worker_result *r);
 
+/* A worker with no process behind it, whose frames are whatever the other
+ * end of chan sends: for fuzzing and tests of the host's side of the
+ * protocol.  worker_close() closes chan. */
+struct worker *worker_adopt(int chan, uint32_t max_input,
+			    uint32_t max_output);
+
 /* The worker's process id, in the host's pid namespace. */
 pid_t worker_pid(const struct worker *w);
 

@@ -38,6 +38,13 @@ need_cmd /usr/bin/python3 python3
 need_py geopy python3-geopy
 need_py Cryptodome python3-pycryptodome
 
+# make fuzz alone: clang with libFuzzer and its sanitizer runtimes.
+if [ "${1:-}" = fuzz ]; then
+	need_cmd clang clang
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
+	    >/dev/null 2>&1 || pkgs="$pkgs libclang-rt-14-dev"
+fi
+
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "missing packages:$pkgs (run make as root, or apt-get install them)" >&2
