@@ -76,7 +76,8 @@ fork_prepare(struct bench_ctx *c)
 	pid_t pid = fork();
 
 	if (pid == 0)
-		_exit(sandbox_prepare(&c->cfg, &c->lim, err, sizeof(err)) < 0);
+		_exit(sandbox_prepare(&c->cfg, &c->lim, c->cfg.worker_uid, err,
+				      sizeof(err)) < 0);
 	waitpid(pid, NULL, 0);
 }
 

@@ -54,6 +54,7 @@ worker_identity(struct sandbox_config *cfg)
 
 	cfg->worker_uid = pw ? pw->pw_uid : 65534;
 	cfg->worker_gid = pw ? pw->pw_gid : 65534;
+	cfg->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
 	/* Sanitizer runtimes need the documented relaxed mode. */
 	cfg->relaxed = getenv("FNHOST_SANDBOX_RELAXED") &&
 		       !strcmp(getenv("FNHOST_SANDBOX_RELAXED"), "1");
@@ -134,11 +135,9 @@ stage_bundle(int src_dir, int dst_dir, char *err, size_t errlen)
 }
 
 static int
-staging_create(struct staging *s, int src_dir, const struct sandbox_config *cfg,
-	       char *err, size_t errlen)
+staging_create(struct staging *s, int src_dir, char *err, size_t errlen)
 {
 	const char *tmp = getenv("TMPDIR");
-	bool root = geteuid() == 0;
 	int dst;
 
 	s->bundle_fd = s->scratch_fd = -1;
@@ -151,8 +150,7 @@ staging_create(struct staging *s, int src_dir, const struct sandbox_config *cfg,
 	chmod(s->root, 0711);
 	snprintf(s->bundle, sizeof(s->bundle), "%s/bundle", s->root);
 	snprintf(s->scratch, sizeof(s->scratch), "%s/scratch", s->root);
-	if (mkdir(s->bundle, 0755) < 0 || mkdir(s->scratch, 0700) < 0 ||
-	    (root && chown(s->scratch, cfg->worker_uid, cfg->worker_gid) < 0)) {
+	if (mkdir(s->bundle, 0755) < 0 || mkdir(s->scratch, 0700) < 0) {
 		snprintf(err, errlen, "cannot prepare %s: %s", s->root,
 			 strerror(errno));
 		return -1;
@@ -275,11 +273,13 @@ run_session(const char *dir, char **inputs, int ninputs,
 		.file_size = 64u << 20,
 		.cpu_seconds = (uint32_t)(o->timeout_ms / 1000) * 4 + 10,
 		.open_files = 64,
+		.threads = 64,
 	};
 	struct sandbox_config cfg;
 	struct worker_params wp = {0};
 	struct staging st = {.bundle_fd = -1, .scratch_fd = -1};
 	struct zygote z = {.pid = 0, .sock = -1};
+	struct zygote_worker zw;
 	struct worker *w = NULL;
 	char err[4200], plugin[256];
 	int src = -1, memfd = -1, i, failed = 0, ret = CLI_FAIL;
@@ -294,7 +294,7 @@ run_session(const char *dir, char **inputs, int ninputs,
 			       sizeof(err)) < 0 ||
 	    worker_seal_plugin(src, plugin, NULL, NULL, &memfd, err,
 			       sizeof(err)) < 0 ||
-	    staging_create(&st, src, &cfg, err, sizeof(err)) < 0) {
+	    staging_create(&st, src, err, sizeof(err)) < 0) {
 		cli_fail("test", "%s", err);
 		goto out;
 	}
@@ -313,7 +313,14 @@ run_session(const char *dir, char **inputs, int ninputs,
 	wp.max_output = TEST_MAX_OUTPUT;
 	wp.load_timeout_ms = o->timeout_ms;
 	wp.log = log_to_stderr;
-	if (worker_open(&z, &wp, &w, err, sizeof(err)) < 0) {
+	/* The scratch dir becomes the worker's, whose uid is known once it
+	 * is spawned. */
+	if (zygote_spawn(&z, &lim, &zw, err, sizeof(err)) < 0 ||
+	    (zw.uid != (uid_t)-1 &&
+	     chown(st.scratch, zw.uid, zw.gid) < 0 &&
+	     snprintf(err, sizeof(err), "cannot chown %s: %s", st.scratch,
+		      strerror(errno))) ||
+	    worker_start(&zw, &wp, &w, err, sizeof(err)) < 0) {
 		cli_fail("test", "%s", err);
 		goto out;
 	}

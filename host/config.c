@@ -23,6 +23,7 @@
 #include <linux/magic.h>
 
 #include "config.h"
+#include "sandbox.h"
 
 #define LINE_MAX_BYTES	4096		/* one line, without its newline */
 #define FILE_MAX_BYTES	(1024 * 1024)	/* config_load's limit */
@@ -95,6 +96,10 @@ static const struct key keys[] = {
 	{ "token_default_ttl", K_DURATION_S, F(token_default_ttl_s), 1,
 	  3650 * 86400ULL, "1s and 3650d" },
 	{ "worker_user", K_USER, F(worker_user), 0, 0, NULL },
+	{ "worker_uid_base", K_COUNT, F(worker_uid_base), 0, 0xfb000000u,
+	  "0 and 4211081216" },
+	{ "worker_threads", K_COUNT, F(worker_threads), 1, 65536,
+	  "1 and 65536" },
 	{ "worker_preload", K_LIBS, F(worker_preload), 0, 0, NULL },
 	{ "require_sandbox", K_BOOL, F(require_sandbox), 0, 0, NULL },
 	{ "sandbox_relaxed", K_BOOL, F(sandbox_relaxed), 0, 0, NULL },
@@ -641,6 +646,8 @@ config_defaults(struct config *c)
 	c->sessions_total = 64;
 	c->warm_workers = 2;
 	c->warm_sessions = 4;
+	c->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
+	c->worker_threads = 64;
 	c->max_connections = 256;
 	c->token_max_ttl_s = 30 * 86400;
 	c->token_default_ttl_s = 3600;

@@ -44,7 +44,14 @@ struct config {
 	uint32_t token_max_ttl_s;	/* token_max_ttl = 30d */
 	uint32_t token_default_ttl_s;	/* token_default_ttl = 1h */
 
-	char worker_user[64];	/* worker_user = nobody (when run as root) */
+	char worker_user[64];	/* worker_user = nobody (when run as root):
+				   the group, and the uid without
+				   worker_uid_base */
+	uint32_t worker_uid_base; /* worker_uid_base = 1879048192: as root,
+				     each worker runs as this + its pid;
+				     0: all as worker_user */
+	uint32_t worker_threads;  /* worker_threads = 64: RLIMIT_NPROC of a
+				     worker with a uid of its own */
 	char worker_preload[1024]; /* worker_preload = (none): libraries,
 				      by soname or absolute path, that the
 				      zygote loads once for every worker */

@@ -249,6 +249,7 @@ worker_ids(const struct config *cfg, struct sandbox_config *sc, char *err,
 	}
 	sc->worker_uid = pw->pw_uid;
 	sc->worker_gid = pw->pw_gid;
+	sc->worker_uid_base = cfg->worker_uid_base;
 	return 0;
 }
 

@@ -141,6 +141,13 @@ pool_take(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
 	return warm ? 0 : spawn(p, w, err, errlen);
 }
 
+void
+pool_release(struct pool *p, struct zygote_worker *w)
+{
+	(void)p;
+	let_go(w);
+}
+
 size_t
 pool_warm(struct pool *p)
 {

@@ -31,6 +31,9 @@ struct pool *pool_new(struct zygote *z, const struct sandbox_limits *lim,
 int pool_take(struct pool *p, struct zygote_worker *w, char *err,
 	      size_t errlen);
 
+/* Give back a worker taken but not used: it is killed and reaped. */
+void pool_release(struct pool *p, struct zygote_worker *w);
+
 /* Warm workers waiting now (for /metrics and tests). */
 size_t pool_warm(struct pool *p);
 

@@ -510,7 +510,8 @@ set_limit(int resource, uint64_t value)
 }
 
 static int
-drop_privileges(const struct sandbox_config *cfg, char *err, size_t errlen)
+drop_privileges(const struct sandbox_config *cfg, uid_t uid, char *err,
+		size_t errlen)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3};
@@ -526,10 +527,9 @@ drop_privileges(const struct sandbox_config *cfg, char *err, size_t errlen)
 		if (setgroups(0, NULL) == 0 &&
 		    (setresgid(cfg->worker_gid, cfg->worker_gid,
 			       cfg->worker_gid) < 0 ||
-		     setresuid(cfg->worker_uid, cfg->worker_uid,
-			       cfg->worker_uid) < 0)) {
+		     setresuid(uid, uid, uid) < 0)) {
 			snprintf(err, errlen, "cannot switch to uid %u: %s",
-				 (unsigned)cfg->worker_uid, strerror(errno));
+				 (unsigned)uid, strerror(errno));
 			return -1;
 		}
 	}
@@ -545,14 +545,21 @@ drop_privileges(const struct sandbox_config *cfg, char *err, size_t errlen)
 
 int
 sandbox_prepare(const struct sandbox_config *cfg,
-		const struct sandbox_limits *lim, char *err, size_t errlen)
+		const struct sandbox_limits *lim, uid_t uid, char *err,
+		size_t errlen)
 {
+	/* Threads count per uid: only a uid of the worker's own makes the
+	 * limit the worker's. */
+	bool own_uid = geteuid() == 0 && cfg->worker_uid_base != 0;
+
 	if ((lim->memory && !cfg->relaxed &&
 	     set_limit(RLIMIT_AS, lim->memory) < 0) ||
 	    set_limit(RLIMIT_FSIZE, lim->file_size) < 0 ||
 	    set_limit(RLIMIT_CPU, lim->cpu_seconds) < 0 ||
 	    set_limit(RLIMIT_NOFILE, lim->open_files) < 0 ||
-	    set_limit(RLIMIT_CORE, 0) < 0 || set_limit(RLIMIT_MEMLOCK, 0) < 0) {
+	    set_limit(RLIMIT_CORE, 0) < 0 || set_limit(RLIMIT_MEMLOCK, 0) < 0 ||
+	    (own_uid && lim->threads &&
+	     set_limit(RLIMIT_NPROC, lim->threads) < 0)) {
 		snprintf(err, errlen, "cannot set rlimits: %s",
 			 strerror(errno));
 		return -1;
@@ -562,7 +569,7 @@ sandbox_prepare(const struct sandbox_config *cfg,
 			 strerror(errno));
 		return -1;
 	}
-	if (drop_privileges(cfg, err, errlen) < 0)
+	if (drop_privileges(cfg, uid, err, errlen) < 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "cannot set no_new_privs: %s",

@@ -26,6 +26,8 @@ struct sandbox_limits {
 	uint64_t file_size;   /* RLIMIT_FSIZE in bytes */
 	uint32_t cpu_seconds; /* RLIMIT_CPU, a backstop for the host's timer */
 	uint32_t open_files;  /* RLIMIT_NOFILE */
+	uint32_t threads;     /* RLIMIT_NPROC, set only when the worker has
+				 a uid of its own (0: unset) */
 };
 
 /* What the kernel offers, probed once at start. */
@@ -41,6 +43,11 @@ struct sandbox_config {
 	bool relaxed;	 /* sanitizer builds: no RLIMIT_AS, sanitizer syscalls */
 	uid_t worker_uid; /* used only when the host runs as root */
 	gid_t worker_gid;
+	/* Root only: each worker runs as worker_uid_base + its pid (unique
+	 * among the living, and all of a worker's processes die with it),
+	 * so that RLIMIT_NPROC bounds one worker's threads and no two
+	 * workers share a uid.  0: every worker is worker_uid. */
+	uid_t worker_uid_base;
 	/* The directory all scratch dirs live under.  With a mount namespace
 	 * each worker sees it noexec, nosuid, nodev: a plugin can not map
 	 * code it wrote there.  NULL skips that. */
@@ -50,6 +57,10 @@ struct sandbox_config {
 	 * or absolute paths, chosen by the operator.  NULL or "" for none. */
 	const char *preload;
 };
+
+/* The first of the uids workers get one each of (see worker_uid_base):
+ * far above any real account's, and below 2^32 - 1 - pid_max. */
+#define SANDBOX_UID_BASE_DEFAULT 0x70000000u
 
 /* The compiled seccomp program. */
 struct sandbox_policy {
@@ -67,10 +78,12 @@ void sandbox_policy_free(struct sandbox_policy *p);
  * calling process). */
 void sandbox_probe(struct sandbox_features *f);
 
-/* In a fresh worker: rlimits, PR_SET_DUMPABLE 0, drop privileges,
- * PR_SET_NO_NEW_PRIVS.  Returns 0, or -1 with a reason in err. */
+/* In a fresh worker: rlimits, PR_SET_DUMPABLE 0, drop privileges (as
+ * root: to uid, and cfg->worker_gid), PR_SET_NO_NEW_PRIVS.  Returns 0, or
+ * -1 with a reason in err. */
 int sandbox_prepare(const struct sandbox_config *cfg,
-		    const struct sandbox_limits *lim, char *err, size_t errlen);
+		    const struct sandbox_limits *lim, uid_t uid, char *err,
+		    size_t errlen);
 
 /* Landlock with the two directories (O_PATH fds), then the seccomp
  * program.  landlock_abi 0 skips Landlock.  Returns 0, or -1 with a reason

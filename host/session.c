@@ -120,6 +120,7 @@ sessions_new(const struct config *cfg, struct zygote *z, struct metrics *m)
 		.file_size = cfg->worker_file_size,
 		.cpu_seconds = cfg->session_lifetime_ms / 1000 + 1,
 		.open_files = cfg->worker_open_files,
+		.threads = cfg->worker_threads,
 	};
 	ss->v = calloc(cfg->sessions_total, sizeof(*ss->v));
 	ss->ready = calloc(cfg->warm_sessions + 1, sizeof(*ss->ready));
@@ -308,7 +309,7 @@ start_worker(struct sessions *ss, const struct store_function *f,
 	struct worker_params p = {0};
 	struct zygote_worker zw;
 	char err[4200];
-	int memfd = -1, rc;
+	int memfd = -1;
 
 	scratch[0] = '\0';
 	*scratch_fd = -1;
@@ -317,11 +318,20 @@ start_worker(struct sessions *ss, const struct store_function *f,
 		set_error(e, 500, "bad_bundle", "%s", err);
 		return -1;
 	}
-	if (scratch_create(cfg->scratch_root, "session-", ss->z->worker_uid,
-			   ss->z->worker_gid, scratch, PATH_MAX, scratch_fd,
-			   err, sizeof(err)) < 0) {
+	if (pool_take(ss->pool, &zw, err, sizeof(err)) < 0) {
+		set_error(e, 502, "plugin_refused", "%s", err);
+		goto fail;
+	}
+	/* A session made ahead yields the CPU to those in use. */
+	if (ahead && ss->renice)
+		setpriority(PRIO_PROCESS, (id_t)zw.pid, AHEAD_NICE);
+	/* The scratch dir is the worker's own: its uid is the worker's. */
+	if (scratch_create(cfg->scratch_root, "session-", zw.uid, zw.gid,
+			   scratch, PATH_MAX, scratch_fd, err,
+			   sizeof(err)) < 0) {
 		scratch[0] = '\0';
 		set_error(e, 500, "internal", "%s", err);
+		pool_release(ss->pool, &zw);
 		goto fail;
 	}
 	p.limits = &ss->lim;
@@ -333,13 +343,7 @@ start_worker(struct sessions *ss, const struct store_function *f,
 	p.max_input = cfg->max_input;
 	p.max_output = cfg->max_output;
 	p.load_timeout_ms = (int)cfg->invoke_timeout_ms;
-	rc = pool_take(ss->pool, &zw, err, sizeof(err));
-	/* A session made ahead yields the CPU to those in use. */
-	if (rc == 0 && ahead && ss->renice)
-		setpriority(PRIO_PROCESS, (id_t)zw.pid, AHEAD_NICE);
-	if (rc == 0)
-		rc = worker_start(&zw, &p, w, err, sizeof(err));
-	if (rc < 0) {
+	if (worker_start(&zw, &p, w, err, sizeof(err)) < 0) {
 		set_error(e, 502, "plugin_refused", "%s", err);
 		goto fail;
 	}

@@ -34,6 +34,8 @@ struct hello {
 
 struct spawn_reply {
 	int32_t pid; /* 0 on failure */
+	uint32_t uid; /* what the worker runs as */
+	uint32_t gid;
 	char err[256];
 };
 
@@ -147,12 +149,32 @@ confine_scratch_root(const char *root)
 	return 0;
 }
 
+/* The uid the zygote chose, which it writes into the channel first. */
+static int
+read_uid(uid_t *uid)
+{
+	uint32_t u;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(u)) {
+		n = read(3, (char *)&u + got, sizeof(u) - got);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			return -1;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	*uid = (uid_t)u;
+	return 0;
+}
+
 /* In the new worker: tidy the fds, then become the session runtime. */
 static _Noreturn void
 worker_child(struct zygote_state *zs, int chan,
 	     const struct sandbox_limits *lim)
 {
 	char err[256];
+	uid_t uid;
 
 	/* Die with the host.  (A host that died before this line closed the
 	 * channel's other end with it, and the worker exits on EOF.) */
@@ -168,7 +190,9 @@ worker_child(struct zygote_state *zs, int chan,
 			child_refuse("cannot mount the scratch root noexec",
 				     strerror(errno));
 	}
-	if (sandbox_prepare(&zs->cfg, lim, err, sizeof(err)) < 0)
+	if (read_uid(&uid) < 0)
+		_exit(1);
+	if (sandbox_prepare(&zs->cfg, lim, uid, err, sizeof(err)) < 0)
 		child_refuse("cannot prepare", err);
 	runtime_main(3, &zs->policy, zs->features.landlock_abi);
 }
@@ -235,6 +259,22 @@ serve_spawn(struct zygote_state *zs, const struct sandbox_limits *lim)
 			 strerror(errno));
 		goto reply;
 	}
+	/* The worker's uid, known now that its pid is: it reads it before
+	 * anything else from its end of the channel. */
+	reply.uid = zs->cfg.worker_uid_base ? zs->cfg.worker_uid_base +
+						      (uint32_t)pid
+					    : zs->cfg.worker_uid;
+	if (write(sv[0], &reply.uid, sizeof(reply.uid)) !=
+	    (ssize_t)sizeof(reply.uid)) {
+		snprintf(reply.err, sizeof(reply.err),
+			 "cannot tell the worker its uid: %s",
+			 strerror(errno));
+		/* Cannot happen on a fresh pair; the host, its parent,
+		 * reaps it when it ends. */
+		kill(pid, SIGKILL);
+		goto reply;
+	}
+	reply.gid = zs->cfg.worker_gid;
 	reply.pid = pid;
 reply:
 	if (sv[1] >= 0)
@@ -347,8 +387,6 @@ zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
 
 	memset(z, 0, sizeof(*z));
 	z->sock = -1;
-	z->worker_uid = geteuid() == 0 ? cfg->worker_uid : (uid_t)-1;
-	z->worker_gid = geteuid() == 0 ? cfg->worker_gid : (gid_t)-1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "zygote: socketpair: %s",
 			 strerror(errno));
@@ -430,6 +468,8 @@ zygote_spawn(struct zygote *z, const struct sandbox_limits *lim,
 	w->pid = reply.pid;
 	w->chan = fds[0];
 	w->pidfd = fds[1];
+	w->uid = geteuid() == 0 ? (uid_t)reply.uid : (uid_t)-1;
+	w->gid = geteuid() == 0 ? (gid_t)reply.gid : (gid_t)-1;
 	return 0;
 }
 

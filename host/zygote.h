@@ -23,16 +23,14 @@ struct zygote {
 	pid_t pid;
 	int sock;
 	struct sandbox_features features; /* what the zygote found */
-	/* Who the workers run as, for the files made for them: -1 unless
-	 * the host is root (then they switch to cfg->worker_uid). */
-	uid_t worker_uid;
-	gid_t worker_gid;
 };
 
 struct zygote_worker {
 	pid_t pid;
 	int pidfd; /* for signals and waitid(P_PIDFD) */
 	int chan;  /* the host's end of the channel, close-on-exec */
+	uid_t uid; /* what it runs as, for the files made for it: -1 */
+	gid_t gid; /* unless the host is root */
 };
 
 /* Start the zygote.  Returns 0, or -1 with a reason in err. */

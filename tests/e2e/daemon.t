@@ -470,10 +470,23 @@ def faults(d, tmp):
                    ptok)
     tap(st == 504 and time.monotonic() - t0 < 10,
         "an invoke past its time limit: 504", o)
+    # A session whose threads stay: the cap is its own, not its uid's
+    # neighbours'.
+    bomb_id = deploy_test_plugin(
+        d, tmp, "threadbomb",
+        os.path.join(BUILD, "tests/hostile/threadbomb/plugin.so"))
+    btok = token_for(d, bomb_id)
+    _, bs = open_session(d, bomb_id, btok)
+    st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % bs["session"],
+                           b"", btok)
+    contained = st == 200 and b"ESCAPED" not in out
+    tap(contained or os.geteuid() != 0,
+        "a thread bomb meets its worker's own limit", (st, out))
     st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % esid, b"b",
                            etok)
     tap(st == 200 and out == b"b",
-        "the other session kept working through both", (st, out))
+        "the other session kept working through all three", (st, out))
+    d.request("DELETE", "/v1/sessions/%s" % bs["session"], None, btok)
     d.request("DELETE", "/v1/sessions/%s" % esid, None, etok)
     d.echo = (echo_id, etok)
 

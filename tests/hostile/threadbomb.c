@@ -1,9 +1,10 @@
 /*
  * threadbomb: starts threads with tiny stacks until the kernel refuses or
- * THREADS_MAX are running.  Every worker runs as the same unprivileged
- * uid, so without a per-worker cap one session could use up the uid's (or
- * the machine's) tasks and starve the others.  Reaching THREADS_MAX is
- * reported as ESCAPED.  The threads sleep; they die with the worker.
+ * THREADS_MAX are running.  Without a per-worker cap one session could use
+ * up its uid's (or the machine's) tasks and starve the others; the host
+ * gives each worker a uid of its own and RLIMIT_NPROC on it.  Reaching
+ * THREADS_MAX is reported as ESCAPED.  The threads sleep; they die with
+ * the worker.
  */
 #define _GNU_SOURCE
 #include <limits.h>
