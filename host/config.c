@@ -89,6 +89,8 @@ static const struct key keys[] = {
 	  "1 and 65536" },
 	{ "max_connections", K_COUNT, F(max_connections), 1, 65536,
 	  "1 and 65536" },
+	{ "client_timeout", K_DURATION_S, F(client_timeout_s), 1, 3600,
+	  "1s and 1h" },
 	{ "warm_workers", K_COUNT, F(warm_workers), 0, 64, "0 and 64" },
 	{ "warm_sessions", K_COUNT, F(warm_sessions), 0, 1024, "0 and 1024" },
 	{ "token_max_ttl", K_DURATION_S, F(token_max_ttl_s), 60,
@@ -649,6 +651,7 @@ config_defaults(struct config *c)
 	c->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
 	c->worker_threads = 64;
 	c->max_connections = 256;
+	c->client_timeout_s = 30;
 	c->token_max_ttl_s = 30 * 86400;
 	c->token_default_ttl_s = 3600;
 	snprintf(c->worker_user, sizeof(c->worker_user), "nobody");

@@ -41,6 +41,8 @@ struct config {
 	uint32_t warm_sessions;		/* warm_sessions = 4: ready ones, at
 					   most one per function */
 	uint32_t max_connections;	/* max_connections = 256 */
+	uint32_t client_timeout_s;	/* client_timeout = 30s: a connection
+					   idle this long is closed */
 	uint32_t token_max_ttl_s;	/* token_max_ttl = 30d */
 	uint32_t token_default_ttl_s;	/* token_default_ttl = 1h */
 

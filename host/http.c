@@ -1424,7 +1424,8 @@ http_start(struct server *srv, char *err, size_t errlen)
 		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
 		completed, srv, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned int)srv->cfg->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)srv->cfg->client_timeout_s,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
 		snprintf(err, errlen, "cannot listen on %s: %s",

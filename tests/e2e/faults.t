@@ -1,0 +1,374 @@
+#!/usr/bin/python3
+"""Clients and crashes that try to hurt fnhostd, and what is left after.
+
+A client that hangs up in the middle of an invoke; sessions opened and
+never closed; a body sent a byte at a time, and one that stops; 100 MB
+bodies to an invoke and to a deploy; fnhostd killed with SIGKILL while
+clients keep it busy, then started again.  After each, a good session
+still works, and nothing is left: no worker, no scratch directory, no
+growth of fnhostd's memory.  No timing is asserted.  TAP on stdout."""
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
+FNHOST = os.path.join(BUILD, "bin", "fnhost")
+FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
+DEVKEY = os.path.join(BUILD, "dev-publisher.key")
+DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
+RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
+
+count = 0
+failures = 0
+
+
+def tap(ok, name, diag=None):
+    global count, failures
+    count += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
+    if not ok:
+        failures += 1
+        for line in str(diag or "").splitlines()[:20]:
+            print("#   " + line, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Host:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.data = os.path.join(tmp, "data")
+        self.scratch = os.path.join(tmp, "scratch")
+        self.conf = os.path.join(tmp, "fnhost.conf")
+        with open(self.conf, "w") as f:
+            f.write("scratch_root = %s\ninvoke_timeout = 3s\n"
+                    "session_idle = 2s\nclient_timeout = 2s\n"
+                    "max_input = 1M\nmax_bundle = 4M\n" % self.scratch)
+            if RELAXED:
+                f.write("sandbox_relaxed = yes\n")
+        self.proc = None
+
+    def start(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [FNHOSTD, "-f", "-c", self.conf, "-d", self.data, "-l",
+             "127.0.0.1:%d" % self.port], stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.tmp, "fnhostd.log"), "ab"))
+        for _ in range(400):
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        with open(os.path.join(self.data, "keys", "admin.token")) as f:
+            self.admin = f.read().strip()
+
+    def request(self, method, path, body=None, token=None, timeout=30):
+        c = http.client.HTTPConnection("127.0.0.1", self.port,
+                                       timeout=timeout)
+        h = {"Authorization": "Bearer " + token} if token else {}
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, data
+
+    def json(self, method, path, body=None, token=None):
+        st, data = self.request(method, path, body, token)
+        return st, json.loads(data) if data else None
+
+    def metrics(self):
+        _, text = self.request("GET", "/metrics", token=self.admin)
+        m = {}
+        for line in text.decode().splitlines():
+            if line and not line.startswith("#"):
+                k, _, v = line.rpartition(" ")
+                m[k] = float(v)
+        return m
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def session_dirs(self):
+        return [e for e in os.listdir(self.scratch)
+                if e.startswith("session-")]
+
+
+def leftovers(conf):
+    """Processes whose command line names this test's config: fnhostd, its
+    zygote and its workers are all copies of the same command line."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if conf.encode() in f.read():
+                    with open("/proc/%s/stat" % pid) as g:
+                        state = g.read().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def deploy(h, tmp, name, so):
+    d = os.path.join(tmp, "bundles", name)
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(so, os.path.join(d, name + ".so"))
+    subprocess.run([FNHOST, "sign", "-s", DEVKEY, "-n", name, d],
+                   check=True, capture_output=True)
+    env = dict(os.environ, FNHOST_URL="http://127.0.0.1:%d" % h.port,
+               FNHOST_TOKEN=h.admin)
+    out = subprocess.run([FNHOST, "deploy", d], capture_output=True,
+                         text=True, env=env).stdout
+    fid = [l.split()[1] for l in out.splitlines() if l.startswith("id ")][0]
+    st, o = h.json("POST", "/v1/functions/%s/tokens" % fid, b"{}", h.admin)
+    return fid, o["token"]
+
+
+def echo_works(h):
+    fid, tok = h.echo
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    if st != 201:
+        return False
+    st, out = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
+                        b"still here", tok)
+    h.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
+    return st == 200 and out == b"still here"
+
+
+def raw(h, head, body=b""):
+    s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
+    s.sendall(head + body)
+    return s
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="fnhost-faults-")
+    os.chmod(tmp, 0o711)
+    h = Host(tmp)
+    try:
+        h.start()
+        env = dict(os.environ, FNHOST_URL="http://127.0.0.1:%d" % h.port,
+                   FNHOST_TOKEN=h.admin)
+        subprocess.run([FNHOST, "trust", "add", DEVPUB], env=env,
+                       capture_output=True, check=True)
+        h.echo = deploy(h, tmp, "echo", os.path.join(
+            BUILD, "tests/plugins/echo/plugin.so"))
+        h.sleeper = deploy(h, tmp, "sleep", os.path.join(
+            BUILD, "tests/hostile/sleep/plugin.so"))
+        tap(echo_works(h), "a good session works to begin with")
+        hang_up(h)
+        never_closed(h)
+        slow_bodies(h)
+        huge_bodies(h)
+        killed_under_load(h, tmp)
+    finally:
+        if h.proc and h.proc.poll() is None:
+            h.proc.kill()
+            h.proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("1..%d" % count)
+    return 1 if failures else 0
+
+
+def settle(h, what, want, limit=15):
+    """Poll what() until it equals want or limit seconds pass."""
+    deadline = time.monotonic() + limit
+    got = what()
+    while got != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+        got = what()
+    return got
+
+
+def workers(h):
+    """fnhostd's children but its zygote, warm workers and ready
+    sessions: the workers of open sessions."""
+    kids = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == h.proc.pid and fields[0] != "Z":
+                    kids += 1
+            except OSError:
+                pass
+    m = h.metrics()
+    return kids - 1 - 2 - int(m["fnhost_sessions_ready"])
+
+
+def hang_up(h):
+    fid, tok = h.sleeper
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    s = raw(h, ("POST /v1/sessions/%s/invoke HTTP/1.1\r\nHost: x\r\n"
+                "Authorization: Bearer %s\r\nContent-Length: 1\r\n\r\n"
+                % (o["session"], tok)).encode(), b"x")
+    time.sleep(0.5)
+    s.close()  # gone in the middle of the invoke
+    tap(echo_works(h), "a client hanging up mid-invoke: others are served")
+    left = settle(h, lambda: workers(h), 0)
+    tap(left == 0 and settle(h, lambda: h.metrics()["fnhost_sessions_open"],
+                             0) == 0,
+        "its sleeping worker is killed at the time limit, its session gone",
+        left)
+
+
+def never_closed(h):
+    fid, tok = h.echo
+    for _ in range(5):
+        h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    opened = h.metrics()["fnhost_sessions_open"]
+    left = settle(h, lambda: h.metrics()["fnhost_sessions_open"], 0)
+    ready = h.metrics()["fnhost_sessions_ready"]
+    tap(opened == 5 and left == 0 and
+        settle(h, lambda: len(h.session_dirs()), ready) == ready,
+        "sessions never closed are closed when idle, their dirs wiped",
+        (opened, left, h.session_dirs()))
+
+
+def slow_bodies(h):
+    fid, tok = h.echo
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    head = ("POST /v1/sessions/%s/invoke HTTP/1.1\r\nHost: x\r\n"
+            "Authorization: Bearer %s\r\nContent-Length: 8\r\n\r\n"
+            % (o["session"], tok)).encode()
+    s = raw(h, head)
+    for b in b"slowbody":
+        s.sendall(bytes([b]))
+        time.sleep(0.3)
+        if b == ord("w"):
+            ok = echo_works(h)
+    reply = s.recv(4096)
+    s.close()
+    tap(ok and reply.startswith(b"HTTP/1.1 200") and
+        reply.endswith(b"slowbody"),
+        "a body sent a byte at a time: served, and others meanwhile",
+        reply)
+    h.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
+
+    s = raw(h, ("POST /v1/functions/%s/run HTTP/1.1\r\nHost: x\r\n"
+                "Authorization: Bearer %s\r\nContent-Length: 100\r\n\r\n"
+                % (fid, tok)).encode(), b"only some")
+    s.settimeout(15)
+    try:
+        got = s.recv(4096)  # nothing more comes: the host hangs up
+    except OSError as e:
+        got = str(e).encode()
+    s.close()
+    tap(not got.startswith(b"HTTP/1.1 200") and echo_works(h),
+        "a body that stops: the connection is closed, nothing ran",
+        got)
+
+
+def huge(h, path, tok, extra=""):
+    """Send 100 MB to path; return what came back (or the error)."""
+    s = socket.create_connection(("127.0.0.1", h.port), timeout=30)
+    size = 100 << 20
+    s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+               "%sContent-Length: %d\r\n\r\n" % (path, tok, extra,
+                                                  size)).encode())
+    chunk = b"\0" * (1 << 20)
+    got = b""
+    try:
+        for _ in range(100):
+            s.sendall(chunk)
+    except OSError:
+        pass
+    try:
+        got = s.recv(4096)
+    except OSError as e:
+        got = str(e).encode()
+    s.close()
+    return got
+
+
+def huge_bodies(h):
+    fid, tok = h.echo
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    rss0 = h.rss_kb()
+    got = huge(h, "/v1/sessions/%s/invoke" % o["session"], tok)
+    got2 = huge(h, "/v1/functions", h.admin,
+                "Content-Type: multipart/form-data; boundary=fnhostb0undary\r\n")
+    rss1 = h.rss_kb()
+    tap((got.startswith(b"HTTP/1.1 413") or not got.startswith(b"HTTP")) and
+        (got2.startswith(b"HTTP/1.1 413") or not got2.startswith(b"HTTP")),
+        "100 MB bodies to an invoke and a deploy: refused, not read",
+        (got[:80], got2[:80]))
+    tap(rss1 - rss0 < 16 * 1024 or RELAXED,
+        "fnhostd's memory stays put (%d -> %d KiB)" % (rss0, rss1))
+    st, out = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
+                        b"after", tok)
+    tap(st == 200 and out == b"after" and
+        not os.listdir(os.path.join(h.data, "tmp")),
+        "the session goes on, and no deploy was staged", (st, out))
+    h.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
+
+
+def killed_under_load(h, tmp):
+    stop = threading.Event()
+    fid, tok = h.echo
+
+    def client():
+        while not stop.is_set():
+            try:
+                st, o = h.json("POST", "/v1/functions/%s/sessions" % fid,
+                               b"", tok)
+                if st != 201:
+                    continue
+                h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
+                          b"load", tok)
+                if int(time.monotonic() * 10) % 2:
+                    h.request("DELETE", "/v1/sessions/%s" % o["session"],
+                              None, tok)
+            except (OSError, ValueError, http.client.HTTPException):
+                pass
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    h.proc.kill()
+    h.proc.wait()
+    stop.set()
+    for t in threads:
+        t.join()
+    left = settle(h, lambda: leftovers(h.conf), [])
+    tap(left == [], "after kill -9 under load no zygote or worker is left",
+        left)
+    stale = len(h.session_dirs())
+    h.start()
+    ready = settle(h, lambda: len(h.session_dirs()),
+                   h.metrics()["fnhost_sessions_ready"], 5)
+    tap(stale > 0 and ready == h.metrics()["fnhost_sessions_ready"],
+        "the restart wipes the %d scratch dirs the crash left" % stale,
+        (stale, h.session_dirs()))
+    st, lst = h.json("GET", "/v1/functions", token=h.admin)
+    tap(st == 200 and len(lst) == 2 and echo_works(h),
+        "and serves every function again", lst)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
