@@ -65,7 +65,7 @@ HOST_SRCS = $(filter-out $(HOST_MAINS),$(sort $(wildcard host/*.c)))
 HOST_OBJS = $(HOST_SRCS:%.c=$(B)/obj/%.o)
 LIBFNHOST = $(B)/libfnhost.a
 
-BINS = $(B)/bin/fnhost $(if $(wildcard host/fnhostd.c),$(B)/bin/fnhostd)
+BINS = $(B)/bin/fnhost $(B)/bin/fnhostd $(B)/bin/fnhost-node
 
 # ---- plugins: plugins/<name>/*.c plus plugins/common/*.c -----------------
 # Per plugin: <name>_LIBS (pkg-config modules) and an optional resource rule
@@ -114,6 +114,14 @@ $(LIBPLUGCOMMON): $(COMMON_OBJS)
 $(B)/bin/%: $(B)/obj/host/%.o $(LIBFNHOST)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+
+# fnhost-node, the gossip peer of the leader election (fnhost-node(1)): a
+# host program built from plugins/leader_election/node/, not a plugin.
+NODE_SRCS = $(sort $(wildcard plugins/leader_election/node/*.c))
+$(B)/bin/fnhost-node: $(NODE_SRCS) $(wildcard plugins/leader_election/node/*.h) $(LIBFNHOST)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Iplugins/leader_election/node $(HOST_LDFLAGS) \
+		-o $@ $(NODE_SRCS) $(LIBFNHOST) $(PKG_LIBS) -ldl
 
 # ---- SDK ----------------------------------------------------------------
 .PHONY: sdk
