@@ -30,7 +30,8 @@ inst() {
 inst install
 ok $? "make install DESTDIR=... PREFIX=/usr"
 missing=
-for f in usr/bin/fnhost usr/bin/fnhostd usr/include/fnhost/plugin.h \
+for f in usr/bin/fnhost usr/bin/fnhostd usr/bin/fnhost-node \
+	usr/share/man/man1/fnhost-node.1 usr/include/fnhost/plugin.h \
 	usr/lib/pkgconfig/fnhost-plugin.pc \
 	usr/lib/systemd/system/fnhostd.service etc/fnhost/fnhost.conf \
 	usr/share/man/man1/fnhost.1 usr/share/man/man5/fnhost.conf.5 \
