@@ -83,6 +83,51 @@ def pasted(lines):
     return [l for l in lines if l.startswith(starts)]
 
 
+def election(tmp, cmds):
+    """README.md's local election: its three fnhost-node lines, each in a
+    shell of its own after make run's exports; stop 5002 and the other
+    two follow 5001."""
+    block = readme_block("`fnhost-node` is one peer").split("\n")
+    setup = "\n".join(c for c in cmds if c.startswith("export "))
+    setup += "\ncd %s\n%s\n" % (TOP, block[0])
+    nodes = []
+    for line in block[1:4]:
+        out = os.path.join(tmp, "node-%d.out" % len(nodes))
+        nodes.append((subprocess.Popen(
+            ["sh", "-c", setup + "exec " + line], stdout=open(out, "w"),
+            stderr=subprocess.DEVNULL), out))
+
+    def leaders():
+        got = []
+        for _, out in nodes:
+            with open(out) as f:
+                lines = [l.split()[1] for l in f if l.startswith("leader ")]
+            got.append(lines[-1] if lines else None)
+        return got
+
+    def wait(want, which):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if [leaders()[i] for i in which] == [want] * len(which):
+                return True
+            time.sleep(0.1)
+        return False
+    try:
+        ok = wait("5002", [0, 1, 2])
+        with open(nodes[2][1]) as f:
+            me = "I AM THE LEADER" in f.read()
+        tap(ok and me, "README's three nodes elect 5002, which says so",
+            leaders())
+        nodes[2][0].send_signal(signal.SIGINT)
+        nodes[2][0].wait()
+        tap(wait("5001", [0, 1]), "stop 5002: the other two follow 5001",
+            leaders())
+    finally:
+        for proc, _ in nodes:
+            proc.kill()
+            proc.wait()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-run-")
     os.chmod(tmp, 0o711)  # the workers pass through to var/scratch
@@ -115,6 +160,7 @@ def main():
             out[1].startswith("Getting closer! still 3172.01"),
             "README's encrypted hide and seek prints the distance",
             game + "\n" + r.stdout + r.stderr)
+        election(tmp, cmds)
         tap(stop(p) == 0, "Ctrl-C stops the host cleanly")
 
         # Again on the same ./var: nothing is deployed twice.
