@@ -69,7 +69,7 @@ $var/keys/admin.token).  Paste these into another shell:
 export PATH=$b/bin:\$PATH FNHOST_URL=$FNHOST_URL
 export HS=$hs HS_SUM=$hs_sum
 export HS_TOKEN=$hs_tok
-export LE=$le LE_SUM=$le_sum
+export LE=$le LE_SUM=$le_sum LE_KEY=$b/plugins/leader_election/public.pem
 export LE_TOKEN=$le_tok
 
 Play hide and seek: one session, the hider's position, then a guess.
