@@ -82,6 +82,7 @@ struct sessions {
 	struct ready *ready;	    /* cfg->warm_sessions of each */
 	struct ready_job *jobs;
 	size_t nready, njobs;
+	char making[32]; /* the function the readier works for, or "" */
 	bool ready_stop;
 	bool renice; /* root: may lower a ready worker's nice value again */
 	pthread_t readier;
@@ -406,7 +407,7 @@ want_ready(struct sessions *ss, const struct store_function *f,
 	for (i = 0; i < ss->njobs; i++)
 		if (!strcmp(ss->jobs[i].f.id, f->id))
 			goto out;
-	if (ss->ready_stop || ss->njobs == ss->cfg->warm_sessions)
+	if (!strcmp(ss->making, f->id) || ss->ready_stop || ss->njobs == ss->cfg->warm_sessions)
 		goto out;
 	j = &ss->jobs[ss->njobs];
 	j->bundle_fd = fcntl(bundle_fd, F_DUPFD_CLOEXEC, 0);
@@ -474,6 +475,7 @@ readier_main(void *arg)
 			break;
 		j = ss->jobs[0];
 		ss->jobs[0] = ss->jobs[--ss->njobs];
+		memcpy(ss->making, j.f.id, sizeof(ss->making));
 		pthread_mutex_unlock(&ss->ready_lock);
 
 		memset(&r, 0, sizeof(r));
@@ -490,6 +492,7 @@ readier_main(void *arg)
 		}
 		close(j.bundle_fd);
 		pthread_mutex_lock(&ss->ready_lock);
+		ss->making[0] = '\0';
 	}
 	pthread_mutex_unlock(&ss->ready_lock);
 	return NULL;
