@@ -148,17 +148,6 @@ pool_release(struct pool *p, struct zygote_worker *w)
 	let_go(w);
 }
 
-size_t
-pool_warm(struct pool *p)
-{
-	size_t n;
-
-	pthread_mutex_lock(&p->lock);
-	n = p->n;
-	pthread_mutex_unlock(&p->lock);
-	return n;
-}
-
 void
 pool_free(struct pool *p)
 {

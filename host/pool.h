@@ -34,9 +34,6 @@ int pool_take(struct pool *p, struct zygote_worker *w, char *err,
 /* Give back a worker taken but not used: it is killed and reaped. */
 void pool_release(struct pool *p, struct zygote_worker *w);
 
-/* Warm workers waiting now (for /metrics and tests). */
-size_t pool_warm(struct pool *p);
-
 /* Stop the refill thread, let every warm worker go and reap it, and free
  * the pool.  NULL is a no-op. */
 void pool_free(struct pool *p);
