@@ -8,11 +8,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhtap import done, free_port, skip, tap  # noqa: E402
 
 BUILD = os.environ["FNHOST_BUILD"]
 FNHOST = os.path.join(BUILD, "bin", "fnhost")
@@ -21,26 +23,8 @@ DEVKEY = os.path.join(BUILD, "dev-publisher.key")
 DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
 RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
 
-count = 0
-failures = 0
 
 
-def tap(ok, name, diag=None):
-    global count, failures
-    count += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
-    if not ok:
-        failures += 1
-        for line in str(diag or "").splitlines()[:40]:
-            print("#   " + line, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Daemon:
@@ -195,8 +179,7 @@ def main():
     finally:
         d.stop(signal.SIGKILL)
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failures else 0
+    return done()
 
 
 def run_all(d, tmp):
@@ -592,9 +575,8 @@ def leaks(d, tmp):
     if RELAXED:
         # AddressSanitizer's quarantine holds freed memory back on
         # purpose; its leak checker, at exit, is the test there.
-        print("ok %d # SKIP memory growth under a sanitizer (%d -> %d KiB)"
-              % (count + 1, rss0, rss1))
-        globals()["count"] += 1
+        skip("memory growth under a sanitizer (%d -> %d KiB)"
+             % (rss0, rss1))
     else:
         tap(rss1 - rss0 < 8 * 1024,
             "no memory growth beyond 8 MiB (%d -> %d KiB)" % (rss0, rss1))

@@ -16,11 +16,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhtap import done, free_port, tap  # noqa: E402
 
 BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
 FNHOST = os.path.join(BUILD, "bin", "fnhost")
@@ -33,26 +35,8 @@ HIDE = '{"latitude": 48.8584, "longitude": 2.2945, "nonce": "q7Zx"}'
 SEEK = '{"latitude": 48.8606, "longitude": 2.3376}'
 DISTANCE = b"Getting closer! still 3172.01"
 
-count = 0
-failures = 0
 
 
-def tap(ok, name, diag=None):
-    global count, failures
-    count += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
-    if not ok:
-        failures += 1
-        for line in str(diag or "").splitlines()[:20]:
-            print("#   " + line, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def b64url_hex(text):
@@ -136,16 +120,14 @@ def main():
                         NODE_DIR], capture_output=True, text=True)
     if r.returncode != 0:
         tap(False, "the node side installs", r.stdout + r.stderr)
-        print("1..%d" % count)
-        return 1
+        return done()
     h = Host(tmp)
     try:
         run_all(h, tmp)
     finally:
         h.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failures else 0
+    return done()
 
 
 def run_all(h, tmp):

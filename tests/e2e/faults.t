@@ -20,6 +20,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhtap import done, free_port, tap  # noqa: E402
+
 BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
 FNHOST = os.path.join(BUILD, "bin", "fnhost")
 FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
@@ -27,26 +30,8 @@ DEVKEY = os.path.join(BUILD, "dev-publisher.key")
 DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
 RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
 
-count = 0
-failures = 0
 
 
-def tap(ok, name, diag=None):
-    global count, failures
-    count += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
-    if not ok:
-        failures += 1
-        for line in str(diag or "").splitlines()[:20]:
-            print("#   " + line, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Host:
@@ -190,8 +175,7 @@ def main():
             h.proc.kill()
             h.proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failures else 0
+    return done()
 
 
 def settle(h, what, want, limit=15):

@@ -20,6 +20,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhtap import done, free_port, skip, tap  # noqa: E402
+
 BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
 FNHOST = os.path.join(BUILD, "bin", "fnhost")
 FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
@@ -34,26 +37,8 @@ HEARTBEAT, DEAD = 0.2, 2.0
 BOUND = DEAD + 5 * HEARTBEAT + 1.0
 DEADLINE = 30
 
-count = 0
-failures = 0
 
 
-def tap(ok, name, diag=None):
-    global count, failures
-    count += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
-    if not ok:
-        failures += 1
-        for line in str(diag or "").splitlines()[:20]:
-            print("#   " + line, flush=True)
-
-
-def free_port(kind=socket.SOCK_STREAM, addr="127.0.0.1"):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind((addr, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def udp_ports(n):
@@ -274,9 +259,8 @@ def namespaces(tmp):
             sh("ip", "netns", "exec", n, "ip", "link", "set", "lo", "up")
     except (subprocess.CalledProcessError, OSError) as e:
         cleanup(made)
-        print("ok %d # SKIP network namespaces can not be made here: %s"
-              % (count + 1, getattr(e, "stderr", str(e)).strip()[:100]))
-        globals()["count"] += 1
+        skip("network namespaces can not be made here: %s"
+             % getattr(e, "stderr", str(e)).strip()[:100])
         return
     d = os.path.join(tmp, "ns")
     os.makedirs(d)
@@ -335,8 +319,7 @@ def main():
         namespaces(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":

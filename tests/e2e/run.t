@@ -5,35 +5,19 @@ answer what the seed answers.  TAP on stdout."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhtap import done, failed, free_port, tap  # noqa: E402
+
 BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-count = 0
-failures = 0
 
 
-def tap(ok, name, diag=None):
-    global count, failures
-    count += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", count, name), flush=True)
-    if not ok:
-        failures += 1
-        for line in str(diag or "").splitlines()[:20]:
-            print("#   " + line, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start(var, port, log):
@@ -188,12 +172,11 @@ def main():
         log.close()
         with open(os.path.join(tmp, "run.log")) as f:
             text = f.read()
-        if failures:
+        if failed():
             for line in text.splitlines()[-20:]:
                 print("# " + line)
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":
