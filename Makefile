@@ -83,6 +83,10 @@ BUNDLES = $(PLUGINS:%=$(B)/plugins/%/MANIFEST)
 
 # ---- tests ---------------------------------------------------------------
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+# fnhost-node's wire format lives with the node; test_gossip and the fuzz
+# targets build it in.
+FUZZ_EXTRA = plugins/leader_election/node/gossip.c
+FUZZ_INC = -Iplugins/leader_election/node
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 # Test plugins: tests/hostile/*.c and tests/plugins/*.c, one bundle each,
 # unsigned (fnhost test needs no signature).
@@ -171,10 +175,13 @@ $(B)/tests/%/plugin.so: tests/%.c sdk/include/fnhost/plugin.h
 	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes $(PLUGIN_LDFLAGS) -o $@ $<
 
 # ---- unit tests ---------------------------------------------------------
+$(B)/tests/unit/test_gossip: UNIT_EXTRA = $(FUZZ_INC) $(FUZZ_EXTRA)
+$(B)/tests/unit/test_gossip: $(FUZZ_EXTRA)
+
 $(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Iplugins/common $(HOST_LDFLAGS) -o $@ $< \
-		$(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
+		$(UNIT_EXTRA) $(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
 		$(shell pkg-config --libs cmocka proj) -ldl -lm
 
 # ---- fuzzing ------------------------------------------------------------
@@ -192,17 +199,19 @@ FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined \
 	-Isdk/include -Ihost -DFNHOST_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 
-$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBFNHOST)
+$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_EXTRA) $(LIBFNHOST)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Wno-missing-prototypes $(HOST_LDFLAGS) -o $@ \
-		$< tests/fuzz/replay.c $(LIBFNHOST) $(PKG_LIBS) -ldl
+	$(CC) $(HOST_CFLAGS) $(FUZZ_INC) -Wno-missing-prototypes \
+		$(HOST_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_EXTRA) \
+		$(LIBFNHOST) $(PKG_LIBS) -ldl
 
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -ldl
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o) $(FUZZ_EXTRA:%.c=$(FB)/obj/%.o)
+	clang $(FUZZ_CFLAGS) $(FUZZ_INC) -fsanitize=fuzzer -o $@ $^ \
+		$(PKG_LIBS) -ldl
 
 .PHONY: fuzz fuzz-deps
 fuzz-deps:
