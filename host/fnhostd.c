@@ -410,13 +410,66 @@ start(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Without -f: fork into the background, but keep the terminal until the
+ * daemon has started, so that a failure to start is seen, on stderr and
+ * in the exit status, by whoever ran it.  The parent waits for one byte
+ * on a pipe: 0 when the daemon serves; the pipe closes unwritten when it
+ * could not start.  Returns the pipe's write end, in the child.
+ */
+static int
+detach(void)
+{
+	unsigned char ok = 1;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "fnhostd: cannot detach: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	return p[1];
+}
+
+/* Started: from now on log to syslog, let go of the terminal, and let
+ * the parent exit 0. */
+static void
+detached(int ready_fd)
+{
+	const unsigned char ok = 0;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	log_use_syslog();
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	if (write(ready_fd, &ok, 1) != 1)
+		log_msg(LOG_LEVEL_WARN, "msg=\"cannot tell the parent that "
+					"fnhostd started\"");
+	close(ready_fd);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct daemon d;
 	sigset_t waitset;
 	char err[PATH_MAX + 256];
-	int ret = 1;
+	int ret = 1, ready_fd = -1;
 
 	d.scratch_lock = -1;
 	if (parse_args(&d, argc, argv) < 0)
@@ -429,18 +482,14 @@ main(int argc, char **argv)
 	sigaddset(&waitset, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &waitset, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (!d.foreground) {
-		if (daemon(0, 0) < 0) {
-			fprintf(stderr, "fnhostd: cannot detach: %s\n",
-				strerror(errno));
-			return 1;
-		}
-		log_use_syslog();
-	}
+	if (!d.foreground && (ready_fd = detach()) < 0)
+		return 1;
 	if (start(&d, err, sizeof(err)) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "msg=\"%s\"", err);
 		goto out;
 	}
+	if (ready_fd >= 0)
+		detached(ready_fd);
 	ret = serve(&d, &waitset);
 out:
 	atomic_store(&d.stopping, true);

@@ -342,6 +342,14 @@ zygote_main(struct zygote_state *zs)
 	enter_shared_namespaces(&zs->features);
 	probe_worker_namespaces(zs);
 	zs->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* It reads and prints nothing: the host's terminal or pipes are not
+	 * its to hold open (stderr stays for a sanitizer's reports). */
+	if (zs->devnull >= 0) {
+		dup2(zs->devnull, 0);
+		dup2(zs->devnull, 1);
+		if (!zs->cfg.relaxed)
+			dup2(zs->devnull, 2);
+	}
 	if (zs->devnull < 0) {
 		snprintf(hello.err, sizeof(hello.err), "cannot open /dev/null");
 	} else if (zs->features.seccomp &&

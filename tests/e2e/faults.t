@@ -170,6 +170,7 @@ def main():
         slow_bodies(h)
         huge_bodies(h)
         killed_under_load(h, tmp)
+        detached(h, tmp)
     finally:
         if h.proc and h.proc.poll() is None:
             h.proc.kill()
@@ -352,6 +353,43 @@ def killed_under_load(h, tmp):
     st, lst = h.json("GET", "/v1/functions", token=h.admin)
     tap(st == 200 and len(lst) == 2 and echo_works(h),
         "and serves every function again", lst)
+
+
+def detached(h, tmp):
+    """Without -f fnhostd goes to the background only once it serves; one
+    that can not start says why and exits 1."""
+    port = free_port()
+    conf = os.path.join(tmp, "bg.conf")
+    with open(conf, "w") as f:
+        f.write("scratch_root = %s/bg-scratch\n" % tmp)
+        if RELAXED:
+            f.write("sandbox_relaxed = yes\n")
+    argv = [FNHOSTD, "-c", conf, "-d", os.path.join(tmp, "bg-data"), "-l",
+            "127.0.0.1:%d" % port]
+    # Files, not pipes: what stays of the daemon must not hold them.
+    err = os.path.join(tmp, "bg.err")
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL,
+                       stderr=open(err, "w"), timeout=30)
+    st = None
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/healthz")
+        st = c.getresponse().status
+        c.close()
+    except OSError:
+        pass
+    tap(r.returncode == 0 and st == 200,
+        "fnhostd without -f exits 0 once it serves", (r, st))
+    r2 = subprocess.run(argv[:-1] + ["127.0.0.1:%d" % free_port()],
+                        stdout=subprocess.DEVNULL, stderr=open(err, "w"),
+                        timeout=30)
+    with open(err) as f:
+        said = f.read()
+    tap(r2.returncode == 1 and "in use by another fnhostd" in said,
+        "a second one on the same scratch root says why and exits 1", said)
+    for pid in leftovers(conf):
+        os.kill(pid, signal.SIGTERM)
+    settle(h, lambda: leftovers(conf), [])
 
 
 if __name__ == "__main__":
