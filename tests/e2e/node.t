@@ -76,6 +76,13 @@ class Host:
              "-l", "%s:%d" % (listen, self.port)],
             stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(tmp, "fnhostd.log"), "wb"))
+        try:
+            self.deploy(tmp, listen)
+        except BaseException:
+            self.stop()  # no fnhostd outlives a test that failed
+            raise
+
+    def deploy(self, tmp, listen):
         env = dict(os.environ, FNHOST_URL=self.url)
         # A token over plain http off loopback: only on this test's own
         # bridge.
