@@ -155,7 +155,7 @@ reply_member(struct bench *b, const char *key, char *out, size_t len)
 	json_object_put(o);
 }
 
-/* ---- the plain libmicrohttpd server ------------------------------------- */
+/* ---- the plain libmicrohttpd server -------------------------------------- */
 
 static enum MHD_Result
 hello(void *cls, struct MHD_Connection *c, const char *url,
@@ -175,7 +175,7 @@ hello(void *cls, struct MHD_Connection *c, const char *url,
 	return ret;
 }
 
-/* ---- fnhostd ------------------------------------------------------------ */
+/* ---- fnhostd ------------------------------------------------------------- */
 
 static unsigned short
 free_port(void)
@@ -375,7 +375,7 @@ stop_fnhostd(struct bench *b)
 	b->fnhostd = -1;
 }
 
-/* ---- what is measured --------------------------------------------------- */
+/* ---- what is measured ---------------------------------------------------- */
 
 static void
 bare_fork(struct bench *b)
@@ -632,7 +632,8 @@ main(int argc, char **argv)
 	base[1] = measure("mhd hello", hello_round_trip, &b, rounds, NULL);
 	seed_libraries(&b, preload, sizeof(preload));
 	for (i = 0; i < 2; i++) {
-		start_fnhostd(&b, i ? "preloaded" : "plain", i ? preload : NULL);
+		start_fnhostd(&b, i ? "preloaded" : "plain",
+			      i ? preload : NULL);
 		printf("fnhostd, %s\n",
 		       i ? "worker_preload = the seed plugins' libraries"
 			 : "no worker_preload");

@@ -753,7 +753,8 @@ compare_files(const struct bundle_manifest *want,
 		else if (j == have->n)
 			c = -1;
 		else
-			c = strcmp(want->entries[i].name, have->entries[j].name);
+			c = strcmp(want->entries[i].name,
+				   have->entries[j].name);
 		if (c < 0) {
 			seterr(err, errlen, "file '%s' named in MANIFEST is "
 			       "missing", want->entries[i].name);

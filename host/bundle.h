@@ -33,7 +33,8 @@
 #define BUNDLE_MAX_BYTES	(256ULL << 20)
 #define BUNDLE_NAME_MAX		255
 /* Longest MANIFEST there can be within those limits. */
-#define BUNDLE_MANIFEST_MAX	(BUNDLE_MAX_FILES * (64 + 2 + BUNDLE_NAME_MAX + 1))
+#define BUNDLE_MANIFEST_MAX \
+	(BUNDLE_MAX_FILES * (64 + 2 + BUNDLE_NAME_MAX + 1))
 /* Longest function name and version (63 bytes of [A-Za-z0-9._+-],
  * starting with a letter or digit). */
 #define BUNDLE_LABEL_MAX	63

@@ -36,7 +36,8 @@ wait_ready(int fd, short events, int64_t deadline_ms)
 				return -1;
 			}
 		}
-		n = poll(&pfd, 1, left > (int64_t)1 << 30 ? 1 << 30 : (int)left);
+		n = poll(&pfd, 1,
+			 left > (int64_t)1 << 30 ? 1 << 30 : (int)left);
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
@@ -236,7 +237,8 @@ chan_recv_fds(int fd, uint32_t type, void *buf, size_t *len, int *fds,
 		for (k = 0; k < m; k++) {
 			int f;
 
-			memcpy(&f, CMSG_DATA(cmsg) + k * sizeof(int), sizeof(f));
+			memcpy(&f, CMSG_DATA(cmsg) + k * sizeof(int),
+			       sizeof(f));
 			if (got < nfds)
 				fds[got] = f;
 			else

@@ -22,7 +22,7 @@
 #define CONFIG_FILE_MAX (64u << 10)
 #define CONFIG_LINE_MAX 4096
 
-/* ---- small text helpers ------------------------------------------------ */
+/* ---- small text helpers -------------------------------------------------- */
 
 char *
 client_sanitize(char *s)
@@ -116,7 +116,7 @@ fail:
 	return NULL;
 }
 
-/* ---- configuration ----------------------------------------------------- */
+/* ---- configuration ------------------------------------------------------- */
 
 /* Values found in the config file ("" when absent), and its directory. */
 struct config_values {
@@ -428,7 +428,7 @@ client_free(struct client *c)
 	curl_global_cleanup();
 }
 
-/* ---- one call ---------------------------------------------------------- */
+/* ---- one call ------------------------------------------------------------ */
 
 struct sink {
 	struct client_response *rs;
@@ -736,7 +736,7 @@ client_response_free(struct client_response *rs)
 	rs->len = 0;
 }
 
-/* ---- reading answers --------------------------------------------------- */
+/* ---- reading answers ----------------------------------------------------- */
 
 json_object *
 client_json(const struct client_response *rs, char *err, size_t errlen)

@@ -118,7 +118,8 @@ file_write(const char *cmd, const char *path, const char *buf, size_t len,
 	if (err != 0) {
 		unlink(tmp);
 		if (err == EEXIST)
-			cli_fail(cmd, "%s exists; use -f to overwrite it", path);
+			cli_fail(cmd, "%s exists; use -f to overwrite it",
+				 path);
 		else
 			cli_fail(cmd, "%s: %s", path, strerror(err));
 		return -1;

@@ -95,7 +95,7 @@ struct ctx {
 	char err[1024];
 };
 
-/* ---- options ----------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------- */
 
 static int
 seconds_parse(const char *s, double max, double *out)
@@ -327,7 +327,7 @@ id_arg(const struct ctx *x, const char *what, const char *id)
 	return -1;
 }
 
-/* ---- calls ------------------------------------------------------------- */
+/* ---- calls --------------------------------------------------------------- */
 
 /*
  * Make rq and accept the answer when its status is want or want2 (0: no
@@ -490,7 +490,7 @@ row_print(json_object *item, const char *const *const *cols, size_t ncols)
 	putchar('\n');
 }
 
-/* ---- deploy ------------------------------------------------------------ */
+/* ---- deploy -------------------------------------------------------------- */
 
 struct upload {
 	int dirfd;
@@ -701,7 +701,7 @@ out:
 	return ret;
 }
 
-/* ---- list, show, delete ------------------------------------------------ */
+/* ---- list, show, delete -------------------------------------------------- */
 
 int
 cmd_list(int argc, char **argv)
@@ -850,7 +850,7 @@ cmd_delete(int argc, char **argv)
 	return ret;
 }
 
-/* ---- token ------------------------------------------------------------- */
+/* ---- token --------------------------------------------------------------- */
 
 static int
 token_create(int argc, char **argv)
@@ -1003,7 +1003,7 @@ cmd_token(int argc, char **argv)
 			     argv);
 }
 
-/* ---- trust ------------------------------------------------------------- */
+/* ---- trust --------------------------------------------------------------- */
 
 static int
 trust_add(int argc, char **argv)
@@ -1162,7 +1162,7 @@ cmd_trust(int argc, char **argv)
 			     argv);
 }
 
-/* ---- the host's keys ------------------------------------------------- */
+/* ---- the host's keys ----------------------------------------------------- */
 
 /* The host's public keys; have_att says whether the attestation key is
  * known (a key file may hold the encryption key alone). */
@@ -1238,7 +1238,8 @@ host_keys_get(struct ctx *x, struct host_keys *k)
 		ret = keys_from_json(obj, k);
 		json_object_put(obj);
 	} else {
-		for (p = buf + strlen(buf); p > buf && isspace((unsigned char)p[-1]);)
+		p = buf + strlen(buf);
+		while (p > buf && isspace((unsigned char)p[-1]))
 			*--p = '\0';
 		for (p = buf; isspace((unsigned char)*p); p++)
 			;
@@ -1255,7 +1256,7 @@ host_keys_get(struct ctx *x, struct host_keys *k)
 	return ret;
 }
 
-/* ---- encrypt ----------------------------------------------------------- */
+/* ---- encrypt ------------------------------------------------------------- */
 
 int
 cmd_encrypt(int argc, char **argv)
@@ -1263,9 +1264,9 @@ cmd_encrypt(int argc, char **argv)
 	static const struct spec sp = {
 		"encrypt",
 		"encrypt [options] [-k KEYFILE] TEXT\n"
-		"  prints TEXT encrypted to the host as an fnh1: text, for any\n"
-		"  invoke of that host; the key comes from KEYFILE (fnhost key\n"
-		"  -o json) or from the host",
+		"  prints TEXT encrypted to the host as an fnh1: text, for\n"
+		"  any invoke of that host; the key comes from KEYFILE\n"
+		"  (fnhost key -o json) or from the host",
 		1, 1, TAKES_KEYFILE, TIMEOUT_DEFAULT_MS};
 	struct host_keys k;
 	json_object *obj;
@@ -1300,7 +1301,7 @@ out:
 	return ret;
 }
 
-/* ---- key --------------------------------------------------------------- */
+/* ---- key ----------------------------------------------------------------- */
 
 /* key rotate [--keep DURATION] */
 static int
@@ -1324,7 +1325,8 @@ key_rotate(int argc, char **argv)
 	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
 		return ret;
 	ret = CLI_FAIL;
-	snprintf(body, sizeof(body), "{\"keep\": %ld}", x.keep < 0 ? 0 : x.keep);
+	snprintf(body, sizeof(body), "{\"keep\": %ld}",
+		 x.keep < 0 ? 0 : x.keep);
 	rq.body = body;
 	rq.body_len = strlen(body);
 	if (call(&x, &rq, 200, 0, &obj) < 0)
@@ -1374,7 +1376,7 @@ out:
 	return ret;
 }
 
-/* ---- run --------------------------------------------------------------- */
+/* ---- run ----------------------------------------------------------------- */
 
 /*
  * How `fnhost run` treats its invokes: --encrypt seals each input to the
@@ -1786,8 +1788,8 @@ cmd_run(int argc, char **argv)
 {
 	static const struct spec sp = {
 		"run",
-		"run [options] [-c CHECKSUM] [--encrypt] [--verify] [-k KEYFILE] "
-		"ID INPUT...\n"
+		"run [options] [-c CHECKSUM] [--encrypt] [--verify] "
+		"[-k KEYFILE] ID INPUT...\n"
 		"  one session, one invoke per INPUT; '-' reads one input "
 		"per line\n  from standard input; -c pins the function's "
 		"checksum; '--' ends\n  the options, for inputs that start "

@@ -26,8 +26,8 @@
 #include "scratch.h"
 #include "worker.h"
 
-#define TEST_USAGE                                                            \
-	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"                    \
+#define TEST_USAGE                                                     \
+	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"          \
 	"  INPUT '-' reads one input per line from standard input"
 
 /* Limits for a local test session; fnhostd takes its own from its config. */
@@ -189,7 +189,7 @@ staging_remove(struct staging *s)
 	}
 }
 
-/* ---- running ---------------------------------------------------------------- */
+/* ---- running ------------------------------------------------------------- */
 
 static void
 print_result(const struct test_opts *o, const struct worker_result *r)
@@ -213,13 +213,13 @@ print_result(const struct test_opts *o, const struct worker_result *r)
 	if (r->status == WORKER_OK)
 		json_object_object_add(
 			obj, "output",
-			json_object_new_string_len(
-				r->output ? r->output : "", (int)r->output_len));
+			json_object_new_string_len(r->output ? r->output : "",
+						   (int)r->output_len));
 	else
 		json_object_object_add(obj, "error",
 				       json_object_new_string(r->error));
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
 	json_object_put(obj);
 }
@@ -381,9 +381,8 @@ cmd_test(int argc, char **argv)
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				cli_fail("test",
-					 "bad output format '%s' (text or json)",
-					 optarg);
+				cli_fail("test", "bad output format '%s' "
+					 "(text or json)", optarg);
 				return CLI_USAGE;
 			}
 			o.json = !strcmp(optarg, "json");

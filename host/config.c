@@ -117,7 +117,7 @@ struct pos {
 	size_t errlen;
 };
 
-/* ---- errors --------------------------------------------------------- */
+/* ---- errors -------------------------------------------------------------- */
 
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -163,7 +163,7 @@ quote(char out[QUOTE_MAX + 4], const char *s, size_t n)
 	return out;
 }
 
-/* ---- values --------------------------------------------------------- */
+/* ---- values -------------------------------------------------------------- */
 
 /* How many decimal digits s (n bytes) starts with. */
 static size_t
@@ -514,7 +514,7 @@ set_value(struct config *c, const struct key *k, const char *v, size_t n,
 	}
 }
 
-/* ---- lines ---------------------------------------------------------- */
+/* ---- lines --------------------------------------------------------------- */
 
 static bool
 is_blank(char ch)
@@ -625,7 +625,7 @@ check_cross(const struct config *c, const char *name, char *err,
 	return 0;
 }
 
-/* ---- API ------------------------------------------------------------ */
+/* ---- API ----------------------------------------------------------------- */
 
 void
 config_defaults(struct config *c)

@@ -50,7 +50,7 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- HKDF-SHA256 (RFC 5869) through EVP_KDF ----------------------------- */
+/* ---- HKDF-SHA256 (RFC 5869) through EVP_KDF ------------------------------ */
 
 /*
  * One HKDF step: mode is EVP_KDF_HKDF_MODE_EXTRACT_ONLY (key = ikm, salt)
@@ -277,7 +277,7 @@ out:
 	return rc;
 }
 
-/* ---- DHKEM (section 4.1) ---------------------------------------------- */
+/* ---- DHKEM (section 4.1) ------------------------------------------------- */
 
 /* ExtractAndExpand(dh, enc || pkR) into shared_secret. */
 static int
@@ -358,7 +358,7 @@ out:
 	return rc;
 }
 
-/* ---- key schedule and contexts (sections 5.1 to 5.3) ------------------- */
+/* ---- key schedule and contexts (sections 5.1 to 5.3) --------------------- */
 
 int
 hpke_key_schedule(struct hpke_ctx *ctx,
@@ -628,7 +628,7 @@ hpke_free(void *p, size_t len)
 	free(p);
 }
 
-/* ---- fnh1 text --------------------------------------------------------- */
+/* ---- fnh1 text ----------------------------------------------------------- */
 
 #define TEXT_PREFIX_LEN	(sizeof(HPKE_TEXT_PREFIX) - 1)
 #define TEXT_INFO_LEN	(sizeof(HPKE_TEXT_INFO) - 1)
@@ -750,7 +750,7 @@ out:
 	return rc;
 }
 
-/* ---- encrypted invokes (RFC 9458 sections 4.3 and 4.4, our labels) ---- */
+/* ---- encrypted invokes (RFC 9458 sections 4.3 and 4.4, our labels) ------- */
 
 #define REQ_LABEL_LEN	(sizeof(HPKE_OHTTP_REQ_LABEL) - 1)
 #define RESP_LABEL_LEN	(sizeof(HPKE_OHTTP_RESP_LABEL) - 1)

@@ -69,7 +69,7 @@ struct hpke_ctx {
 	bool ready;		/* set by a setup, cleared by hpke_ctx_clear */
 };
 
-/* ---- keys ------------------------------------------------------------ */
+/* ---- keys ---------------------------------------------------------------- */
 
 /* A fresh X25519 key pair from OpenSSL's generator. */
 int hpke_keygen(unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
@@ -83,7 +83,7 @@ int hpke_derive_keypair(const void *ikm, size_t ikmlen,
 			unsigned char sk[HPKE_NSK],
 			unsigned char pk[HPKE_NPK], char *err, size_t errlen);
 
-/* ---- the KEM and the key schedule (exposed for known-answer tests) --- */
+/* ---- the KEM and the key schedule (exposed for known-answer tests) ------- */
 
 /* Encap(pkR): with skE NULL a fresh ephemeral key, else skE (tests only:
  * a fixed ephemeral breaks HPKE's security).  Refuses a pkR that gives an
@@ -106,7 +106,7 @@ int hpke_key_schedule(struct hpke_ctx *ctx,
 		      unsigned char *ks_context, unsigned char *secret,
 		      char *err, size_t errlen);
 
-/* ---- contexts ---------------------------------------------------------- */
+/* ---- contexts ------------------------------------------------------------ */
 
 /* SetupBaseS(pkR, info): ctx for sealing, enc for the recipient; skE as
  * for hpke_encap(). */
@@ -163,7 +163,7 @@ int hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
 		      size_t textlen, unsigned char **pt, size_t *ptlen,
 		      char *err, size_t errlen);
 
-/* ---- encrypted invokes (application/fnhost-hpke) ------------------------ */
+/* ---- encrypted invokes (application/fnhost-hpke) ------------------------- */
 
 #define HPKE_OHTTP_HDR_LEN	7
 #define HPKE_OHTTP_REQ_LABEL	"fnhost request"

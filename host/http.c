@@ -67,7 +67,7 @@ struct request {
 	char fail_msg[512];
 };
 
-/* ---- responses ------------------------------------------------------------ */
+/* ---- responses ----------------------------------------------------------- */
 
 static struct MHD_Response *
 json_response(json_object *obj)
@@ -174,7 +174,7 @@ reply_empty(struct reply *rep, int status)
 						    MHD_RESPMEM_PERSISTENT);
 }
 
-/* ---- authentication ----------------------------------------------------------- */
+/* ---- authentication ------------------------------------------------------ */
 
 /* The bearer token of the request, or NULL. */
 static const char *
@@ -256,7 +256,7 @@ token_for(const struct store_token *tok, const char *function_id,
 	return false;
 }
 
-/* ---- helpers -------------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static void
 sha256_hex(const void *buf, size_t len, char hex[65])
@@ -300,7 +300,7 @@ find_function(struct server *srv, const char *id, struct store_function *f,
 	return false;
 }
 
-/* ---- functions ----------------------------------------------------------------- */
+/* ---- functions ----------------------------------------------------------- */
 
 static void
 list_functions(struct server *srv, struct reply *rep)
@@ -338,7 +338,7 @@ delete_function(struct server *srv, const char *id, struct reply *rep)
 	reply_empty(rep, 204);
 }
 
-/* ---- deploy ----------------------------------------------------------------------- */
+/* ---- deploy -------------------------------------------------------------- */
 
 static void
 deploy_fail(struct request *rq, int status, const char *code,
@@ -417,7 +417,8 @@ deploy_part(void *cls, enum MHD_ValueKind kind, const char *key,
 			    rq->limit);
 		return MHD_YES;
 	}
-	if (size && pwrite(rq->file_fd, data, size, (off_t)off) != (ssize_t)size)
+	if (size &&
+	    pwrite(rq->file_fd, data, size, (off_t)off) != (ssize_t)size)
 		deploy_fail(rq, 500, "internal", "cannot store '%s': %s", name,
 			    strerror(errno));
 	return MHD_YES;
@@ -475,7 +476,7 @@ refuse:
 	reply_error(rep, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
 }
 
-/* ---- tokens and trust ----------------------------------------------------------- */
+/* ---- tokens and trust ---------------------------------------------------- */
 
 static json_object *
 parse_body_object(struct request *rq, struct reply *rep)
@@ -571,7 +572,8 @@ list_tokens(struct server *srv, struct reply *rep)
 		json_object_object_add(o, "jti",
 				       json_object_new_string(v[i].jti));
 		json_object_object_add(
-			o, "function", json_object_new_string(v[i].function_id));
+			o, "function",
+			json_object_new_string(v[i].function_id));
 		if (v[i].checksum[0])
 			json_object_object_add(
 				o, "checksum",
@@ -657,7 +659,8 @@ trust_list(struct server *srv, struct reply *rep)
 			snprintf(hex + 2 * j, 3, "%02X",
 				 srv->trusted[i].key_id[7 - j]);
 		o = json_object_new_object();
-		json_object_object_add(o, "key_id", json_object_new_string(hex));
+		json_object_object_add(o, "key_id",
+				       json_object_new_string(hex));
 		json_object_array_add(arr, o);
 	}
 	pthread_rwlock_unlock(&srv->trust_lock);
@@ -683,7 +686,7 @@ trust_remove(struct server *srv, const char *keyid, struct reply *rep)
 	reply_empty(rep, 204);
 }
 
-/* ---- sessions ---------------------------------------------------------------- */
+/* ---- sessions ------------------------------------------------------------ */
 
 /* Open a session after the pins are checked; 0 on success. */
 static int
@@ -946,7 +949,7 @@ run_once(struct server *srv, struct MHD_Connection *c, struct request *rq,
 	sessions_close(srv->sessions, opened.id, id, &e);
 }
 
-/* ---- the host's keys ------------------------------------------------------------ */
+/* ---- the host's keys ----------------------------------------------------- */
 
 static void
 key_page(struct server *srv, struct reply *rep)
@@ -960,8 +963,8 @@ key_page(struct server *srv, struct reply *rep)
 	b64url_encode(enc_b64, sizeof(enc_b64), enc, sizeof(enc));
 	b64url_encode(att_b64, sizeof(att_b64), att, sizeof(att));
 	e = json_object_new_object();
-	json_object_object_add(e, "kem",
-			       json_object_new_string("DHKEM(X25519, HKDF-SHA256)"));
+	json_object_object_add(
+		e, "kem", json_object_new_string("DHKEM(X25519, HKDF-SHA256)"));
 	json_object_object_add(e, "kdf", json_object_new_string("HKDF-SHA256"));
 	json_object_object_add(e, "aead",
 			       json_object_new_string("ChaCha20Poly1305"));
@@ -1012,7 +1015,7 @@ out:
 	json_object_put(body);
 }
 
-/* ---- health ------------------------------------------------------------------- */
+/* ---- health -------------------------------------------------------------- */
 
 static void
 healthz(struct server *srv, struct reply *rep)
@@ -1034,8 +1037,9 @@ healthz(struct server *srv, struct reply *rep)
 	json_object_object_add(ns, "ipc", json_object_new_boolean(f->ipcns));
 	json_object_object_add(ns, "uts", json_object_new_boolean(f->utsns));
 	json_object_object_add(sb, "namespaces", ns);
-	json_object_object_add(sb, "relaxed",
-			       json_object_new_boolean(srv->cfg->sandbox_relaxed));
+	json_object_object_add(
+		sb, "relaxed",
+		json_object_new_boolean(srv->cfg->sandbox_relaxed));
 	json_object_object_add(
 		o, "status",
 		json_object_new_string(atomic_load(&srv->draining) ? "draining"
@@ -1067,7 +1071,7 @@ metrics_page(struct server *srv, struct reply *rep)
 		free(text);
 }
 
-/* ---- routing -------------------------------------------------------------------- */
+/* ---- routing ------------------------------------------------------------- */
 
 #define MAX_SEGMENTS 6
 
@@ -1325,7 +1329,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_YES;
 		}
 		/* Answer now (refusals that need no body), or read on. */
-		return rep.resp ? queue(srv, c, method, url, rq, &rep) : MHD_YES;
+		if (!rep.resp)
+			return MHD_YES;
+		return queue(srv, c, method, url, rq, &rep);
 	}
 	if (rq->early.resp) {
 		if (*upload_data_size) {
@@ -1371,7 +1377,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* ---- the daemon ---------------------------------------------------------------- */
+/* ---- the daemon ---------------------------------------------------------- */
 
 /* Parse "ADDR:PORT" or "[ADDR6]:PORT". */
 static int

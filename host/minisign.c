@@ -52,7 +52,7 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- BLAKE2b (RFC 7693, section 3) ------------------------------------ */
+/* ---- BLAKE2b (RFC 7693, section 3) --------------------------------------- */
 
 /* The initial chaining values are SHA-512's (RFC 7693, section 2.6). */
 static const uint64_t b2_iv[8] = {
@@ -233,7 +233,7 @@ minisign_blake2b(unsigned char *out, size_t outlen, const void *in,
 	return 0;
 }
 
-/* ---- base64 ----------------------------------------------------------- */
+/* ---- base64 -------------------------------------------------------------- */
 
 static const char b64_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -248,7 +248,8 @@ minisign_b64_encode(char *out, size_t outlen, const unsigned char *in,
 	if (outlen < need || need > INT32_MAX)
 		return -1;
 	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = b64_chars[v >> 18];
 		out[o++] = b64_chars[(v >> 12) & 63];
 		out[o++] = b64_chars[(v >> 6) & 63];
@@ -318,7 +319,7 @@ minisign_b64_decode(unsigned char *out, size_t outlen, const char *in,
 	return 0;
 }
 
-/* ---- line reading ----------------------------------------------------- */
+/* ---- line reading -------------------------------------------------------- */
 
 /* A cursor over a (buf, len) text that hands out one line at a time. */
 struct lines {
@@ -419,7 +420,7 @@ lines_b64(struct lines *l, const char *what, unsigned char *out,
 	return 0;
 }
 
-/* ---- Ed25519 through OpenSSL ------------------------------------------ */
+/* ---- Ed25519 through OpenSSL --------------------------------------------- */
 
 static int
 ed25519_sign(const unsigned char seed[MINISIGN_SEED_BYTES], const void *msg,
@@ -484,7 +485,7 @@ ed25519_public(const unsigned char seed[MINISIGN_SEED_BYTES],
 	return ret;
 }
 
-/* ---- keys -------------------------------------------------------------- */
+/* ---- keys ---------------------------------------------------------------- */
 
 void
 minisign_keyid_hex(const unsigned char id[MINISIGN_KEYID_BYTES],
@@ -889,7 +890,7 @@ out:
 	return ret;
 }
 
-/* ---- signatures ------------------------------------------------------- */
+/* ---- signatures ---------------------------------------------------------- */
 
 /* A trusted comment is one line of printable bytes (tab allowed, as in
  * minisign's default "timestamp:...\tfile:..."). */

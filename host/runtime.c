@@ -146,7 +146,7 @@ host_random(void *buf, size_t len)
 	return 0;
 }
 
-/* ---- loading ---------------------------------------------------------------- */
+/* ---- loading ------------------------------------------------------------- */
 
 static int
 valid_name(const char *s)
@@ -324,7 +324,7 @@ on_abort(int sig)
 	_exit(RUNTIME_EXIT_ABORT);
 }
 
-/* ---- serving ---------------------------------------------------------------- */
+/* ---- serving ------------------------------------------------------------- */
 
 static void
 serve_invoke(struct session *s, const struct fnh_plugin *p,

@@ -50,7 +50,8 @@ struct syscall_rule {
 
 #define ARG_EQ(n, v) {.arg = (n), .op = SCMP_CMP_EQ, .datum_a = (v)}
 #define ARG_MASKED(n, mask, v)                                                \
-	{.arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask), .datum_b = (v)}
+	{.arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask),            \
+	 .datum_b = (v)}
 
 #define RULE(sys, act) {#sys, (act), 0, {{0}}}
 #define RULE1(sys, act, a) {#sys, (act), 1, {a}}
@@ -360,7 +361,7 @@ load_policy(const struct sandbox_policy *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- Landlock -------------------------------------------------------------- */
+/* ---- Landlock ------------------------------------------------------------ */
 
 /* Access rights by the ABI version that introduced them; Debian 12's
  * headers stop at version 2.  Values from the kernel's uapi landlock.h. */
@@ -481,7 +482,7 @@ out:
 	return ret;
 }
 
-/* ---- probing, preparing, locking ------------------------------------------ */
+/* ---- probing, preparing, locking ----------------------------------------- */
 
 void
 sandbox_probe(struct sandbox_features *f)
@@ -584,7 +585,8 @@ sandbox_lock(const struct sandbox_policy *p, int landlock_abi, int bundle_fd,
 	     int scratch_fd, char *err, size_t errlen)
 {
 	if (landlock_abi > 0 &&
-	    landlock_apply(landlock_abi, bundle_fd, scratch_fd, err, errlen) < 0)
+	    landlock_apply(landlock_abi, bundle_fd, scratch_fd, err,
+			   errlen) < 0)
 		return -1;
 	if (p->filter && load_policy(p, err, errlen) < 0)
 		return -1;

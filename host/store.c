@@ -82,7 +82,7 @@ struct store {
 	pthread_mutex_t lock;	/* read-modify-write sequences */
 };
 
-/* ---- errors and names ----------------------------------------------- */
+/* ---- errors and names ---------------------------------------------------- */
 
 /* Format the reason into err and set errno to errnum; returns -1. */
 static int __attribute__((format(printf, 4, 5)))
@@ -274,7 +274,7 @@ unhex_lower(const char *in, size_t n, unsigned char *out)
 	}
 }
 
-/* ---- files ---------------------------------------------------------- */
+/* ---- files --------------------------------------------------------------- */
 
 /* Write all of buf to fd. */
 static int
@@ -467,7 +467,7 @@ is_temporary(const char *name)
 	return strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0;
 }
 
-/* ---- JSON records --------------------------------------------------- */
+/* ---- JSON records -------------------------------------------------------- */
 
 /*
  * Parse buf[len] as one JSON object and nothing else but trailing white
@@ -621,7 +621,7 @@ shown_path(const struct store *s, enum store_dir dir, const char *file,
 		memcpy(out + PATH_MAX - 4, "...", 4);
 }
 
-/* ---- function records ----------------------------------------------- */
+/* ---- function records ---------------------------------------------------- */
 
 static const char *const function_keys[] = {
 	"id", "name", "version", "checksum", "plugin", "plugin_sha256",
@@ -890,7 +890,7 @@ store_function_delete(struct store *s, const char *id, char *err,
 	return 0;
 }
 
-/* ---- token records -------------------------------------------------- */
+/* ---- token records ------------------------------------------------------- */
 
 static const char *const token_keys[] = {
 	"jti", "sub", "fch", "iat", "exp", "revoked",
@@ -1097,7 +1097,7 @@ store_token_revoke(struct store *s, const char *jti, char *err,
 	return ret;
 }
 
-/* ---- keys ----------------------------------------------------------- */
+/* ---- keys ---------------------------------------------------------------- */
 
 /*
  * keys/<name>: read it into buf[len] when it exists and parse() accepts
@@ -1281,7 +1281,7 @@ store_key_remove(struct store *s, const char *name, char *err, size_t errlen)
 	return ret;
 }
 
-/* ---- trusted publisher keys ----------------------------------------- */
+/* ---- trusted publisher keys ---------------------------------------------- */
 
 int
 store_trust_load(struct store *s, struct minisign_pubkey **keys, size_t *n,
@@ -1430,7 +1430,7 @@ store_trust_remove(struct store *s, const char *keyid, char *err,
 	return 0;
 }
 
-/* ---- bundles -------------------------------------------------------- */
+/* ---- bundles ------------------------------------------------------------- */
 
 static int
 staging_name_ok(const char *name)
@@ -1633,7 +1633,7 @@ store_bundle_open(struct store *s, const char *checksum, int *dirfd,
 	return 0;
 }
 
-/* ---- open, clean, close --------------------------------------------- */
+/* ---- open, clean, close -------------------------------------------------- */
 
 /*
  * Check that fd, a directory of the store, is ours and not writable by

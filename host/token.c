@@ -42,7 +42,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* ---- claim syntax --------------------------------------------------- */
+/* ---- claim syntax -------------------------------------------------------- */
 
 static bool
 is_lower_hex(const char *s, size_t want)
@@ -73,7 +73,7 @@ valid_function_id(const char *s)
 	return i > 0;
 }
 
-/* ---- issue ---------------------------------------------------------- */
+/* ---- issue --------------------------------------------------------------- */
 
 static int
 make_jti(char out[33], char *err, size_t errlen)
@@ -153,7 +153,7 @@ out:
 	return ret;
 }
 
-/* ---- verify --------------------------------------------------------- */
+/* ---- verify -------------------------------------------------------------- */
 
 /* Parse len bytes as exactly one JSON object (strict, nothing after it).
  * Returns the object or NULL. */

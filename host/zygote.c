@@ -280,7 +280,8 @@ reply:
 	if (sv[1] >= 0)
 		close(sv[1]);
 	{
-		struct iovec iov = {.iov_base = &reply, .iov_len = sizeof(reply)};
+		struct iovec iov = {.iov_base = &reply,
+				    .iov_len = sizeof(reply)};
 		union {
 			char buf[CMSG_SPACE(sizeof(fds))];
 			struct cmsghdr align;
@@ -381,7 +382,7 @@ zygote_main(struct zygote_state *zs)
 	_exit(0);
 }
 
-/* ---- in the host ------------------------------------------------------------ */
+/* ---- in the host --------------------------------------------------------- */
 
 int
 zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,

@@ -201,7 +201,7 @@ pyfloat_repr(double x, char *buf, size_t len)
 	return pyfloat_layout(signbit(x) != 0, &dec, buf, len);
 }
 
-/* ---- repr(str) --------------------------------------------------------- */
+/* ---- repr(str) ----------------------------------------------------------- */
 
 /* Output for repr(str): bytes go to buf[0..len - 1) while whole
  * characters fit; pos counts what the full text needs. */
@@ -305,7 +305,7 @@ pyfloat_str_repr(const uint32_t *s, size_t n, char *buf, size_t len)
 	return o.pos;
 }
 
-/* ---- float(str) -------------------------------------------------------- */
+/* ---- float(str) ---------------------------------------------------------- */
 
 static int
 pyfloat_is_uspace(uint32_t c)
@@ -493,7 +493,7 @@ out:
 	return rc;
 }
 
-/* ---- float(int), float(x) ---------------------------------------------- */
+/* ---- float(int), float(x) ------------------------------------------------ */
 
 int
 pyfloat_from_int(const struct pyv *i, double *out, char *err, size_t errlen)

@@ -26,7 +26,7 @@
 #define PYJSON_MAX_DEPTH 990
 #define PYJSON_MAX_INT_DIGITS 4300
 
-/* ---- decoding ---------------------------------------------------------- */
+/* ---- decoding ------------------------------------------------------------ */
 
 enum pyjson_enc {
 	PJ_UTF8, PJ_UTF8_SIG, PJ_UTF16, PJ_UTF16_LE, PJ_UTF16_BE,
@@ -269,7 +269,7 @@ pyjson_decode(const unsigned char *b, size_t n, uint32_t *out, size_t *nout,
 	}
 }
 
-/* ---- scanning ---------------------------------------------------------- */
+/* ---- scanning ------------------------------------------------------------ */
 
 struct pyjson_parser {
 	const uint32_t *s;
@@ -797,7 +797,7 @@ out:
 	return v;
 }
 
-/* ---- dumping ----------------------------------------------------------- */
+/* ---- dumping ------------------------------------------------------------- */
 
 /*
  * json.dump() with indent=4 writes the text in chunks (the generator of

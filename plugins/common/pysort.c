@@ -618,7 +618,7 @@ out:
 	return ret;
 }
 
-/* ---- comparisons ------------------------------------------------------ */
+/* ---- comparisons --------------------------------------------------------- */
 
 /* An int or a bool as sign and decimal magnitude. */
 struct int_view {

@@ -150,7 +150,8 @@ memscan_handle(const struct fnh_host *h, struct fnh_call *c,
 
 	memset(&s, 0, sizeof(s));
 	if (unhex(&s, input, len) < 0)
-		return h->fail(c, "input: the secret in hex, at most 128 bytes");
+		return h->fail(c,
+			       "input: the secret in hex, at most 128 bytes");
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_NODEFER;
 	sigaction(SIGSEGV, &sa, NULL);

@@ -72,7 +72,7 @@ kat_pubkey(struct minisign_pubkey *pk)
 	free(buf);
 }
 
-/* ---- known answers ---------------------------------------------------- */
+/* ---- known answers ------------------------------------------------------- */
 
 static void
 test_build_kat(void **state)
@@ -143,7 +143,7 @@ test_sha256_fd(void **state)
 	close(fd);
 }
 
-/* ---- names, MANIFEST text, trusted comments --------------------------- */
+/* ---- names, MANIFEST text, trusted comments ------------------------------ */
 
 static void
 test_name_check(void **state)
@@ -317,7 +317,7 @@ test_comment_parse(void **state)
 	comment_bad("timestamp:1\tfile:MANIFEST", "is not 'name=");
 }
 
-/* ---- temporary bundles ------------------------------------------------ */
+/* ---- temporary bundles --------------------------------------------------- */
 
 struct tmp {
 	char path[64];

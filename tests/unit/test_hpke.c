@@ -243,7 +243,7 @@ assert_bytes(const unsigned char *got, const struct bytes *want, size_t n)
 	}
 }
 
-/* ---- RFC 9180 A.2.1 ----------------------------------------------------- */
+/* ---- RFC 9180 A.2.1 ------------------------------------------------------ */
 
 static void
 test_kat_derive_keypair(void **state)
@@ -425,7 +425,7 @@ test_kat_export(void **state)
 	hpke_ctx_clear(&r);
 }
 
-/* ---- the API's limits --------------------------------------------------- */
+/* ---- the API's limits ---------------------------------------------------- */
 
 static void
 assert_err(const char *err, const char *want)
@@ -579,7 +579,7 @@ test_roundtrip(void **state)
 	hpke_ctx_clear(&r);
 }
 
-/* ---- fnh1 text --------------------------------------------------------- */
+/* ---- fnh1 text ----------------------------------------------------------- */
 
 static const char url_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -734,7 +734,7 @@ test_text_bad_key(void **state)
 	assert_err(err, "not a usable X25519 key");
 }
 
-/* ---- encrypted invokes ------------------------------------------------ */
+/* ---- encrypted invokes --------------------------------------------------- */
 
 static void
 test_ohttp_roundtrip(void **state)
@@ -921,7 +921,7 @@ test_ohttp_response_refusals(void **state)
 	free(req2);
 }
 
-/* ---- interop entry points (see the top of the file) ------------------- */
+/* ---- interop entry points (see the top of the file) ---------------------- */
 
 static int
 interop_fail(const char *what, const char *err)

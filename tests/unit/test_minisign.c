@@ -58,7 +58,7 @@ assert_err(const char *err, const char *want)
 		fail_msg("error '%s' does not mention '%s'", err, want);
 }
 
-/* ---- BLAKE2b ---------------------------------------------------------- */
+/* ---- BLAKE2b ------------------------------------------------------------- */
 
 static void
 test_blake2b_rfc7693(void **state)
@@ -129,7 +129,7 @@ test_blake2b_outlen(void **state)
 	assert_int_equal(minisign_blake2b(d, 65, "", 0), -1);
 }
 
-/* ---- base64 ----------------------------------------------------------- */
+/* ---- base64 -------------------------------------------------------------- */
 
 static void
 test_b64(void **state)
@@ -161,7 +161,7 @@ test_b64(void **state)
 	assert_int_equal(minisign_b64_decode(out, 0, "", 0), -1);
 }
 
-/* ---- keys ------------------------------------------------------------- */
+/* ---- keys ---------------------------------------------------------------- */
 
 static void
 test_pubkey_kat(void **state)
@@ -366,7 +366,7 @@ test_seckey_bad(void **state)
 	free(buf);
 }
 
-/* ---- signatures ------------------------------------------------------- */
+/* ---- signatures ---------------------------------------------------------- */
 
 struct kat {
 	struct minisign_pubkey pk;

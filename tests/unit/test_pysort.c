@@ -17,7 +17,7 @@
 #include "pysort.h"
 #include "pyvalue.h"
 
-/* ---- the comparison trace of listsort -------------------------------- */
+/* ---- the comparison trace of listsort ------------------------------------ */
 
 /*
  * A list of floats made by a 64-bit LCG (Knuth's MMIX constants), its
@@ -181,7 +181,7 @@ static void test_failure_keeps_items(void **state)
 		pyv_free(orig[i]);
 }
 
-/* ---- comparisons ------------------------------------------------------ */
+/* ---- comparisons --------------------------------------------------------- */
 
 static struct pyv *json(const char *text)
 {
@@ -330,7 +330,7 @@ static void test_compare(void **state)
 	}
 }
 
-/* ---- list.sort() ------------------------------------------------------ */
+/* ---- list.sort() --------------------------------------------------------- */
 
 /* json.loads(in).sort() in Python: the list it leaves (compared item by
  * item and type by type, NaN matching NaN), or the exception's text. */

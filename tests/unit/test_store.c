@@ -51,7 +51,7 @@ struct fixture {
 	char err[1024];
 };
 
-/* ---- helpers -------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static void __attribute__((format(printf, 2, 3)))
 pathf(char out[PATH_MAX], const char *fmt, ...)
@@ -283,7 +283,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* ---- layout and atomic writes --------------------------------------- */
+/* ---- layout and atomic writes -------------------------------------------- */
 
 static void
 test_layout(void **state)
@@ -402,7 +402,7 @@ test_write_atomic(void **state)
 	close(fd);
 }
 
-/* ---- keys ----------------------------------------------------------- */
+/* ---- keys ---------------------------------------------------------------- */
 
 struct admin_race {
 	struct store *s;
@@ -518,7 +518,7 @@ test_keys_crash(void **state)
 	free(text);
 }
 
-/* ---- function records ----------------------------------------------- */
+/* ---- function records ---------------------------------------------------- */
 
 static void
 test_functions(void **state)
@@ -625,7 +625,7 @@ test_function_fields(void **state)
 	assert_int_equal(count_entries(p, ""), 0);
 }
 
-/* ---- hostile ids ---------------------------------------------------- */
+/* ---- hostile ids --------------------------------------------------------- */
 
 /* Each is refused by its form: none may reach a path. */
 static const char *const bad_ids[] = {
@@ -688,7 +688,7 @@ test_bad_ids(void **state)
 	assert_true(exists(p));
 }
 
-/* ---- corrupt records ------------------------------------------------ */
+/* ---- corrupt records ----------------------------------------------------- */
 
 static void
 test_corrupt(void **state)
@@ -792,7 +792,7 @@ test_corrupt(void **state)
 	assert_err(t->err, "no \"sub\"");
 }
 
-/* ---- token records -------------------------------------------------- */
+/* ---- token records ------------------------------------------------------- */
 
 static void
 test_tokens(void **state)
@@ -854,7 +854,7 @@ test_tokens(void **state)
 	assert_false(exists(p));
 }
 
-/* ---- trusted keys --------------------------------------------------- */
+/* ---- trusted keys -------------------------------------------------------- */
 
 static void
 test_trust(void **state)
@@ -940,7 +940,7 @@ test_trust(void **state)
 	free(kat_text);
 }
 
-/* ---- bundles -------------------------------------------------------- */
+/* ---- bundles ------------------------------------------------------------- */
 
 static void
 test_bundle_install(void **state)
@@ -1111,7 +1111,7 @@ test_bundle_collect(void **state)
 	assert_false(exists(p));
 }
 
-/* ---- what a crash leaves -------------------------------------------- */
+/* ---- what a crash leaves ------------------------------------------------- */
 
 static void
 test_open_cleans(void **state)

@@ -112,10 +112,11 @@ heartbeat_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint32_t)((ts.tv_sec - 1704067200) * 10 + ts.tv_nsec / 100000000);
+	return (uint32_t)((ts.tv_sec - 1704067200) * 10 +
+			  ts.tv_nsec / 100000000);
 }
 
-/* ---- options ------------------------------------------------------------ */
+/* ---- options ------------------------------------------------------------- */
 
 static int
 parse_port(const char *s, uint16_t *port)
@@ -420,7 +421,7 @@ gossip(struct node *nd)
 	}
 }
 
-/* ---- election ------------------------------------------------------------- */
+/* ---- election ------------------------------------------------------------ */
 
 static int
 cmp_port(const void *a, const void *b)
@@ -529,7 +530,7 @@ out:
 	return ret;
 }
 
-/* ---- main --------------------------------------------------------------- */
+/* ---- main ---------------------------------------------------------------- */
 
 static void
 stats(const struct node *nd)
