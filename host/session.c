@@ -13,6 +13,13 @@
  * that the next open only hands it over.  The ready lock guards them and
  * the queue of functions waiting for one; at most cfg->warm_sessions
  * exist, one per function, and one unused past session_idle is dropped.
+ *
+ * Burials: a closed session leaves the table at once, but its worker may
+ * take a while to end (fini() has up to a second, then the kernel tears
+ * down its namespaces) and its scratch dir to be wiped.  Another thread
+ * of the table does that, so a close answers as soon as the session is
+ * unreachable.  At most GRAVES_MAX wait; past that, the closing request
+ * ends the worker itself, so a flood of closes can not pile up workers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +54,7 @@ struct session {
 	int refs;
 	bool busy;
 	bool gone;
+	struct session *next; /* in the graves, once gone and unreferenced */
 };
 
 /* A session's worker and scratch dir, made ahead for a function. */
@@ -86,12 +94,23 @@ struct sessions {
 	bool ready_stop;
 	bool renice; /* root: may lower a ready worker's nice value again */
 	pthread_t readier;
+
+	pthread_mutex_t bury_lock; /* guards graves, ngraves, bury_stop */
+	pthread_cond_t bury_work;  /* a grave, or bury_stop */
+	struct session *graves;	   /* unlinked, unreferenced; through ->next */
+	size_t ngraves;
+	bool bury_stop;
+	pthread_t burier;
 };
+
+/* Closed sessions whose workers may end off the request path. */
+#define GRAVES_MAX 16
 
 /* The nice value of a worker while it is made ahead of its session. */
 #define AHEAD_NICE 10
 
 static void *readier_main(void *arg);
+static void *burier_main(void *arg);
 
 static void
 set_error(struct session_error *e, int status, const char *code,
@@ -135,8 +154,16 @@ sessions_new(const struct config *cfg, struct zygote *z, struct metrics *m)
 	ss->renice = geteuid() == 0;
 	pthread_mutex_init(&ss->ready_lock, NULL);
 	pthread_cond_init(&ss->ready_work, NULL);
+	pthread_mutex_init(&ss->bury_lock, NULL);
+	pthread_cond_init(&ss->bury_work, NULL);
+	/* sessions_free() joins only the threads whose stop flag is clear */
 	if (pthread_create(&ss->readier, NULL, readier_main, ss) != 0) {
-		ss->ready_stop = true; /* sessions_free() joins no thread */
+		ss->ready_stop = ss->bury_stop = true;
+		sessions_free(ss);
+		return NULL;
+	}
+	if (pthread_create(&ss->burier, NULL, burier_main, ss) != 0) {
+		ss->bury_stop = true;
 		sessions_free(ss);
 		return NULL;
 	}
@@ -150,7 +177,7 @@ fail:
 	return NULL;
 }
 
-/* ---- references ------------------------------------------------------------ */
+/* ---- references ---------------------------------------------------------- */
 
 /* End a worker (it runs fini() for up to a second) and wipe its scratch
  * dir; id names it in the log. */
@@ -191,6 +218,53 @@ unlink_locked(struct sessions *ss, struct session *s)
 	atomic_fetch_sub(&ss->m->sessions_open, 1);
 }
 
+/* Hand s, gone and unreferenced, to the burier, its worker already told
+ * to end; or end it here when the graves are full or the burier has
+ * stopped. */
+static void
+bury(struct sessions *ss, struct session *s)
+{
+	bool queued = false;
+
+	worker_hangup(s->w);
+	pthread_mutex_lock(&ss->bury_lock);
+	if (!ss->bury_stop && ss->ngraves < GRAVES_MAX) {
+		s->next = ss->graves;
+		ss->graves = s;
+		ss->ngraves++;
+		queued = true;
+		pthread_cond_signal(&ss->bury_work);
+	}
+	pthread_mutex_unlock(&ss->bury_lock);
+	if (!queued)
+		destroy(s);
+}
+
+/* The burier: ends the workers of closed sessions and wipes their scratch
+ * dirs until told to stop, then buries what is left and returns. */
+static void *
+burier_main(void *arg)
+{
+	struct sessions *ss = arg;
+	struct session *s;
+
+	pthread_mutex_lock(&ss->bury_lock);
+	for (;;) {
+		while (!ss->graves && !ss->bury_stop)
+			pthread_cond_wait(&ss->bury_work, &ss->bury_lock);
+		s = ss->graves;
+		if (!s)
+			break; /* told to stop, and no grave is left */
+		ss->graves = s->next;
+		pthread_mutex_unlock(&ss->bury_lock);
+		destroy(s);
+		pthread_mutex_lock(&ss->bury_lock);
+		ss->ngraves--; /* only now: it counts workers still ending */
+	}
+	pthread_mutex_unlock(&ss->bury_lock);
+	return NULL;
+}
+
 static void
 release(struct sessions *ss, struct session *s)
 {
@@ -200,7 +274,7 @@ release(struct sessions *ss, struct session *s)
 	last = --s->refs == 0 && s->gone;
 	pthread_mutex_unlock(&ss->lock);
 	if (last)
-		destroy(s);
+		bury(ss, s);
 }
 
 /* Find a live session of function_id and take a reference. */
@@ -407,7 +481,8 @@ want_ready(struct sessions *ss, const struct store_function *f,
 	for (i = 0; i < ss->njobs; i++)
 		if (!strcmp(ss->jobs[i].f.id, f->id))
 			goto out;
-	if (!strcmp(ss->making, f->id) || ss->ready_stop || ss->njobs == ss->cfg->warm_sessions)
+	if (!strcmp(ss->making, f->id) || ss->ready_stop ||
+	    ss->njobs == ss->cfg->warm_sessions)
 		goto out;
 	j = &ss->jobs[ss->njobs];
 	j->bundle_fd = fcntl(bundle_fd, F_DUPFD_CLOEXEC, 0);
@@ -530,7 +605,7 @@ sessions_forget(struct sessions *ss, const char *function_id)
 	drop_ready(ss, function_id, -1);
 }
 
-/* ---- opening, for clients -------------------------------------------------- */
+/* ---- opening, for clients ------------------------------------------------ */
 
 int
 sessions_open(struct sessions *ss, const struct store_function *f,
@@ -564,7 +639,7 @@ fail:
 	return e->status;
 }
 
-/* ---- invoking and closing --------------------------------------------------- */
+/* ---- invoking and closing ------------------------------------------------ */
 
 static int
 invoke_status(struct sessions *ss, const struct worker_result *r,
@@ -644,7 +719,7 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 }
 
 /* Unlink s (already referenced by the caller) and wait for its running
- * invoke, if any; the last release() destroys it. */
+ * invoke, if any; the last release() buries it. */
 static void
 end(struct sessions *ss, struct session *s)
 {
@@ -746,7 +821,16 @@ sessions_free(struct sessions *ss)
 			break;
 		end(ss, s);
 	}
+	pthread_mutex_lock(&ss->bury_lock);
+	joinable = !ss->bury_stop;
+	ss->bury_stop = true;
+	pthread_cond_signal(&ss->bury_work);
+	pthread_mutex_unlock(&ss->bury_lock);
+	if (joinable)
+		pthread_join(ss->burier, NULL);
 	pool_free(ss->pool);
+	pthread_cond_destroy(&ss->bury_work);
+	pthread_mutex_destroy(&ss->bury_lock);
 	pthread_cond_destroy(&ss->ready_work);
 	pthread_mutex_destroy(&ss->ready_lock);
 	pthread_mutex_destroy(&ss->lock);

@@ -41,7 +41,9 @@ struct session_opened {
  * outlive the table.  Call after the last fork of the process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 			      struct metrics *m);
-/* Close every session (killing workers still busy) and free the table. */
+/* Close every session (killing workers still busy), wait until every
+ * closed session's worker is reaped and scratch dir wiped, and free the
+ * table. */
 void sessions_free(struct sessions *ss);
 
 /* Open a session of function f whose bundle is at bundle_fd/bundle_path.
@@ -60,7 +62,9 @@ int sessions_invoke(struct sessions *ss, const char *sid,
 		    struct worker_result *r, char checksum[65],
 		    struct session_error *e);
 
-/* Close session sid of function_id: 204, or 404. */
+/* Close session sid of function_id: 204, or 404.  The session is
+ * unreachable on return; its worker ends and its scratch dir is wiped by
+ * a thread of the table, unless too many closes are already waiting. */
 int sessions_close(struct sessions *ss, const char *sid,
 		   const char *function_id, struct session_error *e);
 

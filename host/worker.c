@@ -34,7 +34,7 @@ struct worker {
  * before it is killed. */
 #define EXIT_GRACE_MS 200
 
-/* ---- sealing the plugin ------------------------------------------------- */
+/* ---- sealing the plugin -------------------------------------------------- */
 
 static int
 copy_to_memfd(int src, int dst, EVP_MD_CTX *md)
@@ -117,7 +117,7 @@ out:
 	return ret;
 }
 
-/* ---- process lifetime --------------------------------------------------- */
+/* ---- process lifetime ---------------------------------------------------- */
 
 static void
 describe_exit(const siginfo_t *si, char *buf, size_t len)
@@ -207,7 +207,7 @@ end_session(struct worker *w, struct worker_result *r, enum worker_status st,
 	return st;
 }
 
-/* ---- the session ------------------------------------------------------------- */
+/* ---- the session --------------------------------------------------------- */
 
 static int
 send_setup(struct worker *w, const struct worker_params *p)
@@ -469,8 +469,8 @@ worker_invoke(struct worker *w, const void *input, size_t len,
 io_error:
 	if (errno == ETIMEDOUT)
 		return end_session(w, r, WORKER_TIMEOUT,
-				   "the invoke ran past its time limit of %d ms",
-				   timeout_ms);
+				   "the invoke ran past its time limit of "
+				   "%d ms", timeout_ms);
 	if (errno == ECONNRESET || errno == EPIPE)
 		return end_session(w, r, WORKER_CRASHED, "");
 	return end_session(w, r, WORKER_CRASHED,
@@ -479,13 +479,20 @@ io_error:
 }
 
 void
+worker_hangup(struct worker *w)
+{
+	if (w && w->chan >= 0) {
+		close(w->chan);
+		w->chan = -1;
+	}
+}
+
+void
 worker_close(struct worker *w, int grace_ms)
 {
 	if (!w)
 		return;
-	if (w->chan >= 0)
-		close(w->chan);
-	w->chan = -1;
+	worker_hangup(w);
 	reap(w, grace_ms, NULL, 0);
 	free(w);
 }

@@ -87,6 +87,10 @@ pid_t worker_pid(const struct worker *w);
 /* True while the worker can take another invoke. */
 bool worker_alive(const struct worker *w);
 
+/* Tell the worker the session is over (its channel closes): it runs
+ * fini() and exits.  worker_close() must still follow, to reap it. */
+void worker_hangup(struct worker *w);
+
 /* End the session: the worker runs fini() and exits within grace_ms, or
  * is killed.  Reaps it and frees w. */
 void worker_close(struct worker *w, int grace_ms);

@@ -208,6 +208,7 @@ def run_all(d, tmp):
     concurrency(d, tmp)
     faults(d, tmp)
     limits(d, tmp)
+    burials(d, tmp)
     leaks(d, tmp)
     restart_and_crash(d, tmp)
 
@@ -545,6 +546,65 @@ def limits(d, tmp):
     tap(m["fnhost_sessions_ready"] == 0 and scratch_dirs(d) == [],
         "ready sessions unused for session_idle are dropped too",
         (m["fnhost_sessions_ready"], scratch_dirs(d)))
+
+
+def burials(d, tmp):
+    """A close answers once the session is unreachable; a thread of
+    fnhostd then waits for the worker's fini() and wipes the scratch dir,
+    and shutdown waits for that thread.  slow_fini's fini() takes 250 ms
+    by default, so 24 closes in a row overflow what may wait (16) and the
+    rest are ended by the closing request itself."""
+    fid = deploy_test_plugin(
+        d, tmp, "slow_fini",
+        os.path.join(BUILD, "tests/plugins/slow_fini/plugin.so"))
+    tok = token_for(d, fid)
+    bad = []
+
+    def burst(data=b"x"):
+        sids = []
+        for _ in range(3):
+            st, s = open_session(d, fid, tok)
+            if st != 201:
+                bad.append(("open", st, s))
+                continue
+            st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" %
+                                   s["session"], data, tok)
+            if (st, out) != (200, data):
+                bad.append(("invoke", st, out))
+            sids.append(s["session"])
+        for sid in sids:
+            st, _, _ = d.request("DELETE", "/v1/sessions/%s" % sid, None,
+                                 tok)
+            if st != 204:
+                bad.append(("close", st))
+
+    def settled():
+        """Workers and scratch dirs left: only the ready sessions'."""
+        m = metrics(d)
+        return (len(daemon_children(d.proc.pid)) - m["fnhost_sessions_ready"],
+                len(scratch_dirs(d)) - m["fnhost_sessions_ready"])
+
+    burst()
+    time.sleep(0.5)  # the pool and the ready session settle
+    base = settled()
+    for _ in range(8):
+        burst()
+    deadline = time.monotonic() + 10
+    while settled() != base and time.monotonic() < deadline:
+        time.sleep(0.1)
+    tap(not bad, "24 sessions with a slow fini() open, echo and close", bad)
+    tap(settled() == base,
+        "every closed session's worker is reaped and scratch dir wiped",
+        (base, settled()))
+
+    burst(b"900")  # fini() takes 900 ms: still running at SIGTERM
+    dying = daemon_children(d.proc.pid)
+    rc = d.stop()
+    gone = [p for p in dying if os.path.exists("/proc/%d" % p)]
+    tap(rc == 0 and not bad and not gone and scratch_dirs(d) == [],
+        "SIGTERM just after closes: exit 0 once every worker is reaped "
+        "and every scratch dir wiped", (rc, bad, gone, scratch_dirs(d)))
+    d.start()
 
 
 def leaks(d, tmp):
