@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -133,25 +134,23 @@ message(const char *f, const char *i, const char *o,
 	return 0;
 }
 
-int
-attest_sign(const unsigned char sk[ATTEST_SK_BYTES], const char *function_hex,
-	    const char *input_hex, const char *output_hex,
-	    unsigned char sig[ATTEST_SIG_BYTES], char *err, size_t errlen)
+/* Sign the message over the three digests with key. */
+static int
+sign_with(EVP_PKEY *key, const char *function_hex, const char *input_hex,
+	  const char *output_hex, unsigned char sig[ATTEST_SIG_BYTES],
+	  char *err, size_t errlen)
 {
 	unsigned char msg[MESSAGE_LEN];
-	EVP_PKEY *key = NULL;
-	EVP_MD_CTX *md = NULL;
 	size_t siglen = ATTEST_SIG_BYTES;
+	EVP_MD_CTX *md;
 	int rc = -1;
 
 	if (message(function_hex, input_hex, output_hex, msg, err,
 		    errlen) == -1)
 		return -1;
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk,
-					   ATTEST_SK_BYTES);
 	md = EVP_MD_CTX_new();
 	/* Ed25519 is one-shot: no digest, EVP_DigestSign only. */
-	if (key == NULL || md == NULL ||
+	if (md == NULL ||
 	    EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key,
 				  NULL) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1 ||
@@ -162,20 +161,81 @@ attest_sign(const unsigned char sk[ATTEST_SK_BYTES], const char *function_hex,
 	rc = 0;
 out:
 	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static EVP_PKEY *
+private_key(const unsigned char sk[ATTEST_SK_BYTES], char *err,
+	    size_t errlen)
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+						     sk, ATTEST_SK_BYTES);
+
+	if (key == NULL)
+		seterr(err, errlen, "attestation: cannot load the Ed25519 "
+		       "key");
+	return key;
+}
+
+int
+attest_sign(const unsigned char sk[ATTEST_SK_BYTES], const char *function_hex,
+	    const char *input_hex, const char *output_hex,
+	    unsigned char sig[ATTEST_SIG_BYTES], char *err, size_t errlen)
+{
+	EVP_PKEY *key = private_key(sk, err, errlen);
+	int rc;
+
+	if (key == NULL)
+		return -1;
+	rc = sign_with(key, function_hex, input_hex, output_hex, sig, err,
+		       errlen);
 	EVP_PKEY_free(key);
 	return rc;
 }
 
+/* An EVP_PKEY is safe to sign with from several threads as long as none
+ * changes it (openssl-threads(7)); nothing here does. */
+struct attest_signer {
+	EVP_PKEY *key;
+};
+
+struct attest_signer *
+attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES], char *err,
+		  size_t errlen)
+{
+	struct attest_signer *s = malloc(sizeof(*s));
+
+	if (s == NULL) {
+		seterr(err, errlen, "attestation: out of memory");
+		return NULL;
+	}
+	s->key = private_key(sk, err, errlen);
+	if (s->key == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+attest_signer_free(struct attest_signer *s)
+{
+	if (s == NULL)
+		return;
+	EVP_PKEY_free(s->key);
+	free(s);
+}
+
 int
-attest_sign_b64(const unsigned char sk[ATTEST_SK_BYTES],
-		const char *function_hex, const char *input_hex,
-		const char *output_hex, char b64[ATTEST_SIG_B64_LEN + 1],
-		char *err, size_t errlen)
+attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
+		       const char *input_hex, const char *output_hex,
+		       char b64[ATTEST_SIG_B64_LEN + 1], char *err,
+		       size_t errlen)
 {
 	unsigned char sig[ATTEST_SIG_BYTES];
 
-	if (attest_sign(sk, function_hex, input_hex, output_hex, sig, err,
-			errlen) == -1)
+	if (sign_with(s->key, function_hex, input_hex, output_hex, sig, err,
+		      errlen) == -1)
 		return -1;
 	if (b64_encode(b64, ATTEST_SIG_B64_LEN + 1, sig, sizeof(sig)) !=
 	    ATTEST_SIG_B64_LEN) {

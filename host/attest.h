@@ -44,11 +44,21 @@ int attest_sign(const unsigned char sk[ATTEST_SK_BYTES],
 		const char *function_hex, const char *input_hex,
 		const char *output_hex, unsigned char sig[ATTEST_SIG_BYTES],
 		char *err, size_t errlen);
-/* The same, as the header's base64 text (NUL-terminated). */
-int attest_sign_b64(const unsigned char sk[ATTEST_SK_BYTES],
-		    const char *function_hex, const char *input_hex,
-		    const char *output_hex, char b64[ATTEST_SIG_B64_LEN + 1],
-		    char *err, size_t errlen);
+
+/* A key made ready to sign once, for a host that signs every result:
+ * making the key from its seed costs as much as a signature.  Several
+ * threads may sign with one signer at once. */
+struct attest_signer;
+/* NULL, with err, when OpenSSL can not make the key. */
+struct attest_signer *attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES],
+					char *err, size_t errlen);
+void attest_signer_free(struct attest_signer *s);
+/* attest_sign() with s's key, as the header's base64 text
+ * (NUL-terminated). */
+int attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
+			   const char *input_hex, const char *output_hex,
+			   char b64[ATTEST_SIG_B64_LEN + 1], char *err,
+			   size_t errlen);
 
 /* 0 if sig is pk's signature over the three digests, else -1 with err
  * saying why ("signature does not verify", or what was malformed). */

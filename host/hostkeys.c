@@ -72,7 +72,8 @@ hostkeys_load(struct hostkeys *k, struct store *s, char *err, size_t errlen)
 	    hpke_public_key(k->enc_sk, k->enc_pk, err, errlen) < 0 ||
 	    key_load(s, ATTEST_KEY, k->att_sk, sizeof(k->att_sk), err,
 		     errlen) < 0 ||
-	    attest_public_key(k->att_sk, k->att_pk, err, errlen) < 0)
+	    attest_public_key(k->att_sk, k->att_pk, err, errlen) < 0 ||
+	    (k->signer = attest_signer_new(k->att_sk, err, errlen)) == NULL)
 		goto out;
 	if (store_key_get(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) == 0)
 		old_decode(old, k->old_sk, &k->old_until);
@@ -81,6 +82,10 @@ hostkeys_load(struct hostkeys *k, struct store *s, char *err, size_t errlen)
 	ret = 0;
 out:
 	OPENSSL_cleanse(old, sizeof(old));
+	if (ret < 0) {
+		attest_signer_free(k->signer);
+		k->signer = NULL;
+	}
 	return ret;
 }
 
@@ -88,6 +93,7 @@ void
 hostkeys_clear(struct hostkeys *k)
 {
 	pthread_rwlock_destroy(&k->lock);
+	attest_signer_free(k->signer);
 	OPENSSL_cleanse(k, sizeof(*k));
 }
 
@@ -186,11 +192,7 @@ hostkeys_attest(struct hostkeys *k, const char *function_hex,
 		const char *input_hex, const char *output_hex,
 		char b64[ATTEST_SIG_B64_LEN + 1], char *err, size_t errlen)
 {
-	int ret;
-
-	pthread_rwlock_rdlock(&k->lock);
-	ret = attest_sign_b64(k->att_sk, function_hex, input_hex, output_hex,
-			      b64, err, errlen);
-	pthread_rwlock_unlock(&k->lock);
-	return ret;
+	/* No lock: a rotation changes only the encryption keys. */
+	return attest_signer_sign_b64(k->signer, function_hex, input_hex,
+				      output_hex, b64, err, errlen);
 }

@@ -35,6 +35,7 @@ struct hostkeys {
 	unsigned char old_sk[HPKE_NSK];
 	int64_t old_until; /* Unix seconds; 0: no previous key */
 	unsigned char att_sk[ATTEST_SK_BYTES], att_pk[ATTEST_PK_BYTES];
+	struct attest_signer *signer; /* att_sk's; never changes */
 };
 
 /* Read the keys from s, making those that are missing. */

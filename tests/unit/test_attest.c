@@ -91,6 +91,7 @@ test_known_answer(void **state)
 {
 	unsigned char sk[32], pk[32], sig[64], want[64];
 	char b64[ATTEST_SIG_B64_LEN + 1];
+	struct attest_signer *signer;
 
 	(void)state;
 	hex_decode(rfc8032_sk, sk, 32);
@@ -99,9 +100,12 @@ test_known_answer(void **state)
 	assert_int_equal(attest_sign(sk, fn_hex, in_hex, out_hex, sig, NULL,
 				     0), 0);
 	assert_memory_equal(sig, want, 64);
-	assert_int_equal(attest_sign_b64(sk, fn_hex, in_hex, out_hex, b64,
-					 NULL, 0), 0);
+	signer = attest_signer_new(sk, NULL, 0);
+	assert_non_null(signer);
+	assert_int_equal(attest_signer_sign_b64(signer, fn_hex, in_hex,
+						out_hex, b64, NULL, 0), 0);
 	assert_string_equal(b64, want_sig_b64);
+	attest_signer_free(signer);
 	assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex, want,
 				       NULL, 0), 0);
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex,
