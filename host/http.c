@@ -147,13 +147,14 @@ static void
 reply_invoke_error(struct reply *rep, const struct session_error *e,
 		   struct hpke_ohttp *st)
 {
-	json_object *err = json_object_new_object(), *top;
+	json_object *err, *top;
 	const char *text;
 
 	if (!st) {
 		reply_session_error(rep, e);
 		return;
 	}
+	err = json_object_new_object();
 	json_object_object_add(err, "code", json_object_new_string(e->code));
 	json_object_object_add(err, "message",
 			       json_object_new_string(e->message));
