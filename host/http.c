@@ -689,11 +689,13 @@ trust_remove(struct server *srv, const char *keyid, struct reply *rep)
 
 /* ---- sessions ------------------------------------------------------------ */
 
-/* Open a session after the pins are checked; 0 on success. */
+/* Open a session after the pins are checked; 0 on success, with the
+ * function's checksum in checksum. */
 static int
 open_session(struct server *srv, struct MHD_Connection *c,
 	     const struct store_token *tok, const char *id,
-	     struct session_opened *opened, struct reply *rep)
+	     struct session_opened *opened, char checksum[65],
+	     struct reply *rep)
 {
 	const char *pin = MHD_lookup_connection_value(
 		c, MHD_HEADER_KIND, "Fnhost-Function-Checksum");
@@ -732,6 +734,7 @@ open_session(struct server *srv, struct MHD_Connection *c,
 	}
 	log_msg(LOG_LEVEL_INFO, "event=session_open session=%s function=%s",
 		opened->id, f.id);
+	memcpy(checksum, f.checksum, 65);
 	return 0;
 }
 
@@ -741,18 +744,16 @@ start_session(struct server *srv, struct MHD_Connection *c, const char *id,
 {
 	struct session_opened opened;
 	struct store_token tok;
-	struct store_function f;
+	char checksum[65];
 	json_object *o;
 
 	if (!require_token(srv, c, &tok, rep) || !token_for(&tok, id, rep) ||
-	    open_session(srv, c, &tok, id, &opened, rep) < 0)
-		return;
-	if (!find_function(srv, id, &f, rep))
+	    open_session(srv, c, &tok, id, &opened, checksum, rep) < 0)
 		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "session", json_object_new_string(opened.id));
 	json_object_object_add(o, "function_checksum",
-			       json_object_new_string(f.checksum));
+			       json_object_new_string(checksum));
 	json_object_object_add(o, "expires",
 			       json_object_new_int64(opened.expires));
 	reply_json(rep, 201, o);
@@ -934,7 +935,7 @@ run_once(struct server *srv, struct MHD_Connection *c, struct request *rq,
 	}
 	if (!input_open(srv, c, rq, &in, rep))
 		return;
-	if (open_session(srv, c, &tok, id, &opened, rep) < 0) {
+	if (open_session(srv, c, &tok, id, &opened, checksum, rep) < 0) {
 		input_free(&in);
 		return;
 	}
