@@ -374,6 +374,11 @@ start(struct daemon *d, char *err, size_t errlen)
 	    hostkeys_load(&d->keys, d->store, err, errlen) < 0)
 		return -1;
 	d->keys_loaded = true;
+	d->srv.tokens = token_cache_new(d->srv.token_secret);
+	if (!d->srv.tokens) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
 			"event=first_start admin_token=%s/keys/admin.token",
@@ -502,6 +507,7 @@ out:
 	if (d.keys_loaded)
 		hostkeys_clear(&d.keys);
 	OPENSSL_cleanse(d.srv.admin_token, sizeof(d.srv.admin_token));
+	token_cache_free(d.srv.tokens);
 	OPENSSL_cleanse(d.srv.token_secret, sizeof(d.srv.token_secret));
 	if (d.store)
 		store_close(d.store);

@@ -230,8 +230,8 @@ require_token(struct server *srv, struct MHD_Connection *c,
 			    "missing 'Authorization: Bearer' function token");
 		return false;
 	}
-	if (token_verify(srv->token_secret, t, time(NULL), tok, err,
-			 sizeof(err)) < 0) {
+	if (token_cache_verify(srv->tokens, t, time(NULL), tok, err,
+			       sizeof(err)) < 0) {
 		reply_error(rep, 401, "unauthorized", "%s", err);
 		return false;
 	}

@@ -20,6 +20,7 @@
 #include "sandbox.h"
 #include "session.h"
 #include "store.h"
+#include "token.h"
 
 struct server {
 	const struct config *cfg;
@@ -30,6 +31,7 @@ struct server {
 	struct hostkeys *keys; /* encryption and attestation */
 	char admin_token[65];
 	unsigned char token_secret[32];
+	struct token_cache *tokens; /* token_secret's verified tokens */
 	atomic_bool draining;
 
 	pthread_rwlock_t trust_lock; /* guards trusted, ntrusted */

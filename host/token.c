@@ -17,7 +17,10 @@
 
 #include <json-c/json.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include "b64.h"
 #include "token.h"
@@ -318,6 +321,17 @@ check_claims(json_object *o, struct store_token *t)
 	return NULL;
 }
 
+/* What is wrong with t's times at now, or NULL. */
+static const char *
+check_times(const struct store_token *t, int64_t now)
+{
+	if (t->exp <= now)
+		return "token expired";
+	if (t->iat > now + SKEW_S)
+		return "token issued in the future";
+	return NULL;
+}
+
 int
 token_verify(const unsigned char secret[32], const char *jwt, int64_t now,
 	     struct store_token *rec, char *err, size_t errlen)
@@ -364,16 +378,10 @@ token_verify(const unsigned char secret[32], const char *jwt, int64_t now,
 	}
 	memset(&t, 0, sizeof(t));
 	why = check_claims(claims, &t);
+	if (why == NULL)
+		why = check_times(&t, now);
 	if (why != NULL) {
 		fail(err, errlen, "%s", why);
-		goto out;
-	}
-	if (t.exp <= now) {
-		fail(err, errlen, "token expired");
-		goto out;
-	}
-	if (t.iat > now + SKEW_S) {
-		fail(err, errlen, "token issued in the future");
 		goto out;
 	}
 	t.revoked = false;
@@ -384,4 +392,97 @@ out:
 	free(json);
 	jwt_free(j);
 	return ret;
+}
+
+/* ---- verified tokens, remembered ------------------------------------------ */
+
+/* Direct-mapped by the first byte of the digest: a token evicts only the
+ * one in its slot, and a client sending many tokens costs only misses. */
+#define CACHE_SLOTS 64
+
+struct cache_slot {
+	bool used;
+	unsigned char digest[32]; /* SHA-256 of the token's text */
+	struct store_token claims;
+};
+
+struct token_cache {
+	pthread_mutex_t lock; /* guards slot[] */
+	unsigned char secret[SECRET_LEN];
+	struct cache_slot slot[CACHE_SLOTS];
+};
+
+struct token_cache *
+token_cache_new(const unsigned char secret[32])
+{
+	struct token_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
+	memcpy(c->secret, secret, SECRET_LEN);
+	return c;
+}
+
+void
+token_cache_free(struct token_cache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+/* Fill *t from the slot of digest if it holds that token; true if so. */
+static bool
+cache_find(struct token_cache *c, const unsigned char digest[32],
+	   struct store_token *t)
+{
+	struct cache_slot *sl = &c->slot[digest[0] % CACHE_SLOTS];
+	bool hit;
+
+	pthread_mutex_lock(&c->lock);
+	hit = sl->used && CRYPTO_memcmp(sl->digest, digest, 32) == 0;
+	if (hit)
+		*t = sl->claims;
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void
+cache_put(struct token_cache *c, const unsigned char digest[32],
+	  const struct store_token *t)
+{
+	struct cache_slot *sl = &c->slot[digest[0] % CACHE_SLOTS];
+
+	pthread_mutex_lock(&c->lock);
+	sl->used = true;
+	memcpy(sl->digest, digest, 32);
+	sl->claims = *t;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int
+token_cache_verify(struct token_cache *c, const char *jwt, int64_t now,
+		   struct store_token *rec, char *err, size_t errlen)
+{
+	unsigned char digest[32];
+	struct store_token t;
+	const char *why;
+	size_t len;
+
+	if (jwt == NULL || now < 0 || now > TIME_MAX ||
+	    (len = strnlen(jwt, TOKEN_MAX + 1)) > TOKEN_MAX ||
+	    EVP_Digest(jwt, len, digest, NULL, EVP_sha256(), NULL) != 1)
+		return token_verify(c->secret, jwt, now, rec, err, errlen);
+	if (!cache_find(c, digest, &t)) {
+		if (token_verify(c->secret, jwt, now, &t, err, errlen) < 0)
+			return -1;
+		cache_put(c, digest, &t);
+	} else if ((why = check_times(&t, now)) != NULL) {
+		return fail(err, errlen, "%s", why);
+	}
+	*rec = t;
+	return 0;
 }

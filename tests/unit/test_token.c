@@ -2,7 +2,8 @@
  * test_token.c: function tokens.  A round trip, then every refusal:
  * tampered payload and signature, the wrong secret, expiry and a future
  * iat, "alg":"none", HS512 and RS256 headers, garbage, over-long input,
- * missing claims and claims of the wrong type.  Tokens with chosen
+ * missing claims and claims of the wrong type, each by token_verify()
+ * and by a cache of verified tokens.  Tokens with chosen
  * headers and claims are made here with OpenSSL's HMAC, so each refusal
  * is of a correctly signed token unless the test is about the signature.
  */
@@ -72,16 +73,28 @@ claims(void)
 
 static const char hs256[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
-/* token must be refused with exactly want. */
+/* token must be refused with exactly want, by token_verify() and twice
+ * by a cache (a refusal is never remembered). */
 static void
 expect_refused(const char *token, const char *want)
 {
+	struct token_cache *c = token_cache_new(secret);
 	struct store_token rec;
 	char err[256] = "";
+	int i;
 
 	if (token_verify(secret, token, NOW, &rec, err, sizeof(err)) != -1)
 		fail_msg("accepted: %s", token);
 	assert_string_equal(err, want);
+	assert_non_null(c);
+	for (i = 0; i < 2; i++) {
+		err[0] = '\0';
+		if (token_cache_verify(c, token, NOW, &rec, err,
+				       sizeof(err)) != -1)
+			fail_msg("accepted through the cache: %s", token);
+		assert_string_equal(err, want);
+	}
+	token_cache_free(c);
 }
 
 static void
@@ -461,6 +474,81 @@ test_claims(void **state)
 	assert_string_equal(rec.checksum, CHECKSUM);
 }
 
+static void
+assert_same_claims(const struct store_token *a, const struct store_token *b)
+{
+	assert_string_equal(a->jti, b->jti);
+	assert_string_equal(a->function_id, b->function_id);
+	assert_string_equal(a->checksum, b->checksum);
+	assert_int_equal(a->iat, b->iat);
+	assert_int_equal(a->exp, b->exp);
+	assert_int_equal(a->revoked, b->revoked);
+}
+
+/* A cache answers as token_verify() does: the same claims, and the
+ * time checks made again at every use. */
+static void
+test_cache(void **state)
+{
+	struct token_cache *c = token_cache_new(secret), *wrong;
+	unsigned char other[32];
+	struct store_token issued, want, got;
+	char err[256], *jwt, *many[200];
+	int i;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(token_issue(secret, "fn1", CHECKSUM, NOW, 600,
+				     &issued, &jwt, err, sizeof(err)), 0);
+	assert_int_equal(token_verify(secret, jwt, NOW, &want, err,
+				      sizeof(err)), 0);
+	for (i = 0; i < 2; i++) { /* a miss, then a hit */
+		memset(&got, 0x5a, sizeof(got));
+		assert_int_equal(token_cache_verify(c, jwt, NOW, &got, err,
+						    sizeof(err)), 0);
+		assert_same_claims(&got, &want);
+	}
+	assert_int_equal(token_cache_verify(c, jwt, NOW + 600, &got, err,
+					    sizeof(err)), -1);
+	assert_string_equal(err, "token expired");
+	assert_int_equal(token_cache_verify(c, jwt, NOW - 61, &got, err,
+					    sizeof(err)), -1);
+	assert_string_equal(err, "token issued in the future");
+	assert_int_equal(token_cache_verify(c, jwt, -1, &got, err,
+					    sizeof(err)), -1);
+	assert_string_equal(err, "bad clock");
+	assert_int_equal(token_cache_verify(c, jwt, NOW + 599, &got, err,
+					    sizeof(err)), 0);
+
+	/* A cache of another secret does not take it. */
+	memcpy(other, secret, sizeof(other));
+	other[0] ^= 1;
+	wrong = token_cache_new(other);
+	assert_non_null(wrong);
+	assert_int_equal(token_cache_verify(wrong, jwt, NOW, &got, err,
+					    sizeof(err)), -1);
+	assert_string_equal(err, "bad token signature");
+	token_cache_free(wrong);
+
+	/* More tokens than slots: each still verifies as itself. */
+	for (i = 0; i < 200; i++)
+		assert_int_equal(token_issue(secret, "many", NULL, NOW, 60,
+					     &issued, &many[i], err,
+					     sizeof(err)), 0);
+	for (i = 0; i < 400; i++) {
+		assert_int_equal(token_cache_verify(c, many[i % 200], NOW,
+						    &got, err, sizeof(err)),
+				 0);
+		assert_int_equal(token_verify(secret, many[i % 200], NOW,
+					      &want, err, sizeof(err)), 0);
+		assert_same_claims(&got, &want);
+	}
+	for (i = 0; i < 200; i++)
+		free(many[i]);
+	free(jwt);
+	token_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -473,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
