@@ -807,51 +807,65 @@ grow(void **v, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
-int
-store_function_list(struct store *s, struct store_function **out, size_t *n,
-		    char *err, size_t errlen)
+/* One kind of record kept a file each in a directory of the store. */
+struct record_kind {
+	enum store_dir dir; /* DIR_FUNCTIONS, DIR_TOKENS */
+	const char *what;   /* "function", "token" */
+	int (*name_ok)(const char *name);
+	/* Read file (name's record) into out; -1 with errno ENOENT when it
+	 * was removed meanwhile. */
+	int (*read)(struct store *s, const char *name, const char *file,
+		    void *out, char *err, size_t errlen);
+	size_t size;
+	int (*cmp)(const void *a, const void *b);
+};
+
+/* Every record of kind, sorted by kind->cmp, into *out (free it). */
+static int
+list_records(struct store *s, const struct record_kind *kind, void **out,
+	     size_t *n, char *err, size_t errlen)
 {
-	char id[NAME_MAX + 1], shown[PATH_MAX];
-	struct store_function *v = NULL;
+	char name[NAME_MAX + 1], shown[PATH_MAX];
 	size_t cap = 0, count = 0;
 	struct dirent *de;
+	char *v = NULL;
 	DIR *d;
 	int e;
 
-	if ((d = open_listing(s->dirfd[DIR_FUNCTIONS])) == NULL) {
+	shown_path(s, kind->dir, "", shown);
+	if ((d = open_listing(s->dirfd[kind->dir])) == NULL) {
 		e = errno;
-		return fail(err, errlen, e, "cannot list %s/functions: %s",
-			    s->path, strerror(e));
+		return fail(err, errlen, e, "cannot list %s: %s", shown,
+			    strerror(e));
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    is_temporary(de->d_name))
 			continue;
-		if (!record_file(de->d_name, ".json", id_ok, id)) {
-			shown_path(s, DIR_FUNCTIONS, de->d_name, shown);
-			fail(err, errlen, EINVAL, "%s: not a function record",
-			     shown);
+		if (!record_file(de->d_name, ".json", kind->name_ok, name)) {
+			shown_path(s, kind->dir, de->d_name, shown);
+			fail(err, errlen, EINVAL, "%s: not a %s record", shown,
+			     kind->what);
 			goto fail;
 		}
-		if (grow((void **)&v, &cap, count, sizeof(*v)) < 0) {
+		if (grow((void **)&v, &cap, count, kind->size) < 0) {
 			fail(err, errlen, ENOMEM, "out of memory");
 			goto fail;
 		}
-		if (function_read(s, id, de->d_name, &v[count], err,
-				  errlen) == 0)
+		if (kind->read(s, name, de->d_name, v + count * kind->size,
+			       err, errlen) == 0)
 			count++;
-		else if (errno != ENOENT) /* else deleted since readdir() */
+		else if (errno != ENOENT) /* else removed since readdir() */
 			goto fail;
 	}
 	if (errno != 0) {
 		e = errno;
-		fail(err, errlen, e, "cannot list %s/functions: %s", s->path,
-		     strerror(e));
+		fail(err, errlen, e, "cannot list %s: %s", shown, strerror(e));
 		goto fail;
 	}
 	closedir(d);
 	if (count > 1)
-		qsort(v, count, sizeof(*v), function_cmp);
+		qsort(v, count, kind->size, kind->cmp);
 	*out = v;
 	*n = count;
 	return 0;
@@ -861,6 +875,26 @@ fail:
 	free(v);
 	errno = e;
 	return -1;
+}
+
+static int
+function_read_any(struct store *s, const char *id, const char *file,
+		  void *out, char *err, size_t errlen)
+{
+	return function_read(s, id, file, out, err, errlen);
+}
+
+static const struct record_kind function_records = {
+	DIR_FUNCTIONS, "function", id_ok, function_read_any,
+	sizeof(struct store_function), function_cmp,
+};
+
+int
+store_function_list(struct store *s, struct store_function **out, size_t *n,
+		    char *err, size_t errlen)
+{
+	return list_records(s, &function_records, (void **)out, n, err,
+			    errlen);
 }
 
 int
@@ -1024,60 +1058,24 @@ token_cmp(const void *a, const void *b)
 	return strcmp(x->jti, y->jti);
 }
 
+static int
+token_read_any(struct store *s, const char *jti, const char *file,
+	       void *out, char *err, size_t errlen)
+{
+	return token_read(s, jti, file, out, err, errlen);
+}
+
+static const struct record_kind token_records = {
+	DIR_TOKENS, "token", jti_ok, token_read_any,
+	sizeof(struct store_token), token_cmp,
+};
+
 /* All token records, sorted by iat then jti. */
 int
 store_token_list(struct store *s, struct store_token **out, size_t *n,
 		 char *err, size_t errlen)
 {
-	char jti[NAME_MAX + 1], shown[PATH_MAX];
-	struct store_token *v = NULL;
-	size_t cap = 0, count = 0;
-	struct dirent *de;
-	DIR *d;
-	int e;
-
-	if ((d = open_listing(s->dirfd[DIR_TOKENS])) == NULL) {
-		e = errno;
-		return fail(err, errlen, e, "cannot list %s/tokens: %s",
-			    s->path, strerror(e));
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    is_temporary(de->d_name))
-			continue;
-		if (!record_file(de->d_name, ".json", jti_ok, jti)) {
-			shown_path(s, DIR_TOKENS, de->d_name, shown);
-			fail(err, errlen, EINVAL, "%s: not a token record",
-			     shown);
-			goto fail;
-		}
-		if (grow((void **)&v, &cap, count, sizeof(*v)) < 0) {
-			fail(err, errlen, ENOMEM, "out of memory");
-			goto fail;
-		}
-		if (token_read(s, jti, de->d_name, &v[count], err, errlen) == 0)
-			count++;
-		else if (errno != ENOENT)
-			goto fail;
-	}
-	if (errno != 0) {
-		e = errno;
-		fail(err, errlen, e, "cannot list %s/tokens: %s", s->path,
-		     strerror(e));
-		goto fail;
-	}
-	closedir(d);
-	if (count > 1)
-		qsort(v, count, sizeof(*v), token_cmp);
-	*out = v;
-	*n = count;
-	return 0;
-fail:
-	e = errno;
-	closedir(d);
-	free(v);
-	errno = e;
-	return -1;
+	return list_records(s, &token_records, (void **)out, n, err, errlen);
 }
 
 int
