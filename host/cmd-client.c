@@ -703,6 +703,37 @@ out:
 
 /* ---- list, show, delete -------------------------------------------------- */
 
+/* GET path, whose answer holds an array under key: -o json prints the
+ * answer as it is, text a row of cols for each item. */
+static int
+list_table(int argc, char **argv, const struct spec *sp, const char *path,
+	   const char *key, const char *const *const *cols, size_t ncols)
+{
+	struct client_request rq = {.method = "GET", .path = path, .auth = 1};
+	json_object *obj = NULL, *items;
+	struct ctx x;
+	size_t i;
+	int ret;
+
+	if ((ret = ctx_init(&x, sp, argc, argv)) >= 0)
+		return ret;
+	ret = CLI_FAIL;
+	if (call(&x, &rq, 200, 0, &obj) < 0 ||
+	    (items = list_items(&x, obj, key)) == NULL)
+		goto out;
+	if (x.json)
+		json_print(obj);
+	else
+		for (i = 0; i < json_object_array_length(items); i++)
+			row_print(json_object_array_get_idx(items, i), cols,
+				  ncols);
+	ret = CLI_OK;
+out:
+	json_object_put(obj);
+	ctx_free(&x);
+	return ret;
+}
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -715,30 +746,9 @@ cmd_list(int argc, char **argv)
 	static const char *const c_created[] = {"created", NULL};
 	static const char *const *const cols[] = {c_id, c_name, c_version,
 						  c_sum, c_created};
-	struct client_request rq = {.method = "GET", .path = "/v1/functions",
-				    .auth = 1};
-	json_object *obj = NULL, *items;
-	struct ctx x;
-	size_t i;
-	int ret;
 
-	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
-		return ret;
-	ret = CLI_FAIL;
-	if (call(&x, &rq, 200, 0, &obj) < 0 ||
-	    (items = list_items(&x, obj, "functions")) == NULL)
-		goto out;
-	if (x.json)
-		json_print(obj);
-	else
-		for (i = 0; i < json_object_array_length(items); i++)
-			row_print(json_object_array_get_idx(items, i), cols,
-				  sizeof(cols) / sizeof(cols[0]));
-	ret = CLI_OK;
-out:
-	json_object_put(obj);
-	ctx_free(&x);
-	return ret;
+	return list_table(argc, argv, &sp, "/v1/functions", "functions", cols,
+			  sizeof(cols) / sizeof(cols[0]));
 }
 
 int
@@ -916,30 +926,9 @@ token_list(int argc, char **argv)
 	static const char *const c_rev[] = {"revoked", NULL};
 	static const char *const *const cols[] = {c_jti, c_fn, c_sum, c_exp,
 						  c_rev};
-	struct client_request rq = {.method = "GET", .path = "/v1/tokens",
-				    .auth = 1};
-	json_object *obj = NULL, *items;
-	struct ctx x;
-	size_t i;
-	int ret;
 
-	if ((ret = ctx_init(&x, &sp, argc, argv)) >= 0)
-		return ret;
-	ret = CLI_FAIL;
-	if (call(&x, &rq, 200, 0, &obj) < 0 ||
-	    (items = list_items(&x, obj, "tokens")) == NULL)
-		goto out;
-	if (x.json)
-		json_print(obj);
-	else
-		for (i = 0; i < json_object_array_length(items); i++)
-			row_print(json_object_array_get_idx(items, i), cols,
-				  sizeof(cols) / sizeof(cols[0]));
-	ret = CLI_OK;
-out:
-	json_object_put(obj);
-	ctx_free(&x);
-	return ret;
+	return list_table(argc, argv, &sp, "/v1/tokens", "tokens", cols,
+			  sizeof(cols) / sizeof(cols[0]));
 }
 
 static int
