@@ -808,8 +808,9 @@ is_hpke_request(struct MHD_Connection *c)
 
 /*
  * The body, decrypted when it is an encrypted invoke or, whole, an fnh1
- * text.  What fails to decrypt is answered 400 and nothing runs: it is
- * never handed to the function as if it were plain input.
+ * text.  A body over max_input is answered 413; what fails to decrypt is
+ * answered 400 and nothing runs: it is never handed to the function as if
+ * it were plain input.  On success, input_free() in.
  */
 static bool
 input_open(struct server *srv, struct MHD_Connection *c, struct request *rq,
@@ -819,6 +820,12 @@ input_open(struct server *srv, struct MHD_Connection *c, struct request *rq,
 	char err[256];
 
 	memset(in, 0, sizeof(*in));
+	if (rq->too_large) {
+		reply_error(rep, 413, "too_large",
+			    "the input is over the limit of %u bytes",
+			    srv->cfg->max_input);
+		return false;
+	}
 	in->buf = body;
 	in->len = rq->len;
 	if (is_hpke_request(c)) {
@@ -864,35 +871,35 @@ input_free(struct input *in)
 	hpke_ohttp_clear(&in->st);
 }
 
+/* Run one invoke of session sid with input in, and answer it. */
+static void
+invoke_reply(struct server *srv, const char *sid, const char *function_id,
+	     struct input *in, struct reply *rep)
+{
+	struct hpke_ohttp *st = in->sealed ? &in->st : NULL;
+	struct worker_result r = {0};
+	struct session_error e;
+	char checksum[65];
+
+	if (sessions_invoke(srv->sessions, sid, function_id, in->buf, in->len,
+			    &r, checksum, &e) == 200)
+		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
+	else
+		reply_invoke_error(rep, &e, st);
+	free(r.output);
+}
+
 static void
 invoke(struct server *srv, struct MHD_Connection *c, struct request *rq,
        const char *sid, struct reply *rep)
 {
-	struct worker_result r = {0};
-	struct session_error e;
 	struct store_token tok;
 	struct input in;
-	char checksum[65];
-	int status;
 
-	if (!require_token(srv, c, &tok, rep))
+	if (!require_token(srv, c, &tok, rep) ||
+	    !input_open(srv, c, rq, &in, rep))
 		return;
-	if (rq->too_large) {
-		reply_error(rep, 413, "too_large",
-			    "the input is over the limit of %u bytes",
-			    srv->cfg->max_input);
-		return;
-	}
-	if (!input_open(srv, c, rq, &in, rep))
-		return;
-	status = sessions_invoke(srv->sessions, sid, tok.function_id, in.buf,
-				 in.len, &r, checksum, &e);
-	if (status == 200)
-		reply_output(srv, rep, checksum, in.buf, in.len, &r,
-			     in.sealed ? &in.st : NULL);
-	else
-		reply_invoke_error(rep, &e, in.sealed ? &in.st : NULL);
-	free(r.output);
+	invoke_reply(srv, sid, tok.function_id, &in, rep);
 	input_free(&in);
 }
 
@@ -918,37 +925,19 @@ run_once(struct server *srv, struct MHD_Connection *c, struct request *rq,
 	 const char *id, struct reply *rep)
 {
 	struct session_opened opened;
-	struct worker_result r = {0};
 	struct session_error e;
 	struct store_token tok;
 	struct input in;
 	char checksum[65];
-	int status;
 
-	if (!require_token(srv, c, &tok, rep) || !token_for(&tok, id, rep))
+	if (!require_token(srv, c, &tok, rep) || !token_for(&tok, id, rep) ||
+	    !input_open(srv, c, rq, &in, rep))
 		return;
-	if (rq->too_large) {
-		reply_error(rep, 413, "too_large",
-			    "the input is over the limit of %u bytes",
-			    srv->cfg->max_input);
-		return;
+	if (open_session(srv, c, &tok, id, &opened, checksum, rep) == 0) {
+		invoke_reply(srv, opened.id, id, &in, rep);
+		sessions_close(srv->sessions, opened.id, id, &e);
 	}
-	if (!input_open(srv, c, rq, &in, rep))
-		return;
-	if (open_session(srv, c, &tok, id, &opened, checksum, rep) < 0) {
-		input_free(&in);
-		return;
-	}
-	status = sessions_invoke(srv->sessions, opened.id, id, in.buf, in.len,
-				 &r, checksum, &e);
-	if (status == 200)
-		reply_output(srv, rep, checksum, in.buf, in.len, &r,
-			     in.sealed ? &in.st : NULL);
-	else
-		reply_invoke_error(rep, &e, in.sealed ? &in.st : NULL);
-	free(r.output);
 	input_free(&in);
-	sessions_close(srv->sessions, opened.id, id, &e);
 }
 
 /* ---- the host's keys ----------------------------------------------------- */
