@@ -49,8 +49,12 @@ class Daemon:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("fnhostd exited with %s" %
-                                   self.proc.returncode)
+                self.log.flush()
+                with open(self.log.name, "rb") as f:
+                    last = f.read().decode(errors="replace")
+                raise RuntimeError("fnhostd exited with %s; its log ends:\n%s"
+                                   % (self.proc.returncode,
+                                      "\n".join(last.splitlines()[-5:])))
             try:
                 st, _, _ = self.request("GET", "/healthz")
                 if st == 200:
