@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 struct reply {
 	char buf[4096];
 	size_t len;
@@ -66,23 +68,6 @@ struct bench {
 	struct reply r;
 	unsigned short hello_port;
 };
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static _Noreturn void
 die(const char *what)
@@ -581,9 +566,7 @@ measure(const char *name, void (*fn)(struct bench *), struct bench *b,
 		fn(b);
 		t[i] = now_us() - start;
 	}
-	qsort(t, (size_t)rounds, sizeof(*t), cmp_double);
-	p50 = t[rounds / 2];
-	p99 = t[rounds * 99 / 100];
+	percentiles(t, rounds, &p50, &p99);
 	printf("%-13s p50 %8.1f us  p99 %8.1f us", name, p50, p99);
 	if (base)
 		printf("  %6.2fx fork+wait  %6.2fx hello", p50 / base[0],

@@ -30,6 +30,7 @@
 
 #include "bundle.h"
 #include "scratch.h"
+#include "timing.h"
 #include "worker.h"
 
 struct bench_ctx {
@@ -40,23 +41,6 @@ struct bench_ctx {
 	int bundle_fd, memfd;
 	const char *bundle_path;
 };
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 bare_fork(struct bench_ctx *c)
@@ -167,6 +151,10 @@ measure(const char *name, void (*fn)(struct bench_ctx *),
 	double *t = calloc((size_t)rounds, sizeof(*t)), p50, p99, start;
 	int i;
 
+	if (!t) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
 	for (i = 0; i < rounds / 10 + 1; i++) /* warm up */
 		fn(c);
 	for (i = 0; i < rounds; i++) {
@@ -174,9 +162,7 @@ measure(const char *name, void (*fn)(struct bench_ctx *),
 		fn(c);
 		t[i] = now_us() - start;
 	}
-	qsort(t, (size_t)rounds, sizeof(*t), cmp_double);
-	p50 = t[rounds / 2];
-	p99 = t[rounds * 99 / 100];
+	percentiles(t, rounds, &p50, &p99);
 	printf("%-14s p50 %8.1f us  p99 %8.1f us  ratio %5.2fx\n", name, p50,
 	       p99, base > 0 ? p50 / base : 1.0);
 	free(t);
