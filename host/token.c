@@ -394,7 +394,7 @@ out:
 	return ret;
 }
 
-/* ---- verified tokens, remembered ------------------------------------------ */
+/* ---- verified tokens, remembered ----------------------------------------- */
 
 /* Direct-mapped by the first byte of the digest: a token evicts only the
  * one in its slot, and a client sending many tokens costs only misses. */
