@@ -676,7 +676,9 @@ def restart_and_crash(d, tmp):
              "byhand", key=key + ".key")
     with open(key + ".pub") as f:
         pub = f.read()
-    keyid = pub.splitlines()[0].split()[-1]
+    # minisign's comment line leaves out the id's leading zeros; the
+    # file's name has all 16 digits.
+    keyid = pub.splitlines()[0].split()[-1].rjust(16, "0")
     st, _ = d.deploy(b)
     with open(os.path.join(d.data, "trusted", keyid + ".pub"), "w") as f:
         f.write(pub)
