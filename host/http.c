@@ -1309,11 +1309,16 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 				    "the body is over the limit of %zu bytes",
 				    rq->limit);
 		if (!rep.resp && cl && rq->kind == BODY_DEPLOY &&
-		    strtoull(cl, NULL, 10) > rq->limit + (1u << 20))
+		    strtoull(cl, NULL, 10) > rq->limit + (1u << 20)) {
 			reply_error(&rep, 413, "too_large",
 				    "the bundle is over the limit of %zu "
 				    "bytes",
 				    rq->limit);
+			atomic_fetch_add(&srv->metrics->deploys_refused, 1);
+			log_msg(LOG_LEVEL_WARN, "event=deploy_refused "
+				"reason=\"over the limit of %zu bytes\"",
+				rq->limit);
+		}
 		if (rep.resp && cl && strtoull(cl, NULL, 10) > 0 &&
 		    strtoull(cl, NULL, 10) <= DRAIN_MAX) {
 			rq->early = rep;

@@ -294,6 +294,8 @@ def huge(h, path, tok, extra=""):
 def huge_bodies(h):
     fid, tok = h.echo
     st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    refused = 'fnhost_deploys_total{result="refused"}'
+    refused0 = h.metrics()[refused]
     rss0 = h.rss_kb()
     got = huge(h, "/v1/sessions/%s/invoke" % o["session"], tok)
     got2 = huge(h, "/v1/functions", h.admin,
@@ -305,6 +307,9 @@ def huge_bodies(h):
         (got[:80], got2[:80]))
     tap(rss1 - rss0 < 16 * 1024 or RELAXED,
         "fnhostd's memory stays put (%d -> %d KiB)" % (rss0, rss1))
+    tap(h.metrics()[refused] == refused0 + 1,
+        "the deploy refused by its Content-Length counts as refused",
+        (refused0, h.metrics()[refused]))
     st, out = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
                         b"after", tok)
     tap(st == 200 and out == b"after" and
