@@ -425,6 +425,16 @@ deploy_part(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/* Answer a deploy refused for rq's first reason, counted and logged. */
+static void
+deploy_refuse(struct server *srv, struct request *rq, struct reply *rep)
+{
+	atomic_fetch_add(&srv->metrics->deploys_refused, 1);
+	log_msg(LOG_LEVEL_WARN, "event=deploy_refused reason=\"%s\"",
+		rq->fail_msg);
+	reply_error(rep, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
+}
+
 static void
 deploy_finish(struct server *srv, struct request *rq, struct reply *rep)
 {
@@ -471,10 +481,7 @@ deploy_finish(struct server *srv, struct request *rq, struct reply *rep)
 	reply_json(rep, 201, function_json(&f));
 	return;
 refuse:
-	atomic_fetch_add(&srv->metrics->deploys_refused, 1);
-	log_msg(LOG_LEVEL_WARN, "event=deploy_refused reason=\"%s\"",
-		rq->fail_msg);
-	reply_error(rep, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
+	deploy_refuse(srv, rq, rep);
 }
 
 /* ---- tokens and trust ---------------------------------------------------- */
@@ -1310,14 +1317,11 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 				    rq->limit);
 		if (!rep.resp && cl && rq->kind == BODY_DEPLOY &&
 		    strtoull(cl, NULL, 10) > rq->limit + (1u << 20)) {
-			reply_error(&rep, 413, "too_large",
+			deploy_fail(rq, 413, "too_large",
 				    "the bundle is over the limit of %zu "
 				    "bytes",
 				    rq->limit);
-			atomic_fetch_add(&srv->metrics->deploys_refused, 1);
-			log_msg(LOG_LEVEL_WARN, "event=deploy_refused "
-				"reason=\"over the limit of %zu bytes\"",
-				rq->limit);
+			deploy_refuse(srv, rq, &rep);
 		}
 		if (rep.resp && cl && strtoull(cl, NULL, 10) > 0 &&
 		    strtoull(cl, NULL, 10) <= DRAIN_MAX) {

@@ -793,21 +793,32 @@ sessions_count(struct sessions *ss)
 	return n;
 }
 
+/* Tell the thread t waiting on work under lock to stop, and join it;
+ * a stop flag already set means t was never started. */
+static void
+stop_thread(pthread_mutex_t *lock, pthread_cond_t *work, bool *stop,
+	    pthread_t t)
+{
+	bool joinable;
+
+	pthread_mutex_lock(lock);
+	joinable = !*stop;
+	*stop = true;
+	pthread_cond_signal(work);
+	pthread_mutex_unlock(lock);
+	if (joinable)
+		pthread_join(t, NULL);
+}
+
 void
 sessions_free(struct sessions *ss)
 {
 	struct session *s;
-	bool joinable;
 
 	if (!ss)
 		return;
-	pthread_mutex_lock(&ss->ready_lock);
-	joinable = !ss->ready_stop;
-	ss->ready_stop = true;
-	pthread_cond_signal(&ss->ready_work);
-	pthread_mutex_unlock(&ss->ready_lock);
-	if (joinable)
-		pthread_join(ss->readier, NULL);
+	stop_thread(&ss->ready_lock, &ss->ready_work, &ss->ready_stop,
+		    ss->readier);
 	while (ss->njobs > 0)
 		close(ss->jobs[--ss->njobs].bundle_fd);
 	drop_ready(ss, NULL, -1);
@@ -821,13 +832,8 @@ sessions_free(struct sessions *ss)
 			break;
 		end(ss, s);
 	}
-	pthread_mutex_lock(&ss->bury_lock);
-	joinable = !ss->bury_stop;
-	ss->bury_stop = true;
-	pthread_cond_signal(&ss->bury_work);
-	pthread_mutex_unlock(&ss->bury_lock);
-	if (joinable)
-		pthread_join(ss->burier, NULL);
+	stop_thread(&ss->bury_lock, &ss->bury_work, &ss->bury_stop,
+		    ss->burier);
 	pool_free(ss->pool);
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);
