@@ -59,9 +59,12 @@ PLUGIN_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
 	-Iplugins/common $(CFLAGS)
 PLUGIN_LDFLAGS = -shared $(HARDEN_LD) -Wl,--no-undefined $(SAN) $(LDFLAGS)
 
-# ---- host: libfnhost.a holds every module but the two mains -------------
-HOST_MAINS = host/fnhost.c host/fnhostd.c
-HOST_SRCS = $(filter-out $(HOST_MAINS),$(sort $(wildcard host/*.c)))
+# ---- host: libfnhost.a holds every module but the three mains -----------
+# host/base (the base layer), formats (bundles, keys, HPKE, attestation,
+# fnhost.conf), sandbox (the worker side), daemon (fnhostd), cli (fnhost),
+# node (fnhost-node, the leader election's gossip peer).
+HOST_MAINS = host/cli/fnhost.c host/daemon/fnhostd.c host/node/node.c
+HOST_SRCS = $(filter-out $(HOST_MAINS),$(sort $(wildcard host/*/*.c)))
 HOST_OBJS = $(HOST_SRCS:%.c=$(B)/obj/%.o)
 LIBFNHOST = $(B)/libfnhost.a
 
@@ -83,10 +86,6 @@ BUNDLES = $(PLUGINS:%=$(B)/plugins/%/MANIFEST)
 
 # ---- tests ---------------------------------------------------------------
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
-# fnhost-node's wire format lives with the node; test_gossip and the fuzz
-# targets build it in.
-FUZZ_EXTRA = plugins/leader_election/node/gossip.c
-FUZZ_INC = -Iplugins/leader_election/node
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 # Test plugins: tests/hostile/*.c and tests/plugins/*.c, one bundle each,
 # unsigned (fnhost test needs no signature).
@@ -115,17 +114,12 @@ $(LIBPLUGCOMMON): $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $(COMMON_OBJS)
 
-$(B)/bin/%: $(B)/obj/host/%.o $(LIBFNHOST)
+$(B)/bin/fnhost: $(B)/obj/host/cli/fnhost.o $(LIBFNHOST)
+$(B)/bin/fnhostd: $(B)/obj/host/daemon/fnhostd.o $(LIBFNHOST)
+$(B)/bin/fnhost-node: $(B)/obj/host/node/node.o $(LIBFNHOST)
+$(BINS):
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
-
-# fnhost-node, the gossip peer of the leader election (fnhost-node(1)): a
-# host program built from plugins/leader_election/node/, not a plugin.
-NODE_SRCS = $(sort $(wildcard plugins/leader_election/node/*.c))
-$(B)/bin/fnhost-node: $(NODE_SRCS) $(wildcard plugins/leader_election/node/*.h) $(LIBFNHOST)
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Iplugins/leader_election/node $(HOST_LDFLAGS) \
-		-o $@ $(NODE_SRCS) $(LIBFNHOST) $(PKG_LIBS) -ldl
 
 # ---- SDK ----------------------------------------------------------------
 .PHONY: sdk
@@ -175,13 +169,10 @@ $(B)/tests/%/plugin.so: tests/%.c sdk/include/fnhost/plugin.h
 	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes $(PLUGIN_LDFLAGS) -o $@ $<
 
 # ---- unit tests ---------------------------------------------------------
-$(B)/tests/unit/test_gossip: UNIT_EXTRA = $(FUZZ_INC) $(FUZZ_EXTRA)
-$(B)/tests/unit/test_gossip: $(FUZZ_EXTRA)
-
 $(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Iplugins/common $(HOST_LDFLAGS) -o $@ $< \
-		$(UNIT_EXTRA) $(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
+		$(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
 		$(shell pkg-config --libs cmocka proj) -ldl -lm
 
 # ---- fuzzing ------------------------------------------------------------
@@ -199,18 +190,18 @@ FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined \
 	-Isdk/include -Ihost -DFNHOST_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 
-$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_EXTRA) $(LIBFNHOST)
+$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBFNHOST)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) $(FUZZ_INC) -Wno-missing-prototypes \
-		$(HOST_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_EXTRA) \
+	$(CC) $(HOST_CFLAGS) -Wno-missing-prototypes \
+		$(HOST_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 		$(LIBFNHOST) $(PKG_LIBS) -ldl
 
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o) $(FUZZ_EXTRA:%.c=$(FB)/obj/%.o)
-	clang $(FUZZ_CFLAGS) $(FUZZ_INC) -fsanitize=fuzzer -o $@ $^ \
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
 		$(PKG_LIBS) -ldl
 
 .PHONY: fuzz fuzz-deps

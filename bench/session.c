@@ -28,10 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bundle.h"
-#include "scratch.h"
+#include "formats/bundle.h"
+#include "sandbox/scratch.h"
 #include "timing.h"
-#include "worker.h"
+#include "sandbox/worker.h"
 
 struct bench_ctx {
 	struct zygote z;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# hpke-interop.t: fnhost's HPKE (host/hpke.c) against an independent
+# hpke-interop.t: fnhost's HPKE (host/formats/hpke.c) against an independent
 # implementation, the npm packages @hpke/core and @hpke/chacha20poly1305
 # (exact versions in hpke-interop/package-lock.json), both ways:
 #   - fnh1 texts: node encrypts, C decrypts, and C encrypts, node decrypts,

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "sandbox/worker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

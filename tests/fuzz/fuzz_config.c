@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "formats/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
-#include "token.h"
+#include "daemon/store.h"
+#include "daemon/token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

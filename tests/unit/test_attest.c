@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "attest.h"
+#include "formats/attest.h"
 
 /* RFC 8032 section 7.1, TEST 1. */
 static const char rfc8032_sk[] =

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "b64.h"
+#include "base/b64.h"
 
 /* RFC 4648 section 10: BASE64("") = "", ... BASE64("foobar"). */
 static const struct {

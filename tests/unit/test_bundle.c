@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bundle.h"
-#include "minisign.h"
+#include "formats/bundle.h"
+#include "formats/minisign.h"
 
 #define KAT_DIR "tests/kat/bundle/"
 

@@ -18,7 +18,7 @@
 
 #include <linux/magic.h>
 
-#include "config.h"
+#include "formats/config.h"
 
 /* Parse text (a C string) over the defaults as "t.conf". */
 static int

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "gossip.h"
+#include "node/gossip.h"
 
 /* Two members: 127.0.0.1:5000 with heartbeat 7 and 10.0.0.2:5001 with
  * 0x01020304, sent by 5001 in epoch 3. */

@@ -29,8 +29,8 @@
 
 #include <openssl/crypto.h>
 
-#include "b64.h"
-#include "hpke.h"
+#include "base/b64.h"
+#include "formats/hpke.h"
 
 #define KAT_FILE "tests/kat/hpke/rfc9180-a2-1.txt"
 #define HEX_MAX 256		/* longest value in the KAT file, in bytes */

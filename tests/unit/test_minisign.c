@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "minisign.h"
+#include "formats/minisign.h"
 
 #define KAT_DIR "tests/kat/bundle/"
 

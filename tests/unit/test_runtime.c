@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "channel.h"
-#include "runtime.h"
+#include "sandbox/channel.h"
+#include "sandbox/runtime.h"
 
 static int
 ok_handle(const struct fnh_host *h, struct fnh_call *c, const void *in,

@@ -1,5 +1,5 @@
 /*
- * test_store.c: the daemon's store (host/store.c) in a fresh temporary
+ * test_store.c: the daemon's store (host/daemon/store.c) in a fresh temporary
  * DATADIR per test: its layout and modes, atomic writes, records and
  * their exact bytes on disk, hostile ids, corrupt records, trusted keys
  * (the known-answer key made by the real minisign, tests/kat/bundle/),
@@ -29,9 +29,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bundle.h"
-#include "minisign.h"
-#include "store.h"
+#include "formats/bundle.h"
+#include "formats/minisign.h"
+#include "daemon/store.h"
 
 #define KAT_PUB		"tests/kat/bundle/minisign.pub"
 #define KAT_KEYID	"80B9BEDD8695DEF3"

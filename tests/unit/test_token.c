@@ -20,8 +20,8 @@
 #include <openssl/hmac.h>
 #include <jwt.h>
 
-#include "b64.h"
-#include "token.h"
+#include "base/b64.h"
+#include "daemon/token.h"
 
 #define NOW	1700000000LL
 #define CHECKSUM \

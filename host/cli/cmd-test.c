@@ -1,0 +1,401 @@
+/*
+ * cmd-test.c: fnhost test, one local session in the real sandbox.
+ *
+ * The same zygote, worker and runtime as fnhostd, without a server.  The
+ * bundle's files are staged into a private read-only copy, so that the
+ * worker's unprivileged uid can read them whatever their owner and mode,
+ * and the plugin can not touch the author's originals.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "formats/bundle.h"
+#include "cli/cli.h"
+#include "sandbox/scratch.h"
+#include "sandbox/worker.h"
+
+#define TEST_USAGE                                                     \
+	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"          \
+	"  INPUT '-' reads one input per line from standard input"
+
+/* Limits for a local test session; fnhostd takes its own from its config. */
+#define TEST_MAX_INPUT (16u << 20)
+#define TEST_MAX_OUTPUT (16u << 20)
+#define TEST_MAX_STAGED (256u << 20)
+
+struct test_opts {
+	int timeout_ms;
+	int json;
+};
+
+struct staging {
+	char root[PATH_MAX - 16]; /* private dir holding the two below */
+	char bundle[PATH_MAX];	/* read-only copy of the bundle's files */
+	char scratch[PATH_MAX]; /* the session's scratch dir */
+	int bundle_fd, scratch_fd;
+};
+
+static void
+worker_identity(struct sandbox_config *cfg)
+{
+	const struct passwd *pw = getpwnam("nobody");
+
+	cfg->worker_uid = pw ? pw->pw_uid : 65534;
+	cfg->worker_gid = pw ? pw->pw_gid : 65534;
+	cfg->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
+	/* Sanitizer runtimes need the documented relaxed mode. */
+	cfg->relaxed = getenv("FNHOST_SANDBOX_RELAXED") &&
+		       !strcmp(getenv("FNHOST_SANDBOX_RELAXED"), "1");
+}
+
+/* Copy one regular file into the staging dir, read-only. */
+static int
+stage_file(int src_dir, int dst_dir, const char *name, uint64_t *total,
+	   char *err, size_t errlen)
+{
+	char buf[65536];
+	int in, out = -1, ret = -1;
+	struct stat st;
+	ssize_t n;
+
+	in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0 || fstat(in, &st) < 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", name,
+			 strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = 0; /* only regular files belong to a bundle */
+		goto out;
+	}
+	*total += (uint64_t)st.st_size;
+	if (*total > TEST_MAX_STAGED) {
+		snprintf(err, errlen, "bundle is larger than %u MiB",
+			 TEST_MAX_STAGED >> 20);
+		goto out;
+	}
+	out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0444);
+	if (out < 0)
+		goto write_error;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			goto write_error;
+	}
+	ret = 0;
+	goto out;
+write_error:
+	snprintf(err, errlen, "cannot stage '%s': %s", name, strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ret;
+}
+
+static int
+stage_bundle(int src_dir, int dst_dir, char *err, size_t errlen)
+{
+	uint64_t total = 0;
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *d;
+
+	fd = dup(src_dir);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		snprintf(err, errlen, "cannot list the bundle: %s",
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while (ret == 0 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			ret = stage_file(src_dir, dst_dir, de->d_name, &total,
+					 err, errlen);
+	closedir(d);
+	return ret;
+}
+
+static int
+staging_create(struct staging *s, int src_dir, char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	int dst;
+
+	s->bundle_fd = s->scratch_fd = -1;
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (scratch_create(tmp, "fnhost-test-", (uid_t)-1, (gid_t)-1, s->root,
+			   sizeof(s->root), NULL, err, errlen) < 0)
+		return -1;
+	/* The worker's uid must be able to pass through, not to list. */
+	chmod(s->root, 0711);
+	snprintf(s->bundle, sizeof(s->bundle), "%s/bundle", s->root);
+	snprintf(s->scratch, sizeof(s->scratch), "%s/scratch", s->root);
+	if (mkdir(s->bundle, 0755) < 0 || mkdir(s->scratch, 0700) < 0) {
+		snprintf(err, errlen, "cannot prepare %s: %s", s->root,
+			 strerror(errno));
+		return -1;
+	}
+	dst = open(s->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0 || stage_bundle(src_dir, dst, err, errlen) < 0) {
+		if (dst < 0)
+			snprintf(err, errlen, "cannot open %s: %s", s->bundle,
+				 strerror(errno));
+		else
+			close(dst);
+		return -1;
+	}
+	close(dst);
+	chmod(s->bundle, 0555);
+	s->bundle_fd = open(s->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s->scratch_fd = open(s->scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->bundle_fd < 0 || s->scratch_fd < 0) {
+		snprintf(err, errlen, "cannot open the staging dirs: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+staging_remove(struct staging *s)
+{
+	if (s->bundle_fd >= 0)
+		close(s->bundle_fd);
+	if (s->scratch_fd >= 0)
+		close(s->scratch_fd);
+	if (s->root[0]) {
+		chmod(s->bundle, 0755);
+		scratch_remove(s->root);
+	}
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+static void
+print_result(const struct test_opts *o, const struct worker_result *r)
+{
+	json_object *obj;
+
+	if (!o->json) {
+		if (r->status == WORKER_OK) {
+			fwrite(r->output ? r->output : "", 1, r->output_len,
+			       stdout);
+			putchar('\n');
+		} else {
+			printf("error: %s\n", r->error);
+		}
+		fflush(stdout);
+		return;
+	}
+	obj = json_object_new_object();
+	json_object_object_add(obj, "ok",
+			       json_object_new_boolean(r->status == WORKER_OK));
+	if (r->status == WORKER_OK)
+		json_object_object_add(
+			obj, "output",
+			json_object_new_string_len(r->output ? r->output : "",
+						   (int)r->output_len));
+	else
+		json_object_object_add(obj, "error",
+				       json_object_new_string(r->error));
+	puts(json_object_to_json_string_ext(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(obj);
+}
+
+/* One invoke; returns 0 when it succeeded. */
+static int
+invoke_one(struct worker *w, const struct test_opts *o, const char *in,
+	   size_t len)
+{
+	struct worker_result r;
+	int ok;
+
+	worker_invoke(w, in, len, o->timeout_ms, &r);
+	print_result(o, &r);
+	ok = r.status == WORKER_OK;
+	free(r.output);
+	return ok ? 0 : -1;
+}
+
+static int
+invoke_stdin(struct worker *w, const struct test_opts *o)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int failed = 0;
+
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (invoke_one(w, o, line, (size_t)n) < 0)
+			failed = 1;
+	}
+	free(line);
+	return failed ? -1 : 0;
+}
+
+static void
+log_to_stderr(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "plugin <%d>: %s\n", level, msg);
+}
+
+static int
+run_session(const char *dir, char **inputs, int ninputs,
+	    const struct test_opts *o)
+{
+	struct sandbox_limits lim = {
+		.memory = 512u << 20,
+		.file_size = 64u << 20,
+		.cpu_seconds = (uint32_t)(o->timeout_ms / 1000) * 4 + 10,
+		.open_files = 64,
+		.threads = 64,
+	};
+	struct sandbox_config cfg;
+	struct worker_params wp = {0};
+	struct staging st = {.bundle_fd = -1, .scratch_fd = -1};
+	struct zygote z = {.pid = 0, .sock = -1};
+	struct zygote_worker zw;
+	struct worker *w = NULL;
+	char err[4200], plugin[256];
+	int src = -1, memfd = -1, i, failed = 0, ret = CLI_FAIL;
+
+	worker_identity(&cfg);
+	src = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src < 0) {
+		cli_fail("test", "cannot open %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (bundle_find_plugin(src, plugin, sizeof(plugin), err,
+			       sizeof(err)) < 0 ||
+	    worker_seal_plugin(src, plugin, NULL, NULL, &memfd, err,
+			       sizeof(err)) < 0 ||
+	    staging_create(&st, src, err, sizeof(err)) < 0) {
+		cli_fail("test", "%s", err);
+		goto out;
+	}
+	cfg.scratch_root = st.root;
+	if (zygote_start(&z, &cfg, err, sizeof(err)) < 0) {
+		cli_fail("test", "%s", err);
+		goto out;
+	}
+	wp.limits = &lim;
+	wp.bundle_fd = st.bundle_fd;
+	wp.bundle_path = st.bundle;
+	wp.scratch_fd = st.scratch_fd;
+	wp.scratch_path = st.scratch;
+	wp.plugin_fd = memfd;
+	wp.max_input = TEST_MAX_INPUT;
+	wp.max_output = TEST_MAX_OUTPUT;
+	wp.load_timeout_ms = o->timeout_ms;
+	wp.log = log_to_stderr;
+	/* The scratch dir becomes the worker's, whose uid is known once it
+	 * is spawned. */
+	if (zygote_spawn(&z, &lim, &zw, err, sizeof(err)) < 0 ||
+	    (zw.uid != (uid_t)-1 &&
+	     chown(st.scratch, zw.uid, zw.gid) < 0 &&
+	     snprintf(err, sizeof(err), "cannot chown %s: %s", st.scratch,
+		      strerror(errno))) ||
+	    worker_start(&zw, &wp, &w, err, sizeof(err)) < 0) {
+		cli_fail("test", "%s", err);
+		goto out;
+	}
+	for (i = 0; i < ninputs; i++) {
+		int r = strcmp(inputs[i], "-")
+				? invoke_one(w, o, inputs[i], strlen(inputs[i]))
+				: invoke_stdin(w, o);
+		if (r < 0)
+			failed = 1;
+	}
+	ret = failed ? CLI_FAIL : CLI_OK;
+out:
+	worker_close(w, 1000);
+	zygote_stop(&z);
+	staging_remove(&st);
+	if (memfd >= 0)
+		close(memfd);
+	if (src >= 0)
+		close(src);
+	return ret;
+}
+
+static int
+parse_timeout(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400)
+		return -1;
+	*ms = (int)(v * 1000);
+	return *ms > 0 ? 0 : -1;
+}
+
+int
+cmd_test(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct test_opts o = {.timeout_ms = 10000};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+t:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
+				cli_fail("test", "bad timeout '%s' (seconds)",
+					 optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'o':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				cli_fail("test", "bad output format '%s' "
+					 "(text or json)", optarg);
+				return CLI_USAGE;
+			}
+			o.json = !strcmp(optarg, "json");
+			break;
+		case 'h':
+			return cli_usage(stdout, TEST_USAGE);
+		default:
+			return cli_usage(stderr, TEST_USAGE);
+		}
+	}
+	if (argc - optind < 1)
+		return cli_usage(stderr, TEST_USAGE);
+	signal(SIGPIPE, SIG_IGN);
+	return run_session(argv[optind], argv + optind + 1, argc - optind - 1,
+			   &o);
+}

@@ -1,0 +1,518 @@
+/*
+ * fnhostd: the function host daemon.
+ *
+ *	fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]
+ *
+ * Start-up order matters: the zygote is forked before any thread exists
+ * (libmicrohttpd's threads never fork) and before any secret is read
+ * (every worker is a copy of the zygote's memory), and the signals the
+ * main thread waits for are blocked first so that every later thread
+ * inherits the mask and only sigwait() sees them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox/channel.h"
+#include "formats/config.h"
+#include "daemon/hostkeys.h"
+#include "daemon/http.h"
+#include "daemon/log.h"
+#include "sandbox/scratch.h"
+#include "daemon/session.h"
+#include "daemon/store.h"
+#include "sandbox/zygote.h"
+
+#define USAGE "usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"
+
+struct daemon {
+	struct config cfg;
+	bool foreground;
+	bool check_only; /* -t: check the configuration and exit */
+	struct store *store;
+	struct zygote zygote;
+	struct metrics metrics;
+	struct sessions *sessions;
+	struct server srv;
+	struct hostkeys keys;
+	bool keys_loaded;
+	int scratch_lock; /* flock()ed fd of cfg.scratch_root */
+	pthread_t reaper;
+	atomic_bool stopping;
+};
+
+static int
+absolute_path(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (path[0] == '/')
+		n = snprintf(out, len, "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(out, len, "%s/%s", cwd, path);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* -l is checked exactly as the listen key of the file is. */
+static int
+set_listen(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+	char line[sizeof(cfg->listen) + 16];
+	int n;
+
+	n = snprintf(line, sizeof(line), "listen = %s\n", value);
+	if (strchr(value, '\n') || n < 0 || (size_t)n >= sizeof(line)) {
+		snprintf(err, errlen, "-l: bad address '%.100s'", value);
+		return -1;
+	}
+	return config_parse(cfg, line, (size_t)n, "-l", err, errlen);
+}
+
+static int
+parse_args(struct daemon *d, int argc, char **argv)
+{
+	const char *conf = NULL, *datadir = NULL, *listen = NULL;
+	char err[PATH_MAX + 256];
+	int c;
+
+	while ((c = getopt(argc, argv, "c:d:l:fhtV")) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'd':
+			datadir = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'f':
+			d->foreground = true;
+			break;
+		case 't':
+			d->check_only = true;
+			break;
+		case 'V':
+			printf("fnhostd %s\n", FNHOST_VERSION);
+			exit(0);
+		case 'h':
+			fputs(USAGE, stdout);
+			exit(0);
+		default:
+			fputs(USAGE, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fputs(USAGE, stderr);
+		return -1;
+	}
+	config_defaults(&d->cfg);
+	if (conf && config_load(&d->cfg, conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fnhostd: %s\n", err);
+		return -1;
+	}
+	/* Flags win over the file.  A relative -d is taken from here: the
+	 * daemon later changes to /. */
+	if (datadir && absolute_path(datadir, d->cfg.data_dir,
+				     sizeof(d->cfg.data_dir)) < 0) {
+		fprintf(stderr, "fnhostd: data dir path is too long\n");
+		return -1;
+	}
+	if (listen && set_listen(&d->cfg, listen, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fnhostd: %s\n", err);
+		return -1;
+	}
+	if (config_resolve(&d->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fnhostd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A worker, under its own uid, opens its scratch dir by path (through its
+ * noexec view of the scratch root), so every directory above the root must
+ * let others pass.  Say which one does not, rather than fail each session.
+ */
+static int
+check_reachable(const char *root, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", root);
+	while ((slash = strrchr(path, '/')) != NULL) {
+		*slash = '\0';
+		if (stat(path[0] ? path : "/", &st) < 0) {
+			snprintf(err, errlen, "cannot stat %s: %s",
+				 path[0] ? path : "/", strerror(errno));
+			return -1;
+		}
+		if (!(st.st_mode & S_IXOTH)) {
+			snprintf(err, errlen,
+				 "workers can not reach scratch root %s: %s is "
+				 "mode %04o (each directory above it needs "
+				 "o+x)",
+				 root, path[0] ? path : "/",
+				 (unsigned)(st.st_mode & 07777));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Make the scratch root, lock it against a second fnhostd (whose stale
+ * session dirs we would otherwise wipe, and it ours), and remove the
+ * session dirs a crash left.  The lock lives as long as the fd: the
+ * daemon's lifetime.
+ */
+static int
+prepare_scratch_root(struct daemon *d, char *err, size_t errlen)
+{
+	const char *root = d->cfg.scratch_root;
+	struct stat st;
+
+	if (mkdir(root, 0711) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create scratch root %s: %s",
+			 root, strerror(errno));
+		return -1;
+	}
+	d->scratch_lock = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
+	if (d->scratch_lock < 0 || fstat(d->scratch_lock, &st) < 0) {
+		snprintf(err, errlen, "cannot open scratch root %s: %s", root,
+			 strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "scratch root %s is not owned by uid %u",
+			 root, (unsigned)geteuid());
+		return -1;
+	}
+	if (flock(d->scratch_lock, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen,
+			 "scratch root %s is in use by another fnhostd (give "
+			 "each its own scratch_root)",
+			 root);
+		return -1;
+	}
+	/* Workers pass through it to their own dir, never list it. */
+	if (fchmod(d->scratch_lock, 0711) < 0) {
+		snprintf(err, errlen, "cannot chmod scratch root %s: %s", root,
+			 strerror(errno));
+		return -1;
+	}
+	if (geteuid() == 0 && check_reachable(root, err, errlen) < 0)
+		return -1;
+	if (scratch_remove_children(root, "session-") < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"msg=\"could not remove every stale scratch dir in "
+			"%s\"",
+			root);
+	return 0;
+}
+
+static int
+worker_ids(const struct config *cfg, struct sandbox_config *sc, char *err,
+	   size_t errlen)
+{
+	const struct passwd *pw;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->relaxed = cfg->sandbox_relaxed;
+	sc->scratch_root = cfg->scratch_root;
+	sc->preload = cfg->worker_preload;
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(cfg->worker_user);
+	if (!pw) {
+		snprintf(err, errlen, "no user '%s' for the workers",
+			 cfg->worker_user);
+		return -1;
+	}
+	sc->worker_uid = pw->pw_uid;
+	sc->worker_gid = pw->pw_gid;
+	sc->worker_uid_base = cfg->worker_uid_base;
+	return 0;
+}
+
+/* Say once which layers are missing; refuse to run when so configured. */
+static int
+check_sandbox(const struct config *cfg, const struct sandbox_features *f)
+{
+	char missing[256] = "";
+
+	if (!f->landlock_abi)
+		strcat(missing, " landlock");
+	if (!f->seccomp)
+		strcat(missing, " seccomp");
+	if (!f->pidns)
+		strcat(missing, " pid-namespace");
+	if (!f->mountns)
+		strcat(missing, " mount-namespace");
+	if (!f->netns)
+		strcat(missing, " net-namespace");
+	if (cfg->sandbox_relaxed)
+		log_msg(LOG_LEVEL_WARN,
+			"msg=\"sandbox_relaxed is on: for sanitizer builds "
+			"only, never in production\"");
+	if (!missing[0])
+		return 0;
+	if (cfg->require_sandbox) {
+		log_msg(LOG_LEVEL_ERROR,
+			"msg=\"sandbox layers missing:%s; refusing to run "
+			"(require_sandbox = no runs without them)\"",
+			missing);
+		return -1;
+	}
+	log_msg(LOG_LEVEL_WARN, "msg=\"sandbox layers missing:%s\"", missing);
+	return 0;
+}
+
+static void *
+reaper_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct timespec second = {.tv_sec = 1};
+
+	while (!atomic_load(&d->stopping)) {
+		sessions_reap(d->sessions);
+		nanosleep(&second, NULL);
+	}
+	return NULL;
+}
+
+/* SIGTERM: refuse new work, let sessions finish up to the grace period,
+ * then end the rest. */
+static void
+drain(struct daemon *d)
+{
+	int64_t deadline = chan_now_ms() + d->cfg.shutdown_grace_ms;
+	struct timespec tick = {.tv_nsec = 50 * 1000 * 1000};
+
+	atomic_store(&d->srv.draining, true);
+	sessions_drain(d->sessions);
+	log_msg(LOG_LEVEL_INFO, "event=draining sessions=%zu",
+		sessions_count(d->sessions));
+	while (sessions_count(d->sessions) > 0 && chan_now_ms() < deadline)
+		nanosleep(&tick, NULL);
+}
+
+static int
+serve(struct daemon *d, const sigset_t *waitset)
+{
+	char err[PATH_MAX + 256];
+	int sig;
+
+	for (;;) {
+		if (sigwait(waitset, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (server_reload_trust(&d->srv, err, sizeof(err)) < 0)
+				log_msg(LOG_LEVEL_ERROR,
+					"event=reload msg=\"%s\"", err);
+			else
+				log_msg(LOG_LEVEL_INFO,
+					"event=reload trusted_keys=%zu",
+					d->srv.ntrusted);
+			continue;
+		}
+		log_msg(LOG_LEVEL_INFO, "event=shutdown signal=%s",
+			sigabbrev_np(sig));
+		drain(d);
+		return 0;
+	}
+}
+
+static int
+start(struct daemon *d, char *err, size_t errlen)
+{
+	struct sandbox_config sc;
+	bool created = false;
+
+	/* Made here, 0711 rather than store_open()'s 0700, so that workers
+	 * can pass through to a scratch root under it (the default where
+	 * /dev/shm is not a tmpfs); what it holds stays 0700. */
+	if (mkdir(d->cfg.data_dir, 0711) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", d->cfg.data_dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (store_open(d->cfg.data_dir, &d->store, err, errlen) < 0 ||
+	    prepare_scratch_root(d, err, errlen) < 0 ||
+	    worker_ids(&d->cfg, &sc, err, errlen) < 0)
+		return -1;
+	/*
+	 * The zygote, before any thread and before any secret: every worker
+	 * is a copy of it, and a plugin reads its own memory without a
+	 * system call.  What this process holds from here on (the admin
+	 * token, the token key, the host keys) no worker ever has.
+	 */
+	if (zygote_start(&d->zygote, &sc, err, errlen) < 0)
+		return -1;
+	if (store_admin_token(d->store, d->srv.admin_token, &created, err,
+			      errlen) < 0 ||
+	    store_token_secret(d->store, d->srv.token_secret, err, errlen) <
+		    0 ||
+	    hostkeys_load(&d->keys, d->store, err, errlen) < 0)
+		return -1;
+	d->keys_loaded = true;
+	d->srv.tokens = token_cache_new(d->srv.token_secret);
+	if (!d->srv.tokens) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (created)
+		log_msg(LOG_LEVEL_INFO,
+			"event=first_start admin_token=%s/keys/admin.token",
+			d->cfg.data_dir);
+	if (check_sandbox(&d->cfg, &d->zygote.features) < 0) {
+		snprintf(err, errlen, "the sandbox is incomplete");
+		return -1;
+	}
+	d->sessions = sessions_new(&d->cfg, &d->zygote, &d->metrics);
+	if (!d->sessions) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->srv.cfg = &d->cfg;
+	d->srv.store = d->store;
+	d->srv.sessions = d->sessions;
+	d->srv.metrics = &d->metrics;
+	d->srv.features = &d->zygote.features;
+	d->srv.keys = &d->keys;
+	pthread_rwlock_init(&d->srv.trust_lock, NULL);
+	if (server_reload_trust(&d->srv, err, errlen) < 0)
+		return -1;
+	if (pthread_create(&d->reaper, NULL, reaper_main, d) != 0) {
+		snprintf(err, errlen, "cannot start the reaper thread");
+		return -1;
+	}
+	if (http_start(&d->srv, err, errlen) < 0)
+		return -1;
+	log_msg(LOG_LEVEL_INFO,
+		"event=listening addr=%s data_dir=%s scratch_root=%s "
+		"trusted_keys=%zu landlock_abi=%d",
+		d->cfg.listen, d->cfg.data_dir, d->cfg.scratch_root,
+		d->srv.ntrusted, d->zygote.features.landlock_abi);
+	return 0;
+}
+
+/*
+ * Without -f: fork into the background, but keep the terminal until the
+ * daemon has started, so that a failure to start is seen, on stderr and
+ * in the exit status, by whoever ran it.  The parent waits for one byte
+ * on a pipe: 0 when the daemon serves; the pipe closes unwritten when it
+ * could not start.  Returns the pipe's write end, in the child.
+ */
+static int
+detach(void)
+{
+	unsigned char ok = 1;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "fnhostd: cannot detach: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	return p[1];
+}
+
+/* Started: from now on log to syslog, let go of the terminal, and let
+ * the parent exit 0. */
+static void
+detached(int ready_fd)
+{
+	const unsigned char ok = 0;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	log_use_syslog();
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	if (write(ready_fd, &ok, 1) != 1)
+		log_msg(LOG_LEVEL_WARN, "msg=\"cannot tell the parent that "
+					"fnhostd started\"");
+	close(ready_fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct daemon d;
+	sigset_t waitset;
+	char err[PATH_MAX + 256];
+	int ret = 1, ready_fd = -1;
+
+	d.scratch_lock = -1;
+	if (parse_args(&d, argc, argv) < 0)
+		return 2;
+	if (d.check_only)
+		return 0;
+	sigemptyset(&waitset);
+	sigaddset(&waitset, SIGTERM);
+	sigaddset(&waitset, SIGINT);
+	sigaddset(&waitset, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &waitset, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (!d.foreground && (ready_fd = detach()) < 0)
+		return 1;
+	if (start(&d, err, sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "msg=\"%s\"", err);
+		goto out;
+	}
+	if (ready_fd >= 0)
+		detached(ready_fd);
+	ret = serve(&d, &waitset);
+out:
+	atomic_store(&d.stopping, true);
+	http_stop(&d.srv);
+	if (d.reaper)
+		pthread_join(d.reaper, NULL);
+	sessions_free(d.sessions);
+	zygote_stop(&d.zygote);
+	free(d.srv.trusted);
+	if (d.keys_loaded)
+		hostkeys_clear(&d.keys);
+	OPENSSL_cleanse(d.srv.admin_token, sizeof(d.srv.admin_token));
+	token_cache_free(d.srv.tokens);
+	OPENSSL_cleanse(d.srv.token_secret, sizeof(d.srv.token_secret));
+	if (d.store)
+		store_close(d.store);
+	if (d.scratch_lock >= 0)
+		close(d.scratch_lock);
+	log_msg(LOG_LEVEL_INFO, "event=stopped");
+	return ret;
+}

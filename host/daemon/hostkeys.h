@@ -1,0 +1,73 @@
+/*
+ * hostkeys.h: the host's own keys, as fnhostd holds them.
+ *
+ * Inputs are encrypted to an X25519 key (HPKE, hpke.h) and results are
+ * signed with an Ed25519 key (attest.h).  Both are made on the first load
+ * and kept under DATADIR/keys, 0600, as raw bytes:
+ *
+ *	encrypt.key	the current encryption key (32 bytes)
+ *	encrypt.old	the previous one after a rotation (32 bytes) and the
+ *			Unix time until which it still decrypts (8 bytes,
+ *			big-endian)
+ *	attest.key	the attestation key's seed (32 bytes)
+ *
+ * Encrypted invokes carry key id 0 whichever key they were made for; the
+ * host tries the current key, then the previous one while it is honoured.
+ * Every call is thread-safe (a rotation swaps the keys under a lock) and
+ * returns 0, or -1 with a one-line reason in err.
+ */
+#ifndef FNHOST_HOSTKEYS_H
+#define FNHOST_HOSTKEYS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/attest.h"
+#include "formats/hpke.h"
+#include "daemon/store.h"
+
+#define HOSTKEYS_KEY_ID 0 /* of every encrypted invoke */
+
+struct hostkeys {
+	pthread_rwlock_t lock;
+	unsigned char enc_sk[HPKE_NSK], enc_pk[HPKE_NPK];
+	unsigned char old_sk[HPKE_NSK];
+	int64_t old_until; /* Unix seconds; 0: no previous key */
+	unsigned char att_sk[ATTEST_SK_BYTES], att_pk[ATTEST_PK_BYTES];
+	struct attest_signer *signer; /* att_sk's; never changes */
+};
+
+/* Read the keys from s, making those that are missing. */
+int hostkeys_load(struct hostkeys *k, struct store *s, char *err,
+		  size_t errlen);
+/* Wipe the keys. */
+void hostkeys_clear(struct hostkeys *k);
+
+/* The public halves, and the previous key's deadline (0: none). */
+void hostkeys_public(struct hostkeys *k, unsigned char enc_pk[HPKE_NPK],
+		     unsigned char att_pk[ATTEST_PK_BYTES],
+		     int64_t *old_until);
+
+/* Make a new encryption key; the current one decrypts on until now +
+ * keep_s (0: not at all), replacing any previous one. */
+int hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s,
+		    char *err, size_t errlen);
+
+/* Open an fnh1 text (hpke_decrypt_text()) or an encrypted invoke's request
+ * (hpke_ohttp_open_request(); st then answers it) with the current key,
+ * else the previous one before its deadline. */
+int hostkeys_decrypt_text(struct hostkeys *k, const char *text, size_t len,
+			  unsigned char **pt, size_t *ptlen, char *err,
+			  size_t errlen);
+int hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
+			  const void *req, size_t len, unsigned char **in,
+			  size_t *inlen, char *err, size_t errlen);
+
+/* The Fnhost-Attestation text over the three hex digests. */
+int hostkeys_attest(struct hostkeys *k, const char *function_hex,
+		    const char *input_hex, const char *output_hex,
+		    char b64[ATTEST_SIG_B64_LEN + 1], char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * pool.c: the warm worker pool (see pool.h).
+ *
+ * One mutex guards the array of warm workers and the stop flag; a second
+ * serializes calls to the zygote, which answers one spawn at a time.  The
+ * refill thread sleeps on a condition variable until a take leaves the
+ * pool short, and never holds the array lock across a spawn.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "daemon/pool.h"
+
+/* After a failed spawn the refill thread waits this long before the next
+ * try, so that a broken zygote is not hammered. */
+#define RETRY_MS 1000
+
+struct pool {
+	struct zygote *z;
+	const struct sandbox_limits *lim;
+	pthread_mutex_t spawn_lock; /* serializes zygote_spawn() */
+	pthread_mutex_t lock;	    /* guards warm, n, stop */
+	pthread_cond_t short_of;    /* n < size, or stop */
+	struct zygote_worker *warm;
+	size_t n, size;
+	bool stop;
+	pthread_t refill;
+};
+
+static int
+spawn(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->spawn_lock);
+	rc = zygote_spawn(p->z, p->lim, w, err, errlen);
+	pthread_mutex_unlock(&p->spawn_lock);
+	return rc;
+}
+
+/* A warm worker holds nothing of anyone's yet: kill it outright. */
+static void
+let_go(struct zygote_worker *w)
+{
+	syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
+	while (waitid(P_PIDFD, (id_t)w->pidfd, NULL, WEXITED) < 0 &&
+	       errno == EINTR)
+		;
+	close(w->pidfd);
+	close(w->chan);
+}
+
+static void *
+refill_main(void *arg)
+{
+	const struct timespec retry = {.tv_sec = RETRY_MS / 1000};
+	struct pool *p = arg;
+	struct zygote_worker w;
+	char err[512];
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->stop && p->n >= p->size)
+			pthread_cond_wait(&p->short_of, &p->lock);
+		if (p->stop)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		if (spawn(p, &w, err, sizeof(err)) < 0) {
+			log_msg(LOG_LEVEL_WARN,
+				"event=pool msg=\"cannot warm a worker: %s\"",
+				err);
+			nanosleep(&retry, NULL);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		pthread_mutex_lock(&p->lock);
+		if (p->stop || p->n >= p->size) {
+			pthread_mutex_unlock(&p->lock);
+			let_go(&w);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
+		p->warm[p->n++] = w;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct pool *
+pool_new(struct zygote *z, const struct sandbox_limits *lim,
+	 unsigned int size)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->z = z;
+	p->lim = lim;
+	p->size = size;
+	p->warm = calloc(size ? size : 1, sizeof(*p->warm));
+	if (!p->warm)
+		goto fail;
+	pthread_mutex_init(&p->spawn_lock, NULL);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->short_of, NULL);
+	if (size && pthread_create(&p->refill, NULL, refill_main, p) != 0) {
+		pthread_cond_destroy(&p->short_of);
+		pthread_mutex_destroy(&p->lock);
+		pthread_mutex_destroy(&p->spawn_lock);
+		goto fail;
+	}
+	return p;
+fail:
+	free(p->warm);
+	free(p);
+	return NULL;
+}
+
+int
+pool_take(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
+{
+	bool warm = false;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->n > 0) {
+		*w = p->warm[--p->n];
+		warm = true;
+	}
+	pthread_cond_signal(&p->short_of);
+	pthread_mutex_unlock(&p->lock);
+	return warm ? 0 : spawn(p, w, err, errlen);
+}
+
+void
+pool_release(struct pool *p, struct zygote_worker *w)
+{
+	(void)p;
+	let_go(w);
+}
+
+void
+pool_free(struct pool *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_signal(&p->short_of);
+	pthread_mutex_unlock(&p->lock);
+	if (p->size)
+		pthread_join(p->refill, NULL);
+	for (i = 0; i < p->n; i++)
+		let_go(&p->warm[i]);
+	pthread_cond_destroy(&p->short_of);
+	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->spawn_lock);
+	free(p->warm);
+	free(p);
+}

@@ -1,0 +1,129 @@
+/*
+ * store.h: the daemon's persistent state under DATADIR.
+ *
+ *	keys/		admin.token (hex text), token.key (32 random bytes), and
+ *			later the host's encryption and attestation keys; 0600
+ *	trusted/	publisher public keys, <KEYID>.pub (minisign format)
+ *	bundles/<checksum>/	deployed bundles, read-only, content-addressed
+ *	functions/<id>.json	function records
+ *	tokens/<jti>.json	issued tokens (for list and revoke)
+ *	tmp/		deploy staging; emptied at start
+ *
+ * Every write is atomic: a temporary name in the same directory, fsync,
+ * rename, fsync of the directory.  A crash at any point leaves the old
+ * state or the new one, and store_open() removes what a crash left
+ * behind (temporaries, staging dirs).  Functions are safe to call from
+ * several threads at once; each call is one file operation or guarded.
+ * Every function returns 0, or -1 with a one-line reason in err; a record
+ * that does not exist fails with errno ENOENT and "no function 'x'"-style
+ * text.
+ */
+#ifndef FNHOST_STORE_H
+#define FNHOST_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/bundle.h"
+#include "formats/minisign.h"
+
+struct store;
+
+struct store_function {
+	char id[32]; /* 22 characters of [A-Za-z0-9] */
+	char name[BUNDLE_LABEL_MAX + 1];
+	char version[BUNDLE_LABEL_MAX + 1];
+	char checksum[65];
+	char plugin[BUNDLE_NAME_MAX + 1];
+	unsigned char plugin_sha256[32];
+	int64_t created; /* Unix seconds */
+};
+
+struct store_token {
+	char jti[33];	      /* 32 lower-case hex characters */
+	char function_id[32];
+	char checksum[65];    /* the fch pin, or "" */
+	int64_t iat, exp;     /* Unix seconds */
+	bool revoked;
+};
+
+/* Open (creating as needed, 0700) DATADIR and its layout, and clean what
+ * a crash left behind.  *out is freed with store_close(). */
+int store_open(const char *datadir, struct store **out, char *err,
+	       size_t errlen);
+void store_close(struct store *s);
+const char *store_path(const struct store *s);
+
+/* Write buf to dirfd/name atomically with the given mode. */
+int store_write_atomic(int dirfd, const char *name, const void *buf,
+		       size_t len, unsigned int mode, char *err,
+		       size_t errlen);
+
+/* keys/admin.token: made on first call (32 random bytes as 64 hex
+ * characters + newline); *created says whether it was made now. */
+int store_admin_token(struct store *s, char token[65], bool *created,
+		      char *err, size_t errlen);
+/* keys/token.key: the JWT HMAC secret, made on first call. */
+int store_token_secret(struct store *s, unsigned char secret[32], char *err,
+		       size_t errlen);
+/* keys/<name>: a raw secret of exactly len bytes (at most 64).  get fails
+ * with ENOENT when it is missing; put writes it atomically, 0600; remove
+ * of a missing one succeeds. */
+int store_key_get(struct store *s, const char *name, void *out, size_t len,
+		  char *err, size_t errlen);
+int store_key_put(struct store *s, const char *name, const void *buf,
+		  size_t len, char *err, size_t errlen);
+int store_key_remove(struct store *s, const char *name, char *err,
+		     size_t errlen);
+
+/* Trusted publisher keys.  load returns a malloc()ed array (free()). */
+int store_trust_load(struct store *s, struct minisign_pubkey **keys,
+		     size_t *n, char *err, size_t errlen);
+/* Add a key given as the text of a .pub file; writes its key id (16 hex
+ * upper-case) to keyid.  Adding a key already there succeeds. */
+int store_trust_add(struct store *s, const char *text, size_t len,
+		    char keyid[17], char *err, size_t errlen);
+int store_trust_remove(struct store *s, const char *keyid, char *err,
+		       size_t errlen);
+
+/* A fresh, empty staging directory for a deploy (tmp/deploy-XXXXXX). */
+int store_staging_create(struct store *s, char *path, size_t len,
+			 int *dirfd, char *err, size_t errlen);
+/* Move a verified staging dir to bundles/<info->checksum> (files made
+ * 0444, the dir 0555, all fsynced); when that bundle is already stored
+ * the staging dir is removed instead.  Either way the staging dir is
+ * gone afterwards. */
+int store_bundle_install(struct store *s, const char *staging_path,
+			 const struct bundle_info *info, char *err,
+			 size_t errlen);
+/* Open bundles/<checksum> as an O_PATH dirfd and give its path. */
+int store_bundle_open(struct store *s, const char *checksum, int *dirfd,
+		      char *path, size_t len, char *err, size_t errlen);
+
+/* Function records.  put makes a new id when f->id is empty. */
+int store_function_put(struct store *s, struct store_function *f, char *err,
+		       size_t errlen);
+int store_function_get(struct store *s, const char *id,
+		       struct store_function *f, char *err, size_t errlen);
+/* All records, sorted by created then id; free(*out). */
+int store_function_list(struct store *s, struct store_function **out,
+			size_t *n, char *err, size_t errlen);
+/* Remove the record; the bundle stays while other records name it and is
+ * collected by store_open() when none does. */
+int store_function_delete(struct store *s, const char *id, char *err,
+			  size_t errlen);
+
+/* Token records. */
+int store_token_put(struct store *s, const struct store_token *t, char *err,
+		    size_t errlen);
+int store_token_get(struct store *s, const char *jti, struct store_token *t,
+		    char *err, size_t errlen);
+int store_token_list(struct store *s, struct store_token **out, size_t *n,
+		     char *err, size_t errlen);
+/* Mark revoked (kept until it expires, so it stays refused); records of
+ * expired tokens are removed by store_open(). */
+int store_token_revoke(struct store *s, const char *jti, char *err,
+		       size_t errlen);
+
+#endif

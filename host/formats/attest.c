@@ -1,0 +1,305 @@
+/*
+ * attest.c: Ed25519 attestations of invoke results (see attest.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "formats/attest.h"
+#include "base/b64.h"
+
+#define PREFIX_LEN	(sizeof(ATTEST_PREFIX) - 1)
+/* prefix, three digests, two newlines between them */
+#define MESSAGE_LEN	(PREFIX_LEN + 3 * ATTEST_HEX_LEN + 2)
+
+static void __attribute__((format(printf, 3, 4)))
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
+	      unsigned char pk[ATTEST_PK_BYTES], char *err, size_t errlen)
+{
+	EVP_PKEY *key;
+	size_t sklen = ATTEST_SK_BYTES, pklen = ATTEST_PK_BYTES;
+	int rc = -1;
+
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (key == NULL ||
+	    EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
+	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
+	    sklen != ATTEST_SK_BYTES || pklen != ATTEST_PK_BYTES) {
+		OPENSSL_cleanse(sk, ATTEST_SK_BYTES);
+		seterr(err, errlen, "cannot generate an Ed25519 key: "
+		       "OpenSSL failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
+attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
+		  unsigned char pk[ATTEST_PK_BYTES], char *err, size_t errlen)
+{
+	EVP_PKEY *key;
+	size_t pklen = ATTEST_PK_BYTES;
+	int rc = -1;
+
+	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk,
+					   ATTEST_SK_BYTES);
+	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
+	    pklen != ATTEST_PK_BYTES) {
+		seterr(err, errlen, "not an Ed25519 private key");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
+attest_sha256_hex(const void *buf, size_t len, char hex[ATTEST_HEX_LEN + 1],
+		  char *err, size_t errlen)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[32];
+	size_t i;
+
+	if (EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL) != 1) {
+		seterr(err, errlen, "SHA-256 failed");
+		return -1;
+	}
+	for (i = 0; i < sizeof(md); i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[ATTEST_HEX_LEN] = '\0';
+	return 0;
+}
+
+/* Whether s is exactly 64 lower-case hex digits. */
+static int
+is_digest(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < ATTEST_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[ATTEST_HEX_LEN] == '\0';
+}
+
+/* The signed message, after checking each digest. */
+static int
+message(const char *f, const char *i, const char *o,
+	unsigned char msg[MESSAGE_LEN], char *err, size_t errlen)
+{
+	const char *names[3] = { "function", "input", "output" };
+	const char *d[3] = { f, i, o };
+	size_t n = PREFIX_LEN;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (!is_digest(d[k])) {
+			seterr(err, errlen, "attestation: %s digest is not "
+			       "64 lower-case hex digits", names[k]);
+			return -1;
+		}
+	memcpy(msg, ATTEST_PREFIX, PREFIX_LEN);
+	for (k = 0; k < 3; k++) {
+		if (k > 0)
+			msg[n++] = '\n';
+		memcpy(msg + n, d[k], ATTEST_HEX_LEN);
+		n += ATTEST_HEX_LEN;
+	}
+	return 0;
+}
+
+/* Sign the message over the three digests with key. */
+static int
+sign_with(EVP_PKEY *key, const char *function_hex, const char *input_hex,
+	  const char *output_hex, unsigned char sig[ATTEST_SIG_BYTES],
+	  char *err, size_t errlen)
+{
+	unsigned char msg[MESSAGE_LEN];
+	size_t siglen = ATTEST_SIG_BYTES;
+	EVP_MD_CTX *md;
+	int rc = -1;
+
+	if (message(function_hex, input_hex, output_hex, msg, err,
+		    errlen) == -1)
+		return -1;
+	md = EVP_MD_CTX_new();
+	/* Ed25519 is one-shot: no digest, EVP_DigestSign only. */
+	if (md == NULL ||
+	    EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key,
+				  NULL) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1 ||
+	    siglen != ATTEST_SIG_BYTES) {
+		seterr(err, errlen, "attestation: Ed25519 signing failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static EVP_PKEY *
+private_key(const unsigned char sk[ATTEST_SK_BYTES], char *err,
+	    size_t errlen)
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+						     sk, ATTEST_SK_BYTES);
+
+	if (key == NULL)
+		seterr(err, errlen, "attestation: cannot load the Ed25519 "
+		       "key");
+	return key;
+}
+
+int
+attest_sign(const unsigned char sk[ATTEST_SK_BYTES], const char *function_hex,
+	    const char *input_hex, const char *output_hex,
+	    unsigned char sig[ATTEST_SIG_BYTES], char *err, size_t errlen)
+{
+	EVP_PKEY *key = private_key(sk, err, errlen);
+	int rc;
+
+	if (key == NULL)
+		return -1;
+	rc = sign_with(key, function_hex, input_hex, output_hex, sig, err,
+		       errlen);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* An EVP_PKEY is safe to sign with from several threads as long as none
+ * changes it (openssl-threads(7)); nothing here does. */
+struct attest_signer {
+	EVP_PKEY *key;
+};
+
+struct attest_signer *
+attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES], char *err,
+		  size_t errlen)
+{
+	struct attest_signer *s = malloc(sizeof(*s));
+
+	if (s == NULL) {
+		seterr(err, errlen, "attestation: out of memory");
+		return NULL;
+	}
+	s->key = private_key(sk, err, errlen);
+	if (s->key == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+attest_signer_free(struct attest_signer *s)
+{
+	if (s == NULL)
+		return;
+	EVP_PKEY_free(s->key);
+	free(s);
+}
+
+int
+attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
+		       const char *input_hex, const char *output_hex,
+		       char b64[ATTEST_SIG_B64_LEN + 1], char *err,
+		       size_t errlen)
+{
+	unsigned char sig[ATTEST_SIG_BYTES];
+
+	if (sign_with(s->key, function_hex, input_hex, output_hex, sig, err,
+		      errlen) == -1)
+		return -1;
+	if (b64_encode(b64, ATTEST_SIG_B64_LEN + 1, sig, sizeof(sig)) !=
+	    ATTEST_SIG_B64_LEN) {
+		seterr(err, errlen, "attestation: base64 encoding failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+attest_verify(const unsigned char pk[ATTEST_PK_BYTES],
+	      const char *function_hex, const char *input_hex,
+	      const char *output_hex, const unsigned char sig[ATTEST_SIG_BYTES],
+	      char *err, size_t errlen)
+{
+	unsigned char msg[MESSAGE_LEN];
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *md = NULL;
+	int rc = -1;
+
+	if (message(function_hex, input_hex, output_hex, msg, err,
+		    errlen) == -1)
+		return -1;
+	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk,
+					  ATTEST_PK_BYTES);
+	if (key == NULL) {
+		seterr(err, errlen, "attestation: not an Ed25519 public key");
+		goto out;
+	}
+	md = EVP_MD_CTX_new();
+	if (md == NULL ||
+	    EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, key,
+				    NULL) != 1) {
+		seterr(err, errlen, "attestation: OpenSSL failed");
+		goto out;
+	}
+	if (EVP_DigestVerify(md, sig, ATTEST_SIG_BYTES, msg,
+			     sizeof(msg)) != 1) {
+		seterr(err, errlen, "attestation: signature does not verify");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
+attest_verify_b64(const unsigned char pk[ATTEST_PK_BYTES],
+		  const char *function_hex, const char *input_hex,
+		  const char *output_hex, const char *b64, size_t len,
+		  char *err, size_t errlen)
+{
+	unsigned char sig[ATTEST_SIG_BYTES];
+	size_t n;
+
+	if (len != ATTEST_SIG_B64_LEN ||
+	    b64_decode(sig, sizeof(sig), b64, len, &n) == -1 ||
+	    n != ATTEST_SIG_BYTES) {
+		seterr(err, errlen, "attestation: not base64 of a 64-byte "
+		       "signature");
+		return -1;
+	}
+	return attest_verify(pk, function_hex, input_hex, output_hex, sig,
+			     err, errlen);
+}

@@ -1,0 +1,788 @@
+/*
+ * config.c: fnhost.conf, parsed into struct config.
+ *
+ * Every key is a row of one table: its name, how its value is read
+ * (duration, size, count, boolean, path, address, user name), where it goes
+ * in struct config and the range it must fall in.  The parser is pure and
+ * takes any bytes, so it can be fuzzed; it works on a copy of the config
+ * and writes back only when the whole text is good.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "formats/config.h"
+#include "sandbox/sandbox.h"
+
+#define LINE_MAX_BYTES	4096		/* one line, without its newline */
+#define FILE_MAX_BYTES	(1024 * 1024)	/* config_load's limit */
+#define QUOTE_MAX	64		/* bytes of a value shown in errors */
+
+#define MS_PER_S	1000ULL
+#define KIB		1024ULL
+#define MIB		(1024ULL * KIB)
+#define GIB		(1024ULL * MIB)
+#define TIB		(1024ULL * GIB)
+
+enum kind {
+	K_DURATION_MS,	/* uint32_t, milliseconds */
+	K_DURATION_S,	/* uint32_t, whole seconds */
+	K_SIZE32,	/* uint32_t, bytes */
+	K_SIZE64,	/* uint64_t, bytes */
+	K_COUNT,	/* uint32_t, a plain number */
+	K_BOOL,
+	K_PATH,		/* char[PATH_MAX], absolute */
+	K_LISTEN,	/* char[128], ADDR:PORT */
+	K_USER,		/* char[64], a portable user name */
+	K_LIBS,		/* char[1024], sonames or absolute paths */
+};
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off;		/* offsetof(struct config, ...) */
+	size_t size;		/* sizeof that member */
+	uint64_t min, max;	/* in the member's unit */
+	const char *range;	/* min and max as the user writes them */
+};
+
+#define F(m) offsetof(struct config, m), sizeof(((struct config *)0)->m)
+
+/* The ranges: wide enough for any real host, narrow enough that no value
+ * can starve the daemon or overflow what is computed from it. */
+static const struct key keys[] = {
+	{ "listen", K_LISTEN, F(listen), 0, 0, NULL },
+	{ "data_dir", K_PATH, F(data_dir), 0, 0, NULL },
+	{ "scratch_root", K_PATH, F(scratch_root), 0, 0, NULL },
+	{ "invoke_timeout", K_DURATION_MS, F(invoke_timeout_ms),
+	  1, 3600 * MS_PER_S, "1ms and 1h" },
+	{ "session_idle", K_DURATION_MS, F(session_idle_ms),
+	  MS_PER_S, 86400 * MS_PER_S, "1s and 1d" },
+	{ "session_lifetime", K_DURATION_MS, F(session_lifetime_ms),
+	  MS_PER_S, 7 * 86400 * MS_PER_S, "1s and 7d" },
+	{ "shutdown_grace", K_DURATION_MS, F(shutdown_grace_ms),
+	  0, 600 * MS_PER_S, "0ms and 10m" },
+	{ "max_input", K_SIZE32, F(max_input), 1, GIB, "1 and 1G" },
+	{ "max_output", K_SIZE32, F(max_output), 1, GIB, "1 and 1G" },
+	{ "max_bundle", K_SIZE64, F(max_bundle), KIB, 4 * GIB,
+	  "1K and 4G" },
+	{ "worker_memory", K_SIZE64, F(worker_memory), 16 * MIB, TIB,
+	  "16M and 1024G" },
+	{ "worker_file_size", K_SIZE64, F(worker_file_size), KIB, TIB,
+	  "1K and 1024G" },
+	{ "worker_open_files", K_COUNT, F(worker_open_files), 16, 65536,
+	  "16 and 65536" },
+	{ "sessions_per_function", K_COUNT, F(sessions_per_function), 1,
+	  65536, "1 and 65536" },
+	{ "sessions_total", K_COUNT, F(sessions_total), 1, 65536,
+	  "1 and 65536" },
+	{ "max_connections", K_COUNT, F(max_connections), 1, 65536,
+	  "1 and 65536" },
+	{ "client_timeout", K_DURATION_S, F(client_timeout_s), 1, 3600,
+	  "1s and 1h" },
+	{ "warm_workers", K_COUNT, F(warm_workers), 0, 64, "0 and 64" },
+	{ "warm_sessions", K_COUNT, F(warm_sessions), 0, 1024, "0 and 1024" },
+	{ "token_max_ttl", K_DURATION_S, F(token_max_ttl_s), 60,
+	  3650 * 86400ULL, "1m and 3650d" },
+	{ "token_default_ttl", K_DURATION_S, F(token_default_ttl_s), 1,
+	  3650 * 86400ULL, "1s and 3650d" },
+	{ "worker_user", K_USER, F(worker_user), 0, 0, NULL },
+	{ "worker_uid_base", K_COUNT, F(worker_uid_base), 0, 0xfb000000u,
+	  "0 and 4211081216" },
+	{ "worker_threads", K_COUNT, F(worker_threads), 1, 65536,
+	  "1 and 65536" },
+	{ "worker_preload", K_LIBS, F(worker_preload), 0, 0, NULL },
+	{ "require_sandbox", K_BOOL, F(require_sandbox), 0, 0, NULL },
+	{ "sandbox_relaxed", K_BOOL, F(sandbox_relaxed), 0, 0, NULL },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Where the parser is, for messages. */
+struct pos {
+	const char *name;
+	size_t line;
+	char *err;
+	size_t errlen;
+};
+
+/* ---- errors -------------------------------------------------------------- */
+
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* "name:line: reason"; returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+fail_at(const struct pos *p, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return fail(p->err, p->errlen, "%s:%zu: %s", p->name, p->line,
+		    reason);
+}
+
+/* Copy at most QUOTE_MAX bytes of s (n bytes) into out for a message,
+ * unprintable bytes as '?', so a hostile file can not write to the log. */
+static const char *
+quote(char out[QUOTE_MAX + 4], const char *s, size_t n)
+{
+	size_t i, m = n > QUOTE_MAX ? QUOTE_MAX : n;
+
+	for (i = 0; i < m; i++)
+		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (m < n) {
+		memcpy(out + m, "...", 3);
+		m += 3;
+	}
+	out[m] = '\0';
+	return out;
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+/* How many decimal digits s (n bytes) starts with. */
+static size_t
+count_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	return i;
+}
+
+/* The value of the d digits at s.  Returns 0, or -1 on overflow. */
+static int
+digits_value(const char *s, size_t d, uint64_t *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < d; i++) {
+		if (*v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return 0;
+}
+
+/* digits * by, overflow checked.  Returns 0, or -2 on overflow. */
+static int
+scaled(const char *s, size_t d, uint64_t by, uint64_t *out)
+{
+	uint64_t v;
+
+	if (digits_value(s, d, &v) != 0 || (by != 0 && v > UINT64_MAX / by))
+		return -2;
+	*out = v * by;
+	return 0;
+}
+
+/* A duration in milliseconds: digits then exactly one unit.  The syntax
+ * is checked before the value, so "99999999999999999999x" is a bad unit
+ * and "99999999999999999999s" too large.  Returns 0, -1 for bad syntax
+ * or -2 for overflow. */
+static int
+parse_duration(const char *s, size_t n, uint64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", MS_PER_S }, { "m", 60 * MS_PER_S },
+		{ "h", 3600 * MS_PER_S }, { "d", 86400 * MS_PER_S },
+	};
+	size_t i, d = count_digits(s, n);
+
+	if (d == 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (n - d == strlen(units[i].unit) &&
+		    memcmp(s + d, units[i].unit, n - d) == 0)
+			return scaled(s, d, units[i].ms, ms);
+	return -1;
+}
+
+/* A size in bytes: digits then an optional K, M or G.
+ * Returns 0, -1 for bad syntax or -2 for overflow. */
+static int
+parse_size(const char *s, size_t n, uint64_t *bytes)
+{
+	size_t d = count_digits(s, n);
+
+	if (d == 0)
+		return -1;
+	if (d == n)
+		return scaled(s, d, 1, bytes);
+	if (d + 1 != n)
+		return -1;
+	if (s[d] == 'K')
+		return scaled(s, d, KIB, bytes);
+	if (s[d] == 'M')
+		return scaled(s, d, MIB, bytes);
+	if (s[d] == 'G')
+		return scaled(s, d, GIB, bytes);
+	return -1;
+}
+
+/* A plain count.  Returns 0, -1 for bad syntax or -2 for overflow. */
+static int
+parse_count(const char *s, size_t n, uint64_t *v)
+{
+	size_t d = count_digits(s, n);
+
+	if (d == 0 || d != n)
+		return -1;
+	return scaled(s, d, 1, v);
+}
+
+static int
+parse_bool(const char *s, size_t n, bool *b)
+{
+	static const char *const yes[] = { "yes", "true", "on" };
+	static const char *const no[] = { "no", "false", "off" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (strlen(yes[i]) == n && memcmp(s, yes[i], n) == 0) {
+			*b = true;
+			return 0;
+		}
+		if (strlen(no[i]) == n && memcmp(s, no[i], n) == 0) {
+			*b = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* RFC 1123 host name: dot-separated labels of letters, digits and
+ * hyphens, 1 to 63 each, not starting or ending with a hyphen. */
+static bool
+valid_hostname(const char *s, size_t n)
+{
+	size_t i, label = 0;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-'))
+			return false;
+		if (ch == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && s[n - 1] != '-';
+}
+
+/* ADDR:PORT.  Returns NULL if good, else what is wrong. */
+static const char *
+check_listen(const char *s, size_t n)
+{
+	char host[256];
+	unsigned char addr[16];
+	const char *colon = NULL;
+	size_t hlen, i;
+	uint64_t port;
+	size_t plen;
+
+	for (i = n; i > 0; i--) {
+		if (s[i - 1] == ':') {
+			colon = s + i - 1;
+			break;
+		}
+	}
+	if (colon == NULL)
+		return "has no ':PORT'";
+	plen = (size_t)(s + n - colon - 1);
+	if (plen == 0 || plen > 5 || parse_count(colon + 1, plen, &port) != 0 ||
+	    port == 0 || port > 65535)
+		return "has a bad port (use 1 to 65535)";
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		if (hlen - 2 >= sizeof(host))
+			return "has a bad IPv6 address";
+		memcpy(host, s + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return "has a bad IPv6 address";
+		return NULL;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return "has a bad address";
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (strchr(host, ':') != NULL)
+		return "needs an IPv6 address in brackets";
+	/* All digits and dots: it must be an IPv4 address, not a name. */
+	if (strspn(host, "0123456789.") == hlen)
+		return inet_pton(AF_INET, host, addr) == 1 ?
+			NULL : "has a bad IPv4 address";
+	return valid_hostname(host, hlen) ? NULL : "has a bad host name";
+}
+
+/* A user name as useradd takes it: [A-Za-z0-9._-], not starting with
+ * '-', 1 to 32 bytes. */
+static bool
+valid_user(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 32 || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Store v into the member k describes (after the range check). */
+static void
+store_number(struct config *c, const struct key *k, uint64_t v)
+{
+	char *dst = (char *)c + k->off;
+
+	if (k->size == sizeof(uint64_t)) {
+		uint64_t v64 = v;
+
+		memcpy(dst, &v64, sizeof(v64));
+	} else {
+		uint32_t v32 = (uint32_t)v;
+
+		memcpy(dst, &v32, sizeof(v32));
+	}
+}
+
+static int
+set_number(struct config *c, const struct key *k, const char *v, size_t n,
+	   const struct pos *p)
+{
+	char q[QUOTE_MAX + 4];
+	uint64_t x;
+	int r;
+
+	if (k->kind == K_DURATION_MS || k->kind == K_DURATION_S) {
+		r = parse_duration(v, n, &x);
+		if (r == -1)
+			return fail_at(p, "bad duration '%s' for %s "
+				       "(use ms, s, m, h, d)",
+				       quote(q, v, n), k->name);
+		if (r == 0 && k->kind == K_DURATION_S) {
+			if (x % MS_PER_S != 0)
+				return fail_at(p, "%s must be whole seconds, "
+					       "not '%s'", k->name,
+					       quote(q, v, n));
+			x /= MS_PER_S;
+		}
+	} else if (k->kind == K_SIZE32 || k->kind == K_SIZE64) {
+		r = parse_size(v, n, &x);
+		if (r == -1)
+			return fail_at(p, "bad size '%s' for %s (use bytes "
+				       "or K, M, G)", quote(q, v, n), k->name);
+	} else {
+		r = parse_count(v, n, &x);
+		if (r == -1)
+			return fail_at(p, "bad number '%s' for %s",
+				       quote(q, v, n), k->name);
+	}
+	if (r == -2 || x < k->min || x > k->max)
+		return fail_at(p, "%s must be between %s, not '%s'", k->name,
+			       k->range, quote(q, v, n));
+	store_number(c, k, x);
+	return 0;
+}
+
+static bool is_blank(char ch);
+
+/* A list of libraries, blank-separated: each a soname such as
+ * libproj.so.25 (no '/') or an absolute path, of [A-Za-z0-9._+/-]. */
+static const char *
+check_libs(const char *v, size_t n)
+{
+	size_t i = 0, start;
+
+	while (i < n) {
+		while (i < n && is_blank(v[i]))
+			i++;
+		start = i;
+		for (; i < n && !is_blank(v[i]); i++)
+			if (!isalnum((unsigned char)v[i]) &&
+			    !strchr("._+/-", v[i]))
+				return "holds a character no library name has";
+		if (i > start && memchr(v + start, '/', i - start) &&
+		    v[start] != '/')
+			return "names a library by a relative path (use a "
+			       "soname or an absolute path)";
+		if (i > start && (memmem(v + start, i - start, "..", 2)))
+			return "names a path with '..'";
+	}
+	return NULL;
+}
+
+static int
+set_string(struct config *c, const struct key *k, const char *v, size_t n,
+	   const struct pos *p)
+{
+	char q[QUOTE_MAX + 4];
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return fail_at(p, "control character in %s", k->name);
+	if (n >= k->size)
+		return fail_at(p, "%s is too long (at most %zu bytes)",
+			       k->name, k->size - 1);
+	if (k->kind == K_PATH) {
+		if (v[0] != '/')
+			why = "must be an absolute path";
+		else if (n == 1)
+			why = "must not be the root directory";
+	} else if (k->kind == K_LISTEN) {
+		why = check_listen(v, n);
+	} else if (k->kind == K_LIBS) {
+		why = check_libs(v, n);
+	} else if (!valid_user(v, n)) {
+		why = "is not a valid user name";
+	}
+	if (why != NULL)
+		return fail_at(p, "%s '%s' %s", k->name, quote(q, v, n), why);
+	memcpy((char *)c + k->off, v, n);
+	((char *)c + k->off)[n] = '\0';
+	return 0;
+}
+
+static int
+set_value(struct config *c, const struct key *k, const char *v, size_t n,
+	  const struct pos *p)
+{
+	char q[QUOTE_MAX + 4];
+	bool b;
+
+	switch (k->kind) {
+	case K_BOOL:
+		if (parse_bool(v, n, &b) != 0)
+			return fail_at(p, "bad boolean '%s' for %s (use yes "
+				       "or no)", quote(q, v, n), k->name);
+		*(bool *)((char *)c + k->off) = b;
+		return 0;
+	case K_PATH:
+	case K_LISTEN:
+	case K_USER:
+	case K_LIBS:
+		return set_string(c, k, v, n, p);
+	default:
+		return set_number(c, k, v, n, p);
+	}
+}
+
+/* ---- lines --------------------------------------------------------------- */
+
+static bool
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* Trim blanks from both ends of [*s, *s + *n). */
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_blank(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_blank((*s)[*n - 1]))
+		(*n)--;
+}
+
+/* Cut a comment: '#' at the start or after a blank, so a path may still
+ * hold a '#'. */
+static size_t
+strip_comment(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '#' && (i == 0 || is_blank(s[i - 1])))
+			return i;
+	return n;
+}
+
+static bool
+valid_key_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 32)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* One line (no newline), with seen[] the line each key was first set on
+ * (0: not yet). */
+static int
+parse_line(struct config *c, const char *s, size_t n, size_t seen[NKEYS],
+	   const struct pos *p)
+{
+	char q[QUOTE_MAX + 4];
+	const char *eq, *key, *val;
+	size_t klen, vlen, i;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	n = strip_comment(s, n);
+	trim(&s, &n);
+	if (n == 0)
+		return 0;
+	eq = memchr(s, '=', n);
+	if (eq == NULL)
+		return fail_at(p, "expected 'key = value', got '%s'",
+			       quote(q, s, n));
+	key = s;
+	klen = (size_t)(eq - s);
+	val = eq + 1;
+	vlen = n - klen - 1;
+	trim(&key, &klen);
+	trim(&val, &vlen);
+	if (!valid_key_name(key, klen))
+		return fail_at(p, "bad key '%s' (use a-z, 0-9 and '_')",
+			       quote(q, key, klen));
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == klen &&
+		    memcmp(keys[i].name, key, klen) == 0)
+			break;
+	if (i == NKEYS)
+		return fail_at(p, "unknown key '%.*s'", (int)klen, key);
+	if (seen[i] != 0)
+		return fail_at(p, "key '%s' is set twice (first on line %zu)",
+			       keys[i].name, seen[i]);
+	seen[i] = p->line;
+	if (vlen == 0)
+		return fail_at(p, "missing value for '%s'", keys[i].name);
+	return set_value(c, &keys[i], val, vlen, p);
+}
+
+/* The rules between keys, on the finished config. */
+static int
+check_cross(const struct config *c, const char *name, char *err,
+	    size_t errlen)
+{
+	if (c->sessions_per_function > c->sessions_total)
+		return fail(err, errlen, "%s: sessions_per_function (%u) is "
+			    "over sessions_total (%u)", name,
+			    c->sessions_per_function, c->sessions_total);
+	if (c->token_default_ttl_s > c->token_max_ttl_s)
+		return fail(err, errlen, "%s: token_default_ttl (%us) is over "
+			    "token_max_ttl (%us)", name,
+			    c->token_default_ttl_s, c->token_max_ttl_s);
+	if (c->session_idle_ms > c->session_lifetime_ms)
+		return fail(err, errlen, "%s: session_idle (%ums) is over "
+			    "session_lifetime (%ums)", name,
+			    c->session_idle_ms, c->session_lifetime_ms);
+	return 0;
+}
+
+/* ---- API ----------------------------------------------------------------- */
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
+	snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/fnhost");
+	c->scratch_root[0] = '\0';
+	c->invoke_timeout_ms = 10 * MS_PER_S;
+	c->session_idle_ms = 5 * 60 * MS_PER_S;
+	c->session_lifetime_ms = 3600 * MS_PER_S;
+	c->shutdown_grace_ms = 10 * MS_PER_S;
+	c->max_input = MIB;
+	c->max_output = MIB;
+	c->max_bundle = 64 * MIB;
+	c->worker_memory = 512 * MIB;
+	c->worker_file_size = 64 * MIB;
+	c->worker_open_files = 64;
+	c->sessions_per_function = 16;
+	c->sessions_total = 64;
+	c->warm_workers = 2;
+	c->warm_sessions = 4;
+	c->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
+	c->worker_threads = 64;
+	c->max_connections = 256;
+	c->client_timeout_s = 30;
+	c->token_max_ttl_s = 30 * 86400;
+	c->token_default_ttl_s = 3600;
+	snprintf(c->worker_user, sizeof(c->worker_user), "nobody");
+	c->require_sandbox = true;
+	c->sandbox_relaxed = false;
+}
+
+int
+config_resolve(struct config *c, char *err, size_t errlen)
+{
+	struct statfs sf;
+	int n;
+
+	if (c->scratch_root[0] != '\0')
+		return 0;
+	/* Session state is short-lived: keep it in memory when we can. */
+	if (statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
+		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
+			     "/dev/shm/fnhost");
+	else
+		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
+			     "%s/scratch", c->data_dir);
+	if (n < 0 || (size_t)n >= sizeof(c->scratch_root)) {
+		c->scratch_root[0] = '\0';
+		return fail(err, errlen, "scratch_root: data_dir is too long "
+			    "to hold scratch/");
+	}
+	return 0;
+}
+
+int
+config_parse(struct config *c, const char *buf, size_t len,
+	     const char *name, char *err, size_t errlen)
+{
+	struct config tmp;
+	size_t seen[NKEYS] = { 0 };
+	struct pos p = { name, 0, err, errlen };
+	const char *line, *end, *nl;
+	size_t n;
+
+	memcpy(&tmp, c, sizeof(tmp));
+	line = buf;
+	end = buf + len;
+	while (line < end) {
+		p.line++;
+		nl = memchr(line, '\n', (size_t)(end - line));
+		n = (size_t)((nl != NULL ? nl : end) - line);
+		if (n > LINE_MAX_BYTES)
+			return fail_at(&p, "line too long (over %d bytes)",
+				       LINE_MAX_BYTES);
+		if (memchr(line, '\0', n) != NULL)
+			return fail_at(&p, "NUL byte in line");
+		if (parse_line(&tmp, line, n, seen, &p) != 0)
+			return -1;
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	if (check_cross(&tmp, name, err, errlen) != 0)
+		return -1;
+	memcpy(c, &tmp, sizeof(*c));
+	return 0;
+}
+
+/* Read all of fd into a malloc()ed buffer of at most FILE_MAX_BYTES; one
+ * byte more is read so a file that grew past the limit is caught too. */
+static int
+read_all(int fd, const char *path, char **out, size_t *len, char *err,
+	 size_t errlen)
+{
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+
+	buf = malloc(FILE_MAX_BYTES + 1);
+	if (buf == NULL)
+		return fail(err, errlen, "%s: out of memory", path);
+	for (;;) {
+		r = read(fd, buf + n, FILE_MAX_BYTES + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fail(err, errlen, "%s: %s", path, strerror(errno));
+			goto bad;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > FILE_MAX_BYTES) {
+			fail(err, errlen, "%s: file is over 1 MiB", path);
+			goto bad;
+		}
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+bad:
+	free(buf);
+	return -1;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	/* O_NONBLOCK: a FIFO put where the file should be must not hang
+	 * the daemon before fstat refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		fail(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > FILE_MAX_BYTES) {
+		fail(err, errlen, "%s: file is over 1 MiB", path);
+		goto out;
+	}
+	if (read_all(fd, path, &buf, &len, err, errlen) != 0)
+		goto out;
+	ret = config_parse(c, buf, len, path, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,414 @@
+/*
+ * runtime.c: the worker's side of a session (see runtime.h).
+ *
+ * One piece of state is file-scoped on purpose: the ABI's log() callback
+ * carries no context, so it needs to find the channel by itself.  It is
+ * set once, before the plugin is loaded, and never changes.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/channel.h"
+#include "sandbox/runtime.h"
+
+/* Longest error text: a DONE frame is the status plus the text. */
+#define ERROR_MAX (CHAN_MAX_TEXT - sizeof(int32_t))
+
+/* The channel, for log(); see the comment at the top. */
+static int log_chan = -1;
+
+struct fnh_call {
+	int chan;
+	size_t out_total;
+	size_t max_output;
+	char *error; /* what fail() said; NUL-terminated */
+};
+
+struct session {
+	int chan;
+	size_t max_input;
+	size_t max_output;
+	char bundle_dir[PATH_MAX];
+	char scratch_dir[PATH_MAX];
+	int bundle_fd, scratch_fd, plugin_fd;
+	char init_error[ERROR_MAX]; /* fail(NULL, ...) during init() */
+};
+
+/* The session that fail(NULL, ...) writes to during init(); like
+ * log_chan, set once before the plugin runs. */
+static struct session *init_session;
+
+static _Noreturn void
+refuse(int chan, const char *fmt, ...)
+{
+	char msg[CHAN_MAX_TEXT];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	chan_send(chan, CHAN_REFUSE, msg, (size_t)n, 0);
+	_exit(1);
+}
+
+/* ---- the services in struct fnh_host ------------------------------------- */
+
+static int
+host_output(struct fnh_call *call, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t piece;
+
+	if (!call || (len && !buf) || len > call->max_output - call->out_total)
+		return -1;
+	call->out_total += len;
+	while (len > 0) {
+		piece = len < CHAN_MAX_CHUNK ? len : CHAN_MAX_CHUNK;
+		if (chan_send(call->chan, CHAN_OUTPUT, p, piece, 0) < 0)
+			_exit(1); /* the host is gone */
+		p += piece;
+		len -= piece;
+	}
+	return 0;
+}
+
+static int
+host_fail(struct fnh_call *call, const char *fmt, ...)
+{
+	char *dst = call ? call->error
+			 : (init_session ? init_session->init_error : NULL);
+	va_list ap;
+
+	if (!dst || !fmt)
+		return -1;
+	va_start(ap, fmt);
+	/* Room for the status in front of it in the DONE frame. */
+	vsnprintf(dst, ERROR_MAX, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+host_log(int level, const char *fmt, ...)
+{
+	char msg[CHAN_MAX_TEXT - sizeof(int32_t)];
+	int32_t lvl = level;
+	va_list ap;
+	int n;
+
+	if (log_chan < 0 || !fmt)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	if (chan_send2(log_chan, CHAN_LOG, &lvl, sizeof(lvl), msg, (size_t)n,
+		       0) < 0)
+		_exit(1);
+}
+
+static int
+host_random(void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = getrandom(p, len, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+static int
+valid_name(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (n >= 63 || !((s[n] >= 'a' && s[n] <= 'z') ||
+				 (s[n] >= '0' && s[n] <= '9') || s[n] == '_' ||
+				 s[n] == '-'))
+			return 0;
+	return n > 0;
+}
+
+int
+runtime_check_descriptor(const struct fnh_plugin *p, char *err,
+			 size_t errlen)
+{
+	size_t i;
+
+	if (!p) {
+		snprintf(err, errlen, "fnh_plugin_v1() returned NULL");
+		return -1;
+	}
+	if (p->magic != FNH_PLUGIN_MAGIC) {
+		snprintf(err, errlen, "descriptor magic is 0x%08x, not 0x%08x",
+			 p->magic, FNH_PLUGIN_MAGIC);
+		return -1;
+	}
+	if (p->size < sizeof(struct fnh_plugin)) {
+		snprintf(err, errlen,
+			 "descriptor size is %u, smaller than the %zu of ABI "
+			 "v1",
+			 p->size, sizeof(struct fnh_plugin));
+		return -1;
+	}
+	if (p->abi_major != FNH_ABI_MAJOR) {
+		snprintf(err, errlen,
+			 "descriptor abi_major is %u; this host speaks %d",
+			 p->abi_major, FNH_ABI_MAJOR);
+		return -1;
+	}
+	if (!p->name || !valid_name(p->name)) {
+		snprintf(err, errlen,
+			 "descriptor name is %s (want 1-63 of [a-z0-9_-])",
+			 p->name ? "not valid" : "NULL");
+		return -1;
+	}
+	if (!p->version) {
+		snprintf(err, errlen, "descriptor version is NULL");
+		return -1;
+	}
+	if (!p->handle) {
+		snprintf(err, errlen, "descriptor handle is NULL");
+		return -1;
+	}
+	for (i = 0; i < sizeof(p->reserved) / sizeof(p->reserved[0]); i++)
+		if (p->reserved[i]) {
+			snprintf(err, errlen,
+				 "descriptor reserved[%zu] is not NULL", i);
+			return -1;
+		}
+	return 0;
+}
+
+/* Receive SETUP and check its paths.  Refuses (and exits) on any error. */
+static void
+receive_setup(struct session *s)
+{
+	char buf[sizeof(struct chan_setup) + 2 * PATH_MAX];
+	struct chan_setup head;
+	size_t len = sizeof(buf);
+	int fds[CHAN_SETUP_NFDS];
+	const char *b, *sc;
+
+	if (chan_recv_fds(s->chan, CHAN_SETUP, buf, &len, fds,
+			  CHAN_SETUP_NFDS) < 0) {
+		if (errno == ECONNRESET)
+			_exit(0); /* an idle worker the host let go */
+		refuse(s->chan, "worker: bad SETUP: %s", strerror(errno));
+	}
+	if (len < sizeof(head))
+		refuse(s->chan, "worker: SETUP too short");
+	memcpy(&head, buf, sizeof(head));
+	b = buf + sizeof(head);
+	sc = b + head.bundle_dir_len;
+	if (head.bundle_dir_len == 0 || head.scratch_dir_len == 0 ||
+	    head.bundle_dir_len > PATH_MAX || head.scratch_dir_len > PATH_MAX ||
+	    sizeof(head) + head.bundle_dir_len + head.scratch_dir_len != len ||
+	    b[head.bundle_dir_len - 1] || sc[head.scratch_dir_len - 1])
+		refuse(s->chan, "worker: SETUP paths are malformed");
+	memcpy(s->bundle_dir, b, head.bundle_dir_len);
+	memcpy(s->scratch_dir, sc, head.scratch_dir_len);
+	s->max_input = head.max_input;
+	s->max_output = head.max_output;
+	s->bundle_fd = fds[0];
+	s->scratch_fd = fds[1];
+	s->plugin_fd = fds[2];
+}
+
+/* The scratch fd was opened in the host's mount namespace; the worker's
+ * own view of the same directory may be mounted noexec (zygote.c).  Take
+ * the directory through that view, after checking it is the same one. */
+static void
+reopen_scratch(struct session *s)
+{
+	struct stat a, b;
+	int fd;
+
+	fd = open(s->scratch_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
+	if (fd < 0)
+		refuse(s->chan, "worker: cannot reach the scratch dir %s: %s",
+		       s->scratch_dir, strerror(errno));
+	if (fstat(fd, &a) < 0 || fstat(s->scratch_fd, &b) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		refuse(s->chan, "worker: %s is not the scratch dir it was "
+				"given",
+		       s->scratch_dir);
+	close(s->scratch_fd);
+	s->scratch_fd = fd;
+}
+
+/* The bundle dir's path may run through directories the worker's uid can
+ * not pass (fnhostd keeps bundles under its 0700 DATADIR).  Then the
+ * plugin reaches its files through the fd the host gave, which stays
+ * open for the session.  Returns whether the fd must stay open. */
+static bool
+reach_bundle(struct session *s)
+{
+	struct stat a, b;
+	int fd;
+
+	fd = open(s->bundle_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &a) == 0 && fstat(s->bundle_fd, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		close(fd);
+		return false;
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(s->bundle_dir, sizeof(s->bundle_dir), "/proc/self/fd/%d",
+		 s->bundle_fd);
+	return true;
+}
+
+static const struct fnh_plugin *
+load_plugin(struct session *s)
+{
+	const struct fnh_plugin *(*entry)(void);
+	const struct fnh_plugin *p;
+	char path[64], err[CHAN_MAX_TEXT];
+	void *dl;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->plugin_fd);
+	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!dl)
+		refuse(s->chan, "cannot load the plugin: %s", dlerror());
+	close(s->plugin_fd);
+	*(void **)&entry = dlsym(dl, "fnh_plugin_v1");
+	if (!entry)
+		refuse(s->chan, "the plugin does not export fnh_plugin_v1");
+	p = entry();
+	if (runtime_check_descriptor(p, err, sizeof(err)) < 0)
+		refuse(s->chan, "plugin refused: %s", err);
+	return p;
+}
+
+/* A plugin's abort(): as init of its pid namespace the worker would ignore
+ * its own SIGABRT, so make the intent visible as an exit status. */
+static void
+on_abort(int sig)
+{
+	(void)sig;
+	_exit(RUNTIME_EXIT_ABORT);
+}
+
+/* ---- serving ------------------------------------------------------------- */
+
+static void
+serve_invoke(struct session *s, const struct fnh_plugin *p,
+	     const struct fnh_host *host, size_t len)
+{
+	char error[ERROR_MAX] = "";
+	struct fnh_call call = {
+		.chan = s->chan,
+		.max_output = s->max_output,
+		.error = error,
+	};
+	int32_t status;
+	char *input;
+
+	input = malloc(len ? len : 1);
+	if (!input)
+		refuse(s->chan, "worker: out of memory for a %zu-byte input",
+		       len);
+	if (chan_read_full(s->chan, input, len, 0) < 0)
+		_exit(1);
+	status = p->handle(host, &call, input, len);
+	free(input);
+	if (status != 0 && !error[0])
+		snprintf(error, sizeof(error),
+			 "the function failed (returned %d) without a message",
+			 (int)status);
+	if (chan_send2(s->chan, CHAN_DONE, &status, sizeof(status), error,
+		       status ? strlen(error) : 0, 0) < 0)
+		_exit(1);
+}
+
+_Noreturn void
+runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
+{
+	struct session s = {.chan = chan};
+	struct fnh_host host = {
+		.size = sizeof(struct fnh_host),
+		.abi_minor = FNH_ABI_MINOR,
+		.bundle_dir = s.bundle_dir,
+		.scratch_dir = s.scratch_dir,
+		.output = host_output,
+		.fail = host_fail,
+		.log = host_log,
+		.random = host_random,
+	};
+	char err[CHAN_MAX_TEXT], ready[256];
+	const struct fnh_plugin *p;
+	struct chan_hdr hdr;
+	bool keep_bundle_fd;
+	int n;
+
+	receive_setup(&s);
+	reopen_scratch(&s);
+	keep_bundle_fd = reach_bundle(&s);
+	if (sandbox_lock(policy, landlock_abi, s.bundle_fd, s.scratch_fd, err,
+			 sizeof(err)) < 0)
+		refuse(chan, "worker: %s", err);
+	if (fchdir(s.scratch_fd) < 0)
+		refuse(chan, "worker: cannot enter the scratch dir: %s",
+		       strerror(errno));
+	if (!keep_bundle_fd)
+		close(s.bundle_fd);
+	close(s.scratch_fd);
+	signal(SIGABRT, on_abort);
+	log_chan = chan;
+
+	p = load_plugin(&s);
+	init_session = &s;
+	if (p->init && p->init(&host) != 0)
+		refuse(chan, "the plugin's init failed%s%s",
+		       s.init_error[0] ? ": " : "", s.init_error);
+	init_session = NULL;
+	n = snprintf(ready, sizeof(ready), "%.100s%c%.100s", p->name, '\0',
+		     p->version);
+	if (chan_send(chan, CHAN_READY, ready, (size_t)n, 0) < 0)
+		_exit(1);
+
+	for (;;) {
+		if (chan_read_hdr(chan, &hdr, CHAN_BIT(CHAN_INVOKE),
+				  s.max_input, 0) < 0)
+			break;
+		serve_invoke(&s, p, &host, hdr.len);
+	}
+	if (p->fini)
+		p->fini(&host);
+	_exit(0);
+}

@@ -1,0 +1,498 @@
+/* worker.c: the host's handle on a worker process (see worker.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/channel.h"
+#include "sandbox/runtime.h"
+#include "sandbox/worker.h"
+
+struct worker {
+	pid_t pid;
+	int pidfd;
+	int chan;
+	bool dead;
+	uint32_t max_input, max_output;
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
+	char name[101], version[101];
+};
+
+/* How long a worker that closed its channel may take to exit by itself
+ * before it is killed. */
+#define EXIT_GRACE_MS 200
+
+/* ---- sealing the plugin -------------------------------------------------- */
+
+static int
+copy_to_memfd(int src, int dst, EVP_MD_CTX *md)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	for (;;) {
+		n = read(src, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1)
+			return -1;
+		for (off = 0; off < n; off += w) {
+			w = write(dst, buf + off, (size_t)(n - off));
+			if (w < 0 && errno != EINTR)
+				return -1;
+			if (w < 0)
+				w = 0;
+		}
+	}
+}
+
+int
+worker_seal_plugin(int dirfd, const char *name, const unsigned char want[32],
+		   unsigned char got[32], int *fd, char *err, size_t errlen)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_MD_CTX *md = NULL;
+	int src = -1, mfd = -1, ret = -1;
+	struct stat st;
+
+	src = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (src < 0 || fstat(src, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot open plugin '%s': %s", name,
+			 src < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	mfd = memfd_create("fnhost-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	md = EVP_MD_CTX_new();
+	if (mfd < 0 || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "cannot make a sealed copy of '%s'",
+			 name);
+		goto out;
+	}
+	/* Hash what lands in the memfd, not what the file says later: the
+	 * sealed copy is what the worker maps. */
+	if (copy_to_memfd(src, mfd, md) < 0 ||
+	    fcntl(mfd, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+		    0 ||
+	    EVP_DigestFinal_ex(md, digest, &dlen) != 1 || dlen != 32) {
+		snprintf(err, errlen, "cannot make a sealed copy of '%s': %s",
+			 name, strerror(errno));
+		goto out;
+	}
+	if (want && memcmp(want, digest, 32) != 0) {
+		snprintf(err, errlen,
+			 "plugin '%s' does not match its checksum in MANIFEST",
+			 name);
+		goto out;
+	}
+	if (got)
+		memcpy(got, digest, 32);
+	*fd = mfd;
+	mfd = -1;
+	ret = 0;
+out:
+	EVP_MD_CTX_free(md);
+	if (src >= 0)
+		close(src);
+	if (mfd >= 0)
+		close(mfd);
+	return ret;
+}
+
+/* ---- process lifetime ---------------------------------------------------- */
+
+static void
+describe_exit(const siginfo_t *si, char *buf, size_t len)
+{
+	const char *sig;
+
+	switch (si->si_code) {
+	case CLD_EXITED:
+		if (si->si_status == RUNTIME_EXIT_ABORT)
+			snprintf(buf, len, "the function aborted");
+		else
+			snprintf(buf, len, "the worker exited with status %d",
+				 si->si_status);
+		return;
+	case CLD_KILLED:
+	case CLD_DUMPED:
+		if (si->si_status == SIGSYS) {
+			snprintf(buf, len,
+				 "the worker was killed by the sandbox "
+				 "(forbidden system call)");
+			return;
+		}
+		sig = sigabbrev_np(si->si_status);
+		snprintf(buf, len, "the worker crashed (SIG%s)",
+			 sig ? sig : "?");
+		return;
+	default:
+		snprintf(buf, len, "the worker ended");
+	}
+}
+
+/* Wait up to ms for the worker to exit, kill it if it has not, reap it.
+ * Writes how it ended into buf (if not NULL). */
+static void
+reap(struct worker *w, int ms, char *buf, size_t len)
+{
+	struct pollfd pfd = {.fd = w->pidfd, .events = POLLIN};
+	siginfo_t si;
+	int killed = 0;
+
+	if (w->pidfd < 0)
+		return;
+	if (ms <= 0 || poll(&pfd, 1, ms) <= 0) {
+		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
+		killed = 1;
+	}
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
+	       errno == EINTR)
+		;
+	if (buf) {
+		if (killed)
+			snprintf(buf, len,
+				 "the worker stopped answering and was "
+				 "killed");
+		else
+			describe_exit(&si, buf, len);
+	}
+	close(w->pidfd);
+	w->pidfd = -1;
+	w->dead = true;
+}
+
+/* The worker broke the session: kill it now and say why in r. */
+static enum worker_status
+end_session(struct worker *w, struct worker_result *r, enum worker_status st,
+	    const char *fmt, ...)
+{
+	char how[256] = "";
+	va_list ap;
+
+	if (st == WORKER_CRASHED && (errno == ECONNRESET || errno == EPIPE)) {
+		/* The channel closed: let the exit status tell what
+		 * happened. */
+		reap(w, EXIT_GRACE_MS, how, sizeof(how));
+		snprintf(r->error, sizeof(r->error), "%s", how);
+	} else {
+		reap(w, 0, NULL, 0);
+		va_start(ap, fmt);
+		vsnprintf(r->error, sizeof(r->error), fmt, ap);
+		va_end(ap);
+	}
+	free(r->output);
+	r->output = NULL;
+	r->output_len = 0;
+	r->status = st;
+	return st;
+}
+
+/* ---- the session --------------------------------------------------------- */
+
+static int
+send_setup(struct worker *w, const struct worker_params *p)
+{
+	size_t blen = strlen(p->bundle_path) + 1;
+	size_t slen = strlen(p->scratch_path) + 1;
+	struct chan_setup head = {
+		.max_input = p->max_input,
+		.max_output = p->max_output,
+		.bundle_dir_len = (uint32_t)blen,
+		.scratch_dir_len = (uint32_t)slen,
+	};
+	int fds[CHAN_SETUP_NFDS] = {p->bundle_fd, p->scratch_fd, p->plugin_fd};
+	char *buf;
+	int ret;
+
+	buf = malloc(sizeof(head) + blen + slen);
+	if (!buf)
+		return -1;
+	memcpy(buf, &head, sizeof(head));
+	memcpy(buf + sizeof(head), p->bundle_path, blen);
+	memcpy(buf + sizeof(head) + blen, p->scratch_path, slen);
+	ret = chan_send_fds(w->chan, CHAN_SETUP, buf,
+			    sizeof(head) + blen + slen, fds, CHAN_SETUP_NFDS);
+	free(buf);
+	return ret;
+}
+
+static void
+forward_log(struct worker *w, const char *payload, size_t len)
+{
+	char msg[CHAN_MAX_TEXT + 1];
+	int32_t level;
+
+	if (len < sizeof(level) || !w->log)
+		return;
+	memcpy(&level, payload, sizeof(level));
+	len -= sizeof(level);
+	memcpy(msg, payload + sizeof(level), len);
+	msg[len] = '\0';
+	w->log(w->log_ctx, level, msg);
+}
+
+/* Read frames until READY or REFUSE. */
+static int
+await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
+{
+	const uint32_t allowed = CHAN_BIT(CHAN_READY) | CHAN_BIT(CHAN_REFUSE) |
+				 CHAN_BIT(CHAN_LOG);
+	char buf[CHAN_MAX_TEXT + 1];
+	struct chan_hdr hdr;
+	struct worker_result r;
+
+	for (;;) {
+		if (chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_TEXT,
+				  deadline) < 0 ||
+		    chan_read_full(w->chan, buf, hdr.len, deadline) < 0) {
+			int e = errno;
+
+			memset(&r, 0, sizeof(r));
+			errno = e;
+			if (e == ETIMEDOUT)
+				end_session(w, &r, WORKER_TIMEOUT,
+					    "the plugin did not load within "
+					    "the time limit");
+			else
+				end_session(w, &r, WORKER_CRASHED,
+					    "the worker broke the protocol "
+					    "while loading");
+			snprintf(err, errlen, "%s", r.error);
+			return -1;
+		}
+		buf[hdr.len] = '\0';
+		if (hdr.type == CHAN_LOG) {
+			forward_log(w, buf, hdr.len);
+			continue;
+		}
+		if (hdr.type == CHAN_REFUSE) {
+			snprintf(err, errlen, "%s", buf);
+			reap(w, EXIT_GRACE_MS, NULL, 0);
+			return -1;
+		}
+		snprintf(w->name, sizeof(w->name), "%.100s", buf);
+		if (strlen(buf) < hdr.len)
+			snprintf(w->version, sizeof(w->version), "%.100s",
+				 buf + strlen(buf) + 1);
+		return 0;
+	}
+}
+
+int
+worker_open(struct zygote *z, const struct worker_params *p,
+	    struct worker **out, char *err, size_t errlen)
+{
+	struct zygote_worker zw;
+
+	if (zygote_spawn(z, p->limits, &zw, err, errlen) < 0)
+		return -1;
+	return worker_start(&zw, p, out, err, errlen);
+}
+
+int
+worker_start(const struct zygote_worker *spawned,
+	     const struct worker_params *p, struct worker **out, char *err,
+	     size_t errlen)
+{
+	struct zygote_worker zw = *spawned;
+	struct worker *w;
+	int64_t deadline;
+
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		syscall(SYS_pidfd_send_signal, zw.pidfd, SIGKILL, NULL, 0);
+		waitid(P_PIDFD, (id_t)zw.pidfd, NULL, WEXITED);
+		close(zw.pidfd);
+		close(zw.chan);
+		return -1;
+	}
+	w->pid = zw.pid;
+	w->pidfd = zw.pidfd;
+	w->chan = zw.chan;
+	w->max_input = p->max_input;
+	w->max_output = p->max_output;
+	w->log = p->log;
+	w->log_ctx = p->log_ctx;
+	deadline = chan_now_ms() + p->load_timeout_ms;
+	if (send_setup(w, p) < 0) {
+		snprintf(err, errlen, "cannot hand the session to the worker: "
+				      "%s",
+			 strerror(errno));
+		goto fail;
+	}
+	/* From here on the host only waits with a deadline. */
+	fcntl(w->chan, F_SETFL, fcntl(w->chan, F_GETFL) | O_NONBLOCK);
+	if (await_ready(w, deadline, err, errlen) < 0)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	worker_close(w, 0);
+	return -1;
+}
+
+struct worker *
+worker_adopt(int chan, uint32_t max_input, uint32_t max_output)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->pid = -1;
+	w->pidfd = -1;
+	w->chan = chan;
+	w->max_input = max_input;
+	w->max_output = max_output;
+	fcntl(chan, F_SETFL, fcntl(chan, F_GETFL) | O_NONBLOCK);
+	return w;
+}
+
+pid_t
+worker_pid(const struct worker *w)
+{
+	return w->pid;
+}
+
+bool
+worker_alive(const struct worker *w)
+{
+	return !w->dead;
+}
+
+/* Append one OUTPUT frame's payload to r->output. */
+static int
+take_output(struct worker *w, struct worker_result *r, uint32_t len,
+	    int64_t deadline)
+{
+	char *p;
+
+	p = realloc(r->output, r->output_len + len + 1);
+	if (!p)
+		return -1;
+	r->output = p;
+	if (chan_read_full(w->chan, p + r->output_len, len, deadline) < 0)
+		return -1;
+	r->output_len += len;
+	p[r->output_len] = '\0';
+	return 0;
+}
+
+enum worker_status
+worker_invoke(struct worker *w, const void *input, size_t len,
+	      int timeout_ms, struct worker_result *r)
+{
+	const uint32_t allowed = CHAN_BIT(CHAN_OUTPUT) | CHAN_BIT(CHAN_LOG) |
+				 CHAN_BIT(CHAN_DONE);
+	char text[CHAN_MAX_TEXT + 1];
+	int64_t deadline = chan_now_ms() + timeout_ms;
+	struct chan_hdr hdr;
+	int32_t status;
+
+	memset(r, 0, sizeof(*r));
+	if (w->dead) {
+		r->status = WORKER_GONE;
+		snprintf(r->error, sizeof(r->error),
+			 "the session has ended (its worker is gone)");
+		return r->status;
+	}
+	if (len > w->max_input) {
+		r->status = WORKER_TOO_LARGE;
+		snprintf(r->error, sizeof(r->error),
+			 "input of %zu bytes is over the limit of %u", len,
+			 w->max_input);
+		return r->status;
+	}
+	if (chan_send(w->chan, CHAN_INVOKE, input, len, deadline) < 0)
+		goto io_error;
+	for (;;) {
+		size_t max = CHAN_MAX_TEXT;
+
+		if (chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_CHUNK,
+				  deadline) < 0)
+			goto io_error;
+		if (hdr.type == CHAN_OUTPUT) {
+			if (hdr.len > w->max_output - r->output_len)
+				return end_session(
+					w, r, WORKER_TOO_LARGE,
+					"output is over the limit of %u bytes",
+					w->max_output);
+			if (take_output(w, r, hdr.len, deadline) < 0)
+				goto io_error;
+			continue;
+		}
+		if (hdr.len > max || (hdr.type == CHAN_DONE &&
+				      hdr.len < sizeof(status))) {
+			errno = EPROTO;
+			goto io_error;
+		}
+		if (chan_read_full(w->chan, text, hdr.len, deadline) < 0)
+			goto io_error;
+		text[hdr.len] = '\0';
+		if (hdr.type == CHAN_LOG) {
+			forward_log(w, text, hdr.len);
+			continue;
+		}
+		memcpy(&status, text, sizeof(status));
+		if (status == 0) {
+			r->status = WORKER_OK;
+			return r->status;
+		}
+		r->status = WORKER_FAILED;
+		snprintf(r->error, sizeof(r->error), "%s",
+			 text + sizeof(status));
+		free(r->output);
+		r->output = NULL;
+		r->output_len = 0;
+		return r->status;
+	}
+io_error:
+	if (errno == ETIMEDOUT)
+		return end_session(w, r, WORKER_TIMEOUT,
+				   "the invoke ran past its time limit of "
+				   "%d ms", timeout_ms);
+	if (errno == ECONNRESET || errno == EPIPE)
+		return end_session(w, r, WORKER_CRASHED, "");
+	return end_session(w, r, WORKER_CRASHED,
+			   "the worker broke the channel protocol (%s)",
+			   strerror(errno));
+}
+
+void
+worker_hangup(struct worker *w)
+{
+	if (w && w->chan >= 0) {
+		close(w->chan);
+		w->chan = -1;
+	}
+}
+
+void
+worker_close(struct worker *w, int grace_ms)
+{
+	if (!w)
+		return;
+	worker_hangup(w);
+	reap(w, grace_ms, NULL, 0);
+	free(w);
+}

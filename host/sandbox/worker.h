@@ -1,0 +1,98 @@
+/*
+ * worker.h: the host's handle on one session's worker process.
+ *
+ * worker_open() takes a fresh worker from the zygote, hands it the session
+ * (directories and sealed plugin), and waits until the plugin is loaded
+ * and initialised.  worker_invoke() runs one invoke with a deadline;
+ * worker_close() ends the session.  Whatever the worker does, the host
+ * only ever waits until a deadline, and a worker that crashes, hangs,
+ * floods or breaks the protocol is killed and reaped; the handle then
+ * answers every later invoke with an error.
+ */
+#ifndef FNHOST_WORKER_H
+#define FNHOST_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandbox/zygote.h"
+
+enum worker_status {
+	WORKER_OK,	  /* the function returned 0 */
+	WORKER_FAILED,	  /* the function returned an error (its text) */
+	WORKER_CRASHED,	  /* the worker died, or broke the protocol */
+	WORKER_TIMEOUT,	  /* past the time limit; the worker was killed */
+	WORKER_TOO_LARGE, /* input or output over its limit (output: killed) */
+	WORKER_GONE,	  /* the session had already ended */
+};
+
+struct worker_params {
+	const struct sandbox_limits *limits;
+	int bundle_fd;		 /* O_PATH directory */
+	const char *bundle_path; /* as the plugin sees it */
+	int scratch_fd;		 /* O_PATH directory */
+	const char *scratch_path;
+	int plugin_fd; /* sealed memfd, see worker_seal_plugin() */
+	uint32_t max_input, max_output;
+	int load_timeout_ms; /* for loading and init() */
+	/* Log lines from the plugin; may be NULL. */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
+};
+
+struct worker_result {
+	enum worker_status status;
+	char *output; /* malloc'd, output_len bytes (+ a NUL); NULL if none */
+	size_t output_len;
+	char error[4200]; /* one line, for every status but WORKER_OK */
+};
+
+struct worker;
+
+/* Copy the plugin file name (in dirfd) into a sealed memfd and check that
+ * its SHA-256 is want (skipped when want is NULL).  On success *fd is the
+ * memfd, and got (if not NULL) receives the digest.  Returns 0, or -1 with
+ * a reason in err. */
+int worker_seal_plugin(int dirfd, const char *name,
+		       const unsigned char want[32], unsigned char got[32],
+		       int *fd, char *err, size_t errlen);
+
+/* Start a session.  Returns 0 and *out, or -1 with a reason in err (the
+ * plugin's REFUSE text, a load timeout, a crash at load). */
+int worker_open(struct zygote *z, const struct worker_params *p,
+		struct worker **out, char *err, size_t errlen);
+
+/* The same with a worker already spawned (pool.h), whose pidfd and
+ * channel pass to the session, or are closed on failure. */
+int worker_start(const struct zygote_worker *spawned,
+		 const struct worker_params *p, struct worker **out,
+		 char *err, size_t errlen);
+
+/* Run one invoke of len bytes with a timeout.  Fills r (free r->output
+ * with free()).  Returns r->status. */
+enum worker_status worker_invoke(struct worker *w, const void *input,
+				 size_t len, int timeout_ms,
+				 struct worker_result *r);
+
+/* A worker with no process behind it, whose frames are whatever the other
+ * end of chan sends: for fuzzing and tests of the host's side of the
+ * protocol.  worker_close() closes chan. */
+struct worker *worker_adopt(int chan, uint32_t max_input,
+			    uint32_t max_output);
+
+/* The worker's process id, in the host's pid namespace. */
+pid_t worker_pid(const struct worker *w);
+
+/* True while the worker can take another invoke. */
+bool worker_alive(const struct worker *w);
+
+/* Tell the worker the session is over (its channel closes): it runs
+ * fini() and exits.  worker_close() must still follow, to reap it. */
+void worker_hangup(struct worker *w);
+
+/* End the session: the worker runs fini() and exits within grace_ms, or
+ * is killed.  Reaps it and frees w. */
+void worker_close(struct worker *w, int grace_ms);
+
+#endif

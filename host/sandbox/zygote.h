@@ -1,0 +1,47 @@
+/*
+ * zygote.h: the single-threaded process that forks workers.
+ *
+ * zygote_start() must be called while the caller has only one thread: it
+ * forks the zygote, which probes the kernel, compiles the seccomp program
+ * once, enters the namespaces all workers share (network, IPC, UTS), and
+ * then only answers spawn requests.  Each worker is forked with
+ * CLONE_PARENT, so it is the caller's child, not the zygote's: the caller
+ * gets a pidfd with it and reaps it with waitid(P_PIDFD).  Each worker has
+ * its own pid and mount namespaces, has already run sandbox_prepare(), and
+ * waits on its channel for a session (runtime.h).
+ *
+ * zygote_spawn() is not thread-safe; serialize calls on one zygote.
+ */
+#ifndef FNHOST_ZYGOTE_H
+#define FNHOST_ZYGOTE_H
+
+#include <sys/types.h>
+
+#include "sandbox/sandbox.h"
+
+struct zygote {
+	pid_t pid;
+	int sock;
+	struct sandbox_features features; /* what the zygote found */
+};
+
+struct zygote_worker {
+	pid_t pid;
+	int pidfd; /* for signals and waitid(P_PIDFD) */
+	int chan;  /* the host's end of the channel, close-on-exec */
+	uid_t uid; /* what it runs as, for the files made for it: -1 */
+	gid_t gid; /* unless the host is root */
+};
+
+/* Start the zygote.  Returns 0, or -1 with a reason in err. */
+int zygote_start(struct zygote *z, const struct sandbox_config *cfg,
+		 char *err, size_t errlen);
+
+/* Fork one worker with these limits.  Returns 0, or -1 with a reason. */
+int zygote_spawn(struct zygote *z, const struct sandbox_limits *lim,
+		 struct zygote_worker *w, char *err, size_t errlen);
+
+/* Stop the zygote and reap it.  Workers already spawned live on. */
+void zygote_stop(struct zygote *z);
+
+#endif
