@@ -4,6 +4,8 @@
 #   make check          unit, known-answer, end-to-end and hostile tests
 #   make run            the demo (see README.md)
 #   make bench          benchmarks against same-run baselines
+#   make format-check   fail listing the C files clang-format would change
+#   make format         reformat them in place
 #   make install        PREFIX=/usr/local DESTDIR=
 #   SANITIZER=address|undefined   build and test with a sanitizer, in build-$(SANITIZER)/
 
@@ -21,7 +23,7 @@ SANITIZER ?=
 B := build$(if $(SANITIZER),-$(SANITIZER))
 
 # A fresh machine has nothing but make: install what is missing first.
-ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+ifeq ($(filter clean distclean format format-check,$(MAKECMDGOALS)),)
 DEPS_STATUS := $(shell sh mk/deps.sh >&2 && echo ok)
 ifneq ($(DEPS_STATUS),ok)
 $(error build dependencies are missing; see the message above)
@@ -93,7 +95,7 @@ TPLUGIN_SRCS = $(sort $(wildcard tests/hostile/*.c tests/plugins/*.c))
 TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so)
 
 .PHONY: all check unit test-scripts run bench install uninstall clean \
-	distclean lint-man
+	distclean lint-man format format-check
 .DELETE_ON_ERROR:
 
 all: $(BINS) sdk $(BUNDLES) $(TPLUGINS)
@@ -241,6 +243,21 @@ $(B)/bench/%: bench/%.c bench/timing.h $(LIBFNHOST)
 bench: all $(B)/bench/session $(B)/bench/http
 	$(B)/bench/session $(B)/tests/plugins/echo 300
 	$(B)/bench/http $(B) 300
+
+# ---- format -------------------------------------------------------------
+# The tracked C sources, in .clang-format's style; the generated tables
+# (gen_*.py) are left as their generators write them.
+FORMAT_SRCS = $(filter-out plugins/common/pyfloat_tables.h \
+	plugins/common/unicode_printable.c,$(shell git ls-files -- \
+	'host/*.[ch]' 'plugins/*.[ch]' 'sdk/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]'))
+
+format-check:
+	@st=0; for f in $(FORMAT_SRCS); do \
+		clang-format --dry-run --Werror "$$f" 2>/dev/null || \
+		{ echo "needs make format: $$f" >&2; st=1; }; done; exit $$st
+
+format:
+	clang-format -i $(FORMAT_SRCS)
 
 # ---- run ----------------------------------------------------------------
 run: all
