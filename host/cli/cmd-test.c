@@ -1,10 +1,12 @@
 /*
  * cmd-test.c: fnhost test, one local session in the real sandbox.
  *
- * The same zygote, worker and runtime as fnhostd, without a server.  The
- * bundle's files are staged into a private read-only copy, so that the
- * worker's unprivileged uid can read them whatever their owner and mode,
- * and the plugin can not touch the author's originals.
+ * The same zygote, worker and runtime as fnhostd, without a server: the
+ * session is made by launch_session(), as fnhostd makes each of its own,
+ * under the limits of fnhost.conf's defaults.  The bundle's files are
+ * staged into a private read-only copy, so that the worker's unprivileged
+ * uid can read them whatever their owner and mode, and the plugin can not
+ * touch the author's originals.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -13,7 +15,6 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 
 #include "formats/bundle.h"
 #include "cli/cli.h"
+#include "formats/config.h"
+#include "sandbox/launch.h"
 #include "sandbox/scratch.h"
 #include "sandbox/worker.h"
 
@@ -30,9 +33,7 @@
 	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"          \
 	"  INPUT '-' reads one input per line from standard input"
 
-/* Limits for a local test session; fnhostd takes its own from its config. */
-#define TEST_MAX_INPUT (16u << 20)
-#define TEST_MAX_OUTPUT (16u << 20)
+/* The most a staged bundle may hold. */
 #define TEST_MAX_STAGED (256u << 20)
 
 struct test_opts {
@@ -41,23 +42,23 @@ struct test_opts {
 };
 
 struct staging {
-	char root[PATH_MAX - 16]; /* private dir holding the two below */
-	char bundle[PATH_MAX];	/* read-only copy of the bundle's files */
-	char scratch[PATH_MAX]; /* the session's scratch dir */
-	int bundle_fd, scratch_fd;
+	char root[PATH_MAX - 16]; /* private dir: the bundle, the scratch */
+	char bundle[PATH_MAX];	  /* read-only copy of the bundle's files */
+	int bundle_fd;
 };
 
+/* fnhost.conf's defaults, with the session's scratch dir in root and the
+ * time limit asked for. */
 static void
-worker_identity(struct sandbox_config *cfg)
+test_config(struct config *cfg, const struct test_opts *o, const char *root)
 {
-	const struct passwd *pw = getpwnam("nobody");
+	const char *relaxed = getenv("FNHOST_SANDBOX_RELAXED");
 
-	cfg->worker_uid = pw ? pw->pw_uid : 65534;
-	cfg->worker_gid = pw ? pw->pw_gid : 65534;
-	cfg->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
+	config_defaults(cfg);
+	snprintf(cfg->scratch_root, sizeof(cfg->scratch_root), "%s", root);
+	cfg->invoke_timeout_ms = (uint32_t)o->timeout_ms;
 	/* Sanitizer runtimes need the documented relaxed mode. */
-	cfg->relaxed = getenv("FNHOST_SANDBOX_RELAXED") &&
-		       !strcmp(getenv("FNHOST_SANDBOX_RELAXED"), "1");
+	cfg->sandbox_relaxed = relaxed && !strcmp(relaxed, "1");
 }
 
 /* Copy one regular file into the staging dir, read-only. */
@@ -140,7 +141,7 @@ staging_create(struct staging *s, int src_dir, char *err, size_t errlen)
 	const char *tmp = getenv("TMPDIR");
 	int dst;
 
-	s->bundle_fd = s->scratch_fd = -1;
+	s->bundle_fd = -1;
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	if (scratch_create(tmp, "fnhost-test-", (uid_t)-1, (gid_t)-1, s->root,
@@ -149,8 +150,7 @@ staging_create(struct staging *s, int src_dir, char *err, size_t errlen)
 	/* The worker's uid must be able to pass through, not to list. */
 	chmod(s->root, 0711);
 	snprintf(s->bundle, sizeof(s->bundle), "%s/bundle", s->root);
-	snprintf(s->scratch, sizeof(s->scratch), "%s/scratch", s->root);
-	if (mkdir(s->bundle, 0755) < 0 || mkdir(s->scratch, 0700) < 0) {
+	if (mkdir(s->bundle, 0755) < 0) {
 		snprintf(err, errlen, "cannot prepare %s: %s", s->root,
 			 strerror(errno));
 		return -1;
@@ -167,9 +167,8 @@ staging_create(struct staging *s, int src_dir, char *err, size_t errlen)
 	close(dst);
 	chmod(s->bundle, 0555);
 	s->bundle_fd = open(s->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	s->scratch_fd = open(s->scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->bundle_fd < 0 || s->scratch_fd < 0) {
-		snprintf(err, errlen, "cannot open the staging dirs: %s",
+	if (s->bundle_fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", s->bundle,
 			 strerror(errno));
 		return -1;
 	}
@@ -181,8 +180,6 @@ staging_remove(struct staging *s)
 {
 	if (s->bundle_fd >= 0)
 		close(s->bundle_fd);
-	if (s->scratch_fd >= 0)
-		close(s->scratch_fd);
 	if (s->root[0]) {
 		chmod(s->bundle, 0755);
 		scratch_remove(s->root);
@@ -268,23 +265,17 @@ static int
 run_session(const char *dir, char **inputs, int ninputs,
 	    const struct test_opts *o)
 {
-	struct sandbox_limits lim = {
-		.memory = 512u << 20,
-		.file_size = 64u << 20,
-		.cpu_seconds = (uint32_t)(o->timeout_ms / 1000) * 4 + 10,
-		.open_files = 64,
-		.threads = 64,
-	};
-	struct sandbox_config cfg;
-	struct worker_params wp = {0};
-	struct staging st = {.bundle_fd = -1, .scratch_fd = -1};
+	struct staging st = {.bundle_fd = -1};
 	struct zygote z = {.pid = 0, .sock = -1};
+	struct launched run = {.scratch_fd = -1};
+	struct sandbox_config sc;
+	struct sandbox_limits lim;
 	struct zygote_worker zw;
-	struct worker *w = NULL;
+	struct launch l = {0};
+	struct config cfg;
 	char err[4200], plugin[256];
-	int src = -1, memfd = -1, i, failed = 0, ret = CLI_FAIL;
+	int src = -1, i, failed = 0, ret = CLI_FAIL;
 
-	worker_identity(&cfg);
 	src = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0) {
 		cli_fail("test", "cannot open %s: %s", dir, strerror(errno));
@@ -292,52 +283,35 @@ run_session(const char *dir, char **inputs, int ninputs,
 	}
 	if (bundle_find_plugin(src, plugin, sizeof(plugin), err,
 			       sizeof(err)) < 0 ||
-	    worker_seal_plugin(src, plugin, NULL, NULL, &memfd, err,
-			       sizeof(err)) < 0 ||
-	    staging_create(&st, src, err, sizeof(err)) < 0) {
-		cli_fail("test", "%s", err);
-		goto out;
-	}
-	cfg.scratch_root = st.root;
-	if (zygote_start(&z, &cfg, err, sizeof(err)) < 0) {
-		cli_fail("test", "%s", err);
-		goto out;
-	}
-	wp.limits = &lim;
-	wp.bundle_fd = st.bundle_fd;
-	wp.bundle_path = st.bundle;
-	wp.scratch_fd = st.scratch_fd;
-	wp.scratch_path = st.scratch;
-	wp.plugin_fd = memfd;
-	wp.max_input = TEST_MAX_INPUT;
-	wp.max_output = TEST_MAX_OUTPUT;
-	wp.load_timeout_ms = o->timeout_ms;
-	wp.log = log_to_stderr;
-	/* The scratch dir becomes the worker's, whose uid is known once it
-	 * is spawned. */
-	if (zygote_spawn(&z, &lim, &zw, err, sizeof(err)) < 0 ||
-	    (zw.uid != (uid_t)-1 &&
-	     chown(st.scratch, zw.uid, zw.gid) < 0 &&
-	     snprintf(err, sizeof(err), "cannot chown %s: %s", st.scratch,
-		      strerror(errno))) ||
-	    worker_start(&zw, &wp, &w, err, sizeof(err)) < 0) {
-		cli_fail("test", "%s", err);
-		goto out;
-	}
+	    staging_create(&st, src, err, sizeof(err)) < 0)
+		goto fail;
+	test_config(&cfg, o, st.root);
+	if (launch_config(&cfg, &sc, &lim, err, sizeof(err)) < 0 ||
+	    zygote_start(&z, &sc, err, sizeof(err)) < 0 ||
+	    zygote_spawn(&z, &lim, &zw, err, sizeof(err)) < 0)
+		goto fail;
+	l.bundle_fd = st.bundle_fd;
+	l.bundle_path = st.bundle;
+	l.plugin = plugin;
+	l.log = log_to_stderr;
+	if (launch_session(&zw, &cfg, &l, &run, err, sizeof(err)) < 0)
+		goto fail;
 	for (i = 0; i < ninputs; i++) {
 		int r = strcmp(inputs[i], "-")
-				? invoke_one(w, o, inputs[i], strlen(inputs[i]))
-				: invoke_stdin(w, o);
+				? invoke_one(run.w, o, inputs[i],
+					     strlen(inputs[i]))
+				: invoke_stdin(run.w, o);
 		if (r < 0)
 			failed = 1;
 	}
 	ret = failed ? CLI_FAIL : CLI_OK;
+	goto out;
+fail:
+	cli_fail("test", "%s", err);
 out:
-	worker_close(w, 1000);
+	launch_discard(&run, 1000);
 	zygote_stop(&z);
 	staging_remove(&st);
-	if (memfd >= 0)
-		close(memfd);
 	if (src >= 0)
 		close(src);
 	return ret;

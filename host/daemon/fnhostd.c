@@ -12,9 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sandbox/channel.h"
-#include "formats/config.h"
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
-#include "sandbox/scratch.h"
 #include "daemon/session.h"
 #include "daemon/store.h"
+#include "formats/config.h"
+#include "sandbox/channel.h"
+#include "sandbox/launch.h"
+#include "sandbox/scratch.h"
 #include "sandbox/zygote.h"
 
 #define USAGE "usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"
@@ -44,7 +43,7 @@ struct daemon {
 	struct zygote zygote;
 	struct metrics metrics;
 	struct sessions *sessions;
-	struct server srv;
+	struct server *srv;
 	struct hostkeys keys;
 	bool keys_loaded;
 	int scratch_lock; /* flock()ed fd of cfg.scratch_root */
@@ -229,30 +228,6 @@ prepare_scratch_root(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-worker_ids(const struct config *cfg, struct sandbox_config *sc, char *err,
-	   size_t errlen)
-{
-	const struct passwd *pw;
-
-	memset(sc, 0, sizeof(*sc));
-	sc->relaxed = cfg->sandbox_relaxed;
-	sc->scratch_root = cfg->scratch_root;
-	sc->preload = cfg->worker_preload;
-	if (geteuid() != 0)
-		return 0;
-	pw = getpwnam(cfg->worker_user);
-	if (!pw) {
-		snprintf(err, errlen, "no user '%s' for the workers",
-			 cfg->worker_user);
-		return -1;
-	}
-	sc->worker_uid = pw->pw_uid;
-	sc->worker_gid = pw->pw_gid;
-	sc->worker_uid_base = cfg->worker_uid_base;
-	return 0;
-}
-
 /* Say once which layers are missing; refuse to run when so configured. */
 static int
 check_sandbox(const struct config *cfg, const struct sandbox_features *f)
@@ -307,7 +282,7 @@ drain(struct daemon *d)
 	int64_t deadline = chan_now_ms() + d->cfg.shutdown_grace_ms;
 	struct timespec tick = {.tv_nsec = 50 * 1000 * 1000};
 
-	atomic_store(&d->srv.draining, true);
+	server_drain(d->srv);
 	sessions_drain(d->sessions);
 	log_msg(LOG_LEVEL_INFO, "event=draining sessions=%zu",
 		sessions_count(d->sessions));
@@ -319,19 +294,20 @@ static int
 serve(struct daemon *d, const sigset_t *waitset)
 {
 	char err[PATH_MAX + 256];
+	size_t n;
 	int sig;
 
 	for (;;) {
 		if (sigwait(waitset, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (server_reload_trust(&d->srv, err, sizeof(err)) < 0)
+			if (server_reload_trust(d->srv, &n, err,
+						sizeof(err)) < 0)
 				log_msg(LOG_LEVEL_ERROR,
 					"event=reload msg=\"%s\"", err);
 			else
 				log_msg(LOG_LEVEL_INFO,
-					"event=reload trusted_keys=%zu",
-					d->srv.ntrusted);
+					"event=reload trusted_keys=%zu", n);
 			continue;
 		}
 		log_msg(LOG_LEVEL_INFO, "event=shutdown signal=%s",
@@ -345,7 +321,10 @@ static int
 start(struct daemon *d, char *err, size_t errlen)
 {
 	struct sandbox_config sc;
+	struct sandbox_limits lim;
+	struct server_deps deps;
 	bool created = false;
+	size_t trusted = 0;
 
 	/* Made here, 0711 rather than store_open()'s 0700, so that workers
 	 * can pass through to a scratch root under it (the default where
@@ -357,7 +336,7 @@ start(struct daemon *d, char *err, size_t errlen)
 	}
 	if (store_open(d->cfg.data_dir, &d->store, err, errlen) < 0 ||
 	    prepare_scratch_root(d, err, errlen) < 0 ||
-	    worker_ids(&d->cfg, &sc, err, errlen) < 0)
+	    launch_config(&d->cfg, &sc, &lim, err, errlen) < 0)
 		return -1;
 	/*
 	 * The zygote, before any thread and before any secret: every worker
@@ -367,51 +346,44 @@ start(struct daemon *d, char *err, size_t errlen)
 	 */
 	if (zygote_start(&d->zygote, &sc, err, errlen) < 0)
 		return -1;
-	if (store_admin_token(d->store, d->srv.admin_token, &created, err,
-			      errlen) < 0 ||
-	    store_token_secret(d->store, d->srv.token_secret, err, errlen) <
-		    0 ||
-	    hostkeys_load(&d->keys, d->store, err, errlen) < 0)
+	if (hostkeys_load(&d->keys, d->store, err, errlen) < 0)
 		return -1;
 	d->keys_loaded = true;
-	d->srv.tokens = token_cache_new(d->srv.token_secret);
-	if (!d->srv.tokens) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (created)
-		log_msg(LOG_LEVEL_INFO,
-			"event=first_start admin_token=%s/keys/admin.token",
-			d->cfg.data_dir);
 	if (check_sandbox(&d->cfg, &d->zygote.features) < 0) {
 		snprintf(err, errlen, "the sandbox is incomplete");
 		return -1;
 	}
-	d->sessions = sessions_new(&d->cfg, &d->zygote, &d->metrics);
+	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics);
 	if (!d->sessions) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	d->srv.cfg = &d->cfg;
-	d->srv.store = d->store;
-	d->srv.sessions = d->sessions;
-	d->srv.metrics = &d->metrics;
-	d->srv.features = &d->zygote.features;
-	d->srv.keys = &d->keys;
-	pthread_rwlock_init(&d->srv.trust_lock, NULL);
-	if (server_reload_trust(&d->srv, err, errlen) < 0)
+	deps = (struct server_deps){
+		.cfg = &d->cfg,
+		.store = d->store,
+		.sessions = d->sessions,
+		.metrics = &d->metrics,
+		.features = &d->zygote.features,
+		.keys = &d->keys,
+	};
+	if (server_new(&deps, &d->srv, &created, err, errlen) < 0 ||
+	    server_reload_trust(d->srv, &trusted, err, errlen) < 0)
 		return -1;
+	if (created)
+		log_msg(LOG_LEVEL_INFO,
+			"event=first_start admin_token=%s/keys/admin.token",
+			d->cfg.data_dir);
 	if (pthread_create(&d->reaper, NULL, reaper_main, d) != 0) {
 		snprintf(err, errlen, "cannot start the reaper thread");
 		return -1;
 	}
-	if (http_start(&d->srv, err, errlen) < 0)
+	if (http_start(d->srv, err, errlen) < 0)
 		return -1;
 	log_msg(LOG_LEVEL_INFO,
 		"event=listening addr=%s data_dir=%s scratch_root=%s "
 		"trusted_keys=%zu landlock_abi=%d",
 		d->cfg.listen, d->cfg.data_dir, d->cfg.scratch_root,
-		d->srv.ntrusted, d->zygote.features.landlock_abi);
+		trusted, d->zygote.features.landlock_abi);
 	return 0;
 }
 
@@ -498,17 +470,15 @@ main(int argc, char **argv)
 	ret = serve(&d, &waitset);
 out:
 	atomic_store(&d.stopping, true);
-	http_stop(&d.srv);
+	if (d.srv)
+		http_stop(d.srv);
 	if (d.reaper)
 		pthread_join(d.reaper, NULL);
 	sessions_free(d.sessions);
 	zygote_stop(&d.zygote);
-	free(d.srv.trusted);
+	server_free(d.srv);
 	if (d.keys_loaded)
 		hostkeys_clear(&d.keys);
-	OPENSSL_cleanse(d.srv.admin_token, sizeof(d.srv.admin_token));
-	token_cache_free(d.srv.tokens);
-	OPENSSL_cleanse(d.srv.token_secret, sizeof(d.srv.token_secret));
 	if (d.store)
 		store_close(d.store);
 	if (d.scratch_lock >= 0)

@@ -7,16 +7,14 @@
  * pool short, and never holds the array lock across a spawn.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
+#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "base/err.h"
 
 #include "daemon/log.h"
 #include "daemon/pool.h"
@@ -48,18 +46,6 @@ spawn(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
 	return rc;
 }
 
-/* A warm worker holds nothing of anyone's yet: kill it outright. */
-static void
-let_go(struct zygote_worker *w)
-{
-	syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
-	while (waitid(P_PIDFD, (id_t)w->pidfd, NULL, WEXITED) < 0 &&
-	       errno == EINTR)
-		;
-	close(w->pidfd);
-	close(w->chan);
-}
-
 static void *
 refill_main(void *arg)
 {
@@ -86,7 +72,7 @@ refill_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		if (p->stop || p->n >= p->size) {
 			pthread_mutex_unlock(&p->lock);
-			let_go(&w);
+			zygote_worker_kill(&w);
 			pthread_mutex_lock(&p->lock);
 			continue;
 		}
@@ -126,8 +112,8 @@ fail:
 	return NULL;
 }
 
-int
-pool_take(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
+static int
+take(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
 {
 	bool warm = false;
 
@@ -141,11 +127,17 @@ pool_take(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
 	return warm ? 0 : spawn(p, w, err, errlen);
 }
 
-void
-pool_release(struct pool *p, struct zygote_worker *w)
+int
+pool_launch(struct pool *p, const struct config *cfg, const struct launch *l,
+	    int nice, struct launched *out, char *err, size_t errlen)
 {
-	(void)p;
-	let_go(w);
+	struct zygote_worker zw;
+
+	if (take(p, &zw, err, errlen) < 0)
+		return -ERR_IO;
+	if (nice)
+		setpriority(PRIO_PROCESS, (id_t)zw.pid, nice);
+	return launch_session(&zw, cfg, l, out, err, errlen);
 }
 
 void
@@ -162,7 +154,7 @@ pool_free(struct pool *p)
 	if (p->size)
 		pthread_join(p->refill, NULL);
 	for (i = 0; i < p->n; i++)
-		let_go(&p->warm[i]);
+		zygote_worker_kill(&p->warm[i]);
 	pthread_cond_destroy(&p->short_of);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->spawn_lock);

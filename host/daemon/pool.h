@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "formats/config.h"
+#include "sandbox/launch.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/zygote.h"
 
@@ -25,14 +27,14 @@ struct pool;
 struct pool *pool_new(struct zygote *z, const struct sandbox_limits *lim,
 		      unsigned int size);
 
-/* Hand over a worker: a warm one when there is one, else one spawned now.
- * The caller owns w's pidfd and channel from then on.  Returns 0, or -1
- * with a reason in err. */
-int pool_take(struct pool *p, struct zygote_worker *w, char *err,
-	      size_t errlen);
-
-/* Give back a worker taken but not used: it is killed and reaped. */
-void pool_release(struct pool *p, struct zygote_worker *w);
+/* Make session l (launch.h) of a worker: a warm one when there is one,
+ * else one spawned now.  A nice value other than 0 is set on the worker
+ * before it loads the plugin (a session made ahead yields the CPU to
+ * those in use).  Returns 0 and fills out, or -ERR_IO when no worker can
+ * be spawned and launch_session()'s kinds, with a reason in err. */
+int pool_launch(struct pool *p, const struct config *cfg,
+		const struct launch *l, int nice, struct launched *out,
+		char *err, size_t errlen);
 
 /* Stop the refill thread, let every warm worker go and reap it, and free
  * the pool.  NULL is a no-op. */

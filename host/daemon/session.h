@@ -5,8 +5,8 @@
  * one function and closed by the client, by the idle or lifetime limit,
  * by a worker that crashes or runs past its time, or at shutdown.  Invokes
  * of one session run one at a time, in arrival order.  Every call is
- * thread-safe.  Each returns an HTTP status with, for errors, a code and
- * a one-line message for the JSON error body.
+ * thread-safe.  Each returns 0, or a negated error kind (base/err.h)
+ * with a one-line reason in err; nothing here speaks HTTP.
  */
 #ifndef FNHOST_SESSION_H
 #define FNHOST_SESSION_H
@@ -16,20 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "formats/config.h"
 #include "daemon/metrics.h"
 #include "daemon/store.h"
+#include "formats/config.h"
+#include "sandbox/sandbox.h"
 #include "sandbox/worker.h"
 #include "sandbox/zygote.h"
 
 struct sessions;
 
-/* What went wrong, for the error body. */
-struct session_error {
-	int status;	/* HTTP status */
-	char code[32];	/* e.g. "too_many_sessions" */
-	char message[4200];
-};
+/* Room for any reason these calls give: a function's error text and a
+ * few words. */
+#define SESSION_ERR_MAX 4300
 
 struct session_opened {
 	char id[33];	 /* 32 lower-case hex characters */
@@ -37,9 +35,11 @@ struct session_opened {
 };
 
 /* The zygote is shared with nothing else: the table's warm pool
- * (pool.h, cfg->warm_workers) makes every call to it.  cfg, z, m must
- * outlive the table.  Call after the last fork of the process. */
+ * (pool.h, cfg->warm_workers) makes every call to it.  Every worker is
+ * under lim (launch_config()).  cfg, z, m must outlive the table.  Call
+ * after the last fork of the process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
+			      const struct sandbox_limits *lim,
 			      struct metrics *m);
 /* Close every session (killing workers still busy), wait until every
  * closed session's worker is reaped and scratch dir wiped, and free the
@@ -47,26 +47,27 @@ struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 void sessions_free(struct sessions *ss);
 
 /* Open a session of function f whose bundle is at bundle_fd/bundle_path.
- * Returns 201, 429 over a concurrency limit, 503 when draining, or a
- * 5xx/4xx when the plugin can not be loaded (the message says why). */
+ * Returns 0, -ERR_LIMIT over a concurrency limit, -ERR_DRAINING, or
+ * launch_session()'s kinds when the plugin can not be loaded. */
 int sessions_open(struct sessions *ss, const struct store_function *f,
 		  int bundle_fd, const char *bundle_path,
-		  struct session_opened *out, struct session_error *e);
+		  struct session_opened *out, char *err, size_t errlen);
 
 /* Run one invoke of session sid, which must belong to function_id.
- * Fills r (free r->output).  Returns 200, 404 (no such session), 413
- * (input too large), 422 (the function's error), 502 (crashed; the
- * session is gone), 504 (timed out; the session is gone). */
+ * Fills r (free r->output) and checksum, the session's function's.
+ * Returns 0, -ERR_NO_SESSION, -ERR_TOO_LARGE (input or output over its
+ * limit), -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or
+ * -ERR_TIMEOUT (the session is gone then). */
 int sessions_invoke(struct sessions *ss, const char *sid,
 		    const char *function_id, const void *input, size_t len,
-		    struct worker_result *r, char checksum[65],
-		    struct session_error *e);
+		    struct worker_result *r, char checksum[65], char *err,
+		    size_t errlen);
 
-/* Close session sid of function_id: 204, or 404.  The session is
- * unreachable on return; its worker ends and its scratch dir is wiped by
- * a thread of the table, unless too many closes are already waiting. */
+/* Close session sid of function_id: 0, or -ERR_NO_SESSION.  The session
+ * is unreachable on return; its worker ends and its scratch dir is wiped
+ * by a thread of the table, unless too many closes are already waiting. */
 int sessions_close(struct sessions *ss, const char *sid,
-		   const char *function_id, struct session_error *e);
+		   const char *function_id, char *err, size_t errlen);
 
 /* Close sessions past their idle or lifetime limit, and drop ready
  * sessions unused for session_idle; call about once a second. */

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "base/err.h"
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 
@@ -717,11 +718,15 @@ verify_signature(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 		seterr(err, errlen, "out of memory");
 		goto out;
 	}
-	if (minisign_sig_parse(text, tlen, sig, err, errlen) == -1 ||
-	    minisign_verify(keys, nkeys, sig, manifest, mlen, NULL, err,
-			    errlen) == -1 ||
-	    bundle_comment_parse(sig->trusted_comment, info, err,
-				 errlen) == -1)
+	if (minisign_sig_parse(text, tlen, sig, err, errlen) == -1)
+		goto out;
+	ret = minisign_verify(keys, nkeys, sig, manifest, mlen, NULL, err,
+			      errlen);
+	if (ret < 0)
+		goto out; /* -ERR_UNTRUSTED is told apart */
+	ret = -1;
+	if (bundle_comment_parse(sig->trusted_comment, info, err, errlen) ==
+	    -1)
 		goto out;
 	if (sha256_hex(manifest, mlen, sum) == -1) {
 		seterr(err, errlen, "cannot hash: OpenSSL failed");
@@ -784,16 +789,21 @@ bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	struct bundle_manifest want = {0, NULL}, have = {0, NULL};
 	char *manifest = NULL;
 	size_t mlen, idx;
-	int ret = -1;
+	int ret = -ERR_BAD_BUNDLE, rc;
 
 	memset(info, 0, sizeof(*info));
 	if (read_small(dirfd, BUNDLE_MANIFEST, BUNDLE_MANIFEST_MAX, &manifest,
 		       &mlen, err, errlen) == -1)
 		goto out;
 	/* Authenticate MANIFEST before trusting anything it says. */
-	if (verify_signature(dirfd, keys, nkeys, manifest, mlen, info, err,
-			     errlen) == -1 ||
-	    bundle_manifest_parse(manifest, mlen, &want, err, errlen) == -1 ||
+	rc = verify_signature(dirfd, keys, nkeys, manifest, mlen, info, err,
+			      errlen);
+	if (rc < 0) {
+		if (rc == -ERR_UNTRUSTED)
+			ret = rc;
+		goto out;
+	}
+	if (bundle_manifest_parse(manifest, mlen, &want, err, errlen) == -1 ||
 	    plugin_pick(&want, &idx, err, errlen) == -1 ||
 	    scan_dir(dirfd, &have, err, errlen) == -1 ||
 	    compare_files(&want, &have, err, errlen) == -1)
@@ -804,7 +814,7 @@ bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	info->nfiles = want.n;
 	ret = 0;
 out:
-	if (ret == -1)
+	if (ret < 0)
 		memset(info, 0, sizeof(*info));
 	bundle_manifest_free(&want);
 	bundle_manifest_free(&have);

@@ -16,6 +16,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "base/err.h"
 #include "formats/minisign.h"
 
 #define COMMENT_PREFIX		"untrusted comment: "
@@ -1035,9 +1036,9 @@ minisign_verify(const struct minisign_pubkey *keys, size_t nkeys,
 			break;
 	if (i == nkeys) {
 		minisign_keyid_hex(sig->key_id, id);
-		seterr(err, errlen, "signature was made by key %s, not a "
-		       "trusted key", id);
-		return -1;
+		return err_set(err, errlen, ERR_UNTRUSTED,
+			       "signature was made by key %s, not a "
+			       "trusted key", id);
 	}
 	if (prehash(msg, len, hash) == -1) {
 		seterr(err, errlen, "cannot hash: OpenSSL failed");

@@ -321,10 +321,7 @@ worker_start(const struct zygote_worker *spawned,
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
-		syscall(SYS_pidfd_send_signal, zw.pidfd, SIGKILL, NULL, 0);
-		waitid(P_PIDFD, (id_t)zw.pidfd, NULL, WEXITED);
-		close(zw.pidfd);
-		close(zw.chan);
+		zygote_worker_kill(&zw);
 		return -1;
 	}
 	w->pid = zw.pid;

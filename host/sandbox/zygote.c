@@ -495,3 +495,14 @@ zygote_stop(struct zygote *z)
 			;
 	z->pid = 0;
 }
+
+void
+zygote_worker_kill(const struct zygote_worker *w)
+{
+	syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
+	while (waitid(P_PIDFD, (id_t)w->pidfd, NULL, WEXITED) < 0 &&
+	       errno == EINTR)
+		;
+	close(w->pidfd);
+	close(w->chan);
+}

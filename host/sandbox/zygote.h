@@ -41,6 +41,10 @@ int zygote_start(struct zygote *z, const struct sandbox_config *cfg,
 int zygote_spawn(struct zygote *z, const struct sandbox_limits *lim,
 		 struct zygote_worker *w, char *err, size_t errlen);
 
+/* Kill a spawned worker that no session will use (it holds nothing of
+ * anyone's yet), reap it and close its descriptors. */
+void zygote_worker_kill(const struct zygote_worker *w);
+
 /* Stop the zygote and reap it.  Workers already spawned live on. */
 void zygote_stop(struct zygote *z);
 

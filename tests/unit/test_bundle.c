@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 
@@ -105,7 +106,7 @@ test_verify_kat(void **state)
 	kat_pubkey(&pk);
 	sum = kat_read("tiny.sha256", &len);
 	sum[64] = '\0';
-	if (bundle_verify(fd, &pk, 1, &info, err, sizeof(err)) == -1)
+	if (bundle_verify(fd, &pk, 1, &info, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	assert_string_equal(info.checksum, sum);
 	assert_string_equal(info.name, "tiny");
@@ -393,7 +394,7 @@ verify_fails(struct tmp *t, const char *want)
 	struct bundle_info info;
 	char err[256];
 
-	if (bundle_verify(t->fd, &t->pk, 1, &info, err, sizeof(err)) != -1)
+	if (bundle_verify(t->fd, &t->pk, 1, &info, err, sizeof(err)) >= 0)
 		fail_msg("verified, should fail with '%s'", want);
 	assert_string_equal(err, want);
 	assert_string_equal(info.checksum, "");
@@ -522,7 +523,7 @@ test_refuse_signature(void **state)
 	snprintf(want, sizeof(want), "signature was made by key %s, not a "
 		 "trusted key", id);
 	assert_int_equal(bundle_verify(t->fd, keys, 1, &info, err,
-				       sizeof(err)), -1);
+				       sizeof(err)), -ERR_UNTRUSTED);
 	assert_string_equal(err, want);
 	/* ... but among several trusted keys, the right one is found. */
 	keys[1] = t->pk;

@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/err.h"
 #include "formats/minisign.h"
 
 #define KAT_DIR "tests/kat/bundle/"
@@ -612,7 +613,8 @@ test_sig_bad(void **state)
 	assert_int_equal(minisign_sig_parse(k->sig, k->slen, &sig, err,
 					    sizeof(err)), 0);
 	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest,
-					 k->mlen, NULL, err, sizeof(err)), -1);
+					 k->mlen, NULL, err, sizeof(err)),
+			 -ERR_UNTRUSTED);
 	assert_err(err, "signature was made by key 80B9BEDD8695DEF3, not a "
 		   "trusted key");
 	/* A key with the right id but the wrong public key. */

@@ -1,0 +1,274 @@
+/*
+ * api-sessions.c: the function token's routes (see api.h): open a
+ * session, invoke it, close it, and the one-shot run.
+ *
+ * An input is opened before the worker sees it: an encrypted invoke's
+ * body, or a whole body that is an fnh1: text, is decrypted with the
+ * host's key, and one that does not open is answered 400 and never
+ * handed to the function as if it were plain input.  Every answer a
+ * function gives is signed (the attestation headers).
+ */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/api.h"
+#include "daemon/log.h"
+
+/* Open a session of function id for rq's caller, once the pins are
+ * checked; fills opened and checksum. */
+static int
+open_session(struct request *rq, const char *id,
+	     struct session_opened *opened, char checksum[65],
+	     struct reply *rep)
+{
+	struct server *srv = rq->srv;
+	const char *pin = MHD_lookup_connection_value(
+		rq->conn, MHD_HEADER_KIND, "Fnhost-Function-Checksum");
+	const char *tpin = rq->tok.checksum;
+	struct store_function f;
+	char path[PATH_MAX], err[SESSION_ERR_MAX];
+	int bundle_fd, rc;
+
+	if (!api_function_find(srv, id, &f, rep))
+		return -1;
+	/* The pins are checked before any worker exists. */
+	if ((pin && strcmp(pin, f.checksum) != 0) ||
+	    (tpin[0] && strcmp(tpin, f.checksum) != 0)) {
+		reply_error(rep, ERR_CONFLICT,
+			    "function %s has checksum %s, not the pinned %.64s",
+			    f.id, f.checksum,
+			    pin && strcmp(pin, f.checksum) ? pin : tpin);
+		return -1;
+	}
+	if (atomic_load(&srv->draining)) {
+		reply_error(rep, ERR_DRAINING, "the host is shutting down");
+		return -1;
+	}
+	rc = store_bundle_open(srv->store, f.checksum, &bundle_fd, path,
+			       sizeof(path), err, sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return -1;
+	}
+	rc = sessions_open(srv->sessions, &f, bundle_fd, path, opened, err,
+			   sizeof(err));
+	close(bundle_fd);
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return -1;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=session_open session=%s function=%s",
+		opened->id, f.id);
+	memcpy(checksum, f.checksum, 65);
+	return 0;
+}
+
+void
+api_session_open(struct request *rq, struct reply *rep)
+{
+	struct session_opened opened;
+	char checksum[65];
+	json_object *o;
+
+	if (open_session(rq, rq->arg, &opened, checksum, rep) < 0)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "session", json_object_new_string(opened.id));
+	json_object_object_add(o, "function_checksum",
+			       json_object_new_string(checksum));
+	json_object_object_add(o, "expires",
+			       json_object_new_int64(opened.expires));
+	reply_json(rep, 201, o);
+}
+
+static void
+sha256_hex(const void *buf, size_t len, char hex[65])
+{
+	unsigned char d[32];
+	unsigned int dl = 0;
+
+	EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL);
+	bundle_hex(d, hex);
+}
+
+/* The output of a successful invoke, with the attestation headers: the
+ * digests of the input the worker got and of the output it gave, and the
+ * host's signature over them and the function's checksum. */
+static void
+reply_output(struct server *srv, struct reply *rep, const char *checksum,
+	     const void *in, size_t inlen, const struct worker_result *r,
+	     struct hpke_ohttp *st)
+{
+	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
+	const char *out = r->output ? r->output : "";
+
+	sha256_hex(in, inlen, in_hex);
+	sha256_hex(out, r->output_len, out_hex);
+	if (hostkeys_attest(srv->keys, checksum, in_hex, out_hex, sig, err,
+			    sizeof(err)) < 0) {
+		reply_error(rep, ERR_INTERNAL, "%s", err);
+		return;
+	}
+	reply_bytes(rep, 200, "application/octet-stream", out, r->output_len,
+		    st);
+	if (!rep->resp)
+		return;
+	MHD_add_response_header(rep->resp, "Fnhost-Function-Checksum",
+				checksum);
+	MHD_add_response_header(rep->resp, "Fnhost-Input-Sha256", in_hex);
+	MHD_add_response_header(rep->resp, "Fnhost-Output-Sha256", out_hex);
+	MHD_add_response_header(rep->resp, "Fnhost-Attestation", sig);
+}
+
+/* An invoke's input as the worker is to see it. */
+struct input {
+	const void *buf;
+	size_t len;
+	unsigned char *plain; /* decrypted: wiped and freed by input_free() */
+	size_t plain_len;
+	struct hpke_ohttp st; /* an encrypted invoke's, for its answer */
+	bool sealed;
+};
+
+static bool
+is_hpke_request(struct MHD_Connection *c)
+{
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       "Content-Type");
+
+	return type && !strcasecmp(type, "application/fnhost-hpke");
+}
+
+/* An fnh1: text without the line end a text file gives it. */
+static size_t
+text_len(const char *body, size_t len)
+{
+	if (len > 0 && body[len - 1] == '\n')
+		len--;
+	if (len > 0 && body[len - 1] == '\r')
+		len--;
+	return len;
+}
+
+/* rq's body, decrypted when it is an encrypted invoke or, whole, an fnh1
+ * text.  A body over max_input is answered 413; one that fails to
+ * decrypt 400.  On success, input_free() in. */
+static bool
+input_open(struct request *rq, struct input *in, struct reply *rep)
+{
+	struct server *srv = rq->srv;
+	const char *body = rq->body ? rq->body : "";
+	char err[256];
+
+	memset(in, 0, sizeof(*in));
+	if (rq->too_large) {
+		reply_error(rep, ERR_TOO_LARGE,
+			    "the input is over the limit of %u bytes",
+			    srv->cfg->max_input);
+		return false;
+	}
+	in->buf = body;
+	in->len = rq->len;
+	if (is_hpke_request(rq->conn)) {
+		if (hostkeys_open_request(srv->keys, &in->st, body, rq->len,
+					  &in->plain, &in->plain_len, err,
+					  sizeof(err)) < 0) {
+			reply_error(rep, ERR_INVALID,
+				    "the encrypted invoke can not be opened: "
+				    "%s",
+				    err);
+			return false;
+		}
+		in->sealed = true;
+	} else if (hpke_is_text(body, rq->len)) {
+		if (hostkeys_decrypt_text(srv->keys, body,
+					  text_len(body, rq->len), &in->plain,
+					  &in->plain_len, err,
+					  sizeof(err)) < 0) {
+			reply_error(rep, ERR_INVALID,
+				    "the fnh1: input can not be decrypted: %s",
+				    err);
+			return false;
+		}
+	} else {
+		return true;
+	}
+	in->buf = in->plain;
+	in->len = in->plain_len;
+	return true;
+}
+
+static void
+input_free(struct input *in)
+{
+	if (in->plain)
+		hpke_free(in->plain, in->plain_len);
+	hpke_ohttp_clear(&in->st);
+}
+
+/* Run one invoke of session sid with input in, and answer it. */
+static void
+invoke_reply(struct server *srv, const char *sid, const char *function_id,
+	     struct input *in, struct reply *rep)
+{
+	struct hpke_ohttp *st = in->sealed ? &in->st : NULL;
+	struct worker_result r = {0};
+	char checksum[65], err[SESSION_ERR_MAX];
+	int rc;
+
+	rc = sessions_invoke(srv->sessions, sid, function_id, in->buf,
+			     in->len, &r, checksum, err, sizeof(err));
+	if (rc == 0)
+		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
+	else
+		reply_fail_sealed(rep, rc, err, st);
+	free(r.output);
+}
+
+void
+api_session_invoke(struct request *rq, struct reply *rep)
+{
+	struct input in;
+
+	if (!input_open(rq, &in, rep))
+		return;
+	invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in, rep);
+	input_free(&in);
+}
+
+void
+api_session_close(struct request *rq, struct reply *rep)
+{
+	char err[SESSION_ERR_MAX];
+	int rc;
+
+	rc = sessions_close(rq->srv->sessions, rq->arg, rq->tok.function_id,
+			    err, sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=session_close session=%s", rq->arg);
+	reply_empty(rep, 204);
+}
+
+void
+api_run(struct request *rq, struct reply *rep)
+{
+	struct session_opened opened;
+	struct input in;
+	char checksum[65], err[SESSION_ERR_MAX];
+
+	if (!input_open(rq, &in, rep))
+		return;
+	if (open_session(rq, rq->arg, &opened, checksum, rep) == 0) {
+		invoke_reply(rq->srv, opened.id, rq->arg, &in, rep);
+		sessions_close(rq->srv->sessions, opened.id, rq->arg, err,
+			       sizeof(err));
+	}
+	input_free(&in);
+}

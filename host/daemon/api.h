@@ -1,0 +1,177 @@
+/*
+ * api.h: what the HTTP layer's modules share, and nothing outside it.
+ *
+ * http.c owns the transport: it matches a request's head against the
+ * route table (routes.c), authenticates the caller from the route's
+ * entry before any body byte is read (auth.c), reads the body the entry
+ * allows, and calls the entry's handler once the body is complete.  A
+ * handler fills a struct reply; reply.c turns error kinds (base/err.h)
+ * into statuses and JSON error codes through one table.  The handlers
+ * live by concern: api-functions.c (functions and tokens), api-deploy.c,
+ * api-sessions.c (sessions, invokes, one-shot runs) and api-host.c
+ * (health, metrics, the host's keys, trusted publishers).
+ */
+#ifndef FNHOST_API_H
+#define FNHOST_API_H
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "daemon/hostkeys.h"
+#include "daemon/http.h"
+#include "daemon/metrics.h"
+#include "daemon/session.h"
+#include "daemon/store.h"
+#include "daemon/token.h"
+#include "daemon/trust.h"
+#include "formats/config.h"
+#include "formats/hpke.h"
+#include "sandbox/sandbox.h"
+
+struct server {
+	const struct config *cfg;
+	struct store *store;
+	struct sessions *sessions;
+	struct metrics *metrics;
+	const struct sandbox_features *features;
+	struct hostkeys *keys;	    /* encryption and attestation */
+	struct trust *trust;	    /* trusted publisher keys */
+	char admin_token[65];
+	struct token_cache *tokens; /* verified function tokens */
+	unsigned char token_secret[32];
+	atomic_bool draining;
+	struct MHD_Daemon *mhd;
+};
+
+/* Who may call a route. */
+enum caller {
+	CALLER_ANYONE,
+	CALLER_ADMIN,	/* the admin token */
+	CALLER_TOKEN,	/* any function's token; the session checks it */
+	CALLER_TOKEN_ID, /* a token for the function the path names */
+};
+
+/* What a route reads as its body. */
+enum body_kind {
+	BODY_NONE,   /* none: up to BODY_SMALL_MAX are dropped */
+	BODY_SMALL,  /* JSON or a key, up to BODY_SMALL_MAX, buffered */
+	BODY_INPUT,  /* an invoke's input, up to max_input, buffered */
+	BODY_DEPLOY, /* multipart files, up to max_bundle, to the store */
+};
+#define BODY_SMALL_MAX (64u << 10)
+
+struct request;
+struct reply;
+
+struct route {
+	const char *method;
+	const char *path;	/* segments; "{}" matches one, the argument */
+	enum caller who;
+	enum body_kind body;
+	void (*handle)(struct request *rq, struct reply *rep);
+};
+
+/* The entry for method and url, with its "{}" segment copied to arg
+ * (arg[0] = '\0' when it has none); NULL when no entry matches. */
+const struct route *route_find(const char *method, const char *url,
+			       char *arg, size_t arglen);
+/* The table itself, for tests. */
+extern const struct route route_table[];
+extern const size_t route_count;
+
+/* A request, from its head to its completion. */
+struct request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const struct route *route;
+	char arg[80];		/* the path's "{}" segment */
+	struct store_token tok; /* the caller's, for CALLER_TOKEN* */
+	int64_t start_ms;
+	uint64_t received;	/* body bytes, stored or not */
+	char *body;		/* BODY_SMALL, BODY_INPUT: NUL-terminated */
+	size_t len, limit;
+	bool too_large;		/* the body passed limit; the rest drained */
+	struct deploy_upload *upload; /* BODY_DEPLOY */
+};
+
+/* What a handler answers. */
+struct reply {
+	int status;
+	struct MHD_Response *resp;
+};
+
+/* Decide whether rq's caller may call rq->route, from the request head
+ * alone; on success rq->tok holds a function token's claims.  Returns 0,
+ * or -ERR_UNAUTHORIZED / -ERR_FORBIDDEN / -ERR_IO with a reason. */
+int auth_check(struct request *rq, char *err, size_t errlen);
+
+/* ---- replies (reply.c) ---- */
+
+/* The status and JSON error code of an error kind. */
+int reply_status_of(enum err_kind kind);
+const char *reply_code_of(enum err_kind kind);
+
+void reply_json(struct reply *rep, int status, json_object *obj);
+void reply_empty(struct reply *rep, int status);
+/* {"error":{"code","message"}} with the kind's status and code. */
+void reply_error(struct reply *rep, enum err_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The error a function's return value rc < 0 and its reason stand for. */
+void reply_fail(struct reply *rep, int rc, const char *err);
+/* Body bytes, sealed to the encrypted invoke st when st is not NULL. */
+void reply_bytes(struct reply *rep, int status, const char *type,
+		 const void *buf, size_t len, struct hpke_ohttp *st);
+/* reply_fail(), inside the encrypted answer when st is not NULL: the
+ * function's error text may say something of its input. */
+void reply_fail_sealed(struct reply *rep, int rc, const char *err,
+		       struct hpke_ohttp *st);
+
+/* rq's body as a JSON object ({} when empty), or NULL with the 400
+ * answered. */
+json_object *request_json(struct request *rq, struct reply *rep);
+
+/* ---- handlers ---- */
+
+/* api-functions.c */
+void api_function_list(struct request *rq, struct reply *rep);
+void api_function_show(struct request *rq, struct reply *rep);
+void api_function_delete(struct request *rq, struct reply *rep);
+void api_token_create(struct request *rq, struct reply *rep);
+void api_token_list(struct request *rq, struct reply *rep);
+void api_token_revoke(struct request *rq, struct reply *rep);
+json_object *api_function_json(const struct store_function *f);
+/* Read function id, answering 404 (or the store's error) when there is
+ * none.  Returns whether f was filled. */
+bool api_function_find(struct server *srv, const char *id,
+		       struct store_function *f, struct reply *rep);
+
+/* api-deploy.c: the upload's life follows the request's. */
+int api_deploy_begin(struct request *rq, char *err, size_t errlen);
+void api_deploy_feed(struct request *rq, const char *data, size_t size);
+void api_deploy(struct request *rq, struct reply *rep);
+void api_deploy_end(struct request *rq);
+/* Count and log a refused deploy, and answer it. */
+void api_deploy_refuse(struct server *srv, struct reply *rep, int rc,
+		       const char *why);
+
+/* api-sessions.c */
+void api_session_open(struct request *rq, struct reply *rep);
+void api_session_invoke(struct request *rq, struct reply *rep);
+void api_session_close(struct request *rq, struct reply *rep);
+void api_run(struct request *rq, struct reply *rep);
+
+/* api-host.c */
+void api_healthz(struct request *rq, struct reply *rep);
+void api_metrics(struct request *rq, struct reply *rep);
+void api_key(struct request *rq, struct reply *rep);
+void api_key_rotate(struct request *rq, struct reply *rep);
+void api_trust_add(struct request *rq, struct reply *rep);
+void api_trust_list(struct request *rq, struct reply *rep);
+void api_trust_remove(struct request *rq, struct reply *rep);
+
+#endif

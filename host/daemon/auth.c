@@ -1,0 +1,98 @@
+/*
+ * auth.c: who is calling, decided from the request head alone (see
+ * api.h), once per request, from the route's entry.
+ *
+ * The admin token is compared in constant time.  A function token is a
+ * JWT the host signed (token.h; verified ones are cached), not revoked
+ * in the store, and, for the routes whose path names a function, for
+ * that function.  A store that can not be read is an I/O error, never
+ * reported as a revoked token.
+ */
+#include <openssl/crypto.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "daemon/api.h"
+
+/* The bearer token of the request, or NULL. */
+static const char *
+bearer(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    "Authorization");
+
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h ? h : NULL;
+}
+
+static bool
+is_admin(const struct server *srv, const char *t)
+{
+	return strlen(t) == 64 &&
+	       CRYPTO_memcmp(t, srv->admin_token, 64) == 0;
+}
+
+static int
+check_admin(struct request *rq, const char *t, char *err, size_t errlen)
+{
+	if (!t)
+		return err_set(err, errlen, ERR_UNAUTHORIZED,
+			       "this route needs the admin token");
+	if (!is_admin(rq->srv, t))
+		return err_set(err, errlen, ERR_FORBIDDEN,
+			       "this route takes only the admin token");
+	return 0;
+}
+
+static int
+check_function_token(struct request *rq, const char *t, char *err,
+		     size_t errlen)
+{
+	struct server *srv = rq->srv;
+	struct store_token rec;
+	char why[512];
+	int rc;
+
+	if (!t)
+		return err_set(err, errlen, ERR_UNAUTHORIZED,
+			       "missing 'Authorization: Bearer' function "
+			       "token");
+	if (token_cache_verify(srv->tokens, t, time(NULL), &rq->tok, why,
+			       sizeof(why)) < 0)
+		return err_set(err, errlen, ERR_UNAUTHORIZED, "%s", why);
+	rc = store_token_get(srv->store, rq->tok.jti, &rec, why, sizeof(why));
+	if (rc < 0 && err_kind_of(rc) != ERR_NOT_FOUND)
+		return err_set(err, errlen, ERR_IO,
+			       "cannot check token %s: %s", rq->tok.jti, why);
+	if (rc < 0 || rec.revoked)
+		return err_set(err, errlen, ERR_UNAUTHORIZED,
+			       "token %s is revoked", rq->tok.jti);
+	if (rq->route->who == CALLER_TOKEN_ID &&
+	    strcmp(rq->tok.function_id, rq->arg) != 0)
+		return err_set(err, errlen, ERR_FORBIDDEN,
+			       "the token is for function %s, not %s",
+			       rq->tok.function_id, rq->arg);
+	return 0;
+}
+
+int
+auth_check(struct request *rq, char *err, size_t errlen)
+{
+	const char *t = bearer(rq->conn);
+
+	switch (rq->route->who) {
+	case CALLER_ANYONE:
+		return 0;
+	case CALLER_ADMIN:
+		return check_admin(rq, t, err, errlen);
+	case CALLER_TOKEN:
+	case CALLER_TOKEN_ID:
+		return check_function_token(rq, t, err, errlen);
+	}
+	return err_set(err, errlen, ERR_INTERNAL, "route without a caller");
+}

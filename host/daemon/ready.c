@@ -1,0 +1,305 @@
+/*
+ * ready.c: sessions made ahead (see ready.h).
+ *
+ * The lock guards the ready sessions, the queue of functions waiting for
+ * one and the name of the function the readier works for; it is never
+ * held while a worker is made or ended.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "daemon/log.h"
+#include "daemon/ready.h"
+#include "sandbox/channel.h"
+
+/* The nice value of a worker while it is made ahead of its session. */
+#define AHEAD_NICE 10
+
+/* A session's worker and scratch dir, made ahead for a function. */
+struct ready {
+	char function_id[32];
+	unsigned char plugin_sha256[32];
+	struct launched s;
+	int64_t made_ms;
+};
+
+/* A function waiting for a ready session. */
+struct ready_job {
+	struct store_function f;
+	int bundle_fd; /* a dup, owned by the job */
+	char bundle_path[PATH_MAX];
+};
+
+struct ready_set {
+	const struct config *cfg;
+	struct metrics *m;
+	struct pool *pool;
+	bool renice; /* root: may raise a worker's priority again */
+
+	pthread_mutex_t lock;
+	pthread_cond_t work; /* a job, or stop */
+	struct ready *ready; /* cfg->warm_sessions of each */
+	struct ready_job *jobs;
+	size_t nready, njobs;
+	char making[32]; /* the function the readier works for, or "" */
+	bool stop;
+	pthread_t readier;
+};
+
+static void *readier_main(void *arg);
+
+struct ready_set *
+ready_new(const struct config *cfg, struct metrics *m, struct pool *pool)
+{
+	struct ready_set *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return NULL;
+	rs->cfg = cfg;
+	rs->m = m;
+	rs->pool = pool;
+	rs->renice = geteuid() == 0;
+	rs->ready = calloc(cfg->warm_sessions + 1, sizeof(*rs->ready));
+	rs->jobs = calloc(cfg->warm_sessions + 1, sizeof(*rs->jobs));
+	if (!rs->ready || !rs->jobs)
+		goto fail;
+	pthread_mutex_init(&rs->lock, NULL);
+	pthread_cond_init(&rs->work, NULL);
+	if (pthread_create(&rs->readier, NULL, readier_main, rs) != 0) {
+		pthread_cond_destroy(&rs->work);
+		pthread_mutex_destroy(&rs->lock);
+		goto fail;
+	}
+	return rs;
+fail:
+	free(rs->jobs);
+	free(rs->ready);
+	free(rs);
+	return NULL;
+}
+
+static int
+launch_for(struct ready_set *rs, const struct store_function *f,
+	   int bundle_fd, const char *bundle_path, int nice,
+	   struct launched *out, char *err, size_t errlen)
+{
+	const struct launch l = {
+		.bundle_fd = bundle_fd,
+		.bundle_path = bundle_path,
+		.plugin = f->plugin,
+		.plugin_sha256 = f->plugin_sha256,
+	};
+
+	return pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
+}
+
+int
+ready_launch(struct ready_set *rs, const struct store_function *f,
+	     int bundle_fd, const char *bundle_path, struct launched *out,
+	     char *err, size_t errlen)
+{
+	return launch_for(rs, f, bundle_fd, bundle_path, 0, out, err, errlen);
+}
+
+static void
+discard(struct ready_set *rs, struct ready *r)
+{
+	atomic_fetch_sub(&rs->m->sessions_ready, 1);
+	if (launch_discard(&r->s, 1000) < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"function=%s msg=\"cannot remove a scratch dir\"",
+			r->function_id);
+}
+
+bool
+ready_take(struct ready_set *rs, const struct store_function *f,
+	   struct launched *out)
+{
+	size_t i;
+
+	pthread_mutex_lock(&rs->lock);
+	for (i = 0; i < rs->nready; i++)
+		if (!strcmp(rs->ready[i].function_id, f->id) &&
+		    !memcmp(rs->ready[i].plugin_sha256, f->plugin_sha256, 32))
+			break;
+	if (i == rs->nready) {
+		pthread_mutex_unlock(&rs->lock);
+		return false;
+	}
+	*out = rs->ready[i].s;
+	rs->ready[i] = rs->ready[--rs->nready];
+	pthread_mutex_unlock(&rs->lock);
+	atomic_fetch_sub(&rs->m->sessions_ready, 1);
+	atomic_fetch_add(&rs->m->sessions_ready_taken, 1);
+	if (rs->renice)
+		setpriority(PRIO_PROCESS, (id_t)worker_pid(out->w), 0);
+	return true;
+}
+
+/* Whether f has a ready session, or one queued or being made.  Call with
+ * the lock held. */
+static bool
+has_one_locked(const struct ready_set *rs, const char *function_id)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nready; i++)
+		if (!strcmp(rs->ready[i].function_id, function_id))
+			return true;
+	for (i = 0; i < rs->njobs; i++)
+		if (!strcmp(rs->jobs[i].f.id, function_id))
+			return true;
+	return !strcmp(rs->making, function_id);
+}
+
+void
+ready_want(struct ready_set *rs, const struct store_function *f,
+	   int bundle_fd, const char *bundle_path)
+{
+	struct ready_job *j;
+
+	if (!rs->cfg->warm_sessions)
+		return;
+	pthread_mutex_lock(&rs->lock);
+	if (rs->stop || rs->njobs == rs->cfg->warm_sessions ||
+	    has_one_locked(rs, f->id))
+		goto out;
+	j = &rs->jobs[rs->njobs];
+	if (snprintf(j->bundle_path, sizeof(j->bundle_path), "%s",
+		     bundle_path) >= (int)sizeof(j->bundle_path))
+		goto out;
+	j->bundle_fd = fcntl(bundle_fd, F_DUPFD_CLOEXEC, 0);
+	if (j->bundle_fd < 0)
+		goto out;
+	j->f = *f;
+	rs->njobs++;
+	pthread_cond_signal(&rs->work);
+out:
+	pthread_mutex_unlock(&rs->lock);
+}
+
+/* Keep r, making room by dropping the oldest ready session if need be. */
+static void
+keep(struct ready_set *rs, const struct ready *r)
+{
+	struct ready old = {.s.w = NULL};
+	size_t i, oldest = 0;
+
+	atomic_fetch_add(&rs->m->sessions_ready, 1);
+	pthread_mutex_lock(&rs->lock);
+	if (rs->stop) {
+		old = *r;
+	} else {
+		if (rs->nready == rs->cfg->warm_sessions) {
+			for (i = 1; i < rs->nready; i++)
+				if (rs->ready[i].made_ms <
+				    rs->ready[oldest].made_ms)
+					oldest = i;
+			old = rs->ready[oldest];
+			rs->ready[oldest] = rs->ready[--rs->nready];
+		}
+		rs->ready[rs->nready++] = *r;
+	}
+	pthread_mutex_unlock(&rs->lock);
+	if (old.s.w)
+		discard(rs, &old);
+}
+
+/* Make the session job j asks for, and keep it. */
+static void
+make(struct ready_set *rs, const struct ready_job *j)
+{
+	struct ready r;
+	char err[4200];
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.function_id, j->f.id, sizeof(r.function_id));
+	memcpy(r.plugin_sha256, j->f.plugin_sha256, 32);
+	if (launch_for(rs, &j->f, j->bundle_fd, j->bundle_path,
+		       rs->renice ? AHEAD_NICE : 0, &r.s, err,
+		       sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_WARN,
+			"function=%s event=ready_failed msg=\"%s\"", j->f.id,
+			err);
+		return;
+	}
+	r.made_ms = chan_now_ms();
+	keep(rs, &r);
+}
+
+static void *
+readier_main(void *arg)
+{
+	struct ready_set *rs = arg;
+	struct ready_job j;
+
+	pthread_mutex_lock(&rs->lock);
+	for (;;) {
+		while (!rs->stop && rs->njobs == 0)
+			pthread_cond_wait(&rs->work, &rs->lock);
+		if (rs->stop)
+			break;
+		j = rs->jobs[0];
+		rs->jobs[0] = rs->jobs[--rs->njobs];
+		memcpy(rs->making, j.f.id, sizeof(rs->making));
+		pthread_mutex_unlock(&rs->lock);
+		make(rs, &j);
+		close(j.bundle_fd);
+		pthread_mutex_lock(&rs->lock);
+		rs->making[0] = '\0';
+	}
+	pthread_mutex_unlock(&rs->lock);
+	return NULL;
+}
+
+void
+ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms)
+{
+	struct ready gone[64];
+	const int64_t now = chan_now_ms();
+	size_t i = 0, n = 0;
+
+	pthread_mutex_lock(&rs->lock);
+	while (i < rs->nready && n < 64) {
+		struct ready *r = &rs->ready[i];
+
+		if ((!function_id || !strcmp(r->function_id, function_id)) &&
+		    (idle_ms < 0 || now - r->made_ms > idle_ms)) {
+			gone[n++] = *r;
+			*r = rs->ready[--rs->nready];
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&rs->lock);
+	for (i = 0; i < n; i++)
+		discard(rs, &gone[i]);
+}
+
+void
+ready_free(struct ready_set *rs)
+{
+	if (!rs)
+		return;
+	pthread_mutex_lock(&rs->lock);
+	rs->stop = true;
+	pthread_cond_signal(&rs->work);
+	pthread_mutex_unlock(&rs->lock);
+	pthread_join(rs->readier, NULL);
+	while (rs->njobs > 0)
+		close(rs->jobs[--rs->njobs].bundle_fd);
+	while (rs->nready > 0)
+		ready_drop(rs, NULL, -1);
+	pthread_cond_destroy(&rs->work);
+	pthread_mutex_destroy(&rs->lock);
+	free(rs->jobs);
+	free(rs->ready);
+	free(rs);
+}

@@ -1,0 +1,152 @@
+/*
+ * reply.c: fnhostd's answers (see api.h), and the one table that turns
+ * an error kind into an HTTP status and a JSON error code.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/api.h"
+
+static const struct {
+	int status;
+	const char *code;
+} kinds[ERR_KIND_COUNT] = {
+	[ERR_OK] = { 200, "ok" },
+	[ERR_INTERNAL] = { 500, "internal" },
+	[ERR_IO] = { 500, "internal" },
+	[ERR_INVALID] = { 400, "bad_request" },
+	[ERR_BAD_BUNDLE] = { 400, "bad_bundle" },
+	[ERR_BAD_KEY] = { 400, "bad_key" },
+	[ERR_UNTRUSTED] = { 403, "untrusted" },
+	[ERR_UNAUTHORIZED] = { 401, "unauthorized" },
+	[ERR_FORBIDDEN] = { 403, "forbidden" },
+	[ERR_NOT_FOUND] = { 404, "not_found" },
+	[ERR_NO_SESSION] = { 404, "no_session" },
+	[ERR_CONFLICT] = { 409, "checksum_mismatch" },
+	[ERR_TOO_LARGE] = { 413, "too_large" },
+	[ERR_LIMIT] = { 429, "too_many_sessions" },
+	[ERR_DRAINING] = { 503, "shutting_down" },
+	[ERR_FUNCTION] = { 422, "function_error" },
+	[ERR_REFUSED] = { 502, "plugin_refused" },
+	[ERR_CRASHED] = { 502, "worker_crashed" },
+	[ERR_TIMEOUT] = { 504, "timeout" },
+};
+
+int
+reply_status_of(enum err_kind kind)
+{
+	return (unsigned)kind < ERR_KIND_COUNT ? kinds[kind].status : 500;
+}
+
+const char *
+reply_code_of(enum err_kind kind)
+{
+	return (unsigned)kind < ERR_KIND_COUNT ? kinds[kind].code
+					      : "internal";
+}
+
+static const char *
+json_text(json_object *obj)
+{
+	return json_object_to_json_string_ext(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+void
+reply_json(struct reply *rep, int status, json_object *obj)
+{
+	const char *text = json_text(obj);
+
+	rep->status = status;
+	rep->resp = MHD_create_response_from_buffer(
+		strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	if (rep->resp)
+		MHD_add_response_header(rep->resp, "Content-Type",
+					"application/json");
+	json_object_put(obj);
+}
+
+void
+reply_empty(struct reply *rep, int status)
+{
+	rep->status = status;
+	rep->resp = MHD_create_response_from_buffer(0, NULL,
+						    MHD_RESPMEM_PERSISTENT);
+}
+
+static json_object *
+error_json(enum err_kind kind, const char *msg)
+{
+	json_object *err = json_object_new_object(), *top;
+
+	json_object_object_add(err, "code",
+			       json_object_new_string(reply_code_of(kind)));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	top = json_object_new_object();
+	json_object_object_add(top, "error", err);
+	return top;
+}
+
+void
+reply_error(struct reply *rep, enum err_kind kind, const char *fmt, ...)
+{
+	char msg[4400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_json(rep, reply_status_of(kind), error_json(kind, msg));
+}
+
+void
+reply_fail(struct reply *rep, int rc, const char *err)
+{
+	reply_error(rep, err_kind_of(rc), "%s", err);
+}
+
+void
+reply_bytes(struct reply *rep, int status, const char *type, const void *buf,
+	    size_t len, struct hpke_ohttp *st)
+{
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+	char err[256];
+
+	if (st && hpke_ohttp_seal_response(st, buf, len, &sealed, &sealed_len,
+					   err, sizeof(err)) < 0) {
+		reply_error(rep, ERR_INTERNAL, "%s", err);
+		return;
+	}
+	rep->status = status;
+	rep->resp = MHD_create_response_from_buffer(
+		st ? sealed_len : len, st ? sealed : (void *)buf,
+		st ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+	if (!rep->resp) {
+		free(sealed);
+		return;
+	}
+	MHD_add_response_header(rep->resp, "Content-Type",
+				st ? "application/fnhost-hpke" : type);
+}
+
+void
+reply_fail_sealed(struct reply *rep, int rc, const char *err,
+		  struct hpke_ohttp *st)
+{
+	enum err_kind kind = err_kind_of(rc);
+	json_object *obj;
+	const char *text;
+
+	if (!st) {
+		reply_fail(rep, rc, err);
+		return;
+	}
+	obj = error_json(kind, err);
+	text = json_text(obj);
+	reply_bytes(rep, reply_status_of(kind), "application/json", text,
+		    strlen(text), st);
+	json_object_put(obj);
+}

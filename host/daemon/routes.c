@@ -1,0 +1,115 @@
+/*
+ * routes.c: every route of fnhostd, who may call it and what body it
+ * reads, in one table (see api.h).
+ *
+ * http.c authenticates a caller from its route's entry before it reads
+ * any byte of the body, and sizes the body by the entry's kind, so this
+ * table is the whole answer to "who can make the host do what".  A path
+ * is matched segment by segment; "{}" matches one segment, which the
+ * handler gets as its argument.
+ */
+#include <string.h>
+
+#include "daemon/api.h"
+
+const struct route route_table[] = {
+	/* method   path                       caller        body */
+	{ "GET",    "/healthz",                CALLER_ANYONE, BODY_NONE,
+	  api_healthz },
+	{ "GET",    "/metrics",                CALLER_ADMIN, BODY_NONE,
+	  api_metrics },
+	{ "GET",    "/v1/key",                 CALLER_ANYONE, BODY_NONE,
+	  api_key },
+	{ "POST",   "/v1/key/rotate",          CALLER_ADMIN, BODY_SMALL,
+	  api_key_rotate },
+
+	{ "POST",   "/v1/functions",           CALLER_ADMIN, BODY_DEPLOY,
+	  api_deploy },
+	{ "GET",    "/v1/functions",           CALLER_ADMIN, BODY_NONE,
+	  api_function_list },
+	{ "GET",    "/v1/functions/{}",        CALLER_ADMIN, BODY_NONE,
+	  api_function_show },
+	{ "DELETE", "/v1/functions/{}",        CALLER_ADMIN, BODY_NONE,
+	  api_function_delete },
+	{ "POST",   "/v1/functions/{}/tokens", CALLER_ADMIN, BODY_SMALL,
+	  api_token_create },
+	{ "GET",    "/v1/tokens",              CALLER_ADMIN, BODY_NONE,
+	  api_token_list },
+	{ "DELETE", "/v1/tokens/{}",           CALLER_ADMIN, BODY_NONE,
+	  api_token_revoke },
+
+	{ "POST",   "/v1/functions/{}/sessions", CALLER_TOKEN_ID, BODY_NONE,
+	  api_session_open },
+	{ "POST",   "/v1/functions/{}/run",    CALLER_TOKEN_ID, BODY_INPUT,
+	  api_run },
+	{ "POST",   "/v1/sessions/{}/invoke",  CALLER_TOKEN, BODY_INPUT,
+	  api_session_invoke },
+	{ "DELETE", "/v1/sessions/{}",         CALLER_TOKEN, BODY_NONE,
+	  api_session_close },
+
+	{ "POST",   "/v1/trust",               CALLER_ADMIN, BODY_SMALL,
+	  api_trust_add },
+	{ "GET",    "/v1/trust",               CALLER_ADMIN, BODY_NONE,
+	  api_trust_list },
+	{ "DELETE", "/v1/trust/{}",            CALLER_ADMIN, BODY_NONE,
+	  api_trust_remove },
+};
+const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
+
+/* The next segment of *p (which starts after a '/'), its length in *len;
+ * *p moves past it and its '/'.  Returns NULL at the end. */
+static const char *
+next_segment(const char **p, size_t *len)
+{
+	const char *s = *p, *slash;
+
+	if (!*s)
+		return NULL;
+	slash = strchr(s, '/');
+	*len = slash ? (size_t)(slash - s) : strlen(s);
+	*p = slash ? slash + 1 : s + *len;
+	return s;
+}
+
+/* Whether url matches pattern; the "{}" segment goes to arg.  A url
+ * whose segments are empty ("//", a trailing "/") matches nothing. */
+static int
+path_match(const char *pattern, const char *url, char *arg, size_t arglen)
+{
+	const char *ps, *us;
+	size_t pl, ul;
+
+	if (*pattern++ != '/' || *url++ != '/')
+		return 0;
+	for (;;) {
+		ps = next_segment(&pattern, &pl);
+		us = next_segment(&url, &ul);
+		if (!ps || !us)
+			return !ps && !us;
+		if (ul == 0 || (us[ul] == '/' && us[ul + 1] == '\0'))
+			return 0;
+		if (pl == 2 && !memcmp(ps, "{}", 2)) {
+			if (ul >= arglen)
+				return 0;
+			memcpy(arg, us, ul);
+			arg[ul] = '\0';
+		} else if (pl != ul || memcmp(ps, us, ul) != 0) {
+			return 0;
+		}
+	}
+}
+
+const struct route *
+route_find(const char *method, const char *url, char *arg, size_t arglen)
+{
+	size_t i;
+
+	for (i = 0; i < route_count; i++) {
+		arg[0] = '\0';
+		if (!strcmp(route_table[i].method, method) &&
+		    path_match(route_table[i].path, url, arg, arglen))
+			return &route_table[i];
+	}
+	arg[0] = '\0';
+	return NULL;
+}

@@ -1,0 +1,62 @@
+/*
+ * launch.h: how a session's worker is made, the one way for fnhostd and
+ * for `fnhost test`, so that "the same sandbox" is one function.
+ *
+ * launch_config() turns fnhost.conf into what the zygote and every worker
+ * are confined by; launch_session() takes one spawned, still anonymous
+ * worker and makes it a session's: the plugin copied into a sealed memfd
+ * and checked against its digest, a fresh scratch dir owned by the
+ * worker's uid, and the worker handed both and waited for until its
+ * plugin is loaded and init() has run.  launch_discard() undoes it.
+ */
+#ifndef FNHOST_LAUNCH_H
+#define FNHOST_LAUNCH_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "formats/config.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/worker.h"
+#include "sandbox/zygote.h"
+
+/* What a session runs: a bundle and its plugin. */
+struct launch {
+	int bundle_fd;		 /* O_PATH directory */
+	const char *bundle_path; /* as the plugin sees it */
+	const char *plugin;	 /* the .so's name in the bundle */
+	const unsigned char *plugin_sha256; /* as MANIFEST says; NULL: any */
+	/* Log lines from the plugin; may be NULL. */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
+};
+
+/* A session's worker and its scratch dir. */
+struct launched {
+	struct worker *w;
+	char scratch[PATH_MAX];
+	int scratch_fd; /* O_PATH, -1 when none */
+};
+
+/* The zygote's configuration and every worker's limits from cfg (whose
+ * strings sc points into: cfg must outlive sc).  As root, the workers'
+ * user must exist.  Returns 0, or a negated kind with a reason in err. */
+int launch_config(const struct config *cfg, struct sandbox_config *sc,
+		  struct sandbox_limits *lim, char *err, size_t errlen);
+
+/* Make the spawned worker zw run l, with cfg's input, output and load
+ * time limits and its scratch root.  zw is consumed either way: on
+ * failure the worker is killed and reaped and nothing is left behind.
+ * Returns 0 and fills out, or -ERR_BAD_BUNDLE (the plugin does not match
+ * its digest), -ERR_IO (no scratch dir), -ERR_REFUSED (the plugin failed
+ * to load or init) with a reason in err. */
+int launch_session(const struct zygote_worker *zw, const struct config *cfg,
+		   const struct launch *l, struct launched *out, char *err,
+		   size_t errlen);
+
+/* End a launched session's worker (fini() has up to grace_ms) and remove
+ * its scratch dir.  Returns 0, or -1 when the dir could not be removed
+ * entirely.  A zeroed struct launched with scratch_fd -1 is a no-op. */
+int launch_discard(struct launched *s, int grace_ms);
+
+#endif
