@@ -324,7 +324,7 @@ cmd_verify(int argc, char **argv)
 		return cli_usage(stderr, VERIFY_USAGE);
 	if ((dirfd = dir_open(argv[0], argv[optind])) == -1)
 		goto out;
-	if (bundle_verify(dirfd, keys, nkeys, &info, err, sizeof(err)) == -1) {
+	if (bundle_verify(dirfd, keys, nkeys, &info, err, sizeof(err)) < 0) {
 		cli_fail(argv[0], "%s: %s", argv[optind], err);
 		goto out;
 	}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/b64.h"
+#include "base/hex.h"
 #include "formats/bundle.h"
 #include "sandbox/channel.h"
 #include "daemon/http.h"
@@ -266,7 +267,7 @@ sha256_hex(const void *buf, size_t len, char hex[65])
 	unsigned int dl = 0;
 
 	EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL);
-	bundle_hex(d, hex);
+	hex_encode(hex, d, 32);
 }
 
 static json_object *

@@ -27,6 +27,7 @@
 #ifndef FNHOST_MINISIGN_H
 #define FNHOST_MINISIGN_H
 
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
