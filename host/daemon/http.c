@@ -1206,7 +1206,7 @@ request_new(struct server *srv, struct MHD_Connection *c, const char *method,
 
 	if (!rq)
 		return NULL;
-	rq->start_ms = chan_now_ms();
+	rq->start_ms = clock_now_ms();
 	rq->staging_fd = rq->file_fd = -1;
 	rq->kind = body_kind_of(method, url);
 	rq->limit = rq->kind == BODY_INPUT    ? srv->cfg->max_input
@@ -1289,7 +1289,7 @@ queue(struct server *srv, struct MHD_Connection *c, const char *method,
 		url, rep->status,
 		rq ? (rq->kind == BODY_DEPLOY ? (size_t)rq->total : rq->len)
 		   : 0,
-		rq ? (long long)(chan_now_ms() - rq->start_ms) : 0LL);
+		rq ? (long long)(clock_now_ms() - rq->start_ms) : 0LL);
 	return ok;
 }
 

@@ -365,7 +365,7 @@ reserve(struct sessions *ss, const struct store_function *f,
 static int64_t
 mono_ms(void)
 {
-	return chan_now_ms();
+	return clock_now_ms();
 }
 
 /*
@@ -558,7 +558,7 @@ readier_main(void *arg)
 		memcpy(r.plugin_sha256, j.f.plugin_sha256, 32);
 		if (start_worker(ss, &j.f, j.bundle_fd, j.bundle_path, true,
 				 &r.w, r.scratch, &r.scratch_fd, &e) == 0) {
-			r.made_ms = chan_now_ms();
+			r.made_ms = clock_now_ms();
 			keep_ready(ss, &r);
 		} else {
 			log_msg(LOG_LEVEL_WARN,
@@ -579,7 +579,7 @@ static void
 drop_ready(struct sessions *ss, const char *function_id, int64_t idle_ms)
 {
 	struct ready gone[64];
-	const int64_t now = chan_now_ms();
+	const int64_t now = clock_now_ms();
 	size_t i = 0, n = 0;
 
 	pthread_mutex_lock(&ss->ready_lock);

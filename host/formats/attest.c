@@ -1,7 +1,6 @@
 /*
  * attest.c: Ed25519 attestations of invoke results (see attest.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "formats/attest.h"
 #include "base/b64.h"
+#include "base/hex.h"
 
 #define PREFIX_LEN	(sizeof(ATTEST_PREFIX) - 1)
 /* prefix, three digests, two newlines between them */
@@ -67,18 +67,8 @@ int
 attest_sha256_hex(const void *buf, size_t len, char hex[ATTEST_HEX_LEN + 1],
 		  char *err, size_t errlen)
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned char md[32];
-	size_t i;
-
-	if (EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL) != 1)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "SHA-256 failed");
-	for (i = 0; i < sizeof(md); i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[ATTEST_HEX_LEN] = '\0';
+	if (hex_sha256(hex, buf, len) < 0)
+		return err_set(err, errlen, ERR_INTERNAL, "SHA-256 failed");
 	return 0;
 }
 

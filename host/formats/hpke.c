@@ -7,7 +7,6 @@
  * otherwise.  Every buffer that held key material or a Diffie-Hellman
  * value is wiped with OPENSSL_cleanse() before it goes out of scope.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "base/b64.h"
 #include "formats/minisign.h"
 
 #define COMMENT_PREFIX		"untrusted comment: "
@@ -223,87 +223,24 @@ minisign_blake2b(unsigned char *out, size_t outlen, const void *in,
 
 /* ---- base64 -------------------------------------------------------------- */
 
-static const char b64_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/* minisign's blobs have fixed sizes: a text is good only if it is the
+ * canonical base64 of exactly outlen bytes. */
 int
 minisign_b64_encode(char *out, size_t outlen, const unsigned char *in,
 		    size_t len)
 {
-	size_t need = 4 * ((len + 2) / 3) + 1, i, o = 0;
-	uint32_t v;
-
-	if (outlen < need || need > INT32_MAX)
-		return -1;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64_chars[v >> 18];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = b64_chars[(v >> 6) & 63];
-		out[o++] = b64_chars[v & 63];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		out[o++] = b64_chars[v >> 18];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_chars[v >> 18];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = b64_chars[(v >> 6) & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int
-b64_value(char c)
-{
-	const char *p;
-
-	if (c == '\0' || (p = strchr(b64_chars, c)) == NULL)
-		return -1;
-	return (int)(p - b64_chars);
+	return (int)b64_encode(out, outlen, in, len);
 }
 
 int
 minisign_b64_decode(unsigned char *out, size_t outlen, const char *in,
 		    size_t len)
 {
-	size_t i, o = 0, pad = 0;
-	uint32_t v;
-	int k, d;
+	size_t n;
 
-	if (len == 0 || len % 4 != 0)
+	if (outlen == 0 || b64_decode(out, outlen, in, len, &n) < 0 ||
+	    n != outlen)
 		return -1;
-	if (in[len - 1] == '=')
-		pad = in[len - 2] == '=' ? 2 : 1;
-	if ((len / 4) * 3 - pad != outlen)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		v = 0;
-		for (k = 0; k < 4; k++) {
-			if (i + k >= len - pad) {
-				d = 0;	/* a padding position */
-			} else if ((d = b64_value(in[i + k])) < 0) {
-				return -1;
-			}
-			v = v << 6 | (uint32_t)d;
-		}
-		/* Canonical text only: the bits padding drops are zero. */
-		if ((pad == 1 && i + 4 == len && (v & 0xff)) ||
-		    (pad == 2 && i + 4 == len && (v & 0xffff)))
-			return -1;
-		out[o++] = (unsigned char)(v >> 16);
-		if (o < outlen)
-			out[o++] = (unsigned char)(v >> 8);
-		if (o < outlen)
-			out[o++] = (unsigned char)v;
-	}
 	return 0;
 }
 
