@@ -26,6 +26,7 @@
 
 #include "formats/attest.h"
 #include "base/b64.h"
+#include "base/hex.h"
 #include "formats/bundle.h"
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -586,7 +587,7 @@ upload_checksum(struct ctx *x, struct upload *u, const char *dir)
 	    bundle_sha256_fd(u->parts[idx].fd, BUNDLE_MANIFEST_MAX, d, NULL,
 			     x->err, sizeof(x->err)) < 0)
 		return FAIL(x, "%s/%s: %s", dir, BUNDLE_MANIFEST, x->err);
-	bundle_hex(d, u->manifest_sha256);
+	hex_encode(u->manifest_sha256, d, 32);
 	return 0;
 }
 

@@ -8,13 +8,13 @@
  * handed to the function as if it were plain input.  Every answer a
  * function gives is signed (the attestation headers).
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "daemon/api.h"
 #include "daemon/log.h"
 
@@ -85,16 +85,6 @@ api_session_open(struct request *rq, struct reply *rep)
 	reply_json(rep, 201, o);
 }
 
-static void
-sha256_hex(const void *buf, size_t len, char hex[65])
-{
-	unsigned char d[32];
-	unsigned int dl = 0;
-
-	EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL);
-	bundle_hex(d, hex);
-}
-
 /* The output of a successful invoke, with the attestation headers: the
  * digests of the input the worker got and of the output it gave, and the
  * host's signature over them and the function's checksum. */
@@ -106,9 +96,9 @@ reply_output(struct server *srv, struct reply *rep, const char *checksum,
 	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
 	const char *out = r->output ? r->output : "";
 
-	sha256_hex(in, inlen, in_hex);
-	sha256_hex(out, r->output_len, out_hex);
-	if (hostkeys_attest(srv->keys, checksum, in_hex, out_hex, sig, err,
+	if (hex_sha256(in_hex, in, inlen) < 0 ||
+	    hex_sha256(out_hex, out, r->output_len) < 0 ||
+	    hostkeys_attest(srv->keys, checksum, in_hex, out_hex, sig, err,
 			    sizeof(err)) < 0) {
 		reply_error(rep, ERR_INTERNAL, "%s", err);
 		return;

@@ -279,14 +279,14 @@ reaper_main(void *arg)
 static void
 drain(struct daemon *d)
 {
-	int64_t deadline = chan_now_ms() + d->cfg.shutdown_grace_ms;
+	int64_t deadline = clock_now_ms() + d->cfg.shutdown_grace_ms;
 	struct timespec tick = {.tv_nsec = 50 * 1000 * 1000};
 
 	server_drain(d->srv);
 	sessions_drain(d->sessions);
 	log_msg(LOG_LEVEL_INFO, "event=draining sessions=%zu",
 		sessions_count(d->sessions));
-	while (sessions_count(d->sessions) > 0 && chan_now_ms() < deadline)
+	while (sessions_count(d->sessions) > 0 && clock_now_ms() < deadline)
 		nanosleep(&tick, NULL);
 }
 

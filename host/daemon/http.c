@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "daemon/api.h"
 #include "daemon/log.h"
 #include "sandbox/channel.h"
@@ -188,7 +189,7 @@ queue(struct exchange *x, const char *method, const char *url,
 	log_msg(LOG_LEVEL_INFO,
 		"method=%s path=%.200s status=%d bytes_in=%llu ms=%lld", method,
 		url, rep->status, (unsigned long long)rq->received,
-		(long long)(chan_now_ms() - rq->start_ms));
+		(long long)(clock_now_ms() - rq->start_ms));
 	return ok;
 }
 
@@ -209,7 +210,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = x;
 		x->rq.srv = cls;
 		x->rq.conn = c;
-		x->rq.start_ms = chan_now_ms();
+		x->rq.start_ms = clock_now_ms();
 		if (request_head(&x->rq, method, url, &rep) == 0)
 			return MHD_YES; /* read the body */
 		x->refused = true;

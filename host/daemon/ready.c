@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/err.h"
 #include "daemon/log.h"
 #include "daemon/ready.h"
@@ -230,7 +231,7 @@ make(struct ready_set *rs, const struct ready_job *j)
 			err);
 		return;
 	}
-	r.made_ms = chan_now_ms();
+	r.made_ms = clock_now_ms();
 	keep(rs, &r);
 }
 
@@ -263,7 +264,7 @@ void
 ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms)
 {
 	struct ready gone[64];
-	const int64_t now = chan_now_ms();
+	const int64_t now = clock_now_ms();
 	size_t i = 0, n = 0;
 
 	pthread_mutex_lock(&rs->lock);

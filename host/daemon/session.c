@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/err.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
@@ -292,7 +293,7 @@ reserve(struct sessions *ss, const struct store_function *f,
 static int64_t
 mono_ms(void)
 {
-	return chan_now_ms();
+	return clock_now_ms();
 }
 
 /* ---- opening, for clients ------------------------------------------------ */

@@ -1,7 +1,6 @@
 /*
  * attest.c: Ed25519 attestations of invoke results (see attest.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +10,11 @@
 
 #include "formats/attest.h"
 #include "base/b64.h"
+#include "base/hex.h"
 
 #define PREFIX_LEN	(sizeof(ATTEST_PREFIX) - 1)
 /* prefix, three digests, two newlines between them */
 #define MESSAGE_LEN	(PREFIX_LEN + 3 * ATTEST_HEX_LEN + 2)
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
@@ -42,8 +30,9 @@ attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
 	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    sklen != ATTEST_SK_BYTES || pklen != ATTEST_PK_BYTES) {
 		OPENSSL_cleanse(sk, ATTEST_SK_BYTES);
-		seterr(err, errlen, "cannot generate an Ed25519 key: "
-		       "OpenSSL failed");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "cannot generate an Ed25519 key: "
+		        "OpenSSL failed");
 		goto out;
 	}
 	rc = 0;
@@ -64,7 +53,8 @@ attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
 					   ATTEST_SK_BYTES);
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    pklen != ATTEST_PK_BYTES) {
-		seterr(err, errlen, "not an Ed25519 private key");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "not an Ed25519 private key");
 		goto out;
 	}
 	rc = 0;
@@ -77,19 +67,8 @@ int
 attest_sha256_hex(const void *buf, size_t len, char hex[ATTEST_HEX_LEN + 1],
 		  char *err, size_t errlen)
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned char md[32];
-	size_t i;
-
-	if (EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL) != 1) {
-		seterr(err, errlen, "SHA-256 failed");
-		return -1;
-	}
-	for (i = 0; i < sizeof(md); i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[ATTEST_HEX_LEN] = '\0';
+	if (hex_sha256(hex, buf, len) < 0)
+		return err_set(err, errlen, ERR_INTERNAL, "SHA-256 failed");
 	return 0;
 }
 
@@ -119,11 +98,10 @@ message(const char *f, const char *i, const char *o,
 	int k;
 
 	for (k = 0; k < 3; k++)
-		if (!is_digest(d[k])) {
-			seterr(err, errlen, "attestation: %s digest is not "
-			       "64 lower-case hex digits", names[k]);
-			return -1;
-		}
+		if (!is_digest(d[k]))
+			return err_set(err, errlen, ERR_INVALID,
+				       "attestation: %s digest is not "
+				       "64 lower-case hex digits", names[k]);
 	memcpy(msg, ATTEST_PREFIX, PREFIX_LEN);
 	for (k = 0; k < 3; k++) {
 		if (k > 0)
@@ -146,7 +124,7 @@ sign_with(EVP_PKEY *key, const char *function_hex, const char *input_hex,
 	int rc = -1;
 
 	if (message(function_hex, input_hex, output_hex, msg, err,
-		    errlen) == -1)
+		    errlen) < 0)
 		return -1;
 	md = EVP_MD_CTX_new();
 	/* Ed25519 is one-shot: no digest, EVP_DigestSign only. */
@@ -155,7 +133,8 @@ sign_with(EVP_PKEY *key, const char *function_hex, const char *input_hex,
 				  NULL) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1 ||
 	    siglen != ATTEST_SIG_BYTES) {
-		seterr(err, errlen, "attestation: Ed25519 signing failed");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "attestation: Ed25519 signing failed");
 		goto out;
 	}
 	rc = 0;
@@ -172,8 +151,9 @@ private_key(const unsigned char sk[ATTEST_SK_BYTES], char *err,
 						     sk, ATTEST_SK_BYTES);
 
 	if (key == NULL)
-		seterr(err, errlen, "attestation: cannot load the Ed25519 "
-		       "key");
+		err_set(err, errlen, ERR_INVALID,
+		        "attestation: cannot load the Ed25519 "
+		        "key");
 	return key;
 }
 
@@ -206,7 +186,8 @@ attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES], char *err,
 	struct attest_signer *s = malloc(sizeof(*s));
 
 	if (s == NULL) {
-		seterr(err, errlen, "attestation: out of memory");
+		err_set(err, errlen, ERR_INTERNAL,
+		        "attestation: out of memory");
 		return NULL;
 	}
 	s->key = private_key(sk, err, errlen);
@@ -235,13 +216,12 @@ attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
 	unsigned char sig[ATTEST_SIG_BYTES];
 
 	if (sign_with(s->key, function_hex, input_hex, output_hex, sig, err,
-		      errlen) == -1)
+		      errlen) < 0)
 		return -1;
 	if (b64_encode(b64, ATTEST_SIG_B64_LEN + 1, sig, sizeof(sig)) !=
-	    ATTEST_SIG_B64_LEN) {
-		seterr(err, errlen, "attestation: base64 encoding failed");
-		return -1;
-	}
+	    ATTEST_SIG_B64_LEN)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "attestation: base64 encoding failed");
 	return 0;
 }
 
@@ -257,24 +237,27 @@ attest_verify(const unsigned char pk[ATTEST_PK_BYTES],
 	int rc = -1;
 
 	if (message(function_hex, input_hex, output_hex, msg, err,
-		    errlen) == -1)
+		    errlen) < 0)
 		return -1;
 	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk,
 					  ATTEST_PK_BYTES);
 	if (key == NULL) {
-		seterr(err, errlen, "attestation: not an Ed25519 public key");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "attestation: not an Ed25519 public key");
 		goto out;
 	}
 	md = EVP_MD_CTX_new();
 	if (md == NULL ||
 	    EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, key,
 				    NULL) != 1) {
-		seterr(err, errlen, "attestation: OpenSSL failed");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "attestation: OpenSSL failed");
 		goto out;
 	}
 	if (EVP_DigestVerify(md, sig, ATTEST_SIG_BYTES, msg,
 			     sizeof(msg)) != 1) {
-		seterr(err, errlen, "attestation: signature does not verify");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "attestation: signature does not verify");
 		goto out;
 	}
 	rc = 0;
@@ -294,12 +277,11 @@ attest_verify_b64(const unsigned char pk[ATTEST_PK_BYTES],
 	size_t n;
 
 	if (len != ATTEST_SIG_B64_LEN ||
-	    b64_decode(sig, sizeof(sig), b64, len, &n) == -1 ||
-	    n != ATTEST_SIG_BYTES) {
-		seterr(err, errlen, "attestation: not base64 of a 64-byte "
-		       "signature");
-		return -1;
-	}
+	    b64_decode(sig, sizeof(sig), b64, len, &n) < 0 ||
+	    n != ATTEST_SIG_BYTES)
+		return err_set(err, errlen, ERR_INVALID,
+			       "attestation: not base64 of a 64-byte "
+			       "signature");
 	return attest_verify(pk, function_hex, input_hex, output_hex, sig,
 			     err, errlen);
 }

@@ -18,6 +18,7 @@
 #ifndef FNHOST_ATTEST_H
 #define FNHOST_ATTEST_H
 
+#include "base/err.h"
 #include <stddef.h>
 
 #define ATTEST_SK_BYTES		32

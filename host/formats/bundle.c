@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "base/err.h"
+#include "base/fileio.h"
+#include "base/hex.h"
+#include "base/quote.h"
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 
@@ -21,43 +22,6 @@
 #define LINE_MAX_LEN	(HEX_LEN + 2 + BUNDLE_NAME_MAX + 1)
 /* Room for a file name quoted for a message. */
 #define QUOTE_MAX	96
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* A name fit for a one-line message: bytes outside printable ASCII, and
- * quote and backslash, as \xNN; cut with "..." when long. */
-static const char *
-quote(const char *s, size_t n, char out[QUOTE_MAX])
-{
-	size_t i, o = 0;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		if (o + 8 >= QUOTE_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')
-			o += (size_t)snprintf(out + o, QUOTE_MAX - o, "\\x%02x",
-					      c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return out;
-}
 
 int
 bundle_name_check(const char *name, size_t len, char *err, size_t errlen)
@@ -77,21 +41,9 @@ bundle_name_check(const char *name, size_t len, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	seterr(err, errlen, "bad file name '%s'", quote(name, len, q));
-	return -1;
-}
-
-void
-bundle_hex(const unsigned char sha256[32], char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = digits[sha256[i] >> 4];
-		out[2 * i + 1] = digits[sha256[i] & 15];
-	}
-	out[64] = '\0';
+	return err_set(err, errlen, ERR_INVALID,
+		       "bad file name '%s'",
+		       quote_bytes(q, sizeof(q), name, len));
 }
 
 int
@@ -107,7 +59,8 @@ bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32], uint64_t *size,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		seterr(err, errlen, "cannot hash: OpenSSL failed");
+		ret = err_set(err, errlen, ERR_INTERNAL,
+		        "cannot hash: OpenSSL failed");
 		goto out;
 	}
 	for (;;) {
@@ -115,24 +68,28 @@ bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32], uint64_t *size,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			seterr(err, errlen, "read: %s", strerror(errno));
+			ret = err_set(err, errlen, ERR_IO,
+			        "read: %s", strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
 		if (total > max) {
-			seterr(err, errlen, "more than %llu bytes",
-			       (unsigned long long)max);
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "more than %llu bytes",
+			        (unsigned long long)max);
 			goto out;
 		}
 		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
-			seterr(err, errlen, "cannot hash: OpenSSL failed");
+			ret = err_set(err, errlen, ERR_INTERNAL,
+			        "cannot hash: OpenSSL failed");
 			goto out;
 		}
 	}
 	if (EVP_DigestFinal_ex(ctx, out, &outlen) != 1) {
-		seterr(err, errlen, "cannot hash: OpenSSL failed");
+		ret = err_set(err, errlen, ERR_INTERNAL,
+		        "cannot hash: OpenSSL failed");
 		goto out;
 	}
 	if (size != NULL)
@@ -155,83 +112,61 @@ open_regular(int dirfd, const char *name, char *err, size_t errlen)
 	struct stat st;
 	int fd;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
-			seterr(err, errlen, "file '%s' is missing", name);
-		else
-			seterr(err, errlen, "file '%s': %s", name,
+			return err_set(err, errlen, ERR_INVALID,
+				       "file '%s' is missing", name);
+		return err_set(err, errlen, ERR_IO, "file '%s': %s", name,
 			       strerror(errno));
-		return -1;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		seterr(err, errlen, "file '%s' is a symlink", name);
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		seterr(err, errlen, "file '%s' is a directory (bundles are "
-		       "flat)", name);
-		return -1;
-	}
+	if (S_ISLNK(st.st_mode))
+		return err_set(err, errlen, ERR_INVALID,
+			       "file '%s' is a symlink", name);
+	if (S_ISDIR(st.st_mode))
+		return err_set(err, errlen, ERR_INVALID,
+			       "file '%s' is a directory (bundles are "
+			       "flat)", name);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_NOCTTY | O_CLOEXEC);
-	if (fd == -1) {
-		seterr(err, errlen, "file '%s': %s", name,
-		       errno == ELOOP ? "is a symlink" : strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "file '%s' is not a regular file", name);
+	if (fd == -1)
+		return err_set(err, errlen, ERR_INVALID,
+			       "file '%s': %s", name, errno == ELOOP ?
+			       "is a symlink" : strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, errlen, ERR_INVALID,
+		        "file '%s' is not a regular file", name);
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-/* Read regular file name in dirfd, at most max bytes, into a malloc()ed,
- * NUL-terminated *buf. */
+/*
+ * Read regular file name in dirfd, at most max bytes, into a malloc()ed,
+ * NUL-terminated *buf.  open_regular() first, for its precise messages
+ * about what the name is instead; fileio_read() then opens it again with
+ * the same refusals, so a name swapped in between is still refused.
+ */
 static int
 read_small(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 	   char *err, size_t errlen)
 {
-	size_t got = 0;
-	ssize_t n;
-	int fd, ret = -1;
+	char why[160];
+	int fd, rc;
 
 	*buf = NULL;
-	if ((fd = open_regular(dirfd, name, err, errlen)) == -1)
-		return -1;
-	if ((*buf = malloc(max + 1)) == NULL) {
-		seterr(err, errlen, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, *buf + got, max + 1 - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			seterr(err, errlen, "file '%s': %s", name,
-			       strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > max) {
-			seterr(err, errlen, "file '%s' is larger than %zu "
-			       "bytes", name, max);
-			goto out;
-		}
-	}
-	(*buf)[got] = '\0';
-	*len = got;
-	ret = 0;
-out:
-	if (ret == -1) {
-		free(*buf);
-		*buf = NULL;
-	}
+	if ((fd = open_regular(dirfd, name, err, errlen)) < 0)
+		return fd;
 	close(fd);
-	return ret;
+	rc = fileio_read(dirfd, name, max, buf, len, why, sizeof(why));
+	if (rc == -ERR_TOO_LARGE)
+		return err_set(err, errlen, ERR_INVALID,
+			       "file '%s' is larger than %zu bytes", name,
+			       max);
+	if (rc < 0)
+		return err_set(err, errlen, err_kind_of(rc), "file '%s': %s",
+			       name, why);
+	return 0;
 }
 
 static int
@@ -276,18 +211,20 @@ scan_file(int dirfd, const char *name, uint64_t *budget,
 	struct stat st;
 	int fd, ret = -1;
 
-	if ((fd = open_regular(dirfd, name, err, errlen)) == -1)
+	if ((fd = open_regular(dirfd, name, err, errlen)) < 0)
 		return -1;
 	/* The size check gives the clear message; the bound passed to the
 	 * hash catches a file that grows meanwhile. */
-	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size > *budget) {
-		seterr(err, errlen, "bundle holds more than %llu bytes",
-		       (unsigned long long)BUNDLE_MAX_BYTES);
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > *budget) {
+		ret = err_set(err, errlen, ERR_INVALID,
+		        "bundle holds more than %llu bytes",
+		        (unsigned long long)BUNDLE_MAX_BYTES);
 		goto out;
 	}
 	if (bundle_sha256_fd(fd, *budget, e->sha256, &size, why,
-			     sizeof(why)) == -1) {
-		seterr(err, errlen, "file '%s': %s", name, why);
+			     sizeof(why)) < 0) {
+		ret = err_set(err, errlen, ERR_INVALID,
+		        "file '%s': %s", name, why);
 		goto out;
 	}
 	*budget -= size;
@@ -313,13 +250,13 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 
 	m->n = 0;
 	m->entries = calloc(BUNDLE_MAX_FILES, sizeof(*m->entries));
-	if (m->entries == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	if ((fd = dup(dirfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		seterr(err, errlen, "cannot read bundle directory: %s",
-		       strerror(errno));
+	if (m->entries == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
+	if ((fd = dup(dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		err_set(err, errlen, ERR_IO,
+		        "cannot read bundle directory: %s",
+		        strerror(errno));
 		if (fd != -1)
 			close(fd);
 		goto out;
@@ -330,21 +267,23 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 		    is_reserved(de->d_name))
 			continue;
 		if (bundle_name_check(de->d_name, strlen(de->d_name), err,
-				      errlen) == -1)
+				      errlen) < 0)
 			goto out;
 		if (m->n == BUNDLE_MAX_FILES) {
-			seterr(err, errlen, "bundle holds more than %d files",
-			       BUNDLE_MAX_FILES);
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "bundle holds more than %d files",
+			        BUNDLE_MAX_FILES);
 			goto out;
 		}
 		if (scan_file(dirfd, de->d_name, &budget, &m->entries[m->n],
-			      err, errlen) == -1)
+			      err, errlen) < 0)
 			goto out;
 		m->n++;
 	}
 	if (errno != 0) {
-		seterr(err, errlen, "cannot read bundle directory: %s",
-		       strerror(errno));
+		ret = err_set(err, errlen, ERR_IO,
+		        "cannot read bundle directory: %s",
+		        strerror(errno));
 		goto out;
 	}
 	qsort(m->entries, m->n, sizeof(*m->entries), entry_cmp);
@@ -352,7 +291,7 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 out:
 	if (dir != NULL)
 		closedir(dir);
-	if (ret == -1)
+	if (ret < 0)
 		bundle_manifest_free(m);
 	return ret;
 }
@@ -367,18 +306,16 @@ plugin_pick(const struct bundle_manifest *m, size_t *idx, char *err,
 	for (i = 0; i < m->n; i++) {
 		if (!is_plugin(m->entries[i].name))
 			continue;
-		if (found != m->n) {
-			seterr(err, errlen, "bundle holds two .so files, '%s' "
-			       "and '%s'", m->entries[found].name,
-			       m->entries[i].name);
-			return -1;
-		}
+		if (found != m->n)
+			return err_set(err, errlen, ERR_INVALID,
+				       "bundle holds two .so files, '%s' "
+				       "and '%s'", m->entries[found].name,
+				       m->entries[i].name);
 		found = i;
 	}
-	if (found == m->n) {
-		seterr(err, errlen, "bundle holds no .so file");
-		return -1;
-	}
+	if (found == m->n)
+		return err_set(err, errlen, ERR_INVALID,
+			       "bundle holds no .so file");
 	*idx = found;
 	return 0;
 }
@@ -391,9 +328,10 @@ bundle_find_plugin(int dirfd, char *name, size_t len, char *err,
 	DIR *dir = NULL;
 	int fd, found = 0, ret = -1;
 
-	if ((fd = dup(dirfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		seterr(err, errlen, "cannot read bundle directory: %s",
-		       strerror(errno));
+	if ((fd = dup(dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		err_set(err, errlen, ERR_IO,
+		        "cannot read bundle directory: %s",
+		        strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
@@ -403,29 +341,33 @@ bundle_find_plugin(int dirfd, char *name, size_t len, char *err,
 		if (!is_plugin(de->d_name))
 			continue;
 		if (found) {
-			seterr(err, errlen, "bundle holds two .so files, '%s' "
-			       "and '%s'", name, de->d_name);
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "bundle holds two .so files, '%s' "
+			        "and '%s'", name, de->d_name);
 			goto out;
 		}
 		if (bundle_name_check(de->d_name, strlen(de->d_name), err,
-				      errlen) == -1)
+				      errlen) < 0)
 			goto out;
-		if ((fd = open_regular(dirfd, de->d_name, err, errlen)) == -1)
+		if ((fd = open_regular(dirfd, de->d_name, err, errlen)) < 0)
 			goto out;
 		close(fd);
 		if ((size_t)snprintf(name, len, "%s", de->d_name) >= len) {
-			seterr(err, errlen, "plugin name is too long");
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "plugin name is too long");
 			goto out;
 		}
 		found = 1;
 	}
 	if (errno != 0) {
-		seterr(err, errlen, "cannot read bundle directory: %s",
-		       strerror(errno));
+		ret = err_set(err, errlen, ERR_IO,
+		        "cannot read bundle directory: %s",
+		        strerror(errno));
 		goto out;
 	}
 	if (!found) {
-		seterr(err, errlen, "bundle holds no .so file");
+		ret = err_set(err, errlen, ERR_INVALID,
+		        "bundle holds no .so file");
 		goto out;
 	}
 	ret = 0;
@@ -442,12 +384,11 @@ manifest_format(const struct bundle_manifest *m, char **text, size_t *len,
 	size_t i, o = 0, cap = m->n * LINE_MAX_LEN + 1;
 	char hex[65];
 
-	if ((*text = malloc(cap)) == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if ((*text = malloc(cap)) == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
 	for (i = 0; i < m->n; i++) {
-		bundle_hex(m->entries[i].sha256, hex);
+		hex_encode(hex, m->entries[i].sha256, 32);
 		o += (size_t)snprintf(*text + o, cap - o, "%s  %s\n", hex,
 				      m->entries[i].name);
 	}
@@ -465,38 +406,14 @@ bundle_manifest_build(int dirfd, char **text, size_t *len, char *err,
 	int ret = -1;
 
 	*text = NULL;
-	if (scan_dir(dirfd, &m, err, errlen) == -1)
+	if (scan_dir(dirfd, &m, err, errlen) < 0)
 		return -1;
-	if (plugin_pick(&m, &idx, err, errlen) == -1)
+	if (plugin_pick(&m, &idx, err, errlen) < 0)
 		goto out;
 	ret = manifest_format(&m, text, len, err, errlen);
 out:
 	bundle_manifest_free(&m);
 	return ret;
-}
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;	/* sha256sum prints lower case only */
-}
-
-static int
-hex_decode(const char *s, unsigned char out[32])
-{
-	int i, hi, lo;
-
-	for (i = 0; i < 32; i++) {
-		if ((hi = hex_value(s[2 * i])) < 0 ||
-		    (lo = hex_value(s[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 /* Parse line number no (line[0..n-1], newline excluded) into e. */
@@ -506,36 +423,30 @@ manifest_line(const char *line, size_t n, size_t no, struct bundle_entry *e,
 {
 	char why[160];
 
-	if (n > 0 && line[n - 1] == '\r') {
-		seterr(err, errlen, "MANIFEST line %zu: CRLF line ending", no);
-		return -1;
-	}
-	if (n < HEX_LEN + 3) {
-		seterr(err, errlen, "MANIFEST line %zu: too short", no);
-		return -1;
-	}
-	if (hex_decode(line, e->sha256) == -1) {
-		seterr(err, errlen, "MANIFEST line %zu: bad hex digest", no);
-		return -1;
-	}
-	if (line[HEX_LEN] != ' ' || line[HEX_LEN + 1] != ' ') {
-		seterr(err, errlen, "MANIFEST line %zu: expected two spaces "
-		       "after the digest", no);
-		return -1;
-	}
+	if (n > 0 && line[n - 1] == '\r')
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST line %zu: CRLF line ending", no);
+	if (n < HEX_LEN + 3)
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST line %zu: too short", no);
+	if (hex_decode(e->sha256, 32, line, HEX_LEN) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST line %zu: bad hex digest", no);
+	if (line[HEX_LEN] != ' ' || line[HEX_LEN + 1] != ' ')
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST line %zu: expected two spaces "
+			       "after the digest", no);
 	line += HEX_LEN + 2;
 	n -= HEX_LEN + 2;
-	if (bundle_name_check(line, n, why, sizeof(why)) == -1) {
-		seterr(err, errlen, "MANIFEST line %zu: %s", no, why);
-		return -1;
-	}
+	if (bundle_name_check(line, n, why, sizeof(why)) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST line %zu: %s", no, why);
 	memcpy(e->name, line, n);
 	e->name[n] = '\0';
-	if (is_reserved(e->name)) {
-		seterr(err, errlen, "MANIFEST line %zu: names '%s', which "
-		       "can not be in MANIFEST", no, e->name);
-		return -1;
-	}
+	if (is_reserved(e->name))
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST line %zu: names '%s', which "
+			       "can not be in MANIFEST", no, e->name);
 	return 0;
 }
 
@@ -549,46 +460,47 @@ bundle_manifest_parse(const char *buf, size_t len, struct bundle_manifest *m,
 
 	m->n = 0;
 	m->entries = NULL;
-	if (len == 0) {
-		seterr(err, errlen, "MANIFEST is empty");
-		return -1;
-	}
-	if (len > BUNDLE_MANIFEST_MAX) {
-		seterr(err, errlen, "MANIFEST is larger than %d bytes",
-		       BUNDLE_MANIFEST_MAX);
-		return -1;
-	}
+	if (len == 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST is empty");
+	if (len > BUNDLE_MANIFEST_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "MANIFEST is larger than %d bytes",
+			       BUNDLE_MANIFEST_MAX);
 	m->entries = calloc(BUNDLE_MAX_FILES, sizeof(*m->entries));
-	if (m->entries == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if (m->entries == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
 	while (left > 0) {
 		no++;
 		nl = memchr(p, '\n', left < LINE_MAX_LEN ? left : LINE_MAX_LEN);
 		n = nl != NULL ? (size_t)(nl - p) : left;
 		if (nl == NULL && left >= LINE_MAX_LEN) {
-			seterr(err, errlen, "MANIFEST line %zu: too long", no);
+			err_set(err, errlen, ERR_INVALID,
+			        "MANIFEST line %zu: too long", no);
 			goto fail;
 		}
 		if (nl == NULL) {
-			seterr(err, errlen, "MANIFEST line %zu: missing "
-			       "newline", no);
+			err_set(err, errlen, ERR_INVALID,
+			        "MANIFEST line %zu: missing "
+			        "newline", no);
 			goto fail;
 		}
 		if (m->n == BUNDLE_MAX_FILES) {
-			seterr(err, errlen, "MANIFEST names more than %d files",
-			       BUNDLE_MAX_FILES);
+			err_set(err, errlen, ERR_INVALID,
+			        "MANIFEST names more than %d files",
+			        BUNDLE_MAX_FILES);
 			goto fail;
 		}
 		if (manifest_line(p, n, no, &m->entries[m->n], err,
-				  errlen) == -1)
+				  errlen) < 0)
 			goto fail;
 		if (m->n > 0 && (c = strcmp(m->entries[m->n - 1].name,
 					    m->entries[m->n].name)) >= 0) {
-			seterr(err, errlen, "MANIFEST line %zu: %s '%s'", no,
-			       c == 0 ? "duplicate name" : "not sorted:",
-			       m->entries[m->n].name);
+			err_set(err, errlen, ERR_INVALID,
+			        "MANIFEST line %zu: %s '%s'", no,
+			        c == 0 ? "duplicate name" : "not sorted:",
+			        m->entries[m->n].name);
 			goto fail;
 		}
 		m->n++;
@@ -650,35 +562,31 @@ bundle_comment_parse(const char *tc, struct bundle_info *info, char *err,
 	unsigned char digest[32];
 	char q[QUOTE_MAX];
 
-	if (comment_field(&p, "name", 0, &name, &nn) == -1 ||
-	    comment_field(&p, "version", 0, &version, &vn) == -1 ||
-	    comment_field(&p, "abi", 0, &abi, &an) == -1 ||
-	    comment_field(&p, "sha256", 1, &sum, &sn) == -1) {
-		seterr(err, errlen, "trusted comment '%s' is not 'name=... "
-		       "version=... abi=... sha256=...'",
-		       quote(tc, strlen(tc), q));
-		return -1;
-	}
-	if (!label_ok(name, nn)) {
-		seterr(err, errlen, "trusted comment: bad name '%s'",
-		       quote(name, nn, q));
-		return -1;
-	}
-	if (!label_ok(version, vn)) {
-		seterr(err, errlen, "trusted comment: bad version '%s'",
-		       quote(version, vn, q));
-		return -1;
-	}
-	if (an != strlen(BUNDLE_ABI) || memcmp(abi, BUNDLE_ABI, an) != 0) {
-		seterr(err, errlen, "trusted comment: abi=%s, but this host "
-		       "runs abi=" BUNDLE_ABI, quote(abi, an, q));
-		return -1;
-	}
-	if (sn != HEX_LEN || hex_decode(sum, digest) == -1) {
-		seterr(err, errlen, "trusted comment: sha256 is not 64 "
-		       "lower-case hex digits");
-		return -1;
-	}
+	if (comment_field(&p, "name", 0, &name, &nn) < 0 ||
+	    comment_field(&p, "version", 0, &version, &vn) < 0 ||
+	    comment_field(&p, "abi", 0, &abi, &an) < 0 ||
+	    comment_field(&p, "sha256", 1, &sum, &sn) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment '%s' is not 'name=... "
+			       "version=... abi=... sha256=...'",
+			       quote_bytes(q, sizeof(q), tc, strlen(tc)));
+	if (!label_ok(name, nn))
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment: bad name '%s'",
+			       quote_bytes(q, sizeof(q), name, nn));
+	if (!label_ok(version, vn))
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment: bad version '%s'",
+			       quote_bytes(q, sizeof(q), version, vn));
+	if (an != strlen(BUNDLE_ABI) || memcmp(abi, BUNDLE_ABI, an) != 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment: abi=%s, but this host "
+			       "runs abi=" BUNDLE_ABI,
+			       quote_bytes(q, sizeof(q), abi, an));
+	if (hex_decode(digest, sizeof(digest), sum, sn) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment: sha256 is not 64 "
+			       "lower-case hex digits");
 	memcpy(info->name, name, nn);
 	info->name[nn] = '\0';
 	memcpy(info->version, version, vn);
@@ -688,19 +596,8 @@ bundle_comment_parse(const char *tc, struct bundle_info *info, char *err,
 	return 0;
 }
 
-static int
-sha256_hex(const void *buf, size_t len, char out[65])
-{
-	unsigned char d[32];
-	unsigned int n = 32;
-
-	if (EVP_Digest(buf, len, d, &n, EVP_sha256(), NULL) != 1)
-		return -1;
-	bundle_hex(d, out);
-	return 0;
-}
-
-/* MANIFEST and its signature check out; fills info's comment fields. */
+/* MANIFEST and its signature check out; fills info's comment fields.
+ * Passes on minisign_verify()'s -ERR_UNTRUSTED. */
 static int
 verify_signature(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 		 const char *manifest, size_t mlen, struct bundle_info *info,
@@ -709,32 +606,30 @@ verify_signature(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	struct minisign_sig *sig = NULL;
 	char *text = NULL, sum[65];
 	size_t tlen;
-	int ret = -1;
+	int ret;
 
-	if (read_small(dirfd, BUNDLE_SIGNATURE, MINISIGN_FILE_MAX, &text,
-		       &tlen, err, errlen) == -1)
+	if ((ret = read_small(dirfd, BUNDLE_SIGNATURE, MINISIGN_FILE_MAX,
+			      &text, &tlen, err, errlen)) < 0)
 		goto out;
 	if ((sig = malloc(sizeof(*sig))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		ret = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (minisign_sig_parse(text, tlen, sig, err, errlen) == -1)
+	if ((ret = minisign_sig_parse(text, tlen, sig, err, errlen)) < 0 ||
+	    (ret = minisign_verify(keys, nkeys, sig, manifest, mlen, NULL, err,
+				   errlen)) < 0 ||
+	    (ret = bundle_comment_parse(sig->trusted_comment, info, err,
+					errlen)) < 0)
 		goto out;
-	ret = minisign_verify(keys, nkeys, sig, manifest, mlen, NULL, err,
-			      errlen);
-	if (ret < 0)
-		goto out; /* -ERR_UNTRUSTED is told apart */
-	ret = -1;
-	if (bundle_comment_parse(sig->trusted_comment, info, err, errlen) ==
-	    -1)
-		goto out;
-	if (sha256_hex(manifest, mlen, sum) == -1) {
-		seterr(err, errlen, "cannot hash: OpenSSL failed");
+	if ((ret = hex_sha256(sum, manifest, mlen)) < 0) {
+		err_set(err, errlen, ERR_INTERNAL,
+			"cannot hash: OpenSSL failed");
 		goto out;
 	}
 	if (strcmp(sum, info->checksum) != 0) {
-		seterr(err, errlen, "trusted comment sha256=%s, but MANIFEST "
-		       "has sha256 %s", info->checksum, sum);
+		ret = err_set(err, errlen, ERR_BAD_BUNDLE,
+			      "trusted comment sha256=%s, but MANIFEST "
+			      "has sha256 %s", info->checksum, sum);
 		goto out;
 	}
 	ret = 0;
@@ -760,22 +655,19 @@ compare_files(const struct bundle_manifest *want,
 		else
 			c = strcmp(want->entries[i].name,
 				   have->entries[j].name);
-		if (c < 0) {
-			seterr(err, errlen, "file '%s' named in MANIFEST is "
-			       "missing", want->entries[i].name);
-			return -1;
-		}
-		if (c > 0) {
-			seterr(err, errlen, "file '%s' is not in MANIFEST",
-			       have->entries[j].name);
-			return -1;
-		}
+		if (c < 0)
+			return err_set(err, errlen, ERR_INVALID,
+				       "file '%s' named in MANIFEST is "
+				       "missing", want->entries[i].name);
+		if (c > 0)
+			return err_set(err, errlen, ERR_INVALID,
+				       "file '%s' is not in MANIFEST",
+				       have->entries[j].name);
 		if (CRYPTO_memcmp(want->entries[i].sha256,
-				  have->entries[j].sha256, 32) != 0) {
-			seterr(err, errlen, "file '%s' does not match "
-			       "MANIFEST", want->entries[i].name);
-			return -1;
-		}
+				  have->entries[j].sha256, 32) != 0)
+			return err_set(err, errlen, ERR_INVALID,
+				       "file '%s' does not match "
+				       "MANIFEST", want->entries[i].name);
 		i++;
 		j++;
 	}
@@ -789,24 +681,20 @@ bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	struct bundle_manifest want = {0, NULL}, have = {0, NULL};
 	char *manifest = NULL;
 	size_t mlen, idx;
-	int ret = -ERR_BAD_BUNDLE, rc;
+	int ret;
 
 	memset(info, 0, sizeof(*info));
-	if (read_small(dirfd, BUNDLE_MANIFEST, BUNDLE_MANIFEST_MAX, &manifest,
-		       &mlen, err, errlen) == -1)
+	if ((ret = read_small(dirfd, BUNDLE_MANIFEST, BUNDLE_MANIFEST_MAX,
+			      &manifest, &mlen, err, errlen)) < 0)
 		goto out;
 	/* Authenticate MANIFEST before trusting anything it says. */
-	rc = verify_signature(dirfd, keys, nkeys, manifest, mlen, info, err,
-			      errlen);
-	if (rc < 0) {
-		if (rc == -ERR_UNTRUSTED)
-			ret = rc;
-		goto out;
-	}
-	if (bundle_manifest_parse(manifest, mlen, &want, err, errlen) == -1 ||
-	    plugin_pick(&want, &idx, err, errlen) == -1 ||
-	    scan_dir(dirfd, &have, err, errlen) == -1 ||
-	    compare_files(&want, &have, err, errlen) == -1)
+	if ((ret = verify_signature(dirfd, keys, nkeys, manifest, mlen, info,
+				    err, errlen)) < 0 ||
+	    (ret = bundle_manifest_parse(manifest, mlen, &want, err,
+					 errlen)) < 0 ||
+	    (ret = plugin_pick(&want, &idx, err, errlen)) < 0 ||
+	    (ret = scan_dir(dirfd, &have, err, errlen)) < 0 ||
+	    (ret = compare_files(&want, &have, err, errlen)) < 0)
 		goto out;
 	snprintf(info->plugin, sizeof(info->plugin), "%s",
 		 want.entries[idx].name);
@@ -814,56 +702,16 @@ bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	info->nfiles = want.n;
 	ret = 0;
 out:
+	/* The HTTP layer answers from the kind: an untrusted signer and
+	 * our own failure apart, every problem is the bundle's. */
+	if (ret < 0 && ret != -ERR_UNTRUSTED && ret != -ERR_INTERNAL)
+		ret = -ERR_BAD_BUNDLE;
 	if (ret < 0)
 		memset(info, 0, sizeof(*info));
 	bundle_manifest_free(&want);
 	bundle_manifest_free(&have);
 	free(manifest);
 	return ret;
-}
-
-/* Replace name in dirfd with buf[len] atomically and durably. */
-static int
-write_atomic(int dirfd, const char *name, const char *buf, size_t len,
-	     char *err, size_t errlen)
-{
-	char tmp[64];
-	size_t done = 0;
-	ssize_t n;
-	int fd, saved;
-
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	/* A temporary left by a crash is ours to replace. */
-	if (unlinkat(dirfd, tmp, 0) == -1 && errno != ENOENT)
-		goto fail;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
-	if (fd == -1)
-		goto fail;
-	while (done < len) {
-		n = write(fd, buf + done, len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			break;
-		done += (size_t)n;
-	}
-	if (done < len || fsync(fd) == -1) {
-		close(fd);
-		goto fail_unlink;
-	}
-	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1)
-		goto fail_unlink;
-	if (fsync(dirfd) == -1)
-		goto fail;
-	return 0;
-fail_unlink:
-	saved = errno;
-	unlinkat(dirfd, tmp, 0);
-	errno = saved;
-fail:
-	seterr(err, errlen, "cannot write %s: %s", name, strerror(errno));
-	return -1;
 }
 
 int
@@ -875,34 +723,37 @@ bundle_sign(int dirfd, const struct minisign_seckey *key, const char *name,
 	size_t mlen, slen;
 	int ret = -1;
 
-	if (!label_ok(name, strlen(name))) {
-		seterr(err, errlen, "bad function name '%s' (1-%d of "
-		       "A-Za-z0-9._+-)", quote(name, strlen(name), q),
-		       BUNDLE_LABEL_MAX);
-		return -1;
-	}
-	if (!label_ok(version, strlen(version))) {
-		seterr(err, errlen, "bad version '%s' (1-%d of A-Za-z0-9._+-)",
-		       quote(version, strlen(version), q), BUNDLE_LABEL_MAX);
-		return -1;
-	}
-	/* Temporaries a crashed run left would fail the name check. */
+	if (!label_ok(name, strlen(name)))
+		return err_set(err, errlen, ERR_INVALID,
+			       "bad function name '%s' (1-%d of "
+			       "A-Za-z0-9._+-)",
+			       quote_bytes(q, sizeof(q), name, strlen(name)),
+			       BUNDLE_LABEL_MAX);
+	if (!label_ok(version, strlen(version)))
+		return err_set(err, errlen, ERR_INVALID,
+			       "bad version '%s' (1-%d of A-Za-z0-9._+-)",
+			       quote_bytes(q, sizeof(q), version,
+					   strlen(version)),
+			       BUNDLE_LABEL_MAX);
+	/* Temporaries a crashed run of an older fnhost left would fail the
+	 * name check. */
 	unlinkat(dirfd, "." BUNDLE_MANIFEST ".tmp", 0);
 	unlinkat(dirfd, "." BUNDLE_SIGNATURE ".tmp", 0);
-	if (bundle_manifest_build(dirfd, &manifest, &mlen, err, errlen) == -1)
+	if (bundle_manifest_build(dirfd, &manifest, &mlen, err, errlen) < 0)
 		goto out;
-	if (sha256_hex(manifest, mlen, sum) == -1) {
-		seterr(err, errlen, "cannot hash: OpenSSL failed");
+	if (hex_sha256(sum, manifest, mlen) < 0) {
+		ret = err_set(err, errlen, ERR_INTERNAL,
+		        "cannot hash: OpenSSL failed");
 		goto out;
 	}
 	snprintf(tc, sizeof(tc), "name=%s version=%s abi=" BUNDLE_ABI
 		 " sha256=%s", name, version, sum);
 	if (minisign_sign(key, manifest, mlen, tc, &sig, &slen, err,
-			  errlen) == -1 ||
-	    write_atomic(dirfd, BUNDLE_MANIFEST, manifest, mlen, err,
-			 errlen) == -1 ||
-	    write_atomic(dirfd, BUNDLE_SIGNATURE, sig, slen, err,
-			 errlen) == -1)
+			  errlen) < 0 ||
+	    fileio_replace(dirfd, BUNDLE_MANIFEST, manifest, mlen, 0644, err,
+			   errlen) < 0 ||
+	    fileio_replace(dirfd, BUNDLE_SIGNATURE, sig, slen, 0644, err,
+			   errlen) < 0)
 		goto out;
 	if (checksum != NULL)
 		memcpy(checksum, sum, sizeof(sum));

@@ -12,12 +12,17 @@
  * Every directory is reached through a dirfd and every file is opened
  * relative to it with O_NOFOLLOW and checked with fstat(), so symlinks,
  * subdirectories and special files are refused, never followed.  Every
- * function returns 0 on success or -1 with a one-line reason naming what
- * was wrong in err (e.g. "file 'x.so' does not match MANIFEST").
+ * function returns 0 on success or a negated kind (base/err.h) with a
+ * one-line reason naming what was wrong in err (e.g. "file 'x.so' does
+ * not match MANIFEST"): -ERR_INVALID for a malformed name, label, MANIFEST
+ * or comment, -ERR_IO when a file or directory can not be read or
+ * written, -ERR_INTERNAL out of memory or when OpenSSL fails, and for
+ * bundle_verify() only -ERR_UNTRUSTED, -ERR_BAD_BUNDLE or -ERR_INTERNAL.
  */
 #ifndef FNHOST_BUNDLE_H
 #define FNHOST_BUNDLE_H
 
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,9 +76,6 @@ int bundle_name_check(const char *name, size_t len, char *err,
 int bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32],
 		     uint64_t *size, char *err, size_t errlen);
 
-/* Lower-case hex of a 32-byte digest into out[65]. */
-void bundle_hex(const unsigned char sha256[32], char out[65]);
-
 /* The single regular file whose name ends in ".so" in the bundle at dirfd,
  * into name[len]; for unsigned test bundles.  None, two, or one that is
  * not a regular file is an error. */
@@ -110,6 +112,9 @@ int bundle_comment_parse(const char *tc, struct bundle_info *info,
  * comment parses and its sha256 is SHA-256(MANIFEST), MANIFEST parses,
  * names exactly one .so, every file it names is a regular file that
  * matches its line, and no other file is there.  Fills info on success.
+ * Returns -ERR_UNTRUSTED exactly when the signature's key id is none of
+ * keys' (so also when nkeys is 0), -ERR_INTERNAL out of memory or when
+ * OpenSSL fails, and -ERR_BAD_BUNDLE for every other problem.
  */
 int bundle_verify(int dirfd, const struct minisign_pubkey *keys,
 		  size_t nkeys, struct bundle_info *info, char *err,

@@ -22,6 +22,8 @@
 
 #include <linux/magic.h>
 
+#include "base/duration.h"
+#include "base/err.h"
 #include "formats/config.h"
 #include "sandbox/sandbox.h"
 
@@ -119,20 +121,7 @@ struct pos {
 
 /* ---- errors -------------------------------------------------------------- */
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* "name:line: reason"; returns -1. */
+/* "name:line: reason"; returns -ERR_INVALID. */
 static int __attribute__((format(printf, 2, 3)))
 fail_at(const struct pos *p, const char *fmt, ...)
 {
@@ -142,8 +131,8 @@ fail_at(const struct pos *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	return fail(p->err, p->errlen, "%s:%zu: %s", p->name, p->line,
-		    reason);
+	return err_set(p->err, p->errlen, ERR_INVALID, "%s:%zu: %s", p->name,
+		       p->line, reason);
 }
 
 /* Copy at most QUOTE_MAX bytes of s (n bytes) into out for a message,
@@ -203,29 +192,19 @@ scaled(const char *s, size_t d, uint64_t by, uint64_t *out)
 	return 0;
 }
 
-/* A duration in milliseconds: digits then exactly one unit.  The syntax
- * is checked before the value, so "99999999999999999999x" is a bad unit
- * and "99999999999999999999s" too large.  Returns 0, -1 for bad syntax
- * or -2 for overflow. */
+/* A duration in milliseconds, in base/duration.h's grammar (bare digits
+ * are seconds).  Returns 0, -1 for bad syntax or -2 for overflow. */
 static int
 parse_duration(const char *s, size_t n, uint64_t *ms)
 {
-	static const struct {
-		const char *unit;
-		uint64_t ms;
-	} units[] = {
-		{ "ms", 1 }, { "s", MS_PER_S }, { "m", 60 * MS_PER_S },
-		{ "h", 3600 * MS_PER_S }, { "d", 86400 * MS_PER_S },
-	};
-	size_t i, d = count_digits(s, n);
-
-	if (d == 0)
+	switch (duration_check(s, n, ms)) {
+	case DURATION_OK:
+		return 0;
+	case DURATION_OVERFLOW:
+		return -2;
+	default:
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (n - d == strlen(units[i].unit) &&
-		    memcmp(s + d, units[i].unit, n - d) == 0)
-			return scaled(s, d, units[i].ms, ms);
-	return -1;
+	}
 }
 
 /* A size in bytes: digits then an optional K, M or G.
@@ -611,17 +590,20 @@ check_cross(const struct config *c, const char *name, char *err,
 	    size_t errlen)
 {
 	if (c->sessions_per_function > c->sessions_total)
-		return fail(err, errlen, "%s: sessions_per_function (%u) is "
-			    "over sessions_total (%u)", name,
-			    c->sessions_per_function, c->sessions_total);
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: sessions_per_function (%u) is "
+			       "over sessions_total (%u)", name,
+			       c->sessions_per_function, c->sessions_total);
 	if (c->token_default_ttl_s > c->token_max_ttl_s)
-		return fail(err, errlen, "%s: token_default_ttl (%us) is over "
-			    "token_max_ttl (%us)", name,
-			    c->token_default_ttl_s, c->token_max_ttl_s);
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: token_default_ttl (%us) is over "
+			       "token_max_ttl (%us)", name,
+			       c->token_default_ttl_s, c->token_max_ttl_s);
 	if (c->session_idle_ms > c->session_lifetime_ms)
-		return fail(err, errlen, "%s: session_idle (%ums) is over "
-			    "session_lifetime (%ums)", name,
-			    c->session_idle_ms, c->session_lifetime_ms);
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: session_idle (%ums) is over "
+			       "session_lifetime (%ums)", name,
+			       c->session_idle_ms, c->session_lifetime_ms);
 	return 0;
 }
 
@@ -676,8 +658,9 @@ config_resolve(struct config *c, char *err, size_t errlen)
 			     "%s/scratch", c->data_dir);
 	if (n < 0 || (size_t)n >= sizeof(c->scratch_root)) {
 		c->scratch_root[0] = '\0';
-		return fail(err, errlen, "scratch_root: data_dir is too long "
-			    "to hold scratch/");
+		return err_set(err, errlen, ERR_INVALID,
+			       "scratch_root: data_dir is too long "
+			       "to hold scratch/");
 	}
 	return 0;
 }
@@ -691,6 +674,7 @@ config_parse(struct config *c, const char *buf, size_t len,
 	struct pos p = { name, 0, err, errlen };
 	const char *line, *end, *nl;
 	size_t n;
+	int rc;
 
 	memcpy(&tmp, c, sizeof(tmp));
 	line = buf;
@@ -704,14 +688,14 @@ config_parse(struct config *c, const char *buf, size_t len,
 				       LINE_MAX_BYTES);
 		if (memchr(line, '\0', n) != NULL)
 			return fail_at(&p, "NUL byte in line");
-		if (parse_line(&tmp, line, n, seen, &p) != 0)
-			return -1;
+		if ((rc = parse_line(&tmp, line, n, seen, &p)) < 0)
+			return rc;
 		if (nl == NULL)
 			break;
 		line = nl + 1;
 	}
-	if (check_cross(&tmp, name, err, errlen) != 0)
-		return -1;
+	if ((rc = check_cross(&tmp, name, err, errlen)) < 0)
+		return rc;
 	memcpy(c, &tmp, sizeof(*c));
 	return 0;
 }
@@ -725,23 +709,27 @@ read_all(int fd, const char *path, char **out, size_t *len, char *err,
 	char *buf;
 	size_t n = 0;
 	ssize_t r;
+	int rc;
 
 	buf = malloc(FILE_MAX_BYTES + 1);
 	if (buf == NULL)
-		return fail(err, errlen, "%s: out of memory", path);
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "%s: out of memory", path);
 	for (;;) {
 		r = read(fd, buf + n, FILE_MAX_BYTES + 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			fail(err, errlen, "%s: %s", path, strerror(errno));
+			rc = err_set(err, errlen, ERR_IO,
+				     "%s: %s", path, strerror(errno));
 			goto bad;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > FILE_MAX_BYTES) {
-			fail(err, errlen, "%s: file is over 1 MiB", path);
+			rc = err_set(err, errlen, ERR_TOO_LARGE,
+				     "%s: file is over 1 MiB", path);
 			goto bad;
 		}
 	}
@@ -750,7 +738,7 @@ read_all(int fd, const char *path, char **out, size_t *len, char *err,
 	return 0;
 bad:
 	free(buf);
-	return -1;
+	return rc;
 }
 
 int
@@ -765,20 +753,24 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	 * the daemon before fstat refuses it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return err_set(err, errlen, ERR_IO,
+			       "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		ret = err_set(err, errlen, ERR_IO,
+			      "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(err, errlen, "%s: not a regular file", path);
+		ret = err_set(err, errlen, ERR_IO,
+			      "%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_size > FILE_MAX_BYTES) {
-		fail(err, errlen, "%s: file is over 1 MiB", path);
+		ret = err_set(err, errlen, ERR_TOO_LARGE,
+			      "%s: file is over 1 MiB", path);
 		goto out;
 	}
-	if (read_all(fd, path, &buf, &len, err, errlen) != 0)
+	if ((ret = read_all(fd, path, &buf, &len, err, errlen)) < 0)
 		goto out;
 	ret = config_parse(c, buf, len, path, err, errlen);
 out:

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/err.h"
+
 struct config {
 	char listen[128];	     /* listen = 127.0.0.1:8080 */
 	char data_dir[PATH_MAX];     /* data_dir = /var/lib/fnhost */
@@ -68,20 +70,23 @@ void config_defaults(struct config *c);
 
 /* Fill the values derived from others once every source (file, flags) is
  * applied: an empty scratch_root becomes /dev/shm/fnhost when /dev/shm is
- * a tmpfs (statfs), else data_dir + "/scratch".  Returns 0, or -1 with a
- * reason when the result does not fit. */
+ * a tmpfs (statfs), else data_dir + "/scratch".  Returns 0, or
+ * -ERR_INVALID with a reason when the result does not fit. */
 int config_resolve(struct config *c, char *err, size_t errlen);
 
 /* Parse buf (len bytes, any bytes) on top of what c holds; name is used in
- * messages.  Pure: no I/O.  Returns 0, or -1 with "name:line: reason" and
- * c unchanged.  Cross-key rules (sessions_per_function <= sessions_total,
+ * messages.  Pure: no I/O.  Returns 0, or -ERR_INVALID with
+ * "name:line: reason" and c unchanged.  Durations follow base/duration.h
+ * (bare digits are seconds).  Cross-key rules (sessions_per_function <= sessions_total,
  * token_default_ttl <= token_max_ttl, session_idle <= session_lifetime)
  * are checked on the result, as "name: reason". */
 int config_parse(struct config *c, const char *buf, size_t len,
 		 const char *name, char *err, size_t errlen);
 
 /* Read and parse the regular file at path (at most 1 MiB); path names it
- * in messages.  Returns 0, or -1 with a reason and c unchanged. */
+ * in messages.  Returns 0, or with a reason and c unchanged -ERR_IO when
+ * it can not be read or is not a regular file, -ERR_TOO_LARGE over 1 MiB,
+ * -ERR_INTERNAL out of memory, or config_parse()'s -ERR_INVALID. */
 int config_load(struct config *c, const char *path, char *err,
 		size_t errlen);
 

@@ -7,7 +7,6 @@
  * otherwise.  Every buffer that held key material or a Diffie-Hellman
  * value is wiped with OPENSSL_cleanse() before it goes out of scope.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +36,6 @@ static const unsigned char hpke_suite[] = {
 	HPKE_AEAD_ID >> 8, HPKE_AEAD_ID & 0xff,
 };
 #define SUITE_MAX	sizeof(hpke_suite)
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- HKDF-SHA256 (RFC 5869) through EVP_KDF ------------------------------ */
 
@@ -186,8 +173,9 @@ hpke_keygen(unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
 	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    sklen != HPKE_NSK || pklen != HPKE_NPK) {
 		OPENSSL_cleanse(sk, HPKE_NSK);
-		seterr(err, errlen, "cannot generate an X25519 key: "
-		       "OpenSSL failed");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "cannot generate an X25519 key: "
+		        "OpenSSL failed");
 		goto out;
 	}
 	rc = 0;
@@ -208,7 +196,8 @@ hpke_public_key(const unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
 					   HPKE_NSK);
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    pklen != HPKE_NPK) {
-		seterr(err, errlen, "not an X25519 private key");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "not an X25519 private key");
 		goto out;
 	}
 	rc = 0;
@@ -256,22 +245,23 @@ hpke_derive_keypair(const void *ikm, size_t ikmlen, unsigned char sk[HPKE_NSK],
 	unsigned char prk[HPKE_NH];
 	int rc = -1;
 
-	if (ikmlen < HPKE_NSK || ikmlen > HPKE_INFO_MAX) {
-		seterr(err, errlen, "DeriveKeyPair: ikm must be %d to %d "
-		       "bytes, not %zu", HPKE_NSK, HPKE_INFO_MAX, ikmlen);
-		return -1;
-	}
+	if (ikmlen < HPKE_NSK || ikmlen > HPKE_INFO_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "DeriveKeyPair: ikm must be %d to %d "
+			       "bytes, not %zu", HPKE_NSK, HPKE_INFO_MAX,
+			       ikmlen);
 	/* Section 7.1.3: X25519 takes any 32 bytes as a private key. */
 	if (labeled_extract(kem_suite, sizeof(kem_suite), NULL, 0, "dkp_prk",
-			    ikm, ikmlen, prk) == -1 ||
+			    ikm, ikmlen, prk) < 0 ||
 	    labeled_expand(kem_suite, sizeof(kem_suite), prk, "sk", NULL, 0,
-			   sk, HPKE_NSK) == -1) {
-		seterr(err, errlen, "DeriveKeyPair: HKDF failed");
+			   sk, HPKE_NSK) < 0) {
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "DeriveKeyPair: HKDF failed");
 		goto out;
 	}
 	rc = hpke_public_key(sk, pk, err, errlen);
 out:
-	if (rc == -1)
+	if (rc < 0)
 		OPENSSL_cleanse(sk, HPKE_NSK);
 	OPENSSL_cleanse(prk, sizeof(prk));
 	return rc;
@@ -312,18 +302,20 @@ hpke_encap(const unsigned char pkR[HPKE_NPK], const unsigned char *skE,
 
 	if (skE != NULL) {
 		memcpy(sk, skE, HPKE_NSK);
-		if (hpke_public_key(sk, enc, err, errlen) == -1)
+		if (hpke_public_key(sk, enc, err, errlen) < 0)
 			goto out;
-	} else if (hpke_keygen(sk, enc, err, errlen) == -1) {
+	} else if (hpke_keygen(sk, enc, err, errlen) < 0) {
 		goto out;
 	}
-	if (x25519(sk, pkR, dh) == -1) {
-		seterr(err, errlen, "Encap: the recipient's public key is "
-		       "not a usable X25519 key");
+	if (x25519(sk, pkR, dh) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "Encap: the recipient's public key is "
+		        "not a usable X25519 key");
 		goto out;
 	}
-	if (extract_and_expand(dh, enc, pkR, shared_secret) == -1) {
-		seterr(err, errlen, "Encap: HKDF failed");
+	if (extract_and_expand(dh, enc, pkR, shared_secret) < 0) {
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "Encap: HKDF failed");
 		goto out;
 	}
 	rc = 0;
@@ -341,15 +333,17 @@ hpke_decap(const unsigned char enc[HPKE_NENC],
 	unsigned char pkR[HPKE_NPK], dh[32];
 	int rc = -1;
 
-	if (hpke_public_key(skR, pkR, err, errlen) == -1)
+	if (hpke_public_key(skR, pkR, err, errlen) < 0)
 		goto out;
-	if (x25519(skR, enc, dh) == -1) {
-		seterr(err, errlen, "Decap: the encapsulated key is not a "
-		       "usable X25519 key");
+	if (x25519(skR, enc, dh) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "Decap: the encapsulated key is not a "
+		        "usable X25519 key");
 		goto out;
 	}
-	if (extract_and_expand(dh, enc, pkR, shared_secret) == -1) {
-		seterr(err, errlen, "Decap: HKDF failed");
+	if (extract_and_expand(dh, enc, pkR, shared_secret) < 0) {
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "Decap: HKDF failed");
 		goto out;
 	}
 	rc = 0;
@@ -370,27 +364,27 @@ hpke_key_schedule(struct hpke_ctx *ctx,
 	int rc = -1;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if (infolen > HPKE_INFO_MAX) {
-		seterr(err, errlen, "HPKE info is %zu bytes, more than %d",
-		       infolen, HPKE_INFO_MAX);
-		return -1;
-	}
+	if (infolen > HPKE_INFO_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE info is %zu bytes, more than %d",
+			       infolen, HPKE_INFO_MAX);
 	/* Base mode: psk and psk_id are empty. */
 	ksc[0] = 0x00;
 	if (labeled_extract(hpke_suite, sizeof(hpke_suite), NULL, 0,
-			    "psk_id_hash", NULL, 0, ksc + 1) == -1 ||
+			    "psk_id_hash", NULL, 0, ksc + 1) < 0 ||
 	    labeled_extract(hpke_suite, sizeof(hpke_suite), NULL, 0,
 			    "info_hash", info, infolen,
-			    ksc + 1 + HPKE_NH) == -1 ||
+			    ksc + 1 + HPKE_NH) < 0 ||
 	    labeled_extract(hpke_suite, sizeof(hpke_suite), shared_secret,
-			    HPKE_NSECRET, "secret", NULL, 0, sec) == -1 ||
+			    HPKE_NSECRET, "secret", NULL, 0, sec) < 0 ||
 	    labeled_expand(hpke_suite, sizeof(hpke_suite), sec, "key", ksc,
-			   sizeof(ksc), ctx->key, HPKE_NK) == -1 ||
+			   sizeof(ksc), ctx->key, HPKE_NK) < 0 ||
 	    labeled_expand(hpke_suite, sizeof(hpke_suite), sec, "base_nonce",
-			   ksc, sizeof(ksc), ctx->base_nonce, HPKE_NN) == -1 ||
+			   ksc, sizeof(ksc), ctx->base_nonce, HPKE_NN) < 0 ||
 	    labeled_expand(hpke_suite, sizeof(hpke_suite), sec, "exp", ksc,
-			   sizeof(ksc), ctx->exporter_secret, HPKE_NH) == -1) {
-		seterr(err, errlen, "HPKE key schedule: HKDF failed");
+			   sizeof(ksc), ctx->exporter_secret, HPKE_NH) < 0) {
+		err_set(err, errlen, ERR_INTERNAL,
+		        "HPKE key schedule: HKDF failed");
 		hpke_ctx_clear(ctx);
 		goto out;
 	}
@@ -517,7 +511,7 @@ aead_open(const unsigned char key[HPKE_NK], const unsigned char nonce[HPKE_NN],
 		goto out;
 	rc = 0;
 out:
-	if (rc == -1 && len > 0)
+	if (rc < 0 && len > 0)
 		OPENSSL_cleanse(pt, len);
 	EVP_CIPHER_CTX_free(c);
 	return rc;
@@ -527,17 +521,15 @@ out:
 static int
 ctx_usable(const struct hpke_ctx *ctx, char *err, size_t errlen)
 {
-	if (ctx == NULL || !ctx->ready) {
-		seterr(err, errlen, "HPKE context is not set up");
-		return -1;
-	}
+	if (ctx == NULL || !ctx->ready)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE context is not set up");
 	/* Section 5.2 stops at 2^96 - 1; a 64-bit count stops earlier,
 	 * which no real use reaches either. */
-	if (ctx->seq == UINT64_MAX) {
-		seterr(err, errlen, "HPKE message limit reached: the "
-		       "sequence number would overflow");
-		return -1;
-	}
+	if (ctx->seq == UINT64_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE message limit reached: the "
+			       "sequence number would overflow");
 	return 0;
 }
 
@@ -548,18 +540,16 @@ hpke_seal(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
 {
 	unsigned char nonce[HPKE_NN];
 
-	if (ctx_usable(ctx, err, errlen) == -1)
+	if (ctx_usable(ctx, err, errlen) < 0)
 		return -1;
-	if (ptlen > HPKE_MSG_MAX || aadlen > HPKE_MSG_MAX) {
-		seterr(err, errlen, "HPKE seal: message or aad over %zu bytes",
-		       HPKE_MSG_MAX);
-		return -1;
-	}
+	if (ptlen > HPKE_MSG_MAX || aadlen > HPKE_MSG_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE seal: message or aad over %zu bytes",
+			       HPKE_MSG_MAX);
 	compute_nonce(ctx, nonce);
-	if (aead_seal(ctx->key, nonce, aad, aadlen, pt, ptlen, ct) == -1) {
-		seterr(err, errlen, "HPKE seal: ChaCha20-Poly1305 failed");
-		return -1;
-	}
+	if (aead_seal(ctx->key, nonce, aad, aadlen, pt, ptlen, ct) < 0)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "HPKE seal: ChaCha20-Poly1305 failed");
 	ctx->seq++;
 	return 0;
 }
@@ -571,20 +561,18 @@ hpke_open(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
 {
 	unsigned char nonce[HPKE_NN];
 
-	if (ctx_usable(ctx, err, errlen) == -1)
+	if (ctx_usable(ctx, err, errlen) < 0)
 		return -1;
 	if (ctlen < HPKE_NT || ctlen > HPKE_MSG_MAX + HPKE_NT ||
-	    aadlen > HPKE_MSG_MAX) {
-		seterr(err, errlen, "HPKE open: ciphertext of %zu bytes is "
-		       "out of bounds", ctlen);
-		return -1;
-	}
+	    aadlen > HPKE_MSG_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE open: ciphertext of %zu bytes is "
+			       "out of bounds", ctlen);
 	compute_nonce(ctx, nonce);
-	if (aead_open(ctx->key, nonce, aad, aadlen, ct, ctlen, pt) == -1) {
-		seterr(err, errlen, "HPKE open: wrong key or altered "
-		       "ciphertext");
-		return -1;
-	}
+	if (aead_open(ctx->key, nonce, aad, aadlen, ct, ctlen, pt) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE open: wrong key or altered "
+			       "ciphertext");
 	ctx->seq++;
 	return 0;
 }
@@ -593,22 +581,19 @@ int
 hpke_export(const struct hpke_ctx *ctx, const void *exctx, size_t exctxlen,
 	    unsigned char *out, size_t L, char *err, size_t errlen)
 {
-	if (ctx == NULL || !ctx->ready) {
-		seterr(err, errlen, "HPKE context is not set up");
-		return -1;
-	}
+	if (ctx == NULL || !ctx->ready)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE context is not set up");
 	if (exctxlen > HPKE_EXPORT_CONTEXT_MAX || L == 0 ||
-	    L > HPKE_EXPORT_MAX) {
-		seterr(err, errlen, "HPKE export: context of %zu bytes or "
-		       "length %zu out of bounds", exctxlen, L);
-		return -1;
-	}
+	    L > HPKE_EXPORT_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "HPKE export: context of %zu bytes or "
+			       "length %zu out of bounds", exctxlen, L);
 	if (labeled_expand(hpke_suite, sizeof(hpke_suite),
 			   ctx->exporter_secret, "sec", exctx, exctxlen, out,
-			   L) == -1) {
-		seterr(err, errlen, "HPKE export: HKDF failed");
-		return -1;
-	}
+			   L) < 0)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "HPKE export: HKDF failed");
 	return 0;
 }
 
@@ -652,30 +637,31 @@ hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
 	int rc = -1;
 
 	*text = NULL;
-	if (ptlen > HPKE_MSG_MAX) {
-		seterr(err, errlen, "plaintext of %zu bytes is over %zu",
-		       ptlen, HPKE_MSG_MAX);
-		return -1;
-	}
+	if (ptlen > HPKE_MSG_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "plaintext of %zu bytes is over %zu",
+			       ptlen, HPKE_MSG_MAX);
 	rawlen = HPKE_NENC + ptlen + HPKE_NT;
 	b64len = b64url_encoded_len(rawlen);
 	raw = malloc(rawlen);
 	t = malloc(TEXT_PREFIX_LEN + b64len + 1);
 	if (raw == NULL || t == NULL) {
-		seterr(err, errlen, "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "out of memory");
 		goto out;
 	}
 	if (hpke_setup_base_s(&ctx, raw, pk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
-			      NULL, err, errlen) == -1)
+			      NULL, err, errlen) < 0)
 		goto out;
 	rc = hpke_seal(&ctx, NULL, 0, pt, ptlen, raw + HPKE_NENC, err,
 		       errlen);
 	hpke_ctx_clear(&ctx);
-	if (rc == -1)
+	if (rc < 0)
 		goto out;
 	memcpy(t, HPKE_TEXT_PREFIX, TEXT_PREFIX_LEN);
 	if (b64url_encode(t + TEXT_PREFIX_LEN, b64len + 1, raw, rawlen) < 0) {
-		seterr(err, errlen, "base64url encoding failed");
+		err_set(err, errlen, ERR_INTERNAL,
+		        "base64url encoding failed");
 		rc = -1;
 		goto out;
 	}
@@ -700,42 +686,43 @@ hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
 
 	*pt = NULL;
 	*ptlen = 0;
-	if (!hpke_is_text(text, textlen)) {
-		seterr(err, errlen, "not an fnh1: text");
-		return -1;
-	}
+	if (!hpke_is_text(text, textlen))
+		return err_set(err, errlen, ERR_INVALID,
+			       "not an fnh1: text");
 	b64len = textlen - TEXT_PREFIX_LEN;
-	if (b64len > b64url_encoded_len(HPKE_NENC + HPKE_MSG_MAX + HPKE_NT)) {
-		seterr(err, errlen, "fnh1: text too long");
-		return -1;
-	}
+	if (b64len > b64url_encoded_len(HPKE_NENC + HPKE_MSG_MAX + HPKE_NT))
+		return err_set(err, errlen, ERR_INVALID,
+			       "fnh1: text too long");
 	raw = malloc(b64_decoded_max(b64len) + 1);
-	if (raw == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if (raw == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
 	if (b64url_decode(raw, b64_decoded_max(b64len),
-			  text + TEXT_PREFIX_LEN, b64len, &rawlen) == -1) {
-		seterr(err, errlen, "bad base64url");
+			  text + TEXT_PREFIX_LEN, b64len, &rawlen) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "bad base64url");
 		goto out;
 	}
 	if (rawlen < HPKE_NENC + HPKE_NT) {
-		seterr(err, errlen, "too short");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "too short");
 		goto out;
 	}
 	len = rawlen - HPKE_NENC - HPKE_NT;
 	p = malloc(len + 1);
 	if (p == NULL) {
-		seterr(err, errlen, "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "out of memory");
 		goto out;
 	}
 	if (hpke_setup_base_r(&ctx, raw, sk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
-			      NULL, 0) == -1 ||
+			      NULL, 0) < 0 ||
 	    hpke_open(&ctx, NULL, 0, raw + HPKE_NENC, rawlen - HPKE_NENC, p,
-		      NULL, 0) == -1) {
+		      NULL, 0) < 0) {
 		hpke_ctx_clear(&ctx);
-		seterr(err, errlen, "cannot decrypt: wrong key or altered "
-		       "ciphertext");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "cannot decrypt: wrong key or altered "
+		        "ciphertext");
 		goto out;
 	}
 	hpke_ctx_clear(&ctx);
@@ -785,7 +772,7 @@ ohttp_keep(struct hpke_ohttp *st, const struct hpke_ctx *ctx,
 	   const unsigned char enc[HPKE_NENC], char *err, size_t errlen)
 {
 	if (hpke_export(ctx, HPKE_OHTTP_RESP_LABEL, RESP_LABEL_LEN,
-			st->secret, HPKE_NK, err, errlen) == -1)
+			st->secret, HPKE_NK, err, errlen) < 0)
 		return -1;
 	memcpy(st->enc, enc, HPKE_NENC);
 	st->ready = true;
@@ -826,25 +813,23 @@ hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
 	memset(st, 0, sizeof(*st));
 	memset(&ctx, 0, sizeof(ctx));
 	*req = NULL;
-	if (len > HPKE_MSG_MAX) {
-		seterr(err, errlen, "request of %zu bytes is over %zu", len,
-		       HPKE_MSG_MAX);
-		return -1;
-	}
+	if (len > HPKE_MSG_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "request of %zu bytes is over %zu", len,
+			       HPKE_MSG_MAX);
 	rlen = HPKE_OHTTP_REQ_MIN + len;
 	r = malloc(rlen);
-	if (r == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if (r == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
 	ohttp_header(key_id, hdr);
 	ohttp_info(hdr, info);
 	memcpy(r, hdr, sizeof(hdr));
 	if (hpke_setup_base_s(&ctx, r + sizeof(hdr), pk, info, sizeof(info),
-			      NULL, err, errlen) == -1 ||
+			      NULL, err, errlen) < 0 ||
 	    hpke_seal(&ctx, NULL, 0, in, len, r + sizeof(hdr) + HPKE_NENC,
-		      err, errlen) == -1 ||
-	    ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) == -1)
+		      err, errlen) < 0 ||
+	    ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) < 0)
 		goto out;
 	*req = r;
 	*reqlen = rlen;
@@ -852,7 +837,7 @@ hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
 	rc = 0;
 out:
 	hpke_ctx_clear(&ctx);
-	if (rc == -1)
+	if (rc < 0)
 		hpke_ohttp_clear(st);
 	free(r);
 	return rc;
@@ -874,49 +859,47 @@ hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 	memset(&ctx, 0, sizeof(ctx));
 	*in = NULL;
 	*inlen = 0;
-	if (reqlen < HPKE_OHTTP_REQ_MIN) {
-		seterr(err, errlen, "request too short: %zu bytes, at least "
-		       "%d needed", reqlen, HPKE_OHTTP_REQ_MIN);
-		return -1;
-	}
-	if (reqlen > HPKE_OHTTP_REQ_MIN + HPKE_MSG_MAX) {
-		seterr(err, errlen, "request too long: %zu bytes", reqlen);
-		return -1;
-	}
-	if (r[0] != key_id) {
-		seterr(err, errlen, "unknown key id %u (this host's is %u)",
-		       r[0], key_id);
-		return -1;
-	}
+	if (reqlen < HPKE_OHTTP_REQ_MIN)
+		return err_set(err, errlen, ERR_INVALID,
+			       "request too short: %zu bytes, at least "
+			       "%d needed", reqlen, HPKE_OHTTP_REQ_MIN);
+	if (reqlen > HPKE_OHTTP_REQ_MIN + HPKE_MSG_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "request too long: %zu bytes", reqlen);
+	if (r[0] != key_id)
+		return err_set(err, errlen, ERR_INVALID,
+			       "unknown key id %u (this host's is %u)",
+			       r[0], key_id);
 	ohttp_header(key_id, hdr);
-	if (memcmp(r, hdr, sizeof(hdr)) != 0) {
-		seterr(err, errlen, "unsupported HPKE suite kem 0x%04x kdf "
-		       "0x%04x aead 0x%04x (this host has 0x%04x 0x%04x "
-		       "0x%04x)", r[1] << 8 | r[2], r[3] << 8 | r[4],
-		       r[5] << 8 | r[6], HPKE_KEM_ID, HPKE_KDF_ID,
-		       HPKE_AEAD_ID);
-		return -1;
-	}
+	if (memcmp(r, hdr, sizeof(hdr)) != 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "unsupported HPKE suite kem 0x%04x kdf "
+			       "0x%04x aead 0x%04x (this host has 0x%04x "
+			       "0x%04x 0x%04x)", r[1] << 8 | r[2],
+			       r[3] << 8 | r[4], r[5] << 8 | r[6], HPKE_KEM_ID,
+			       HPKE_KDF_ID,
+			       HPKE_AEAD_ID);
 	len = reqlen - HPKE_OHTTP_REQ_MIN;
 	p = malloc(len + 1);
-	if (p == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if (p == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
 	ohttp_info(hdr, info);
 	if (hpke_setup_base_r(&ctx, r + sizeof(hdr), sk, info, sizeof(info),
-			      NULL, 0) == -1) {
-		seterr(err, errlen, "cannot decrypt request: bad "
-		       "encapsulated key");
+			      NULL, 0) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "cannot decrypt request: bad "
+		        "encapsulated key");
 		goto out;
 	}
 	if (hpke_open(&ctx, NULL, 0, r + sizeof(hdr) + HPKE_NENC,
-		      len + HPKE_NT, p, NULL, 0) == -1) {
-		seterr(err, errlen, "cannot decrypt request: wrong key or "
-		       "altered ciphertext");
+		      len + HPKE_NT, p, NULL, 0) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "cannot decrypt request: wrong key or "
+		        "altered ciphertext");
 		goto out;
 	}
-	if (ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) == -1)
+	if (ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) < 0)
 		goto out;
 	p[len] = '\0';
 	*in = p;
@@ -925,7 +908,7 @@ hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 	rc = 0;
 out:
 	hpke_ctx_clear(&ctx);
-	if (rc == -1)
+	if (rc < 0)
 		hpke_ohttp_clear(st);
 	hpke_free(p, len + 1);
 	return rc;
@@ -940,28 +923,31 @@ hpke_ohttp_seal_response(struct hpke_ohttp *st, const void *out, size_t len,
 	int rc = -1;
 
 	*resp = NULL;
-	if (st == NULL || !st->ready) {
-		seterr(err, errlen, "no request to respond to");
-		return -1;
-	}
+	if (st == NULL || !st->ready)
+		return err_set(err, errlen, ERR_INVALID,
+			       "no request to respond to");
 	if (len > HPKE_MSG_MAX) {
-		seterr(err, errlen, "response of %zu bytes is over %zu", len,
-		       HPKE_MSG_MAX);
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "response of %zu bytes is over %zu", len,
+		        HPKE_MSG_MAX);
 		goto out;
 	}
 	r = malloc(HPKE_OHTTP_RESP_MIN + len);
 	if (r == NULL) {
-		seterr(err, errlen, "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "out of memory");
 		goto out;
 	}
 	if (RAND_bytes(r, HPKE_OHTTP_RESP_NONCE) != 1) {
-		seterr(err, errlen, "no random bytes for the response nonce");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "no random bytes for the response nonce");
 		goto out;
 	}
-	if (ohttp_response_keys(st, r, key, iv) == -1 ||
+	if (ohttp_response_keys(st, r, key, iv) < 0 ||
 	    aead_seal(key, iv, NULL, 0, out, len,
-		      r + HPKE_OHTTP_RESP_NONCE) == -1) {
-		seterr(err, errlen, "cannot encrypt response: OpenSSL failed");
+		      r + HPKE_OHTTP_RESP_NONCE) < 0) {
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "cannot encrypt response: OpenSSL failed");
 		goto out;
 	}
 	*resp = r;
@@ -988,27 +974,29 @@ hpke_ohttp_open_response(struct hpke_ohttp *st, const void *resp,
 
 	*out = NULL;
 	*outlen = 0;
-	if (st == NULL || !st->ready) {
-		seterr(err, errlen, "no request this response answers");
-		return -1;
-	}
+	if (st == NULL || !st->ready)
+		return err_set(err, errlen, ERR_INVALID,
+			       "no request this response answers");
 	if (resplen < HPKE_OHTTP_RESP_MIN ||
 	    resplen > HPKE_OHTTP_RESP_MIN + HPKE_MSG_MAX) {
-		seterr(err, errlen, "response of %zu bytes: too %s", resplen,
-		       resplen < HPKE_OHTTP_RESP_MIN ? "short" : "long");
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "response of %zu bytes: too %s", resplen,
+		        resplen < HPKE_OHTTP_RESP_MIN ? "short" : "long");
 		goto out;
 	}
 	len = resplen - HPKE_OHTTP_RESP_MIN;
 	p = malloc(len + 1);
 	if (p == NULL) {
-		seterr(err, errlen, "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL,
+		        "out of memory");
 		goto out;
 	}
-	if (ohttp_response_keys(st, r, key, iv) == -1 ||
+	if (ohttp_response_keys(st, r, key, iv) < 0 ||
 	    aead_open(key, iv, NULL, 0, r + HPKE_OHTTP_RESP_NONCE,
-		      len + HPKE_NT, p) == -1) {
-		seterr(err, errlen, "cannot decrypt response: wrong key or "
-		       "altered ciphertext");
+		      len + HPKE_NT, p) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID,
+		        "cannot decrypt response: wrong key or "
+		        "altered ciphertext");
 		goto out;
 	}
 	p[len] = '\0';

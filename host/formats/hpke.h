@@ -34,6 +34,7 @@
 #ifndef FNHOST_HPKE_H
 #define FNHOST_HPKE_H
 
+#include "base/err.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "base/err.h"
+#include "base/b64.h"
 #include "formats/minisign.h"
 
 #define COMMENT_PREFIX		"untrusted comment: "
@@ -40,18 +39,6 @@ static const unsigned char alg_prehashed[2] = {'E', 'D'};
 static const unsigned char kdf_scrypt[2] = {'S', 'c'};
 static const unsigned char kdf_none[2] = {0, 0};
 static const unsigned char chk_b2[2] = {'B', '2'};
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- BLAKE2b (RFC 7693, section 3) --------------------------------------- */
 
@@ -227,7 +214,7 @@ minisign_blake2b(unsigned char *out, size_t outlen, const void *in,
 {
 	struct minisign_blake2b s;
 
-	if (minisign_blake2b_init(&s, outlen) == -1)
+	if (minisign_blake2b_init(&s, outlen) < 0)
 		return -1;
 	minisign_blake2b_update(&s, in, len);
 	minisign_blake2b_final(&s, out);
@@ -236,87 +223,24 @@ minisign_blake2b(unsigned char *out, size_t outlen, const void *in,
 
 /* ---- base64 -------------------------------------------------------------- */
 
-static const char b64_chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/* minisign's blobs have fixed sizes: a text is good only if it is the
+ * canonical base64 of exactly outlen bytes. */
 int
 minisign_b64_encode(char *out, size_t outlen, const unsigned char *in,
 		    size_t len)
 {
-	size_t need = 4 * ((len + 2) / 3) + 1, i, o = 0;
-	uint32_t v;
-
-	if (outlen < need || need > INT32_MAX)
-		return -1;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64_chars[v >> 18];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = b64_chars[(v >> 6) & 63];
-		out[o++] = b64_chars[v & 63];
-	}
-	if (len - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		out[o++] = b64_chars[v >> 18];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (len - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_chars[v >> 18];
-		out[o++] = b64_chars[(v >> 12) & 63];
-		out[o++] = b64_chars[(v >> 6) & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int
-b64_value(char c)
-{
-	const char *p;
-
-	if (c == '\0' || (p = strchr(b64_chars, c)) == NULL)
-		return -1;
-	return (int)(p - b64_chars);
+	return (int)b64_encode(out, outlen, in, len);
 }
 
 int
 minisign_b64_decode(unsigned char *out, size_t outlen, const char *in,
 		    size_t len)
 {
-	size_t i, o = 0, pad = 0;
-	uint32_t v;
-	int k, d;
+	size_t n;
 
-	if (len == 0 || len % 4 != 0)
+	if (outlen == 0 || b64_decode(out, outlen, in, len, &n) < 0 ||
+	    n != outlen)
 		return -1;
-	if (in[len - 1] == '=')
-		pad = in[len - 2] == '=' ? 2 : 1;
-	if ((len / 4) * 3 - pad != outlen)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		v = 0;
-		for (k = 0; k < 4; k++) {
-			if (i + k >= len - pad) {
-				d = 0;	/* a padding position */
-			} else if ((d = b64_value(in[i + k])) < 0) {
-				return -1;
-			}
-			v = v << 6 | (uint32_t)d;
-		}
-		/* Canonical text only: the bits padding drops are zero. */
-		if ((pad == 1 && i + 4 == len && (v & 0xff)) ||
-		    (pad == 2 && i + 4 == len && (v & 0xffff)))
-			return -1;
-		out[o++] = (unsigned char)(v >> 16);
-		if (o < outlen)
-			out[o++] = (unsigned char)(v >> 8);
-		if (o < outlen)
-			out[o++] = (unsigned char)v;
-	}
 	return 0;
 }
 
@@ -343,23 +267,20 @@ lines_next(struct lines *l, const char *what, const char **line,
 	size_t n, skip;
 
 	l->n++;
-	if (l->left == 0) {
-		seterr(err, errlen, "%s: line %d is missing", what, l->n);
-		return -1;
-	}
+	if (l->left == 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: line %d is missing", what, l->n);
 	nl = memchr(l->p, '\n', l->left);
 	n = nl != NULL ? (size_t)(nl - l->p) : l->left;
 	skip = nl != NULL ? n + 1 : n;
 	if (n > 0 && l->p[n - 1] == '\r')
 		n--;
-	if (n >= MINISIGN_LINE_MAX) {
-		seterr(err, errlen, "%s: line %d is too long", what, l->n);
-		return -1;
-	}
-	if (memchr(l->p, '\0', n) != NULL) {
-		seterr(err, errlen, "%s: line %d holds a NUL byte", what, l->n);
-		return -1;
-	}
+	if (n >= MINISIGN_LINE_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: line %d is too long", what, l->n);
+	if (memchr(l->p, '\0', n) != NULL)
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: line %d holds a NUL byte", what, l->n);
 	*line = l->p;
 	*linelen = n;
 	l->p += skip;
@@ -370,11 +291,10 @@ lines_next(struct lines *l, const char *what, const char **line,
 static int
 lines_end(const struct lines *l, const char *what, char *err, size_t errlen)
 {
-	if (l->left != 0) {
-		seterr(err, errlen, "%s: unexpected data after line %d", what,
-		       l->n);
-		return -1;
-	}
+	if (l->left != 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: unexpected data after line %d", what,
+			       l->n);
 	return 0;
 }
 
@@ -393,13 +313,12 @@ lines_comment(struct lines *l, const char *what, char *err, size_t errlen)
 	const char *line;
 	size_t len;
 
-	if (lines_next(l, what, &line, &len, err, errlen) == -1)
+	if (lines_next(l, what, &line, &len, err, errlen) < 0)
 		return -1;
-	if (!has_prefix(line, len, COMMENT_PREFIX)) {
-		seterr(err, errlen, "%s: line 1 does not start with '"
-		       COMMENT_PREFIX "'", what);
-		return -1;
-	}
+	if (!has_prefix(line, len, COMMENT_PREFIX))
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: line 1 does not start with '"
+			       COMMENT_PREFIX "'", what);
 	return 0;
 }
 
@@ -411,13 +330,12 @@ lines_b64(struct lines *l, const char *what, unsigned char *out,
 	const char *line;
 	size_t len;
 
-	if (lines_next(l, what, &line, &len, err, errlen) == -1)
+	if (lines_next(l, what, &line, &len, err, errlen) < 0)
 		return -1;
-	if (minisign_b64_decode(out, outlen, line, len) == -1) {
-		seterr(err, errlen, "%s: line %d is not base64 of %zu bytes",
-		       what, l->n, outlen);
-		return -1;
-	}
+	if (minisign_b64_decode(out, outlen, line, len) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: line %d is not base64 of %zu bytes",
+			       what, l->n, outlen);
 	return 0;
 }
 
@@ -500,10 +418,10 @@ minisign_keygen(struct minisign_seckey *sk, char *err, size_t errlen)
 {
 	if (RAND_bytes(sk->key_id, sizeof(sk->key_id)) != 1 ||
 	    RAND_priv_bytes(sk->seed, sizeof(sk->seed)) != 1 ||
-	    ed25519_public(sk->seed, sk->pk) == -1) {
+	    ed25519_public(sk->seed, sk->pk) < 0) {
 		minisign_seckey_clear(sk);
-		seterr(err, errlen, "cannot generate a key: OpenSSL failed");
-		return -1;
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "cannot generate a key: OpenSSL failed");
 	}
 	return 0;
 }
@@ -529,16 +447,15 @@ minisign_pubkey_parse(const char *buf, size_t len, struct minisign_pubkey *pk,
 	struct lines l = {buf, len, 0};
 	unsigned char blob[PUBKEY_BLOB];
 
-	if (lines_comment(&l, "public key", err, errlen) == -1 ||
+	if (lines_comment(&l, "public key", err, errlen) < 0 ||
 	    lines_b64(&l, "public key", blob, sizeof(blob), err,
-		      errlen) == -1 ||
-	    lines_end(&l, "public key", err, errlen) == -1)
+		      errlen) < 0 ||
+	    lines_end(&l, "public key", err, errlen) < 0)
 		return -1;
-	if (memcmp(blob, alg_ed, 2) != 0) {
-		seterr(err, errlen, "public key: unsupported signature "
-		       "algorithm (not Ed25519)");
-		return -1;
-	}
+	if (memcmp(blob, alg_ed, 2) != 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "public key: unsupported signature "
+			       "algorithm (not Ed25519)");
 	memcpy(pk->key_id, blob + 2, MINISIGN_KEYID_BYTES);
 	memcpy(pk->pk, blob + 2 + MINISIGN_KEYID_BYTES, MINISIGN_PK_BYTES);
 	return 0;
@@ -555,7 +472,7 @@ minisign_pubkey_format(const struct minisign_pubkey *pk, char *out,
 	memcpy(blob, alg_ed, 2);
 	memcpy(blob + 2, pk->key_id, MINISIGN_KEYID_BYTES);
 	memcpy(blob + 2 + MINISIGN_KEYID_BYTES, pk->pk, MINISIGN_PK_BYTES);
-	if (minisign_b64_encode(b64, sizeof(b64), blob, sizeof(blob)) == -1)
+	if (minisign_b64_encode(b64, sizeof(b64), blob, sizeof(blob)) < 0)
 		return -1;
 	/* minisign prints the id without leading zeros here. */
 	n = snprintf(out, outlen, COMMENT_PREFIX "minisign public key %"
@@ -612,12 +529,11 @@ scrypt_stream(const char *password, const unsigned char salt[SALT_BYTES],
 	int ret = -1;
 
 	if (opslimit > MINISIGN_OPSLIMIT_MAX ||
-	    memlimit > MINISIGN_MEMLIMIT_MAX) {
-		seterr(err, errlen, "secret key: scrypt limits %" PRIu64 "/%"
-		       PRIu64 " are beyond what fnhost accepts", opslimit,
-		       memlimit);
-		return -1;
-	}
+	    memlimit > MINISIGN_MEMLIMIT_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "secret key: scrypt limits %" PRIu64 "/%"
+			       PRIu64 " are beyond what fnhost accepts",
+			       opslimit, memlimit);
 	scrypt_params(opslimit, memlimit, &n, &r, &p);
 	/* scrypt's own need (V and B arrays) plus slack for OpenSSL. */
 	maxmem = 128ULL * r * (n + 2) + 128ULL * r * p + (1ULL << 20);
@@ -635,8 +551,9 @@ scrypt_stream(const char *password, const unsigned char salt[SALT_BYTES],
 	if ((kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL)) == NULL ||
 	    (ctx = EVP_KDF_CTX_new(kdf)) == NULL ||
 	    EVP_KDF_derive(ctx, stream, len, params) != 1) {
-		seterr(err, errlen, "secret key: scrypt failed (N=%" PRIu64
-		       " r=%" PRIu32 " p=%" PRIu32 ")", n, r, p);
+		ret = err_set(err, errlen, ERR_INTERNAL,
+		        "secret key: scrypt failed (N=%" PRIu64
+		        " r=%" PRIu32 " p=%" PRIu32 ")", n, r, p);
 		goto out;
 	}
 	ret = 0;
@@ -681,13 +598,14 @@ seckey_unwrap(unsigned char *blob, const char *password,
 
 	if (encrypted) {
 		if (password == NULL) {
-			seterr(err, errlen, "secret key is encrypted; give "
-			       "its password file with -P");
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "secret key is encrypted; give "
+			        "its password file with -P");
 			goto out;
 		}
 		if (scrypt_stream(password, blob + 6, load64_le(blob + 38),
 				  load64_le(blob + 46), stream,
-				  sizeof(stream), err, errlen) == -1)
+				  sizeof(stream), err, errlen) < 0)
 			goto out;
 		for (i = 0; i < KEYNUM_SK; i++)
 			keynum[i] ^= stream[i];
@@ -696,18 +614,20 @@ seckey_unwrap(unsigned char *blob, const char *password,
 	if (CRYPTO_memcmp(chk, keynum + KEYNUM_SK - CHK_BYTES, CHK_BYTES) &&
 	    (encrypted || !all_zero(keynum + KEYNUM_SK - CHK_BYTES,
 				    CHK_BYTES))) {
-		seterr(err, errlen, encrypted ?
-		       "wrong password for that secret key" :
-		       "secret key: checksum does not match");
+		ret = err_set(err, errlen, ERR_INVALID,
+		        encrypted ?
+		        "wrong password for that secret key" :
+		        "secret key: checksum does not match");
 		goto out;
 	}
 	memcpy(sk->key_id, keynum, MINISIGN_KEYID_BYTES);
 	memcpy(sk->seed, keynum + 8, MINISIGN_SEED_BYTES);
 	memcpy(sk->pk, keynum + 8 + MINISIGN_SEED_BYTES, MINISIGN_PK_BYTES);
-	if (ed25519_public(sk->seed, pk) == -1 ||
+	if (ed25519_public(sk->seed, pk) < 0 ||
 	    CRYPTO_memcmp(pk, sk->pk, MINISIGN_PK_BYTES) != 0) {
-		seterr(err, errlen, "secret key: its public half does not "
-		       "match its seed");
+		err_set(err, errlen, ERR_INVALID,
+		        "secret key: its public half does not "
+		        "match its seed");
 		minisign_seckey_clear(sk);
 		goto out;
 	}
@@ -726,25 +646,28 @@ minisign_seckey_parse(const char *buf, size_t len, const char *password,
 	unsigned char blob[SECKEY_BLOB];
 	int ret = -1;
 
-	if (lines_comment(&l, "secret key", err, errlen) == -1 ||
+	if (lines_comment(&l, "secret key", err, errlen) < 0 ||
 	    lines_b64(&l, "secret key", blob, sizeof(blob), err,
-		      errlen) == -1 ||
-	    lines_end(&l, "secret key", err, errlen) == -1)
+		      errlen) < 0 ||
+	    lines_end(&l, "secret key", err, errlen) < 0)
 		goto out;
 	if (memcmp(blob, alg_ed, 2) != 0) {
-		seterr(err, errlen, "secret key: unsupported signature "
-		       "algorithm (not Ed25519)");
+		ret = err_set(err, errlen, ERR_INVALID,
+		        "secret key: unsupported signature "
+		        "algorithm (not Ed25519)");
 		goto out;
 	}
 	if (memcmp(blob + 2, kdf_scrypt, 2) != 0 &&
 	    memcmp(blob + 2, kdf_none, 2) != 0) {
-		seterr(err, errlen, "secret key: unsupported key derivation "
-		       "function");
+		ret = err_set(err, errlen, ERR_INVALID,
+		        "secret key: unsupported key derivation "
+		        "function");
 		goto out;
 	}
 	if (memcmp(blob + 4, chk_b2, 2) != 0) {
-		seterr(err, errlen, "secret key: unsupported checksum "
-		       "function");
+		ret = err_set(err, errlen, ERR_INVALID,
+		        "secret key: unsupported checksum "
+		        "function");
 		goto out;
 	}
 	ret = seckey_unwrap(blob, password, sk, err, errlen);
@@ -781,19 +704,21 @@ minisign_seckey_format(const struct minisign_seckey *sk,
 		store64_le(blob + 38, opslimit);
 		store64_le(blob + 46, memlimit);
 		if (RAND_bytes(blob + 6, SALT_BYTES) != 1) {
-			seterr(err, errlen, "cannot make a salt: OpenSSL "
-			       "failed");
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "cannot make a salt: OpenSSL "
+			        "failed");
 			goto out;
 		}
 		if (scrypt_stream(password, blob + 6, opslimit, memlimit,
-				  stream, sizeof(stream), err, errlen) == -1)
+				  stream, sizeof(stream), err, errlen) < 0)
 			goto out;
 		for (i = 0; i < KEYNUM_SK; i++)
 			keynum[i] ^= stream[i];
 	}
-	if (minisign_b64_encode(b64, sizeof(b64), blob, sizeof(blob)) == -1 ||
+	if (minisign_b64_encode(b64, sizeof(b64), blob, sizeof(blob)) < 0 ||
 	    (*out = malloc(n)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		ret = err_set(err, errlen, ERR_INTERNAL,
+		        "out of memory");
 		goto out;
 	}
 	k = snprintf(*out, n, COMMENT_PREFIX "%s\n%s\n", comment, b64);
@@ -814,24 +739,25 @@ file_read(const char *path, char *buf, size_t *len, char *err, size_t errlen)
 	ssize_t n;
 	int fd, ret = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "%s: %s", path, strerror(errno));
 	for (;;) {
 		n = read(fd, buf + got, MINISIGN_FILE_MAX + 1 - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 		if (got > MINISIGN_FILE_MAX) {
-			seterr(err, errlen, "%s: longer than %d bytes", path,
-			       MINISIGN_FILE_MAX);
+			ret = err_set(err, errlen, ERR_INVALID,
+			        "%s: longer than %d bytes", path,
+			        MINISIGN_FILE_MAX);
 			goto out;
 		}
 	}
@@ -851,7 +777,8 @@ err_name_file(const char *path, char *err, size_t errlen)
 	if (err == NULL || errlen == 0)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s", err);
-	seterr(err, errlen, "%s: %s", path, tmp);
+	err_set(err, errlen, ERR_INVALID,
+	        "%s: %s", path, tmp);
 }
 
 int
@@ -861,9 +788,9 @@ minisign_pubkey_load(const char *path, struct minisign_pubkey *pk,
 	char buf[MINISIGN_FILE_MAX + 1];
 	size_t len;
 
-	if (file_read(path, buf, &len, err, errlen) == -1)
+	if (file_read(path, buf, &len, err, errlen) < 0)
 		return -1;
-	if (minisign_pubkey_parse(buf, len, pk, err, errlen) == -1) {
+	if (minisign_pubkey_parse(buf, len, pk, err, errlen) < 0) {
 		err_name_file(path, err, errlen);
 		return -1;
 	}
@@ -878,10 +805,10 @@ minisign_seckey_load(const char *path, const char *password,
 	size_t len = 0;
 	int ret = -1;
 
-	if (file_read(path, buf, &len, err, errlen) == -1)
+	if (file_read(path, buf, &len, err, errlen) < 0)
 		goto out;
 	if (minisign_seckey_parse(buf, len, password, sk, err,
-				  errlen) == -1) {
+				  errlen) < 0) {
 		err_name_file(path, err, errlen);
 		goto out;
 	}
@@ -900,19 +827,17 @@ tc_check(const char *tc, size_t len, char *err, size_t errlen)
 {
 	size_t i;
 
-	if (len > MINISIGN_TRUSTED_COMMENT_MAX) {
-		seterr(err, errlen, "trusted comment is longer than %d bytes",
-		       MINISIGN_TRUSTED_COMMENT_MAX);
-		return -1;
-	}
+	if (len > MINISIGN_TRUSTED_COMMENT_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment is longer than %d bytes",
+			       MINISIGN_TRUSTED_COMMENT_MAX);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)tc[i];
 
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			seterr(err, errlen, "trusted comment holds control "
-			       "byte 0x%02x", c);
-			return -1;
-		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return err_set(err, errlen, ERR_INVALID,
+				       "trusted comment holds control "
+				       "byte 0x%02x", c);
 	}
 	return 0;
 }
@@ -945,31 +870,28 @@ minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
 	int k;
 
 	*out = NULL;
-	if (tc_check(tc, tclen, err, errlen) == -1)
+	if (tc_check(tc, tclen, err, errlen) < 0)
 		return -1;
 	memcpy(blob, alg_prehashed, 2);
 	memcpy(blob + 2, sk->key_id, MINISIGN_KEYID_BYTES);
-	if (prehash(msg, len, hash) == -1 ||
-	    ed25519_sign(sk->seed, hash, sizeof(hash), blob + 10) == -1) {
-		seterr(err, errlen, "cannot sign: OpenSSL failed");
-		return -1;
-	}
+	if (prehash(msg, len, hash) < 0 ||
+	    ed25519_sign(sk->seed, hash, sizeof(hash), blob + 10) < 0)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "cannot sign: OpenSSL failed");
 	memcpy(signed_tc, blob + 10, MINISIGN_SIG_BYTES);
 	memcpy(signed_tc + MINISIGN_SIG_BYTES, tc, tclen);
 	if (ed25519_sign(sk->seed, signed_tc, MINISIGN_SIG_BYTES + tclen,
-			 global) == -1) {
-		seterr(err, errlen, "cannot sign: OpenSSL failed");
-		return -1;
-	}
+			 global) < 0)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "cannot sign: OpenSSL failed");
 	minisign_b64_encode(b64sig, sizeof(b64sig), blob, sizeof(blob));
 	minisign_b64_encode(b64global, sizeof(b64global), global,
 			    sizeof(global));
 	n = sizeof(COMMENT_PREFIX SIG_COMMENT TRUSTED_PREFIX) + tclen +
 		sizeof(b64sig) + sizeof(b64global) + 4;
-	if ((*out = malloc(n)) == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
+	if ((*out = malloc(n)) == NULL)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "out of memory");
 	k = snprintf(*out, n, COMMENT_PREFIX SIG_COMMENT "\n%s\n"
 		     TRUSTED_PREFIX "%s\n%s\n", b64sig, tc, b64global);
 	*outlen = (size_t)k;
@@ -985,34 +907,31 @@ minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
 	const char *line;
 	size_t n, prefix = strlen(TRUSTED_PREFIX);
 
-	if (lines_comment(&l, "signature", err, errlen) == -1 ||
-	    lines_b64(&l, "signature", blob, sizeof(blob), err, errlen) == -1)
+	if (lines_comment(&l, "signature", err, errlen) < 0 ||
+	    lines_b64(&l, "signature", blob, sizeof(blob), err, errlen) < 0)
 		return -1;
-	if (memcmp(blob, alg_ed, 2) == 0) {
-		seterr(err, errlen, "signature: legacy non-prehashed "
-		       "signature (\"Ed\"); sign with minisign -H or fnhost "
-		       "sign");
+	if (memcmp(blob, alg_ed, 2) == 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "signature: legacy non-prehashed "
+			       "signature (\"Ed\"); sign with minisign -H or "
+			       "fnhost sign");
+	if (memcmp(blob, alg_prehashed, 2) != 0)
+		return err_set(err, errlen, ERR_INVALID,
+			       "signature: unsupported signature "
+			       "algorithm");
+	if (lines_next(&l, "signature", &line, &n, err, errlen) < 0)
 		return -1;
-	}
-	if (memcmp(blob, alg_prehashed, 2) != 0) {
-		seterr(err, errlen, "signature: unsupported signature "
-		       "algorithm");
-		return -1;
-	}
-	if (lines_next(&l, "signature", &line, &n, err, errlen) == -1)
-		return -1;
-	if (!has_prefix(line, n, TRUSTED_PREFIX)) {
-		seterr(err, errlen, "signature: line 3 does not start with '"
-		       TRUSTED_PREFIX "'");
-		return -1;
-	}
-	if (tc_check(line + prefix, n - prefix, err, errlen) == -1)
+	if (!has_prefix(line, n, TRUSTED_PREFIX))
+		return err_set(err, errlen, ERR_INVALID,
+			       "signature: line 3 does not start with '"
+			       TRUSTED_PREFIX "'");
+	if (tc_check(line + prefix, n - prefix, err, errlen) < 0)
 		return -1;
 	memcpy(sig->trusted_comment, line + prefix, n - prefix);
 	sig->trusted_comment[n - prefix] = '\0';
 	if (lines_b64(&l, "signature", sig->global_sig, MINISIGN_SIG_BYTES,
-		      err, errlen) == -1 ||
-	    lines_end(&l, "signature", err, errlen) == -1)
+		      err, errlen) < 0 ||
+	    lines_end(&l, "signature", err, errlen) < 0)
 		return -1;
 	memcpy(sig->key_id, blob + 2, MINISIGN_KEYID_BYTES);
 	memcpy(sig->sig, blob + 10, MINISIGN_SIG_BYTES);
@@ -1040,26 +959,22 @@ minisign_verify(const struct minisign_pubkey *keys, size_t nkeys,
 			       "signature was made by key %s, not a "
 			       "trusted key", id);
 	}
-	if (prehash(msg, len, hash) == -1) {
-		seterr(err, errlen, "cannot hash: OpenSSL failed");
-		return -1;
-	}
-	if (!ed25519_verify(keys[i].pk, hash, sizeof(hash), sig->sig)) {
-		seterr(err, errlen, "signature verification failed");
-		return -1;
-	}
-	if (tclen > MINISIGN_TRUSTED_COMMENT_MAX) {
-		seterr(err, errlen, "trusted comment is too long");
-		return -1;
-	}
+	if (prehash(msg, len, hash) < 0)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "cannot hash: OpenSSL failed");
+	if (!ed25519_verify(keys[i].pk, hash, sizeof(hash), sig->sig))
+		return err_set(err, errlen, ERR_INVALID,
+			       "signature verification failed");
+	if (tclen > MINISIGN_TRUSTED_COMMENT_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment is too long");
 	memcpy(signed_tc, sig->sig, MINISIGN_SIG_BYTES);
 	memcpy(signed_tc + MINISIGN_SIG_BYTES, sig->trusted_comment, tclen);
 	if (!ed25519_verify(keys[i].pk, signed_tc, MINISIGN_SIG_BYTES + tclen,
-			    sig->global_sig)) {
-		seterr(err, errlen, "trusted comment signature verification "
-		       "failed");
-		return -1;
-	}
+			    sig->global_sig))
+		return err_set(err, errlen, ERR_INVALID,
+			       "trusted comment signature verification "
+			       "failed");
 	if (which != NULL)
 		*which = i;
 	return 0;

@@ -27,6 +27,7 @@
 #ifndef FNHOST_MINISIGN_H
 #define FNHOST_MINISIGN_H
 
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,7 +99,7 @@ int minisign_blake2b(unsigned char *out, size_t outlen, const void *in,
 		     size_t len);
 
 /* Base64 with the standard alphabet and '=' padding, as minisign writes
- * it.  encode writes the text and a NUL into out (outlen must be at least
+ * it: base/b64.h's codec, with minisign's fixed-size rule.  encode writes the text and a NUL into out (outlen must be at least
  * 4 * ((len + 2) / 3) + 1) and returns its length, or -1 if out is too
  * small.  decode accepts only canonical text (padding present, unused
  * bits zero, no whitespace) that decodes to exactly outlen bytes; it

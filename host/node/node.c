@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/hex.h"
 #include "cli/client.h"
 #include "node/gossip.h"
 
@@ -92,15 +94,6 @@ on_signal(int sig)
 		stats_wanted = 1;
 	else
 		stop_wanted = 1;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A heartbeat that keeps growing across restarts: tenths of a second of
@@ -434,18 +427,13 @@ static int
 verify(struct node *nd, const char *message, const char *sig_hex)
 {
 	unsigned char sig[1024];
-	size_t len = strlen(sig_hex), i;
+	size_t len = strlen(sig_hex);
 	EVP_MD_CTX *md;
-	unsigned int b;
 	int ok;
 
-	if (len % 2 || len / 2 > sizeof(sig))
+	/* The function prints lower-case hex; nothing else is its. */
+	if (len / 2 > sizeof(sig) || hex_decode(sig, len / 2, sig_hex, len) < 0)
 		return -1;
-	for (i = 0; i < len / 2; i++) {
-		if (sscanf(sig_hex + 2 * i, "%2x", &b) != 1)
-			return -1;
-		sig[i] = (unsigned char)b;
-	}
 	md = EVP_MD_CTX_new();
 	ok = md &&
 	     EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, nd->pub) == 1 &&
@@ -584,7 +572,7 @@ setup(struct node *nd)
 	nd->leader = -1;
 	/* The first election waits a suspicion period for the peers. */
 	nd->elect = true;
-	nd->elect_after = now_ms() + nd->suspect_ms;
+	nd->elect_after = clock_now_ms() + nd->suspect_ms;
 	return 0;
 }
 
@@ -601,7 +589,7 @@ main(int argc, char **argv)
 		return 2;
 	if (setup(&nd) < 0)
 		return 1;
-	srandom((unsigned int)(now_ms() ^ nd.port));
+	srandom((unsigned int)(clock_now_ms() ^ nd.port));
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -609,9 +597,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	pfd.fd = nd.sock;
 	pfd.events = POLLIN;
-	next = now_ms();
+	next = clock_now_ms();
 	while (!stop_wanted) {
-		now = now_ms();
+		now = clock_now_ms();
 		if (now >= next) {
 			expire(&nd, now);
 			gossip(&nd);
@@ -629,7 +617,7 @@ main(int argc, char **argv)
 			stats(&nd);
 		}
 		if (poll(&pfd, 1, (int)(next - now > 0 ? next - now : 0)) > 0)
-			receive(&nd, now_ms());
+			receive(&nd, clock_now_ms());
 	}
 	stats(&nd);
 	client_free(&nd.c);

@@ -4,19 +4,9 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/channel.h"
-
-int64_t
-chan_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wait until fd is ready for events or the deadline passes.  Returns 0, or
  * -1 with errno ETIMEDOUT. */
@@ -30,7 +20,7 @@ wait_ready(int fd, short events, int64_t deadline_ms)
 	for (;;) {
 		left = -1;
 		if (deadline_ms) {
-			left = deadline_ms - chan_now_ms();
+			left = deadline_ms - clock_now_ms();
 			if (left <= 0) {
 				errno = ETIMEDOUT;
 				return -1;

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/clock.h"
+
 enum chan_type {
 	/* host -> worker */
 	CHAN_SETUP = 1,	 /* struct chan_setup + two paths; 3 fds */
@@ -51,7 +53,7 @@ struct chan_setup {
 
 /* Write one frame, retrying on EINTR and short writes.  fd may be
  * non-blocking; then the write waits at most until deadline_ms (a
- * CLOCK_MONOTONIC time from chan_now_ms(); 0 = no deadline).  Returns 0, or
+ * time from clock_now_ms(); 0 = no deadline).  Returns 0, or
  * -1 with errno (ETIMEDOUT past the deadline, EPIPE when the peer is gone). */
 int chan_send(int fd, uint32_t type, const void *buf, size_t len,
 	      int64_t deadline_ms);
@@ -81,9 +83,6 @@ int chan_read_hdr(int fd, struct chan_hdr *hdr, uint32_t allowed_mask,
  * closed then). */
 int chan_recv_fds(int fd, uint32_t type, void *buf, size_t *len, int *fds,
 		  size_t nfds);
-
-/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
-int64_t chan_now_ms(void);
 
 /* The bit for type in an allowed mask. */
 #define CHAN_BIT(type) (1u << ((type) & 31))

@@ -331,7 +331,7 @@ worker_start(const struct zygote_worker *spawned,
 	w->max_output = p->max_output;
 	w->log = p->log;
 	w->log_ctx = p->log_ctx;
-	deadline = chan_now_ms() + p->load_timeout_ms;
+	deadline = clock_now_ms() + p->load_timeout_ms;
 	if (send_setup(w, p) < 0) {
 		snprintf(err, errlen, "cannot hand the session to the worker: "
 				      "%s",
@@ -402,7 +402,7 @@ worker_invoke(struct worker *w, const void *input, size_t len,
 	const uint32_t allowed = CHAN_BIT(CHAN_OUTPUT) | CHAN_BIT(CHAN_LOG) |
 				 CHAN_BIT(CHAN_DONE);
 	char text[CHAN_MAX_TEXT + 1];
-	int64_t deadline = chan_now_ms() + timeout_ms;
+	int64_t deadline = clock_now_ms() + timeout_ms;
 	struct chan_hdr hdr;
 	int32_t status;
 

@@ -134,14 +134,14 @@ test_changed_digest(void **state)
 			err[0] = '\0';
 			assert_int_equal(attest_verify(pk, d[0], d[1], d[2],
 						       sig, err, sizeof(err)),
-					 -1);
+					 -ERR_INVALID);
 			assert_err(err, "does not verify");
 		}
 	}
 	assert_int_equal(attest_verify(pk, in_hex, fn_hex, out_hex, sig, err,
-				       sizeof(err)), -1);
+				       sizeof(err)), -ERR_INVALID);
 	assert_int_equal(attest_verify(pk, fn_hex, out_hex, in_hex, sig, err,
-				       sizeof(err)), -1);
+				       sizeof(err)), -ERR_INVALID);
 }
 
 static void
@@ -157,12 +157,13 @@ test_changed_signature_or_key(void **state)
 		hex_decode(want_sig_hex, sig, 64);
 		sig[i / 8] ^= (unsigned char)(1 << (i % 8));
 		assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex,
-					       sig, err, sizeof(err)), -1);
+					       sig, err, sizeof(err)),
+					       	-ERR_INVALID);
 	}
 	hex_decode(want_sig_hex, sig, 64);
 	assert_int_equal(attest_keygen(sk2, pk2, NULL, 0), 0);
 	assert_int_equal(attest_verify(pk2, fn_hex, in_hex, out_hex, sig, err,
-				       sizeof(err)), -1);
+				       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "does not verify");
 	/* A fresh key signs and verifies its own. */
 	assert_int_equal(attest_sign(sk2, fn_hex, in_hex, out_hex, sig, NULL,
@@ -170,7 +171,7 @@ test_changed_signature_or_key(void **state)
 	assert_int_equal(attest_verify(pk2, fn_hex, in_hex, out_hex, sig,
 				       NULL, 0), 0);
 	assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex, sig, err,
-				       sizeof(err)), -1);
+				       sizeof(err)), -ERR_INVALID);
 }
 
 static void
@@ -207,19 +208,22 @@ test_malformed(void **state)
 	snprintf(b64, sizeof(b64), "%s", want_sig_b64);
 	b64[0] = '*';
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex, b64,
-					   strlen(b64), err, sizeof(err)), -1);
+					   strlen(b64), err, sizeof(err)),
+					   	-ERR_INVALID);
 	assert_err(err, "not base64 of a 64-byte signature");
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex,
 					   want_sig_b64, 86, err,
-					   sizeof(err)), -1);
+					   sizeof(err)), -ERR_INVALID);
 	snprintf(b64, sizeof(b64), "%s\n", want_sig_b64);
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex, b64,
-					   strlen(b64), err, sizeof(err)), -1);
+					   strlen(b64), err, sizeof(err)),
+					   	-ERR_INVALID);
 	/* 'Bg==' is canonical; 'Bh==' decodes to the same byte, refused. */
 	snprintf(b64, sizeof(b64), "%s", want_sig_b64);
 	b64[85] = 'h';
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex, b64,
-					   strlen(b64), err, sizeof(err)), -1);
+					   strlen(b64), err, sizeof(err)),
+					   	-ERR_INVALID);
 	assert_err(err, "not base64");
 }
 

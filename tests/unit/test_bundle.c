@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "base/err.h"
+#include "base/hex.h"
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 
@@ -113,7 +113,7 @@ test_verify_kat(void **state)
 	assert_string_equal(info.version, "1.0");
 	assert_string_equal(info.plugin, "tiny.so");
 	assert_int_equal(info.nfiles, 3);
-	bundle_hex(info.plugin_sha256, hex);
+	hex_encode(hex, info.plugin_sha256, 32);
 	assert_string_equal(hex, "b9f356fb71bd995931ac0845317f92623de5b343"
 			    "77e56d693c3a8f4fd41e2a68");
 	free(sum);
@@ -134,12 +134,12 @@ test_sha256_fd(void **state)
 	assert_int_equal(bundle_sha256_fd(fd, 1 << 20, d, &size, err,
 					  sizeof(err)), 0);
 	assert_int_equal(size, 14);
-	bundle_hex(d, hex);
+	hex_encode(hex, d, 32);
 	assert_string_equal(hex, "ceadc1c73f5f75139450ee95a5248d1e1fa62a94"
 			    "062874e37d979ddbbb85b287");
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_int_equal(bundle_sha256_fd(fd, 13, d, NULL, err,
-					  sizeof(err)), -1);
+					  sizeof(err)), -ERR_INVALID);
 	assert_err(err, "more than 13 bytes");
 	close(fd);
 }
@@ -163,19 +163,20 @@ test_name_check(void **state)
 			 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(bundle_name_check(bad[i], strlen(bad[i]), err,
-						   sizeof(err)), -1);
+						   sizeof(err)), -ERR_INVALID);
 		assert_err(err, "bad file name '");
 	}
 	assert_int_equal(bundle_name_check(".hidden", 7, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_string_equal(err, "bad file name '.hidden'");
-	assert_int_equal(bundle_name_check("a\nb", 3, err, sizeof(err)), -1);
+	assert_int_equal(bundle_name_check("a\nb", 3, err, sizeof(err)),
+		-ERR_INVALID);
 	assert_string_equal(err, "bad file name 'a\\x0ab'");
 	memset(name, 'n', sizeof(name));
 	assert_int_equal(bundle_name_check(name, BUNDLE_NAME_MAX, err,
 					   sizeof(err)), 0);
 	assert_int_equal(bundle_name_check(name, BUNDLE_NAME_MAX + 1, err,
-					   sizeof(err)), -1);
+					   sizeof(err)), -ERR_INVALID);
 }
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -187,7 +188,7 @@ manifest_ok(const char *text, size_t n)
 	char err[256];
 
 	if (bundle_manifest_parse(text, strlen(text), &m, err,
-				  sizeof(err)) == -1)
+				  sizeof(err)) < 0)
 		fail_msg("'%s': %s", text, err);
 	assert_int_equal(m.n, n);
 	bundle_manifest_free(&m);
@@ -199,7 +200,7 @@ manifest_bad(const char *text, size_t len, const char *want)
 	struct bundle_manifest m;
 	char err[256];
 
-	if (bundle_manifest_parse(text, len, &m, err, sizeof(err)) != -1)
+	if (bundle_manifest_parse(text, len, &m, err, sizeof(err)) >= 0)
 		fail_msg("'%s' parsed, should fail with '%s'", text, want);
 	assert_err(err, want);
 	assert_null(m.entries);
@@ -280,7 +281,7 @@ comment_bad(const char *tc, const char *want)
 	struct bundle_info info;
 	char err[256];
 
-	if (bundle_comment_parse(tc, &info, err, sizeof(err)) != -1)
+	if (bundle_comment_parse(tc, &info, err, sizeof(err)) >= 0)
 		fail_msg("'%s' parsed, should fail with '%s'", tc, want);
 	assert_err(err, want);
 }
@@ -383,7 +384,7 @@ sign_ok(struct tmp *t)
 	char err[256];
 
 	if (bundle_sign(t->fd, &t->sk, "fn", "2", NULL, err,
-			sizeof(err)) == -1)
+			sizeof(err)) < 0)
 		fail_msg("sign: %s", err);
 }
 
@@ -431,10 +432,10 @@ test_sign_verify(void **state)
 	assert_string_equal(info.checksum, sum);
 
 	assert_int_equal(bundle_sign(t->fd, &t->sk, "f n", "2", sum, err,
-				     sizeof(err)), -1);
+				     sizeof(err)), -ERR_INVALID);
 	assert_err(err, "bad function name 'f n'");
 	assert_int_equal(bundle_sign(t->fd, &t->sk, "fn", "", sum, err,
-				     sizeof(err)), -1);
+				     sizeof(err)), -ERR_INVALID);
 	assert_err(err, "bad version ''");
 }
 
@@ -558,7 +559,7 @@ test_refuse_plugins(void **state)
 	assert_string_equal(name, "fn.so");
 	put(t->fd, "gn.so", "second");
 	assert_int_equal(bundle_find_plugin(t->fd, name, sizeof(name), err,
-					    sizeof(err)), -1);
+					    sizeof(err)), -ERR_INVALID);
 	assert_err(err, "bundle holds two .so files");
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
 					       sizeof(err)), -1);
@@ -567,7 +568,7 @@ test_refuse_plugins(void **state)
 	assert_int_equal(unlinkat(t->fd, "gn.so", 0), 0);
 	assert_int_equal(unlinkat(t->fd, "fn.so", 0), 0);
 	assert_int_equal(bundle_find_plugin(t->fd, name, sizeof(name), err,
-					    sizeof(err)), -1);
+					    sizeof(err)), -ERR_INVALID);
 	assert_string_equal(err, "bundle holds no .so file");
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
 					       sizeof(err)), -1);

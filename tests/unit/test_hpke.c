@@ -167,7 +167,7 @@ kat_line(struct kat *k, const char *name, const char *v, int lineno)
 				 v);
 	} else if (b == NULL) {
 		fail_msg(KAT_FILE ":%d: unexpected '%s'", lineno, name);
-	} else if (unhex(v, b) == -1) {
+	} else if (unhex(v, b) < 0) {
 		fail_msg(KAT_FILE ":%d: '%s' is not hex", lineno, name);
 	}
 }
@@ -381,15 +381,15 @@ test_kat_open(void **state)
 		e = &k->encs[i];
 		r.seq = e->seq + 1;
 		assert_int_equal(hpke_open(&r, e->aad.b, e->aad.n, e->ct.b,
-					   e->ct.n, pt, NULL, 0), -1);
+					   e->ct.n, pt, NULL, 0), -ERR_INVALID);
 		assert_int_equal(r.seq, e->seq + 1);
 		r.seq = e->seq;
 		assert_int_equal(hpke_open(&r, "Count-x", 7, e->ct.b, e->ct.n,
-					   pt, NULL, 0), -1);
+					   pt, NULL, 0), -ERR_INVALID);
 		memcpy(ct, e->ct.b, e->ct.n);
 		ct[e->ct.n - 1] ^= 1;
 		assert_int_equal(hpke_open(&r, e->aad.b, e->aad.n, ct, e->ct.n,
-					   pt, NULL, 0), -1);
+					   pt, NULL, 0), -ERR_INVALID);
 		assert_int_equal(r.seq, e->seq);
 		assert_int_equal(hpke_open(&r, e->aad.b, e->aad.n, e->ct.b,
 					   e->ct.n, pt, NULL, 0), 0);
@@ -489,7 +489,7 @@ test_ctx_lifetime(void **state)
 				   sizeof(err)), -1);
 	assert_err(err, "not set up");
 	assert_int_equal(hpke_export(&s, "", 0, out, 32, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "not set up");
 	assert_int_equal(hpke_open(NULL, NULL, 0, ct, sizeof(ct), out, err,
 				   sizeof(err)), -1);
@@ -507,40 +507,42 @@ test_bounds(void **state)
 	(void)state;
 	memset(ikm, 7, sizeof(ikm));
 	assert_int_equal(hpke_derive_keypair(ikm, 31, sk, pk, err,
-					     sizeof(err)), -1);
+					     sizeof(err)), -ERR_INVALID);
 	assert_err(err, "ikm must be");
 	assert_int_equal(hpke_derive_keypair(ikm, sizeof(ikm), sk, pk, err,
-					     sizeof(err)), -1);
+					     sizeof(err)), -ERR_INVALID);
 	assert_int_equal(hpke_derive_keypair(ikm, HPKE_INFO_MAX, sk, pk, err,
 					     sizeof(err)), 0);
 	/* info over its bound. */
 	assert_int_equal(hpke_setup_base_s(&s, enc, pk, ikm, sizeof(ikm),
-					   NULL, err, sizeof(err)), -1);
+					   NULL, err, sizeof(err)),
+					   	-ERR_INVALID);
 	assert_err(err, "info");
 	assert_int_equal(hpke_setup_base_s(&s, enc, pk, ikm, HPKE_INFO_MAX,
 					   NULL, err, sizeof(err)), 0);
 	/* Export lengths and contexts. */
-	assert_int_equal(hpke_export(&s, "", 0, out, 0, err, sizeof(err)), -1);
+	assert_int_equal(hpke_export(&s, "", 0, out, 0, err, sizeof(err)),
+		-ERR_INVALID);
 	assert_int_equal(hpke_export(&s, "", 0, out, HPKE_EXPORT_MAX + 1, err,
-				     sizeof(err)), -1);
+				     sizeof(err)), -ERR_INVALID);
 	assert_int_equal(hpke_export(&s, "", 0, out, HPKE_EXPORT_MAX, err,
 				     sizeof(err)), 0);
 	assert_int_equal(hpke_export(&s, ikm, HPKE_EXPORT_CONTEXT_MAX + 1,
-				     out, 32, err, sizeof(err)), -1);
+				     out, 32, err, sizeof(err)), -ERR_INVALID);
 	assert_int_equal(hpke_export(&s, ikm, HPKE_EXPORT_CONTEXT_MAX, out,
 				     32, err, sizeof(err)), 0);
 	/* A ciphertext shorter than the tag. */
 	assert_int_equal(hpke_open(&s, NULL, 0, ct, HPKE_NT - 1, out, err,
-				   sizeof(err)), -1);
+				   sizeof(err)), -ERR_INVALID);
 	hpke_ctx_clear(&s);
 	/* A low-order public key (here zero) gives an all-zero DH value,
 	 * which section 7.1.4 says to refuse. */
 	memset(zero, 0, sizeof(zero));
 	assert_int_equal(hpke_setup_base_s(&s, enc, zero, "", 0, NULL, err,
-					   sizeof(err)), -1);
+					   sizeof(err)), -ERR_INVALID);
 	assert_err(err, "not a usable X25519 key");
 	assert_int_equal(hpke_setup_base_r(&s, zero, sk, "", 0, err,
-					   sizeof(err)), -1);
+					   sizeof(err)), -ERR_INVALID);
 	assert_err(err, "not a usable X25519 key");
 }
 
@@ -646,7 +648,7 @@ assert_text_refused(const unsigned char *sk, const char *text, size_t len,
 	char err[128];
 
 	if (hpke_decrypt_text(sk, text, len, &pt, &ptlen, err,
-			      sizeof(err)) != -1)
+			      sizeof(err)) >= 0)
 		fail_msg("decrypted '%.*s'", (int)len, text);
 	assert_null(pt);
 	assert_int_equal(ptlen, 0);
@@ -792,20 +794,21 @@ test_ohttp_request_refusals(void **state)
 
 	assert_int_equal(hpke_ohttp_open_request(&server, 2, sk, req, reqlen,
 						 &got, &gotlen, err,
-						 sizeof(err)), -1);
+						 sizeof(err)), -ERR_INVALID);
 	assert_err(err, "unknown key id 1");
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk2, req, reqlen,
 						 &got, &gotlen, err,
-						 sizeof(err)), -1);
+						 sizeof(err)), -ERR_INVALID);
 	assert_err(err, "cannot decrypt request");
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
 						 HPKE_OHTTP_REQ_MIN - 1, &got,
 						 &gotlen, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "request too short");
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
 						 reqlen - 1, &got, &gotlen,
-						 err, sizeof(err)), -1);
+						 err, sizeof(err)),
+						 	-ERR_INVALID);
 	assert_err(err, "cannot decrypt request");
 	/* Every byte altered: the header names the suite, the rest fails
 	 * to decrypt. */
@@ -815,7 +818,7 @@ test_ohttp_request_refusals(void **state)
 		assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, bad,
 							 reqlen, &got, &gotlen,
 							 err, sizeof(err)),
-				 -1);
+				 -ERR_INVALID);
 		assert_null(got);
 		assert_false(server.ready);
 		if (i == 0)
@@ -836,7 +839,7 @@ test_ohttp_request_refusals(void **state)
 	memcpy(bad, req, HPKE_OHTTP_HDR_LEN);
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, bad, reqlen,
 						 &got, &gotlen, err,
-						 sizeof(err)), -1);
+						 sizeof(err)), -ERR_INVALID);
 	assert_err(err, "cannot decrypt request: wrong key");
 	free(text);
 	hpke_ohttp_clear(&server);
@@ -872,13 +875,13 @@ test_ohttp_response_refusals(void **state)
 	/* The server's state is spent. */
 	assert_int_equal(hpke_ohttp_seal_response(&s1, "again", 5, &bad,
 						  &gotlen, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "no request");
 
 	/* A response to the first request does not open as the second's. */
 	assert_int_equal(hpke_ohttp_open_response(&c2, resp, resplen, &got,
 						  &gotlen, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "cannot decrypt response");
 	assert_false(c2.ready);
 	/* Every byte altered, nonce included; and truncated. */
@@ -890,7 +893,8 @@ test_ohttp_response_refusals(void **state)
 		keep = c1;
 		assert_int_equal(hpke_ohttp_open_response(&keep, bad, resplen,
 							  &got, &gotlen, err,
-							  sizeof(err)), -1);
+							  sizeof(err)),
+							  	-ERR_INVALID);
 		assert_null(got);
 		assert_err(err, "cannot decrypt response");
 	}
@@ -898,12 +902,12 @@ test_ohttp_response_refusals(void **state)
 	assert_int_equal(hpke_ohttp_open_response(&keep, resp,
 						  HPKE_OHTTP_RESP_MIN - 1,
 						  &got, &gotlen, err,
-						  sizeof(err)), -1);
+						  sizeof(err)), -ERR_INVALID);
 	assert_err(err, "too short");
 	keep = c1;
 	assert_int_equal(hpke_ohttp_open_response(&keep, resp, resplen - 1,
 						  &got, &gotlen, err,
-						  sizeof(err)), -1);
+						  sizeof(err)), -ERR_INVALID);
 	assert_int_equal(hpke_ohttp_open_response(&c1, resp, resplen, &got,
 						  &gotlen, NULL, 0), 0);
 	assert_int_equal(gotlen, 6);
@@ -912,7 +916,7 @@ test_ohttp_response_refusals(void **state)
 	/* The client's state is spent too. */
 	assert_int_equal(hpke_ohttp_open_response(&c1, resp, resplen, &got,
 						  &gotlen, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "no request");
 	hpke_ohttp_clear(&keep);
 	free(bad);
@@ -936,7 +940,7 @@ key_arg(const char *hex, unsigned char key[32])
 {
 	struct bytes b;
 
-	if (unhex(hex, &b) == -1 || b.n != 32)
+	if (unhex(hex, &b) < 0 || b.n != 32)
 		return -1;
 	memcpy(key, b.b, 32);
 	return 0;
@@ -987,7 +991,7 @@ interop_text(int argc, char **argv)
 	size_t len;
 
 	if (strcmp(argv[1], "--interop-keygen") == 0 && argc == 2) {
-		if (hpke_keygen(sk, key, err, sizeof(err)) == -1)
+		if (hpke_keygen(sk, key, err, sizeof(err)) < 0)
 			return interop_fail("keygen", err);
 		hex_of(sk, 32, hex);
 		printf("%s ", hex);
@@ -995,18 +999,18 @@ interop_text(int argc, char **argv)
 		printf("%s\n", hex);
 		return 0;
 	}
-	if (argc != 4 || key_arg(argv[2], key) == -1)
+	if (argc != 4 || key_arg(argv[2], key) < 0)
 		return interop_fail(argv[1], "usage: KEYHEX ARG");
 	if (strcmp(argv[1], "--interop-encrypt") == 0) {
 		if (hpke_encrypt_text(key, argv[3], strlen(argv[3]), &text,
-				      &len, err, sizeof(err)) == -1)
+				      &len, err, sizeof(err)) < 0)
 			return interop_fail("encrypt", err);
 		printf("%s\n", text);
 		free(text);
 		return 0;
 	}
 	if (hpke_decrypt_text(key, argv[3], strlen(argv[3]), &pt, &len, err,
-			      sizeof(err)) == -1)
+			      sizeof(err)) < 0)
 		return interop_fail("decrypt", err);
 	fwrite(pt, 1, len, stdout);
 	hpke_free(pt, len);
@@ -1027,10 +1031,10 @@ interop_ohttp(int argc, char **argv)
 	    key_arg(argv[3], key) == 0) {
 		if (hpke_ohttp_seal_request(&st, (uint8_t)atoi(argv[2]), key,
 					    argv[4], strlen(argv[4]), &req,
-					    &reqlen, err, sizeof(err)) == -1)
+					    &reqlen, err, sizeof(err)) < 0)
 			return interop_fail("request", err);
-		if (write_file(argv[5], req, reqlen) == -1 ||
-		    write_file(argv[6], &st, sizeof(st)) == -1)
+		if (write_file(argv[5], req, reqlen) < 0 ||
+		    write_file(argv[6], &st, sizeof(st)) < 0)
 			rc = interop_fail("request", "cannot write files");
 		else
 			rc = 0;
@@ -1041,16 +1045,16 @@ interop_ohttp(int argc, char **argv)
 			return interop_fail("serve", "cannot read request");
 		if (hpke_ohttp_open_request(&st, (uint8_t)atoi(argv[2]), key,
 					    req, reqlen, &got, &gotlen, err,
-					    sizeof(err)) == -1) {
+					    sizeof(err)) < 0) {
 			rc = interop_fail("serve", err);
 			goto out;
 		}
 		fwrite(got, 1, gotlen, stdout);
 		if (hpke_ohttp_seal_response(&st, argv[6], strlen(argv[6]),
 					     &resp, &resplen, err,
-					     sizeof(err)) == -1)
+					     sizeof(err)) < 0)
 			rc = interop_fail("serve", err);
-		else if (write_file(argv[5], resp, resplen) == -1)
+		else if (write_file(argv[5], resp, resplen) < 0)
 			rc = interop_fail("serve", "cannot write response");
 		else
 			rc = 0;
@@ -1064,7 +1068,7 @@ interop_ohttp(int argc, char **argv)
 		}
 		memcpy(&st, req, sizeof(st));
 		if (hpke_ohttp_open_response(&st, resp, resplen, &got, &gotlen,
-					     err, sizeof(err)) == -1) {
+					     err, sizeof(err)) < 0) {
 			rc = interop_fail("response", err);
 			goto out;
 		}

@@ -14,7 +14,6 @@
 
 #include <openssl/evp.h>
 
-#include "base/err.h"
 #include "formats/minisign.h"
 
 #define KAT_DIR "tests/kat/bundle/"
@@ -238,7 +237,7 @@ test_pubkey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 42, 1, 'D');	/* "ED": not a key algorithm */
 	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "unsupported signature algorithm");
 	free(buf);
 
@@ -301,10 +300,10 @@ test_seckey_roundtrip(void **state)
 					       sizeof(err)), 0);
 	assert_memory_equal(&sk, &back, sizeof(sk));
 	assert_int_equal(minisign_seckey_parse(text, len, "pW", &back, err,
-					       sizeof(err)), -1);
+					       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "wrong password");
 	assert_int_equal(minisign_seckey_parse(text, len, NULL, &back, err,
-					       sizeof(err)), -1);
+					       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "is encrypted");
 	free(text);
 
@@ -331,7 +330,7 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 157, 1);
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "checksum does not match");
 	free(buf);
 
@@ -348,7 +347,7 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 2, 'X');
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "unsupported key derivation");
 	free(buf);
 
@@ -356,7 +355,7 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 4, 'X');
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)), -ERR_INVALID);
 	assert_err(err, "unsupported checksum");
 	free(buf);
 
@@ -417,7 +416,7 @@ sig_check(const struct kat *k, const char *text, size_t len,
 {
 	struct minisign_sig sig;
 
-	if (minisign_sig_parse(text, len, &sig, err, errlen) == -1)
+	if (minisign_sig_parse(text, len, &sig, err, errlen) < 0)
 		return -2;
 	return minisign_verify(&k->pk, 1, &sig, msg, mlen, NULL, err, errlen);
 }
@@ -514,7 +513,7 @@ test_sig_bad(void **state)
 	/* The message changed. */
 	k->manifest[0] ^= 1;
 	assert_int_equal(sig_check(k, k->sig, k->slen, k->manifest, k->mlen,
-				   err, sizeof(err)), -1);
+				   err, sizeof(err)), -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	k->manifest[0] ^= 1;
 
@@ -523,7 +522,7 @@ test_sig_bad(void **state)
 			  "sha256=ad7d0cb84fab1fc62293d922d953cb64f42ef923"
 			  "508f63fb6440d4406b0c827c");
 	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -1);
+				   err, sizeof(err)), -ERR_INVALID);
 	assert_err(err, "trusted comment signature verification failed");
 	free(s);
 
@@ -532,7 +531,7 @@ test_sig_bad(void **state)
 	blob_patch(line, 64, 10, 0);
 	s = sig_with_line(k, 4, line);
 	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -1);
+				   err, sizeof(err)), -ERR_INVALID);
 	assert_err(err, "trusted comment signature verification failed");
 	free(s);
 
@@ -541,7 +540,7 @@ test_sig_bad(void **state)
 	blob_patch(line, 74, 20, 0);
 	s = sig_with_line(k, 2, line);
 	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -1);
+				   err, sizeof(err)), -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	free(s);
 
@@ -620,7 +619,8 @@ test_sig_bad(void **state)
 	/* A key with the right id but the wrong public key. */
 	memcpy(other.key_id, k->pk.key_id, sizeof(other.key_id));
 	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest,
-					 k->mlen, NULL, err, sizeof(err)), -1);
+					 k->mlen, NULL, err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	minisign_seckey_clear(&osk);
 }

@@ -1,0 +1,24 @@
+/*
+ * quote.h: any bytes made safe for a one-line message or a log value.
+ *
+ * quote_bytes() copies s[0..n-1] (any bytes, NULs included) into
+ * out[outlen]: printable ASCII (0x20 to 0x7e) as itself, except '"' and
+ * '\\', which become \" and \\; every other byte (control bytes, newline,
+ * DEL, 0x80 and above) becomes \xhh with two lower-case digits.  So the
+ * output never holds a control byte, a raw quote or a lone backslash.
+ * When the whole text does not fit in outlen - 1 characters, as many
+ * whole escapes as leave room follow by "..." (an escape is never cut).
+ * out is always NUL-terminated when outlen > 0; outlen below QUOTE_MIN
+ * gives "".  s may be NULL when n is 0.  Returns out, for use in printf.
+ */
+#ifndef FNHOST_QUOTE_H
+#define FNHOST_QUOTE_H
+
+#include <stddef.h>
+
+/* Smallest useful outlen: "..." and its NUL. */
+#define QUOTE_MIN	4
+
+const char *quote_bytes(char *out, size_t outlen, const void *s, size_t n);
+
+#endif
