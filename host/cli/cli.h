@@ -18,7 +18,9 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
-/* Client subcommands: they talk to fnhostd over HTTP (cmd-client.c). */
+/* Client subcommands: they talk to fnhostd over HTTP (remote.h): deploy,
+ * list, show and delete in cmd-functions.c, token in cmd-tokens.c, run in
+ * cmd-run.c, key and encrypt in cmd-keys.c, trust in cmd-trust.c. */
 int cmd_deploy(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
@@ -38,5 +40,22 @@ int cli_fail(const char *cmd, const char *fmt, ...)
  * error) and return the matching status: CLI_OK for stdout, else
  * CLI_USAGE. */
 int cli_usage(FILE *out, const char *usage);
+
+/* Flags of cli_duration_parse(). */
+#define CLI_DURATION_WHOLE 1u /* whole seconds only */
+#define CLI_DURATION_UNITS 2u /* digits, then nothing or one of s, m, h, d */
+#define CLI_DURATION_ZERO 4u  /* 0 is allowed */
+
+/*
+ * A duration from the command line into *secs, at most max seconds: a
+ * number of seconds, more than 0 unless CLI_DURATION_ZERO, with a fraction
+ * unless CLI_DURATION_WHOLE; with CLI_DURATION_UNITS, whole digits and an
+ * optional unit instead (90, 90s, 15m, 12h, 7d).  Every duration option of
+ * the client commands (--timeout, --ttl, --keep) is read here, so that the
+ * base layer's duration grammar can replace this one in one place.
+ * Returns 0, or -1 when s is malformed or out of range.
+ */
+int cli_duration_parse(const char *s, unsigned flags, double max,
+		       double *secs);
 
 #endif
