@@ -18,18 +18,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
-/* Client subcommands: they talk to fnhostd over HTTP (remote.h): deploy,
- * list, show and delete in cmd-functions.c, token in cmd-tokens.c, run in
- * cmd-run.c, key and encrypt in cmd-keys.c, trust in cmd-trust.c. */
-int cmd_deploy(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_delete(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_trust(int argc, char **argv);
-int cmd_key(int argc, char **argv);
-int cmd_encrypt(int argc, char **argv);
+/* The client subcommands, which talk to fnhostd over HTTP, are struct
+ * remote_spec values (remote.h). */
 
 /* Print "fnhost <cmd>: <message>" and a newline to stderr; returns
  * CLI_FAIL. */

@@ -110,8 +110,9 @@ upload_checksum(struct remote *x, struct upload *u, const char *dir)
 	}
 	if (idx < 0 || !have_sig)
 		return remote_fail(x, "%s is not signed (no %s): run fnhost "
-				   "sign first", dir, idx < 0 ? BUNDLE_MANIFEST
-							     : BUNDLE_SIGNATURE);
+				   "sign first", dir,
+				   idx < 0 ? BUNDLE_MANIFEST
+					   : BUNDLE_SIGNATURE);
 	if (lseek(u->parts[idx].fd, 0, SEEK_SET) < 0 ||
 	    bundle_sha256_fd(u->parts[idx].fd, BUNDLE_MANIFEST_MAX, d, NULL,
 			     x->err, sizeof(x->err)) < 0)
@@ -205,15 +206,10 @@ out:
 	return ret;
 }
 
-int
-cmd_deploy(int argc, char **argv)
-{
-	static const struct remote_spec sp = {
-		"deploy", "deploy [options] DIR", 1, 1, 0,
-		REMOTE_TIMEOUT_DEPLOY_MS, deploy_run};
-
-	return remote_main(&sp, argc, argv);
-}
+const struct remote_spec deploy_cmd = {
+	.name = "deploy", .usage = "deploy [options] DIR", .min_args = 1,
+	.max_args = 1, .timeout_ms = REMOTE_TIMEOUT_DEPLOY_MS,
+	.run = deploy_run};
 
 /* ---- list, show, delete -------------------------------------------------- */
 
@@ -237,14 +233,9 @@ list_run(struct remote *x)
 	return remote_list(x, "/v1/functions", "functions", function_row);
 }
 
-int
-cmd_list(int argc, char **argv)
-{
-	static const struct remote_spec sp = {
-		"list", "list [options]", 0, 0, 0, REMOTE_TIMEOUT_MS, list_run};
-
-	return remote_main(&sp, argc, argv);
-}
+const struct remote_spec list_cmd = {
+	.name = "list", .usage = "list [options]",
+	.timeout_ms = REMOTE_TIMEOUT_MS, .run = list_run};
 
 static int
 show_run(struct remote *x)
@@ -259,15 +250,9 @@ show_run(struct remote *x)
 	return remote_show(x, &rq, 0);
 }
 
-int
-cmd_show(int argc, char **argv)
-{
-	static const struct remote_spec sp = {
-		"show", "show [options] ID", 1, 1, 0, REMOTE_TIMEOUT_MS,
-		show_run};
-
-	return remote_main(&sp, argc, argv);
-}
+const struct remote_spec show_cmd = {
+	.name = "show", .usage = "show [options] ID", .min_args = 1,
+	.max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS, .run = show_run};
 
 static int
 delete_run(struct remote *x)
@@ -278,12 +263,6 @@ delete_run(struct remote *x)
 			     "deleted");
 }
 
-int
-cmd_delete(int argc, char **argv)
-{
-	static const struct remote_spec sp = {
-		"delete", "delete [options] ID", 1, 1, 0, REMOTE_TIMEOUT_MS,
-		delete_run};
-
-	return remote_main(&sp, argc, argv);
-}
+const struct remote_spec delete_cmd = {
+	.name = "delete", .usage = "delete [options] ID", .min_args = 1,
+	.max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS, .run = delete_run};

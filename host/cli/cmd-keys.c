@@ -44,19 +44,14 @@ out:
 	return ret;
 }
 
-int
-cmd_encrypt(int argc, char **argv)
-{
-	static const struct remote_spec sp = {
-		"encrypt",
-		"encrypt [options] [-k KEYFILE] TEXT\n"
-		"  prints TEXT encrypted to the host as an fnh1: text, for\n"
-		"  any invoke of that host; the key comes from KEYFILE\n"
-		"  (fnhost key -o json) or from the host",
-		1, 1, TAKES_KEYFILE, REMOTE_TIMEOUT_MS, encrypt_run};
-
-	return remote_main(&sp, argc, argv);
-}
+const struct remote_spec encrypt_cmd = {
+	.name = "encrypt",
+	.usage = "encrypt [options] [-k KEYFILE] TEXT\n"
+		 "  prints TEXT encrypted to the host as an fnh1: text, for\n"
+		 "  any invoke of that host; the key comes from KEYFILE\n"
+		 "  (fnhost key -o json) or from the host",
+	.min_args = 1, .max_args = 1, .takes = TAKES_KEYFILE,
+	.timeout_ms = REMOTE_TIMEOUT_MS, .run = encrypt_run};
 
 static int
 rotate_run(struct remote *x)
@@ -81,22 +76,18 @@ key_run(struct remote *x)
 	return remote_show(x, &rq, 1);
 }
 
-int
-cmd_key(int argc, char **argv)
-{
-	static const struct remote_spec key_sp = {
-		"key", "key [options] | key rotate [options] [--keep DURATION]",
-		0, 0, 0, REMOTE_TIMEOUT_MS, key_run};
-	static const struct remote_spec rotate_sp = {
-		"key rotate",
-		"key rotate [options] [--keep DURATION]\n"
-		"  a new encryption key for the host (admin); texts and\n"
-		"  invokes made for the old one are still decrypted for\n"
-		"  DURATION (90, 90s, 15m, 12h, 7d; default 0: not at all)",
-		0, 0, TAKES_KEEP, REMOTE_TIMEOUT_MS, rotate_run};
+static const struct remote_spec rotate_cmd = {
+	.name = "key rotate",
+	.usage = "key rotate [options] [--keep DURATION]\n"
+		 "  a new encryption key for the host (admin); texts and\n"
+		 "  invokes made for the old one are still decrypted for\n"
+		 "  DURATION (90, 90s, 15m, 12h, 7d; default 0: not at all)",
+	.takes = TAKES_KEEP, .timeout_ms = REMOTE_TIMEOUT_MS,
+	.run = rotate_run};
 
-	/* "key" alone prints the keys, so rotate is its only verb. */
-	if (argc > 1 && !strcmp(argv[1], "rotate"))
-		return remote_main(&rotate_sp, argc - 1, argv + 1);
-	return remote_main(&key_sp, argc, argv);
-}
+/* "key" alone prints the keys, so rotate is a verb beside it. */
+const struct remote_spec key_cmd = {
+	.name = "key",
+	.usage = "key [options] | key rotate [options] [--keep DURATION]",
+	.timeout_ms = REMOTE_TIMEOUT_MS, .run = key_run, .verbs = &rotate_cmd,
+	.nverbs = 1};

@@ -466,21 +466,16 @@ out:
 	return ret;
 }
 
-int
-cmd_run(int argc, char **argv)
-{
-	static const struct remote_spec sp = {
-		"run",
-		"run [options] [-c CHECKSUM] [--encrypt] [--verify] "
-		"[-k KEYFILE] ID INPUT...\n"
-		"  one session, one invoke per INPUT; '-' reads one input "
-		"per line\n  from standard input; -c pins the function's "
-		"checksum; '--' ends\n  the options, for inputs that start "
-		"with '-'; --encrypt seals\n  each invoke to the host's key, "
-		"--verify checks each answer's\n  attestation; the keys come "
-		"from KEYFILE or from the host",
-		2, -1, TAKES_CHECKSUM | TAKES_KEYFILE | TAKES_SEAL,
-		REMOTE_TIMEOUT_MS, run_run};
-
-	return remote_main(&sp, argc, argv);
-}
+const struct remote_spec run_cmd = {
+	.name = "run",
+	.usage = "run [options] [-c CHECKSUM] [--encrypt] [--verify] "
+		 "[-k KEYFILE] ID INPUT...\n"
+		 "  one session, one invoke per INPUT; '-' reads one input "
+		 "per line\n  from standard input; -c pins the function's "
+		 "checksum; '--' ends\n  the options, for inputs that start "
+		 "with '-'; --encrypt seals\n  each invoke to the host's "
+		 "key, --verify checks each answer's\n  attestation; the "
+		 "keys come from KEYFILE or from the host",
+	.min_args = 2, .max_args = -1,
+	.takes = TAKES_CHECKSUM | TAKES_KEYFILE | TAKES_SEAL,
+	.timeout_ms = REMOTE_TIMEOUT_MS, .run = run_run};

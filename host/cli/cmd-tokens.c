@@ -81,29 +81,21 @@ delete_run(struct remote *x)
 	return remote_delete(x, "/v1/tokens/", x->args[0], "jti", "revoked");
 }
 
-int
-cmd_token(int argc, char **argv)
-{
-	static const struct remote_spec create_sp = {
-		"token create",
-		"token create [options] [--ttl S] [--pin CHECKSUM] ID", 1, 1,
-		TAKES_TTL | TAKES_PIN, REMOTE_TIMEOUT_MS, create_run};
-	static const struct remote_spec list_sp = {
-		"token list", "token list [options]", 0, 0, 0,
-		REMOTE_TIMEOUT_MS, list_run};
-	static const struct remote_spec delete_sp = {
-		"token delete", "token delete [options] JTI", 1, 1, 0,
-		REMOTE_TIMEOUT_MS, delete_run};
-	static const struct remote_verb verbs[] = {
-		{"create", &create_sp},
-		{"list", &list_sp},
-		{"delete", &delete_sp},
-	};
+static const struct remote_spec verbs[] = {
+	{.name = "token create",
+	 .usage = "token create [options] [--ttl S] [--pin CHECKSUM] ID",
+	 .min_args = 1, .max_args = 1, .takes = TAKES_TTL | TAKES_PIN,
+	 .timeout_ms = REMOTE_TIMEOUT_MS, .run = create_run},
+	{.name = "token list", .usage = "token list [options]",
+	 .timeout_ms = REMOTE_TIMEOUT_MS, .run = list_run},
+	{.name = "token delete", .usage = "token delete [options] JTI",
+	 .min_args = 1, .max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS,
+	 .run = delete_run},
+};
 
-	return remote_dispatch("token",
-			       "token create [--ttl S] [--pin CHECKSUM] ID | "
-			       "list | delete JTI\n"
-			       "  (fnhost token VERB -h for its options)",
-			       verbs, sizeof(verbs) / sizeof(verbs[0]), argc,
-			       argv);
-}
+const struct remote_spec token_cmd = {
+	.name = "token",
+	.usage = "token create [--ttl S] [--pin CHECKSUM] ID | list | "
+		 "delete JTI\n"
+		 "  (fnhost token VERB -h for its options)",
+	.verbs = verbs, .nverbs = sizeof(verbs) / sizeof(verbs[0])};

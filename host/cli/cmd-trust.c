@@ -120,28 +120,19 @@ remove_run(struct remote *x)
 	return remote_delete(x, "/v1/trust/", id, "keyid", "removed");
 }
 
-int
-cmd_trust(int argc, char **argv)
-{
-	static const struct remote_spec add_sp = {
-		"trust add", "trust add [options] KEY.pub", 1, 1, 0,
-		REMOTE_TIMEOUT_MS, add_run};
-	static const struct remote_spec list_sp = {
-		"trust list", "trust list [options]", 0, 0, 0,
-		REMOTE_TIMEOUT_MS, list_run};
-	static const struct remote_spec remove_sp = {
-		"trust remove", "trust remove [options] KEYID|KEY.pub", 1, 1, 0,
-		REMOTE_TIMEOUT_MS, remove_run};
-	static const struct remote_verb verbs[] = {
-		{"add", &add_sp},
-		{"list", &list_sp},
-		{"remove", &remove_sp},
-	};
+static const struct remote_spec verbs[] = {
+	{.name = "trust add", .usage = "trust add [options] KEY.pub",
+	 .min_args = 1, .max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS,
+	 .run = add_run},
+	{.name = "trust list", .usage = "trust list [options]",
+	 .timeout_ms = REMOTE_TIMEOUT_MS, .run = list_run},
+	{.name = "trust remove",
+	 .usage = "trust remove [options] KEYID|KEY.pub", .min_args = 1,
+	 .max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS, .run = remove_run},
+};
 
-	return remote_dispatch("trust",
-			       "trust add KEY.pub | list | remove "
-			       "KEYID|KEY.pub\n"
-			       "  (fnhost trust VERB -h for its options)",
-			       verbs, sizeof(verbs) / sizeof(verbs[0]), argc,
-			       argv);
-}
+const struct remote_spec trust_cmd = {
+	.name = "trust",
+	.usage = "trust add KEY.pub | list | remove KEYID|KEY.pub\n"
+		 "  (fnhost trust VERB -h for its options)",
+	.verbs = verbs, .nverbs = sizeof(verbs) / sizeof(verbs[0])};

@@ -228,35 +228,44 @@ remote_init(struct remote *x, const struct remote_spec *sp, int argc,
 	return -1;
 }
 
+/* sp's verb that argv[1] names, or NULL. */
+static const struct remote_spec *
+verb_find(const struct remote_spec *sp, int argc, char **argv)
+{
+	const char *word;
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < sp->nverbs; i++) {
+		word = strrchr(sp->verbs[i].name, ' ');
+		if (word && !strcmp(argv[1], word + 1))
+			return &sp->verbs[i];
+	}
+	return NULL;
+}
+
 int
 remote_main(const struct remote_spec *sp, int argc, char **argv)
 {
+	const struct remote_spec *verb = verb_find(sp, argc, argv);
 	struct remote x;
 	int ret;
 
+	if (verb)
+		return remote_main(verb, argc - 1, argv + 1);
+	if (!sp->run) {
+		if (argc >= 2 &&
+		    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+			return cli_usage(stdout, sp->usage);
+		if (argc >= 2)
+			fprintf(stderr, "fnhost %s: unknown verb '%s'\n",
+				sp->name, client_sanitize(argv[1]));
+		return cli_usage(stderr, sp->usage);
+	}
 	if ((ret = remote_init(&x, sp, argc, argv)) < 0)
 		ret = sp->run(&x);
 	if (x.have_client)
 		client_free(&x.c);
 	return ret;
-}
-
-int
-remote_dispatch(const char *cmd, const char *usage,
-		const struct remote_verb *verbs, size_t n, int argc,
-		char **argv)
-{
-	size_t i;
-
-	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
-		return cli_usage(stdout, usage);
-	for (i = 0; argc >= 2 && i < n; i++)
-		if (!strcmp(argv[1], verbs[i].name))
-			return remote_main(verbs[i].sp, argc - 1, argv + 1);
-	if (argc >= 2)
-		fprintf(stderr, "fnhost %s: unknown verb '%s'\n", cmd,
-			client_sanitize(argv[1]));
-	return cli_usage(stderr, usage);
 }
 
 int

@@ -40,7 +40,12 @@ struct remote_spec {
 	int max_args;	   /* -1: no limit */
 	unsigned takes;
 	long timeout_ms;   /* default per-request limit */
-	int (*run)(struct remote *x);
+	int (*run)(struct remote *x); /* NULL: it only has verbs */
+	/* Verbs ("token create"), named by the last word of their name:
+	 * argv[1] picks one; else run(), or with no run() a usage error
+	 * ("-h": the usage on stdout). */
+	const struct remote_spec *verbs;
+	size_t nverbs;
 };
 
 struct remote {
@@ -60,19 +65,17 @@ struct remote {
 	char err[1024];	     /* scratch room for reasons */
 };
 
-/* Parse argv for sp, set up the client, call sp->run() and clean up:
- * the subcommand's cmd_*() in one call.  Returns the exit status. */
-int remote_main(const struct remote_spec *sp, int argc, char **argv);
+/* The client subcommands, for fnhost.c to dispatch: deploy, list, show
+ * and delete in cmd-functions.c, token in cmd-tokens.c, run in cmd-run.c,
+ * key and encrypt in cmd-keys.c, trust in cmd-trust.c. */
+extern const struct remote_spec deploy_cmd, list_cmd, show_cmd, delete_cmd;
+extern const struct remote_spec token_cmd, run_cmd, key_cmd, encrypt_cmd;
+extern const struct remote_spec trust_cmd;
 
-/* A subcommand made of verbs ("token create"): argv[1] names the verb,
- * "-h" prints usage; an unknown verb is a usage error. */
-struct remote_verb {
-	const char *name;
-	const struct remote_spec *sp;
-};
-int remote_dispatch(const char *cmd, const char *usage,
-		    const struct remote_verb *verbs, size_t n, int argc,
-		    char **argv);
+/* Run sp with its own argv (argv[0] is its name): pick its verb, parse
+ * the options, set up the client, call sp->run() and clean up.  Returns
+ * the exit status. */
+int remote_main(const struct remote_spec *sp, int argc, char **argv);
 
 /* Print "fnhost <name>: <message>" to stderr; returns -1. */
 int remote_fail(const struct remote *x, const char *fmt, ...)
