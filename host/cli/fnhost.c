@@ -1,6 +1,6 @@
 /*
  * fnhost: the admin and client command.  This file only dispatches; each
- * subcommand lives in the module that owns its concern (cli.h).
+ * subcommand lives in the module that owns its concern (cli.h, remote.h).
  */
 #include <stdio.h>
 #include <string.h>
