@@ -9,6 +9,8 @@
 #ifndef FNHOST_CLI_H
 #define FNHOST_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum cli_status { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -18,16 +20,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
-/* Client subcommands: they talk to fnhostd over HTTP (cmd-client.c). */
-int cmd_deploy(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_delete(int argc, char **argv);
-int cmd_token(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_trust(int argc, char **argv);
-int cmd_key(int argc, char **argv);
-int cmd_encrypt(int argc, char **argv);
+/* The client subcommands, which talk to fnhostd over HTTP, are struct
+ * remote_spec values (remote.h). */
 
 /* Print "fnhost <cmd>: <message>" and a newline to stderr; returns
  * CLI_FAIL. */
@@ -38,5 +32,15 @@ int cli_fail(const char *cmd, const char *fmt, ...)
  * error) and return the matching status: CLI_OK for stdout, else
  * CLI_USAGE. */
 int cli_usage(FILE *out, const char *usage);
+
+/*
+ * A duration option of any command (--timeout, --ttl, --keep) into *ms:
+ * base/duration.h's grammar, the one fnhost.conf takes too (90, 90s,
+ * 500ms, 15m, 12h, 7d; bare digits are seconds), from min_ms to max_ms,
+ * and a whole number of seconds when whole is set.  Returns 0, or -1 when
+ * s is malformed or out of range.
+ */
+int cli_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
+		 bool whole, uint64_t *ms);
 
 #endif

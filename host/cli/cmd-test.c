@@ -317,20 +317,6 @@ out:
 	return ret;
 }
 
-static int
-parse_timeout(const char *s, int *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 86400)
-		return -1;
-	*ms = (int)(v * 1000);
-	return *ms > 0 ? 0 : -1;
-}
-
 int
 cmd_test(int argc, char **argv)
 {
@@ -341,17 +327,20 @@ cmd_test(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct test_opts o = {.timeout_ms = 10000};
+	uint64_t ms;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+t:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
-				cli_fail("test", "bad timeout '%s' (seconds)",
-					 optarg);
+			if (cli_duration(optarg, 1, 86400ull * 1000, false,
+					 &ms) < 0) {
+				cli_fail("test", "bad timeout '%s' (a "
+					 "duration: 500ms, 30s, 1m)", optarg);
 				return CLI_USAGE;
 			}
+			o.timeout_ms = (int)ms;
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {

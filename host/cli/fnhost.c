@@ -1,32 +1,39 @@
 /*
  * fnhost: the admin and client command.  This file only dispatches; each
- * subcommand lives in the module that owns its concern (cli.h).
+ * subcommand lives in the module that owns its concern (cli.h, remote.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/remote.h"
 
+/* A local subcommand has run(), a client one its remote spec. */
 struct subcommand {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	const struct remote_spec *remote;
 	const char *summary;
 };
 
 static const struct subcommand subcommands[] = {
-	{"keygen", cmd_keygen, "make a publisher key pair (minisign format)"},
-	{"sign", cmd_sign, "write MANIFEST and MANIFEST.minisig for a bundle"},
-	{"verify", cmd_verify, "check a bundle as the host would"},
-	{"test", cmd_test, "run one local session in the sandbox"},
-	{"deploy", cmd_deploy, "upload a signed bundle to fnhostd"},
-	{"list", cmd_list, "list the deployed functions"},
-	{"show", cmd_show, "show one function"},
-	{"delete", cmd_delete, "delete a function"},
-	{"token", cmd_token, "create, list or revoke function tokens"},
-	{"run", cmd_run, "run a function: one session, one or more inputs"},
-	{"trust", cmd_trust, "add, list or remove trusted publisher keys"},
-	{"key", cmd_key, "print the host's public keys; rotate them"},
-	{"encrypt", cmd_encrypt, "encrypt a text to the host (fnh1:)"},
+	{"keygen", cmd_keygen, NULL,
+	 "make a publisher key pair (minisign format)"},
+	{"sign", cmd_sign, NULL,
+	 "write MANIFEST and MANIFEST.minisig for a bundle"},
+	{"verify", cmd_verify, NULL, "check a bundle as the host would"},
+	{"test", cmd_test, NULL, "run one local session in the sandbox"},
+	{"deploy", NULL, &deploy_cmd, "upload a signed bundle to fnhostd"},
+	{"list", NULL, &list_cmd, "list the deployed functions"},
+	{"show", NULL, &show_cmd, "show one function"},
+	{"delete", NULL, &delete_cmd, "delete a function"},
+	{"token", NULL, &token_cmd, "create, list or revoke function tokens"},
+	{"run", NULL, &run_cmd,
+	 "run a function: one session, one or more inputs"},
+	{"trust", NULL, &trust_cmd,
+	 "add, list or remove trusted publisher keys"},
+	{"key", NULL, &key_cmd, "print the host's public keys; rotate them"},
+	{"encrypt", NULL, &encrypt_cmd, "encrypt a text to the host (fnh1:)"},
 };
 
 static int
@@ -58,7 +65,10 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
+			return subcommands[i].run
+				       ? subcommands[i].run(argc - 1, argv + 1)
+				       : remote_main(subcommands[i].remote,
+						     argc - 1, argv + 1);
 	fprintf(stderr, "fnhost: unknown command '%s' (try fnhost -h)\n",
 		argv[1]);
 	return CLI_USAGE;
