@@ -613,14 +613,14 @@ test_sig_bad(void **state)
 					    sizeof(err)), 0);
 	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest,
 					 k->mlen, NULL, err, sizeof(err)),
-					 	-ERR_INVALID);
+			 -ERR_UNTRUSTED);
 	assert_err(err, "signature was made by key 80B9BEDD8695DEF3, not a "
 		   "trusted key");
 	/* A key with the right id but the wrong public key. */
 	memcpy(other.key_id, k->pk.key_id, sizeof(other.key_id));
 	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest,
 					 k->mlen, NULL, err, sizeof(err)),
-					 	-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	minisign_seckey_clear(&osk);
 }
