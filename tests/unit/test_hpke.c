@@ -808,7 +808,7 @@ test_ohttp_request_refusals(void **state)
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
 						 reqlen - 1, &got, &gotlen,
 						 err, sizeof(err)),
-						 	-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_err(err, "cannot decrypt request");
 	/* Every byte altered: the header names the suite, the rest fails
 	 * to decrypt. */
