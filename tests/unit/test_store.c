@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 #include "daemon/store.h"
@@ -304,7 +305,7 @@ test_layout(void **state)
 	}
 	/* A second daemon on the same DATADIR is refused. */
 	assert_int_equal(store_open(t->data, &other, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, "in use by another fnhostd");
 	/* A loose subdirectory mode is tightened; a trailing '/' is the
 	 * same store. */
@@ -330,7 +331,7 @@ test_open_refuses(void **state)
 	 * may write to, and an empty path. */
 	pathf(p, "%s/link", t->root);
 	assert_int_equal(symlink(t->data, p), 0);
-	assert_int_equal(store_open(p, &s2, t->err, sizeof(t->err)), -1);
+	assert_int_equal(store_open(p, &s2, t->err, sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "not a link");
 
 	store_close(t->s);
@@ -340,7 +341,7 @@ test_open_refuses(void **state)
 	assert_int_equal(rename(p, q), 0);
 	assert_int_equal(symlink(q, p), 0);
 	assert_int_equal(store_open(t->data, &s2, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, "/keys");
 	assert_err(t->err, "not a link");
 	assert_int_equal(unlink(p), 0);
@@ -348,11 +349,12 @@ test_open_refuses(void **state)
 
 	assert_int_equal(chmod(t->data, 0777), 0);
 	assert_int_equal(store_open(t->data, &s2, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, "writable by group or others");
 	assert_int_equal(chmod(t->data, 0700), 0);
 
-	assert_int_equal(store_open("", &s2, t->err, sizeof(t->err)), -1);
+	assert_int_equal(store_open("", &s2, t->err, sizeof(t->err)),
+			 -ERR_INVALID);
 	store_reopen(t);
 }
 
@@ -385,20 +387,20 @@ test_write_atomic(void **state)
 	pathf(p, "%s/tmp/d/x", t->data);
 	file_put(p, "x", 0600);
 	assert_int_equal(store_write_atomic(fd, "d", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "cannot write d");
 	pathf(p, "%s/tmp", t->data);
 	assert_int_equal(count_entries(p, ".tmp-"), 0);
 
 	/* Names that are not one plain file name. */
 	assert_int_equal(store_write_atomic(fd, "", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(store_write_atomic(fd, "../x", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "bad file name '../x'");
 	assert_int_equal(store_write_atomic(fd, "..", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	close(fd);
 }
 
@@ -476,12 +478,12 @@ test_keys(void **state)
 	/* A damaged key is an error naming it, never silently replaced. */
 	file_put(p, "", 0600);
 	assert_int_equal(store_token_secret(t->s, sec2, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "keys/token.key is malformed");
 	pathf(p, "%s/keys/admin.token", t->data);
 	file_put(p, "0123", 0600);
 	assert_int_equal(store_admin_token(t->s, tok, &created, t->err,
-					   sizeof(t->err)), -1);
+					   sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "keys/admin.token is malformed");
 	text = file_get(p, NULL);
 	assert_string_equal(text, "0123");
@@ -577,12 +579,12 @@ test_functions(void **state)
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
 					       sizeof(t->err)), 0);
 	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	snprintf(want, sizeof(want), "no function '%s'", f.id);
 	assert_string_equal(t->err, want);
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
-					       sizeof(t->err)), -1);
+					       sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
 					     sizeof(t->err)), 0);
@@ -600,26 +602,26 @@ test_function_fields(void **state)
 	/* A record that could not be read back is never written. */
 	fn_make(&f, "../x", SUM_A, 1);
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"name\"");
 	fn_make(&f, "ok", SUM_A, 1);
 	f.checksum[0] = 'A';
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"checksum\"");
 	fn_make(&f, "ok", SUM_A, 1);
 	snprintf(f.plugin, sizeof(f.plugin), "a/b.so");
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"plugin\"");
 	fn_make(&f, "ok", SUM_A, -1);
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"created\"");
 	fn_make(&f, "ok", SUM_A, 1);
 	snprintf(f.id, sizeof(f.id), "../../../../etc/passwd");
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"id\"");
 	pathf(p, "%s/functions", t->data);
 	assert_int_equal(count_entries(p, ""), 0);
@@ -644,7 +646,7 @@ test_bad_ids(void **state)
 	struct store_token k;
 	char p[PATH_MAX], path[PATH_MAX];
 	size_t i;
-	int fd;
+	int fd, rc;
 
 	/* Files where "dir/<id>.<ext>" would lead for "../x". */
 	pathf(p, "%s/x.json", t->data);
@@ -654,33 +656,33 @@ test_bad_ids(void **state)
 	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
 		const char *id = bad_ids[i];
 
-		assert_int_equal(store_function_get(t->s, id, &f, t->err,
-						    sizeof(t->err)), -1);
+		rc = store_function_get(t->s, id, &f, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad function id");
-		assert_int_equal(store_function_delete(t->s, id, t->err,
-						       sizeof(t->err)), -1);
+		rc = store_function_delete(t->s, id, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
-		assert_int_equal(store_token_get(t->s, id, &k, t->err,
-						 sizeof(t->err)), -1);
+		rc = store_token_get(t->s, id, &k, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad token id");
-		assert_int_equal(store_token_revoke(t->s, id, t->err,
-						    sizeof(t->err)), -1);
+		rc = store_token_revoke(t->s, id, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
-		assert_int_equal(store_trust_remove(t->s, id, t->err,
-						    sizeof(t->err)), -1);
+		rc = store_trust_remove(t->s, id, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad key id");
-		assert_int_equal(store_bundle_open(t->s, id, &fd, path,
-						   sizeof(path), t->err,
-						   sizeof(t->err)), -1);
+		rc = store_bundle_open(t->s, id, &fd, path, sizeof(path),
+				       t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad bundle checksum");
 	}
 	/* The message quotes control bytes, never prints them. */
 	assert_int_equal(store_function_get(t->s, "A\nB", &f, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	assert_string_equal(t->err, "bad function id 'A\\x0aB'");
 	pathf(p, "%s/x.json", t->data);
 	assert_true(exists(p));
@@ -732,11 +734,11 @@ test_corrupt(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		file_put(p, bad[i], 0600);
 		assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-						    sizeof(t->err)), -1);
+						    sizeof(t->err)), -ERR_IO);
 		assert_int_not_equal(errno, ENOENT);
 		assert_err(t->err, p);
 		assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-						     sizeof(t->err)), -1);
+						     sizeof(t->err)), -ERR_IO);
 		assert_err(t->err, p);
 	}
 	/* The same record, well formed, reads back. */
@@ -758,7 +760,7 @@ test_corrupt(void **state)
 	pathf(p, "%s/functions/README", t->data);
 	file_put(p, "hi", 0600);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-					     sizeof(t->err)), -1);
+					     sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 	assert_err(t->err, "not a function record");
 	assert_int_equal(unlink(p), 0);
@@ -768,7 +770,7 @@ test_corrupt(void **state)
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 
 	/* store_open() will not collect bundles when it cannot tell which
@@ -778,7 +780,7 @@ test_corrupt(void **state)
 	store_close(t->s);
 	t->s = NULL;
 	assert_int_equal(store_open(t->data, &s2, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, p);
 	assert_int_equal(unlink(p), 0);
 	store_reopen(t);
@@ -787,7 +789,7 @@ test_corrupt(void **state)
 	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
 	file_put(p, "{\"jti\":\"" JTI_1 "\"}", 0600);
 	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 	assert_err(t->err, "no \"sub\"");
 }
@@ -837,18 +839,18 @@ test_tokens(void **state)
 					 sizeof(t->err)), 0);
 	assert_true(g.revoked);
 	assert_int_equal(store_token_revoke(t->s, JTI_3, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(t->err, "no token '" JTI_3 "'");
 
 	/* Bad fields are never written. */
 	tok_make(&k, JTI_3, "short", "", now, now);
 	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"sub\"");
 	tok_make(&k, JTI_3, ID_1, "xyz", now, now);
 	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"fch\"");
 	pathf(p, "%s/tokens/" JTI_3 ".json", t->data);
 	assert_false(exists(p));
@@ -906,16 +908,16 @@ test_trust(void **state)
 	memcpy(other.key_id, kat.key_id, sizeof(kat.key_id));
 	tl = minisign_pubkey_format(&other, text, sizeof(text));
 	assert_int_equal(store_trust_add(t->s, text, (size_t)tl, keyid,
-					 t->err, sizeof(t->err)), -1);
+					 t->err, sizeof(t->err)), -ERR_BAD_KEY);
 	assert_err(t->err, "a different key with id " KAT_KEYID);
 	assert_int_equal(store_trust_add(t->s, "garbage", 7, keyid, t->err,
-					 sizeof(t->err)), -1);
+					 sizeof(t->err)), -ERR_BAD_KEY);
 	assert_int_equal(errno, EINVAL);
 
 	assert_int_equal(store_trust_remove(t->s, id2, t->err,
 					    sizeof(t->err)), 0);
 	assert_int_equal(store_trust_remove(t->s, id2, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 
 	/* A file whose key is not the one its name says, or whose name
@@ -923,14 +925,14 @@ test_trust(void **state)
 	pathf(p, "%s/trusted/0000000000000001.pub", t->data);
 	file_put(p, kat_text, 0644);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), -1);
+					  sizeof(t->err)), -ERR_BAD_KEY);
 	assert_err(t->err, p);
 	assert_err(t->err, "holds key " KAT_KEYID);
 	assert_int_equal(unlink(p), 0);
 	pathf(p, "%s/trusted/mykey.pub", t->data);
 	file_put(p, kat_text, 0644);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), -1);
+					  sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
@@ -989,7 +991,7 @@ test_bundle_install(void **state)
 	close(fd);
 	assert_int_equal(store_bundle_open(t->s, SUM_B, &fd, path,
 					   sizeof(path), t->err,
-					   sizeof(t->err)), -1);
+					   sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -1005,16 +1007,16 @@ test_bundle_refuse(void **state)
 	staging_fill(t, stg, "fn.so", "x", NULL);
 	pathf(bad, "%s/tmp/../keys", t->data);
 	assert_int_equal(store_bundle_install(t->s, bad, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "is not a staging dir");
 	pathf(bad, "%s/../deploy-abcdef", stg);
 	assert_int_equal(store_bundle_install(t->s, bad, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_int_equal(store_bundle_install(t->s, "/etc", &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	info_make(&info, "../../keys");
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "bad bundle checksum");
 	assert_true(exists(stg));
 
@@ -1023,7 +1025,7 @@ test_bundle_refuse(void **state)
 	pathf(p, "%s/evil", stg);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "'evil' is not a regular file");
 	assert_false(exists(stg));
 	pathf(p, "%s/bundles/" SUM_B, t->data);
