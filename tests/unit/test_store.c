@@ -1,9 +1,10 @@
 /*
- * test_store.c: the daemon's store (host/daemon/store.c) in a fresh temporary
+ * test_store.c: the daemon's store (host/daemon/store*.c) in a fresh temporary
  * DATADIR per test: its layout and modes, atomic writes, records and
  * their exact bytes on disk, hostile ids, corrupt records, trusted keys
  * (the known-answer key made by the real minisign, tests/kat/bundle/),
- * bundle installs, and what store_open() cleans after a simulated crash.
+ * bundle installs, the error kind of every refusal (not found, I/O,
+ * invalid), and what store_open() cleans after a simulated crash.
  * When run as root, the bundle life cycle is also run as 'nobody', where
  * read-only directories are not writable by privilege.  Run from the top
  * of the source tree.
@@ -856,6 +857,93 @@ test_tokens(void **state)
 	assert_false(exists(p));
 }
 
+/* ---- error kinds --------------------------------------------------------- */
+
+/* A record that is not there is told from one the store cannot read,
+ * and both from an id that is no id: callers answer each differently. */
+static void
+test_kinds(void **state)
+{
+	struct fixture *t = *state;
+	struct store_token k;
+	struct store_function f;
+	unsigned char key[32];
+	char p[PATH_MAX], path[PATH_MAX];
+	int fd;
+
+	/* Not found: the kind, errno ENOENT, and "no ..." text. */
+	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
+					 sizeof(t->err)), -ERR_NOT_FOUND);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(t->err, "no token '" JTI_1 "'");
+	assert_int_equal(store_key_get(t->s, "nothing.key", key, sizeof(key),
+				       t->err, sizeof(t->err)),
+			 -ERR_NOT_FOUND);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(store_key_remove(t->s, "nothing.key", t->err,
+					  sizeof(t->err)), 0);
+
+	/* I/O: a record the store cannot read is no missing record. */
+	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
+					 sizeof(t->err)), -ERR_IO);
+	assert_int_not_equal(errno, ENOENT);
+	assert_err(t->err, "is not a regular file");
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
+					 sizeof(t->err)), -ERR_IO);
+	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
+					    sizeof(t->err)), -ERR_IO);
+	assert_int_equal(unlink(p), 0);
+	pathf(p, "%s/functions/" ID_1 ".json", t->data);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
+					    sizeof(t->err)), -ERR_IO);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(unlink(p), 0);
+	pathf(p, "%s/keys/short.key", t->data);
+	file_put(p, "abc", 0600);
+	assert_int_equal(store_key_get(t->s, "short.key", key, sizeof(key),
+				       t->err, sizeof(t->err)), -ERR_IO);
+	assert_err(t->err, "keys/short.key is malformed");
+	pathf(p, "%s/bundles/" SUM_A, t->data);
+	file_put(p, "", 0600);
+	assert_int_equal(store_bundle_open(t->s, SUM_A, &fd, path,
+					   sizeof(path), t->err,
+					   sizeof(t->err)), -ERR_IO);
+
+	/* Invalid: a name that is no plain file name never reaches keys/. */
+	assert_int_equal(store_key_get(t->s, "../tokens/x", key, sizeof(key),
+				       t->err, sizeof(t->err)), -ERR_INVALID);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(store_key_put(t->s, ".tmp-x", key, sizeof(key),
+				       t->err, sizeof(t->err)), -ERR_INVALID);
+	assert_int_equal(store_key_remove(t->s, "", t->err, sizeof(t->err)),
+			 -ERR_INVALID);
+	assert_int_equal(store_staging_remove(t->s, "/etc", t->err,
+					      sizeof(t->err)), -ERR_INVALID);
+}
+
+/* A staging dir is removed with all it holds, once or twice. */
+static void
+test_staging_remove(void **state)
+{
+	struct fixture *t = *state;
+	char stg[PATH_MAX], p[PATH_MAX];
+
+	staging_fill(t, stg, "fn.so", "x", "data.txt", "d", NULL);
+	assert_true(exists(stg));
+	assert_int_equal(store_staging_remove(t->s, stg, t->err,
+					      sizeof(t->err)), 0);
+	assert_false(exists(stg));
+	assert_int_equal(store_staging_remove(t->s, stg, t->err,
+					      sizeof(t->err)), 0);
+	pathf(p, "%s/tmp", t->data);
+	assert_int_equal(count_entries(p, ""), 0);
+}
+
 /* ---- trusted keys -------------------------------------------------------- */
 
 static void
@@ -1332,9 +1420,11 @@ main(void)
 		T(test_bad_ids),
 		T(test_corrupt),
 		T(test_tokens),
+		T(test_kinds),
 		T(test_trust),
 		T(test_bundle_install),
 		T(test_bundle_refuse),
+		T(test_staging_remove),
 		T(test_bundle_kat),
 		T(test_bundle_collect),
 		T(test_open_cleans),
