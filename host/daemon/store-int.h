@@ -4,7 +4,8 @@
  *
  *	store.c		open, layout, what a crash left, close
  *	store-util.c	errors, names, files (these go to base/ later)
- *	store-records.c	function and token records: one JSON record layer
+ *	store-records.c	function and token records: one record layer
+ *	store-json.c	a record's JSON, driven by its kind's field table
  *	store-keys.c	keys/: the admin token, the token secret, raw keys
  *	store-trust.c	trusted/: publisher keys
  *	store-bundles.c	tmp/ staging and bundles/<checksum>
@@ -21,6 +22,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -146,5 +148,52 @@ struct store_vec {
 /* The next free element of vec (not yet counted in vec->n), or NULL
  * when out of memory. */
 void *store_vec_next(struct store_vec *vec);
+
+/* ---- records (store-records.c, store-json.c) ---- */
+
+enum field_type {
+	FIELD_STRING,	/* char[size], NUL-free */
+	FIELD_HEX32,	/* unsigned char[32] as 64 lower-case hex */
+	FIELD_TIME,	/* int64_t in 0..TIME_MAX */
+	FIELD_BOOL,	/* bool */
+};
+
+struct record_field {
+	const char *key;
+	enum field_type type;
+	size_t offset;
+	size_t size;
+};
+
+#define FIELD(key, type, st, member)                                          \
+	{ key, type, offsetof(st, member), sizeof(((st *)0)->member) }
+
+/* One kind of record kept a file each, "<id>.json", in a directory. */
+struct record_kind {
+	enum store_dir dir;
+	const char *what; /* "function": "no function 'x'", "bad function id" */
+	int (*id_ok)(const char *id);
+	size_t size;
+	const struct record_field *fields; /* fields[0] is the id */
+	size_t nfields;
+	/* Everything a record must satisfy beyond its field types, checked
+	 * on write and on read: the key of the first field that fails, or
+	 * NULL. */
+	const char *(*bad_field)(const void *rec);
+	size_t order; /* fields[order], a FIELD_TIME, then the id: listings */
+};
+
+/* rec passes kind's checks (-ERR_INVALID); shown names it. */
+int store_record_check(const struct record_kind *kind, const void *rec,
+		       const char *shown, char *err, size_t errlen);
+/* buf[len], the text of a record file shown, into rec; -ERR_IO for
+ * anything malformed. */
+int store_record_decode(const struct record_kind *kind, const char *buf,
+			size_t len, const char *shown, void *rec, char *err,
+			size_t errlen);
+/* rec as one line of JSON, its keys in the table's order, and "\n": a
+ * malloc()ed *line of *len bytes. */
+int store_record_encode(const struct record_kind *kind, const void *rec,
+			char **line, size_t *len, char *err, size_t errlen);
 
 #endif
