@@ -14,9 +14,19 @@
  * state or the new one, and store_open() removes what a crash left
  * behind (temporaries, staging dirs).  Functions are safe to call from
  * several threads at once; each call is one file operation or guarded.
- * Every function returns 0, or -1 with a one-line reason in err; a record
- * that does not exist fails with errno ENOENT and "no function 'x'"-style
- * text.
+ *
+ * Every function returns 0, or a negated enum err_kind (base/err.h) with
+ * a one-line reason in err:
+ *	-ERR_NOT_FOUND	no such record, key or bundle ("no function 'x'")
+ *	-ERR_INVALID	a malformed id, name or record given by the caller
+ *	-ERR_BAD_KEY	a publisher key that does not parse (trust only)
+ *	-ERR_IO		the file system failed, or what is on disk is
+ *			damaged (a malformed record or key file names it)
+ *	-ERR_INTERNAL	out of memory
+ * so that "not found" is told from a store that cannot be read.  errno
+ * is set too (ENOENT for -ERR_NOT_FOUND, EINVAL for -ERR_INVALID and
+ * -ERR_BAD_KEY, a system call's errno or EIO for -ERR_IO) for callers
+ * that still test errno; they are to move to the kinds.
  */
 #ifndef FNHOST_STORE_H
 #define FNHOST_STORE_H
@@ -55,7 +65,8 @@ int store_open(const char *datadir, struct store **out, char *err,
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
 
-/* Write buf to dirfd/name atomically with the given mode. */
+/* Write buf to dirfd/name atomically with the given mode; -ERR_INVALID
+ * for a name that is not one plain file name, -ERR_IO else. */
 int store_write_atomic(int dirfd, const char *name, const void *buf,
 		       size_t len, unsigned int mode, char *err,
 		       size_t errlen);
@@ -68,8 +79,9 @@ int store_admin_token(struct store *s, char token[65], bool *created,
 int store_token_secret(struct store *s, unsigned char secret[32], char *err,
 		       size_t errlen);
 /* keys/<name>: a raw secret of exactly len bytes (at most 64).  get fails
- * with ENOENT when it is missing; put writes it atomically, 0600; remove
- * of a missing one succeeds. */
+ * with -ERR_NOT_FOUND when it is missing, -ERR_IO when it is another
+ * length; put writes it atomically, 0600; remove of a missing one
+ * succeeds.  A name that is not one plain file name is -ERR_INVALID. */
 int store_key_get(struct store *s, const char *name, void *out, size_t len,
 		  char *err, size_t errlen);
 int store_key_put(struct store *s, const char *name, const void *buf,
@@ -77,19 +89,28 @@ int store_key_put(struct store *s, const char *name, const void *buf,
 int store_key_remove(struct store *s, const char *name, char *err,
 		     size_t errlen);
 
-/* Trusted publisher keys.  load returns a malloc()ed array (free()). */
+/* Trusted publisher keys.  load returns a malloc()ed array (free()); a
+ * file in trusted/ that does not parse, or holds a key of another id, is
+ * -ERR_BAD_KEY naming it. */
 int store_trust_load(struct store *s, struct minisign_pubkey **keys,
 		     size_t *n, char *err, size_t errlen);
 /* Add a key given as the text of a .pub file; writes its key id (16 hex
- * upper-case) to keyid.  Adding a key already there succeeds. */
+ * upper-case) to keyid.  Adding a key already there succeeds; text that
+ * does not parse, or another key under a trusted id, is -ERR_BAD_KEY. */
 int store_trust_add(struct store *s, const char *text, size_t len,
 		    char keyid[17], char *err, size_t errlen);
 int store_trust_remove(struct store *s, const char *keyid, char *err,
 		       size_t errlen);
 
-/* A fresh, empty staging directory for a deploy (tmp/deploy-XXXXXX). */
+/* A fresh, empty staging directory for a deploy (tmp/deploy-XXXXXX):
+ * its path and an O_RDONLY dirfd the caller closes.  daemon/deploy.h is
+ * the deploy use case built on these. */
 int store_staging_create(struct store *s, char *path, size_t len,
 			 int *dirfd, char *err, size_t errlen);
+/* Remove a staging dir store_staging_create() made and all it holds;
+ * one already gone is no error. */
+int store_staging_remove(struct store *s, const char *path, char *err,
+			 size_t errlen);
 /* Move a verified staging dir to bundles/<info->checksum> (files made
  * 0444, the dir 0555, all fsynced); when that bundle is already stored
  * the staging dir is removed instead.  Either way the staging dir is

@@ -1,9 +1,10 @@
 /*
- * test_store.c: the daemon's store (host/daemon/store.c) in a fresh temporary
+ * test_store.c: the daemon's store (host/daemon/store*.c) in a fresh temporary
  * DATADIR per test: its layout and modes, atomic writes, records and
  * their exact bytes on disk, hostile ids, corrupt records, trusted keys
  * (the known-answer key made by the real minisign, tests/kat/bundle/),
- * bundle installs, and what store_open() cleans after a simulated crash.
+ * bundle installs, the error kind of every refusal (not found, I/O,
+ * invalid), and what store_open() cleans after a simulated crash.
  * When run as root, the bundle life cycle is also run as 'nobody', where
  * read-only directories are not writable by privilege.  Run from the top
  * of the source tree.
@@ -29,6 +30,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 #include "daemon/store.h"
@@ -304,7 +306,7 @@ test_layout(void **state)
 	}
 	/* A second daemon on the same DATADIR is refused. */
 	assert_int_equal(store_open(t->data, &other, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, "in use by another fnhostd");
 	/* A loose subdirectory mode is tightened; a trailing '/' is the
 	 * same store. */
@@ -330,7 +332,7 @@ test_open_refuses(void **state)
 	 * may write to, and an empty path. */
 	pathf(p, "%s/link", t->root);
 	assert_int_equal(symlink(t->data, p), 0);
-	assert_int_equal(store_open(p, &s2, t->err, sizeof(t->err)), -1);
+	assert_int_equal(store_open(p, &s2, t->err, sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "not a link");
 
 	store_close(t->s);
@@ -340,7 +342,7 @@ test_open_refuses(void **state)
 	assert_int_equal(rename(p, q), 0);
 	assert_int_equal(symlink(q, p), 0);
 	assert_int_equal(store_open(t->data, &s2, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, "/keys");
 	assert_err(t->err, "not a link");
 	assert_int_equal(unlink(p), 0);
@@ -348,11 +350,12 @@ test_open_refuses(void **state)
 
 	assert_int_equal(chmod(t->data, 0777), 0);
 	assert_int_equal(store_open(t->data, &s2, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, "writable by group or others");
 	assert_int_equal(chmod(t->data, 0700), 0);
 
-	assert_int_equal(store_open("", &s2, t->err, sizeof(t->err)), -1);
+	assert_int_equal(store_open("", &s2, t->err, sizeof(t->err)),
+			 -ERR_INVALID);
 	store_reopen(t);
 }
 
@@ -385,20 +388,20 @@ test_write_atomic(void **state)
 	pathf(p, "%s/tmp/d/x", t->data);
 	file_put(p, "x", 0600);
 	assert_int_equal(store_write_atomic(fd, "d", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "cannot write d");
 	pathf(p, "%s/tmp", t->data);
 	assert_int_equal(count_entries(p, ".tmp-"), 0);
 
 	/* Names that are not one plain file name. */
 	assert_int_equal(store_write_atomic(fd, "", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(store_write_atomic(fd, "../x", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "bad file name '../x'");
 	assert_int_equal(store_write_atomic(fd, "..", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	close(fd);
 }
 
@@ -476,12 +479,12 @@ test_keys(void **state)
 	/* A damaged key is an error naming it, never silently replaced. */
 	file_put(p, "", 0600);
 	assert_int_equal(store_token_secret(t->s, sec2, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "keys/token.key is malformed");
 	pathf(p, "%s/keys/admin.token", t->data);
 	file_put(p, "0123", 0600);
 	assert_int_equal(store_admin_token(t->s, tok, &created, t->err,
-					   sizeof(t->err)), -1);
+					   sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, "keys/admin.token is malformed");
 	text = file_get(p, NULL);
 	assert_string_equal(text, "0123");
@@ -577,12 +580,12 @@ test_functions(void **state)
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
 					       sizeof(t->err)), 0);
 	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	snprintf(want, sizeof(want), "no function '%s'", f.id);
 	assert_string_equal(t->err, want);
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
-					       sizeof(t->err)), -1);
+					       sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
 					     sizeof(t->err)), 0);
@@ -600,26 +603,26 @@ test_function_fields(void **state)
 	/* A record that could not be read back is never written. */
 	fn_make(&f, "../x", SUM_A, 1);
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"name\"");
 	fn_make(&f, "ok", SUM_A, 1);
 	f.checksum[0] = 'A';
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"checksum\"");
 	fn_make(&f, "ok", SUM_A, 1);
 	snprintf(f.plugin, sizeof(f.plugin), "a/b.so");
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"plugin\"");
 	fn_make(&f, "ok", SUM_A, -1);
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"created\"");
 	fn_make(&f, "ok", SUM_A, 1);
 	snprintf(f.id, sizeof(f.id), "../../../../etc/passwd");
 	assert_int_equal(store_function_put(t->s, &f, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"id\"");
 	pathf(p, "%s/functions", t->data);
 	assert_int_equal(count_entries(p, ""), 0);
@@ -644,7 +647,7 @@ test_bad_ids(void **state)
 	struct store_token k;
 	char p[PATH_MAX], path[PATH_MAX];
 	size_t i;
-	int fd;
+	int fd, rc;
 
 	/* Files where "dir/<id>.<ext>" would lead for "../x". */
 	pathf(p, "%s/x.json", t->data);
@@ -654,33 +657,33 @@ test_bad_ids(void **state)
 	for (i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
 		const char *id = bad_ids[i];
 
-		assert_int_equal(store_function_get(t->s, id, &f, t->err,
-						    sizeof(t->err)), -1);
+		rc = store_function_get(t->s, id, &f, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad function id");
-		assert_int_equal(store_function_delete(t->s, id, t->err,
-						       sizeof(t->err)), -1);
+		rc = store_function_delete(t->s, id, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
-		assert_int_equal(store_token_get(t->s, id, &k, t->err,
-						 sizeof(t->err)), -1);
+		rc = store_token_get(t->s, id, &k, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad token id");
-		assert_int_equal(store_token_revoke(t->s, id, t->err,
-						    sizeof(t->err)), -1);
+		rc = store_token_revoke(t->s, id, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
-		assert_int_equal(store_trust_remove(t->s, id, t->err,
-						    sizeof(t->err)), -1);
+		rc = store_trust_remove(t->s, id, t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad key id");
-		assert_int_equal(store_bundle_open(t->s, id, &fd, path,
-						   sizeof(path), t->err,
-						   sizeof(t->err)), -1);
+		rc = store_bundle_open(t->s, id, &fd, path, sizeof(path),
+				       t->err, sizeof(t->err));
+		assert_int_equal(rc, -ERR_INVALID);
 		assert_int_equal(errno, EINVAL);
 		assert_err(t->err, "bad bundle checksum");
 	}
 	/* The message quotes control bytes, never prints them. */
 	assert_int_equal(store_function_get(t->s, "A\nB", &f, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_INVALID);
 	assert_string_equal(t->err, "bad function id 'A\\x0aB'");
 	pathf(p, "%s/x.json", t->data);
 	assert_true(exists(p));
@@ -732,11 +735,11 @@ test_corrupt(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		file_put(p, bad[i], 0600);
 		assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-						    sizeof(t->err)), -1);
+						    sizeof(t->err)), -ERR_IO);
 		assert_int_not_equal(errno, ENOENT);
 		assert_err(t->err, p);
 		assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-						     sizeof(t->err)), -1);
+						     sizeof(t->err)), -ERR_IO);
 		assert_err(t->err, p);
 	}
 	/* The same record, well formed, reads back. */
@@ -758,7 +761,7 @@ test_corrupt(void **state)
 	pathf(p, "%s/functions/README", t->data);
 	file_put(p, "hi", 0600);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-					     sizeof(t->err)), -1);
+					     sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 	assert_err(t->err, "not a function record");
 	assert_int_equal(unlink(p), 0);
@@ -768,7 +771,7 @@ test_corrupt(void **state)
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 
 	/* store_open() will not collect bundles when it cannot tell which
@@ -778,7 +781,7 @@ test_corrupt(void **state)
 	store_close(t->s);
 	t->s = NULL;
 	assert_int_equal(store_open(t->data, &s2, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_IO);
 	assert_err(t->err, p);
 	assert_int_equal(unlink(p), 0);
 	store_reopen(t);
@@ -787,7 +790,7 @@ test_corrupt(void **state)
 	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
 	file_put(p, "{\"jti\":\"" JTI_1 "\"}", 0600);
 	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 	assert_err(t->err, "no \"sub\"");
 }
@@ -837,21 +840,108 @@ test_tokens(void **state)
 					 sizeof(t->err)), 0);
 	assert_true(g.revoked);
 	assert_int_equal(store_token_revoke(t->s, JTI_3, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(t->err, "no token '" JTI_3 "'");
 
 	/* Bad fields are never written. */
 	tok_make(&k, JTI_3, "short", "", now, now);
 	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"sub\"");
 	tok_make(&k, JTI_3, ID_1, "xyz", now, now);
 	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(t->err, "bad \"fch\"");
 	pathf(p, "%s/tokens/" JTI_3 ".json", t->data);
 	assert_false(exists(p));
+}
+
+/* ---- error kinds --------------------------------------------------------- */
+
+/* A record that is not there is told from one the store cannot read,
+ * and both from an id that is no id: callers answer each differently. */
+static void
+test_kinds(void **state)
+{
+	struct fixture *t = *state;
+	struct store_token k;
+	struct store_function f;
+	unsigned char key[32];
+	char p[PATH_MAX], path[PATH_MAX];
+	int fd;
+
+	/* Not found: the kind, errno ENOENT, and "no ..." text. */
+	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
+					 sizeof(t->err)), -ERR_NOT_FOUND);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(t->err, "no token '" JTI_1 "'");
+	assert_int_equal(store_key_get(t->s, "nothing.key", key, sizeof(key),
+				       t->err, sizeof(t->err)),
+			 -ERR_NOT_FOUND);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(store_key_remove(t->s, "nothing.key", t->err,
+					  sizeof(t->err)), 0);
+
+	/* I/O: a record the store cannot read is no missing record. */
+	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
+					 sizeof(t->err)), -ERR_IO);
+	assert_int_not_equal(errno, ENOENT);
+	assert_err(t->err, "is not a regular file");
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
+					 sizeof(t->err)), -ERR_IO);
+	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
+					    sizeof(t->err)), -ERR_IO);
+	assert_int_equal(unlink(p), 0);
+	pathf(p, "%s/functions/" ID_1 ".json", t->data);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
+					    sizeof(t->err)), -ERR_IO);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(unlink(p), 0);
+	pathf(p, "%s/keys/short.key", t->data);
+	file_put(p, "abc", 0600);
+	assert_int_equal(store_key_get(t->s, "short.key", key, sizeof(key),
+				       t->err, sizeof(t->err)), -ERR_IO);
+	assert_err(t->err, "keys/short.key is malformed");
+	pathf(p, "%s/bundles/" SUM_A, t->data);
+	file_put(p, "", 0600);
+	assert_int_equal(store_bundle_open(t->s, SUM_A, &fd, path,
+					   sizeof(path), t->err,
+					   sizeof(t->err)), -ERR_IO);
+
+	/* Invalid: a name that is no plain file name never reaches keys/. */
+	assert_int_equal(store_key_get(t->s, "../tokens/x", key, sizeof(key),
+				       t->err, sizeof(t->err)), -ERR_INVALID);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(store_key_put(t->s, ".tmp-x", key, sizeof(key),
+				       t->err, sizeof(t->err)), -ERR_INVALID);
+	assert_int_equal(store_key_remove(t->s, "", t->err, sizeof(t->err)),
+			 -ERR_INVALID);
+	assert_int_equal(store_staging_remove(t->s, "/etc", t->err,
+					      sizeof(t->err)), -ERR_INVALID);
+}
+
+/* A staging dir is removed with all it holds, once or twice. */
+static void
+test_staging_remove(void **state)
+{
+	struct fixture *t = *state;
+	char stg[PATH_MAX], p[PATH_MAX];
+
+	staging_fill(t, stg, "fn.so", "x", "data.txt", "d", NULL);
+	assert_true(exists(stg));
+	assert_int_equal(store_staging_remove(t->s, stg, t->err,
+					      sizeof(t->err)), 0);
+	assert_false(exists(stg));
+	assert_int_equal(store_staging_remove(t->s, stg, t->err,
+					      sizeof(t->err)), 0);
+	pathf(p, "%s/tmp", t->data);
+	assert_int_equal(count_entries(p, ""), 0);
 }
 
 /* ---- trusted keys -------------------------------------------------------- */
@@ -906,16 +996,16 @@ test_trust(void **state)
 	memcpy(other.key_id, kat.key_id, sizeof(kat.key_id));
 	tl = minisign_pubkey_format(&other, text, sizeof(text));
 	assert_int_equal(store_trust_add(t->s, text, (size_t)tl, keyid,
-					 t->err, sizeof(t->err)), -1);
+					 t->err, sizeof(t->err)), -ERR_BAD_KEY);
 	assert_err(t->err, "a different key with id " KAT_KEYID);
 	assert_int_equal(store_trust_add(t->s, "garbage", 7, keyid, t->err,
-					 sizeof(t->err)), -1);
+					 sizeof(t->err)), -ERR_BAD_KEY);
 	assert_int_equal(errno, EINVAL);
 
 	assert_int_equal(store_trust_remove(t->s, id2, t->err,
 					    sizeof(t->err)), 0);
 	assert_int_equal(store_trust_remove(t->s, id2, t->err,
-					    sizeof(t->err)), -1);
+					    sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 
 	/* A file whose key is not the one its name says, or whose name
@@ -923,14 +1013,14 @@ test_trust(void **state)
 	pathf(p, "%s/trusted/0000000000000001.pub", t->data);
 	file_put(p, kat_text, 0644);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), -1);
+					  sizeof(t->err)), -ERR_BAD_KEY);
 	assert_err(t->err, p);
 	assert_err(t->err, "holds key " KAT_KEYID);
 	assert_int_equal(unlink(p), 0);
 	pathf(p, "%s/trusted/mykey.pub", t->data);
 	file_put(p, kat_text, 0644);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), -1);
+					  sizeof(t->err)), -ERR_IO);
 	assert_err(t->err, p);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
@@ -989,7 +1079,7 @@ test_bundle_install(void **state)
 	close(fd);
 	assert_int_equal(store_bundle_open(t->s, SUM_B, &fd, path,
 					   sizeof(path), t->err,
-					   sizeof(t->err)), -1);
+					   sizeof(t->err)), -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -1005,16 +1095,16 @@ test_bundle_refuse(void **state)
 	staging_fill(t, stg, "fn.so", "x", NULL);
 	pathf(bad, "%s/tmp/../keys", t->data);
 	assert_int_equal(store_bundle_install(t->s, bad, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "is not a staging dir");
 	pathf(bad, "%s/../deploy-abcdef", stg);
 	assert_int_equal(store_bundle_install(t->s, bad, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_int_equal(store_bundle_install(t->s, "/etc", &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	info_make(&info, "../../keys");
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "bad bundle checksum");
 	assert_true(exists(stg));
 
@@ -1023,7 +1113,7 @@ test_bundle_refuse(void **state)
 	pathf(p, "%s/evil", stg);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), -1);
+					      sizeof(t->err)), -ERR_INVALID);
 	assert_err(t->err, "'evil' is not a regular file");
 	assert_false(exists(stg));
 	pathf(p, "%s/bundles/" SUM_B, t->data);
@@ -1330,9 +1420,11 @@ main(void)
 		T(test_bad_ids),
 		T(test_corrupt),
 		T(test_tokens),
+		T(test_kinds),
 		T(test_trust),
 		T(test_bundle_install),
 		T(test_bundle_refuse),
+		T(test_staging_remove),
 		T(test_bundle_kat),
 		T(test_bundle_collect),
 		T(test_open_cleans),

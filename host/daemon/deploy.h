@@ -1,0 +1,64 @@
+/*
+ * deploy.h: the deploy use case, one owner from the first byte to the
+ * function record: stage the files of a bundle in the store's tmp/,
+ * verify it against the trusted keys, install it into
+ * bundles/<checksum> and write the function record.
+ *
+ * Contract:
+ *  - Nothing of a refused or aborted deploy stays on disk: the staging
+ *    dir is removed at the first refusal, and at deploy_abort() or
+ *    deploy_commit() whatever happened.  (A bundle installed whose
+ *    record then cannot be written stays unreferenced in bundles/ and is
+ *    collected by the next store_open(), as store.h says.)
+ *  - The first refusal is the one reported: once deploy_put() has
+ *    refused, every later deploy_put() and deploy_commit() return that
+ *    same kind and reason, and write nothing.
+ *  - Kinds (base/err.h), besides ERR_IO and ERR_INTERNAL:
+ *	ERR_BAD_BUNDLE	a bad file name, a file sent twice, a bundle that
+ *			is malformed or does not match its MANIFEST
+ *	ERR_UNTRUSTED	well formed, signed by no key of keys[]
+ *	ERR_TOO_LARGE	more than BUNDLE_MAX_FILES files besides MANIFEST
+ *			and its signature, or more than max_bytes in all
+ *  - A handle is used by one thread at a time (one HTTP request).
+ */
+#ifndef FNHOST_DEPLOY_H
+#define FNHOST_DEPLOY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/store.h"
+#include "formats/minisign.h"
+
+struct deploy;
+
+/* A fresh, empty staging dir in the store's tmp/ for a bundle of at most
+ * max_bytes (all its files together); *out is ended by deploy_commit()
+ * or deploy_abort(). */
+int deploy_begin(struct store *s, uint64_t max_bytes, struct deploy **out,
+		 char *err, size_t errlen);
+
+/*
+ * One piece of one file: len bytes at offset.  A name other than the
+ * last one, or offset 0, starts a new file (O_EXCL | O_NOFOLLOW, so a
+ * name sent twice is refused); the name is checked with
+ * bundle_name_check().  name may be NULL (a part without a file name:
+ * refused).
+ */
+int deploy_put(struct deploy *d, const char *name, uint64_t offset,
+	       const void *data, size_t len, char *err, size_t errlen);
+
+/*
+ * Verify the staged bundle with keys[0..nkeys-1], install it into
+ * bundles/<checksum> (a bundle stored already is kept and this copy
+ * dropped), and write a new function record for it, which *out gets.
+ * The handle is consumed whatever the result.
+ */
+int deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
+		  size_t nkeys, struct store_function *out, char *err,
+		  size_t errlen);
+
+/* Remove everything staged and free d; NULL is a no-op. */
+void deploy_abort(struct deploy *d);
+
+#endif

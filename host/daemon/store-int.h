@@ -1,0 +1,199 @@
+/*
+ * store-int.h: what the store's own files (daemon/store*.c) share; no
+ * other module includes it.
+ *
+ *	store.c		open, layout, what a crash left, close
+ *	store-util.c	errors, names, files (these go to base/ later)
+ *	store-records.c	function and token records: one record layer
+ *	store-json.c	a record's JSON, driven by its kind's field table
+ *	store-keys.c	keys/: the admin token, the token secret, raw keys
+ *	store-trust.c	trusted/: publisher keys
+ *	store-bundles.c	tmp/ staging and bundles/<checksum>
+ *
+ * Every failing function here returns a negated enum err_kind with a
+ * one-line reason in err, and sets errno: the errno of the system call
+ * that failed, or one that matches the kind (ENOENT for ERR_NOT_FOUND,
+ * EINVAL for ERR_INVALID and ERR_BAD_KEY, EIO for ERR_IO, ENOMEM for
+ * ERR_INTERNAL), for the callers that still test errno.
+ */
+#ifndef FNHOST_STORE_INT_H
+#define FNHOST_STORE_INT_H
+
+#include <dirent.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "daemon/store.h"
+
+/* The subdirectories, in the order of struct store's fds. */
+enum store_dir {
+	DIR_KEYS,
+	DIR_TRUSTED,
+	DIR_BUNDLES,
+	DIR_FUNCTIONS,
+	DIR_TOKENS,
+	DIR_TMP,
+	DIR_COUNT
+};
+
+extern const char *const store_dir_names[DIR_COUNT];
+
+#define ID_LEN		22	/* function id: [A-Za-z0-9]{22} */
+#define JTI_LEN		32	/* token id: [0-9a-f]{32} */
+#define CHECKSUM_LEN	64	/* bundle checksum: [0-9a-f]{64} */
+#define KEYID_LEN	16	/* publisher key id: [0-9A-F]{16} */
+#define TMP_PREFIX	".tmp-"
+#define TMP_RANDOM	12	/* random characters in a temporary name */
+#define STAGING_PREFIX	"deploy-"
+#define STAGING_RANDOM	6
+/* Latest time a record may hold: 9999-12-31T23:59:59Z. */
+#define TIME_MAX	253402300799LL
+/* Deepest directory tree removed (staging dirs are flat). */
+#define REMOVE_DEPTH	16
+/* Room for a hostile name quoted in a message. */
+#define QUOTE_MAX	80
+
+struct store {
+	char path[PATH_MAX];
+	int rootfd;		/* DATADIR, flock()ed while the store is open */
+	int dirfd[DIR_COUNT];	/* O_RDONLY | O_DIRECTORY */
+	pthread_mutex_t lock;	/* read-modify-write sequences */
+};
+
+/* ---- errors (store-util.c) ---- */
+
+/* The reason into err, errno to match kind; returns -kind. */
+int store_fail(char *err, size_t errlen, enum err_kind kind, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
+/* The reason into err, errno to errnum (a system call's); returns
+ * -ERR_IO. */
+int store_fail_io(char *err, size_t errlen, int errnum, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+/* s fit for a one-line message (see store-util.c); s may be NULL. */
+const char *store_quote(const char *s, char out[QUOTE_MAX]);
+
+/* ---- names (store-util.c): each takes NULL and says no ---- */
+
+int store_is_alnum(char c);
+int store_is_lower_hex(char c);
+int store_id_ok(const char *s);
+int store_jti_ok(const char *s);
+int store_checksum_ok(const char *s);
+int store_keyid_ok(const char *s);
+int store_label_ok(const char *s);
+/* s is exactly len characters that all pass ok(). */
+int store_name_is(const char *s, size_t len, int (*ok)(char));
+/* "<name><suffix>" into out; the caller checked name. */
+void store_file_name(const char *name, const char *suffix,
+		     char out[NAME_MAX + 1]);
+/* file is "<name><suffix>" with name passing ok(); name to out. */
+int store_file_is(const char *file, const char *suffix,
+		  int (*ok)(const char *), char out[NAME_MAX + 1]);
+int store_is_temporary(const char *name);
+/* "DATADIR/<dir>/<file>" (or "DATADIR/<dir>" for ""), for messages. */
+void store_shown(const struct store *s, enum store_dir dir, const char *file,
+		 char out[PATH_MAX]);
+
+/* ---- bytes (store-util.c) ---- */
+
+/* n characters of [A-Za-z0-9] and a NUL, uniformly from RAND_bytes. */
+int store_random_alnum(char *out, size_t n, char *err, size_t errlen);
+void store_hex_lower(const unsigned char *in, size_t n, char *out);
+/* Decode 2n lower-case hex characters (checked by the caller). */
+void store_unhex_lower(const char *in, size_t n, unsigned char *out);
+
+/* ---- files (store-util.c) ---- */
+
+/* dirfd/name, a regular file of at most max bytes, into a malloc()ed
+ * buffer with a NUL after its *len bytes; shown names it in messages.
+ * A missing file is -ERR_NOT_FOUND, a file that is no regular file or
+ * too long -ERR_IO. */
+int store_read_file(int dirfd, const char *name, size_t max,
+		    const char *shown, char **buf, size_t *len, char *err,
+		    size_t errlen);
+/* Remove parent/name and all it holds, never following a link; a
+ * missing name is no error.  Returns 0 or -1 with errno. */
+int store_remove_tree(int parent, const char *name, int depth);
+/* Remove <dir>/<file> and make that durable.  A missing file is
+ * -ERR_NOT_FOUND with err untouched: the caller says what is missing. */
+int store_remove_file(struct store *s, enum store_dir dir, const char *file,
+		      char *err, size_t errlen);
+/* A fresh stream over the directory dirfd, for one listing: threads
+ * share the store's fds, and a directory stream has an offset. */
+DIR *store_open_listing(int dirfd);
+
+/*
+ * Call each() for every entry of <dir> named "<name><suffix>" with name
+ * passing name_ok (the name goes to each), skipping ".", ".." and
+ * temporaries; an entry of any other name fails with "<path>: <bad>".
+ * each() returns 0 or a negated kind; -ERR_NOT_FOUND means the file was
+ * removed since readdir() and is skipped.
+ */
+int store_dir_each(struct store *s, enum store_dir dir, const char *suffix,
+		   int (*name_ok)(const char *), const char *bad,
+		   int (*each)(struct store *s, const char *file,
+			       const char *name, void *ctx, char *err,
+			       size_t errlen),
+		   void *ctx, char *err, size_t errlen);
+
+/* A growing array of n elements of size bytes, for listings. */
+struct store_vec {
+	void *v;
+	size_t n, cap, size;
+};
+
+/* The next free element of vec (not yet counted in vec->n), or NULL
+ * when out of memory. */
+void *store_vec_next(struct store_vec *vec);
+
+/* ---- records (store-records.c, store-json.c) ---- */
+
+enum field_type {
+	FIELD_STRING,	/* char[size], NUL-free */
+	FIELD_HEX32,	/* unsigned char[32] as 64 lower-case hex */
+	FIELD_TIME,	/* int64_t in 0..TIME_MAX */
+	FIELD_BOOL,	/* bool */
+};
+
+struct record_field {
+	const char *key;
+	enum field_type type;
+	size_t offset;
+	size_t size;
+};
+
+#define FIELD(key, type, st, member)                                          \
+	{ key, type, offsetof(st, member), sizeof(((st *)0)->member) }
+
+/* One kind of record kept a file each, "<id>.json", in a directory. */
+struct record_kind {
+	enum store_dir dir;
+	const char *what; /* "function": "no function 'x'", "bad function id" */
+	int (*id_ok)(const char *id);
+	size_t size;
+	const struct record_field *fields; /* fields[0] is the id */
+	size_t nfields;
+	/* Everything a record must satisfy beyond its field types, checked
+	 * on write and on read: the key of the first field that fails, or
+	 * NULL. */
+	const char *(*bad_field)(const void *rec);
+	size_t order; /* fields[order], a FIELD_TIME, then the id: listings */
+};
+
+/* rec passes kind's checks (-ERR_INVALID); shown names it. */
+int store_record_check(const struct record_kind *kind, const void *rec,
+		       const char *shown, char *err, size_t errlen);
+/* buf[len], the text of a record file shown, into rec; -ERR_IO for
+ * anything malformed. */
+int store_record_decode(const struct record_kind *kind, const char *buf,
+			size_t len, const char *shown, void *rec, char *err,
+			size_t errlen);
+/* rec as one line of JSON, its keys in the table's order, and "\n": a
+ * malloc()ed *line of *len bytes. */
+int store_record_encode(const struct record_kind *kind, const void *rec,
+			char **line, size_t *len, char *err, size_t errlen);
+
+#endif
