@@ -166,7 +166,7 @@ class Daemon:
             return f.read().decode("utf-8", "replace")
 
     def log_tail(self, lines=20):
-        return "\n".join(self.log_text().splitlines()[-lines:])
+        return tail(self.log, lines)
 
     def request(self, method, path, body=None, token=None, headers=None,
                 timeout=30):
@@ -253,6 +253,13 @@ class Daemon:
     def session_dirs(self):
         return sorted(e for e in os.listdir(self.scratch)
                       if e.startswith("session-"))
+
+
+def tail(path, lines=20):
+    """The last lines of a log file, as text."""
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def children_of(pid, zombies=True):
