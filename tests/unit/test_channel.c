@@ -188,17 +188,27 @@ test_roundtrip_two_pieces(void **state)
 	}
 }
 
+/* len bytes that differ from one KiB to the next, to be freed. */
+static unsigned char *
+pattern(size_t len, unsigned int mul)
+{
+	unsigned char *p = malloc(len);
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(i * mul + (i >> 10));
+	return p;
+}
+
 static void
 test_roundtrip_max_chunk(void **state)
 {
-	size_t len = CHAN_MAX_CHUNK, i;
-	unsigned char *big = malloc(len);
+	size_t len = CHAN_MAX_CHUNK;
+	unsigned char *big = pattern(len, 7);
 	pid_t pid;
 
 	(void)state;
-	assert_non_null(big);
-	for (i = 0; i < len; i++)
-		big[i] = (unsigned char)(i * 7 + (i >> 12));
 	/* More than a socket buffer: the child writes while we read. */
 	pid = fork_child();
 	if (pid == 0)
@@ -213,14 +223,11 @@ test_roundtrip_max_chunk(void **state)
 static void
 test_send_partial_writes(void **state)
 {
-	size_t len = CHAN_MAX_CHUNK, i;
-	unsigned char *big = malloc(len);
+	size_t len = CHAN_MAX_CHUNK;
+	unsigned char *big = pattern(len, 13);
 	pid_t pid;
 
 	(void)state;
-	assert_non_null(big);
-	for (i = 0; i < len; i++)
-		big[i] = (unsigned char)(i * 13 + (i >> 10));
 	pid = fork_child();
 	if (pid == 0) {
 		struct chan_hdr hdr;
