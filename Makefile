@@ -90,9 +90,14 @@ BUNDLES = $(PLUGINS:%=$(B)/plugins/%/MANIFEST)
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 # Test plugins: tests/hostile/*.c and tests/plugins/*.c, one bundle each,
-# unsigned (fnhost test needs no signature).
-TPLUGIN_SRCS = $(sort $(wildcard tests/hostile/*.c tests/plugins/*.c))
-TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so)
+# unsigned (fnhost test needs no signature); descriptor.t's malformed ones
+# are tests/plugins/bad_descriptor.c built once per variant.
+BAD_PLUGINS = bad_abi bad_magic bad_name bad_reserved bad_size no_symbol \
+	null_desc null_handle null_name null_version
+TPLUGIN_SRCS = $(filter-out tests/plugins/bad_descriptor.c,\
+	$(sort $(wildcard tests/hostile/*.c tests/plugins/*.c)))
+TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so) \
+	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
 
 .PHONY: all check unit test-scripts run bench install uninstall clean \
 	distclean lint-man format format-check
@@ -169,6 +174,13 @@ $(B)/plugins/leader_election/public.pem: $(B)/plugins/leader_election/private.pe
 $(B)/tests/%/plugin.so: tests/%.c sdk/include/fnhost/plugin.h
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes $(PLUGIN_LDFLAGS) -o $@ $<
+
+# Each variant defines its name in capitals: bad_magic, -DBAD_MAGIC.
+$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/%/plugin.so: \
+		tests/plugins/bad_descriptor.c sdk/include/fnhost/plugin.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -D$(shell echo $* | tr a-z A-Z) \
+		$(PLUGIN_LDFLAGS) -o $@ $<
 
 # ---- unit tests ---------------------------------------------------------
 $(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)

@@ -11,23 +11,18 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
 BUILD = os.environ.get("FNHOST_BUILD")
 if not BUILD:
     print("Bail out! FNHOST_BUILD must name the build directory")
     sys.exit(1)
-FNHOST = os.path.join(BUILD, "bin", "fnhost")
-FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhd import DEVPUB, Daemon, DaemonError  # noqa: E402
+from fnhtap import Stop, done, require, tap  # noqa: E402
+
 BUNDLE = os.path.join(BUILD, "plugins", "hide_and_seek")
-DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
 
 HIDER = '{"latitude": 48.8584, "longitude": 2.2945}'
 SEEKER = '{"latitude": 48.8530, "longitude": 2.3499}'
@@ -35,116 +30,11 @@ SEEKER = '{"latitude": 48.8530, "longitude": 2.3499}'
 ANSWER = "Getting closer! still 4109.527795744302 meters away"
 WRONG = "0123456789abcdef" * 4
 
-count = 0
-failed = 0
 
-
-def tap(passed, name, diag=""):
-    global count, failed
-    count += 1
-    print("%s %d - %s" % ("ok" if passed else "not ok", count, name),
-          flush=True)
-    if not passed:
-        failed += 1
-        for line in str(diag).splitlines()[:12]:
-            print("#   " + line[:300])
-    return passed
-
-
-class Stop(Exception):
-    """A step the rest depends on failed."""
-
-
-def require(passed, name, diag=""):
-    if not tap(passed, name, diag):
-        raise Stop(name)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Host:
-    def __init__(self, tmp):
-        self.tmp = tmp
-        self.data = os.path.join(tmp, "data")
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        # Scratch dirs of our own: another host's start-up clean-up must
-        # never meet ours.  Workers may run as another user: they pass
-        # through tmp, they can not list it.
-        os.chmod(tmp, 0o711)
-        scratch = os.path.join(tmp, "scratch")
-        os.mkdir(scratch, 0o711)
-        conf = os.path.join(tmp, "fnhost.conf")
-        with open(conf, "w") as f:
-            f.write("scratch_root = %s\n" % scratch)
-            if os.environ.get("FNHOST_SANDBOX_RELAXED") == "1":
-                # Sanitizer runtimes need the documented relaxed sandbox.
-                f.write("sandbox_relaxed = yes\n")
-        argv = [FNHOSTD, "-f", "-c", conf, "-d", self.data,
-                "-l", "127.0.0.1:%d" % self.port]
-        self.log = open(os.path.join(tmp, "fnhostd.log"), "wb")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log)
-        # The client sees only what the test gives it: no user config.
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"),
-                        HOME=tmp, FNHOST_URL=self.url)
-        self.env.pop("FNHOST_TOKEN", None)
-
-    def wait_ready(self):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url + "/healthz",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        return True
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.1)
-        return False
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log.name, "rb") as f:
-            return f.read().decode("utf-8", "replace")[-2000:]
-
-    def metric(self, token, name):
-        req = urllib.request.Request(
-            self.url + "/metrics",
-            headers={"Authorization": "Bearer " + token})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            text = r.read().decode()
-        for line in text.splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == name:
-                return float(parts[1])
-        return None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def fnhost(host, args, stdin=b""):
+def fnhost(host, args, stdin=""):
     """Run fnhost; returns (exit status, stdout text, stderr text)."""
-    p = subprocess.run([FNHOST] + args, input=stdin, capture_output=True,
-                       env=host.env, timeout=120)
-    return (p.returncode, p.stdout.decode("utf-8", "replace"),
-            p.stderr.decode("utf-8", "replace"))
+    p = host.fnhost(args, input=stdin)
+    return p.returncode, p.stdout, p.stderr
 
 
 def show(rc, out, err):
@@ -217,7 +107,7 @@ def run_tests(h, secret, fid, checksum, token):
         "run: hide and seek in one session, pinned to the checksum",
         show(*r))
     r = fnhost(h, ["run", "-o", "json", "-t", token, fid, "-"],
-               stdin=(HIDER + "\n" + SEEKER + "\n" + '{"lat": 1}\n').encode())
+               stdin=HIDER + "\n" + SEEKER + "\n" + '{"lat": 1}\n')
     try:
         res = [json.loads(line) for line in r[1].splitlines()]
     except ValueError:
@@ -229,18 +119,18 @@ def run_tests(h, secret, fid, checksum, token):
         show(*r))
     r = fnhost(h, ["run", "-t", token, fid, HIDER])
     tap(r == (0, "\n", ""), "run: a new session holds no secret", show(*r))
-    n = h.metric(secret, "fnhost_sessions_open")
+    n = h.metrics(secret).get("fnhost_sessions_open")
     tap(n == 0, "run closed every session it opened, failed ones too",
         "fnhost_sessions_open %r" % n)
 
 
 def mismatch_tests(h, secret, fid, checksum, token):
-    before = h.metric(secret, "fnhost_sessions_total")
+    before = h.metrics(secret).get("fnhost_sessions_total")
     r = fnhost(h, ["run", "-t", token, "-c", WRONG, fid, HIDER, SEEKER])
     tap(r == (1, "", "fnhost run: checksum mismatch: the function is %s, "
               "not %s\n" % (checksum, WRONG)),
         "run -c WRONG: refused, naming both checksums", show(*r))
-    after = h.metric(secret, "fnhost_sessions_total")
+    after = h.metrics(secret).get("fnhost_sessions_total")
     tap(before is not None and before == after,
         "run -c WRONG: no session was opened",
         "fnhost_sessions_total %r, then %r" % (before, after))
@@ -295,33 +185,35 @@ def client_only_tests(h):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-client-")
-    h = Host(tmp)
+    h = Daemon(tmp)
     try:
-        require(h.wait_ready(), "fnhostd answers /healthz", h.log_text())
-        path = os.path.join(h.data, "keys", "admin.token")
-        with open(path) as f:
-            secret = f.read().strip()
-        require(len(secret) > 0, "the admin token is in keys/admin.token")
-        # fnhost reads it from the file, as an operator would.
-        admin = "@" + path
-        client_only_tests(h)
-        kid = trust_tests(h, admin)
-        fid, checksum = deploy_tests(h, admin)
-        token, jti = token_create(h, admin, fid)
-        run_tests(h, secret, fid, checksum, token)
-        mismatch_tests(h, secret, fid, checksum, token)
-        revoke_tests(h, admin, fid, token, jti)
-        delete_tests(h, admin, fid, kid)
+        try:
+            h.start()
+            up, why = True, ""
+        except DaemonError as e:
+            up, why = False, str(e)
+        with h:
+            require(up, "fnhostd answers /healthz", why)
+            path = os.path.join(h.data, "keys", "admin.token")
+            with open(path) as f:
+                secret = f.read().strip()
+            require(len(secret) > 0, "the admin token is in keys/admin.token")
+            # fnhost reads it from the file, as an operator would.
+            admin = "@" + path
+            client_only_tests(h)
+            kid = trust_tests(h, admin)
+            fid, checksum = deploy_tests(h, admin)
+            token, jti = token_create(h, admin, fid)
+            run_tests(h, secret, fid, checksum, token)
+            mismatch_tests(h, secret, fid, checksum, token)
+            revoke_tests(h, admin, fid, token, jti)
+            delete_tests(h, admin, fid, kid)
     except Stop as e:
         print("# stopped after: %s" % e)
-        print("# fnhostd log:")
-        for line in h.log_text().splitlines()[-20:]:
-            print("#   " + line[:300])
     finally:
         h.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":

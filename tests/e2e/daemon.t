@@ -3,8 +3,6 @@
 temporary data dir, driven over HTTP (http.client and curl) with real
 signed bundles.  TAP on stdout."""
 import hashlib
-import http.client
-import json
 import os
 import shutil
 import signal
@@ -14,133 +12,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhtap import done, free_port, skip, tap  # noqa: E402
-
-BUILD = os.environ["FNHOST_BUILD"]
-FNHOST = os.path.join(BUILD, "bin", "fnhost")
-FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
-DEVKEY = os.path.join(BUILD, "dev-publisher.key")
-DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
-RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
-
-
-
-
-
-class Daemon:
-    def __init__(self, tmp, conf):
-        self.tmp = tmp
-        self.data = os.path.join(tmp, "data")
-        self.conf = os.path.join(tmp, "fnhost.conf")
-        self.scratch = os.path.join(tmp, "scratch")
-        with open(self.conf, "w") as f:
-            f.write(conf + "scratch_root = %s\n" % self.scratch)
-            if RELAXED:
-                f.write("sandbox_relaxed = yes\n")
-        self.proc = None
-        self.log = open(os.path.join(tmp, "fnhostd.log"), "ab")
-
-    def start(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [FNHOSTD, "-f", "-c", self.conf, "-d", self.data,
-             "-l", "127.0.0.1:%d" % self.port],
-            stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.log.flush()
-                with open(self.log.name, "rb") as f:
-                    last = f.read().decode(errors="replace")
-                raise RuntimeError("fnhostd exited with %s; its log ends:\n%s"
-                                   % (self.proc.returncode,
-                                      "\n".join(last.splitlines()[-5:])))
-            try:
-                st, _, _ = self.request("GET", "/healthz")
-                if st == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-        with open(os.path.join(self.data, "keys", "admin.token")) as f:
-            self.admin = f.read().strip()
-
-    def request(self, method, path, body=None, token=None, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = "Bearer " + token
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, data, hdrs
-
-    def json(self, method, path, body=None, token=None, headers=None):
-        st, data, _ = self.request(method, path, body, token, headers)
-        try:
-            return st, json.loads(data) if data else None
-        except ValueError:
-            return st, data
-
-    def deploy(self, bundle_dir, token=None):
-        """POST a bundle with curl -F, one part per file."""
-        argv = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}",
-                "-H", "Authorization: Bearer " + (token or self.admin)]
-        for name in sorted(os.listdir(bundle_dir)):
-            argv += ["-F", "%s=@%s;filename=%s" %
-                     (name, os.path.join(bundle_dir, name), name)]
-        argv.append("http://127.0.0.1:%d/v1/functions" % self.port)
-        out = subprocess.run(argv, capture_output=True, text=True).stdout
-        body, _, code = out.rpartition("\n")
-        try:
-            return int(code), json.loads(body)
-        except ValueError:
-            return int(code or 0), body
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-
-def sign(src_so, tmp, name, extra=None, key=DEVKEY):
-    d = os.path.join(tmp, "bundles", name)
-    os.makedirs(d, exist_ok=True)
-    shutil.copy(src_so, os.path.join(d, name + ".so"))
-    for fname, content in (extra or {}).items():
-        with open(os.path.join(d, fname), "wb") as f:
-            f.write(content)
-    subprocess.run([FNHOST, "sign", "-s", key, "-n", name, d], check=True,
-                   capture_output=True)
-    return d
-
-
-def token_for(d, fid, **body):
-    st, o = d.json("POST", "/v1/functions/%s/tokens" % fid,
-                   json.dumps(body), d.admin)
-    return o["token"] if st == 201 else None
-
-
-def metrics(d):
-    """/metrics as a dict of sample name (labels included) to value."""
-    _, text, _ = d.request("GET", "/metrics", token=d.admin)
-    m = {}
-    for line in text.decode().splitlines():
-        if line and not line.startswith("#"):
-            k, _, v = line.rpartition(" ")
-            m[k] = float(v)
-    return m
-
-
-def scratch_dirs(d):
-    return sorted(e for e in os.listdir(d.scratch)
-                  if e.startswith("session-"))
+from fnhd import (BUILD, DEVPUB, FNHOST, RELAXED, Daemon,  # noqa: E402
+                  parse_metrics, sign)
+from fnhtap import done, skip, tap  # noqa: E402
 
 
 def open_session(d, fid, tok, pin=None):
@@ -148,46 +22,21 @@ def open_session(d, fid, tok, pin=None):
     return d.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok, h)
 
 
-def daemon_children(pid):
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % p) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                out.append(int(p))
-        except OSError:
-            pass
-    return out
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-daemon-")
-    os.chmod(tmp, 0o711)
-    conf = ("invoke_timeout = 2s\nsession_idle = 3s\nsessions_total = 6\n"
-            "sessions_per_function = 3\nmax_input = 64K\n"
-            "max_bundle = 4M\nshutdown_grace = 3s\n")
-    d = Daemon(tmp, conf)
+    d = Daemon(tmp, invoke_timeout="2s", session_idle="3s", sessions_total=6,
+               sessions_per_function=3, max_input="64K", max_bundle="4M",
+               shutdown_grace="3s")
     try:
-        run_all(d, tmp)
+        with d:
+            run_all(d, tmp)
     finally:
-        d.stop(signal.SIGKILL)
+        d.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     return done()
 
 
 def run_all(d, tmp):
-    d.start()
     st, h = d.json("GET", "/healthz")
     tap(st == 200 and h["status"] == "ok" and "sandbox" in h,
         "healthz answers with the sandbox layers", h)
@@ -229,31 +78,31 @@ def deploy_refusals(d, tmp):
             "deploy refused (%s): %d %s" % (name, status, msg[:70]),
             "got %s %s" % (st, o))
 
-    b = sign(echo, tmp, "unsigned")
+    b = sign(tmp, echo, "unsigned")
     os.unlink(os.path.join(b, "MANIFEST.minisig"))
     refused(b, 400, ["MANIFEST.minisig"], "unsigned")
 
     other = os.path.join(tmp, "other")
     subprocess.run([FNHOST, "keygen", "-p", other + ".pub", "-s",
                     other + ".key"], check=True, capture_output=True)
-    b = sign(echo, tmp, "untrusted", key=other + ".key")
+    b = sign(tmp, echo, "untrusted", key=other + ".key")
     refused(b, 403, ["trusted"], "untrusted key")
 
-    b = sign(echo, tmp, "changed", {"data.txt": b"one"})
+    b = sign(tmp, echo, "changed", {"data.txt": b"one"})
     with open(os.path.join(b, "data.txt"), "wb") as f:
         f.write(b"two")
     refused(b, 400, ["data.txt", "match"], "changed file")
 
-    b = sign(echo, tmp, "extra")
+    b = sign(tmp, echo, "extra")
     with open(os.path.join(b, "extra.txt"), "wb") as f:
         f.write(b"x")
     refused(b, 400, ["extra.txt"], "extra file")
 
-    b = sign(echo, tmp, "big", {"big.bin": os.urandom(5 << 20)})
+    b = sign(tmp, echo, "big", {"big.bin": os.urandom(5 << 20)})
     refused(b, 413, ["limit"], "over max_bundle")
 
     # A part named like a hidden file never reaches the disk.
-    b = sign(echo, tmp, "badname")
+    b = sign(tmp, echo, "badname")
     argv = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
             "-H", "Authorization: Bearer " + d.admin,
             "-F", "x=@%s;filename=.hidden" % os.path.join(b, "MANIFEST"),
@@ -271,7 +120,7 @@ def deploy_refusals(d, tmp):
 
 
 def auth_and_sessions(d, tmp, fid, checksum):
-    tok = token_for(d, fid)
+    tok = d.token(fid)
     tap(tok is not None, "token create")
     st, _ = d.json("GET", "/v1/functions", token=tok)
     tap(st == 403, "admin routes refuse a function token", st)
@@ -318,15 +167,15 @@ def auth_and_sessions(d, tmp, fid, checksum):
     # it is made.
     deadline = time.monotonic() + 5
     while True:
-        m = metrics(d)
-        if len(scratch_dirs(d)) == m["fnhost_sessions_ready"] or \
+        m = d.metrics()
+        if len(d.session_dirs()) == m["fnhost_sessions_ready"] or \
                 time.monotonic() > deadline:
             break
         time.sleep(0.05)
     tap(m["fnhost_sessions_open"] == 0 and
-        len(scratch_dirs(d)) == m["fnhost_sessions_ready"],
+        len(d.session_dirs()) == m["fnhost_sessions_ready"],
         "the scratch dir is wiped at close",
-        (scratch_dirs(d), m["fnhost_sessions_ready"]))
+        (d.session_dirs(), m["fnhost_sessions_ready"]))
 
     # The same path with curl, as the README shows it.
     out = subprocess.run(
@@ -343,13 +192,13 @@ def auth_and_sessions(d, tmp, fid, checksum):
     st2, o = open_session(d, fid, tok)
     tap(st == 204 and st2 == 401 and "revoked" in o["error"]["message"],
         "a revoked token is refused", o)
-    short = token_for(d, fid, ttl=1)
+    short = d.token(fid, ttl=1)
     time.sleep(2.1)
     st, o = open_session(d, fid, short)
     tap(st == 401 and "expired" in o["error"]["message"],
         "an expired token is refused", o)
-    other_tok = token_for(d, d.json("GET", "/v1/functions",
-                                    token=d.admin)[1][0]["id"])
+    other_tok = d.token(d.json("GET", "/v1/functions",
+                               token=d.admin)[1][0]["id"])
     st, _ = d.json("GET", "/v1/functions/../keys/admin.token",
                    token=d.admin)
     tap(st == 404, "a path with .. finds nothing", st)
@@ -363,7 +212,7 @@ def concurrency(d, tmp):
     fid = deploy_test_plugin(
         d, tmp, "counter",
         os.path.join(BUILD, "tests/plugins/counter/plugin.so"))
-    tok = token_for(d, fid)
+    tok = d.token(fid)
     _, a = open_session(d, fid, tok)
     _, b = open_session(d, fid, tok)
     got, bad = [], []
@@ -395,7 +244,7 @@ def concurrency(d, tmp):
 
     # Sessions after the first come ready-made: a worker with the plugin
     # loaded and an empty scratch dir, made while nobody waited.
-    taken0 = metrics(d)["fnhost_sessions_ready_taken_total"]
+    taken0 = d.metrics()["fnhost_sessions_ready_taken_total"]
     firsts = []
     for _ in range(4):
         time.sleep(0.3)  # time to make the next one
@@ -404,24 +253,24 @@ def concurrency(d, tmp):
                                 o["session"], b"", tok)
         firsts.append(body)
         d.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
-    m = metrics(d)
+    m = d.metrics()
     tap(firsts == [b"1"] * 4 and
         m["fnhost_sessions_ready_taken_total"] - taken0 == 4,
         "ready sessions are taken, and each starts from nothing",
         (firsts, m["fnhost_sessions_ready_taken_total"] - taken0))
     time.sleep(0.3)
-    before = metrics(d)["fnhost_sessions_ready"]
+    before = d.metrics()["fnhost_sessions_ready"]
     st, _, _ = d.request("DELETE", "/v1/functions/%s" % fid, None, d.admin)
-    m = metrics(d)
+    m = d.metrics()
     tap(st == 204 and before >= 1 and
         m["fnhost_sessions_ready"] == before - 1 and
-        len(scratch_dirs(d)) == m["fnhost_sessions_ready"] +
+        len(d.session_dirs()) == m["fnhost_sessions_ready"] +
         m["fnhost_sessions_open"],
         "deleting a function drops its ready session", (before, m))
 
 
 def deploy_test_plugin(d, tmp, name, src):
-    st, f = d.deploy(sign(src, tmp, name))
+    st, f = d.deploy(sign(tmp, src, name))
     return f["id"] if st == 201 else None
 
 
@@ -432,8 +281,8 @@ def faults(d, tmp):
         d, tmp, "segv", os.path.join(BUILD, "tests/hostile/segv/plugin.so"))
     spin_id = deploy_test_plugin(
         d, tmp, "spin", os.path.join(BUILD, "tests/plugins/spin/plugin.so"))
-    etok, stok, ptok = (token_for(d, echo_id), token_for(d, segv_id),
-                        token_for(d, spin_id))
+    etok, stok, ptok = (d.token(echo_id), d.token(segv_id),
+                        d.token(spin_id))
     _, e = open_session(d, echo_id, etok)
     esid = e["session"]
     st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % esid, b"a",
@@ -463,7 +312,7 @@ def faults(d, tmp):
     bomb_id = deploy_test_plugin(
         d, tmp, "threadbomb",
         os.path.join(BUILD, "tests/hostile/threadbomb/plugin.so"))
-    btok = token_for(d, bomb_id)
+    btok = d.token(bomb_id)
     _, bs = open_session(d, bomb_id, btok)
     st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % bs["session"],
                            b"", btok)
@@ -479,11 +328,7 @@ def faults(d, tmp):
     d.echo = (echo_id, etok)
 
     st, text, h = d.request("GET", "/metrics", token=d.admin)
-    m = {}
-    for line in text.decode().splitlines():
-        if line and not line.startswith("#"):
-            k, _, v = line.rpartition(" ")
-            m[k] = float(v)
+    m = parse_metrics(text.decode())
     tap(st == 200 and h.get("content-type", "").startswith("text/plain") and
         m.get("fnhost_worker_crashes_total", 0) >= 1 and
         m.get("fnhost_worker_timeouts_total", 0) >= 1 and
@@ -505,7 +350,7 @@ def faults(d, tmp):
     scan_id = deploy_test_plugin(
         d, tmp, "memscan",
         os.path.join(BUILD, "tests/hostile/memscan/plugin.so"))
-    stok = token_for(d, scan_id)
+    stok = d.token(scan_id)
     def key(name):
         with open(os.path.join(d.data, "keys", name), "rb") as f:
             return f.read()
@@ -546,10 +391,10 @@ def limits(d, tmp):
     st, _ = d.json("POST", "/v1/sessions/%s/invoke" % s["session"], b"x",
                    etok)
     tap(st == 404, "an idle session is closed by itself", st)
-    m = metrics(d)
-    tap(m["fnhost_sessions_ready"] == 0 and scratch_dirs(d) == [],
+    m = d.metrics()
+    tap(m["fnhost_sessions_ready"] == 0 and d.session_dirs() == [],
         "ready sessions unused for session_idle are dropped too",
-        (m["fnhost_sessions_ready"], scratch_dirs(d)))
+        (m["fnhost_sessions_ready"], d.session_dirs()))
 
 
 def burials(d, tmp):
@@ -561,7 +406,7 @@ def burials(d, tmp):
     fid = deploy_test_plugin(
         d, tmp, "slow_fini",
         os.path.join(BUILD, "tests/plugins/slow_fini/plugin.so"))
-    tok = token_for(d, fid)
+    tok = d.token(fid)
     bad = []
 
     def burst(data=b"x"):
@@ -584,9 +429,9 @@ def burials(d, tmp):
 
     def settled():
         """Workers and scratch dirs left: only the ready sessions'."""
-        m = metrics(d)
-        return (len(daemon_children(d.proc.pid)) - m["fnhost_sessions_ready"],
-                len(scratch_dirs(d)) - m["fnhost_sessions_ready"])
+        m = d.metrics()
+        return (len(d.children()) - m["fnhost_sessions_ready"],
+                len(d.session_dirs()) - m["fnhost_sessions_ready"])
 
     burst()
     time.sleep(0.5)  # the pool and the ready session settle
@@ -602,12 +447,12 @@ def burials(d, tmp):
         (base, settled()))
 
     burst(b"900")  # fini() takes 900 ms: still running at SIGTERM
-    dying = daemon_children(d.proc.pid)
+    dying = d.children()
     rc = d.stop()
     gone = [p for p in dying if os.path.exists("/proc/%d" % p)]
-    tap(rc == 0 and not bad and not gone and scratch_dirs(d) == [],
+    tap(rc == 0 and not bad and not gone and d.session_dirs() == [],
         "SIGTERM just after closes: exit 0 once every worker is reaped "
-        "and every scratch dir wiped", (rc, bad, gone, scratch_dirs(d)))
+        "and every scratch dir wiped", (rc, bad, gone, d.session_dirs()))
     d.start()
 
 
@@ -617,7 +462,7 @@ def leaks(d, tmp):
 
     def snapshot():
         return (len(os.listdir("/proc/%d/fd" % pid)),
-                len(daemon_children(pid)), rss_kb(pid))
+                len(d.children()), d.rss_kb())
     for _ in range(50):  # warm up allocator arenas
         _, s = open_session(d, echo_id, etok)
         d.request("DELETE", "/v1/sessions/%s" % s["session"], None, etok)
@@ -658,7 +503,7 @@ def restart_and_crash(d, tmp):
     key = os.path.join(tmp, "late")
     subprocess.run([FNHOST, "keygen", "-p", key + ".pub", "-s",
                     key + ".key"], capture_output=True, check=True)
-    b = sign(os.path.join(BUILD, "tests/plugins/echo/plugin.so"), tmp,
+    b = sign(tmp, os.path.join(BUILD, "tests/plugins/echo/plugin.so"),
              "late", key=key + ".key")
     st, _ = d.deploy(b)
     with open(key + ".pub", "rb") as f:
@@ -672,7 +517,7 @@ def restart_and_crash(d, tmp):
     key = os.path.join(tmp, "byhand")
     subprocess.run([FNHOST, "keygen", "-p", key + ".pub", "-s",
                     key + ".key"], capture_output=True, check=True)
-    b = sign(os.path.join(BUILD, "tests/plugins/echo/plugin.so"), tmp,
+    b = sign(tmp, os.path.join(BUILD, "tests/plugins/echo/plugin.so"),
              "byhand", key=key + ".key")
     with open(key + ".pub") as f:
         pub = f.read()
@@ -686,7 +531,7 @@ def restart_and_crash(d, tmp):
     d.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and \
-            b"event=reload" not in open(d.log.name, "rb").read():
+            b"event=reload" not in open(d.log, "rb").read():
         time.sleep(0.05)
     st3, _ = d.deploy(b)
     tap(st == 403 and st2 == 403 and st3 == 201,
@@ -728,8 +573,7 @@ def restart_and_crash(d, tmp):
     tap(st == 503, "draining: new sessions get 503", (st, o))
     rc = d.stop()
     tap(rc == 0, "SIGTERM: fnhostd exits 0 after the grace period", rc)
-    d.log.flush()
-    with open(os.path.join(tmp, "fnhostd.log"), "rb") as f:
+    with open(d.log, "rb") as f:
         log = f.read()
     leaked = [w for w in (b"48.8584", b"Getting closer", d.admin.encode(),
                           etok.encode()) if w in log]

@@ -11,100 +11,27 @@ mislabelled ciphertexts get 400 and run nothing; key rotation keeps the
 old key for its stated time only.  TAP on stdout."""
 import base64
 import hashlib
-import http.client
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhtap import done, free_port, tap  # noqa: E402
+from fnhd import BUILD, DEVPUB, Daemon  # noqa: E402
+from fnhtap import done, tap  # noqa: E402
 
-BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
-FNHOST = os.path.join(BUILD, "bin", "fnhost")
-FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
-DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(BUILD, "hpke-interop")
-RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
 HIDE = '{"latitude": 48.8584, "longitude": 2.2945, "nonce": "q7Zx"}'
 SEEK = '{"latitude": 48.8606, "longitude": 2.3376}'
 DISTANCE = b"Getting closer! still 3172.01"
 
 
-
-
-
 def b64url_hex(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).hex()
-
-
-class Host:
-    def __init__(self, tmp):
-        self.tmp = tmp
-        self.data = os.path.join(tmp, "data")
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        conf = os.path.join(tmp, "fnhost.conf")
-        with open(conf, "w") as f:
-            f.write("scratch_root = %s/scratch\n" % tmp)
-            if RELAXED:
-                f.write("sandbox_relaxed = yes\n")
-        self.log = os.path.join(tmp, "fnhostd.log")
-        self.proc = subprocess.Popen(
-            [FNHOSTD, "-f", "-c", conf, "-d", self.data, "-l",
-             "127.0.0.1:%d" % self.port],
-            stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
-        for _ in range(400):
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
-        with open(os.path.join(self.data, "keys", "admin.token")) as f:
-            self.admin = f.read().strip()
-
-    def request(self, method, path, body=None, token=None, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = "Bearer " + token
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, data, hdrs
-
-    def fnhost(self, args, token=None):
-        env = dict(os.environ, FNHOST_URL=self.url)
-        env.pop("FNHOST_TOKEN", None)
-        if token:
-            env["FNHOST_TOKEN"] = token
-        return subprocess.run([FNHOST] + args, capture_output=True,
-                              text=True, env=env)
-
-    def metrics(self):
-        _, text, _ = self.request("GET", "/metrics", token=self.admin)
-        m = {}
-        for line in text.decode().splitlines():
-            if line and not line.startswith("#"):
-                k, _, v = line.rpartition(" ")
-                m[k] = float(v)
-        return m
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def node(*args):
@@ -115,17 +42,15 @@ def node(*args):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-encrypt-")
-    os.chmod(tmp, 0o711)
     r = subprocess.run(["sh", os.path.join(HERE, "hpke-interop", "setup.sh"),
                         NODE_DIR], capture_output=True, text=True)
     if r.returncode != 0:
         tap(False, "the node side installs", r.stdout + r.stderr)
         return done()
-    h = Host(tmp)
     try:
-        run_all(h, tmp)
+        with Daemon(tmp) as h:
+            run_all(h, tmp)
     finally:
-        h.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     return done()
 
@@ -312,14 +237,9 @@ def encrypted_invokes(h, tmp, fid, tok, pk):
 def verify_fails(h, tmp, fid, tok):
     # Another host's attestation key: the signatures can not hold.
     other = tempfile.mkdtemp(prefix="fnhost-encrypt-other-", dir=tmp)
-    os.chmod(other, 0o711)
-    h2 = Host(other)
-    try:
-        keyfile = os.path.join(tmp, "other-key.json")
-        with open(keyfile, "w") as f:
-            f.write(h2.fnhost(["key", "-o", "json"]).stdout)
-    finally:
-        h2.stop()
+    keyfile = os.path.join(tmp, "other-key.json")
+    with Daemon(other) as h2, open(keyfile, "w") as f:
+        f.write(h2.fnhost(["key", "-o", "json"]).stdout)
     r = h.fnhost(["run", "--verify", "-k", keyfile, fid, HIDE, SEEK],
                  token=tok)
     tap(r.returncode == 1 and "attestation does not hold" in r.stderr and

@@ -7,9 +7,7 @@ bodies to an invoke and to a deploy; fnhostd killed with SIGKILL while
 clients keep it busy, then started again.  After each, a good session
 still works, and nothing is left: no worker, no scratch directory, no
 growth of fnhostd's memory.  No timing is asserted.  TAP on stdout."""
-import hashlib
 import http.client
-import json
 import os
 import shutil
 import signal
@@ -21,82 +19,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhd import (BUILD, DEVPUB, FNHOSTD, RELAXED, Daemon,  # noqa: E402
+                  config_text, sign)
 from fnhtap import done, free_port, tap  # noqa: E402
-
-BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
-FNHOST = os.path.join(BUILD, "bin", "fnhost")
-FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
-DEVKEY = os.path.join(BUILD, "dev-publisher.key")
-DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
-RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
-
-
-
-
-
-class Host:
-    def __init__(self, tmp):
-        self.tmp = tmp
-        self.data = os.path.join(tmp, "data")
-        self.scratch = os.path.join(tmp, "scratch")
-        self.conf = os.path.join(tmp, "fnhost.conf")
-        with open(self.conf, "w") as f:
-            f.write("scratch_root = %s\ninvoke_timeout = 3s\n"
-                    "session_idle = 2s\nclient_timeout = 2s\n"
-                    "max_input = 1M\nmax_bundle = 4M\n" % self.scratch)
-            if RELAXED:
-                f.write("sandbox_relaxed = yes\n")
-        self.proc = None
-
-    def start(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [FNHOSTD, "-f", "-c", self.conf, "-d", self.data, "-l",
-             "127.0.0.1:%d" % self.port], stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.tmp, "fnhostd.log"), "ab"))
-        for _ in range(400):
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
-        with open(os.path.join(self.data, "keys", "admin.token")) as f:
-            self.admin = f.read().strip()
-
-    def request(self, method, path, body=None, token=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port,
-                                       timeout=timeout)
-        h = {"Authorization": "Bearer " + token} if token else {}
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, data
-
-    def json(self, method, path, body=None, token=None):
-        st, data = self.request(method, path, body, token)
-        return st, json.loads(data) if data else None
-
-    def metrics(self):
-        _, text = self.request("GET", "/metrics", token=self.admin)
-        m = {}
-        for line in text.decode().splitlines():
-            if line and not line.startswith("#"):
-                k, _, v = line.rpartition(" ")
-                m[k] = float(v)
-        return m
-
-    def rss_kb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def session_dirs(self):
-        return [e for e in os.listdir(self.scratch)
-                if e.startswith("session-")]
 
 
 def leftovers(conf):
@@ -119,18 +44,8 @@ def leftovers(conf):
 
 
 def deploy(h, tmp, name, so):
-    d = os.path.join(tmp, "bundles", name)
-    os.makedirs(d, exist_ok=True)
-    shutil.copy(so, os.path.join(d, name + ".so"))
-    subprocess.run([FNHOST, "sign", "-s", DEVKEY, "-n", name, d],
-                   check=True, capture_output=True)
-    env = dict(os.environ, FNHOST_URL="http://127.0.0.1:%d" % h.port,
-               FNHOST_TOKEN=h.admin)
-    out = subprocess.run([FNHOST, "deploy", d], capture_output=True,
-                         text=True, env=env).stdout
-    fid = [l.split()[1] for l in out.splitlines() if l.startswith("id ")][0]
-    st, o = h.json("POST", "/v1/functions/%s/tokens" % fid, b"{}", h.admin)
-    return fid, o["token"]
+    fid = h.deploy_cli(sign(tmp, so, name))
+    return fid, h.token(fid)
 
 
 def echo_works(h):
@@ -138,8 +53,8 @@ def echo_works(h):
     st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
     if st != 201:
         return False
-    st, out = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
-                        b"still here", tok)
+    st, out, _ = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
+                           b"still here", tok)
     h.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
     return st == 200 and out == b"still here"
 
@@ -152,29 +67,24 @@ def raw(h, head, body=b""):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-faults-")
-    os.chmod(tmp, 0o711)
-    h = Host(tmp)
+    h = Daemon(tmp, invoke_timeout="3s", session_idle="2s",
+               client_timeout="2s", max_input="1M", max_bundle="4M")
     try:
-        h.start()
-        env = dict(os.environ, FNHOST_URL="http://127.0.0.1:%d" % h.port,
-                   FNHOST_TOKEN=h.admin)
-        subprocess.run([FNHOST, "trust", "add", DEVPUB], env=env,
-                       capture_output=True, check=True)
-        h.echo = deploy(h, tmp, "echo", os.path.join(
-            BUILD, "tests/plugins/echo/plugin.so"))
-        h.sleeper = deploy(h, tmp, "sleep", os.path.join(
-            BUILD, "tests/hostile/sleep/plugin.so"))
-        tap(echo_works(h), "a good session works to begin with")
-        hang_up(h)
-        never_closed(h)
-        slow_bodies(h)
-        huge_bodies(h)
-        killed_under_load(h, tmp)
-        detached(h, tmp)
+        with h:
+            h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
+            h.echo = deploy(h, tmp, "echo", os.path.join(
+                BUILD, "tests/plugins/echo/plugin.so"))
+            h.sleeper = deploy(h, tmp, "sleep", os.path.join(
+                BUILD, "tests/hostile/sleep/plugin.so"))
+            tap(echo_works(h), "a good session works to begin with")
+            hang_up(h)
+            never_closed(h)
+            slow_bodies(h)
+            huge_bodies(h)
+            killed_under_load(h, tmp)
+            detached(h, tmp)
     finally:
-        if h.proc and h.proc.poll() is None:
-            h.proc.kill()
-            h.proc.wait()
+        h.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     return done()
 
@@ -192,16 +102,7 @@ def settle(h, what, want, limit=15):
 def workers(h):
     """fnhostd's children but its zygote, warm workers and ready
     sessions: the workers of open sessions."""
-    kids = 0
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/stat" % pid) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == h.proc.pid and fields[0] != "Z":
-                    kids += 1
-            except OSError:
-                pass
+    kids = len(h.children(zombies=False))
     m = h.metrics()
     return kids - 1 - 2 - int(m["fnhost_sessions_ready"])
 
@@ -310,8 +211,8 @@ def huge_bodies(h):
     tap(h.metrics()[refused] == refused0 + 1,
         "the deploy refused by its Content-Length counts as refused",
         (refused0, h.metrics()[refused]))
-    st, out = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
-                        b"after", tok)
+    st, out, _ = h.request("POST", "/v1/sessions/%s/invoke" % o["session"],
+                           b"after", tok)
     tap(st == 200 and out == b"after" and
         not os.listdir(os.path.join(h.data, "tmp")),
         "the session goes on, and no deploy was staged", (st, out))
@@ -340,8 +241,7 @@ def killed_under_load(h, tmp):
     for t in threads:
         t.start()
     time.sleep(1.5)
-    h.proc.kill()
-    h.proc.wait()
+    h.kill()
     stop.set()
     for t in threads:
         t.join()
@@ -366,9 +266,7 @@ def detached(h, tmp):
     port = free_port()
     conf = os.path.join(tmp, "bg.conf")
     with open(conf, "w") as f:
-        f.write("scratch_root = %s/bg-scratch\n" % tmp)
-        if RELAXED:
-            f.write("sandbox_relaxed = yes\n")
+        f.write(config_text(os.path.join(tmp, "bg-scratch")))
     argv = [FNHOSTD, "-c", conf, "-d", os.path.join(tmp, "bg-data"), "-l",
             "127.0.0.1:%d" % port]
     # Files, not pipes: what stays of the daemon must not hold them.

@@ -1,8 +1,10 @@
 """fnhtap: what the Python end-to-end tests share.
 
 tap() prints one TAP test line (and, when it failed, the diagnosis as
-comments), skip() a skipped one, done() the plan, returning the exit
-status; free_port() finds a TCP port nobody listens on."""
+comments) and returns whether it passed, require() is a tap() that raises
+Stop when it fails (for a step the rest depends on), skip() prints a
+skipped one, done() the plan, returning the exit status; free_port() finds
+a TCP port nobody listens on.  fnhd.py starts fnhostd."""
 import socket
 
 _count = 0
@@ -17,6 +19,16 @@ def tap(ok, name, diag=None):
         _failures += 1
         for line in str(diag or "").splitlines()[:40]:
             print("#   " + line, flush=True)
+    return ok
+
+
+class Stop(Exception):
+    """A step the rest of the test depends on failed."""
+
+
+def require(ok, name, diag=None):
+    if not tap(ok, name, diag):
+        raise Stop(name)
 
 
 def skip(reason):

@@ -21,24 +21,17 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhtap import done, free_port, skip, tap  # noqa: E402
+from fnhd import BUILD, DEVPUB, Daemon  # noqa: E402
+from fnhtap import done, skip, tap  # noqa: E402
 
-BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
-FNHOST = os.path.join(BUILD, "bin", "fnhost")
-FNHOSTD = os.path.join(BUILD, "bin", "fnhostd")
 NODE = os.path.join(BUILD, "bin", "fnhost-node")
-DEVPUB = os.path.join(BUILD, "dev-publisher.pub")
 LE = os.path.join(BUILD, "plugins", "leader_election")
 PUBLIC = os.path.join(LE, "public.pem")
-RELAXED = os.environ.get("FNHOST_SANDBOX_RELAXED") == "1"
 # fnhost-node(1): heartbeat 200 ms, suspect 1 s, dead 2 s; the bound is
 # dead + (log2 N + 2) heartbeats + an election.
 HEARTBEAT, DEAD = 0.2, 2.0
 BOUND = DEAD + 5 * HEARTBEAT + 1.0
 DEADLINE = 30
-
-
-
 
 
 def udp_ports(n):
@@ -59,58 +52,26 @@ def udp_ports(n):
                 s.close()
 
 
-class Host:
+def le_host(tmp, listen="127.0.0.1"):
     """A real fnhostd with leader_election deployed and a pinned token."""
-
-    def __init__(self, tmp, listen="127.0.0.1"):
-        self.tmp = tmp
-        self.port = free_port(addr=listen)
-        self.url = "http://%s:%d" % (listen, self.port)
-        conf = os.path.join(tmp, "fnhost.conf")
-        with open(conf, "w") as f:
-            f.write("scratch_root = %s/scratch\n" % tmp)
-            if RELAXED:
-                f.write("sandbox_relaxed = yes\n")
-        self.proc = subprocess.Popen(
-            [FNHOSTD, "-f", "-c", conf, "-d", os.path.join(tmp, "data"),
-             "-l", "%s:%d" % (listen, self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(tmp, "fnhostd.log"), "wb"))
-        try:
-            self.deploy(tmp, listen)
-        except BaseException:
-            self.stop()  # no fnhostd outlives a test that failed
-            raise
-
-    def deploy(self, tmp, listen):
-        env = dict(os.environ, FNHOST_URL=self.url)
+    host = Daemon(tmp, listen=listen).start()
+    try:
         # A token over plain http off loopback: only on this test's own
         # bridge.
-        self.insecure = [] if listen == "127.0.0.1" else ["--insecure"]
-        for _ in range(400):
-            if subprocess.run(["curl", "-fs", self.url + "/healthz"],
-                              capture_output=True).returncode == 0:
-                break
-            time.sleep(0.05)
-        with open(os.path.join(tmp, "data", "keys", "admin.token")) as f:
-            env["FNHOST_TOKEN"] = f.read().strip()
-        subprocess.run([FNHOST, "trust", "add"] + self.insecure + [DEVPUB],
-                       env=env, check=True, capture_output=True)
-        out = subprocess.run([FNHOST, "deploy"] + self.insecure + [LE],
-                             env=env, check=True, capture_output=True,
-                             text=True).stdout
-        self.fid = [l.split()[1] for l in out.splitlines()
-                    if l.startswith("id ")][0]
+        host.insecure = [] if listen == "127.0.0.1" else ["--insecure"]
+        host.fnhost(["trust", "add"] + host.insecure + [DEVPUB],
+                    token=host.admin, check=True)
+        host.fid = host.deploy_cli(LE, *host.insecure)
         with open(os.path.join(LE, "MANIFEST"), "rb") as f:
-            self.sum = hashlib.sha256(f.read()).hexdigest()
-        self.token = subprocess.run(
-            [FNHOST, "token", "create"] + self.insecure +
-            ["--pin", self.sum, self.fid],
-            env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
+            host.sum = hashlib.sha256(f.read()).hexdigest()
+        host.le_token = host.fnhost(
+            ["token", "create"] + host.insecure +
+            ["--pin", host.sum, host.fid],
+            token=host.admin, check=True).stdout.strip()
+    except BaseException:
+        host.stop()  # no fnhostd outlives a test that failed
+        raise
+    return host
 
 
 class Node:
@@ -122,7 +83,7 @@ class Node:
         self.err = self.out[:-4] + ".err"
         argv = [NODE, "-p", str(port), "-b", bind, "-n", ",".join(peers),
                 "-f", host.fid, "-c", host.sum, "-u", host.url, "-t",
-                host.token, "-k", PUBLIC] + (["-I"] if host.insecure else []) + \
+                host.le_token, "-k", PUBLIC] + (["-I"] if host.insecure else []) + \
             list(extra)
         if ns:
             argv = ["ip", "netns", "exec", ns] + argv
@@ -222,17 +183,16 @@ def garbage(nodes):
 
 
 def loopback(tmp):
-    host = Host(os.path.join(tmp, "lo"))
     nodes = []
-    try:
-        ports = udp_ports(5)
-        nodes = election(os.path.join(tmp, "lo"), host, ports,
-                         ["127.0.0.1"] * 5)
-        garbage(nodes)
-    finally:
-        for n in nodes:
-            n.kill()
-        host.stop()
+    with le_host(os.path.join(tmp, "lo")) as host:
+        try:
+            ports = udp_ports(5)
+            nodes = election(os.path.join(tmp, "lo"), host, ports,
+                             ["127.0.0.1"] * 5)
+            garbage(nodes)
+        finally:
+            for n in nodes:
+                n.kill()
 
 
 def sh(*argv, check=True):
@@ -271,11 +231,10 @@ def namespaces(tmp):
         return
     d = os.path.join(tmp, "ns")
     os.makedirs(d)
-    os.chmod(d, 0o711)
     host = None
     nodes = []
     try:
-        host = Host(d, listen=net + ".1")
+        host = le_host(d, listen=net + ".1")
         ports = [7101, 7102, 7103, 7104, 7105]
         addrs = ["%s.%d" % (net, 10 + i) for i in range(5)]
         nodes = election(d, host, ports, addrs, ns, "namespaces")
@@ -318,9 +277,7 @@ def cleanup(made):
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-node-")
     os.chmod(tmp, 0o711)
-    for sub in ("lo",):
-        os.makedirs(os.path.join(tmp, sub))
-        os.chmod(os.path.join(tmp, sub), 0o711)
+    os.makedirs(os.path.join(tmp, "lo"))
     try:
         loopback(tmp)
         namespaces(tmp)

@@ -11,13 +11,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhd import BUILD, FNHOST, tail  # noqa: E402
 from fnhtap import done, failed, free_port, tap  # noqa: E402
 
-BUILD = os.path.abspath(os.environ["FNHOST_BUILD"])
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-
-
 
 
 def start(var, port, log):
@@ -159,7 +157,7 @@ def main():
         p, lines = start(var, free_port(), log)
         ids = [l for l in lines if l.startswith("export HS=")]
         r = subprocess.run(
-            [os.path.join(BUILD, "bin", "fnhost"), "list", "-u",
+            [FNHOST, "list", "-u",
              [l for l in lines if "FNHOST_URL=" in l][0]
              .split("FNHOST_URL=")[1], "-t",
              "@" + os.path.join(var, "keys", "admin.token")],
@@ -170,10 +168,8 @@ def main():
         tap(stop(p) == 0, "and stops cleanly again")
     finally:
         log.close()
-        with open(os.path.join(tmp, "run.log")) as f:
-            text = f.read()
         if failed():
-            for line in text.splitlines()[-20:]:
+            for line in tail(os.path.join(tmp, "run.log")).splitlines():
                 print("# " + line)
         shutil.rmtree(tmp, ignore_errors=True)
     return done()
