@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "daemon/deploy.h"
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
 #include "daemon/metrics.h"

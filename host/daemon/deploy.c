@@ -189,24 +189,6 @@ deploy_put(struct deploy *d, const char *name, uint64_t offset,
 	return told(d, err, errlen);
 }
 
-/*
- * The kind of a bundle_verify() failure.  bundle_verify() returns -1 for
- * every refusal today, and only its reason tells an untrusted signer
- * from a bad bundle; a change on its way makes it return -ERR_UNTRUSTED
- * and the other kinds itself.  This is the one place that reads the
- * reason's text: once that change is in, a kind passes through and
- * only the first test is left.
- */
-static int
-verify_kind(int rc, const char *why)
-{
-	if (rc != -1)
-		return rc; /* 0, or a kind already */
-	if (strstr(why, "not a trusted key") != NULL)
-		return -ERR_UNTRUSTED;
-	return -ERR_BAD_BUNDLE;
-}
-
 /* The record of a bundle that verified as info. */
 static void
 record_of(const struct bundle_info *info, struct store_function *f)
@@ -233,9 +215,8 @@ deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
 	if (rc == 0)
 		rc = file_close(d);
 	if (rc == 0)
-		rc = verify_kind(bundle_verify(d->dirfd, keys, nkeys, &info,
-					       d->why, sizeof(d->why)),
-				 d->why);
+		rc = bundle_verify(d->dirfd, keys, nkeys, &info, d->why,
+				   sizeof(d->why));
 	if (rc == 0) {
 		rc = store_bundle_install(d->s, d->staging, &info, d->why,
 					  sizeof(d->why));

@@ -56,13 +56,13 @@ trust_reload(struct trust *t, size_t *n, char *err, size_t errlen)
 }
 
 int
-trust_verify(struct trust *t, int dirfd, struct bundle_info *info,
+trust_commit(struct trust *t, struct deploy *d, struct store_function *out,
 	     char *err, size_t errlen)
 {
 	int rc;
 
 	pthread_rwlock_rdlock(&t->lock);
-	rc = bundle_verify(dirfd, t->keys, t->n, info, err, errlen);
+	rc = deploy_commit(d, t->keys, t->n, out, err, errlen);
 	pthread_rwlock_unlock(&t->lock);
 	return rc;
 }

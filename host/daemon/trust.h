@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
+#include "daemon/deploy.h"
 #include "daemon/store.h"
-#include "formats/bundle.h"
 
 struct trust;
 
@@ -25,8 +25,8 @@ void trust_free(struct trust *t);
  * in *n (if not NULL), or the store's error with the old keys kept. */
 int trust_reload(struct trust *t, size_t *n, char *err, size_t errlen);
 
-/* bundle_verify() of the bundle at dirfd against the keys held now. */
-int trust_verify(struct trust *t, int dirfd, struct bundle_info *info,
+/* deploy_commit() of d against the keys held now: d is consumed. */
+int trust_commit(struct trust *t, struct deploy *d, struct store_function *out,
 		 char *err, size_t errlen);
 
 /* The key ids held now, as minisign prints them (16 upper-case hex), in

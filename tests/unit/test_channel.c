@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/clock.h"
 #include "sandbox/channel.h"
 
 /* sv[0] is the host's end (non-blocking), sv[1] the worker's. */
@@ -121,7 +122,7 @@ reap(pid_t pid)
 static void
 expect_frame(uint32_t type, const void *want, size_t len)
 {
-	int64_t deadline = chan_now_ms() + 5000;
+	int64_t deadline = clock_now_ms() + 5000;
 	struct chan_hdr hdr = {0, 0};
 	char *got = malloc(len + 1);
 
@@ -173,7 +174,7 @@ test_roundtrip_two_pieces(void **state)
 	memcpy(want + sizeof(status), "boom!", 5);
 	/* From the host's non-blocking end to the worker's, too. */
 	assert_int_equal(chan_send2(sv[0], CHAN_DONE, &status, sizeof(status),
-				    "boom!", 5, chan_now_ms() + 1000), 0);
+				    "boom!", 5, clock_now_ms() + 1000), 0);
 	{
 		struct chan_hdr hdr;
 		char got[sizeof(want)];
@@ -252,7 +253,7 @@ test_send_partial_writes(void **state)
 		_exit(memcmp(got, big, len) ? 3 : 0);
 	}
 	assert_int_equal(chan_send(sv[0], CHAN_INVOKE, big, len,
-				   chan_now_ms() + 10000), 0);
+				   clock_now_ms() + 10000), 0);
 	reap(pid);
 	free(big);
 }
@@ -382,7 +383,7 @@ test_over_limit(void **state)
 	write_all(sv[1], &bad, sizeof(bad));
 	write_all(sv[1], "payload", 7);
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_READY),
-				       CHAN_MAX_TEXT, chan_now_ms() + 1000),
+				       CHAN_MAX_TEXT, clock_now_ms() + 1000),
 			 -1);
 	assert_int_equal(errno, EPROTO);
 	assert_int_equal(pending(sv[0]), 7);
@@ -391,17 +392,17 @@ test_over_limit(void **state)
 	 * not a wait for bytes that never come. */
 	assert_int_equal(chan_read_full(sv[0], (char[7]){0}, 7, 0), 0);
 	write_all(sv[1], &huge, sizeof(huge));
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_OUTPUT),
 				       CHAN_MAX_CHUNK, t0 + 3000), -1);
 	assert_int_equal(errno, EPROTO);
-	assert_true(chan_now_ms() - t0 < 1000);
+	assert_true(clock_now_ms() - t0 < 1000);
 
 	/* Exactly at the limit is a frame. */
 	bad.len = CHAN_MAX_TEXT;
 	write_all(sv[1], &bad, sizeof(bad));
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_READY),
-				       CHAN_MAX_TEXT, chan_now_ms() + 1000),
+				       CHAN_MAX_TEXT, clock_now_ms() + 1000),
 			 0);
 	assert_int_equal(hdr.len, CHAN_MAX_TEXT);
 }
@@ -413,7 +414,7 @@ refuse_type(uint32_t type, uint32_t allowed)
 
 	write_all(sv[1], &h, sizeof(h));
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, allowed, CHAN_MAX_TEXT,
-				       chan_now_ms() + 1000), -1);
+				       clock_now_ms() + 1000), -1);
 	assert_int_equal(errno, EPROTO);
 }
 
@@ -447,11 +448,11 @@ test_peer_closes_mid_header(void **state)
 	write_all(sv[1], &h, 5);
 	close(sv[1]);
 	sv[1] = -1;
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_DONE),
 				       CHAN_MAX_TEXT, t0 + 3000), -1);
 	assert_int_equal(errno, ECONNRESET);
-	assert_true(chan_now_ms() - t0 < 1000);
+	assert_true(clock_now_ms() - t0 < 1000);
 }
 
 static void
@@ -469,11 +470,11 @@ test_peer_closes_mid_payload(void **state)
 				       CHAN_MAX_CHUNK, 0), 0);
 	close(sv[1]);
 	sv[1] = -1;
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_read_full(sv[0], buf, sizeof(buf), t0 + 3000),
 			 -1);
 	assert_int_equal(errno, ECONNRESET);
-	assert_true(chan_now_ms() - t0 < 1000);
+	assert_true(clock_now_ms() - t0 < 1000);
 }
 
 /* A peer that stalls mid-frame, still connected: the deadline ends it. */
@@ -485,10 +486,10 @@ test_stall_mid_frame(void **state)
 
 	(void)state;
 	write_all(sv[1], &h, 3);
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_DONE),
 				       CHAN_MAX_TEXT, t0 + 200), -1);
-	took = chan_now_ms() - t0;
+	took = clock_now_ms() - t0;
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(took >= 199 && took < 2000);
 }
@@ -502,23 +503,23 @@ test_deadlines(void **state)
 
 	(void)state;
 	/* Nothing comes. */
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_read_full(sv[0], buf, 1, t0 + 150), -1);
-	took = chan_now_ms() - t0;
+	took = clock_now_ms() - t0;
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(took >= 149 && took < 2000);
 	/* A deadline already past: no wait at all. */
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_read_full(sv[0], buf, 1, t0 - 1), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	assert_true(chan_now_ms() - t0 < 100);
+	assert_true(clock_now_ms() - t0 < 100);
 	/* Nobody reads: a send bigger than the socket's buffers times out. */
 	big = calloc(1, CHAN_MAX_CHUNK);
 	assert_non_null(big);
-	t0 = chan_now_ms();
+	t0 = clock_now_ms();
 	assert_int_equal(chan_send(sv[0], CHAN_INVOKE, big, CHAN_MAX_CHUNK,
 				   t0 + 150), -1);
-	took = chan_now_ms() - t0;
+	took = clock_now_ms() - t0;
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(took >= 149 && took < 2000);
 	free(big);
@@ -565,7 +566,7 @@ test_send_refusals(void **state)
 	close(sv[1]);
 	sv[1] = -1;
 	assert_int_equal(chan_send(sv[0], CHAN_INVOKE, "x", 1,
-				   chan_now_ms() + 1000), -1);
+				   clock_now_ms() + 1000), -1);
 	assert_int_equal(errno, EPIPE);
 }
 
