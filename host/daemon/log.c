@@ -1,6 +1,7 @@
 /* log.c: one line per event (see log.h). */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <syslog.h>
@@ -8,14 +9,15 @@
 
 #include "daemon/log.h"
 
-/* Set once at start, before any thread exists. */
-static bool to_syslog;
+/* Set when fnhostd detaches, which may be after the zygote and threads
+ * exist: atomic, so no reader races the one writer. */
+static atomic_bool to_syslog;
 
 void
 log_use_syslog(void)
 {
 	openlog("fnhostd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	to_syslog = true;
+	atomic_store(&to_syslog, true);
 }
 
 void
@@ -31,7 +33,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (to_syslog) {
+	if (atomic_load(&to_syslog)) {
 		syslog(prio[level], "level=%s %s", names[level], line);
 		return;
 	}

@@ -72,7 +72,8 @@ int bundle_name_check(const char *name, size_t len, char *err,
 
 /* SHA-256 of everything readable from fd (from its current offset to end
  * of file), refusing more than max bytes.  *size (if not NULL) gets the
- * number of bytes hashed.  The worker re-hashes the plugin memfd with it. */
+ * number of bytes hashed.  (worker_seal_plugin() hashes the plugin as it
+ * copies it into its memfd, and does not use this.) */
 int bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32],
 		     uint64_t *size, char *err, size_t errlen);
 

@@ -36,7 +36,7 @@ struct fnh_call {
 	char *error; /* what fail() said; NUL-terminated */
 };
 
-struct session {
+struct worker_session {
 	int chan;
 	size_t max_input;
 	size_t max_output;
@@ -48,7 +48,7 @@ struct session {
 
 /* The session that fail(NULL, ...) writes to during init(); like
  * log_chan, set once before the plugin runs. */
-static struct session *init_session;
+static struct worker_session *init_session;
 
 static _Noreturn void
 refuse(int chan, const char *fmt, ...)
@@ -214,7 +214,7 @@ runtime_check_descriptor(const struct fnh_plugin *p, char *err,
 
 /* Receive SETUP and check its paths.  Refuses (and exits) on any error. */
 static void
-receive_setup(struct session *s)
+receive_setup(struct worker_session *s)
 {
 	char buf[sizeof(struct chan_setup) + 2 * PATH_MAX];
 	struct chan_setup head;
@@ -251,7 +251,7 @@ receive_setup(struct session *s)
  * own view of the same directory may be mounted noexec (zygote.c).  Take
  * the directory through that view, after checking it is the same one. */
 static void
-reopen_scratch(struct session *s)
+reopen_scratch(struct worker_session *s)
 {
 	struct stat a, b;
 	int fd;
@@ -275,7 +275,7 @@ reopen_scratch(struct session *s)
  * plugin reaches its files through the fd the host gave, which stays
  * open for the session.  Returns whether the fd must stay open. */
 static bool
-reach_bundle(struct session *s)
+reach_bundle(struct worker_session *s)
 {
 	struct stat a, b;
 	int fd;
@@ -294,7 +294,7 @@ reach_bundle(struct session *s)
 }
 
 static const struct fnh_plugin *
-load_plugin(struct session *s)
+load_plugin(struct worker_session *s)
 {
 	const struct fnh_plugin *(*entry)(void);
 	const struct fnh_plugin *p;
@@ -327,7 +327,7 @@ on_abort(int sig)
 /* ---- serving ------------------------------------------------------------- */
 
 static void
-serve_invoke(struct session *s, const struct fnh_plugin *p,
+serve_invoke(struct worker_session *s, const struct fnh_plugin *p,
 	     const struct fnh_host *host, size_t len)
 {
 	char error[ERROR_MAX] = "";
@@ -359,7 +359,7 @@ serve_invoke(struct session *s, const struct fnh_plugin *p,
 _Noreturn void
 runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
 {
-	struct session s = {.chan = chan};
+	struct worker_session s = {.chan = chan};
 	struct fnh_host host = {
 		.size = sizeof(struct fnh_host),
 		.abi_minor = FNH_ABI_MINOR,
