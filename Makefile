@@ -22,9 +22,11 @@ VERSION = 0.1.0
 SANITIZER ?=
 B := build$(if $(SANITIZER),-$(SANITIZER))
 
-# A fresh machine has nothing but make: install what is missing first.
+# A fresh machine has nothing but make: install what is missing first,
+# the build's dependencies for every goal, the tests' too for make check.
 ifeq ($(filter clean distclean format format-check,$(MAKECMDGOALS)),)
-DEPS_STATUS := $(shell sh mk/deps.sh >&2 && echo ok)
+DEPS_STATUS := $(shell sh mk/deps.sh \
+	$(if $(filter check,$(MAKECMDGOALS)),test) >&2 && echo ok)
 ifneq ($(DEPS_STATUS),ok)
 $(error build dependencies are missing; see the message above)
 endif
@@ -237,7 +239,7 @@ fuzz: fuzz-deps
 # scripts in tests/*/*.t, which find the build through FNHOST_BUILD.
 TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 
-check: all $(UNIT_BINS) $(REPLAY_BINS) lint-man
+check: all $(UNIT_BINS) $(REPLAY_BINS) lint-man format-check
 	CMOCKA_MESSAGE_OUTPUT=TAP FNHOST_BUILD=$(CURDIR)/$(B) \
 	FNHOST_SANITIZER=$(SANITIZER) \
 	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1) \

@@ -93,8 +93,8 @@ collect(char *p, size_t size, size_t n, void *arg)
 /* One request on the bench's keep-alive handle; returns the status.  body
  * NULL with method POST sends an empty body; mime overrides body. */
 static long
-request(struct bench *b, const char *method, const char *url,
-	const char *token, const char *body, curl_mime *mime)
+request(struct bench *b, const char *method, const char *url, const char *token,
+	const char *body, curl_mime *mime)
 {
 	struct curl_slist *h = NULL;
 	char auth[1200];
@@ -108,8 +108,7 @@ request(struct bench *b, const char *method, const char *url,
 	curl_easy_setopt(b->curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(b->curl, CURLOPT_WRITEDATA, &b->r);
 	if (token) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-			 token);
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
 	}
 	h = curl_slist_append(h, "Expect:");
@@ -143,9 +142,8 @@ reply_member(struct bench *b, const char *key, char *out, size_t len)
 /* ---- the plain libmicrohttpd server -------------------------------------- */
 
 static enum MHD_Result
-hello(void *cls, struct MHD_Connection *c, const char *url,
-      const char *method, const char *version, const char *data,
-      size_t *len, void **ctx)
+hello(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+      const char *version, const char *data, size_t *len, void **ctx)
 {
 	static const char text[] = "hello";
 	struct MHD_Response *r;
@@ -165,8 +163,8 @@ hello(void *cls, struct MHD_Connection *c, const char *url,
 static unsigned short
 free_port(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -228,8 +226,8 @@ make_bundle(struct bench *b, char *dir, size_t len)
 		 dst);
 	if (system(cmd) != 0)
 		die("cannot copy the echo plugin");
-	run_or_die((char *const[]){fnhost, "sign", "-s", key, "-n", "echo",
-				   dir, NULL});
+	run_or_die((char *const[]){ fnhost, "sign", "-s", key, "-n", "echo",
+				    dir, NULL });
 }
 
 /* The libraries the seed plugins name in DT_NEEDED, but libc. */
@@ -345,8 +343,7 @@ deploy(struct bench *b, const char *dir, struct function *fn)
 		die(b->r.buf);
 	curl_mime_free(mime);
 	reply_member(b, "id", fn->id, sizeof(fn->id));
-	snprintf(url, sizeof(url), "%s/v1/functions/%s/tokens", b->url,
-		 fn->id);
+	snprintf(url, sizeof(url), "%s/v1/functions/%s/tokens", b->url, fn->id);
 	if (request(b, "POST", url, b->admin, "{\"ttl\": 3600}", NULL) != 201)
 		die(b->r.buf);
 	reply_member(b, "token", fn->token, sizeof(fn->token));
@@ -539,8 +536,7 @@ measure_memory(struct bench *b, int rounds)
 	printf("%-13s pss %6ld KiB per open session   %6.2fx a forked "
 	       "child (%ld KiB)\n",
 	       "echo memory", (during - before) / OPEN,
-	       base > 0 ? (double)(during - before) / OPEN / base : 0.0,
-	       base);
+	       base > 0 ? (double)(during - before) / OPEN / base : 0.0, base);
 
 	rss0 = pss_kb(b->fnhostd);
 	for (i = 0; i < rounds; i++)
@@ -579,7 +575,7 @@ measure(const char *name, void (*fn)(struct bench *), struct bench *b,
 int
 main(int argc, char **argv)
 {
-	struct bench b = {.fnhostd = -1};
+	struct bench b = { .fnhostd = -1 };
 	int rounds = argc > 2 ? atoi(argv[2]) : 300;
 	char cmd[256], preload[1024], bundle[4096], echo_dir[128];
 	struct MHD_Daemon *mhd;

@@ -110,7 +110,7 @@ static void
 full_session(struct bench_ctx *c)
 {
 	char scratch[4096], err[4200];
-	struct worker_params p = {0};
+	struct worker_params p = { 0 };
 	struct worker_result r;
 	struct worker *w;
 	int sfd;
@@ -145,8 +145,8 @@ fail:
 }
 
 static double
-measure(const char *name, void (*fn)(struct bench_ctx *),
-	struct bench_ctx *c, int rounds, double base)
+measure(const char *name, void (*fn)(struct bench_ctx *), struct bench_ctx *c,
+	int rounds, double base)
 {
 	double *t = calloc((size_t)rounds, sizeof(*t)), p50, p99, start;
 	int i;
@@ -172,10 +172,10 @@ measure(const char *name, void (*fn)(struct bench_ctx *),
 int
 main(int argc, char **argv)
 {
-	struct bench_ctx c = {.lim = {.memory = 512u << 20,
-				      .file_size = 64u << 20,
-				      .cpu_seconds = 60,
-				      .open_files = 64}};
+	struct bench_ctx c = { .lim = { .memory = 512u << 20,
+					.file_size = 64u << 20,
+					.cpu_seconds = 60,
+					.open_files = 64 } };
 	int rounds = argc > 2 ? atoi(argv[2]) : 300;
 	char err[4200], plugin[256];
 	double base;
@@ -197,8 +197,8 @@ main(int argc, char **argv)
 			       sizeof(err)) < 0 ||
 	    worker_seal_plugin(dirfd, plugin, NULL, NULL, &c.memfd, err,
 			       sizeof(err)) < 0 ||
-	    sandbox_policy_compile(&c.policy, c.cfg.relaxed, err,
-				   sizeof(err)) < 0 ||
+	    sandbox_policy_compile(&c.policy, c.cfg.relaxed, err, sizeof(err)) <
+		    0 ||
 	    zygote_start(&c.z, &c.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;

@@ -1,15 +1,20 @@
 #!/bin/sh
-# Make sure every library and tool the build and the tests use is present,
-# installing Debian packages (as root) for whatever is missing.  Prints
-# nothing when all is there, so it is cheap to run on every make.
+# Make sure every library and tool the build uses is present, installing
+# Debian packages (as root) for whatever is missing.  Prints nothing when
+# all is there, so it is cheap to run on every make.
+#
+#	sh mk/deps.sh		what make, make run and make install need
+#	sh mk/deps.sh test	and what make check needs besides
+#	sh mk/deps.sh fuzz	and what make fuzz needs besides
 set -eu
 
 pkgs=""
 need_pc() {	# need_pc MODULE PACKAGE
 	pkg-config --exists "$1" 2>/dev/null || pkgs="$pkgs $2"
 }
-need_cmd() {	# need_cmd COMMAND PACKAGE
-	command -v "$1" >/dev/null 2>&1 || pkgs="$pkgs $2"
+need_cmd() {	# need_cmd COMMAND PACKAGE; sbin counts for a plain user too
+	PATH="$PATH:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1 ||
+		pkgs="$pkgs $2"
 }
 need_py() {	# need_py MODULE PACKAGE (Debian's python3, not another one)
 	/usr/bin/python3 -c "import $1" >/dev/null 2>&1 || pkgs="$pkgs $2"
@@ -23,20 +28,25 @@ need_pc json-c libjson-c-dev
 need_pc libmicrohttpd libmicrohttpd-dev
 need_pc libcurl libcurl4-openssl-dev
 need_pc proj libproj-dev
-need_pc cmocka libcmocka-dev
 need_pc libjwt libjwt-dev
 need_cmd openssl openssl
-need_cmd minisign minisign
-need_cmd mandoc mandoc
-need_cmd prove perl
-need_cmd curl curl
-need_cmd ip iproute2
-need_cmd tc iproute2
-need_cmd node nodejs
-need_cmd npm npm
-need_cmd /usr/bin/python3 python3
-need_py geopy python3-geopy
-need_py Cryptodome python3-pycryptodome
+
+# make check alone: the unit test framework and what the tests drive.
+if [ "${1:-}" = test ]; then
+	need_pc cmocka libcmocka-dev
+	need_cmd minisign minisign
+	need_cmd mandoc mandoc
+	need_cmd prove perl
+	need_cmd curl curl
+	need_cmd ip iproute2
+	need_cmd tc iproute2
+	need_cmd node nodejs
+	need_cmd npm npm
+	need_cmd clang-format clang-format
+	need_cmd /usr/bin/python3 python3
+	need_py geopy python3-geopy
+	need_py Cryptodome python3-pycryptodome
+fi
 
 # make fuzz alone: clang with libFuzzer and its sanitizer runtimes.
 if [ "${1:-}" = fuzz ]; then

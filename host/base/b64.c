@@ -37,8 +37,8 @@ b64_decoded_max(size_t len)
 
 /* Shared encoder: pad says whether to fill the last group with '='. */
 static long
-encode(const char *alphabet, bool pad, char *out, size_t outlen,
-       const void *in, size_t len)
+encode(const char *alphabet, bool pad, char *out, size_t outlen, const void *in,
+       size_t len)
 {
 	const unsigned char *p = in;
 	size_t need, i, o = 0;
@@ -111,8 +111,8 @@ sextet(bool url, char c)
  * final whole byte must be zero.
  */
 static int
-decode(bool url, unsigned char *out, size_t outlen, const char *in,
-       size_t len, size_t *n)
+decode(bool url, unsigned char *out, size_t outlen, const char *in, size_t len,
+       size_t *n)
 {
 	size_t i, o = 0, rest = len % 4;
 	uint32_t v = 0;
@@ -133,11 +133,11 @@ decode(bool url, unsigned char *out, size_t outlen, const char *in,
 		}
 	}
 	if (rest == 2) {
-		if (v & 0xf)	/* 12 bits read, 8 used */
+		if (v & 0xf) /* 12 bits read, 8 used */
 			return -1;
 		out[o++] = (unsigned char)(v >> 4);
 	} else if (rest == 3) {
-		if (v & 0x3)	/* 18 bits read, 16 used */
+		if (v & 0x3) /* 18 bits read, 16 used */
 			return -1;
 		out[o++] = (unsigned char)(v >> 10);
 		out[o++] = (unsigned char)(v >> 2);
@@ -164,8 +164,8 @@ b64_decode(unsigned char *out, size_t outlen, const char *in, size_t len,
 }
 
 int
-b64url_decode(unsigned char *out, size_t outlen, const char *in,
-	      size_t len, size_t *n)
+b64url_decode(unsigned char *out, size_t outlen, const char *in, size_t len,
+	      size_t *n)
 {
 	if (in == NULL || n == NULL || len > B64_INPUT_MAX)
 		return -1;

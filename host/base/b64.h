@@ -19,7 +19,7 @@
 /* Largest byte string either encoder takes (and so, about 4/3 of it, the
  * longest text the decoders read): far above any input fnhost accepts,
  * low enough that no length computation here can overflow. */
-#define B64_INPUT_MAX	((size_t)1 << 40)
+#define B64_INPUT_MAX ((size_t)1 << 40)
 
 /* Length of the text (without NUL) that encoding n bytes gives, or 0 if
  * n is over B64_INPUT_MAX. */
@@ -41,7 +41,7 @@ long b64url_encode(char *out, size_t outlen, const void *in, size_t len);
  * on -1, out holds nothing promised. */
 int b64_decode(unsigned char *out, size_t outlen, const char *in, size_t len,
 	       size_t *n);
-int b64url_decode(unsigned char *out, size_t outlen, const char *in,
-		  size_t len, size_t *n);
+int b64url_decode(unsigned char *out, size_t outlen, const char *in, size_t len,
+		  size_t *n);
 
 #endif

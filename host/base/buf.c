@@ -9,7 +9,7 @@
 #include "base/err.h"
 
 /* First allocation, so small appends do not each reallocate. */
-#define BUF_MIN_CAP	256
+#define BUF_MIN_CAP 256
 
 void
 buf_init(struct buf *b, size_t max)
@@ -29,7 +29,7 @@ grow(struct buf *b, size_t need)
 	char *p;
 
 	while (cap < need + 1)
-		cap *= 2;	/* need <= SIZE_MAX / 2: can not wrap */
+		cap *= 2; /* need <= SIZE_MAX / 2: can not wrap */
 	if (cap > b->max + 1)
 		cap = b->max + 1;
 	if ((p = malloc(cap)) == NULL)

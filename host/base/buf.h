@@ -19,9 +19,9 @@
 
 struct buf {
 	char *data;
-	size_t len;		/* bytes held, without the NUL */
-	size_t cap;		/* bytes allocated at data */
-	size_t max;		/* len is never over this */
+	size_t len; /* bytes held, without the NUL */
+	size_t cap; /* bytes allocated at data */
+	size_t max; /* len is never over this */
 };
 
 void buf_init(struct buf *b, size_t max);

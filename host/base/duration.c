@@ -7,15 +7,15 @@
 #include "base/quote.h"
 
 /* Room for a hostile text quoted in a message. */
-#define QUOTE_MAX	64
+#define QUOTE_MAX 64
 
 /* Largest first, for duration_format(). */
 static const struct {
 	const char *name;
 	uint64_t ms;
 } units[] = {
-	{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
-	{ "ms", 1 },
+	{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+	{ "s", 1000 },	   { "ms", 1 },
 };
 #define NUNITS (sizeof(units) / sizeof(units[0]))
 
@@ -30,7 +30,7 @@ duration_check(const char *s, size_t n, uint64_t *ms)
 	if (d == 0)
 		return DURATION_SYNTAX;
 	if (d == n)
-		scale = 1000;	/* bare digits are seconds */
+		scale = 1000; /* bare digits are seconds */
 	for (i = 0; i < NUNITS && scale == 0; i++)
 		if (n - d == strlen(units[i].name) &&
 		    memcmp(s + d, units[i].name, n - d) == 0)
@@ -50,8 +50,7 @@ duration_check(const char *s, size_t n, uint64_t *ms)
 }
 
 int
-duration_parse(const char *s, size_t n, uint64_t *ms, char *err,
-	       size_t errlen)
+duration_parse(const char *s, size_t n, uint64_t *ms, char *err, size_t errlen)
 {
 	char q[QUOTE_MAX];
 
@@ -82,12 +81,12 @@ duration_format(char *out, size_t outlen, uint64_t ms)
 		i = NUNITS - 2;
 	else
 		while (ms % units[i].ms != 0)
-			i++;	/* ends at "ms", which divides everything */
-	k = snprintf(NULL, 0, "%llu%s",
-		     (unsigned long long)(ms / units[i].ms), units[i].name);
+			i++; /* ends at "ms", which divides everything */
+	k = snprintf(NULL, 0, "%llu%s", (unsigned long long)(ms / units[i].ms),
+		     units[i].name);
 	if (k < 0 || (size_t)k >= outlen)
 		return -1;
-	snprintf(out, outlen, "%llu%s",
-		 (unsigned long long)(ms / units[i].ms), units[i].name);
+	snprintf(out, outlen, "%llu%s", (unsigned long long)(ms / units[i].ms),
+		 units[i].name);
 	return k;
 }

@@ -23,16 +23,16 @@
 
 /* Largest duration: fits an int64_t of milliseconds, so a deadline of
  * "now + duration" in int64_t stays far from overflow for any sane now. */
-#define DURATION_MAX_MS		((uint64_t)INT64_MAX / 2)
+#define DURATION_MAX_MS ((uint64_t)INT64_MAX / 2)
 
 /* Room for any formatted duration and its NUL. */
-#define DURATION_TEXT_MAX	24
+#define DURATION_TEXT_MAX 24
 
 /* What is wrong with a text, for duration_check(). */
 enum duration_fault {
 	DURATION_OK = 0,
-	DURATION_SYNTAX,	/* empty, junk or an unknown unit */
-	DURATION_OVERFLOW,	/* well-formed, over DURATION_MAX_MS */
+	DURATION_SYNTAX,   /* empty, junk or an unknown unit */
+	DURATION_OVERFLOW, /* well-formed, over DURATION_MAX_MS */
 };
 
 /* The grammar alone, without a message: *ms set only on DURATION_OK. */

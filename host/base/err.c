@@ -24,7 +24,7 @@ err_kind_of(int rc)
 		return ERR_OK;
 	if (rc < -(int)ERR_TIMEOUT)
 		return ERR_INTERNAL;
-	return (enum err_kind)-rc;
+	return (enum err_kind)(-rc);
 }
 
 const char *

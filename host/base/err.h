@@ -39,8 +39,8 @@ enum err_kind {
 /* Format the reason into err[errlen] (truncated, always terminated; err
  * may be NULL when errlen is 0) and return -(int)kind, for
  * "return err_set(err, errlen, ERR_NOT_FOUND, "no function '%s'", id);". */
-int err_set(char *err, size_t errlen, enum err_kind kind, const char *fmt,
-	    ...) __attribute__((format(printf, 4, 5)));
+int err_set(char *err, size_t errlen, enum err_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* The kind a return value carries: ERR_OK for rc >= 0, ERR_INTERNAL for
  * a value that is no kind. */

@@ -16,13 +16,13 @@
 #include "base/quote.h"
 
 /* Random bytes in a temporary's name (twice as many hex digits). */
-#define TMP_RANDOM	6
+#define TMP_RANDOM 6
 /* Room for a name quoted in a message. */
-#define QUOTE_MAX	80
+#define QUOTE_MAX 80
 
 int
-fileio_read(int dirfd, const char *name, size_t max, char **buf,
-	    size_t *len, char *err, size_t errlen)
+fileio_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
+	    char *err, size_t errlen)
 {
 	char q[QUOTE_MAX], *b = NULL;
 	struct stat st;
@@ -32,8 +32,8 @@ fileio_read(int dirfd, const char *name, size_t max, char **buf,
 
 	*buf = NULL;
 	quote_bytes(q, sizeof(q), name, strlen(name));
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_NOCTTY | O_CLOEXEC);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errlen,
 			       errno == ENOENT ? ERR_NOT_FOUND : ERR_IO,
@@ -62,8 +62,8 @@ fileio_read(int dirfd, const char *name, size_t max, char **buf,
 		got += (size_t)n;
 	}
 	if (got > max) {
-		rc = err_set(err, errlen, ERR_TOO_LARGE,
-			     "%s is over %zu bytes", q, max);
+		rc = err_set(err, errlen, ERR_TOO_LARGE, "%s is over %zu bytes",
+			     q, max);
 		goto out;
 	}
 	b[got] = '\0';
@@ -112,13 +112,15 @@ fileio_replace(int dirfd, const char *name, const void *buf, size_t len,
 		return err_set(err, errlen, ERR_INVALID, "bad file name '%s'",
 			       q);
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return err_set(err, errlen, ERR_IO, "cannot write %s: no "
-			       "random bytes for a temporary name", q);
+		return err_set(err, errlen, ERR_IO,
+			       "cannot write %s: no "
+			       "random bytes for a temporary name",
+			       q);
 	hex_encode(rnd, raw, sizeof(raw));
 	snprintf(tmp, sizeof(tmp), FILEIO_TMP_PREFIX "%s-%s", name, rnd);
 	/* Made 0600 and given its mode only once it is whole. */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
+	fd = openat(dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
 	if (fileio_write_all(fd, buf, len) < 0 ||

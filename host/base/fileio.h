@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define FILEIO_TMP_PREFIX	".tmp-"
+#define FILEIO_TMP_PREFIX ".tmp-"
 
 int fileio_read(int dirfd, const char *name, size_t max, char **buf,
 		size_t *len, char *err, size_t errlen);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 /* Digits of a SHA-256 digest (without the NUL). */
-#define HEX_SHA256_LEN	64
+#define HEX_SHA256_LEN 64
 
 void hex_encode(char *out, const void *in, size_t n);
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 /* Smallest useful outlen: "..." and its NUL. */
-#define QUOTE_MIN	4
+#define QUOTE_MIN 4
 
 const char *quote_bytes(char *out, size_t outlen, const void *s, size_t n);
 

@@ -40,7 +40,7 @@ int cli_usage(FILE *out, const char *usage);
  * and a whole number of seconds when whole is set.  Returns 0, or -1 when
  * s is malformed or out of range.
  */
-int cli_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
-		 bool whole, uint64_t *ms);
+int cli_duration(const char *s, uint64_t min_ms, uint64_t max_ms, bool whole,
+		 uint64_t *ms);
 
 #endif

@@ -215,8 +215,10 @@ client_config_token(char *out, size_t outlen, const char *spec,
 
 	if (spec[0] != '@') {
 		if (strlen(spec) >= outlen) {
-			snprintf(err, errlen, "the token is longer than %zu "
-				 "bytes", outlen - 1);
+			snprintf(err, errlen,
+				 "the token is longer than %zu "
+				 "bytes",
+				 outlen - 1);
 			return -1;
 		}
 		memcpy(out, spec, strlen(spec) + 1);
@@ -251,7 +253,8 @@ client_config_token(char *out, size_t outlen, const char *spec,
 			break;
 	if (out[0] == '\0' || out[i] != '\0') {
 		explicit_bzero(out, outlen);
-		snprintf(err, errlen, "the token is empty or holds bytes "
+		snprintf(err, errlen,
+			 "the token is empty or holds bytes "
 			 "other than visible ASCII");
 		return -1;
 	}

@@ -36,7 +36,9 @@ client_id_check(const char *id)
 	if (n == 0 || n > 128 || !strcmp(id, ".") || !strcmp(id, ".."))
 		return -1;
 	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789._~-") == n ? 0 : -1;
+			  "0123456789._~-") == n
+		       ? 0
+		       : -1;
 }
 
 /* ---- where the host is --------------------------------------------------- */
@@ -337,12 +339,12 @@ headers_build(const struct client *c, const struct client_request *rq)
 	struct curl_slist *l = NULL, *t;
 	int ok = 1;
 
-#define ADD(text)                                                      \
-	do {                                                           \
-		if (ok && (t = curl_slist_append(l, (text))) != NULL)  \
-			l = t;                                         \
-		else                                                   \
-			ok = 0;                                        \
+#define ADD(text)                                                              \
+	do {                                                                   \
+		if (ok && (t = curl_slist_append(l, (text))) != NULL)          \
+			l = t;                                                 \
+		else                                                           \
+			ok = 0;                                                \
 	} while (0)
 	/* No "Expect: 100-continue" round trip before uploads. */
 	ADD("Expect:");
@@ -378,14 +380,18 @@ transfer_error(const struct client *c, CURLcode rc, const struct sink *s,
 	       const char *curlerr, char *err, size_t errlen)
 {
 	if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		snprintf(err, errlen, "the answer from %s is larger than %u "
-			 "MiB", c->url, CLIENT_MAX_RESPONSE >> 20);
+		snprintf(err, errlen,
+			 "the answer from %s is larger than %u "
+			 "MiB",
+			 c->url, CLIENT_MAX_RESPONSE >> 20);
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(err, errlen, "no answer from %s in time (%s)", c->url,
 			 curlerr[0] ? curlerr : curl_easy_strerror(rc));
 	else if (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_READ_ERROR)
-		snprintf(err, errlen, "cannot send to %s: a file could not "
-			 "be read (did it change?)", c->url);
+		snprintf(err, errlen,
+			 "cannot send to %s: a file could not "
+			 "be read (did it change?)",
+			 c->url);
 	else
 		snprintf(err, errlen, "cannot talk to %s: %s", c->url,
 			 curlerr[0] ? curlerr : curl_easy_strerror(rc));
@@ -398,7 +404,7 @@ client_call(const struct client *c, const struct client_request *rq,
 	char url[CLIENT_MAX_URL + 1024], curlerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
 	struct part_src *src = NULL;
-	struct sink s = {.rs = rs};
+	struct sink s = { .rs = rs };
 	curl_mime *mime = NULL;
 	CURL *h = NULL;
 	CURLcode rc;
@@ -406,8 +412,10 @@ client_call(const struct client *c, const struct client_request *rq,
 
 	memset(rs, 0, sizeof(*rs));
 	if (rq->auth && c->token[0] && c->remote_http && !c->insecure) {
-		snprintf(err, errlen, "refusing to send a token in clear text "
-			 "to %s (use https, or --insecure)", c->url);
+		snprintf(err, errlen,
+			 "refusing to send a token in clear text "
+			 "to %s (use https, or --insecure)",
+			 c->url);
 		goto out;
 	}
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->url, rq->path) >=
@@ -417,10 +425,10 @@ client_call(const struct client *c, const struct client_request *rq,
 	}
 	if ((h = curl_easy_init()) == NULL ||
 	    (hdrs = headers_build(c, rq)) == NULL ||
-	    (rq->nparts &&
-	     ((src = calloc(rq->nparts, sizeof(*src))) == NULL ||
-	      (mime = mime_build(h, rq, src)) == NULL))) {
-		snprintf(err, errlen, "cannot set up the request: out of "
+	    (rq->nparts && ((src = calloc(rq->nparts, sizeof(*src))) == NULL ||
+			    (mime = mime_build(h, rq, src)) == NULL))) {
+		snprintf(err, errlen,
+			 "cannot set up the request: out of "
 			 "memory");
 		goto out;
 	}
@@ -491,8 +499,10 @@ client_json(const struct client_response *rs, char *err, size_t errlen)
 	size_t end;
 
 	if (!rs->body || rs->len == 0) {
-		snprintf(err, errlen, "the host answered HTTP %ld with an "
-			 "empty body, not JSON", rs->status);
+		snprintf(err, errlen,
+			 "the host answered HTTP %ld with an "
+			 "empty body, not JSON",
+			 rs->status);
 		return NULL;
 	}
 	if ((tok = json_tokener_new_ex(64)) == NULL) {
@@ -507,8 +517,10 @@ client_json(const struct client_response *rs, char *err, size_t errlen)
 		return obj;
 	}
 	json_object_put(obj);
-	snprintf(err, errlen, "the host's answer (HTTP %ld) is not valid "
-		 "JSON: %s", rs->status,
+	snprintf(err, errlen,
+		 "the host's answer (HTTP %ld) is not valid "
+		 "JSON: %s",
+		 rs->status,
 		 json_tokener_error_desc(json_tokener_get_error(tok)));
 	json_tokener_free(tok);
 	return NULL;
@@ -546,12 +558,13 @@ client_error(const struct client_response *rs, char *code, size_t codelen,
 		if (json_object_object_get_ex(e, "message", &m) &&
 		    json_object_is_type(m, json_type_string) &&
 		    json_object_get_string_len(m) > 0)
-			copy_bounded(message, msglen,
-				     json_object_get_string(m),
+			copy_bounded(message, msglen, json_object_get_string(m),
 				     (size_t)json_object_get_string_len(m));
 		else if (codelen && code[0])
-			snprintf(message, msglen, "the host answered HTTP %ld "
-				 "(%s)", rs->status, code);
+			snprintf(message, msglen,
+				 "the host answered HTTP %ld "
+				 "(%s)",
+				 rs->status, code);
 	}
 	json_object_put(obj);
 }

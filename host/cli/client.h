@@ -31,18 +31,18 @@
 
 /* What the user gave on the command line; NULL or 0 when not given. */
 struct client_options {
-	const char *url;	/* -u URL */
-	const char *token;	/* -t TOKEN or -t @FILE */
-	long timeout_ms;	/* whole-call limit; 0: no limit */
-	int insecure;		/* allow a token over http to a remote host */
+	const char *url;   /* -u URL */
+	const char *token; /* -t TOKEN or -t @FILE */
+	long timeout_ms;   /* whole-call limit; 0: no limit */
+	int insecure;	   /* allow a token over http to a remote host */
 };
 
 struct client {
-	char url[CLIENT_MAX_URL + 1];	/* base URL, no trailing '/' */
+	char url[CLIENT_MAX_URL + 1];	  /* base URL, no trailing '/' */
 	char token[CLIENT_MAX_TOKEN + 1]; /* "" when there is none */
 	long timeout_ms;
 	int insecure;
-	int remote_http;	/* plain http to a non-loopback host */
+	int remote_http; /* plain http to a non-loopback host */
 };
 
 /* One multipart/form-data part whose bytes are read from an open fd
@@ -62,7 +62,7 @@ struct client_request {
 	size_t body_len;
 	const struct client_part *parts; /* multipart instead of body */
 	size_t nparts;
-	const char *checksum;	  /* Fnhost-Function-Checksum, or NULL */
+	const char *checksum; /* Fnhost-Function-Checksum, or NULL */
 };
 
 struct client_header {
@@ -72,7 +72,7 @@ struct client_header {
 
 struct client_response {
 	long status;
-	char *body;		/* len bytes and a NUL; not NULL after a call */
+	char *body; /* len bytes and a NUL; not NULL after a call */
 	size_t len;
 	size_t nheaders;
 	struct client_header headers[CLIENT_MAX_HEADERS];
@@ -102,8 +102,7 @@ void client_response_free(struct client_response *rs);
 
 /* The value of response header name (case-insensitive; Fnhost-* only), or
  * NULL. */
-const char *client_header(const struct client_response *rs,
-			  const char *name);
+const char *client_header(const struct client_response *rs, const char *name);
 
 /* The body as JSON (at most 64 levels deep, nothing but white space after
  * it), or NULL with a reason in err.  Free with json_object_put(). */
@@ -114,13 +113,12 @@ json_object *client_json(const struct client_response *rs, char *err,
  * {"error":{"code","message"}} body, copied exactly (truncated to fit);
  * when the body has none, message says "the host answered HTTP <status>"
  * and code is "".  */
-void client_error(const struct client_response *rs, char *code,
-		  size_t codelen, char *message, size_t msglen);
+void client_error(const struct client_response *rs, char *code, size_t codelen,
+		  char *message, size_t msglen);
 
 /* The same message made fit for one line of a terminal: control bytes
  * become spaces, at most 300 bytes. */
-void client_error_line(const struct client_response *rs, char *buf,
-		       size_t len);
+void client_error_line(const struct client_response *rs, char *buf, size_t len);
 
 /* Replace control bytes in s (NUL-terminated) with '?', so text from the
  * host can not move the cursor or forge lines; returns s. */

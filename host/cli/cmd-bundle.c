@@ -2,7 +2,7 @@
  * cmd-bundle.c: `fnhost keygen`, `fnhost sign` and `fnhost verify`, the
  * publisher's side of bundles (formats in bundle.h and minisign.h).
  */
-#define _GNU_SOURCE	/* renameat2() */
+#define _GNU_SOURCE /* renameat2() */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,8 +18,7 @@
 #include "formats/minisign.h"
 
 #define KEYGEN_USAGE "keygen -p KEY.pub -s KEY.key [-f] [-P PASSFILE]"
-#define SIGN_USAGE \
-	"sign -s KEY.key [-n NAME] [-v VERSION] [-P PASSFILE] DIR"
+#define SIGN_USAGE "sign -s KEY.key [-n NAME] [-v VERSION] [-P PASSFILE] DIR"
 #define VERIFY_USAGE "verify -p KEY.pub [-p KEY.pub]... DIR"
 /* How many -p a verify takes: a handful of publishers at most. */
 #define VERIFY_MAX_KEYS 16
@@ -60,13 +59,17 @@ password_read(const char *cmd, const char *path,
 	if (got > 0 && pw[got - 1] == '\r')
 		got--;
 	if (got > MINISIGN_PASSWORD_MAX || memchr(pw, '\n', got) != NULL) {
-		cli_fail(cmd, "%s: the password must be one line of at most "
-			 "%d bytes", path, MINISIGN_PASSWORD_MAX);
+		cli_fail(cmd,
+			 "%s: the password must be one line of at most "
+			 "%d bytes",
+			 path, MINISIGN_PASSWORD_MAX);
 		goto out;
 	}
 	if (got == 0 || memchr(pw, '\0', got) != NULL) {
-		cli_fail(cmd, "%s: the password is empty or holds a NUL "
-			 "byte", path);
+		cli_fail(cmd,
+			 "%s: the password is empty or holds a NUL "
+			 "byte",
+			 path);
 		goto out;
 	}
 	pw[got] = '\0';
@@ -179,8 +182,8 @@ cmd_keygen(int argc, char **argv)
 	if (minisign_keygen(&sk, err, sizeof(err)) == -1 ||
 	    minisign_seckey_format(&sk, passpath != NULL ? pw : NULL,
 				   MINISIGN_OPSLIMIT_DEFAULT,
-				   MINISIGN_MEMLIMIT_DEFAULT, &sectext,
-				   &seclen, err, sizeof(err)) == -1) {
+				   MINISIGN_MEMLIMIT_DEFAULT, &sectext, &seclen,
+				   err, sizeof(err)) == -1) {
 		cli_fail(argv[0], "%s", err);
 		goto out;
 	}
@@ -278,8 +281,8 @@ cmd_sign(int argc, char **argv)
 		goto out;
 	if (minisign_seckey_load(secpath, passpath != NULL ? pw : NULL, &sk,
 				 err, sizeof(err)) == -1 ||
-	    bundle_sign(dirfd, &sk, name, version, sum, err,
-			sizeof(err)) == -1) {
+	    bundle_sign(dirfd, &sk, name, version, sum, err, sizeof(err)) ==
+		    -1) {
 		cli_fail(argv[0], "%s", err);
 		goto out;
 	}

@@ -70,11 +70,12 @@ upload_add(struct remote *x, struct upload *u, const char *dir,
 		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0 || errno == ELOOP)
-			remote_fail(x, "%s/%s is not a regular file "
-				    "(a bundle is flat)", dir, name);
+			remote_fail(x,
+				    "%s/%s is not a regular file "
+				    "(a bundle is flat)",
+				    dir, name);
 		else
-			remote_fail(x, "%s/%s: %s", dir, name,
-				    strerror(errno));
+			remote_fail(x, "%s/%s: %s", dir, name, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -110,8 +111,10 @@ upload_checksum(struct remote *x, struct upload *u, const char *dir)
 			have_sig = 1;
 	}
 	if (idx < 0 || !have_sig)
-		return remote_fail(x, "%s is not signed (no %s): run fnhost "
-				   "sign first", dir,
+		return remote_fail(x,
+				   "%s is not signed (no %s): run fnhost "
+				   "sign first",
+				   dir,
 				   idx < 0 ? BUNDLE_MANIFEST
 					   : BUNDLE_SIGNATURE);
 	if (lseek(u->parts[idx].fd, 0, SEEK_SET) < 0 ||
@@ -157,8 +160,9 @@ out:
 static int
 deploy_run(struct remote *x)
 {
-	struct client_request rq = {.method = "POST", .path = "/v1/functions",
-				    .auth = 1};
+	struct client_request rq = { .method = "POST",
+				     .path = "/v1/functions",
+				     .auth = 1 };
 	struct upload *u = NULL;
 	json_object *obj = NULL;
 	const char *id, *sum;
@@ -185,9 +189,11 @@ deploy_run(struct remote *x)
 	/* The host hashed what it received: it must be what we hold. */
 	if (strcmp(sum, u->manifest_sha256)) {
 		snprintf(shown, sizeof(shown), "%s", sum);
-		remote_fail(x, "the host reports checksum %s, but %s/%s "
-			    "hashes to %s", client_sanitize(shown), x->args[0],
-			    BUNDLE_MANIFEST, u->manifest_sha256);
+		remote_fail(x,
+			    "the host reports checksum %s, but %s/%s "
+			    "hashes to %s",
+			    client_sanitize(shown), x->args[0], BUNDLE_MANIFEST,
+			    u->manifest_sha256);
 		goto out;
 	}
 	if (x->json) {
@@ -207,23 +213,25 @@ out:
 	return ret;
 }
 
-const struct remote_spec deploy_cmd = {
-	.name = "deploy", .usage = "deploy [options] DIR", .min_args = 1,
-	.max_args = 1, .timeout_ms = REMOTE_TIMEOUT_DEPLOY_MS,
-	.run = deploy_run};
+const struct remote_spec deploy_cmd = { .name = "deploy",
+					.usage = "deploy [options] DIR",
+					.min_args = 1,
+					.max_args = 1,
+					.timeout_ms = REMOTE_TIMEOUT_DEPLOY_MS,
+					.run = deploy_run };
 
 /* ---- list, show, delete -------------------------------------------------- */
 
 static void
 function_row(json_object *item)
 {
-	static const char *const c_id[] = {"id", NULL};
-	static const char *const c_name[] = {"name", NULL};
-	static const char *const c_version[] = {"version", NULL};
-	static const char *const c_sum[] = {"checksum", NULL};
-	static const char *const c_created[] = {"created", NULL};
-	static const char *const *const cols[] = {c_id, c_name, c_version,
-						  c_sum, c_created};
+	static const char *const c_id[] = { "id", NULL };
+	static const char *const c_name[] = { "name", NULL };
+	static const char *const c_version[] = { "version", NULL };
+	static const char *const c_sum[] = { "checksum", NULL };
+	static const char *const c_created[] = { "created", NULL };
+	static const char *const *const cols[] = { c_id, c_name, c_version,
+						   c_sum, c_created };
 
 	remote_row(item, cols, sizeof(cols) / sizeof(cols[0]));
 }
@@ -234,14 +242,15 @@ list_run(struct remote *x)
 	return remote_list(x, "/v1/functions", "functions", function_row);
 }
 
-const struct remote_spec list_cmd = {
-	.name = "list", .usage = "list [options]",
-	.timeout_ms = REMOTE_TIMEOUT_MS, .run = list_run};
+const struct remote_spec list_cmd = { .name = "list",
+				      .usage = "list [options]",
+				      .timeout_ms = REMOTE_TIMEOUT_MS,
+				      .run = list_run };
 
 static int
 show_run(struct remote *x)
 {
-	struct client_request rq = {.method = "GET", .auth = 1};
+	struct client_request rq = { .method = "GET", .auth = 1 };
 	char path[256];
 
 	if (remote_id_check(x, "function id", x->args[0]) < 0)
@@ -251,19 +260,24 @@ show_run(struct remote *x)
 	return remote_show(x, &rq, 0);
 }
 
-const struct remote_spec show_cmd = {
-	.name = "show", .usage = "show [options] ID", .min_args = 1,
-	.max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS, .run = show_run};
+const struct remote_spec show_cmd = { .name = "show",
+				      .usage = "show [options] ID",
+				      .min_args = 1,
+				      .max_args = 1,
+				      .timeout_ms = REMOTE_TIMEOUT_MS,
+				      .run = show_run };
 
 static int
 delete_run(struct remote *x)
 {
 	if (remote_id_check(x, "function id", x->args[0]) < 0)
 		return CLI_FAIL;
-	return remote_delete(x, "/v1/functions/", x->args[0], "id",
-			     "deleted");
+	return remote_delete(x, "/v1/functions/", x->args[0], "id", "deleted");
 }
 
-const struct remote_spec delete_cmd = {
-	.name = "delete", .usage = "delete [options] ID", .min_args = 1,
-	.max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS, .run = delete_run};
+const struct remote_spec delete_cmd = { .name = "delete",
+					.usage = "delete [options] ID",
+					.min_args = 1,
+					.max_args = 1,
+					.timeout_ms = REMOTE_TIMEOUT_MS,
+					.run = delete_run };

@@ -50,15 +50,20 @@ const struct remote_spec encrypt_cmd = {
 		 "  prints TEXT encrypted to the host as an fnh1: text, for\n"
 		 "  any invoke of that host; the key comes from KEYFILE\n"
 		 "  (fnhost key -o json) or from the host",
-	.min_args = 1, .max_args = 1, .takes = TAKES_KEYFILE,
-	.timeout_ms = REMOTE_TIMEOUT_MS, .run = encrypt_run};
+	.min_args = 1,
+	.max_args = 1,
+	.takes = TAKES_KEYFILE,
+	.timeout_ms = REMOTE_TIMEOUT_MS,
+	.run = encrypt_run
+};
 
 static int
 rotate_run(struct remote *x)
 {
-	struct client_request rq = {.method = "POST", .auth = 1,
-				    .path = "/v1/key/rotate",
-				    .content_type = "application/json"};
+	struct client_request rq = { .method = "POST",
+				     .auth = 1,
+				     .path = "/v1/key/rotate",
+				     .content_type = "application/json" };
 	char body[64];
 
 	snprintf(body, sizeof(body), "{\"keep\": %ld}",
@@ -71,7 +76,7 @@ rotate_run(struct remote *x)
 static int
 key_run(struct remote *x)
 {
-	struct client_request rq = {.method = "GET", .path = "/v1/key"};
+	struct client_request rq = { .method = "GET", .path = "/v1/key" };
 
 	return remote_show(x, &rq, 1);
 }
@@ -82,12 +87,17 @@ static const struct remote_spec rotate_cmd = {
 		 "  a new encryption key for the host (admin); texts and\n"
 		 "  invokes made for the old one are still decrypted for\n"
 		 "  DURATION (90, 90s, 15m, 12h, 7d; default 0: not at all)",
-	.takes = TAKES_KEEP, .timeout_ms = REMOTE_TIMEOUT_MS,
-	.run = rotate_run};
+	.takes = TAKES_KEEP,
+	.timeout_ms = REMOTE_TIMEOUT_MS,
+	.run = rotate_run
+};
 
 /* "key" alone prints the keys, so rotate is a verb beside it. */
 const struct remote_spec key_cmd = {
 	.name = "key",
 	.usage = "key [options] | key rotate [options] [--keep DURATION]",
-	.timeout_ms = REMOTE_TIMEOUT_MS, .run = key_run, .verbs = &rotate_cmd,
-	.nverbs = 1};
+	.timeout_ms = REMOTE_TIMEOUT_MS,
+	.run = key_run,
+	.verbs = &rotate_cmd,
+	.nverbs = 1
+};

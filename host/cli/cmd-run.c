@@ -35,17 +35,17 @@ struct run_opts {
 	const char *function; /* the function id */
 	const char *pin;      /* -c: the checksum it must have, or NULL */
 	int json;
-	int encrypt;	      /* --encrypt */
-	int verify;	      /* --verify */
+	int encrypt;	       /* --encrypt */
+	int verify;	       /* --verify */
 	struct host_keys keys; /* for either */
 };
 
 struct run_state {
 	struct remote *x;
 	const struct run_opts *o;
-	char sid[129];	    /* the session id */
-	const char *ended;  /* why no more invokes go out, or NULL */
-	int failed;	    /* some invoke did not succeed */
+	char sid[129];	   /* the session id */
+	const char *ended; /* why no more invokes go out, or NULL */
+	int failed;	   /* some invoke did not succeed */
 };
 
 /* One result line: the output, or the error text. */
@@ -89,8 +89,10 @@ invoke_check(struct run_state *st, const struct client_response *rs)
 	if (!st->o->pin || (got && !strcmp(got, st->o->pin)))
 		return 0;
 	snprintf(shown, sizeof(shown), "%s", got ? got : "none");
-	remote_fail(st->x, "the answer came from function checksum %s, not "
-		    "the pinned %s", client_sanitize(shown), st->o->pin);
+	remote_fail(st->x,
+		    "the answer came from function checksum %s, not "
+		    "the pinned %s",
+		    client_sanitize(shown), st->o->pin);
 	result_error(st, "checksum mismatch: the answer is not from the "
 			 "pinned function");
 	st->ended = "not sent: the host ran a function other than the "
@@ -124,11 +126,13 @@ attest_check(struct run_state *st, const char *in, size_t len,
 		 attest_sha256_hex(in, len, in_hex, why, sizeof(why)) < 0)
 		;
 	else if (strcmp(oh, out_hex))
-		snprintf(why, sizeof(why), "the output received is not the "
-					   "one attested");
+		snprintf(why, sizeof(why),
+			 "the output received is not the "
+			 "one attested");
 	else if (!hpke_is_text(in, len) && strcmp(ih, in_hex))
-		snprintf(why, sizeof(why), "the input attested is not the one "
-					   "sent");
+		snprintf(why, sizeof(why),
+			 "the input attested is not the one "
+			 "sent");
 	else if (attest_verify_b64(st->o->keys.att, fn, ih, oh, sig,
 				   strlen(sig), why, sizeof(why)) < 0)
 		;
@@ -170,12 +174,14 @@ answer_open(struct run_state *st, struct hpke_ohttp *hs,
 static void
 invoke_one(struct run_state *st, const char *in, size_t len)
 {
-	struct client_request rq = {.method = "POST", .auth = 1,
-				    .content_type = "application/octet-stream",
-				    .body = in, .body_len = len};
-	struct client_response rs = {0};
+	struct client_request rq = { .method = "POST",
+				     .auth = 1,
+				     .content_type = "application/octet-stream",
+				     .body = in,
+				     .body_len = len };
+	struct client_response rs = { 0 };
 	char path[256], code[64], *msg = NULL;
-	struct hpke_ohttp hs = {0};
+	struct hpke_ohttp hs = { 0 };
 	unsigned char *req = NULL;
 	size_t reqlen;
 
@@ -196,8 +202,8 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 		rq.body_len = reqlen;
 		rq.content_type = "application/fnhost-hpke";
 	}
-	if (client_call(&st->x->c, &rq, &rs, st->x->err,
-			sizeof(st->x->err)) < 0) {
+	if (client_call(&st->x->c, &rq, &rs, st->x->err, sizeof(st->x->err)) <
+	    0) {
 		result_error(st, st->x->err);
 		st->ended = "not sent after the failure above";
 		goto out;
@@ -291,7 +297,7 @@ invoke_stdin(struct run_state *st)
 /* The first run of exactly 64 hex digits in msg other than not, into
  * out[65]; "" when there is none. */
 static void
-checksum_find(const char *msg, const char *not, char out[65])
+checksum_find(const char *msg, const char * not, char out[65])
 {
 	const char *p = msg;
 	size_t n;
@@ -314,7 +320,7 @@ checksum_find(const char *msg, const char *not, char out[65])
 static void
 mismatch_report(struct run_state *st, const struct client_response *rs)
 {
-	const char *names[] = {"checksum", "function_checksum", NULL};
+	const char *names[] = { "checksum", "function_checksum", NULL };
 	json_object *obj, *e, *v = NULL;
 	char actual[65] = "", msg[512];
 	const char *hdr;
@@ -332,11 +338,15 @@ mismatch_report(struct run_state *st, const struct client_response *rs)
 	if (!actual[0])
 		checksum_find(msg, st->o->pin, actual);
 	if (st->o->pin && actual[0])
-		remote_fail(st->x, "checksum mismatch: the function is "
-			    "%s, not %s", actual, st->o->pin);
+		remote_fail(st->x,
+			    "checksum mismatch: the function is "
+			    "%s, not %s",
+			    actual, st->o->pin);
 	else if (st->o->pin)
-		remote_fail(st->x, "checksum mismatch: the function is "
-			    "not %s (%s)", st->o->pin, msg);
+		remote_fail(st->x,
+			    "checksum mismatch: the function is "
+			    "not %s (%s)",
+			    st->o->pin, msg);
 	else
 		remote_fail(st->x, "checksum mismatch: %s", msg);
 }
@@ -353,13 +363,14 @@ session_accept(struct run_state *st, json_object *obj)
 	if (!sid || client_id_check(sid) < 0 ||
 	    strlen(sid) >= sizeof(st->sid)) {
 		remote_fail(st->x, "the host's answer holds no valid "
-			    "session id");
+				   "session id");
 		return -1;
 	}
 	memcpy(st->sid, sid, strlen(sid) + 1);
 	if (st->o->pin && (!sum || strcmp(sum, st->o->pin))) {
 		snprintf(shown, sizeof(shown), "%s", sum ? sum : "none");
-		remote_fail(st->x, "the host opened a session of "
+		remote_fail(st->x,
+			    "the host opened a session of "
 			    "function checksum %s, not the pinned %s",
 			    client_sanitize(shown), st->o->pin);
 		return -1;
@@ -372,8 +383,9 @@ session_accept(struct run_state *st, json_object *obj)
 static int
 session_open(struct run_state *st)
 {
-	struct client_request rq = {.method = "POST", .auth = 1,
-				    .checksum = st->o->pin};
+	struct client_request rq = { .method = "POST",
+				     .auth = 1,
+				     .checksum = st->o->pin };
 	struct client_response rs;
 	json_object *obj = NULL;
 	char path[256];
@@ -382,8 +394,8 @@ session_open(struct run_state *st)
 	snprintf(path, sizeof(path), "/v1/functions/%s/sessions",
 		 st->o->function);
 	rq.path = path;
-	if (client_call(&st->x->c, &rq, &rs, st->x->err,
-			sizeof(st->x->err)) < 0) {
+	if (client_call(&st->x->c, &rq, &rs, st->x->err, sizeof(st->x->err)) <
+	    0) {
 		remote_fail(st->x, "%s", st->x->err);
 		goto out;
 	}
@@ -409,21 +421,25 @@ out:
 static void
 session_close(struct run_state *st)
 {
-	struct client_request rq = {.method = "DELETE", .auth = 1};
+	struct client_request rq = { .method = "DELETE", .auth = 1 };
 	struct client_response rs;
 	char path[256], msg[512];
 
 	snprintf(path, sizeof(path), "/v1/sessions/%s", st->sid);
 	rq.path = path;
-	if (client_call(&st->x->c, &rq, &rs, st->x->err,
-			sizeof(st->x->err)) < 0) {
-		fprintf(stderr, "fnhost %s: warning: cannot close the "
-			"session: %s\n", st->x->sp->name, st->x->err);
+	if (client_call(&st->x->c, &rq, &rs, st->x->err, sizeof(st->x->err)) <
+	    0) {
+		fprintf(stderr,
+			"fnhost %s: warning: cannot close the "
+			"session: %s\n",
+			st->x->sp->name, st->x->err);
 	} else if (rs.status != 200 && rs.status != 204 &&
 		   !(st->ended && rs.status == 404)) {
 		client_error_line(&rs, msg, sizeof(msg));
-		fprintf(stderr, "fnhost %s: warning: cannot close the "
-			"session: %s\n", st->x->sp->name, msg);
+		fprintf(stderr,
+			"fnhost %s: warning: cannot close the "
+			"session: %s\n",
+			st->x->sp->name, msg);
 	}
 	client_response_free(&rs);
 }
@@ -431,8 +447,8 @@ session_close(struct run_state *st)
 static int
 run_run(struct remote *x)
 {
-	struct run_opts o = {0};
-	struct run_state st = {0};
+	struct run_opts o = { 0 };
+	struct run_state st = { 0 };
 	int i, ret = CLI_FAIL;
 
 	if (remote_id_check(x, "function id", x->args[0]) < 0)
@@ -445,8 +461,10 @@ run_run(struct remote *x)
 	if ((o.encrypt || o.verify) && host_keys_get(x, &o.keys) < 0)
 		goto out;
 	if (o.verify && !o.keys.have_att) {
-		remote_fail(x, "--verify needs the host's attestation key, "
-			    "which %s does not hold", x->keyfile);
+		remote_fail(x,
+			    "--verify needs the host's attestation key, "
+			    "which %s does not hold",
+			    x->keyfile);
 		goto out;
 	}
 	st.x = x;
@@ -476,6 +494,9 @@ const struct remote_spec run_cmd = {
 		 "with '-'; --encrypt seals\n  each invoke to the host's "
 		 "key, --verify checks each answer's\n  attestation; the "
 		 "keys come from KEYFILE or from the host",
-	.min_args = 2, .max_args = -1,
+	.min_args = 2,
+	.max_args = -1,
 	.takes = TAKES_CHECKSUM | TAKES_KEYFILE | TAKES_SEAL,
-	.timeout_ms = REMOTE_TIMEOUT_MS, .run = run_run};
+	.timeout_ms = REMOTE_TIMEOUT_MS,
+	.run = run_run
+};

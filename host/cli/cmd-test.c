@@ -29,8 +29,8 @@
 #include "sandbox/scratch.h"
 #include "sandbox/worker.h"
 
-#define TEST_USAGE                                                     \
-	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"          \
+#define TEST_USAGE                                                             \
+	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"                  \
 	"  INPUT '-' reads one input per line from standard input"
 
 /* The most a staged bundle may hold. */
@@ -265,13 +265,13 @@ static int
 run_session(const char *dir, char **inputs, int ninputs,
 	    const struct test_opts *o)
 {
-	struct staging st = {.bundle_fd = -1};
-	struct zygote z = {.pid = 0, .sock = -1};
-	struct launched run = {.scratch_fd = -1};
+	struct staging st = { .bundle_fd = -1 };
+	struct zygote z = { .pid = 0, .sock = -1 };
+	struct launched run = { .scratch_fd = -1 };
 	struct sandbox_config sc;
 	struct sandbox_limits lim;
 	struct zygote_worker zw;
-	struct launch l = {0};
+	struct launch l = { 0 };
 	struct config cfg;
 	char err[4200], plugin[256];
 	int src = -1, i, failed = 0, ret = CLI_FAIL;
@@ -281,8 +281,8 @@ run_session(const char *dir, char **inputs, int ninputs,
 		cli_fail("test", "cannot open %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (bundle_find_plugin(src, plugin, sizeof(plugin), err,
-			       sizeof(err)) < 0 ||
+	if (bundle_find_plugin(src, plugin, sizeof(plugin), err, sizeof(err)) <
+		    0 ||
 	    staging_create(&st, src, err, sizeof(err)) < 0)
 		goto fail;
 	test_config(&cfg, o, st.root);
@@ -297,10 +297,9 @@ run_session(const char *dir, char **inputs, int ninputs,
 	if (launch_session(&zw, &cfg, &l, &run, err, sizeof(err)) < 0)
 		goto fail;
 	for (i = 0; i < ninputs; i++) {
-		int r = strcmp(inputs[i], "-")
-				? invoke_one(run.w, o, inputs[i],
-					     strlen(inputs[i]))
-				: invoke_stdin(run.w, o);
+		int r = strcmp(inputs[i], "-") ? invoke_one(run.w, o, inputs[i],
+							    strlen(inputs[i]))
+					       : invoke_stdin(run.w, o);
 		if (r < 0)
 			failed = 1;
 	}
@@ -321,12 +320,12 @@ int
 cmd_test(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"timeout", required_argument, NULL, 't'},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "timeout", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct test_opts o = {.timeout_ms = 10000};
+	struct test_opts o = { .timeout_ms = 10000 };
 	uint64_t ms;
 	int c;
 
@@ -336,16 +335,20 @@ cmd_test(int argc, char **argv)
 		case 't':
 			if (cli_duration(optarg, 1, 86400ull * 1000, false,
 					 &ms) < 0) {
-				cli_fail("test", "bad timeout '%s' (a "
-					 "duration: 500ms, 30s, 1m)", optarg);
+				cli_fail("test",
+					 "bad timeout '%s' (a "
+					 "duration: 500ms, 30s, 1m)",
+					 optarg);
 				return CLI_USAGE;
 			}
 			o.timeout_ms = (int)ms;
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				cli_fail("test", "bad output format '%s' "
-					 "(text or json)", optarg);
+				cli_fail("test",
+					 "bad output format '%s' "
+					 "(text or json)",
+					 optarg);
 				return CLI_USAGE;
 			}
 			o.json = !strcmp(optarg, "json");

@@ -13,8 +13,9 @@
 static int
 create_run(struct remote *x)
 {
-	struct client_request rq = {.method = "POST", .auth = 1,
-				    .content_type = "application/json"};
+	struct client_request rq = { .method = "POST",
+				     .auth = 1,
+				     .content_type = "application/json" };
 	json_object *obj = NULL, *body = NULL;
 	const char *token;
 	char path[256];
@@ -55,14 +56,14 @@ out:
 static void
 token_row(json_object *item)
 {
-	static const char *const c_jti[] = {"jti", NULL};
-	static const char *const c_fn[] = {"function", "function_id", "sub",
-					   NULL};
-	static const char *const c_sum[] = {"checksum", "fch", NULL};
-	static const char *const c_exp[] = {"expires", "exp", NULL};
-	static const char *const c_rev[] = {"revoked", NULL};
-	static const char *const *const cols[] = {c_jti, c_fn, c_sum, c_exp,
-						  c_rev};
+	static const char *const c_jti[] = { "jti", NULL };
+	static const char *const c_fn[] = { "function", "function_id", "sub",
+					    NULL };
+	static const char *const c_sum[] = { "checksum", "fch", NULL };
+	static const char *const c_exp[] = { "expires", "exp", NULL };
+	static const char *const c_rev[] = { "revoked", NULL };
+	static const char *const *const cols[] = { c_jti, c_fn, c_sum, c_exp,
+						   c_rev };
 
 	remote_row(item, cols, sizeof(cols) / sizeof(cols[0]));
 }
@@ -82,15 +83,23 @@ delete_run(struct remote *x)
 }
 
 static const struct remote_spec verbs[] = {
-	{.name = "token create",
-	 .usage = "token create [options] [--ttl S] [--pin CHECKSUM] ID",
-	 .min_args = 1, .max_args = 1, .takes = TAKES_TTL | TAKES_PIN,
-	 .timeout_ms = REMOTE_TIMEOUT_MS, .run = create_run},
-	{.name = "token list", .usage = "token list [options]",
-	 .timeout_ms = REMOTE_TIMEOUT_MS, .run = list_run},
-	{.name = "token delete", .usage = "token delete [options] JTI",
-	 .min_args = 1, .max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS,
-	 .run = delete_run},
+	{ .name = "token create",
+	  .usage = "token create [options] [--ttl S] [--pin CHECKSUM] ID",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .takes = TAKES_TTL | TAKES_PIN,
+	  .timeout_ms = REMOTE_TIMEOUT_MS,
+	  .run = create_run },
+	{ .name = "token list",
+	  .usage = "token list [options]",
+	  .timeout_ms = REMOTE_TIMEOUT_MS,
+	  .run = list_run },
+	{ .name = "token delete",
+	  .usage = "token delete [options] JTI",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .timeout_ms = REMOTE_TIMEOUT_MS,
+	  .run = delete_run },
 };
 
 const struct remote_spec token_cmd = {
@@ -98,4 +107,6 @@ const struct remote_spec token_cmd = {
 	.usage = "token create [--ttl S] [--pin CHECKSUM] ID | list | "
 		 "delete JTI\n"
 		 "  (fnhost token VERB -h for its options)",
-	.verbs = verbs, .nverbs = sizeof(verbs) / sizeof(verbs[0])};
+	.verbs = verbs,
+	.nverbs = sizeof(verbs) / sizeof(verbs[0])
+};

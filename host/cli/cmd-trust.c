@@ -18,8 +18,10 @@
 static int
 add_run(struct remote *x)
 {
-	struct client_request rq = {.method = "POST", .path = "/v1/trust",
-				    .auth = 1, .content_type = "text/plain"};
+	struct client_request rq = { .method = "POST",
+				     .path = "/v1/trust",
+				     .auth = 1,
+				     .content_type = "text/plain" };
 	char text[MINISIGN_FILE_MAX + 1], id[MINISIGN_KEYID_HEX];
 	struct minisign_pubkey pk;
 	ssize_t n;
@@ -67,9 +69,9 @@ out:
 static void
 key_row(json_object *item)
 {
-	static const char *const c_id[] = {"keyid", "key_id", "id", NULL};
-	static const char *const c_comment[] = {"comment", NULL};
-	static const char *const *const cols[] = {c_id, c_comment};
+	static const char *const c_id[] = { "keyid", "key_id", "id", NULL };
+	static const char *const c_comment[] = { "comment", NULL };
+	static const char *const *const cols[] = { c_id, c_comment };
 
 	if (json_object_is_type(item, json_type_object)) {
 		remote_row(item, cols, remote_member(item, c_comment) ? 2 : 1);
@@ -102,7 +104,8 @@ keyid_arg(struct remote *x, const char *arg, char id[MINISIGN_KEYID_HEX])
 	}
 	if (minisign_pubkey_load(arg, &pk, x->err, sizeof(x->err)) < 0) {
 		snprintf(shown, sizeof(shown), "%s", arg);
-		return remote_fail(x, "'%s' is neither a key id (16 hex "
+		return remote_fail(x,
+				   "'%s' is neither a key id (16 hex "
 				   "digits) nor a public key file: %s",
 				   client_sanitize(shown), x->err);
 	}
@@ -121,18 +124,28 @@ remove_run(struct remote *x)
 }
 
 static const struct remote_spec verbs[] = {
-	{.name = "trust add", .usage = "trust add [options] KEY.pub",
-	 .min_args = 1, .max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS,
-	 .run = add_run},
-	{.name = "trust list", .usage = "trust list [options]",
-	 .timeout_ms = REMOTE_TIMEOUT_MS, .run = list_run},
-	{.name = "trust remove",
-	 .usage = "trust remove [options] KEYID|KEY.pub", .min_args = 1,
-	 .max_args = 1, .timeout_ms = REMOTE_TIMEOUT_MS, .run = remove_run},
+	{ .name = "trust add",
+	  .usage = "trust add [options] KEY.pub",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .timeout_ms = REMOTE_TIMEOUT_MS,
+	  .run = add_run },
+	{ .name = "trust list",
+	  .usage = "trust list [options]",
+	  .timeout_ms = REMOTE_TIMEOUT_MS,
+	  .run = list_run },
+	{ .name = "trust remove",
+	  .usage = "trust remove [options] KEYID|KEY.pub",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .timeout_ms = REMOTE_TIMEOUT_MS,
+	  .run = remove_run },
 };
 
 const struct remote_spec trust_cmd = {
 	.name = "trust",
 	.usage = "trust add KEY.pub | list | remove KEYID|KEY.pub\n"
 		 "  (fnhost trust VERB -h for its options)",
-	.verbs = verbs, .nverbs = sizeof(verbs) / sizeof(verbs[0])};
+	.verbs = verbs,
+	.nverbs = sizeof(verbs) / sizeof(verbs[0])
+};

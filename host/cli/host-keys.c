@@ -40,7 +40,7 @@ keys_from_json(json_object *obj, struct host_keys *k)
 static int
 keys_from_host(struct remote *x, struct host_keys *k)
 {
-	struct client_request rq = {.method = "GET", .path = "/v1/key"};
+	struct client_request rq = { .method = "GET", .path = "/v1/key" };
 	json_object *obj = NULL;
 	int ret = -1;
 
@@ -82,13 +82,16 @@ host_keys_get(struct remote *x, struct host_keys *k)
 			*--p = '\0';
 		for (p = buf; isspace((unsigned char)*p); p++)
 			;
-		ret = b64url_decode(k->enc, sizeof(k->enc), p, strlen(p),
-				    &n) == 0 && n == sizeof(k->enc)
+		ret = b64url_decode(k->enc, sizeof(k->enc), p, strlen(p), &n) ==
+					      0 &&
+				      n == sizeof(k->enc)
 			      ? 0
 			      : -1;
 	}
 	if (ret < 0)
-		remote_fail(x, "%s holds neither the JSON of `fnhost key -o "
-			    "json` nor a base64url X25519 key", x->keyfile);
+		remote_fail(x,
+			    "%s holds neither the JSON of `fnhost key -o "
+			    "json` nor a base64url X25519 key",
+			    x->keyfile);
 	return ret;
 }

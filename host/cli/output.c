@@ -43,8 +43,9 @@ output_value(const char *key, json_object *v)
 	struct tm tm;
 	time_t t;
 
-	if (!v || (json_object_is_type(v, json_type_string) &&
-		   json_object_get_string_len(v) == 0) ||
+	if (!v ||
+	    (json_object_is_type(v, json_type_string) &&
+	     json_object_get_string_len(v) == 0) ||
 	    (json_object_is_type(v, json_type_boolean) &&
 	     !json_object_get_boolean(v))) {
 		fputs("-", stdout);
@@ -71,8 +72,7 @@ output_object(const char *prefix, json_object *obj)
 {
 	char key[256];
 
-	json_object_object_foreach(obj, k, v)
-	{
+	json_object_object_foreach(obj, k, v) {
 		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "",
 			 k);
 		if (json_object_is_type(v, json_type_object)) {

@@ -18,14 +18,14 @@
 
 #define DAY_MS (86400ull * 1000)
 
-#define COMMON_HELP \
-	"  -u URL           the host (else $FNHOST_URL, the config file,\n" \
-	"                   http://127.0.0.1:8080)\n" \
-	"  -t TOKEN|@FILE   bearer token (else $FNHOST_TOKEN, the config)\n" \
-	"  -o text|json     output format (default text)\n" \
-	"  --timeout S      limit for each request, in seconds\n" \
-	"  --insecure       allow a token over http to a non-loopback host\n" \
-	"  config file: ${XDG_CONFIG_HOME:-~/.config}/fnhost/config, lines\n" \
+#define COMMON_HELP                                                            \
+	"  -u URL           the host (else $FNHOST_URL, the config file,\n"    \
+	"                   http://127.0.0.1:8080)\n"                          \
+	"  -t TOKEN|@FILE   bearer token (else $FNHOST_TOKEN, the config)\n"   \
+	"  -o text|json     output format (default text)\n"                    \
+	"  --timeout S      limit for each request, in seconds\n"              \
+	"  --insecure       allow a token over http to a non-loopback host\n"  \
+	"  config file: ${XDG_CONFIG_HOME:-~/.config}/fnhost/config, lines\n"  \
 	"  'url = URL' and 'token = TOKEN|@FILE'\n"
 
 enum {
@@ -92,13 +92,13 @@ option_refuse(const struct remote_spec *sp, int c)
 		unsigned takes;
 		const char *name;
 	} own[] = {
-		{'c', TAKES_CHECKSUM, "-c"},
-		{OPT_PIN, TAKES_PIN, "--pin"},
-		{OPT_TTL, TAKES_TTL, "--ttl"},
-		{'k', TAKES_KEYFILE, "-k"},
-		{OPT_ENCRYPT, TAKES_SEAL, "--encrypt"},
-		{OPT_VERIFY, TAKES_SEAL, "--verify"},
-		{OPT_KEEP, TAKES_KEEP, "--keep"},
+		{ 'c', TAKES_CHECKSUM, "-c" },
+		{ OPT_PIN, TAKES_PIN, "--pin" },
+		{ OPT_TTL, TAKES_TTL, "--ttl" },
+		{ 'k', TAKES_KEYFILE, "-k" },
+		{ OPT_ENCRYPT, TAKES_SEAL, "--encrypt" },
+		{ OPT_VERIFY, TAKES_SEAL, "--verify" },
+		{ OPT_KEEP, TAKES_KEEP, "--keep" },
 	};
 	size_t i;
 
@@ -131,14 +131,18 @@ option_take(struct remote *x, int c, const char *arg)
 		return -1;
 	case 'o':
 		if (strcmp(arg, "json") && strcmp(arg, "text"))
-			return usage_error(sp, "bad output format '%s' (text "
-					   "or json)", arg);
+			return usage_error(sp,
+					   "bad output format '%s' (text "
+					   "or json)",
+					   arg);
 		x->json = !strcmp(arg, "json");
 		return -1;
 	case OPT_TIMEOUT:
 		if (cli_duration(arg, 1, DAY_MS, false, &ms) < 0)
-			return usage_error(sp, "bad timeout '%s' (a duration: "
-					   "500ms, 30s, 1m; at most 1d)", arg);
+			return usage_error(sp,
+					   "bad timeout '%s' (a duration: "
+					   "500ms, 30s, 1m; at most 1d)",
+					   arg);
 		x->co.timeout_ms = (long)ms;
 		return -1;
 	case OPT_INSECURE:
@@ -147,13 +151,17 @@ option_take(struct remote *x, int c, const char *arg)
 	case 'c':
 	case OPT_PIN:
 		if (remote_checksum_parse(arg, x->checksum) < 0)
-			return usage_error(sp, "bad checksum '%s' (64 hex "
-					   "digits)", arg);
+			return usage_error(sp,
+					   "bad checksum '%s' (64 hex "
+					   "digits)",
+					   arg);
 		return -1;
 	case OPT_TTL:
 		if (cli_duration(arg, 1000, 3660 * DAY_MS, true, &ms) < 0)
-			return usage_error(sp, "bad ttl '%s' (whole seconds, "
-					   "or 90s, 15m, 12h, 7d)", arg);
+			return usage_error(sp,
+					   "bad ttl '%s' (whole seconds, "
+					   "or 90s, 15m, 12h, 7d)",
+					   arg);
 		x->ttl = (long)(ms / 1000);
 		return -1;
 	case 'k':
@@ -167,9 +175,11 @@ option_take(struct remote *x, int c, const char *arg)
 		return -1;
 	case OPT_KEEP:
 		if (cli_duration(arg, 0, 365 * DAY_MS, true, &ms) < 0)
-			return usage_error(sp, "bad duration '%s' (seconds, "
+			return usage_error(sp,
+					   "bad duration '%s' (seconds, "
 					   "or a number with s, m, h or d, at "
-					   "most 365d)", arg);
+					   "most 365d)",
+					   arg);
 		x->keep = (long)(ms / 1000);
 		return -1;
 	default:
@@ -187,20 +197,20 @@ remote_init(struct remote *x, const struct remote_spec *sp, int argc,
 	    char **argv)
 {
 	static const struct option longopts[] = {
-		{"url", required_argument, NULL, 'u'},
-		{"token", required_argument, NULL, 't'},
-		{"output", required_argument, NULL, 'o'},
-		{"checksum", required_argument, NULL, 'c'},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"insecure", no_argument, NULL, OPT_INSECURE},
-		{"ttl", required_argument, NULL, OPT_TTL},
-		{"pin", required_argument, NULL, OPT_PIN},
-		{"key", required_argument, NULL, 'k'},
-		{"encrypt", no_argument, NULL, OPT_ENCRYPT},
-		{"verify", no_argument, NULL, OPT_VERIFY},
-		{"keep", required_argument, NULL, OPT_KEEP},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "checksum", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "key", required_argument, NULL, 'k' },
+		{ "encrypt", no_argument, NULL, OPT_ENCRYPT },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, st;
 
@@ -293,8 +303,8 @@ remote_status(const struct remote *x, const struct client_response *rs,
 }
 
 int
-remote_exchange(struct remote *x, const struct client_request *rq,
-		long want, long want2, struct client_response *rs)
+remote_exchange(struct remote *x, const struct client_request *rq, long want,
+		long want2, struct client_response *rs)
 {
 	if (client_call(&x->c, rq, rs, x->err, sizeof(x->err)) < 0)
 		return remote_fail(x, "%s", x->err);
@@ -383,7 +393,7 @@ int
 remote_delete(struct remote *x, const char *prefix, const char *id,
 	      const char *key, const char *verb)
 {
-	struct client_request rq = {.method = "DELETE", .auth = 1};
+	struct client_request rq = { .method = "DELETE", .auth = 1 };
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s%s", prefix, id);
@@ -392,8 +402,7 @@ remote_delete(struct remote *x, const char *prefix, const char *id,
 }
 
 int
-remote_show(struct remote *x, const struct client_request *rq,
-	    int need_object)
+remote_show(struct remote *x, const struct client_request *rq, int need_object)
 {
 	json_object *obj = NULL;
 	int ret = CLI_FAIL;
@@ -428,7 +437,7 @@ int
 remote_list(struct remote *x, const char *path, const char *key,
 	    void (*row)(json_object *item))
 {
-	struct client_request rq = {.method = "GET", .path = path, .auth = 1};
+	struct client_request rq = { .method = "GET", .path = path, .auth = 1 };
 	json_object *obj = NULL, *items = NULL;
 	int ret = CLI_FAIL;
 	size_t i;

@@ -39,7 +39,7 @@ struct remote_spec {
 	int min_args;	   /* positional arguments */
 	int max_args;	   /* -1: no limit */
 	unsigned takes;
-	long timeout_ms;   /* default per-request limit */
+	long timeout_ms;	      /* default per-request limit */
 	int (*run)(struct remote *x); /* NULL: it only has verbs */
 	/* Verbs ("token create"), named by the last word of their name:
 	 * argv[1] picks one; else run(), or with no run() a usage error
@@ -62,7 +62,7 @@ struct remote {
 	int nargs;
 	struct client c;
 	int have_client;
-	char err[1024];	     /* scratch room for reasons */
+	char err[1024]; /* scratch room for reasons */
 };
 
 /* The client subcommands, for fnhost.c to dispatch: deploy, list, show
@@ -87,8 +87,7 @@ int remote_checksum_parse(const char *s, char out[65]);
 
 /* Check an id from the command line (what: "function id") before it
  * becomes a path segment (client_id_check()). */
-int remote_id_check(const struct remote *x, const char *what,
-		    const char *id);
+int remote_id_check(const struct remote *x, const char *what, const char *id);
 
 /* Make rq; an answer whose status is neither want nor want2 (0: no
  * second) fails with the host's error message.  rs is always safe to
@@ -100,8 +99,8 @@ int remote_status(const struct remote *x, const struct client_response *rs,
 		  long want, long want2);
 /* remote_exchange() whose answer must be JSON, into *json (free it with
  * json_object_put()). */
-int remote_call(struct remote *x, const struct client_request *rq,
-		long want, long want2, json_object **json);
+int remote_call(struct remote *x, const struct client_request *rq, long want,
+		long want2, json_object **json);
 
 /* The first of the members names (NULL-terminated) that obj has, not
  * null; NULL when obj is no object or has none of them. */
@@ -113,8 +112,8 @@ const char *remote_string(json_object *obj, const char *name);
  * "<verb> <id>"; with -o json the host's JSON answer, or {"<key>":id,
  * "<verb>":true} when it has no JSON body (a 204).  Returns the exit
  * status. */
-int remote_report(struct remote *x, const struct client_request *rq,
-		  long want, long want2, const char *id, const char *key,
+int remote_report(struct remote *x, const struct client_request *rq, long want,
+		  long want2, const char *id, const char *key,
 		  const char *verb);
 /* DELETE prefix + id (an id already checked) and remote_report() it. */
 int remote_delete(struct remote *x, const char *prefix, const char *id,

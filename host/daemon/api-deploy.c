@@ -17,8 +17,8 @@
 
 struct deploy_upload {
 	struct MHD_PostProcessor *pp;
-	struct deploy *d;	/* NULL once committed */
-	int rc;			/* the first refusal, or 0 */
+	struct deploy *d; /* NULL once committed */
+	int rc;		  /* the first refusal, or 0 */
 	char why[512];
 };
 
@@ -91,8 +91,7 @@ api_deploy(struct request *rq, struct reply *rep)
 	int rc = u->rc;
 
 	if (rc == 0) {
-		rc = trust_commit(srv->trust, u->d, &f, u->why,
-				  sizeof(u->why));
+		rc = trust_commit(srv->trust, u->d, &f, u->why, sizeof(u->why));
 		u->d = NULL; /* consumed */
 	}
 	if (rc < 0) {
@@ -101,8 +100,8 @@ api_deploy(struct request *rq, struct reply *rep)
 	}
 	atomic_fetch_add(&srv->metrics->deploys_ok, 1);
 	log_msg(LOG_LEVEL_INFO,
-		"event=deploy function=%s name=%s version=%s checksum=%s",
-		f.id, f.name, f.version, f.checksum);
+		"event=deploy function=%s name=%s version=%s checksum=%s", f.id,
+		f.name, f.version, f.checksum);
 	reply_json(rep, 201, api_function_json(&f));
 }
 

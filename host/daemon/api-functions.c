@@ -20,14 +20,13 @@ api_function_json(const struct store_function *f)
 			       json_object_new_string(f->version));
 	json_object_object_add(o, "checksum",
 			       json_object_new_string(f->checksum));
-	json_object_object_add(o, "created",
-			       json_object_new_int64(f->created));
+	json_object_object_add(o, "created", json_object_new_int64(f->created));
 	return o;
 }
 
 bool
-api_function_find(struct server *srv, const char *id,
-		  struct store_function *f, struct reply *rep)
+api_function_find(struct server *srv, const char *id, struct store_function *f,
+		  struct reply *rep)
 {
 	char err[512];
 	int rc;

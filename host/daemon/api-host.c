@@ -31,15 +31,15 @@ api_healthz(struct request *rq, struct reply *rep)
 	json_object_object_add(ns, "ipc", json_object_new_boolean(f->ipcns));
 	json_object_object_add(ns, "uts", json_object_new_boolean(f->utsns));
 	json_object_object_add(sb, "namespaces", ns);
-	json_object_object_add(
-		sb, "relaxed",
-		json_object_new_boolean(srv->cfg->sandbox_relaxed));
-	json_object_object_add(
-		o, "status",
-		json_object_new_string(draining ? "draining" : "ok"));
+	json_object_object_add(sb, "relaxed",
+			       json_object_new_boolean(
+				       srv->cfg->sandbox_relaxed));
+	json_object_object_add(o, "status",
+			       json_object_new_string(draining ? "draining"
+							       : "ok"));
 	json_object_object_add(o, "sessions",
-			       json_object_new_int64((int64_t)sessions_count(
-				       srv->sessions)));
+			       json_object_new_int64(
+				       (int64_t)sessions_count(srv->sessions)));
 	json_object_object_add(o, "sandbox", sb);
 	reply_json(rep, draining ? 503 : 200, o);
 }
@@ -76,8 +76,9 @@ key_page(struct server *srv, struct reply *rep)
 	b64url_encode(enc_b64, sizeof(enc_b64), enc, sizeof(enc));
 	b64url_encode(att_b64, sizeof(att_b64), att, sizeof(att));
 	e = json_object_new_object();
-	json_object_object_add(
-		e, "kem", json_object_new_string("DHKEM(X25519, HKDF-SHA256)"));
+	json_object_object_add(e, "kem",
+			       json_object_new_string(
+				       "DHKEM(X25519, HKDF-SHA256)"));
 	json_object_object_add(e, "kdf", json_object_new_string("HKDF-SHA256"));
 	json_object_object_add(e, "aead",
 			       json_object_new_string("ChaCha20Poly1305"));

@@ -21,9 +21,8 @@
 /* Open a session of function id for rq's caller, once the pins are
  * checked; fills opened and checksum. */
 static int
-open_session(struct request *rq, const char *id,
-	     struct session_opened *opened, char checksum[65],
-	     struct reply *rep)
+open_session(struct request *rq, const char *id, struct session_opened *opened,
+	     char checksum[65], struct reply *rep)
 {
 	struct server *srv = rq->srv;
 	const char *pin = MHD_lookup_connection_value(
@@ -206,12 +205,12 @@ invoke_reply(struct server *srv, const char *sid, const char *function_id,
 	     struct input *in, struct reply *rep)
 {
 	struct hpke_ohttp *st = in->sealed ? &in->st : NULL;
-	struct worker_result r = {0};
+	struct worker_result r = { 0 };
 	char checksum[65], err[SESSION_ERR_MAX];
 	int rc;
 
-	rc = sessions_invoke(srv->sessions, sid, function_id, in->buf,
-			     in->len, &r, checksum, err, sizeof(err));
+	rc = sessions_invoke(srv->sessions, sid, function_id, in->buf, in->len,
+			     &r, checksum, err, sizeof(err));
 	if (rc == 0)
 		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
 	else

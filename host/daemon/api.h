@@ -40,8 +40,8 @@ struct server {
 	struct sessions *sessions;
 	struct metrics *metrics;
 	const struct sandbox_features *features;
-	struct hostkeys *keys;	    /* encryption and attestation */
-	struct trust *trust;	    /* trusted publisher keys */
+	struct hostkeys *keys; /* encryption and attestation */
+	struct trust *trust;   /* trusted publisher keys */
 	char admin_token[65];
 	struct token_cache *tokens; /* verified function tokens */
 	unsigned char token_secret[32];
@@ -52,8 +52,8 @@ struct server {
 /* Who may call a route. */
 enum caller {
 	CALLER_ANYONE,
-	CALLER_ADMIN,	/* the admin token */
-	CALLER_TOKEN,	/* any function's token; the session checks it */
+	CALLER_ADMIN,	 /* the admin token */
+	CALLER_TOKEN,	 /* any function's token; the session checks it */
 	CALLER_TOKEN_ID, /* a token for the function the path names */
 };
 
@@ -71,7 +71,7 @@ struct reply;
 
 struct route {
 	const char *method;
-	const char *path;	/* segments; "{}" matches one, the argument */
+	const char *path; /* segments; "{}" matches one, the argument */
 	enum caller who;
 	enum body_kind body;
 	void (*handle)(struct request *rq, struct reply *rep);
@@ -79,8 +79,8 @@ struct route {
 
 /* The entry for method and url, with its "{}" segment copied to arg
  * (arg[0] = '\0' when it has none); NULL when no entry matches. */
-const struct route *route_find(const char *method, const char *url,
-			       char *arg, size_t arglen);
+const struct route *route_find(const char *method, const char *url, char *arg,
+			       size_t arglen);
 /* The table itself, for tests. */
 extern const struct route route_table[];
 extern const size_t route_count;
@@ -93,10 +93,10 @@ struct request {
 	char arg[80];		/* the path's "{}" segment */
 	struct store_token tok; /* the caller's, for CALLER_TOKEN* */
 	int64_t start_ms;
-	uint64_t received;	/* body bytes, stored or not */
-	char *body;		/* BODY_SMALL, BODY_INPUT: NUL-terminated */
+	uint64_t received; /* body bytes, stored or not */
+	char *body;	   /* BODY_SMALL, BODY_INPUT: NUL-terminated */
 	size_t len, limit;
-	bool too_large;		/* the body passed limit; the rest drained */
+	bool too_large; /* the body passed limit; the rest drained */
 	struct deploy_upload *upload; /* BODY_DEPLOY */
 };
 

@@ -33,8 +33,7 @@ bearer(struct MHD_Connection *c)
 static bool
 is_admin(const struct server *srv, const char *t)
 {
-	return strlen(t) == 64 &&
-	       CRYPTO_memcmp(t, srv->admin_token, 64) == 0;
+	return strlen(t) == 64 && CRYPTO_memcmp(t, srv->admin_token, 64) == 0;
 }
 
 static int
@@ -67,8 +66,8 @@ check_function_token(struct request *rq, const char *t, char *err,
 		return err_set(err, errlen, ERR_UNAUTHORIZED, "%s", why);
 	rc = store_token_get(srv->store, rq->tok.jti, &rec, why, sizeof(why));
 	if (rc < 0 && err_kind_of(rc) != ERR_NOT_FOUND)
-		return err_set(err, errlen, ERR_IO,
-			       "cannot check token %s: %s", rq->tok.jti, why);
+		return err_set(err, errlen, ERR_IO, "cannot check token %s: %s",
+			       rq->tok.jti, why);
 	if (rc < 0 || rec.revoked)
 		return err_set(err, errlen, ERR_UNAUTHORIZED,
 			       "token %s is revoked", rq->tok.jti);

@@ -31,8 +31,8 @@ struct deploy {
 	char name[BUNDLE_NAME_MAX + 1]; /* its name */
 	uint64_t max_bytes, total;
 	size_t nfiles;
-	int refused;		/* 0, or the first refusal's negated kind */
-	char why[512];		/* the reason of the last step that failed */
+	int refused;   /* 0, or the first refusal's negated kind */
+	char why[512]; /* the reason of the last step that failed */
 };
 
 /* Close what is open and remove the staging dir, if it is still ours. */
@@ -95,8 +95,9 @@ file_open(struct deploy *d, const char *name)
 			       "a bundle holds at most %d files",
 			       BUNDLE_MAX_FILES);
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	d->fd = openat(d->dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		       O_NOFOLLOW | O_CLOEXEC, 0644);
+	d->fd = openat(d->dirfd, name,
+		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0644);
 	if (d->fd < 0 && errno == EEXIST)
 		return err_set(d->why, sizeof(d->why), ERR_BAD_BUNDLE,
 			       "file '%s' is sent twice", name);
@@ -127,8 +128,8 @@ file_write(struct deploy *d, uint64_t offset, const char *data, size_t len)
 }
 
 static int
-put_piece(struct deploy *d, const char *name, uint64_t offset,
-	  const void *data, size_t len)
+put_piece(struct deploy *d, const char *name, uint64_t offset, const void *data,
+	  size_t len)
 {
 	int rc;
 
@@ -146,7 +147,8 @@ put_piece(struct deploy *d, const char *name, uint64_t offset,
 	if (len > d->max_bytes - d->total)
 		return err_set(d->why, sizeof(d->why), ERR_TOO_LARGE,
 			       "the bundle is over the limit of %" PRIu64
-			       " bytes", d->max_bytes);
+			       " bytes",
+			       d->max_bytes);
 	d->total += len;
 	return file_write(d, offset, data, len);
 }
@@ -163,8 +165,8 @@ deploy_begin(struct store *s, uint64_t max_bytes, struct deploy **out,
 	d->s = s;
 	d->max_bytes = max_bytes;
 	d->fd = -1;
-	rc = store_staging_create(s, d->staging, sizeof(d->staging),
-				  &d->dirfd, err, errlen);
+	rc = store_staging_create(s, d->staging, sizeof(d->staging), &d->dirfd,
+				  err, errlen);
 	if (rc < 0) {
 		free(d);
 		return rc;
@@ -198,8 +200,7 @@ record_of(const struct bundle_info *info, struct store_function *f)
 	snprintf(f->version, sizeof(f->version), "%s", info->version);
 	memcpy(f->checksum, info->checksum, sizeof(f->checksum));
 	snprintf(f->plugin, sizeof(f->plugin), "%s", info->plugin);
-	memcpy(f->plugin_sha256, info->plugin_sha256,
-	       sizeof(f->plugin_sha256));
+	memcpy(f->plugin_sha256, info->plugin_sha256, sizeof(f->plugin_sha256));
 	f->created = time(NULL);
 }
 

@@ -189,12 +189,12 @@ prepare_scratch_root(struct daemon *d, char *err, size_t errlen)
 	struct stat st;
 
 	if (mkdir(root, 0711) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create scratch root %s: %s",
-			 root, strerror(errno));
+		snprintf(err, errlen, "cannot create scratch root %s: %s", root,
+			 strerror(errno));
 		return -1;
 	}
-	d->scratch_lock = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					     O_CLOEXEC);
+	d->scratch_lock = open(root,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d->scratch_lock < 0 || fstat(d->scratch_lock, &st) < 0) {
 		snprintf(err, errlen, "cannot open scratch root %s: %s", root,
 			 strerror(errno));
@@ -265,7 +265,7 @@ static void *
 reaper_main(void *arg)
 {
 	struct daemon *d = arg;
-	struct timespec second = {.tv_sec = 1};
+	struct timespec second = { .tv_sec = 1 };
 
 	while (!atomic_load(&d->stopping)) {
 		sessions_reap(d->sessions);
@@ -280,7 +280,7 @@ static void
 drain(struct daemon *d)
 {
 	int64_t deadline = clock_now_ms() + d->cfg.shutdown_grace_ms;
-	struct timespec tick = {.tv_nsec = 50 * 1000 * 1000};
+	struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
 
 	server_drain(d->srv);
 	sessions_drain(d->sessions);
@@ -301,8 +301,8 @@ serve(struct daemon *d, const sigset_t *waitset)
 		if (sigwait(waitset, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (server_reload_trust(d->srv, &n, err,
-						sizeof(err)) < 0)
+			if (server_reload_trust(d->srv, &n, err, sizeof(err)) <
+			    0)
 				log_msg(LOG_LEVEL_ERROR,
 					"event=reload msg=\"%s\"", err);
 			else
@@ -382,8 +382,8 @@ start(struct daemon *d, char *err, size_t errlen)
 	log_msg(LOG_LEVEL_INFO,
 		"event=listening addr=%s data_dir=%s scratch_root=%s "
 		"trusted_keys=%zu landlock_abi=%d",
-		d->cfg.listen, d->cfg.data_dir, d->cfg.scratch_root,
-		trusted, d->zygote.features.landlock_abi);
+		d->cfg.listen, d->cfg.data_dir, d->cfg.scratch_root, trusted,
+		d->zygote.features.landlock_abi);
 	return 0;
 }
 

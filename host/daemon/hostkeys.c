@@ -13,7 +13,7 @@
 
 #define ENCRYPT_KEY "encrypt.key"
 #define ENCRYPT_OLD "encrypt.old"
-#define ATTEST_KEY  "attest.key"
+#define ATTEST_KEY "attest.key"
 
 /* encrypt.old: the key, then its deadline as 8 big-endian bytes. */
 #define OLD_LEN (HPKE_NSK + 8)
@@ -70,8 +70,8 @@ hostkeys_load(struct hostkeys *k, struct store *s, char *err, size_t errlen)
 	if (key_load(s, ENCRYPT_KEY, k->enc_sk, sizeof(k->enc_sk), err,
 		     errlen) < 0 ||
 	    hpke_public_key(k->enc_sk, k->enc_pk, err, errlen) < 0 ||
-	    key_load(s, ATTEST_KEY, k->att_sk, sizeof(k->att_sk), err,
-		     errlen) < 0 ||
+	    key_load(s, ATTEST_KEY, k->att_sk, sizeof(k->att_sk), err, errlen) <
+		    0 ||
 	    attest_public_key(k->att_sk, k->att_pk, err, errlen) < 0 ||
 	    (k->signer = attest_signer_new(k->att_sk, err, errlen)) == NULL)
 		goto out;
@@ -114,8 +114,8 @@ hostkeys_public(struct hostkeys *k, unsigned char enc_pk[HPKE_NPK],
  * never a key lost that clients still encrypt to.
  */
 int
-hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s,
-		char *err, size_t errlen)
+hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s, char *err,
+		size_t errlen)
 {
 	unsigned char sk[HPKE_NSK], pk[HPKE_NPK], old[OLD_LEN];
 	int64_t until = keep_s ? (int64_t)time(NULL) + keep_s : 0;

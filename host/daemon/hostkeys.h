@@ -46,8 +46,7 @@ void hostkeys_clear(struct hostkeys *k);
 
 /* The public halves, and the previous key's deadline (0: none). */
 void hostkeys_public(struct hostkeys *k, unsigned char enc_pk[HPKE_NPK],
-		     unsigned char att_pk[ATTEST_PK_BYTES],
-		     int64_t *old_until);
+		     unsigned char att_pk[ATTEST_PK_BYTES], int64_t *old_until);
 
 /* Make a new encryption key; the current one decrypts on until now +
  * keep_s (0: not at all), replacing any previous one. */
@@ -67,7 +66,6 @@ int hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
 /* The Fnhost-Attestation text over the three hex digests. */
 int hostkeys_attest(struct hostkeys *k, const char *function_hex,
 		    const char *input_hex, const char *output_hex,
-		    char b64[ATTEST_SIG_B64_LEN + 1], char *err,
-		    size_t errlen);
+		    char b64[ATTEST_SIG_B64_LEN + 1], char *err, size_t errlen);
 
 #endif

@@ -181,8 +181,7 @@ queue(struct exchange *x, const char *method, const char *url,
 			url);
 		return MHD_NO;
 	}
-	ok = MHD_queue_response(rq->conn, (unsigned int)rep->status,
-				rep->resp);
+	ok = MHD_queue_response(rq->conn, (unsigned int)rep->status, rep->resp);
 	MHD_destroy_response(rep->resp);
 	rep->resp = NULL;
 	atomic_fetch_add(&rq->srv->metrics->requests, 1);
@@ -194,12 +193,12 @@ queue(struct exchange *x, const char *method, const char *url,
 }
 
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url,
-       const char *method, const char *version, const char *upload_data,
-       size_t *upload_data_size, void **con_cls)
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+       const char *version, const char *upload_data, size_t *upload_data_size,
+       void **con_cls)
 {
 	struct exchange *x = *con_cls;
-	struct reply rep = {0};
+	struct reply rep = { 0 };
 	unsigned long long cl;
 
 	(void)version;
@@ -302,13 +301,15 @@ http_start(struct server *srv, char *err, size_t errlen)
 		return err_set(err, errlen, ERR_INVALID,
 			       "bad listen address '%s' (ADDR:PORT)",
 			       srv->cfg->listen);
-	srv->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
-		completed, srv, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)srv->cfg->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)srv->cfg->client_timeout_s, MHD_OPTION_END);
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
+				    MHD_OPTION_SOCK_ADDR,
+				    (struct sockaddr *)&addr,
+				    MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+				    MHD_OPTION_CONNECTION_LIMIT,
+				    (unsigned int)srv->cfg->max_connections,
+				    MHD_OPTION_CONNECTION_TIMEOUT,
+				    (unsigned int)srv->cfg->client_timeout_s,
+				    MHD_OPTION_END);
 	if (!srv->mhd)
 		return err_set(err, errlen, ERR_IO, "cannot listen on %s: %s",
 			       srv->cfg->listen, strerror(errno));

@@ -23,8 +23,8 @@ log_use_syslog(void)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = {"error", "warn", "info"};
-	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO};
+	static const char *const names[] = { "error", "warn", "info" };
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO };
 	char line[2048], ts[32];
 	struct timespec now;
 	struct tm tm;

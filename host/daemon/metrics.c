@@ -5,10 +5,12 @@
 
 #include "daemon/metrics.h"
 
+/* clang-format off */
 static const double bucket_bounds[METRICS_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05,	0.1,   0.25,   0.5,   1,    5,
 };
+/* clang-format on */
 
 static const char *const invoke_names[METRICS_INVOKE_N] = {
 	"ok", "error", "crash", "timeout", "refused",
@@ -71,13 +73,14 @@ metrics_render(const struct metrics *m, size_t *len)
 	for (i = 0; i < METRICS_INVOKE_N; i++)
 		fprintf(f, "fnhost_invokes_total{result=\"%s\"} %lu\n",
 			invoke_names[i], atomic_load(&m->invokes[i]));
-	fprintf(f, "# HELP fnhost_worker_crashes_total Workers that died.\n"
-		   "# TYPE fnhost_worker_crashes_total counter\n"
-		   "fnhost_worker_crashes_total %lu\n"
-		   "# HELP fnhost_worker_timeouts_total Workers killed at the "
-		   "time limit.\n"
-		   "# TYPE fnhost_worker_timeouts_total counter\n"
-		   "fnhost_worker_timeouts_total %lu\n",
+	fprintf(f,
+		"# HELP fnhost_worker_crashes_total Workers that died.\n"
+		"# TYPE fnhost_worker_crashes_total counter\n"
+		"fnhost_worker_crashes_total %lu\n"
+		"# HELP fnhost_worker_timeouts_total Workers killed at the "
+		"time limit.\n"
+		"# TYPE fnhost_worker_timeouts_total counter\n"
+		"fnhost_worker_timeouts_total %lu\n",
 		atomic_load(&m->invokes[METRICS_INVOKE_CRASH]),
 		atomic_load(&m->invokes[METRICS_INVOKE_TIMEOUT]));
 	fprintf(f, "# HELP fnhost_invoke_seconds Invoke latency.\n"

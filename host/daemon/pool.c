@@ -49,7 +49,7 @@ spawn(struct pool *p, struct zygote_worker *w, char *err, size_t errlen)
 static void *
 refill_main(void *arg)
 {
-	const struct timespec retry = {.tv_sec = RETRY_MS / 1000};
+	const struct timespec retry = { .tv_sec = RETRY_MS / 1000 };
 	struct pool *p = arg;
 	struct zygote_worker w;
 	char err[512];
@@ -83,8 +83,7 @@ refill_main(void *arg)
 }
 
 struct pool *
-pool_new(struct zygote *z, const struct sandbox_limits *lim,
-	 unsigned int size)
+pool_new(struct zygote *z, const struct sandbox_limits *lim, unsigned int size)
 {
 	struct pool *p = calloc(1, sizeof(*p));
 

@@ -87,9 +87,9 @@ fail:
 }
 
 static int
-launch_for(struct ready_set *rs, const struct store_function *f,
-	   int bundle_fd, const char *bundle_path, int nice,
-	   struct launched *out, char *err, size_t errlen)
+launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
+	   const char *bundle_path, int nice, struct launched *out, char *err,
+	   size_t errlen)
 {
 	const struct launch l = {
 		.bundle_fd = bundle_fd,
@@ -161,8 +161,8 @@ has_one_locked(const struct ready_set *rs, const char *function_id)
 }
 
 void
-ready_want(struct ready_set *rs, const struct store_function *f,
-	   int bundle_fd, const char *bundle_path)
+ready_want(struct ready_set *rs, const struct store_function *f, int bundle_fd,
+	   const char *bundle_path)
 {
 	struct ready_job *j;
 
@@ -190,7 +190,7 @@ out:
 static void
 keep(struct ready_set *rs, const struct ready *r)
 {
-	struct ready old = {.s.w = NULL};
+	struct ready old = { .s.w = NULL };
 	size_t i, oldest = 0;
 
 	atomic_fetch_add(&rs->m->sessions_ready, 1);

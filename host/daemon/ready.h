@@ -45,8 +45,7 @@ void ready_want(struct ready_set *rs, const struct store_function *f,
 
 /* Drop the ready sessions of function_id (NULL: all) unused for longer
  * than idle_ms (-1: whatever their age). */
-void ready_drop(struct ready_set *rs, const char *function_id,
-		int64_t idle_ms);
+void ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms);
 
 /* Stop making them, drop every one and free the set.  NULL is a no-op. */
 void ready_free(struct ready_set *rs);

@@ -43,8 +43,7 @@ reply_status_of(enum err_kind kind)
 const char *
 reply_code_of(enum err_kind kind)
 {
-	return (unsigned)kind < ERR_KIND_COUNT ? kinds[kind].code
-					      : "internal";
+	return (unsigned)kind < ERR_KIND_COUNT ? kinds[kind].code : "internal";
 }
 
 static const char *
@@ -60,8 +59,8 @@ reply_json(struct reply *rep, int status, json_object *obj)
 	const char *text = json_text(obj);
 
 	rep->status = status;
-	rep->resp = MHD_create_response_from_buffer(
-		strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	rep->resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+						    MHD_RESPMEM_MUST_COPY);
 	if (rep->resp)
 		MHD_add_response_header(rep->resp, "Content-Type",
 					"application/json");
@@ -121,9 +120,10 @@ reply_bytes(struct reply *rep, int status, const char *type, const void *buf,
 		return;
 	}
 	rep->status = status;
-	rep->resp = MHD_create_response_from_buffer(
-		st ? sealed_len : len, st ? sealed : (void *)buf,
-		st ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+	rep->resp = MHD_create_response_from_buffer(st ? sealed_len : len,
+						    st ? sealed : (void *)buf,
+						    st ? MHD_RESPMEM_MUST_FREE
+						       : MHD_RESPMEM_MUST_COPY);
 	if (!rep->resp) {
 		free(sealed);
 		return;

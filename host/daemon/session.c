@@ -41,8 +41,8 @@ struct session {
 	char id[33];
 	char function_id[32];
 	char checksum[65];
-	pthread_mutex_t lock; /* serializes invokes and the close */
-	struct launched run;  /* its worker and scratch dir */
+	pthread_mutex_t lock;		  /* serializes invokes and the close */
+	struct launched run;		  /* its worker and scratch dir */
 	int64_t created_ms, last_used_ms; /* CLOCK_MONOTONIC */
 	/* guarded by the table lock: */
 	int refs;
@@ -316,8 +316,8 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	if (rc < 0)
 		return rc;
 	if (!ready_take(ss->ready, f, &s->run)) {
-		rc = ready_launch(ss->ready, f, bundle_fd, bundle_path,
-				  &s->run, err, errlen);
+		rc = ready_launch(ss->ready, f, bundle_fd, bundle_path, &s->run,
+				  err, errlen);
 		if (rc < 0)
 			goto fail;
 	}
@@ -409,8 +409,7 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 	pthread_mutex_unlock(&ss->lock);
 
 	start = mono_ms();
-	worker_invoke(s->run.w, input, len, (int)ss->cfg->invoke_timeout_ms,
-		      r);
+	worker_invoke(s->run.w, input, len, (int)ss->cfg->invoke_timeout_ms, r);
 	rc = invoke_result(ss, r, (uint64_t)(mono_ms() - start) * 1000, err,
 			   errlen);
 
@@ -534,8 +533,7 @@ sessions_free(struct sessions *ss)
 			break;
 		end(ss, s);
 	}
-	stop_thread(&ss->bury_lock, &ss->bury_work, &ss->bury_stop,
-		    ss->burier);
+	stop_thread(&ss->bury_lock, &ss->bury_work, &ss->bury_stop, ss->burier);
 	pool_free(ss->pool);
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);

@@ -50,30 +50,31 @@ store_staging_create(struct store *s, char *path, size_t len, int *dirfd,
 
 	for (tries = 0;; tries++) {
 		memcpy(name, STAGING_PREFIX, pn);
-		rc = store_random_alnum(name + pn, STAGING_RANDOM, err,
-					errlen);
+		rc = store_random_alnum(name + pn, STAGING_RANDOM, err, errlen);
 		if (rc < 0)
 			return rc;
 		if (mkdirat(s->dirfd[DIR_TMP], name, 0700) == 0)
 			break;
 		e = errno;
 		if (e != EEXIST || tries == 16) {
-			return store_fail_io(err, errlen, e,
-					 "cannot make a staging dir in %s/tmp: "
-					 "%s", s->path, strerror(e));
+			return store_fail_io(
+				err, errlen, e,
+				"cannot make a staging dir in %s/tmp: "
+				"%s",
+				s->path, strerror(e));
 		}
 	}
 	n = snprintf(path, len, "%s/tmp/%s", s->path, name);
-	fd = openat(s->dirfd[DIR_TMP], name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(s->dirfd[DIR_TMP], name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (n < 0 || (size_t)n >= len || fd < 0) {
 		e = fd < 0 ? errno : ENAMETOOLONG;
 		if (fd >= 0)
 			close(fd);
 		unlinkat(s->dirfd[DIR_TMP], name, AT_REMOVEDIR);
 		return store_fail_io(err, errlen, e,
-				 "cannot open staging dir %s: %s", name,
-				 strerror(e));
+				     "cannot open staging dir %s: %s", name,
+				     strerror(e));
 	}
 	*dirfd = fd;
 	return 0;
@@ -93,7 +94,7 @@ store_staging_remove(struct store *s, const char *path, char *err,
 	if (store_remove_tree(s->dirfd[DIR_TMP], name, 0) < 0 ||
 	    fsync(s->dirfd[DIR_TMP]) < 0) {
 		return store_fail_io(err, errlen, errno, "cannot remove %s: %s",
-				 path, strerror(errno));
+				     path, strerror(errno));
 	}
 	return 0;
 }
@@ -111,30 +112,29 @@ seal_files(int sfd, const char *staging, char *err, size_t errlen)
 
 	if ((d = store_open_listing(sfd)) == NULL) {
 		return store_fail_io(err, errlen, errno, "cannot list %s: %s",
-				 staging, strerror(errno));
+				     staging, strerror(errno));
 	}
 	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		fd = openat(sfd, de->d_name, O_RDONLY | O_NOFOLLOW |
-			    O_NONBLOCK | O_CLOEXEC);
+		fd = openat(sfd, de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			rc = store_fail(err, errlen, ERR_INVALID,
 					"%s: '%s' is not a regular file",
 					staging, store_quote(de->d_name, q));
 		else if (fchmod(fd, 0444) < 0 || fsync(fd) < 0)
 			rc = store_fail_io(err, errlen, errno,
-					      "cannot seal %s/%s: %s", staging,
-					      store_quote(de->d_name, q),
-					      strerror(errno));
+					   "cannot seal %s/%s: %s", staging,
+					   store_quote(de->d_name, q),
+					   strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
 	}
 	if (rc == 0 && errno != 0)
-		rc = store_fail_io(err, errlen, errno,
-				      "cannot list %s: %s", staging,
-				      strerror(errno));
+		rc = store_fail_io(err, errlen, errno, "cannot list %s: %s",
+				   staging, strerror(errno));
 	closedir(d); /* de is gone with it: err was written first */
 	return rc < 0 && rc != -ERR_INVALID ? -ERR_IO : rc;
 }
@@ -151,20 +151,20 @@ bundle_move(struct store *s, int sfd, const char *name, const char *checksum,
 {
 	int e;
 
-	if (renameat(s->dirfd[DIR_TMP], name, s->dirfd[DIR_BUNDLES],
-		     checksum) < 0) {
+	if (renameat(s->dirfd[DIR_TMP], name, s->dirfd[DIR_BUNDLES], checksum) <
+	    0) {
 		e = errno;
 		if (e == EEXIST || e == ENOTEMPTY)
 			return 1; /* stored already, by another deploy */
 		return store_fail_io(err, errlen, e,
-				 "cannot move %s to bundles/: %s", name,
-				 strerror(e));
+				     "cannot move %s to bundles/: %s", name,
+				     strerror(e));
 	}
 	if (fchmod(sfd, 0555) < 0 || fsync(sfd) < 0 ||
 	    fsync(s->dirfd[DIR_BUNDLES]) < 0 || fsync(s->dirfd[DIR_TMP]) < 0) {
 		return store_fail_io(err, errlen, errno,
-				 "cannot seal bundles/%s: %s", checksum,
-				 strerror(errno));
+				     "cannot seal bundles/%s: %s", checksum,
+				     strerror(errno));
 	}
 	return 0;
 }
@@ -191,18 +191,17 @@ store_bundle_install(struct store *s, const char *staging_path,
 		rc = 1; /* the same bytes are stored: this copy goes */
 		goto out;
 	}
-	sfd = openat(s->dirfd[DIR_TMP], name, O_RDONLY | O_DIRECTORY |
-		     O_NOFOLLOW | O_CLOEXEC);
+	sfd = openat(s->dirfd[DIR_TMP], name,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0) {
 		rc = store_fail_io(err, errlen, errno, "cannot open %s: %s",
-				      staging_path, strerror(errno));
+				   staging_path, strerror(errno));
 		goto out;
 	}
 	rc = seal_files(sfd, staging_path, err, errlen);
 	if (rc == 0 && fsync(sfd) < 0)
-		rc = store_fail_io(err, errlen, errno,
-				      "cannot sync %s: %s", staging_path,
-				      strerror(errno));
+		rc = store_fail_io(err, errlen, errno, "cannot sync %s: %s",
+				   staging_path, strerror(errno));
 	if (rc == 0)
 		rc = bundle_move(s, sfd, name, info->checksum, err, errlen);
 out:
@@ -217,8 +216,8 @@ out:
 }
 
 int
-store_bundle_open(struct store *s, const char *checksum, int *dirfd,
-		  char *path, size_t len, char *err, size_t errlen)
+store_bundle_open(struct store *s, const char *checksum, int *dirfd, char *path,
+		  size_t len, char *err, size_t errlen)
 {
 	char q[QUOTE_MAX];
 	int fd, n;
@@ -231,14 +230,14 @@ store_bundle_open(struct store *s, const char *checksum, int *dirfd,
 	if (n < 0 || (size_t)n >= len)
 		return store_fail(err, errlen, ERR_INVALID,
 				  "bundle path is too long");
-	fd = openat(s->dirfd[DIR_BUNDLES], checksum, O_PATH | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(s->dirfd[DIR_BUNDLES], checksum,
+		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
-		return store_fail(err, errlen, ERR_NOT_FOUND,
-				  "no bundle '%s'", checksum);
+		return store_fail(err, errlen, ERR_NOT_FOUND, "no bundle '%s'",
+				  checksum);
 	if (fd < 0) {
 		return store_fail_io(err, errlen, errno, "cannot open %s: %s",
-				 path, strerror(errno));
+				     path, strerror(errno));
 	}
 	*dirfd = fd;
 	return 0;

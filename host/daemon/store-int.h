@@ -41,26 +41,26 @@ enum store_dir {
 
 extern const char *const store_dir_names[DIR_COUNT];
 
-#define ID_LEN		22	/* function id: [A-Za-z0-9]{22} */
-#define JTI_LEN		32	/* token id: [0-9a-f]{32} */
-#define CHECKSUM_LEN	64	/* bundle checksum: [0-9a-f]{64} */
-#define KEYID_LEN	16	/* publisher key id: [0-9A-F]{16} */
-#define TMP_PREFIX	".tmp-"
-#define TMP_RANDOM	12	/* random characters in a temporary name */
-#define STAGING_PREFIX	"deploy-"
-#define STAGING_RANDOM	6
+#define ID_LEN 22	/* function id: [A-Za-z0-9]{22} */
+#define JTI_LEN 32	/* token id: [0-9a-f]{32} */
+#define CHECKSUM_LEN 64 /* bundle checksum: [0-9a-f]{64} */
+#define KEYID_LEN 16	/* publisher key id: [0-9A-F]{16} */
+#define TMP_PREFIX ".tmp-"
+#define TMP_RANDOM 12 /* random characters in a temporary name */
+#define STAGING_PREFIX "deploy-"
+#define STAGING_RANDOM 6
 /* Latest time a record may hold: 9999-12-31T23:59:59Z. */
-#define TIME_MAX	253402300799LL
+#define TIME_MAX 253402300799LL
 /* Deepest directory tree removed (staging dirs are flat). */
-#define REMOVE_DEPTH	16
+#define REMOVE_DEPTH 16
 /* Room for a hostile name quoted in a message. */
-#define QUOTE_MAX	80
+#define QUOTE_MAX 80
 
 struct store {
 	char path[PATH_MAX];
-	int rootfd;		/* DATADIR, flock()ed while the store is open */
-	int dirfd[DIR_COUNT];	/* O_RDONLY | O_DIRECTORY */
-	pthread_mutex_t lock;	/* read-modify-write sequences */
+	int rootfd;	      /* DATADIR, flock()ed while the store is open */
+	int dirfd[DIR_COUNT]; /* O_RDONLY | O_DIRECTORY */
+	pthread_mutex_t lock; /* read-modify-write sequences */
 };
 
 /* ---- errors (store-util.c) ---- */
@@ -70,8 +70,8 @@ int store_fail(char *err, size_t errlen, enum err_kind kind, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
 /* The reason into err, errno to errnum (a system call's); returns
  * -ERR_IO. */
-int store_fail_io(char *err, size_t errlen, int errnum, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
+int store_fail_io(char *err, size_t errlen, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* s fit for a one-line message (see store-util.c); s may be NULL. */
 const char *store_quote(const char *s, char out[QUOTE_MAX]);
 
@@ -90,8 +90,8 @@ int store_name_is(const char *s, size_t len, int (*ok)(char));
 void store_file_name(const char *name, const char *suffix,
 		     char out[NAME_MAX + 1]);
 /* file is "<name><suffix>" with name passing ok(); name to out. */
-int store_file_is(const char *file, const char *suffix,
-		  int (*ok)(const char *), char out[NAME_MAX + 1]);
+int store_file_is(const char *file, const char *suffix, int (*ok)(const char *),
+		  char out[NAME_MAX + 1]);
 int store_is_temporary(const char *name);
 /* "DATADIR/<dir>/<file>" (or "DATADIR/<dir>" for ""), for messages. */
 void store_shown(const struct store *s, enum store_dir dir, const char *file,
@@ -111,9 +111,8 @@ void store_unhex_lower(const char *in, size_t n, unsigned char *out);
  * buffer with a NUL after its *len bytes; shown names it in messages.
  * A missing file is -ERR_NOT_FOUND, a file that is no regular file or
  * too long -ERR_IO. */
-int store_read_file(int dirfd, const char *name, size_t max,
-		    const char *shown, char **buf, size_t *len, char *err,
-		    size_t errlen);
+int store_read_file(int dirfd, const char *name, size_t max, const char *shown,
+		    char **buf, size_t *len, char *err, size_t errlen);
 /* Remove parent/name and all it holds, never following a link; a
  * missing name is no error.  Returns 0 or -1 with errno. */
 int store_remove_tree(int parent, const char *name, int depth);
@@ -152,10 +151,10 @@ void *store_vec_next(struct store_vec *vec);
 /* ---- records (store-records.c, store-json.c) ---- */
 
 enum field_type {
-	FIELD_STRING,	/* char[size], NUL-free */
-	FIELD_HEX32,	/* unsigned char[32] as 64 lower-case hex */
-	FIELD_TIME,	/* int64_t in 0..TIME_MAX */
-	FIELD_BOOL,	/* bool */
+	FIELD_STRING, /* char[size], NUL-free */
+	FIELD_HEX32,  /* unsigned char[32] as 64 lower-case hex */
+	FIELD_TIME,   /* int64_t in 0..TIME_MAX */
+	FIELD_BOOL,   /* bool */
 };
 
 struct record_field {
@@ -165,8 +164,10 @@ struct record_field {
 	size_t size;
 };
 
-#define FIELD(key, type, st, member)                                          \
-	{ key, type, offsetof(st, member), sizeof(((st *)0)->member) }
+#define FIELD(key, type, st, member)                                           \
+	{                                                                      \
+		key, type, offsetof(st, member), sizeof(((st *)0)->member)     \
+	}
 
 /* One kind of record kept a file each, "<id>.json", in a directory. */
 struct record_kind {

@@ -19,8 +19,8 @@
  * space; shown names the file in messages.
  */
 static int
-record_parse(const char *buf, size_t len, const char *shown,
-	     json_object **out, char *err, size_t errlen)
+record_parse(const char *buf, size_t len, const char *shown, json_object **out,
+	     char *err, size_t errlen)
 {
 	struct json_tokener *tok;
 	json_object *obj;
@@ -28,8 +28,8 @@ record_parse(const char *buf, size_t len, const char *shown,
 	int rc = 0;
 
 	if (memchr(buf, '\0', len) != NULL)
-		return store_fail(err, errlen, ERR_IO,
-				  "%s: NUL byte in record", shown);
+		return store_fail(err, errlen, ERR_IO, "%s: NUL byte in record",
+				  shown);
 	if ((tok = json_tokener_new_ex(4)) == NULL)
 		return store_fail(err, errlen, ERR_INTERNAL, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -37,8 +37,7 @@ record_parse(const char *buf, size_t len, const char *shown,
 	end = json_tokener_get_parse_end(tok);
 	while (obj != NULL && end < len && strchr(" \t\r\n", buf[end]))
 		end++;
-	if (obj == NULL ||
-	    json_tokener_get_error(tok) != json_tokener_success)
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success)
 		rc = store_fail(err, errlen, ERR_IO,
 				"%s: bad JSON at byte %zu: %s", shown, end,
 				json_tokener_error_desc(
@@ -59,17 +58,16 @@ record_parse(const char *buf, size_t len, const char *shown,
 
 /* obj holds exactly the keys of kind's fields and nothing else. */
 static int
-record_keys(const struct record_kind *kind, json_object *obj,
-	    const char *shown, char *err, size_t errlen)
+record_keys(const struct record_kind *kind, json_object *obj, const char *shown,
+	    char *err, size_t errlen)
 {
 	char q[QUOTE_MAX];
 	size_t i, n = kind->nfields;
 
 	for (i = 0; i < n; i++)
 		if (!json_object_object_get_ex(obj, kind->fields[i].key, NULL))
-			return store_fail(err, errlen, ERR_IO,
-					  "%s: no \"%s\"", shown,
-					  kind->fields[i].key);
+			return store_fail(err, errlen, ERR_IO, "%s: no \"%s\"",
+					  shown, kind->fields[i].key);
 	if ((size_t)json_object_object_length(obj) == n)
 		return 0;
 	json_object_object_foreach(obj, key, val) {
@@ -127,15 +125,15 @@ field_decode(const struct record_field *fl, json_object *obj, char *rec,
 		if (rc < 0)
 			return rc;
 		if (!store_checksum_ok(hex))
-			return store_fail(err, errlen, ERR_IO,
-					  "%s: bad \"%s\"", shown, fl->key);
+			return store_fail(err, errlen, ERR_IO, "%s: bad \"%s\"",
+					  shown, fl->key);
 		store_unhex_lower(hex, 32, (unsigned char *)rec + fl->offset);
 		return 0;
 	case FIELD_TIME:
 		if (!json_object_is_type(v, json_type_int))
 			return store_fail(err, errlen, ERR_IO,
-					  "%s: \"%s\" is not an integer",
-					  shown, fl->key);
+					  "%s: \"%s\" is not an integer", shown,
+					  fl->key);
 		errno = 0;
 		t = json_object_get_int64(v);
 		if (errno != 0 || t < 0 || t > TIME_MAX)
@@ -202,8 +200,8 @@ field_encode(const struct record_field *fl, const char *rec)
 		memcpy(&t, rec + fl->offset, sizeof(t));
 		return json_object_new_int64(t);
 	case FIELD_BOOL:
-		return json_object_new_boolean(*(const bool *)(rec +
-							       fl->offset));
+		return json_object_new_boolean(
+			*(const bool *)(rec + fl->offset));
 	}
 	return NULL;
 }
@@ -238,9 +236,8 @@ out:
 }
 
 int
-store_record_decode(const struct record_kind *kind, const char *buf,
-		    size_t len, const char *shown, void *rec, char *err,
-		    size_t errlen)
+store_record_decode(const struct record_kind *kind, const char *buf, size_t len,
+		    const char *shown, void *rec, char *err, size_t errlen)
 {
 	json_object *obj = NULL;
 	int rc;

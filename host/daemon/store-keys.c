@@ -21,9 +21,9 @@
 
 #include "daemon/store-int.h"
 
-#define ADMIN_TOKEN	"admin.token"
-#define TOKEN_KEY	"token.key"
-#define RAW_KEY_MAX	64
+#define ADMIN_TOKEN "admin.token"
+#define TOKEN_KEY "token.key"
+#define RAW_KEY_MAX 64
 
 /*
  * keys/<name>: read it into out when it exists and parse() accepts it;
@@ -139,8 +139,8 @@ store_token_secret(struct store *s, unsigned char secret[32], char *err,
 	bool made;
 	int rc;
 
-	rc = key_get(s, TOKEN_KEY, text, 32, secret_parse, secret,
-		     secret_make, &made, err, errlen);
+	rc = key_get(s, TOKEN_KEY, text, 32, secret_parse, secret, secret_make,
+		     &made, err, errlen);
 	OPENSSL_cleanse(text, sizeof(text));
 	return rc;
 }
@@ -154,8 +154,8 @@ raw_name_check(const char *name, char *err, size_t errlen)
 	size_t n = name != NULL ? strnlen(name, NAME_MAX + 1) : 0;
 
 	if (n == 0 || n > NAME_MAX || name[0] == '.' || strchr(name, '/'))
-		return store_fail(err, errlen, ERR_INVALID,
-				  "bad key name '%s'", store_quote(name, q));
+		return store_fail(err, errlen, ERR_INVALID, "bad key name '%s'",
+				  store_quote(name, q));
 	return 0;
 }
 
@@ -175,8 +175,8 @@ store_key_get(struct store *s, const char *name, void *out, size_t len,
 				  "a key is at most %d bytes", RAW_KEY_MAX);
 	store_shown(s, DIR_KEYS, name, shown);
 	pthread_mutex_lock(&s->lock);
-	rc = store_read_file(s->dirfd[DIR_KEYS], name, RAW_KEY_MAX, shown,
-			     &buf, &got, err, errlen);
+	rc = store_read_file(s->dirfd[DIR_KEYS], name, RAW_KEY_MAX, shown, &buf,
+			     &got, err, errlen);
 	if (rc == 0 && got != len)
 		rc = store_fail(err, errlen, ERR_IO, "%s is malformed", shown);
 	if (rc == 0)

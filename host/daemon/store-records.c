@@ -25,7 +25,7 @@
 #include "daemon/store-int.h"
 
 /* Largest record file read; real ones are under 1 KiB. */
-#define RECORD_MAX	(16u << 10)
+#define RECORD_MAX (16u << 10)
 
 /* ---- the record layer ---------------------------------------------------- */
 
@@ -61,8 +61,8 @@ record_read(struct store *s, const struct record_kind *kind, const char *id,
 	int rc;
 
 	store_shown(s, kind->dir, file, shown);
-	rc = store_read_file(s->dirfd[kind->dir], file, RECORD_MAX, shown,
-			     &buf, &len, err, errlen);
+	rc = store_read_file(s->dirfd[kind->dir], file, RECORD_MAX, shown, &buf,
+			     &len, err, errlen);
 	if (rc == -ERR_NOT_FOUND)
 		return store_fail(err, errlen, ERR_NOT_FOUND, "no %s '%s'",
 				  kind->what, id);
@@ -84,9 +84,8 @@ record_file(const struct record_kind *kind, const char *id,
 	char q[QUOTE_MAX];
 
 	if (!kind->id_ok(id))
-		return store_fail(err, errlen, ERR_INVALID,
-				  "bad %s id '%s'", kind->what,
-				  store_quote(id, q));
+		return store_fail(err, errlen, ERR_INVALID, "bad %s id '%s'",
+				  kind->what, store_quote(id, q));
 	store_file_name(id, ".json", file);
 	return 0;
 }
@@ -164,16 +163,15 @@ record_list(struct store *s, const struct record_kind *kind, void **out,
 		return rc;
 	}
 	if (c.vec.n > 1)
-		qsort_r(c.vec.v, c.vec.n, kind->size, record_cmp,
-			(void *)kind);
+		qsort_r(c.vec.v, c.vec.n, kind->size, record_cmp, (void *)kind);
 	*out = c.vec.v;
 	*n = c.vec.n;
 	return 0;
 }
 
 static int
-record_delete(struct store *s, const struct record_kind *kind,
-	      const char *id, char *err, size_t errlen)
+record_delete(struct store *s, const struct record_kind *kind, const char *id,
+	      char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	int rc;
@@ -284,13 +282,11 @@ int
 store_function_list(struct store *s, struct store_function **out, size_t *n,
 		    char *err, size_t errlen)
 {
-	return record_list(s, &function_records, (void **)out, n, err,
-			   errlen);
+	return record_list(s, &function_records, (void **)out, n, err, errlen);
 }
 
 int
-store_function_delete(struct store *s, const char *id, char *err,
-		      size_t errlen)
+store_function_delete(struct store *s, const char *id, char *err, size_t errlen)
 {
 	return record_delete(s, &function_records, id, err, errlen);
 }
@@ -358,8 +354,7 @@ store_token_list(struct store *s, struct store_token **out, size_t *n,
 }
 
 int
-store_token_revoke(struct store *s, const char *jti, char *err,
-		   size_t errlen)
+store_token_revoke(struct store *s, const char *jti, char *err, size_t errlen)
 {
 	struct store_token t;
 	int rc;

@@ -78,8 +78,8 @@ store_trust_load(struct store *s, struct minisign_pubkey **keys, size_t *n,
 }
 
 int
-store_trust_add(struct store *s, const char *text, size_t len,
-		char keyid[17], char *err, size_t errlen)
+store_trust_add(struct store *s, const char *text, size_t len, char keyid[17],
+		char *err, size_t errlen)
 {
 	struct minisign_pubkey pk, old;
 	char canon[MINISIGN_FILE_MAX], file[NAME_MAX + 1], shown[PATH_MAX];
@@ -104,7 +104,8 @@ store_trust_add(struct store *s, const char *text, size_t len,
 	if (rc == 0 && memcmp(old.pk, pk.pk, sizeof(pk.pk)) != 0)
 		rc = store_fail(err, errlen, ERR_BAD_KEY,
 				"a different key with id %s is already "
-				"trusted", keyid);
+				"trusted",
+				keyid);
 	else if (rc == -ERR_NOT_FOUND || rc == -ERR_BAD_KEY)
 		/* Not there, or damaged: the key given takes its place. */
 		rc = store_write_atomic(s->dirfd[DIR_TRUSTED], file, canon,
@@ -114,8 +115,7 @@ store_trust_add(struct store *s, const char *text, size_t len,
 }
 
 int
-store_trust_remove(struct store *s, const char *keyid, char *err,
-		   size_t errlen)
+store_trust_remove(struct store *s, const char *keyid, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1], q[QUOTE_MAX];
 	int rc;

@@ -306,8 +306,8 @@ store_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
 		return rc;
 	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s-%s", name, rnd);
 	/* Made 0600 and given its mode only once it is whole. */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
+	fd = openat(dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
 	if (write_all(fd, buf, len) < 0 || fchmod(fd, mode & 07777) < 0 ||
@@ -336,7 +336,7 @@ fail:
 	/* Whatever went wrong, it is storage: a missing dir is no record
 	 * that is missing. */
 	return store_fail_io(err, errlen, saved, "cannot write %s: %s",
-			 store_quote(name, q), strerror(saved));
+			     store_quote(name, q), strerror(saved));
 }
 
 int
@@ -350,8 +350,8 @@ store_read_file(int dirfd, const char *name, size_t max, const char *shown,
 	int fd, rc = 0;
 
 	/* O_NONBLOCK: a FIFO planted here must not hang the daemon. */
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_CLOEXEC);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return store_fail(err, errlen, ERR_NOT_FOUND,
 				  "cannot open %s: %s", shown,
@@ -360,8 +360,8 @@ store_read_file(int dirfd, const char *name, size_t max, const char *shown,
 		return store_fail_io(err, errlen, errno, "cannot open %s: %s",
 				     shown, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = store_fail(err, errlen, ERR_IO,
-				"%s is not a regular file", shown);
+		rc = store_fail(err, errlen, ERR_IO, "%s is not a regular file",
+				shown);
 		goto out;
 	}
 	if ((b = malloc(max + 2)) == NULL) {
@@ -375,8 +375,8 @@ store_read_file(int dirfd, const char *name, size_t max, const char *shown,
 			continue;
 		if (n < 0) {
 			rc = store_fail_io(err, errlen, errno,
-					 "cannot read %s: %s", shown,
-					 strerror(errno));
+					   "cannot read %s: %s", shown,
+					   strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -413,8 +413,8 @@ store_remove_tree(int parent, const char *name, int depth)
 		return 0;
 	if (errno != EISDIR || depth >= REMOVE_DEPTH)
 		return -1;
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+	fd = openat(parent, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	fchmod(fd, 0700); /* if it fails, the unlinks below say so */
@@ -450,12 +450,12 @@ store_remove_file(struct store *s, enum store_dir dir, const char *file,
 		if (errno == ENOENT)
 			return -ERR_NOT_FOUND;
 		return store_fail_io(err, errlen, errno, "cannot remove %s: %s",
-				 shown, strerror(errno));
+				     shown, strerror(errno));
 	}
 	if (fsync(s->dirfd[dir]) < 0) {
 		store_shown(s, dir, "", shown);
 		return store_fail_io(err, errlen, errno, "cannot sync %s: %s",
-				 shown, strerror(errno));
+				     shown, strerror(errno));
 	}
 	return 0;
 }
@@ -477,9 +477,8 @@ store_open_listing(int dirfd)
 int
 store_dir_each(struct store *s, enum store_dir dir, const char *suffix,
 	       int (*name_ok)(const char *), const char *bad,
-	       int (*each)(struct store *s, const char *file,
-			   const char *name, void *ctx, char *err,
-			   size_t errlen),
+	       int (*each)(struct store *s, const char *file, const char *name,
+			   void *ctx, char *err, size_t errlen),
 	       void *ctx, char *err, size_t errlen)
 {
 	char name[NAME_MAX + 1], shown[PATH_MAX];
@@ -490,7 +489,7 @@ store_dir_each(struct store *s, enum store_dir dir, const char *suffix,
 	store_shown(s, dir, "", shown);
 	if ((d = store_open_listing(s->dirfd[dir])) == NULL) {
 		return store_fail_io(err, errlen, errno, "cannot list %s: %s",
-				 shown, strerror(errno));
+				     shown, strerror(errno));
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
@@ -510,7 +509,7 @@ store_dir_each(struct store *s, enum store_dir dir, const char *suffix,
 	}
 	if (errno != 0) {
 		rc = store_fail_io(err, errlen, errno, "cannot list %s: %s",
-				 shown, strerror(errno));
+				   shown, strerror(errno));
 	}
 out:
 	closedir(d);

@@ -30,8 +30,7 @@
  * others; make it mode (subdirectories are kept exactly 0700).
  */
 static int
-dir_own(int fd, const char *shown, unsigned int mode, char *err,
-	size_t errlen)
+dir_own(int fd, const char *shown, unsigned int mode, char *err, size_t errlen)
 {
 	struct stat st;
 	int e;
@@ -45,8 +44,7 @@ dir_own(int fd, const char *shown, unsigned int mode, char *err,
 		return store_fail_io(err, errlen, EPERM,
 				     "%s is owned by uid %u, not %u", shown,
 				     (unsigned)st.st_uid, (unsigned)geteuid());
-	if (mode != 0 && (st.st_mode & 07777) != mode &&
-	    fchmod(fd, mode) < 0) {
+	if (mode != 0 && (st.st_mode & 07777) != mode && fchmod(fd, mode) < 0) {
 		e = errno;
 		return store_fail_io(err, errlen, e, "cannot chmod %s: %s",
 				     shown, strerror(e));
@@ -61,8 +59,8 @@ dir_own(int fd, const char *shown, unsigned int mode, char *err,
 /* Open (making it 0700 if missing) dirfd/name as a directory; link_hint
  * follows the reason when name is a link. */
 static int
-dir_open(int dirfd, const char *name, const char *shown,
-	 const char *link_hint, char *err, size_t errlen)
+dir_open(int dirfd, const char *name, const char *shown, const char *link_hint,
+	 char *err, size_t errlen)
 {
 	int fd, e;
 
@@ -71,8 +69,8 @@ dir_open(int dirfd, const char *name, const char *shown,
 		return store_fail_io(err, errlen, e, "cannot make %s: %s",
 				     shown, strerror(e));
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		return store_fail_io(err, errlen, e, "cannot open %s: %s%s",
@@ -164,8 +162,8 @@ checksum_cmp(const void *a, const void *b)
 /* Why bundles/<name> goes, or NULL when it stays: it must be a
  * directory named by a checksum that one of the n sums[] names. */
 static const char *
-bundle_unwanted(struct store *s, const char *name, char (*sums)[65],
-		size_t n, struct stat *st)
+bundle_unwanted(struct store *s, const char *name, char (*sums)[65], size_t n,
+		struct stat *st)
 {
 	if (!store_checksum_ok(name) ||
 	    fstatat(s->dirfd[DIR_BUNDLES], name, st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -188,7 +186,7 @@ static int
 clean_bundles(struct store *s, char *err, size_t errlen)
 {
 	struct store_function *fns = NULL;
-	char (*sums)[65] = NULL, shown[PATH_MAX];
+	char(*sums)[65] = NULL, shown[PATH_MAX];
 	const char *why;
 	struct dirent *de;
 	struct stat st;
@@ -224,8 +222,8 @@ clean_bundles(struct store *s, char *err, size_t errlen)
 		if ((st.st_mode & 07777) == 0555)
 			continue;
 		store_shown(s, DIR_BUNDLES, de->d_name, shown);
-		fd = openat(s->dirfd[DIR_BUNDLES], de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(s->dirfd[DIR_BUNDLES], de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fchmod(fd, 0555) < 0 || fsync(fd) < 0)
 			rc = store_fail_io(err, errlen, errno,
 					   "cannot seal %s: %s", shown,
@@ -311,9 +309,9 @@ store_open(const char *datadir, struct store **out, char *err, size_t errlen)
 		s->dirfd[i] = dir_open(s->rootfd, store_dir_names[i], shown,
 				       " (a directory is needed, not a link)",
 				       err, errlen);
-		rc = s->dirfd[i] < 0 ? s->dirfd[i]
-				     : dir_own(s->dirfd[i], shown, 0700, err,
-					       errlen);
+		rc = s->dirfd[i] < 0
+			     ? s->dirfd[i]
+			     : dir_own(s->dirfd[i], shown, 0700, err, errlen);
 	}
 	if (rc == 0 && fsync(s->rootfd) < 0)
 		rc = store_fail_io(err, errlen, errno, "cannot sync %s: %s",

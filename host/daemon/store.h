@@ -51,10 +51,10 @@ struct store_function {
 };
 
 struct store_token {
-	char jti[33];	      /* 32 lower-case hex characters */
+	char jti[33]; /* 32 lower-case hex characters */
 	char function_id[32];
-	char checksum[65];    /* the fch pin, or "" */
-	int64_t iat, exp;     /* Unix seconds */
+	char checksum[65]; /* the fch pin, or "" */
+	int64_t iat, exp;  /* Unix seconds */
 	bool revoked;
 };
 
@@ -67,14 +67,13 @@ const char *store_path(const struct store *s);
 
 /* Write buf to dirfd/name atomically with the given mode; -ERR_INVALID
  * for a name that is not one plain file name, -ERR_IO else. */
-int store_write_atomic(int dirfd, const char *name, const void *buf,
-		       size_t len, unsigned int mode, char *err,
-		       size_t errlen);
+int store_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
+		       unsigned int mode, char *err, size_t errlen);
 
 /* keys/admin.token: made on first call (32 random bytes as 64 hex
  * characters + newline); *created says whether it was made now. */
-int store_admin_token(struct store *s, char token[65], bool *created,
-		      char *err, size_t errlen);
+int store_admin_token(struct store *s, char token[65], bool *created, char *err,
+		      size_t errlen);
 /* keys/token.key: the JWT HMAC secret, made on first call. */
 int store_token_secret(struct store *s, unsigned char secret[32], char *err,
 		       size_t errlen);
@@ -92,8 +91,8 @@ int store_key_remove(struct store *s, const char *name, char *err,
 /* Trusted publisher keys.  load returns a malloc()ed array (free()); a
  * file in trusted/ that does not parse, or holds a key of another id, is
  * -ERR_BAD_KEY naming it. */
-int store_trust_load(struct store *s, struct minisign_pubkey **keys,
-		     size_t *n, char *err, size_t errlen);
+int store_trust_load(struct store *s, struct minisign_pubkey **keys, size_t *n,
+		     char *err, size_t errlen);
 /* Add a key given as the text of a .pub file; writes its key id (16 hex
  * upper-case) to keyid.  Adding a key already there succeeds; text that
  * does not parse, or another key under a trusted id, is -ERR_BAD_KEY. */
@@ -105,8 +104,8 @@ int store_trust_remove(struct store *s, const char *keyid, char *err,
 /* A fresh, empty staging directory for a deploy (tmp/deploy-XXXXXX):
  * its path and an O_RDONLY dirfd the caller closes.  daemon/deploy.h is
  * the deploy use case built on these. */
-int store_staging_create(struct store *s, char *path, size_t len,
-			 int *dirfd, char *err, size_t errlen);
+int store_staging_create(struct store *s, char *path, size_t len, int *dirfd,
+			 char *err, size_t errlen);
 /* Remove a staging dir store_staging_create() made and all it holds;
  * one already gone is no error. */
 int store_staging_remove(struct store *s, const char *path, char *err,
@@ -128,8 +127,8 @@ int store_function_put(struct store *s, struct store_function *f, char *err,
 int store_function_get(struct store *s, const char *id,
 		       struct store_function *f, char *err, size_t errlen);
 /* All records, sorted by created then id; free(*out). */
-int store_function_list(struct store *s, struct store_function **out,
-			size_t *n, char *err, size_t errlen);
+int store_function_list(struct store *s, struct store_function **out, size_t *n,
+			char *err, size_t errlen);
 /* Remove the record; the bundle stays while other records name it and is
  * collected by store_open() when none does. */
 int store_function_delete(struct store *s, const char *id, char *err,

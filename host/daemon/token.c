@@ -25,12 +25,12 @@
 #include "base/b64.h"
 #include "daemon/token.h"
 
-#define TOKEN_MAX	4096
-#define SECRET_LEN	32
-#define TTL_MAX		(3650LL * 86400)	/* ten years */
-#define SKEW_S		60			/* iat may be this far ahead */
+#define TOKEN_MAX 4096
+#define SECRET_LEN 32
+#define TTL_MAX (3650LL * 86400) /* ten years */
+#define SKEW_S 60		 /* iat may be this far ahead */
 /* No token claims a time past the year 9999. */
-#define TIME_MAX	253402300799LL
+#define TIME_MAX 253402300799LL
 
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -110,7 +110,8 @@ token_issue(const unsigned char secret[32], const char *function_id,
 	if (function_id == NULL || !valid_function_id(function_id))
 		return fail(err, errlen, "bad function id");
 	if (pin && !is_lower_hex(checksum, 64))
-		return fail(err, errlen, "bad checksum pin (want 64 "
+		return fail(err, errlen,
+			    "bad checksum pin (want 64 "
 			    "lower-case hex characters)");
 	if (now < 0 || now > TIME_MAX - TTL_MAX)
 		return fail(err, errlen, "bad clock");

@@ -26,9 +26,8 @@ int token_issue(const unsigned char secret[32], const char *function_id,
 /* Check jwt (at most 4096 bytes) and fill rec from its claims (revoked is
  * false).  Returns 0, or -1 with a reason fit for a 401 ("token expired",
  * "bad token signature", ...). */
-int token_verify(const unsigned char secret[32], const char *jwt,
-		 int64_t now, struct store_token *rec, char *err,
-		 size_t errlen);
+int token_verify(const unsigned char secret[32], const char *jwt, int64_t now,
+		 struct store_token *rec, char *err, size_t errlen);
 
 /* Tokens that verified, remembered by the SHA-256 of their text, so that
  * a client sending the same token again (every request of a session

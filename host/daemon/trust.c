@@ -69,7 +69,7 @@ trust_commit(struct trust *t, struct deploy *d, struct store_function *out,
 
 char (*trust_ids(struct trust *t, size_t *n))[17]
 {
-	char (*ids)[17] = NULL;
+	char(*ids)[17] = NULL;
 	size_t i, j;
 
 	pthread_rwlock_rdlock(&t->lock);

@@ -12,9 +12,9 @@
 #include "base/b64.h"
 #include "base/hex.h"
 
-#define PREFIX_LEN	(sizeof(ATTEST_PREFIX) - 1)
+#define PREFIX_LEN (sizeof(ATTEST_PREFIX) - 1)
 /* prefix, three digests, two newlines between them */
-#define MESSAGE_LEN	(PREFIX_LEN + 3 * ATTEST_HEX_LEN + 2)
+#define MESSAGE_LEN (PREFIX_LEN + 3 * ATTEST_HEX_LEN + 2)
 
 int
 attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
@@ -25,14 +25,13 @@ attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
 	int rc = -1;
 
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (key == NULL ||
-	    EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
+	if (key == NULL || EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
 	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    sklen != ATTEST_SK_BYTES || pklen != ATTEST_PK_BYTES) {
 		OPENSSL_cleanse(sk, ATTEST_SK_BYTES);
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "cannot generate an Ed25519 key: "
-		        "OpenSSL failed");
+			     "cannot generate an Ed25519 key: "
+			     "OpenSSL failed");
 		goto out;
 	}
 	rc = 0;
@@ -54,7 +53,7 @@ attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    pklen != ATTEST_PK_BYTES) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "not an Ed25519 private key");
+			     "not an Ed25519 private key");
 		goto out;
 	}
 	rc = 0;
@@ -101,7 +100,8 @@ message(const char *f, const char *i, const char *o,
 		if (!is_digest(d[k]))
 			return err_set(err, errlen, ERR_INVALID,
 				       "attestation: %s digest is not "
-				       "64 lower-case hex digits", names[k]);
+				       "64 lower-case hex digits",
+				       names[k]);
 	memcpy(msg, ATTEST_PREFIX, PREFIX_LEN);
 	for (k = 0; k < 3; k++) {
 		if (k > 0)
@@ -123,18 +123,16 @@ sign_with(EVP_PKEY *key, const char *function_hex, const char *input_hex,
 	EVP_MD_CTX *md;
 	int rc = -1;
 
-	if (message(function_hex, input_hex, output_hex, msg, err,
-		    errlen) < 0)
+	if (message(function_hex, input_hex, output_hex, msg, err, errlen) < 0)
 		return -1;
 	md = EVP_MD_CTX_new();
 	/* Ed25519 is one-shot: no digest, EVP_DigestSign only. */
 	if (md == NULL ||
-	    EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key,
-				  NULL) != 1 ||
+	    EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key, NULL) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, msg, sizeof(msg)) != 1 ||
 	    siglen != ATTEST_SIG_BYTES) {
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "attestation: Ed25519 signing failed");
+			     "attestation: Ed25519 signing failed");
 		goto out;
 	}
 	rc = 0;
@@ -144,16 +142,15 @@ out:
 }
 
 static EVP_PKEY *
-private_key(const unsigned char sk[ATTEST_SK_BYTES], char *err,
-	    size_t errlen)
+private_key(const unsigned char sk[ATTEST_SK_BYTES], char *err, size_t errlen)
 {
-	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
-						     sk, ATTEST_SK_BYTES);
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk,
+						     ATTEST_SK_BYTES);
 
 	if (key == NULL)
 		err_set(err, errlen, ERR_INVALID,
-		        "attestation: cannot load the Ed25519 "
-		        "key");
+			"attestation: cannot load the Ed25519 "
+			"key");
 	return key;
 }
 
@@ -187,7 +184,7 @@ attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES], char *err,
 
 	if (s == NULL) {
 		err_set(err, errlen, ERR_INTERNAL,
-		        "attestation: out of memory");
+			"attestation: out of memory");
 		return NULL;
 	}
 	s->key = private_key(sk, err, errlen);
@@ -226,38 +223,36 @@ attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
 }
 
 int
-attest_verify(const unsigned char pk[ATTEST_PK_BYTES],
-	      const char *function_hex, const char *input_hex,
-	      const char *output_hex, const unsigned char sig[ATTEST_SIG_BYTES],
-	      char *err, size_t errlen)
+attest_verify(const unsigned char pk[ATTEST_PK_BYTES], const char *function_hex,
+	      const char *input_hex, const char *output_hex,
+	      const unsigned char sig[ATTEST_SIG_BYTES], char *err,
+	      size_t errlen)
 {
 	unsigned char msg[MESSAGE_LEN];
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = NULL;
 	int rc = -1;
 
-	if (message(function_hex, input_hex, output_hex, msg, err,
-		    errlen) < 0)
+	if (message(function_hex, input_hex, output_hex, msg, err, errlen) < 0)
 		return -1;
 	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk,
 					  ATTEST_PK_BYTES);
 	if (key == NULL) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "attestation: not an Ed25519 public key");
+			     "attestation: not an Ed25519 public key");
 		goto out;
 	}
 	md = EVP_MD_CTX_new();
-	if (md == NULL ||
-	    EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, key,
-				    NULL) != 1) {
+	if (md == NULL || EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL,
+						  key, NULL) != 1) {
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "attestation: OpenSSL failed");
+			     "attestation: OpenSSL failed");
 		goto out;
 	}
-	if (EVP_DigestVerify(md, sig, ATTEST_SIG_BYTES, msg,
-			     sizeof(msg)) != 1) {
+	if (EVP_DigestVerify(md, sig, ATTEST_SIG_BYTES, msg, sizeof(msg)) !=
+	    1) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "attestation: signature does not verify");
+			     "attestation: signature does not verify");
 		goto out;
 	}
 	rc = 0;
@@ -282,6 +277,6 @@ attest_verify_b64(const unsigned char pk[ATTEST_PK_BYTES],
 		return err_set(err, errlen, ERR_INVALID,
 			       "attestation: not base64 of a 64-byte "
 			       "signature");
-	return attest_verify(pk, function_hex, input_hex, output_hex, sig,
-			     err, errlen);
+	return attest_verify(pk, function_hex, input_hex, output_hex, sig, err,
+			     errlen);
 }

@@ -21,12 +21,12 @@
 #include "base/err.h"
 #include <stddef.h>
 
-#define ATTEST_SK_BYTES		32
-#define ATTEST_PK_BYTES		32
-#define ATTEST_SIG_BYTES	64
-#define ATTEST_SIG_B64_LEN	88	/* base64 of 64 bytes, padded */
-#define ATTEST_HEX_LEN		64	/* a SHA-256 digest in hex */
-#define ATTEST_PREFIX		"fnhost-attest-v1\n"
+#define ATTEST_SK_BYTES 32
+#define ATTEST_PK_BYTES 32
+#define ATTEST_SIG_BYTES 64
+#define ATTEST_SIG_B64_LEN 88 /* base64 of 64 bytes, padded */
+#define ATTEST_HEX_LEN 64     /* a SHA-256 digest in hex */
+#define ATTEST_PREFIX "fnhost-attest-v1\n"
 
 /* A fresh Ed25519 key pair from OpenSSL's generator. */
 int attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
@@ -37,8 +37,8 @@ int attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
 		      size_t errlen);
 
 /* The lower-case hex SHA-256 of len bytes, NUL-terminated. */
-int attest_sha256_hex(const void *buf, size_t len,
-		      char hex[ATTEST_HEX_LEN + 1], char *err, size_t errlen);
+int attest_sha256_hex(const void *buf, size_t len, char hex[ATTEST_HEX_LEN + 1],
+		      char *err, size_t errlen);
 
 /* Sign the three hex digests (NUL-terminated) with sk. */
 int attest_sign(const unsigned char sk[ATTEST_SK_BYTES],

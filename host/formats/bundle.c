@@ -17,11 +17,11 @@
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 
-#define HEX_LEN		64
+#define HEX_LEN 64
 /* A MANIFEST line: digest, two spaces, name, newline. */
-#define LINE_MAX_LEN	(HEX_LEN + 2 + BUNDLE_NAME_MAX + 1)
+#define LINE_MAX_LEN (HEX_LEN + 2 + BUNDLE_NAME_MAX + 1)
 /* Room for a file name quoted for a message. */
-#define QUOTE_MAX	96
+#define QUOTE_MAX 96
 
 int
 bundle_name_check(const char *name, size_t len, char *err, size_t errlen)
@@ -41,8 +41,7 @@ bundle_name_check(const char *name, size_t len, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	return err_set(err, errlen, ERR_INVALID,
-		       "bad file name '%s'",
+	return err_set(err, errlen, ERR_INVALID, "bad file name '%s'",
 		       quote_bytes(q, sizeof(q), name, len));
 }
 
@@ -60,7 +59,7 @@ bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32], uint64_t *size,
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		ret = err_set(err, errlen, ERR_INTERNAL,
-		        "cannot hash: OpenSSL failed");
+			      "cannot hash: OpenSSL failed");
 		goto out;
 	}
 	for (;;) {
@@ -68,8 +67,8 @@ bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32], uint64_t *size,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			ret = err_set(err, errlen, ERR_IO,
-			        "read: %s", strerror(errno));
+			ret = err_set(err, errlen, ERR_IO, "read: %s",
+				      strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -77,19 +76,19 @@ bundle_sha256_fd(int fd, uint64_t max, unsigned char out[32], uint64_t *size,
 		total += (uint64_t)n;
 		if (total > max) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "more than %llu bytes",
-			        (unsigned long long)max);
+				      "more than %llu bytes",
+				      (unsigned long long)max);
 			goto out;
 		}
 		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
 			ret = err_set(err, errlen, ERR_INTERNAL,
-			        "cannot hash: OpenSSL failed");
+				      "cannot hash: OpenSSL failed");
 			goto out;
 		}
 	}
 	if (EVP_DigestFinal_ex(ctx, out, &outlen) != 1) {
 		ret = err_set(err, errlen, ERR_INTERNAL,
-		        "cannot hash: OpenSSL failed");
+			      "cannot hash: OpenSSL failed");
 		goto out;
 	}
 	if (size != NULL)
@@ -125,16 +124,17 @@ open_regular(int dirfd, const char *name, char *err, size_t errlen)
 	if (S_ISDIR(st.st_mode))
 		return err_set(err, errlen, ERR_INVALID,
 			       "file '%s' is a directory (bundles are "
-			       "flat)", name);
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_NOCTTY | O_CLOEXEC);
+			       "flat)",
+			       name);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1)
-		return err_set(err, errlen, ERR_INVALID,
-			       "file '%s': %s", name, errno == ELOOP ?
-			       "is a symlink" : strerror(errno));
+		return err_set(err, errlen, ERR_INVALID, "file '%s': %s", name,
+			       errno == ELOOP ? "is a symlink"
+					      : strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		err_set(err, errlen, ERR_INVALID,
-		        "file '%s' is not a regular file", name);
+			"file '%s' is not a regular file", name);
 		close(fd);
 		return -1;
 	}
@@ -161,8 +161,7 @@ read_small(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 	rc = fileio_read(dirfd, name, max, buf, len, why, sizeof(why));
 	if (rc == -ERR_TOO_LARGE)
 		return err_set(err, errlen, ERR_INVALID,
-			       "file '%s' is larger than %zu bytes", name,
-			       max);
+			       "file '%s' is larger than %zu bytes", name, max);
 	if (rc < 0)
 		return err_set(err, errlen, err_kind_of(rc), "file '%s': %s",
 			       name, why);
@@ -173,7 +172,7 @@ static int
 is_reserved(const char *name)
 {
 	return strcmp(name, BUNDLE_MANIFEST) == 0 ||
-		strcmp(name, BUNDLE_SIGNATURE) == 0;
+	       strcmp(name, BUNDLE_SIGNATURE) == 0;
 }
 
 static int
@@ -203,8 +202,8 @@ bundle_manifest_free(struct bundle_manifest *m)
 
 /* Hash one regular file of the directory into e, charging *budget. */
 static int
-scan_file(int dirfd, const char *name, uint64_t *budget,
-	  struct bundle_entry *e, char *err, size_t errlen)
+scan_file(int dirfd, const char *name, uint64_t *budget, struct bundle_entry *e,
+	  char *err, size_t errlen)
 {
 	char why[160];
 	uint64_t size;
@@ -217,14 +216,14 @@ scan_file(int dirfd, const char *name, uint64_t *budget,
 	 * hash catches a file that grows meanwhile. */
 	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > *budget) {
 		ret = err_set(err, errlen, ERR_INVALID,
-		        "bundle holds more than %llu bytes",
-		        (unsigned long long)BUNDLE_MAX_BYTES);
+			      "bundle holds more than %llu bytes",
+			      (unsigned long long)BUNDLE_MAX_BYTES);
 		goto out;
 	}
-	if (bundle_sha256_fd(fd, *budget, e->sha256, &size, why,
-			     sizeof(why)) < 0) {
-		ret = err_set(err, errlen, ERR_INVALID,
-		        "file '%s': %s", name, why);
+	if (bundle_sha256_fd(fd, *budget, e->sha256, &size, why, sizeof(why)) <
+	    0) {
+		ret = err_set(err, errlen, ERR_INVALID, "file '%s': %s", name,
+			      why);
 		goto out;
 	}
 	*budget -= size;
@@ -251,12 +250,10 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 	m->n = 0;
 	m->entries = calloc(BUNDLE_MAX_FILES, sizeof(*m->entries));
 	if (m->entries == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	if ((fd = dup(dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
-		err_set(err, errlen, ERR_IO,
-		        "cannot read bundle directory: %s",
-		        strerror(errno));
+		err_set(err, errlen, ERR_IO, "cannot read bundle directory: %s",
+			strerror(errno));
 		if (fd != -1)
 			close(fd);
 		goto out;
@@ -271,8 +268,8 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 			goto out;
 		if (m->n == BUNDLE_MAX_FILES) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "bundle holds more than %d files",
-			        BUNDLE_MAX_FILES);
+				      "bundle holds more than %d files",
+				      BUNDLE_MAX_FILES);
 			goto out;
 		}
 		if (scan_file(dirfd, de->d_name, &budget, &m->entries[m->n],
@@ -282,8 +279,8 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 	}
 	if (errno != 0) {
 		ret = err_set(err, errlen, ERR_IO,
-		        "cannot read bundle directory: %s",
-		        strerror(errno));
+			      "cannot read bundle directory: %s",
+			      strerror(errno));
 		goto out;
 	}
 	qsort(m->entries, m->n, sizeof(*m->entries), entry_cmp);
@@ -309,7 +306,8 @@ plugin_pick(const struct bundle_manifest *m, size_t *idx, char *err,
 		if (found != m->n)
 			return err_set(err, errlen, ERR_INVALID,
 				       "bundle holds two .so files, '%s' "
-				       "and '%s'", m->entries[found].name,
+				       "and '%s'",
+				       m->entries[found].name,
 				       m->entries[i].name);
 		found = i;
 	}
@@ -321,17 +319,15 @@ plugin_pick(const struct bundle_manifest *m, size_t *idx, char *err,
 }
 
 int
-bundle_find_plugin(int dirfd, char *name, size_t len, char *err,
-		   size_t errlen)
+bundle_find_plugin(int dirfd, char *name, size_t len, char *err, size_t errlen)
 {
 	struct dirent *de;
 	DIR *dir = NULL;
 	int fd, found = 0, ret = -1;
 
 	if ((fd = dup(dirfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
-		err_set(err, errlen, ERR_IO,
-		        "cannot read bundle directory: %s",
-		        strerror(errno));
+		err_set(err, errlen, ERR_IO, "cannot read bundle directory: %s",
+			strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
@@ -342,8 +338,9 @@ bundle_find_plugin(int dirfd, char *name, size_t len, char *err,
 			continue;
 		if (found) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "bundle holds two .so files, '%s' "
-			        "and '%s'", name, de->d_name);
+				      "bundle holds two .so files, '%s' "
+				      "and '%s'",
+				      name, de->d_name);
 			goto out;
 		}
 		if (bundle_name_check(de->d_name, strlen(de->d_name), err,
@@ -354,20 +351,20 @@ bundle_find_plugin(int dirfd, char *name, size_t len, char *err,
 		close(fd);
 		if ((size_t)snprintf(name, len, "%s", de->d_name) >= len) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "plugin name is too long");
+				      "plugin name is too long");
 			goto out;
 		}
 		found = 1;
 	}
 	if (errno != 0) {
 		ret = err_set(err, errlen, ERR_IO,
-		        "cannot read bundle directory: %s",
-		        strerror(errno));
+			      "cannot read bundle directory: %s",
+			      strerror(errno));
 		goto out;
 	}
 	if (!found) {
 		ret = err_set(err, errlen, ERR_INVALID,
-		        "bundle holds no .so file");
+			      "bundle holds no .so file");
 		goto out;
 	}
 	ret = 0;
@@ -385,8 +382,7 @@ manifest_format(const struct bundle_manifest *m, char **text, size_t *len,
 	char hex[65];
 
 	if ((*text = malloc(cap)) == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	for (i = 0; i < m->n; i++) {
 		hex_encode(hex, m->entries[i].sha256, 32);
 		o += (size_t)snprintf(*text + o, cap - o, "%s  %s\n", hex,
@@ -435,7 +431,8 @@ manifest_line(const char *line, size_t n, size_t no, struct bundle_entry *e,
 	if (line[HEX_LEN] != ' ' || line[HEX_LEN + 1] != ' ')
 		return err_set(err, errlen, ERR_INVALID,
 			       "MANIFEST line %zu: expected two spaces "
-			       "after the digest", no);
+			       "after the digest",
+			       no);
 	line += HEX_LEN + 2;
 	n -= HEX_LEN + 2;
 	if (bundle_name_check(line, n, why, sizeof(why)) < 0)
@@ -446,7 +443,8 @@ manifest_line(const char *line, size_t n, size_t no, struct bundle_entry *e,
 	if (is_reserved(e->name))
 		return err_set(err, errlen, ERR_INVALID,
 			       "MANIFEST line %zu: names '%s', which "
-			       "can not be in MANIFEST", no, e->name);
+			       "can not be in MANIFEST",
+			       no, e->name);
 	return 0;
 }
 
@@ -461,46 +459,44 @@ bundle_manifest_parse(const char *buf, size_t len, struct bundle_manifest *m,
 	m->n = 0;
 	m->entries = NULL;
 	if (len == 0)
-		return err_set(err, errlen, ERR_INVALID,
-			       "MANIFEST is empty");
+		return err_set(err, errlen, ERR_INVALID, "MANIFEST is empty");
 	if (len > BUNDLE_MANIFEST_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "MANIFEST is larger than %d bytes",
 			       BUNDLE_MANIFEST_MAX);
 	m->entries = calloc(BUNDLE_MAX_FILES, sizeof(*m->entries));
 	if (m->entries == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	while (left > 0) {
 		no++;
 		nl = memchr(p, '\n', left < LINE_MAX_LEN ? left : LINE_MAX_LEN);
 		n = nl != NULL ? (size_t)(nl - p) : left;
 		if (nl == NULL && left >= LINE_MAX_LEN) {
 			err_set(err, errlen, ERR_INVALID,
-			        "MANIFEST line %zu: too long", no);
+				"MANIFEST line %zu: too long", no);
 			goto fail;
 		}
 		if (nl == NULL) {
 			err_set(err, errlen, ERR_INVALID,
-			        "MANIFEST line %zu: missing "
-			        "newline", no);
+				"MANIFEST line %zu: missing "
+				"newline",
+				no);
 			goto fail;
 		}
 		if (m->n == BUNDLE_MAX_FILES) {
 			err_set(err, errlen, ERR_INVALID,
-			        "MANIFEST names more than %d files",
-			        BUNDLE_MAX_FILES);
+				"MANIFEST names more than %d files",
+				BUNDLE_MAX_FILES);
 			goto fail;
 		}
-		if (manifest_line(p, n, no, &m->entries[m->n], err,
-				  errlen) < 0)
+		if (manifest_line(p, n, no, &m->entries[m->n], err, errlen) < 0)
 			goto fail;
 		if (m->n > 0 && (c = strcmp(m->entries[m->n - 1].name,
 					    m->entries[m->n].name)) >= 0) {
 			err_set(err, errlen, ERR_INVALID,
-			        "MANIFEST line %zu: %s '%s'", no,
-			        c == 0 ? "duplicate name" : "not sorted:",
-			        m->entries[m->n].name);
+				"MANIFEST line %zu: %s '%s'", no,
+				c == 0 ? "duplicate name" : "not sorted:",
+				m->entries[m->n].name);
 			goto fail;
 		}
 		m->n++;
@@ -608,8 +604,8 @@ verify_signature(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	size_t tlen;
 	int ret;
 
-	if ((ret = read_small(dirfd, BUNDLE_SIGNATURE, MINISIGN_FILE_MAX,
-			      &text, &tlen, err, errlen)) < 0)
+	if ((ret = read_small(dirfd, BUNDLE_SIGNATURE, MINISIGN_FILE_MAX, &text,
+			      &tlen, err, errlen)) < 0)
 		goto out;
 	if ((sig = malloc(sizeof(*sig))) == NULL) {
 		ret = err_set(err, errlen, ERR_INTERNAL, "out of memory");
@@ -629,7 +625,8 @@ verify_signature(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	if (strcmp(sum, info->checksum) != 0) {
 		ret = err_set(err, errlen, ERR_BAD_BUNDLE,
 			      "trusted comment sha256=%s, but MANIFEST "
-			      "has sha256 %s", info->checksum, sum);
+			      "has sha256 %s",
+			      info->checksum, sum);
 		goto out;
 	}
 	ret = 0;
@@ -658,7 +655,8 @@ compare_files(const struct bundle_manifest *want,
 		if (c < 0)
 			return err_set(err, errlen, ERR_INVALID,
 				       "file '%s' named in MANIFEST is "
-				       "missing", want->entries[i].name);
+				       "missing",
+				       want->entries[i].name);
 		if (c > 0)
 			return err_set(err, errlen, ERR_INVALID,
 				       "file '%s' is not in MANIFEST",
@@ -667,7 +665,8 @@ compare_files(const struct bundle_manifest *want,
 				  have->entries[j].sha256, 32) != 0)
 			return err_set(err, errlen, ERR_INVALID,
 				       "file '%s' does not match "
-				       "MANIFEST", want->entries[i].name);
+				       "MANIFEST",
+				       want->entries[i].name);
 		i++;
 		j++;
 	}
@@ -678,7 +677,7 @@ int
 bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	      struct bundle_info *info, char *err, size_t errlen)
 {
-	struct bundle_manifest want = {0, NULL}, have = {0, NULL};
+	struct bundle_manifest want = { 0, NULL }, have = { 0, NULL };
 	char *manifest = NULL;
 	size_t mlen, idx;
 	int ret;
@@ -690,8 +689,8 @@ bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
 	/* Authenticate MANIFEST before trusting anything it says. */
 	if ((ret = verify_signature(dirfd, keys, nkeys, manifest, mlen, info,
 				    err, errlen)) < 0 ||
-	    (ret = bundle_manifest_parse(manifest, mlen, &want, err,
-					 errlen)) < 0 ||
+	    (ret = bundle_manifest_parse(manifest, mlen, &want, err, errlen)) <
+		    0 ||
 	    (ret = plugin_pick(&want, &idx, err, errlen)) < 0 ||
 	    (ret = scan_dir(dirfd, &have, err, errlen)) < 0 ||
 	    (ret = compare_files(&want, &have, err, errlen)) < 0)
@@ -743,13 +742,14 @@ bundle_sign(int dirfd, const struct minisign_seckey *key, const char *name,
 		goto out;
 	if (hex_sha256(sum, manifest, mlen) < 0) {
 		ret = err_set(err, errlen, ERR_INTERNAL,
-		        "cannot hash: OpenSSL failed");
+			      "cannot hash: OpenSSL failed");
 		goto out;
 	}
-	snprintf(tc, sizeof(tc), "name=%s version=%s abi=" BUNDLE_ABI
-		 " sha256=%s", name, version, sum);
-	if (minisign_sign(key, manifest, mlen, tc, &sig, &slen, err,
-			  errlen) < 0 ||
+	snprintf(tc, sizeof(tc),
+		 "name=%s version=%s abi=" BUNDLE_ABI " sha256=%s", name,
+		 version, sum);
+	if (minisign_sign(key, manifest, mlen, tc, &sig, &slen, err, errlen) <
+		    0 ||
 	    fileio_replace(dirfd, BUNDLE_MANIFEST, manifest, mlen, 0644, err,
 			   errlen) < 0 ||
 	    fileio_replace(dirfd, BUNDLE_SIGNATURE, sig, slen, 0644, err,

@@ -28,21 +28,20 @@
 
 #include "formats/minisign.h"
 
-#define BUNDLE_MANIFEST		"MANIFEST"
-#define BUNDLE_SIGNATURE	"MANIFEST.minisig"
-#define BUNDLE_ABI		"1"
+#define BUNDLE_MANIFEST "MANIFEST"
+#define BUNDLE_SIGNATURE "MANIFEST.minisig"
+#define BUNDLE_ABI "1"
 
 /* Limits on what a bundle may hold: files besides MANIFEST and its
  * signature, bytes in all those files, and bytes of one file name. */
-#define BUNDLE_MAX_FILES	256
-#define BUNDLE_MAX_BYTES	(256ULL << 20)
-#define BUNDLE_NAME_MAX		255
+#define BUNDLE_MAX_FILES 256
+#define BUNDLE_MAX_BYTES (256ULL << 20)
+#define BUNDLE_NAME_MAX 255
 /* Longest MANIFEST there can be within those limits. */
-#define BUNDLE_MANIFEST_MAX \
-	(BUNDLE_MAX_FILES * (64 + 2 + BUNDLE_NAME_MAX + 1))
+#define BUNDLE_MANIFEST_MAX (BUNDLE_MAX_FILES * (64 + 2 + BUNDLE_NAME_MAX + 1))
 /* Longest function name and version (63 bytes of [A-Za-z0-9._+-],
  * starting with a letter or digit). */
-#define BUNDLE_LABEL_MAX	63
+#define BUNDLE_LABEL_MAX 63
 
 struct bundle_entry {
 	unsigned char sha256[32];
@@ -56,19 +55,18 @@ struct bundle_manifest {
 };
 
 struct bundle_info {
-	char checksum[65];		/* SHA-256(MANIFEST), lower-case hex */
+	char checksum[65]; /* SHA-256(MANIFEST), lower-case hex */
 	char name[BUNDLE_LABEL_MAX + 1];
 	char version[BUNDLE_LABEL_MAX + 1];
-	char plugin[BUNDLE_NAME_MAX + 1];	/* the .so file's name */
-	unsigned char plugin_sha256[32];	/* as MANIFEST states it */
-	size_t nfiles;			/* files MANIFEST names */
+	char plugin[BUNDLE_NAME_MAX + 1]; /* the .so file's name */
+	unsigned char plugin_sha256[32];  /* as MANIFEST states it */
+	size_t nfiles;			  /* files MANIFEST names */
 };
 
 /* Check a file name of len bytes: not empty, at most BUNDLE_NAME_MAX
  * bytes, no '/', no leading '.', no control bytes (below 0x20, 0x7f) and
  * no '\\' (sha256sum would escape it).  Says "bad file name '<n>'". */
-int bundle_name_check(const char *name, size_t len, char *err,
-		      size_t errlen);
+int bundle_name_check(const char *name, size_t len, char *err, size_t errlen);
 
 /* SHA-256 of everything readable from fd (from its current offset to end
  * of file), refusing more than max bytes.  *size (if not NULL) gets the
@@ -97,15 +95,14 @@ int bundle_manifest_build(int dirfd, char **text, size_t *len, char *err,
  * at most BUNDLE_MAX_FILES lines, nothing after the last newline.  Fills
  * m (free it with bundle_manifest_free()); errors name the line. */
 int bundle_manifest_parse(const char *buf, size_t len,
-			  struct bundle_manifest *m, char *err,
-			  size_t errlen);
+			  struct bundle_manifest *m, char *err, size_t errlen);
 void bundle_manifest_free(struct bundle_manifest *m);
 
 /* Parse a trusted comment "name=<n> version=<v> abi=<a> sha256=<hex>"
  * (fields in that order, single spaces).  abi must be BUNDLE_ABI.  Fills
  * info->name, info->version and info->checksum. */
-int bundle_comment_parse(const char *tc, struct bundle_info *info,
-			 char *err, size_t errlen);
+int bundle_comment_parse(const char *tc, struct bundle_info *info, char *err,
+			 size_t errlen);
 
 /*
  * Everything the host checks before it deploys the bundle at dirfd: the
@@ -117,9 +114,8 @@ int bundle_comment_parse(const char *tc, struct bundle_info *info,
  * keys' (so also when nkeys is 0), -ERR_INTERNAL out of memory or when
  * OpenSSL fails, and -ERR_BAD_BUNDLE for every other problem.
  */
-int bundle_verify(int dirfd, const struct minisign_pubkey *keys,
-		  size_t nkeys, struct bundle_info *info, char *err,
-		  size_t errlen);
+int bundle_verify(int dirfd, const struct minisign_pubkey *keys, size_t nkeys,
+		  struct bundle_info *info, char *err, size_t errlen);
 
 /*
  * Write MANIFEST and MANIFEST.minisig for the bundle at dirfd, signed with
@@ -127,8 +123,8 @@ int bundle_verify(int dirfd, const struct minisign_pubkey *keys,
  * file is replaced atomically: written to a temporary name, fsync()ed,
  * renamed, and the directory fsync()ed.  Fills checksum[65] if not NULL.
  */
-int bundle_sign(int dirfd, const struct minisign_seckey *key,
-		const char *name, const char *version, char checksum[65],
-		char *err, size_t errlen);
+int bundle_sign(int dirfd, const struct minisign_seckey *key, const char *name,
+		const char *version, char checksum[65], char *err,
+		size_t errlen);
 
 #endif

@@ -27,6 +27,7 @@
 #include "formats/config.h"
 #include "sandbox/sandbox.h"
 
+/* clang-format off */
 #define LINE_MAX_BYTES	4096		/* one line, without its newline */
 #define FILE_MAX_BYTES	(1024 * 1024)	/* config_load's limit */
 #define QUOTE_MAX	64		/* bytes of a value shown in errors */
@@ -49,6 +50,8 @@ enum kind {
 	K_USER,		/* char[64], a portable user name */
 	K_LIBS,		/* char[1024], sonames or absolute paths */
 };
+/* clang-format on */
+/* clang-format off */
 
 struct key {
 	const char *name;
@@ -108,6 +111,7 @@ static const struct key keys[] = {
 	{ "require_sandbox", K_BOOL, F(require_sandbox), 0, 0, NULL },
 	{ "sandbox_relaxed", K_BOOL, F(sandbox_relaxed), 0, 0, NULL },
 };
+/* clang-format on */
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -330,8 +334,9 @@ check_listen(const char *s, size_t n)
 		return "needs an IPv6 address in brackets";
 	/* All digits and dots: it must be an IPv4 address, not a name. */
 	if (strspn(host, "0123456789.") == hlen)
-		return inet_pton(AF_INET, host, addr) == 1 ?
-			NULL : "has a bad IPv4 address";
+		return inet_pton(AF_INET, host, addr) == 1
+			       ? NULL
+			       : "has a bad IPv4 address";
 	return valid_hostname(host, hlen) ? NULL : "has a bad host name";
 }
 
@@ -381,21 +386,25 @@ set_number(struct config *c, const struct key *k, const char *v, size_t n,
 	if (k->kind == K_DURATION_MS || k->kind == K_DURATION_S) {
 		r = parse_duration(v, n, &x);
 		if (r == -1)
-			return fail_at(p, "bad duration '%s' for %s "
+			return fail_at(p,
+				       "bad duration '%s' for %s "
 				       "(use ms, s, m, h, d)",
 				       quote(q, v, n), k->name);
 		if (r == 0 && k->kind == K_DURATION_S) {
 			if (x % MS_PER_S != 0)
-				return fail_at(p, "%s must be whole seconds, "
-					       "not '%s'", k->name,
-					       quote(q, v, n));
+				return fail_at(p,
+					       "%s must be whole seconds, "
+					       "not '%s'",
+					       k->name, quote(q, v, n));
 			x /= MS_PER_S;
 		}
 	} else if (k->kind == K_SIZE32 || k->kind == K_SIZE64) {
 		r = parse_size(v, n, &x);
 		if (r == -1)
-			return fail_at(p, "bad size '%s' for %s (use bytes "
-				       "or K, M, G)", quote(q, v, n), k->name);
+			return fail_at(p,
+				       "bad size '%s' for %s (use bytes "
+				       "or K, M, G)",
+				       quote(q, v, n), k->name);
 	} else {
 		r = parse_count(v, n, &x);
 		if (r == -1)
@@ -448,8 +457,8 @@ set_string(struct config *c, const struct key *k, const char *v, size_t n,
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
 			return fail_at(p, "control character in %s", k->name);
 	if (n >= k->size)
-		return fail_at(p, "%s is too long (at most %zu bytes)",
-			       k->name, k->size - 1);
+		return fail_at(p, "%s is too long (at most %zu bytes)", k->name,
+			       k->size - 1);
 	if (k->kind == K_PATH) {
 		if (v[0] != '/')
 			why = "must be an absolute path";
@@ -479,8 +488,10 @@ set_value(struct config *c, const struct key *k, const char *v, size_t n,
 	switch (k->kind) {
 	case K_BOOL:
 		if (parse_bool(v, n, &b) != 0)
-			return fail_at(p, "bad boolean '%s' for %s (use yes "
-				       "or no)", quote(q, v, n), k->name);
+			return fail_at(p,
+				       "bad boolean '%s' for %s (use yes "
+				       "or no)",
+				       quote(q, v, n), k->name);
 		*(bool *)((char *)c + k->off) = b;
 		return 0;
 	case K_PATH:
@@ -586,24 +597,26 @@ parse_line(struct config *c, const char *s, size_t n, size_t seen[NKEYS],
 
 /* The rules between keys, on the finished config. */
 static int
-check_cross(const struct config *c, const char *name, char *err,
-	    size_t errlen)
+check_cross(const struct config *c, const char *name, char *err, size_t errlen)
 {
 	if (c->sessions_per_function > c->sessions_total)
 		return err_set(err, errlen, ERR_INVALID,
 			       "%s: sessions_per_function (%u) is "
-			       "over sessions_total (%u)", name,
-			       c->sessions_per_function, c->sessions_total);
+			       "over sessions_total (%u)",
+			       name, c->sessions_per_function,
+			       c->sessions_total);
 	if (c->token_default_ttl_s > c->token_max_ttl_s)
 		return err_set(err, errlen, ERR_INVALID,
 			       "%s: token_default_ttl (%us) is over "
-			       "token_max_ttl (%us)", name,
-			       c->token_default_ttl_s, c->token_max_ttl_s);
+			       "token_max_ttl (%us)",
+			       name, c->token_default_ttl_s,
+			       c->token_max_ttl_s);
 	if (c->session_idle_ms > c->session_lifetime_ms)
 		return err_set(err, errlen, ERR_INVALID,
 			       "%s: session_idle (%ums) is over "
-			       "session_lifetime (%ums)", name,
-			       c->session_idle_ms, c->session_lifetime_ms);
+			       "session_lifetime (%ums)",
+			       name, c->session_idle_ms,
+			       c->session_lifetime_ms);
 	return 0;
 }
 
@@ -666,8 +679,8 @@ config_resolve(struct config *c, char *err, size_t errlen)
 }
 
 int
-config_parse(struct config *c, const char *buf, size_t len,
-	     const char *name, char *err, size_t errlen)
+config_parse(struct config *c, const char *buf, size_t len, const char *name,
+	     char *err, size_t errlen)
 {
 	struct config tmp;
 	size_t seen[NKEYS] = { 0 };
@@ -713,15 +726,15 @@ read_all(int fd, const char *path, char **out, size_t *len, char *err,
 
 	buf = malloc(FILE_MAX_BYTES + 1);
 	if (buf == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "%s: out of memory", path);
+		return err_set(err, errlen, ERR_INTERNAL, "%s: out of memory",
+			       path);
 	for (;;) {
 		r = read(fd, buf + n, FILE_MAX_BYTES + 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = err_set(err, errlen, ERR_IO,
-				     "%s: %s", path, strerror(errno));
+			rc = err_set(err, errlen, ERR_IO, "%s: %s", path,
+				     strerror(errno));
 			goto bad;
 		}
 		if (r == 0)
@@ -753,16 +766,16 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	 * the daemon before fstat refuses it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return err_set(err, errlen, ERR_IO,
-			       "%s: %s", path, strerror(errno));
+		return err_set(err, errlen, ERR_IO, "%s: %s", path,
+			       strerror(errno));
 	if (fstat(fd, &st) != 0) {
-		ret = err_set(err, errlen, ERR_IO,
-			      "%s: %s", path, strerror(errno));
+		ret = err_set(err, errlen, ERR_IO, "%s: %s", path,
+			      strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = err_set(err, errlen, ERR_IO,
-			      "%s: not a regular file", path);
+		ret = err_set(err, errlen, ERR_IO, "%s: not a regular file",
+			      path);
 		goto out;
 	}
 	if (st.st_size > FILE_MAX_BYTES) {

@@ -27,16 +27,16 @@ struct config {
 	char data_dir[PATH_MAX];     /* data_dir = /var/lib/fnhost */
 	char scratch_root[PATH_MAX]; /* scratch_root = (see below) */
 
-	uint32_t invoke_timeout_ms;   /* invoke_timeout = 10s */
-	uint32_t session_idle_ms;     /* session_idle = 5m */
-	uint32_t session_lifetime_ms; /* session_lifetime = 1h */
-	uint32_t shutdown_grace_ms;   /* shutdown_grace = 10s */
-	uint32_t max_input;	      /* max_input = 1M */
-	uint32_t max_output;	      /* max_output = 1M */
-	uint64_t max_bundle;	      /* max_bundle = 64M (a deploy) */
-	uint64_t worker_memory;	      /* worker_memory = 512M */
-	uint64_t worker_file_size;    /* worker_file_size = 64M */
-	uint32_t worker_open_files;   /* worker_open_files = 64 */
+	uint32_t invoke_timeout_ms;	/* invoke_timeout = 10s */
+	uint32_t session_idle_ms;	/* session_idle = 5m */
+	uint32_t session_lifetime_ms;	/* session_lifetime = 1h */
+	uint32_t shutdown_grace_ms;	/* shutdown_grace = 10s */
+	uint32_t max_input;		/* max_input = 1M */
+	uint32_t max_output;		/* max_output = 1M */
+	uint64_t max_bundle;		/* max_bundle = 64M (a deploy) */
+	uint64_t worker_memory;		/* worker_memory = 512M */
+	uint64_t worker_file_size;	/* worker_file_size = 64M */
+	uint32_t worker_open_files;	/* worker_open_files = 64 */
 	uint32_t sessions_per_function; /* sessions_per_function = 16 */
 	uint32_t sessions_total;	/* sessions_total = 64 */
 	uint32_t warm_workers;		/* warm_workers = 2 */
@@ -48,20 +48,20 @@ struct config {
 	uint32_t token_max_ttl_s;	/* token_max_ttl = 30d */
 	uint32_t token_default_ttl_s;	/* token_default_ttl = 1h */
 
-	char worker_user[64];	/* worker_user = nobody (when run as root):
+	char worker_user[64];	   /* worker_user = nobody (when run as root):
 				   the group, and the uid without
 				   worker_uid_base */
-	uint32_t worker_uid_base; /* worker_uid_base = 1879048192: as root,
+	uint32_t worker_uid_base;  /* worker_uid_base = 1879048192: as root,
 				     each worker runs as this + its pid;
 				     0: all as worker_user */
-	uint32_t worker_threads;  /* worker_threads = 64: RLIMIT_NPROC of a
+	uint32_t worker_threads;   /* worker_threads = 64: RLIMIT_NPROC of a
 				     worker with a uid of its own */
 	char worker_preload[1024]; /* worker_preload = (none): libraries,
 				      by soname or absolute path, that the
 				      zygote loads once for every worker */
-	bool require_sandbox;	/* require_sandbox = yes: refuse to start
+	bool require_sandbox;	   /* require_sandbox = yes: refuse to start
 				   when a layer is missing */
-	bool sandbox_relaxed;	/* sandbox_relaxed = no: sanitizer builds */
+	bool sandbox_relaxed;	   /* sandbox_relaxed = no: sanitizer builds */
 };
 
 /* Fill c with every default.  Cheap and deterministic: no I/O, so
@@ -87,7 +87,6 @@ int config_parse(struct config *c, const char *buf, size_t len,
  * in messages.  Returns 0, or with a reason and c unchanged -ERR_IO when
  * it can not be read or is not a regular file, -ERR_TOO_LARGE over 1 MiB,
  * -ERR_INTERNAL out of memory, or config_parse()'s -ERR_INVALID. */
-int config_load(struct config *c, const char *path, char *err,
-		size_t errlen);
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
 
 #endif

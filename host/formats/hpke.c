@@ -21,21 +21,23 @@
 #include "base/b64.h"
 #include "formats/hpke.h"
 
-#define VERSION_LABEL	"HPKE-v1"
-#define VERSION_LEN	(sizeof(VERSION_LABEL) - 1)
-#define LABEL_MAX	32	/* longest label passed below */
+#define VERSION_LABEL "HPKE-v1"
+#define VERSION_LEN (sizeof(VERSION_LABEL) - 1)
+#define LABEL_MAX 32 /* longest label passed below */
 
 /* suite_id for the KEM's own derivations (section 4.1) and for the rest
  * of HPKE (section 5.1). */
 static const unsigned char kem_suite[] = {
 	'K', 'E', 'M', HPKE_KEM_ID >> 8, HPKE_KEM_ID & 0xff,
 };
+/* clang-format off */
 static const unsigned char hpke_suite[] = {
 	'H', 'P', 'K', 'E', HPKE_KEM_ID >> 8, HPKE_KEM_ID & 0xff,
 	HPKE_KDF_ID >> 8, HPKE_KDF_ID & 0xff,
 	HPKE_AEAD_ID >> 8, HPKE_AEAD_ID & 0xff,
 };
-#define SUITE_MAX	sizeof(hpke_suite)
+/* clang-format on */
+#define SUITE_MAX sizeof(hpke_suite)
 
 /* ---- HKDF-SHA256 (RFC 5869) through EVP_KDF ------------------------------ */
 
@@ -44,9 +46,8 @@ static const unsigned char hpke_suite[] = {
  * or EVP_KDF_HKDF_MODE_EXPAND_ONLY (key = prk, info).  Returns 0 or -1.
  */
 static int
-hkdf(int mode, const void *key, size_t keylen, const void *salt,
-     size_t saltlen, const void *info, size_t infolen, unsigned char *out,
-     size_t outlen)
+hkdf(int mode, const void *key, size_t keylen, const void *salt, size_t saltlen,
+     const void *info, size_t infolen, unsigned char *out, size_t outlen)
 {
 	OSSL_PARAM params[6], *p = params;
 	EVP_KDF *kdf;
@@ -94,16 +95,16 @@ static int
 expand(const unsigned char prk[HPKE_NH], const void *info, size_t infolen,
        unsigned char *out, size_t L)
 {
-	return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, prk, HPKE_NH, NULL, 0,
-		    info, infolen, out, L);
+	return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, prk, HPKE_NH, NULL, 0, info,
+		    infolen, out, L);
 }
 
 /* LabeledExtract(salt, label, ikm) (section 4); ikm at most
  * HPKE_INFO_MAX bytes. */
 static int
-labeled_extract(const unsigned char *suite, size_t suitelen,
-		const void *salt, size_t saltlen, const char *label,
-		const void *ikm, size_t ikmlen, unsigned char prk[HPKE_NH])
+labeled_extract(const unsigned char *suite, size_t suitelen, const void *salt,
+		size_t saltlen, const char *label, const void *ikm,
+		size_t ikmlen, unsigned char prk[HPKE_NH])
 {
 	unsigned char buf[VERSION_LEN + SUITE_MAX + LABEL_MAX + HPKE_INFO_MAX];
 	size_t labellen = strlen(label), n = 0;
@@ -160,22 +161,21 @@ labeled_expand(const unsigned char *suite, size_t suitelen,
 /* ---- X25519 -------------------------------------------------------------- */
 
 int
-hpke_keygen(unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
-	    char *err, size_t errlen)
+hpke_keygen(unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK], char *err,
+	    size_t errlen)
 {
 	EVP_PKEY *key;
 	size_t sklen = HPKE_NSK, pklen = HPKE_NPK;
 	int rc = -1;
 
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-	if (key == NULL ||
-	    EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
+	if (key == NULL || EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
 	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    sklen != HPKE_NSK || pklen != HPKE_NPK) {
 		OPENSSL_cleanse(sk, HPKE_NSK);
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "cannot generate an X25519 key: "
-		        "OpenSSL failed");
+			     "cannot generate an X25519 key: "
+			     "OpenSSL failed");
 		goto out;
 	}
 	rc = 0;
@@ -192,12 +192,11 @@ hpke_public_key(const unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
 	size_t pklen = HPKE_NPK;
 	int rc = -1;
 
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk,
-					   HPKE_NSK);
+	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, HPKE_NSK);
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    pklen != HPKE_NPK) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "not an X25519 private key");
+			     "not an X25519 private key");
 		goto out;
 	}
 	rc = 0;
@@ -219,8 +218,7 @@ x25519(const unsigned char sk[HPKE_NSK], const unsigned char pk[HPKE_NPK],
 
 	priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk,
 					    HPKE_NSK);
-	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk,
-					   HPKE_NPK);
+	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk, HPKE_NPK);
 	if (priv == NULL || peer == NULL)
 		goto out;
 	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
@@ -248,15 +246,15 @@ hpke_derive_keypair(const void *ikm, size_t ikmlen, unsigned char sk[HPKE_NSK],
 	if (ikmlen < HPKE_NSK || ikmlen > HPKE_INFO_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "DeriveKeyPair: ikm must be %d to %d "
-			       "bytes, not %zu", HPKE_NSK, HPKE_INFO_MAX,
-			       ikmlen);
+			       "bytes, not %zu",
+			       HPKE_NSK, HPKE_INFO_MAX, ikmlen);
 	/* Section 7.1.3: X25519 takes any 32 bytes as a private key. */
 	if (labeled_extract(kem_suite, sizeof(kem_suite), NULL, 0, "dkp_prk",
 			    ikm, ikmlen, prk) < 0 ||
-	    labeled_expand(kem_suite, sizeof(kem_suite), prk, "sk", NULL, 0,
-			   sk, HPKE_NSK) < 0) {
+	    labeled_expand(kem_suite, sizeof(kem_suite), prk, "sk", NULL, 0, sk,
+			   HPKE_NSK) < 0) {
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "DeriveKeyPair: HKDF failed");
+			     "DeriveKeyPair: HKDF failed");
 		goto out;
 	}
 	rc = hpke_public_key(sk, pk, err, errlen);
@@ -309,13 +307,12 @@ hpke_encap(const unsigned char pkR[HPKE_NPK], const unsigned char *skE,
 	}
 	if (x25519(sk, pkR, dh) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "Encap: the recipient's public key is "
-		        "not a usable X25519 key");
+			     "Encap: the recipient's public key is "
+			     "not a usable X25519 key");
 		goto out;
 	}
 	if (extract_and_expand(dh, enc, pkR, shared_secret) < 0) {
-		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "Encap: HKDF failed");
+		rc = err_set(err, errlen, ERR_INTERNAL, "Encap: HKDF failed");
 		goto out;
 	}
 	rc = 0;
@@ -337,13 +334,12 @@ hpke_decap(const unsigned char enc[HPKE_NENC],
 		goto out;
 	if (x25519(skR, enc, dh) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "Decap: the encapsulated key is not a "
-		        "usable X25519 key");
+			     "Decap: the encapsulated key is not a "
+			     "usable X25519 key");
 		goto out;
 	}
 	if (extract_and_expand(dh, enc, pkR, shared_secret) < 0) {
-		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "Decap: HKDF failed");
+		rc = err_set(err, errlen, ERR_INTERNAL, "Decap: HKDF failed");
 		goto out;
 	}
 	rc = 0;
@@ -366,8 +362,8 @@ hpke_key_schedule(struct hpke_ctx *ctx,
 	memset(ctx, 0, sizeof(*ctx));
 	if (infolen > HPKE_INFO_MAX)
 		return err_set(err, errlen, ERR_INVALID,
-			       "HPKE info is %zu bytes, more than %d",
-			       infolen, HPKE_INFO_MAX);
+			       "HPKE info is %zu bytes, more than %d", infolen,
+			       HPKE_INFO_MAX);
 	/* Base mode: psk and psk_id are empty. */
 	ksc[0] = 0x00;
 	if (labeled_extract(hpke_suite, sizeof(hpke_suite), NULL, 0,
@@ -384,7 +380,7 @@ hpke_key_schedule(struct hpke_ctx *ctx,
 	    labeled_expand(hpke_suite, sizeof(hpke_suite), sec, "exp", ksc,
 			   sizeof(ksc), ctx->exporter_secret, HPKE_NH) < 0) {
 		err_set(err, errlen, ERR_INTERNAL,
-		        "HPKE key schedule: HKDF failed");
+			"HPKE key schedule: HKDF failed");
 		hpke_ctx_clear(ctx);
 		goto out;
 	}
@@ -462,17 +458,16 @@ aead_seal(const unsigned char key[HPKE_NK], const unsigned char nonce[HPKE_NN],
 	if (aadlen > HPKE_MSG_MAX || len > HPKE_MSG_MAX)
 		return -1;
 	c = EVP_CIPHER_CTX_new();
-	if (c == NULL ||
-	    EVP_EncryptInit_ex2(c, EVP_chacha20_poly1305(), key, nonce,
-				NULL) != 1)
+	if (c == NULL || EVP_EncryptInit_ex2(c, EVP_chacha20_poly1305(), key,
+					     nonce, NULL) != 1)
 		goto out;
 	if (aadlen > 0 && EVP_EncryptUpdate(c, NULL, &n, aad, (int)aadlen) != 1)
 		goto out;
 	if (len > 0 && EVP_EncryptUpdate(c, ct, &n, pt, (int)len) != 1)
 		goto out;
 	if (EVP_EncryptFinal_ex(c, ct + len, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, HPKE_NT,
-				ct + len) != 1)
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, HPKE_NT, ct + len) !=
+		    1)
 		goto out;
 	rc = 0;
 out:
@@ -484,8 +479,8 @@ out:
  * zeroed, so no unauthenticated plaintext ever leaves. */
 static int
 aead_open(const unsigned char key[HPKE_NK], const unsigned char nonce[HPKE_NN],
-	  const void *aad, size_t aadlen, const unsigned char *ct,
-	  size_t ctlen, unsigned char *pt)
+	  const void *aad, size_t aadlen, const unsigned char *ct, size_t ctlen,
+	  unsigned char *pt)
 {
 	EVP_CIPHER_CTX *c;
 	unsigned char tag[HPKE_NT];
@@ -498,9 +493,8 @@ aead_open(const unsigned char key[HPKE_NK], const unsigned char nonce[HPKE_NN],
 	len = ctlen - HPKE_NT;
 	memcpy(tag, ct + len, HPKE_NT);
 	c = EVP_CIPHER_CTX_new();
-	if (c == NULL ||
-	    EVP_DecryptInit_ex2(c, EVP_chacha20_poly1305(), key, nonce,
-				NULL) != 1)
+	if (c == NULL || EVP_DecryptInit_ex2(c, EVP_chacha20_poly1305(), key,
+					     nonce, NULL) != 1)
 		goto out;
 	if (aadlen > 0 && EVP_DecryptUpdate(c, NULL, &n, aad, (int)aadlen) != 1)
 		goto out;
@@ -534,9 +528,8 @@ ctx_usable(const struct hpke_ctx *ctx, char *err, size_t errlen)
 }
 
 int
-hpke_seal(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
-	  const void *pt, size_t ptlen, unsigned char *ct, char *err,
-	  size_t errlen)
+hpke_seal(struct hpke_ctx *ctx, const void *aad, size_t aadlen, const void *pt,
+	  size_t ptlen, unsigned char *ct, char *err, size_t errlen)
 {
 	unsigned char nonce[HPKE_NN];
 
@@ -555,9 +548,8 @@ hpke_seal(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
 }
 
 int
-hpke_open(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
-	  const void *ct, size_t ctlen, unsigned char *pt, char *err,
-	  size_t errlen)
+hpke_open(struct hpke_ctx *ctx, const void *aad, size_t aadlen, const void *ct,
+	  size_t ctlen, unsigned char *pt, char *err, size_t errlen)
 {
 	unsigned char nonce[HPKE_NN];
 
@@ -567,7 +559,8 @@ hpke_open(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
 	    aadlen > HPKE_MSG_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "HPKE open: ciphertext of %zu bytes is "
-			       "out of bounds", ctlen);
+			       "out of bounds",
+			       ctlen);
 	compute_nonce(ctx, nonce);
 	if (aead_open(ctx->key, nonce, aad, aadlen, ct, ctlen, pt) < 0)
 		return err_set(err, errlen, ERR_INVALID,
@@ -584,14 +577,13 @@ hpke_export(const struct hpke_ctx *ctx, const void *exctx, size_t exctxlen,
 	if (ctx == NULL || !ctx->ready)
 		return err_set(err, errlen, ERR_INVALID,
 			       "HPKE context is not set up");
-	if (exctxlen > HPKE_EXPORT_CONTEXT_MAX || L == 0 ||
-	    L > HPKE_EXPORT_MAX)
+	if (exctxlen > HPKE_EXPORT_CONTEXT_MAX || L == 0 || L > HPKE_EXPORT_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "HPKE export: context of %zu bytes or "
-			       "length %zu out of bounds", exctxlen, L);
-	if (labeled_expand(hpke_suite, sizeof(hpke_suite),
-			   ctx->exporter_secret, "sec", exctx, exctxlen, out,
-			   L) < 0)
+			       "length %zu out of bounds",
+			       exctxlen, L);
+	if (labeled_expand(hpke_suite, sizeof(hpke_suite), ctx->exporter_secret,
+			   "sec", exctx, exctxlen, out, L) < 0)
 		return err_set(err, errlen, ERR_INTERNAL,
 			       "HPKE export: HKDF failed");
 	return 0;
@@ -615,8 +607,8 @@ hpke_free(void *p, size_t len)
 
 /* ---- fnh1 text ----------------------------------------------------------- */
 
-#define TEXT_PREFIX_LEN	(sizeof(HPKE_TEXT_PREFIX) - 1)
-#define TEXT_INFO_LEN	(sizeof(HPKE_TEXT_INFO) - 1)
+#define TEXT_PREFIX_LEN (sizeof(HPKE_TEXT_PREFIX) - 1)
+#define TEXT_INFO_LEN (sizeof(HPKE_TEXT_INFO) - 1)
 
 bool
 hpke_is_text(const void *buf, size_t len)
@@ -639,29 +631,26 @@ hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
 	*text = NULL;
 	if (ptlen > HPKE_MSG_MAX)
 		return err_set(err, errlen, ERR_INVALID,
-			       "plaintext of %zu bytes is over %zu",
-			       ptlen, HPKE_MSG_MAX);
+			       "plaintext of %zu bytes is over %zu", ptlen,
+			       HPKE_MSG_MAX);
 	rawlen = HPKE_NENC + ptlen + HPKE_NT;
 	b64len = b64url_encoded_len(rawlen);
 	raw = malloc(rawlen);
 	t = malloc(TEXT_PREFIX_LEN + b64len + 1);
 	if (raw == NULL || t == NULL) {
-		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (hpke_setup_base_s(&ctx, raw, pk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
 			      NULL, err, errlen) < 0)
 		goto out;
-	rc = hpke_seal(&ctx, NULL, 0, pt, ptlen, raw + HPKE_NENC, err,
-		       errlen);
+	rc = hpke_seal(&ctx, NULL, 0, pt, ptlen, raw + HPKE_NENC, err, errlen);
 	hpke_ctx_clear(&ctx);
 	if (rc < 0)
 		goto out;
 	memcpy(t, HPKE_TEXT_PREFIX, TEXT_PREFIX_LEN);
 	if (b64url_encode(t + TEXT_PREFIX_LEN, b64len + 1, raw, rawlen) < 0) {
-		err_set(err, errlen, ERR_INTERNAL,
-		        "base64url encoding failed");
+		err_set(err, errlen, ERR_INTERNAL, "base64url encoding failed");
 		rc = -1;
 		goto out;
 	}
@@ -687,32 +676,26 @@ hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
 	*pt = NULL;
 	*ptlen = 0;
 	if (!hpke_is_text(text, textlen))
-		return err_set(err, errlen, ERR_INVALID,
-			       "not an fnh1: text");
+		return err_set(err, errlen, ERR_INVALID, "not an fnh1: text");
 	b64len = textlen - TEXT_PREFIX_LEN;
 	if (b64len > b64url_encoded_len(HPKE_NENC + HPKE_MSG_MAX + HPKE_NT))
-		return err_set(err, errlen, ERR_INVALID,
-			       "fnh1: text too long");
+		return err_set(err, errlen, ERR_INVALID, "fnh1: text too long");
 	raw = malloc(b64_decoded_max(b64len) + 1);
 	if (raw == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
-	if (b64url_decode(raw, b64_decoded_max(b64len),
-			  text + TEXT_PREFIX_LEN, b64len, &rawlen) < 0) {
-		rc = err_set(err, errlen, ERR_INVALID,
-		        "bad base64url");
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
+	if (b64url_decode(raw, b64_decoded_max(b64len), text + TEXT_PREFIX_LEN,
+			  b64len, &rawlen) < 0) {
+		rc = err_set(err, errlen, ERR_INVALID, "bad base64url");
 		goto out;
 	}
 	if (rawlen < HPKE_NENC + HPKE_NT) {
-		rc = err_set(err, errlen, ERR_INVALID,
-		        "too short");
+		rc = err_set(err, errlen, ERR_INVALID, "too short");
 		goto out;
 	}
 	len = rawlen - HPKE_NENC - HPKE_NT;
 	p = malloc(len + 1);
 	if (p == NULL) {
-		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (hpke_setup_base_r(&ctx, raw, sk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
@@ -721,8 +704,8 @@ hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
 		      NULL, 0) < 0) {
 		hpke_ctx_clear(&ctx);
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "cannot decrypt: wrong key or altered "
-		        "ciphertext");
+			     "cannot decrypt: wrong key or altered "
+			     "ciphertext");
 		goto out;
 	}
 	hpke_ctx_clear(&ctx);
@@ -739,9 +722,9 @@ out:
 
 /* ---- encrypted invokes (RFC 9458 sections 4.3 and 4.4, our labels) ------- */
 
-#define REQ_LABEL_LEN	(sizeof(HPKE_OHTTP_REQ_LABEL) - 1)
-#define RESP_LABEL_LEN	(sizeof(HPKE_OHTTP_RESP_LABEL) - 1)
-#define REQ_INFO_LEN	(REQ_LABEL_LEN + 1 + HPKE_OHTTP_HDR_LEN)
+#define REQ_LABEL_LEN (sizeof(HPKE_OHTTP_REQ_LABEL) - 1)
+#define RESP_LABEL_LEN (sizeof(HPKE_OHTTP_RESP_LABEL) - 1)
+#define REQ_INFO_LEN (REQ_LABEL_LEN + 1 + HPKE_OHTTP_HDR_LEN)
 
 /* hdr = key_id || kem_id || kdf_id || aead_id, and the request's info =
  * label || 0x00 || hdr. */
@@ -771,8 +754,8 @@ static int
 ohttp_keep(struct hpke_ohttp *st, const struct hpke_ctx *ctx,
 	   const unsigned char enc[HPKE_NENC], char *err, size_t errlen)
 {
-	if (hpke_export(ctx, HPKE_OHTTP_RESP_LABEL, RESP_LABEL_LEN,
-			st->secret, HPKE_NK, err, errlen) < 0)
+	if (hpke_export(ctx, HPKE_OHTTP_RESP_LABEL, RESP_LABEL_LEN, st->secret,
+			HPKE_NK, err, errlen) < 0)
 		return -1;
 	memcpy(st->enc, enc, HPKE_NENC);
 	st->ready = true;
@@ -820,15 +803,14 @@ hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
 	rlen = HPKE_OHTTP_REQ_MIN + len;
 	r = malloc(rlen);
 	if (r == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	ohttp_header(key_id, hdr);
 	ohttp_info(hdr, info);
 	memcpy(r, hdr, sizeof(hdr));
 	if (hpke_setup_base_s(&ctx, r + sizeof(hdr), pk, info, sizeof(info),
 			      NULL, err, errlen) < 0 ||
-	    hpke_seal(&ctx, NULL, 0, in, len, r + sizeof(hdr) + HPKE_NENC,
-		      err, errlen) < 0 ||
+	    hpke_seal(&ctx, NULL, 0, in, len, r + sizeof(hdr) + HPKE_NENC, err,
+		      errlen) < 0 ||
 	    ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) < 0)
 		goto out;
 	*req = r;
@@ -862,41 +844,41 @@ hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 	if (reqlen < HPKE_OHTTP_REQ_MIN)
 		return err_set(err, errlen, ERR_INVALID,
 			       "request too short: %zu bytes, at least "
-			       "%d needed", reqlen, HPKE_OHTTP_REQ_MIN);
+			       "%d needed",
+			       reqlen, HPKE_OHTTP_REQ_MIN);
 	if (reqlen > HPKE_OHTTP_REQ_MIN + HPKE_MSG_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "request too long: %zu bytes", reqlen);
 	if (r[0] != key_id)
 		return err_set(err, errlen, ERR_INVALID,
-			       "unknown key id %u (this host's is %u)",
-			       r[0], key_id);
+			       "unknown key id %u (this host's is %u)", r[0],
+			       key_id);
 	ohttp_header(key_id, hdr);
 	if (memcmp(r, hdr, sizeof(hdr)) != 0)
 		return err_set(err, errlen, ERR_INVALID,
 			       "unsupported HPKE suite kem 0x%04x kdf "
 			       "0x%04x aead 0x%04x (this host has 0x%04x "
-			       "0x%04x 0x%04x)", r[1] << 8 | r[2],
-			       r[3] << 8 | r[4], r[5] << 8 | r[6], HPKE_KEM_ID,
-			       HPKE_KDF_ID,
+			       "0x%04x 0x%04x)",
+			       r[1] << 8 | r[2], r[3] << 8 | r[4],
+			       r[5] << 8 | r[6], HPKE_KEM_ID, HPKE_KDF_ID,
 			       HPKE_AEAD_ID);
 	len = reqlen - HPKE_OHTTP_REQ_MIN;
 	p = malloc(len + 1);
 	if (p == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	ohttp_info(hdr, info);
 	if (hpke_setup_base_r(&ctx, r + sizeof(hdr), sk, info, sizeof(info),
 			      NULL, 0) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "cannot decrypt request: bad "
-		        "encapsulated key");
+			     "cannot decrypt request: bad "
+			     "encapsulated key");
 		goto out;
 	}
-	if (hpke_open(&ctx, NULL, 0, r + sizeof(hdr) + HPKE_NENC,
-		      len + HPKE_NT, p, NULL, 0) < 0) {
+	if (hpke_open(&ctx, NULL, 0, r + sizeof(hdr) + HPKE_NENC, len + HPKE_NT,
+		      p, NULL, 0) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "cannot decrypt request: wrong key or "
-		        "altered ciphertext");
+			     "cannot decrypt request: wrong key or "
+			     "altered ciphertext");
 		goto out;
 	}
 	if (ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) < 0)
@@ -928,26 +910,25 @@ hpke_ohttp_seal_response(struct hpke_ohttp *st, const void *out, size_t len,
 			       "no request to respond to");
 	if (len > HPKE_MSG_MAX) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "response of %zu bytes is over %zu", len,
-		        HPKE_MSG_MAX);
+			     "response of %zu bytes is over %zu", len,
+			     HPKE_MSG_MAX);
 		goto out;
 	}
 	r = malloc(HPKE_OHTTP_RESP_MIN + len);
 	if (r == NULL) {
-		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (RAND_bytes(r, HPKE_OHTTP_RESP_NONCE) != 1) {
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "no random bytes for the response nonce");
+			     "no random bytes for the response nonce");
 		goto out;
 	}
 	if (ohttp_response_keys(st, r, key, iv) < 0 ||
-	    aead_seal(key, iv, NULL, 0, out, len,
-		      r + HPKE_OHTTP_RESP_NONCE) < 0) {
+	    aead_seal(key, iv, NULL, 0, out, len, r + HPKE_OHTTP_RESP_NONCE) <
+		    0) {
 		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "cannot encrypt response: OpenSSL failed");
+			     "cannot encrypt response: OpenSSL failed");
 		goto out;
 	}
 	*resp = r;
@@ -980,23 +961,22 @@ hpke_ohttp_open_response(struct hpke_ohttp *st, const void *resp,
 	if (resplen < HPKE_OHTTP_RESP_MIN ||
 	    resplen > HPKE_OHTTP_RESP_MIN + HPKE_MSG_MAX) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "response of %zu bytes: too %s", resplen,
-		        resplen < HPKE_OHTTP_RESP_MIN ? "short" : "long");
+			     "response of %zu bytes: too %s", resplen,
+			     resplen < HPKE_OHTTP_RESP_MIN ? "short" : "long");
 		goto out;
 	}
 	len = resplen - HPKE_OHTTP_RESP_MIN;
 	p = malloc(len + 1);
 	if (p == NULL) {
-		rc = err_set(err, errlen, ERR_INTERNAL,
-		        "out of memory");
+		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	if (ohttp_response_keys(st, r, key, iv) < 0 ||
 	    aead_open(key, iv, NULL, 0, r + HPKE_OHTTP_RESP_NONCE,
 		      len + HPKE_NT, p) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
-		        "cannot decrypt response: wrong key or "
-		        "altered ciphertext");
+			     "cannot decrypt response: wrong key or "
+			     "altered ciphertext");
 		goto out;
 	}
 	p[len] = '\0';

@@ -39,35 +39,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HPKE_KEM_ID	0x0020
-#define HPKE_KDF_ID	0x0001
-#define HPKE_AEAD_ID	0x0003
+#define HPKE_KEM_ID 0x0020
+#define HPKE_KDF_ID 0x0001
+#define HPKE_AEAD_ID 0x0003
 
-#define HPKE_NSK	32	/* private key */
-#define HPKE_NPK	32	/* public key */
-#define HPKE_NENC	32	/* encapsulated key */
-#define HPKE_NSECRET	32	/* KEM shared secret */
-#define HPKE_NH		32	/* HKDF-SHA256 output */
-#define HPKE_NK		32	/* ChaCha20-Poly1305 key */
-#define HPKE_NN		12	/* ChaCha20-Poly1305 nonce */
-#define HPKE_NT		16	/* ChaCha20-Poly1305 tag */
+#define HPKE_NSK 32	/* private key */
+#define HPKE_NPK 32	/* public key */
+#define HPKE_NENC 32	/* encapsulated key */
+#define HPKE_NSECRET 32 /* KEM shared secret */
+#define HPKE_NH 32	/* HKDF-SHA256 output */
+#define HPKE_NK 32	/* ChaCha20-Poly1305 key */
+#define HPKE_NN 12	/* ChaCha20-Poly1305 nonce */
+#define HPKE_NT 16	/* ChaCha20-Poly1305 tag */
 /* mode || psk_id_hash || info_hash */
-#define HPKE_KS_CONTEXT_LEN	(1 + 2 * HPKE_NH)
+#define HPKE_KS_CONTEXT_LEN (1 + 2 * HPKE_NH)
 
 /* Bounds on what callers may pass: the RFC asks for at least 64 bytes of
  * info and exporter context; a plaintext or ciphertext is bounded so its
  * length always fits OpenSSL's int. */
-#define HPKE_INFO_MAX		1024
-#define HPKE_EXPORT_CONTEXT_MAX	512
-#define HPKE_EXPORT_MAX		(255 * HPKE_NH)
-#define HPKE_MSG_MAX		((size_t)1 << 30)
+#define HPKE_INFO_MAX 1024
+#define HPKE_EXPORT_CONTEXT_MAX 512
+#define HPKE_EXPORT_MAX (255 * HPKE_NH)
+#define HPKE_MSG_MAX ((size_t)1 << 30)
 
 struct hpke_ctx {
 	unsigned char key[HPKE_NK];
 	unsigned char base_nonce[HPKE_NN];
 	unsigned char exporter_secret[HPKE_NH];
-	uint64_t seq;		/* next sequence number; UINT64_MAX is spent */
-	bool ready;		/* set by a setup, cleared by hpke_ctx_clear */
+	uint64_t seq; /* next sequence number; UINT64_MAX is spent */
+	bool ready;   /* set by a setup, cleared by hpke_ctx_clear */
 };
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -81,16 +81,16 @@ int hpke_public_key(const unsigned char sk[HPKE_NSK],
 /* DeriveKeyPair(ikm) (RFC 9180 section 7.1.3); ikm at least 32 bytes and
  * at most HPKE_INFO_MAX. */
 int hpke_derive_keypair(const void *ikm, size_t ikmlen,
-			unsigned char sk[HPKE_NSK],
-			unsigned char pk[HPKE_NPK], char *err, size_t errlen);
+			unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
+			char *err, size_t errlen);
 
 /* ---- the KEM and the key schedule (exposed for known-answer tests) ------- */
 
 /* Encap(pkR): with skE NULL a fresh ephemeral key, else skE (tests only:
  * a fixed ephemeral breaks HPKE's security).  Refuses a pkR that gives an
  * all-zero Diffie-Hellman value. */
-int hpke_encap(const unsigned char pkR[HPKE_NPK],
-	       const unsigned char *skE, unsigned char enc[HPKE_NENC],
+int hpke_encap(const unsigned char pkR[HPKE_NPK], const unsigned char *skE,
+	       unsigned char enc[HPKE_NENC],
 	       unsigned char shared_secret[HPKE_NSECRET], char *err,
 	       size_t errlen);
 /* Decap(enc, skR). */
@@ -133,9 +133,8 @@ int hpke_open(struct hpke_ctx *ctx, const void *aad, size_t aadlen,
 	      const void *ct, size_t ctlen, unsigned char *pt, char *err,
 	      size_t errlen);
 /* Export(exporter_context, L) into out (L bytes, 1..HPKE_EXPORT_MAX). */
-int hpke_export(const struct hpke_ctx *ctx, const void *exctx,
-		size_t exctxlen, unsigned char *out, size_t L, char *err,
-		size_t errlen);
+int hpke_export(const struct hpke_ctx *ctx, const void *exctx, size_t exctxlen,
+		unsigned char *out, size_t L, char *err, size_t errlen);
 /* Wipe ctx; it is unusable until the next setup. */
 void hpke_ctx_clear(struct hpke_ctx *ctx);
 
@@ -144,8 +143,8 @@ void hpke_free(void *p, size_t len);
 
 /* ---- fnh1 text ----------------------------------------------------------- */
 
-#define HPKE_TEXT_PREFIX	"fnh1:"
-#define HPKE_TEXT_INFO		"fnhost encrypt v1"
+#define HPKE_TEXT_PREFIX "fnh1:"
+#define HPKE_TEXT_INFO "fnhost encrypt v1"
 
 /* Whether buf starts with "fnh1:": such an input is meant to be
  * decrypted, and one that fails to is an error, not a plaintext. */
@@ -166,13 +165,13 @@ int hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
 
 /* ---- encrypted invokes (application/fnhost-hpke) ------------------------- */
 
-#define HPKE_OHTTP_HDR_LEN	7
-#define HPKE_OHTTP_REQ_LABEL	"fnhost request"
-#define HPKE_OHTTP_RESP_LABEL	"fnhost response"
-#define HPKE_OHTTP_RESP_NONCE	32	/* max(Nn, Nk) */
+#define HPKE_OHTTP_HDR_LEN 7
+#define HPKE_OHTTP_REQ_LABEL "fnhost request"
+#define HPKE_OHTTP_RESP_LABEL "fnhost response"
+#define HPKE_OHTTP_RESP_NONCE 32 /* max(Nn, Nk) */
 /* Smallest request and response: no payload bytes at all. */
-#define HPKE_OHTTP_REQ_MIN	(HPKE_OHTTP_HDR_LEN + HPKE_NENC + HPKE_NT)
-#define HPKE_OHTTP_RESP_MIN	(HPKE_OHTTP_RESP_NONCE + HPKE_NT)
+#define HPKE_OHTTP_REQ_MIN (HPKE_OHTTP_HDR_LEN + HPKE_NENC + HPKE_NT)
+#define HPKE_OHTTP_RESP_MIN (HPKE_OHTTP_RESP_NONCE + HPKE_NT)
 
 /* What one exchange keeps between its request and its response: on the
  * server from hpke_ohttp_open_request() to hpke_ohttp_seal_response(), on
@@ -181,7 +180,7 @@ int hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
  * wipes it (also when the exchange is abandoned). */
 struct hpke_ohttp {
 	unsigned char enc[HPKE_NENC];
-	unsigned char secret[HPKE_NK];	/* Export("fnhost response", Nk) */
+	unsigned char secret[HPKE_NK]; /* Export("fnhost response", Nk) */
 	bool ready;
 };
 
@@ -201,9 +200,9 @@ int hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 			    char *err, size_t errlen);
 /* Server: encapsulate len bytes of output as the response to st's
  * request; *resp (malloc()ed; free()) is the body.  st is then spent. */
-int hpke_ohttp_seal_response(struct hpke_ohttp *st, const void *out,
-			     size_t len, unsigned char **resp,
-			     size_t *resplen, char *err, size_t errlen);
+int hpke_ohttp_seal_response(struct hpke_ohttp *st, const void *out, size_t len,
+			     unsigned char **resp, size_t *resplen, char *err,
+			     size_t errlen);
 /* Client: open the response to st's request into *out (release with
  * hpke_free()).  st is then spent. */
 int hpke_ohttp_open_response(struct hpke_ohttp *st, const void *resp,

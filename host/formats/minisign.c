@@ -18,53 +18,56 @@
 #include "base/b64.h"
 #include "formats/minisign.h"
 
-#define COMMENT_PREFIX		"untrusted comment: "
-#define TRUSTED_PREFIX		"trusted comment: "
-#define SIG_COMMENT		"signature from fnhost secret key"
-#define SECKEY_COMMENT		"minisign encrypted secret key"
-#define SECKEY_COMMENT_PLAIN	"minisign unencrypted secret key"
+#define COMMENT_PREFIX "untrusted comment: "
+#define TRUSTED_PREFIX "trusted comment: "
+#define SIG_COMMENT "signature from fnhost secret key"
+#define SECKEY_COMMENT "minisign encrypted secret key"
+#define SECKEY_COMMENT_PLAIN "minisign unencrypted secret key"
 
 /* Sizes of the binary blobs behind the base64 lines. */
-#define PUBKEY_BLOB	(2 + MINISIGN_KEYID_BYTES + MINISIGN_PK_BYTES)
-#define SIG_BLOB	(2 + MINISIGN_KEYID_BYTES + MINISIGN_SIG_BYTES)
-#define CHK_BYTES	32
-#define SALT_BYTES	32
-#define KEYNUM_SK	(MINISIGN_KEYID_BYTES + MINISIGN_SEED_BYTES + \
-			 MINISIGN_PK_BYTES + CHK_BYTES)
-#define SECKEY_HEAD	(2 + 2 + 2 + SALT_BYTES + 8 + 8)
-#define SECKEY_BLOB	(SECKEY_HEAD + KEYNUM_SK)
+#define PUBKEY_BLOB (2 + MINISIGN_KEYID_BYTES + MINISIGN_PK_BYTES)
+#define SIG_BLOB (2 + MINISIGN_KEYID_BYTES + MINISIGN_SIG_BYTES)
+#define CHK_BYTES 32
+#define SALT_BYTES 32
+#define KEYNUM_SK                                                              \
+	(MINISIGN_KEYID_BYTES + MINISIGN_SEED_BYTES + MINISIGN_PK_BYTES +      \
+	 CHK_BYTES)
+#define SECKEY_HEAD (2 + 2 + 2 + SALT_BYTES + 8 + 8)
+#define SECKEY_BLOB (SECKEY_HEAD + KEYNUM_SK)
 
-static const unsigned char alg_ed[2] = {'E', 'd'};
-static const unsigned char alg_prehashed[2] = {'E', 'D'};
-static const unsigned char kdf_scrypt[2] = {'S', 'c'};
-static const unsigned char kdf_none[2] = {0, 0};
-static const unsigned char chk_b2[2] = {'B', '2'};
+static const unsigned char alg_ed[2] = { 'E', 'd' };
+static const unsigned char alg_prehashed[2] = { 'E', 'D' };
+static const unsigned char kdf_scrypt[2] = { 'S', 'c' };
+static const unsigned char kdf_none[2] = { 0, 0 };
+static const unsigned char chk_b2[2] = { 'B', '2' };
 
 /* ---- BLAKE2b (RFC 7693, section 3) --------------------------------------- */
 
 /* The initial chaining values are SHA-512's (RFC 7693, section 2.6). */
+/* clang-format off */
 static const uint64_t b2_iv[8] = {
 	0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL,
 	0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
 	0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
 	0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL,
 };
+/* clang-format on */
 
 /* Message word schedule (RFC 7693, section 2.7); rounds 10 and 11 reuse
  * rows 0 and 1. */
 static const uint8_t b2_sigma[12][16] = {
-	{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-	{14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
-	{11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
-	{7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
-	{9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
-	{2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
-	{12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
-	{13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
-	{6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
-	{10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
-	{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-	{14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+	{ 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
+	{ 11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4 },
+	{ 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8 },
+	{ 9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13 },
+	{ 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9 },
+	{ 12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11 },
+	{ 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10 },
+	{ 6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5 },
+	{ 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0 },
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+	{ 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
 };
 
 static uint64_t
@@ -168,8 +171,7 @@ minisign_blake2b_init(struct minisign_blake2b *s, size_t outlen)
 }
 
 void
-minisign_blake2b_update(struct minisign_blake2b *s, const void *in,
-			size_t len)
+minisign_blake2b_update(struct minisign_blake2b *s, const void *in, size_t len)
 {
 	const unsigned char *p = in;
 	size_t n;
@@ -209,8 +211,7 @@ minisign_blake2b_final(struct minisign_blake2b *s, unsigned char *out)
 }
 
 int
-minisign_blake2b(unsigned char *out, size_t outlen, const void *in,
-		 size_t len)
+minisign_blake2b(unsigned char *out, size_t outlen, const void *in, size_t len)
 {
 	struct minisign_blake2b s;
 
@@ -250,7 +251,7 @@ minisign_b64_decode(unsigned char *out, size_t outlen, const char *in,
 struct lines {
 	const char *p;
 	size_t left;
-	int n;			/* number of the last line handed out */
+	int n; /* number of the last line handed out */
 };
 
 /*
@@ -293,8 +294,7 @@ lines_end(const struct lines *l, const char *what, char *err, size_t errlen)
 {
 	if (l->left != 0)
 		return err_set(err, errlen, ERR_INVALID,
-			       "%s: unexpected data after line %d", what,
-			       l->n);
+			       "%s: unexpected data after line %d", what, l->n);
 	return 0;
 }
 
@@ -317,15 +317,16 @@ lines_comment(struct lines *l, const char *what, char *err, size_t errlen)
 		return -1;
 	if (!has_prefix(line, len, COMMENT_PREFIX))
 		return err_set(err, errlen, ERR_INVALID,
-			       "%s: line 1 does not start with '"
-			       COMMENT_PREFIX "'", what);
+			       "%s: line 1 does not start with '" COMMENT_PREFIX
+			       "'",
+			       what);
 	return 0;
 }
 
 /* Read one base64 line that must decode to exactly outlen bytes. */
 static int
-lines_b64(struct lines *l, const char *what, unsigned char *out,
-	  size_t outlen, char *err, size_t errlen)
+lines_b64(struct lines *l, const char *what, unsigned char *out, size_t outlen,
+	  char *err, size_t errlen)
 {
 	const char *line;
 	size_t len;
@@ -334,8 +335,8 @@ lines_b64(struct lines *l, const char *what, unsigned char *out,
 		return -1;
 	if (minisign_b64_decode(out, outlen, line, len) < 0)
 		return err_set(err, errlen, ERR_INVALID,
-			       "%s: line %d is not base64 of %zu bytes",
-			       what, l->n, outlen);
+			       "%s: line %d is not base64 of %zu bytes", what,
+			       l->n, outlen);
 	return 0;
 }
 
@@ -444,12 +445,11 @@ int
 minisign_pubkey_parse(const char *buf, size_t len, struct minisign_pubkey *pk,
 		      char *err, size_t errlen)
 {
-	struct lines l = {buf, len, 0};
+	struct lines l = { buf, len, 0 };
 	unsigned char blob[PUBKEY_BLOB];
 
 	if (lines_comment(&l, "public key", err, errlen) < 0 ||
-	    lines_b64(&l, "public key", blob, sizeof(blob), err,
-		      errlen) < 0 ||
+	    lines_b64(&l, "public key", blob, sizeof(blob), err, errlen) < 0 ||
 	    lines_end(&l, "public key", err, errlen) < 0)
 		return -1;
 	if (memcmp(blob, alg_ed, 2) != 0)
@@ -475,8 +475,9 @@ minisign_pubkey_format(const struct minisign_pubkey *pk, char *out,
 	if (minisign_b64_encode(b64, sizeof(b64), blob, sizeof(blob)) < 0)
 		return -1;
 	/* minisign prints the id without leading zeros here. */
-	n = snprintf(out, outlen, COMMENT_PREFIX "minisign public key %"
-		     PRIX64 "\n%s\n", load64_le(pk->key_id), b64);
+	n = snprintf(out, outlen,
+		     COMMENT_PREFIX "minisign public key %" PRIX64 "\n%s\n",
+		     load64_le(pk->key_id), b64);
 	if (n < 0 || (size_t)n >= outlen)
 		return -1;
 	return n;
@@ -488,8 +489,8 @@ minisign_pubkey_format(const struct minisign_pubkey *pk, char *out,
  * pickparams(), restated from its documented behaviour).
  */
 static void
-scrypt_params(uint64_t opslimit, uint64_t memlimit, uint64_t *n,
-	      uint32_t *r, uint32_t *p)
+scrypt_params(uint64_t opslimit, uint64_t memlimit, uint64_t *n, uint32_t *r,
+	      uint32_t *p)
 {
 	uint64_t maxn, maxrp;
 	unsigned log2;
@@ -531,8 +532,8 @@ scrypt_stream(const char *password, const unsigned char salt[SALT_BYTES],
 	if (opslimit > MINISIGN_OPSLIMIT_MAX ||
 	    memlimit > MINISIGN_MEMLIMIT_MAX)
 		return err_set(err, errlen, ERR_INVALID,
-			       "secret key: scrypt limits %" PRIu64 "/%"
-			       PRIu64 " are beyond what fnhost accepts",
+			       "secret key: scrypt limits %" PRIu64 "/%" PRIu64
+			       " are beyond what fnhost accepts",
 			       opslimit, memlimit);
 	scrypt_params(opslimit, memlimit, &n, &r, &p);
 	/* scrypt's own need (V and B arrays) plus slack for OpenSSL. */
@@ -552,8 +553,9 @@ scrypt_stream(const char *password, const unsigned char salt[SALT_BYTES],
 	    (ctx = EVP_KDF_CTX_new(kdf)) == NULL ||
 	    EVP_KDF_derive(ctx, stream, len, params) != 1) {
 		ret = err_set(err, errlen, ERR_INTERNAL,
-		        "secret key: scrypt failed (N=%" PRIu64
-		        " r=%" PRIu32 " p=%" PRIu32 ")", n, r, p);
+			      "secret key: scrypt failed (N=%" PRIu64
+			      " r=%" PRIu32 " p=%" PRIu32 ")",
+			      n, r, p);
 		goto out;
 	}
 	ret = 0;
@@ -599,25 +601,25 @@ seckey_unwrap(unsigned char *blob, const char *password,
 	if (encrypted) {
 		if (password == NULL) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "secret key is encrypted; give "
-			        "its password file with -P");
+				      "secret key is encrypted; give "
+				      "its password file with -P");
 			goto out;
 		}
 		if (scrypt_stream(password, blob + 6, load64_le(blob + 38),
-				  load64_le(blob + 46), stream,
-				  sizeof(stream), err, errlen) < 0)
+				  load64_le(blob + 46), stream, sizeof(stream),
+				  err, errlen) < 0)
 			goto out;
 		for (i = 0; i < KEYNUM_SK; i++)
 			keynum[i] ^= stream[i];
 	}
 	seckey_chk(keynum, chk);
 	if (CRYPTO_memcmp(chk, keynum + KEYNUM_SK - CHK_BYTES, CHK_BYTES) &&
-	    (encrypted || !all_zero(keynum + KEYNUM_SK - CHK_BYTES,
-				    CHK_BYTES))) {
+	    (encrypted ||
+	     !all_zero(keynum + KEYNUM_SK - CHK_BYTES, CHK_BYTES))) {
 		ret = err_set(err, errlen, ERR_INVALID,
-		        encrypted ?
-		        "wrong password for that secret key" :
-		        "secret key: checksum does not match");
+			      encrypted
+				      ? "wrong password for that secret key"
+				      : "secret key: checksum does not match");
 		goto out;
 	}
 	memcpy(sk->key_id, keynum, MINISIGN_KEYID_BYTES);
@@ -626,8 +628,8 @@ seckey_unwrap(unsigned char *blob, const char *password,
 	if (ed25519_public(sk->seed, pk) < 0 ||
 	    CRYPTO_memcmp(pk, sk->pk, MINISIGN_PK_BYTES) != 0) {
 		err_set(err, errlen, ERR_INVALID,
-		        "secret key: its public half does not "
-		        "match its seed");
+			"secret key: its public half does not "
+			"match its seed");
 		minisign_seckey_clear(sk);
 		goto out;
 	}
@@ -642,32 +644,31 @@ int
 minisign_seckey_parse(const char *buf, size_t len, const char *password,
 		      struct minisign_seckey *sk, char *err, size_t errlen)
 {
-	struct lines l = {buf, len, 0};
+	struct lines l = { buf, len, 0 };
 	unsigned char blob[SECKEY_BLOB];
 	int ret = -1;
 
 	if (lines_comment(&l, "secret key", err, errlen) < 0 ||
-	    lines_b64(&l, "secret key", blob, sizeof(blob), err,
-		      errlen) < 0 ||
+	    lines_b64(&l, "secret key", blob, sizeof(blob), err, errlen) < 0 ||
 	    lines_end(&l, "secret key", err, errlen) < 0)
 		goto out;
 	if (memcmp(blob, alg_ed, 2) != 0) {
 		ret = err_set(err, errlen, ERR_INVALID,
-		        "secret key: unsupported signature "
-		        "algorithm (not Ed25519)");
+			      "secret key: unsupported signature "
+			      "algorithm (not Ed25519)");
 		goto out;
 	}
 	if (memcmp(blob + 2, kdf_scrypt, 2) != 0 &&
 	    memcmp(blob + 2, kdf_none, 2) != 0) {
 		ret = err_set(err, errlen, ERR_INVALID,
-		        "secret key: unsupported key derivation "
-		        "function");
+			      "secret key: unsupported key derivation "
+			      "function");
 		goto out;
 	}
 	if (memcmp(blob + 4, chk_b2, 2) != 0) {
 		ret = err_set(err, errlen, ERR_INVALID,
-		        "secret key: unsupported checksum "
-		        "function");
+			      "secret key: unsupported checksum "
+			      "function");
 		goto out;
 	}
 	ret = seckey_unwrap(blob, password, sk, err, errlen);
@@ -677,18 +678,17 @@ out:
 }
 
 int
-minisign_seckey_format(const struct minisign_seckey *sk,
-		       const char *password, uint64_t opslimit,
-		       uint64_t memlimit, char **out, size_t *outlen,
-		       char *err, size_t errlen)
+minisign_seckey_format(const struct minisign_seckey *sk, const char *password,
+		       uint64_t opslimit, uint64_t memlimit, char **out,
+		       size_t *outlen, char *err, size_t errlen)
 {
 	unsigned char blob[SECKEY_BLOB], stream[KEYNUM_SK];
 	unsigned char *keynum = blob + SECKEY_HEAD;
 	char b64[4 * ((SECKEY_BLOB + 2) / 3) + 1];
-	const char *comment = password != NULL ? SECKEY_COMMENT :
-		SECKEY_COMMENT_PLAIN;
+	const char *comment = password != NULL ? SECKEY_COMMENT
+					       : SECKEY_COMMENT_PLAIN;
 	size_t i, n = sizeof(COMMENT_PREFIX SECKEY_COMMENT_PLAIN "\n") +
-		sizeof(b64);
+		      sizeof(b64);
 	int ret = -1, k;
 
 	*out = NULL;
@@ -705,8 +705,8 @@ minisign_seckey_format(const struct minisign_seckey *sk,
 		store64_le(blob + 46, memlimit);
 		if (RAND_bytes(blob + 6, SALT_BYTES) != 1) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "cannot make a salt: OpenSSL "
-			        "failed");
+				      "cannot make a salt: OpenSSL "
+				      "failed");
 			goto out;
 		}
 		if (scrypt_stream(password, blob + 6, opslimit, memlimit,
@@ -717,8 +717,7 @@ minisign_seckey_format(const struct minisign_seckey *sk,
 	}
 	if (minisign_b64_encode(b64, sizeof(b64), blob, sizeof(blob)) < 0 ||
 	    (*out = malloc(n)) == NULL) {
-		ret = err_set(err, errlen, ERR_INTERNAL,
-		        "out of memory");
+		ret = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	k = snprintf(*out, n, COMMENT_PREFIX "%s\n%s\n", comment, b64);
@@ -740,15 +739,15 @@ file_read(const char *path, char *buf, size_t *len, char *err, size_t errlen)
 	int fd, ret = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return err_set(err, errlen, ERR_INVALID,
-			       "%s: %s", path, strerror(errno));
+		return err_set(err, errlen, ERR_INVALID, "%s: %s", path,
+			       strerror(errno));
 	for (;;) {
 		n = read(fd, buf + got, MINISIGN_FILE_MAX + 1 - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			ret = err_set(err, errlen, ERR_INVALID,
-			        "%s: %s", path, strerror(errno));
+			ret = err_set(err, errlen, ERR_INVALID, "%s: %s", path,
+				      strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -756,8 +755,8 @@ file_read(const char *path, char *buf, size_t *len, char *err, size_t errlen)
 		got += (size_t)n;
 		if (got > MINISIGN_FILE_MAX) {
 			ret = err_set(err, errlen, ERR_INVALID,
-			        "%s: longer than %d bytes", path,
-			        MINISIGN_FILE_MAX);
+				      "%s: longer than %d bytes", path,
+				      MINISIGN_FILE_MAX);
 			goto out;
 		}
 	}
@@ -777,13 +776,12 @@ err_name_file(const char *path, char *err, size_t errlen)
 	if (err == NULL || errlen == 0)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s", err);
-	err_set(err, errlen, ERR_INVALID,
-	        "%s: %s", path, tmp);
+	err_set(err, errlen, ERR_INVALID, "%s: %s", path, tmp);
 }
 
 int
-minisign_pubkey_load(const char *path, struct minisign_pubkey *pk,
-		     char *err, size_t errlen)
+minisign_pubkey_load(const char *path, struct minisign_pubkey *pk, char *err,
+		     size_t errlen)
 {
 	char buf[MINISIGN_FILE_MAX + 1];
 	size_t len;
@@ -807,8 +805,7 @@ minisign_seckey_load(const char *path, const char *password,
 
 	if (file_read(path, buf, &len, err, errlen) < 0)
 		goto out;
-	if (minisign_seckey_parse(buf, len, password, sk, err,
-				  errlen) < 0) {
+	if (minisign_seckey_parse(buf, len, password, sk, err, errlen) < 0) {
 		err_name_file(path, err, errlen);
 		goto out;
 	}
@@ -837,7 +834,8 @@ tc_check(const char *tc, size_t len, char *err, size_t errlen)
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return err_set(err, errlen, ERR_INVALID,
 				       "trusted comment holds control "
-				       "byte 0x%02x", c);
+				       "byte 0x%02x",
+				       c);
 	}
 	return 0;
 }
@@ -862,8 +860,8 @@ minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
 	      size_t errlen)
 {
 	unsigned char hash[64], blob[SIG_BLOB], global[MINISIGN_SIG_BYTES];
-	unsigned char signed_tc[MINISIGN_SIG_BYTES +
-				MINISIGN_TRUSTED_COMMENT_MAX];
+	unsigned char
+		signed_tc[MINISIGN_SIG_BYTES + MINISIGN_TRUSTED_COMMENT_MAX];
 	char b64sig[4 * ((SIG_BLOB + 2) / 3) + 1];
 	char b64global[4 * ((MINISIGN_SIG_BYTES + 2) / 3) + 1];
 	size_t tclen = strlen(tc), n;
@@ -888,12 +886,13 @@ minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
 	minisign_b64_encode(b64global, sizeof(b64global), global,
 			    sizeof(global));
 	n = sizeof(COMMENT_PREFIX SIG_COMMENT TRUSTED_PREFIX) + tclen +
-		sizeof(b64sig) + sizeof(b64global) + 4;
+	    sizeof(b64sig) + sizeof(b64global) + 4;
 	if ((*out = malloc(n)) == NULL)
-		return err_set(err, errlen, ERR_INTERNAL,
-			       "out of memory");
-	k = snprintf(*out, n, COMMENT_PREFIX SIG_COMMENT "\n%s\n"
-		     TRUSTED_PREFIX "%s\n%s\n", b64sig, tc, b64global);
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
+	k = snprintf(*out, n,
+		     COMMENT_PREFIX SIG_COMMENT "\n%s\n" TRUSTED_PREFIX
+						"%s\n%s\n",
+		     b64sig, tc, b64global);
 	*outlen = (size_t)k;
 	return 0;
 }
@@ -902,7 +901,7 @@ int
 minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
 		   char *err, size_t errlen)
 {
-	struct lines l = {buf, len, 0};
+	struct lines l = { buf, len, 0 };
 	unsigned char blob[SIG_BLOB];
 	const char *line;
 	size_t n, prefix = strlen(TRUSTED_PREFIX);
@@ -922,15 +921,16 @@ minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
 	if (lines_next(&l, "signature", &line, &n, err, errlen) < 0)
 		return -1;
 	if (!has_prefix(line, n, TRUSTED_PREFIX))
-		return err_set(err, errlen, ERR_INVALID,
-			       "signature: line 3 does not start with '"
-			       TRUSTED_PREFIX "'");
+		return err_set(
+			err, errlen, ERR_INVALID,
+			"signature: line 3 does not start with '" TRUSTED_PREFIX
+			"'");
 	if (tc_check(line + prefix, n - prefix, err, errlen) < 0)
 		return -1;
 	memcpy(sig->trusted_comment, line + prefix, n - prefix);
 	sig->trusted_comment[n - prefix] = '\0';
-	if (lines_b64(&l, "signature", sig->global_sig, MINISIGN_SIG_BYTES,
-		      err, errlen) < 0 ||
+	if (lines_b64(&l, "signature", sig->global_sig, MINISIGN_SIG_BYTES, err,
+		      errlen) < 0 ||
 	    lines_end(&l, "signature", err, errlen) < 0)
 		return -1;
 	memcpy(sig->key_id, blob + 2, MINISIGN_KEYID_BYTES);
@@ -944,20 +944,21 @@ minisign_verify(const struct minisign_pubkey *keys, size_t nkeys,
 		size_t *which, char *err, size_t errlen)
 {
 	unsigned char hash[64];
-	unsigned char signed_tc[MINISIGN_SIG_BYTES +
-				MINISIGN_TRUSTED_COMMENT_MAX];
+	unsigned char
+		signed_tc[MINISIGN_SIG_BYTES + MINISIGN_TRUSTED_COMMENT_MAX];
 	size_t i, tclen = strlen(sig->trusted_comment);
 	char id[MINISIGN_KEYID_HEX];
 
 	for (i = 0; i < nkeys; i++)
-		if (memcmp(keys[i].key_id, sig->key_id,
-			   MINISIGN_KEYID_BYTES) == 0)
+		if (memcmp(keys[i].key_id, sig->key_id, MINISIGN_KEYID_BYTES) ==
+		    0)
 			break;
 	if (i == nkeys) {
 		minisign_keyid_hex(sig->key_id, id);
 		return err_set(err, errlen, ERR_UNTRUSTED,
 			       "signature was made by key %s, not a "
-			       "trusted key", id);
+			       "trusted key",
+			       id);
 	}
 	if (prehash(msg, len, hash) < 0)
 		return err_set(err, errlen, ERR_INTERNAL,

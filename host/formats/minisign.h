@@ -31,30 +31,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MINISIGN_KEYID_BYTES	8
-#define MINISIGN_PK_BYTES	32
-#define MINISIGN_SEED_BYTES	32
-#define MINISIGN_SIG_BYTES	64
-#define MINISIGN_KEYID_HEX	17	/* 16 upper-case hex digits and NUL */
+#define MINISIGN_KEYID_BYTES 8
+#define MINISIGN_PK_BYTES 32
+#define MINISIGN_SEED_BYTES 32
+#define MINISIGN_SIG_BYTES 64
+#define MINISIGN_KEYID_HEX 17 /* 16 upper-case hex digits and NUL */
 
 /* Longest line we read or write in any of the three files, prefix
  * included; minisign itself uses 1024 for untrusted comments. */
-#define MINISIGN_LINE_MAX	1024
+#define MINISIGN_LINE_MAX 1024
 /* Longest trusted comment accepted or written. */
-#define MINISIGN_TRUSTED_COMMENT_MAX	1000
+#define MINISIGN_TRUSTED_COMMENT_MAX 1000
 /* Largest key or signature file read; anything longer is refused. */
-#define MINISIGN_FILE_MAX	4096
+#define MINISIGN_FILE_MAX 4096
 /* Longest password accepted (minisign's PASSWORDMAXBYTES). */
-#define MINISIGN_PASSWORD_MAX	1024
+#define MINISIGN_PASSWORD_MAX 1024
 
 /* scrypt limits minisign writes (libsodium's scryptsalsa208sha256
  * OPSLIMIT_SENSITIVE and MEMLIMIT_SENSITIVE: N = 2^20, r = 8, p = 1), and
  * the largest we accept from a key file, so a hostile key can not make us
  * spend more than about 1 GiB and a few seconds. */
-#define MINISIGN_OPSLIMIT_DEFAULT	33554432ULL
-#define MINISIGN_MEMLIMIT_DEFAULT	1073741824ULL
-#define MINISIGN_OPSLIMIT_MAX		(2 * MINISIGN_OPSLIMIT_DEFAULT)
-#define MINISIGN_MEMLIMIT_MAX		MINISIGN_MEMLIMIT_DEFAULT
+#define MINISIGN_OPSLIMIT_DEFAULT 33554432ULL
+#define MINISIGN_MEMLIMIT_DEFAULT 1073741824ULL
+#define MINISIGN_OPSLIMIT_MAX (2 * MINISIGN_OPSLIMIT_DEFAULT)
+#define MINISIGN_MEMLIMIT_MAX MINISIGN_MEMLIMIT_DEFAULT
 
 struct minisign_pubkey {
 	unsigned char key_id[MINISIGN_KEYID_BYTES];
@@ -69,7 +69,7 @@ struct minisign_seckey {
 
 struct minisign_sig {
 	unsigned char key_id[MINISIGN_KEYID_BYTES];
-	unsigned char sig[MINISIGN_SIG_BYTES];	/* over BLAKE2b-512(file) */
+	unsigned char sig[MINISIGN_SIG_BYTES]; /* over BLAKE2b-512(file) */
 	char trusted_comment[MINISIGN_TRUSTED_COMMENT_MAX + 1];
 	unsigned char global_sig[MINISIGN_SIG_BYTES];
 };
@@ -125,8 +125,7 @@ void minisign_seckey_clear(struct minisign_seckey *sk);
 
 /* Parse a public key file (two lines; the last newline optional). */
 int minisign_pubkey_parse(const char *buf, size_t len,
-			  struct minisign_pubkey *pk, char *err,
-			  size_t errlen);
+			  struct minisign_pubkey *pk, char *err, size_t errlen);
 /* Write the public key file text, as minisign writes it, into out
  * (NUL-terminated).  Returns its length, or -1 if outlen is too small. */
 int minisign_pubkey_format(const struct minisign_pubkey *pk, char *out,
@@ -140,8 +139,7 @@ int minisign_pubkey_format(const struct minisign_pubkey *pk, char *out,
  * half is recomputed from the seed and must match the stored one.
  */
 int minisign_seckey_parse(const char *buf, size_t len, const char *password,
-			  struct minisign_seckey *sk, char *err,
-			  size_t errlen);
+			  struct minisign_seckey *sk, char *err, size_t errlen);
 /*
  * Write the secret key file text into a malloc()ed, NUL-terminated *out
  * (caller wipes and frees it).  With password NULL the key is stored
@@ -159,8 +157,7 @@ int minisign_seckey_format(const struct minisign_seckey *sk,
 int minisign_pubkey_load(const char *path, struct minisign_pubkey *pk,
 			 char *err, size_t errlen);
 int minisign_seckey_load(const char *path, const char *password,
-			 struct minisign_seckey *sk, char *err,
-			 size_t errlen);
+			 struct minisign_seckey *sk, char *err, size_t errlen);
 
 /*
  * Sign msg: a prehashed ("ED") signature with trusted comment tc (one
@@ -168,9 +165,9 @@ int minisign_seckey_load(const char *path, const char *password,
  * bytes).  The signature file text goes to a malloc()ed, NUL-terminated
  * *out that the caller frees.
  */
-int minisign_sign(const struct minisign_seckey *sk, const void *msg,
-		  size_t len, const char *tc, char **out, size_t *outlen,
-		  char *err, size_t errlen);
+int minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
+		  const char *tc, char **out, size_t *outlen, char *err,
+		  size_t errlen);
 
 /* Parse a signature file (four lines; the last newline optional). */
 int minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,

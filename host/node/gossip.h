@@ -20,13 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GOSSIP_MAGIC	   "FNG1"
-#define GOSSIP_VERSION	   1
-#define GOSSIP_TYPE	   1
+#define GOSSIP_MAGIC "FNG1"
+#define GOSSIP_VERSION 1
+#define GOSSIP_TYPE 1
 #define GOSSIP_MAX_MEMBERS 64
-#define GOSSIP_HEADER	   18
-#define GOSSIP_ENTRY	   12
-#define GOSSIP_MAX_BYTES   (GOSSIP_HEADER + GOSSIP_MAX_MEMBERS * GOSSIP_ENTRY)
+#define GOSSIP_HEADER 18
+#define GOSSIP_ENTRY 12
+#define GOSSIP_MAX_BYTES (GOSSIP_HEADER + GOSSIP_MAX_MEMBERS * GOSSIP_ENTRY)
 
 struct gossip_entry {
 	uint32_t addr; /* IPv4, network byte order */

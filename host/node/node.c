@@ -40,14 +40,14 @@
 #include "cli/client.h"
 #include "node/gossip.h"
 
-#define USAGE                                                                 \
-	"usage: fnhost-node -p PORT [-b ADDR] -n PEER... -f FUNCTION_ID "    \
-	"-c CHECKSUM\n"                                                       \
+#define USAGE                                                                  \
+	"usage: fnhost-node -p PORT [-b ADDR] -n PEER... -f FUNCTION_ID "      \
+	"-c CHECKSUM\n"                                                        \
 	"       [-u URL] [-t TOKEN] [-k public.pem] [-H MS] [-S MS] [-D MS] "  \
 	"[-I] [-L PERCENT]\n"
-#define MAX_PEERS  GOSSIP_MAX_MEMBERS
-#define FANOUT	   3	/* members gossiped to per heartbeat */
-#define RETRY_MS   1000 /* between elections that could not be held */
+#define MAX_PEERS GOSSIP_MAX_MEMBERS
+#define FANOUT 3      /* members gossiped to per heartbeat */
+#define RETRY_MS 1000 /* between elections that could not be held */
 
 struct member {
 	uint32_t addr; /* network order */
@@ -286,9 +286,11 @@ merge(struct node *nd, const struct gossip_entry *e, int64_t now)
 		if (nd->n == MAX_PEERS)
 			return;
 		m = &nd->m[nd->n++];
-		*m = (struct member){.addr = e->addr, .port = e->port,
-				     .heartbeat = e->heartbeat,
-				     .heard_ms = now, .state = ALIVE};
+		*m = (struct member){ .addr = e->addr,
+				      .port = e->port,
+				      .heartbeat = e->heartbeat,
+				      .heard_ms = now,
+				      .state = ALIVE };
 		changed(nd, "joined:", m);
 		return;
 	}
@@ -316,9 +318,9 @@ receive(struct node *nd, int64_t now)
 	ssize_t len;
 	size_t i;
 
-	while ((len = recvfrom(nd->sock, buf, sizeof(buf), MSG_TRUNC |
-			       MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) >=
-	       0) {
+	while ((len = recvfrom(nd->sock, buf, sizeof(buf),
+			       MSG_TRUNC | MSG_DONTWAIT,
+			       (struct sockaddr *)&from, &fl)) >= 0) {
 		nd->ct.received++;
 		if (nd->loss && random() % 100 < nd->loss) {
 			nd->ct.lost++; /* a lossy link, made on purpose */
@@ -366,12 +368,12 @@ expire(struct node *nd, int64_t now)
 }
 
 static void
-send_to(struct node *nd, uint32_t addr, uint16_t port,
-	const unsigned char *buf, size_t len)
+send_to(struct node *nd, uint32_t addr, uint16_t port, const unsigned char *buf,
+	size_t len)
 {
-	struct sockaddr_in to = {.sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = addr};
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = addr };
 
 	if (sendto(nd->sock, buf, len, MSG_DONTWAIT, (struct sockaddr *)&to,
 		   sizeof(to)) == (ssize_t)len)
@@ -385,7 +387,7 @@ gossip(struct node *nd)
 {
 	unsigned char buf[GOSSIP_MAX_BYTES];
 	size_t i, len, live = 0, idx[MAX_PEERS];
-	struct gossip_msg msg = {.sender = nd->port, .epoch = nd->epoch};
+	struct gossip_msg msg = { .sender = nd->port, .epoch = nd->epoch };
 	struct member *m;
 
 	nd->m[0].heartbeat = heartbeat_now();
@@ -393,8 +395,10 @@ gossip(struct node *nd)
 		if (nd->m[i].state == DEAD)
 			continue;
 		msg.entries[msg.count++] = (struct gossip_entry){
-			.addr = nd->m[i].addr, .port = nd->m[i].port,
-			.heartbeat = nd->m[i].heartbeat};
+			.addr = nd->m[i].addr,
+			.port = nd->m[i].port,
+			.heartbeat = nd->m[i].heartbeat
+		};
 		if (i > 0)
 			idx[live++] = i;
 	}
@@ -449,9 +453,10 @@ static int
 elect(struct node *nd)
 {
 	char body[16 + 8 * MAX_PEERS], path[256], err[512];
-	struct client_request rq = {.method = "POST", .auth = 1,
-				    .content_type = "application/json",
-				    .checksum = nd->checksum};
+	struct client_request rq = { .method = "POST",
+				     .auth = 1,
+				     .content_type = "application/json",
+				     .checksum = nd->checksum };
 	struct client_response rs;
 	uint16_t ids[MAX_PEERS];
 	json_object *o = NULL, *msg, *sig;
@@ -490,8 +495,9 @@ elect(struct node *nd)
 	    !json_object_object_get_ex(o, "signature", &sig) ||
 	    !json_object_is_type(msg, json_type_string) ||
 	    !json_object_is_type(sig, json_type_string)) {
-		fprintf(stderr, "fnhost-node %u: election: the answer is not "
-				"{\"message\", \"signature\"}\n",
+		fprintf(stderr,
+			"fnhost-node %u: election: the answer is not "
+			"{\"message\", \"signature\"}\n",
 			nd->port);
 		goto out;
 	}
@@ -539,9 +545,9 @@ stats(const struct node *nd)
 static int
 setup(struct node *nd)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons(nd->port),
-				.sin_addr.s_addr = nd->bind_addr};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(nd->port),
+				 .sin_addr.s_addr = nd->bind_addr };
 	char err[512];
 	FILE *f;
 
@@ -565,9 +571,10 @@ setup(struct node *nd)
 			nd->port, strerror(errno));
 		return -1;
 	}
-	nd->m[0] = (struct member){.addr = nd->bind_addr, .port = nd->port,
-				   .heartbeat = heartbeat_now(),
-				   .state = ALIVE};
+	nd->m[0] = (struct member){ .addr = nd->bind_addr,
+				    .port = nd->port,
+				    .heartbeat = heartbeat_now(),
+				    .state = ALIVE };
 	nd->n = 1;
 	nd->leader = -1;
 	/* The first election waits a suspicion period for the peers. */
@@ -580,7 +587,7 @@ int
 main(int argc, char **argv)
 {
 	static struct node nd;
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct pollfd pfd;
 	int64_t now, next;
 

@@ -13,7 +13,7 @@
 static int
 wait_ready(int fd, short events, int64_t deadline_ms)
 {
-	struct pollfd pfd = {.fd = fd, .events = events};
+	struct pollfd pfd = { .fd = fd, .events = events };
 	int64_t left;
 	int n;
 
@@ -41,7 +41,7 @@ write_iov(int fd, struct iovec *iov, int iovcnt, int64_t deadline_ms)
 {
 	ssize_t n;
 
-	struct msghdr msg = {0};
+	struct msghdr msg = { 0 };
 
 	while (iovcnt > 0) {
 		/* sendmsg, not writev: MSG_NOSIGNAL turns a dead peer into
@@ -74,11 +74,11 @@ int
 chan_send2(int fd, uint32_t type, const void *a, size_t alen, const void *b,
 	   size_t blen, int64_t deadline_ms)
 {
-	struct chan_hdr hdr = {.type = type, .len = (uint32_t)(alen + blen)};
+	struct chan_hdr hdr = { .type = type, .len = (uint32_t)(alen + blen) };
 	struct iovec iov[3] = {
-		{.iov_base = &hdr, .iov_len = sizeof(hdr)},
-		{.iov_base = (void *)a, .iov_len = alen},
-		{.iov_base = (void *)b, .iov_len = blen},
+		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)a, .iov_len = alen },
+		{ .iov_base = (void *)b, .iov_len = blen },
 	};
 
 	if (alen + blen > UINT32_MAX || alen + blen < alen) {
@@ -99,13 +99,13 @@ int
 chan_send_fds(int fd, uint32_t type, const void *buf, size_t len,
 	      const int *fds, size_t nfds)
 {
-	struct chan_hdr hdr = {.type = type, .len = (uint32_t)len};
+	struct chan_hdr hdr = { .type = type, .len = (uint32_t)len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {.iov_base = &hdr, .iov_len = sizeof(hdr)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof(hdr) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
@@ -129,9 +129,9 @@ chan_send_fds(int fd, uint32_t type, const void *buf, size_t len,
 		return -1;
 	if ((size_t)n < sizeof(hdr)) {
 		struct iovec rest[2] = {
-			{.iov_base = (char *)&hdr + n,
-			 .iov_len = sizeof(hdr) - (size_t)n},
-			{.iov_base = (void *)buf, .iov_len = len},
+			{ .iov_base = (char *)&hdr + n,
+			  .iov_len = sizeof(hdr) - (size_t)n },
+			{ .iov_base = (void *)buf, .iov_len = len },
 		};
 		return write_iov(fd, rest, 2, 0);
 	}
@@ -199,8 +199,8 @@ chan_recv_fds(int fd, uint32_t type, void *buf, size_t *len, int *fds,
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {.iov_base = &hdr, .iov_len = sizeof(hdr)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof(hdr) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 	size_t i, got = 0;
 	ssize_t n;

@@ -32,7 +32,7 @@ enum chan_type {
 };
 
 /* Payload limits for what the host accepts from a worker. */
-#define CHAN_MAX_TEXT 4096	   /* REFUSE, LOG, DONE error text, READY */
+#define CHAN_MAX_TEXT 4096	  /* REFUSE, LOG, DONE error text, READY */
 #define CHAN_MAX_CHUNK (1u << 20) /* one OUTPUT frame */
 
 struct chan_hdr {
@@ -59,8 +59,8 @@ int chan_send(int fd, uint32_t type, const void *buf, size_t len,
 	      int64_t deadline_ms);
 
 /* Like chan_send() for a payload in two pieces (head, then body). */
-int chan_send2(int fd, uint32_t type, const void *a, size_t alen,
-	       const void *b, size_t blen, int64_t deadline_ms);
+int chan_send2(int fd, uint32_t type, const void *a, size_t alen, const void *b,
+	       size_t blen, int64_t deadline_ms);
 
 /* Send a frame with fds attached (SCM_RIGHTS) on a blocking socket. */
 int chan_send_fds(int fd, uint32_t type, const void *buf, size_t len,
@@ -85,6 +85,6 @@ int chan_recv_fds(int fd, uint32_t type, void *buf, size_t *len, int *fds,
 		  size_t nfds);
 
 /* The bit for type in an allowed mask. */
-#define CHAN_BIT(type) (1u << ((type) & 31))
+#define CHAN_BIT(type) (1u << ((type)&31))
 
 #endif

@@ -45,20 +45,20 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	       const struct launch *l, struct launched *out, char *err,
 	       size_t errlen)
 {
-	struct worker_params p = {0};
+	struct worker_params p = { 0 };
 	int memfd = -1, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->scratch_fd = -1;
-	if (worker_seal_plugin(l->bundle_fd, l->plugin, l->plugin_sha256,
-			       NULL, &memfd, err, errlen) < 0) {
+	if (worker_seal_plugin(l->bundle_fd, l->plugin, l->plugin_sha256, NULL,
+			       &memfd, err, errlen) < 0) {
 		zygote_worker_kill(zw);
 		return -ERR_BAD_BUNDLE;
 	}
 	/* The scratch dir is the worker's own: its uid is the worker's. */
 	if (scratch_create(cfg->scratch_root, "session-", zw->uid, zw->gid,
-			   out->scratch, sizeof(out->scratch),
-			   &out->scratch_fd, err, errlen) < 0) {
+			   out->scratch, sizeof(out->scratch), &out->scratch_fd,
+			   err, errlen) < 0) {
 		out->scratch[0] = '\0';
 		zygote_worker_kill(zw);
 		rc = -ERR_IO;

@@ -22,9 +22,9 @@
 
 /* What a session runs: a bundle and its plugin. */
 struct launch {
-	int bundle_fd;		 /* O_PATH directory */
-	const char *bundle_path; /* as the plugin sees it */
-	const char *plugin;	 /* the .so's name in the bundle */
+	int bundle_fd;			    /* O_PATH directory */
+	const char *bundle_path;	    /* as the plugin sees it */
+	const char *plugin;		    /* the .so's name in the bundle */
 	const unsigned char *plugin_sha256; /* as MANIFEST says; NULL: any */
 	/* Log lines from the plugin; may be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);

@@ -162,8 +162,7 @@ valid_name(const char *s)
 }
 
 int
-runtime_check_descriptor(const struct fnh_plugin *p, char *err,
-			 size_t errlen)
+runtime_check_descriptor(const struct fnh_plugin *p, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -256,15 +255,16 @@ reopen_scratch(struct worker_session *s)
 	struct stat a, b;
 	int fd;
 
-	fd = open(s->scratch_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-					  O_CLOEXEC);
+	fd = open(s->scratch_dir,
+		  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		refuse(s->chan, "worker: cannot reach the scratch dir %s: %s",
 		       s->scratch_dir, strerror(errno));
 	if (fstat(fd, &a) < 0 || fstat(s->scratch_fd, &b) < 0 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		refuse(s->chan, "worker: %s is not the scratch dir it was "
-				"given",
+		refuse(s->chan,
+		       "worker: %s is not the scratch dir it was "
+		       "given",
 		       s->scratch_dir);
 	close(s->scratch_fd);
 	s->scratch_fd = fd;
@@ -359,7 +359,7 @@ serve_invoke(struct worker_session *s, const struct fnh_plugin *p,
 _Noreturn void
 runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
 {
-	struct worker_session s = {.chan = chan};
+	struct worker_session s = { .chan = chan };
 	struct fnh_host host = {
 		.size = sizeof(struct fnh_host),
 		.abi_minor = FNH_ABI_MINOR,

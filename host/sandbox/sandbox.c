@@ -48,6 +48,7 @@ struct syscall_rule {
 	struct scmp_arg_cmp arg[2];
 };
 
+/* clang-format off */
 #define ARG_EQ(n, v) {.arg = (n), .op = SCMP_CMP_EQ, .datum_a = (v)}
 #define ARG_MASKED(n, mask, v)                                                \
 	{.arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask),            \
@@ -56,11 +57,12 @@ struct syscall_rule {
 #define RULE(sys, act) {#sys, (act), 0, {{0}}}
 #define RULE1(sys, act, a) {#sys, (act), 1, {a}}
 #define RULE2(sys, act, a, b) {#sys, (act), 2, {a, b}}
+/* clang-format on */
 
 /* Namespace and process-tree flags a thread never needs. */
-#define CLONE_FORBIDDEN                                                       \
-	(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |          \
-	 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_VFORK |        \
+#define CLONE_FORBIDDEN                                                        \
+	(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |           \
+	 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_VFORK |         \
 	 CLONE_PARENT | CLONE_PTRACE | CLONE_UNTRACED | CLONE_PIDFD)
 #define CLONE_THREAD_FLAGS (CLONE_THREAD | CLONE_VM | CLONE_SIGHAND)
 
@@ -308,10 +310,10 @@ sandbox_policy_compile(struct sandbox_policy *p, bool relaxed, char *err,
 	    add_rules(ctx, policy, sizeof(policy) / sizeof(policy[0]), err,
 		      errlen) < 0)
 		goto out;
-	if (relaxed && add_rules(ctx, relaxed_policy,
-				 sizeof(relaxed_policy) /
-					 sizeof(relaxed_policy[0]),
-				 err, errlen) < 0)
+	if (relaxed &&
+	    add_rules(ctx, relaxed_policy,
+		      sizeof(relaxed_policy) / sizeof(relaxed_policy[0]), err,
+		      errlen) < 0)
 		goto out;
 	/* libseccomp 2.5 exports only to an fd. */
 	fd = memfd_create("fnhost-seccomp", MFD_CLOEXEC);
@@ -351,7 +353,7 @@ sandbox_policy_free(struct sandbox_policy *p)
 static int
 load_policy(const struct sandbox_policy *p, char *err, size_t errlen)
 {
-	struct sock_fprog prog = {.len = p->len, .filter = p->filter};
+	struct sock_fprog prog = { .len = p->len, .filter = p->filter };
 
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		snprintf(err, errlen, "seccomp: cannot load the program: %s",
@@ -384,10 +386,10 @@ struct ll_ruleset_attr {
 };
 
 #define LL_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-#define LL_WRITE                                                              \
-	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |      \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |       \
-	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REFER |             \
+#define LL_WRITE                                                               \
+	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |       \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |        \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REFER |              \
 	 LANDLOCK_ACCESS_FS_TRUNCATE)
 
 static uint64_t
@@ -421,17 +423,16 @@ static const struct {
 	const char *path;
 	uint64_t access;
 } system_paths[] = {
-	{"/usr/lib", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE},
-	{"/usr/lib64", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE},
-	{"/lib64", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE},
-	{"/etc/ld.so.cache", LANDLOCK_ACCESS_FS_READ_FILE},
+	{ "/usr/lib", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/usr/lib64", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/lib64", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/etc/ld.so.cache", LANDLOCK_ACCESS_FS_READ_FILE },
 };
 
 static int
-landlock_apply(int abi, int bundle_fd, int scratch_fd, char *err,
-	       size_t errlen)
+landlock_apply(int abi, int bundle_fd, int scratch_fd, char *err, size_t errlen)
 {
-	struct ll_ruleset_attr attr = {0};
+	struct ll_ruleset_attr attr = { 0 };
 	size_t attr_size = sizeof(attr.handled_access_fs);
 	uint64_t fs = landlock_fs_rights(abi);
 	int rs, ret = -1;
@@ -505,7 +506,7 @@ sandbox_probe(struct sandbox_features *f)
 static int
 set_limit(int resource, uint64_t value)
 {
-	struct rlimit rl = {.rlim_cur = value, .rlim_max = value};
+	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
 
 	return setrlimit(resource, &rl);
 }
@@ -515,7 +516,8 @@ drop_privileges(const struct sandbox_config *cfg, uid_t uid, char *err,
 		size_t errlen)
 {
 	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3};
+		.version = _LINUX_CAPABILITY_VERSION_3
+	};
 	struct __user_cap_data_struct data[2];
 	int cap;
 
@@ -584,9 +586,8 @@ int
 sandbox_lock(const struct sandbox_policy *p, int landlock_abi, int bundle_fd,
 	     int scratch_fd, char *err, size_t errlen)
 {
-	if (landlock_abi > 0 &&
-	    landlock_apply(landlock_abi, bundle_fd, scratch_fd, err,
-			   errlen) < 0)
+	if (landlock_abi > 0 && landlock_apply(landlock_abi, bundle_fd,
+					       scratch_fd, err, errlen) < 0)
 		return -1;
 	if (p->filter && load_policy(p, err, errlen) < 0)
 		return -1;

@@ -40,7 +40,7 @@ struct sandbox_features {
 
 /* Options that apply to every worker. */
 struct sandbox_config {
-	bool relaxed;	 /* sanitizers: no RLIMIT_AS, their syscalls */
+	bool relaxed;	  /* sanitizers: no RLIMIT_AS, their syscalls */
 	uid_t worker_uid; /* used only when the host runs as root */
 	gid_t worker_gid;
 	/* Root only: each worker runs as worker_uid_base + its pid (unique

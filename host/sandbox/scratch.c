@@ -13,9 +13,8 @@
 #include "sandbox/scratch.h"
 
 int
-scratch_create(const char *root, const char *prefix, uid_t owner,
-	       gid_t group, char *path, size_t len, int *fd, char *err,
-	       size_t errlen)
+scratch_create(const char *root, const char *prefix, uid_t owner, gid_t group,
+	       char *path, size_t len, int *fd, char *err, size_t errlen)
 {
 	int n;
 

@@ -154,7 +154,7 @@ describe_exit(const siginfo_t *si, char *buf, size_t len)
 static void
 reap(struct worker *w, int ms, char *buf, size_t len)
 {
-	struct pollfd pfd = {.fd = w->pidfd, .events = POLLIN};
+	struct pollfd pfd = { .fd = w->pidfd, .events = POLLIN };
 	siginfo_t si;
 	int killed = 0;
 
@@ -220,7 +220,8 @@ send_setup(struct worker *w, const struct worker_params *p)
 		.bundle_dir_len = (uint32_t)blen,
 		.scratch_dir_len = (uint32_t)slen,
 	};
-	int fds[CHAN_SETUP_NFDS] = {p->bundle_fd, p->scratch_fd, p->plugin_fd};
+	int fds[CHAN_SETUP_NFDS] = { p->bundle_fd, p->scratch_fd,
+				     p->plugin_fd };
 	char *buf;
 	int ret;
 
@@ -310,9 +311,8 @@ worker_open(struct zygote *z, const struct worker_params *p,
 }
 
 int
-worker_start(const struct zygote_worker *spawned,
-	     const struct worker_params *p, struct worker **out, char *err,
-	     size_t errlen)
+worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
+	     struct worker **out, char *err, size_t errlen)
 {
 	struct zygote_worker zw = *spawned;
 	struct worker *w;
@@ -333,8 +333,9 @@ worker_start(const struct zygote_worker *spawned,
 	w->log_ctx = p->log_ctx;
 	deadline = clock_now_ms() + p->load_timeout_ms;
 	if (send_setup(w, p) < 0) {
-		snprintf(err, errlen, "cannot hand the session to the worker: "
-				      "%s",
+		snprintf(err, errlen,
+			 "cannot hand the session to the worker: "
+			 "%s",
 			 strerror(errno));
 		goto fail;
 	}
@@ -396,8 +397,8 @@ take_output(struct worker *w, struct worker_result *r, uint32_t len,
 }
 
 enum worker_status
-worker_invoke(struct worker *w, const void *input, size_t len,
-	      int timeout_ms, struct worker_result *r)
+worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
+	      struct worker_result *r)
 {
 	const uint32_t allowed = CHAN_BIT(CHAN_OUTPUT) | CHAN_BIT(CHAN_LOG) |
 				 CHAN_BIT(CHAN_DONE);
@@ -438,8 +439,8 @@ worker_invoke(struct worker *w, const void *input, size_t len,
 				goto io_error;
 			continue;
 		}
-		if (hdr.len > max || (hdr.type == CHAN_DONE &&
-				      hdr.len < sizeof(status))) {
+		if (hdr.len > max ||
+		    (hdr.type == CHAN_DONE && hdr.len < sizeof(status))) {
 			errno = EPROTO;
 			goto io_error;
 		}
@@ -467,7 +468,8 @@ io_error:
 	if (errno == ETIMEDOUT)
 		return end_session(w, r, WORKER_TIMEOUT,
 				   "the invoke ran past its time limit of "
-				   "%d ms", timeout_ms);
+				   "%d ms",
+				   timeout_ms);
 	if (errno == ECONNRESET || errno == EPIPE)
 		return end_session(w, r, WORKER_CRASHED, "");
 	return end_session(w, r, WORKER_CRASHED,

@@ -66,8 +66,8 @@ int worker_open(struct zygote *z, const struct worker_params *p,
 /* The same with a worker already spawned (pool.h), whose pidfd and
  * channel pass to the session, or are closed on failure. */
 int worker_start(const struct zygote_worker *spawned,
-		 const struct worker_params *p, struct worker **out,
-		 char *err, size_t errlen);
+		 const struct worker_params *p, struct worker **out, char *err,
+		 size_t errlen);
 
 /* Run one invoke of len bytes with a timeout.  Fills r (free r->output
  * with free()).  Returns r->status. */
@@ -78,8 +78,7 @@ enum worker_status worker_invoke(struct worker *w, const void *input,
 /* A worker with no process behind it, whose frames are whatever the other
  * end of chan sends: for fuzzing and tests of the host's side of the
  * protocol.  worker_close() closes chan. */
-struct worker *worker_adopt(int chan, uint32_t max_input,
-			    uint32_t max_output);
+struct worker *worker_adopt(int chan, uint32_t max_input, uint32_t max_output);
 
 /* The worker's process id, in the host's pid namespace. */
 pid_t worker_pid(const struct worker *w);

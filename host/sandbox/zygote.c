@@ -33,7 +33,7 @@ struct hello {
 };
 
 struct spawn_reply {
-	int32_t pid; /* 0 on failure */
+	int32_t pid;  /* 0 on failure */
 	uint32_t uid; /* what the worker runs as */
 	uint32_t gid;
 	char err[256];
@@ -221,8 +221,8 @@ fork_worker(struct zygote_state *zs, int chan, int *pidfd,
 static void
 probe_worker_namespaces(struct zygote_state *zs)
 {
-	const unsigned long try[] = {CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWPID,
-				     CLONE_NEWNS, 0};
+	const unsigned long try[] = { CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWPID,
+				      CLONE_NEWNS, 0 };
 	size_t i;
 	int st;
 
@@ -244,8 +244,8 @@ probe_worker_namespaces(struct zygote_state *zs)
 static void
 serve_spawn(struct zygote_state *zs, const struct sandbox_limits *lim)
 {
-	struct spawn_reply reply = {0};
-	int sv[2] = {-1, -1}, pidfd = -1, fds[2];
+	struct spawn_reply reply = { 0 };
+	int sv[2] = { -1, -1 }, pidfd = -1, fds[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -261,14 +261,13 @@ serve_spawn(struct zygote_state *zs, const struct sandbox_limits *lim)
 	}
 	/* The worker's uid, known now that its pid is: it reads it before
 	 * anything else from its end of the channel. */
-	reply.uid = zs->cfg.worker_uid_base ? zs->cfg.worker_uid_base +
-						      (uint32_t)pid
-					    : zs->cfg.worker_uid;
+	reply.uid = zs->cfg.worker_uid_base
+			    ? zs->cfg.worker_uid_base + (uint32_t)pid
+			    : zs->cfg.worker_uid;
 	if (write(sv[0], &reply.uid, sizeof(reply.uid)) !=
 	    (ssize_t)sizeof(reply.uid)) {
 		snprintf(reply.err, sizeof(reply.err),
-			 "cannot tell the worker its uid: %s",
-			 strerror(errno));
+			 "cannot tell the worker its uid: %s", strerror(errno));
 		/* Cannot happen on a fresh pair; the host, its parent,
 		 * reaps it when it ends. */
 		kill(pid, SIGKILL);
@@ -280,13 +279,13 @@ reply:
 	if (sv[1] >= 0)
 		close(sv[1]);
 	{
-		struct iovec iov = {.iov_base = &reply,
-				    .iov_len = sizeof(reply)};
+		struct iovec iov = { .iov_base = &reply,
+				     .iov_len = sizeof(reply) };
 		union {
 			char buf[CMSG_SPACE(sizeof(fds))];
 			struct cmsghdr align;
 		} ctl;
-		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		struct cmsghdr *cmsg;
 
 		if (reply.pid) {
@@ -325,7 +324,7 @@ scrub_environment(void)
 static _Noreturn void
 zygote_main(struct zygote_state *zs)
 {
-	struct hello hello = {0};
+	struct hello hello = { 0 };
 	struct sandbox_limits lim;
 	ssize_t n;
 
@@ -388,7 +387,7 @@ int
 zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
 	     size_t errlen)
 {
-	struct zygote_state zs = {.cfg = *cfg};
+	struct zygote_state zs = { .cfg = *cfg };
 	struct hello hello;
 	int sv[2];
 	pid_t pid;
@@ -440,10 +439,10 @@ zygote_spawn(struct zygote *z, const struct sandbox_limits *lim,
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {.iov_base = &reply, .iov_len = sizeof(reply)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = &reply, .iov_len = sizeof(reply) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
-	int fds[2] = {-1, -1};
+	int fds[2] = { -1, -1 };
 	ssize_t n;
 
 	if (send(z->sock, lim, sizeof(*lim), MSG_NOSIGNAL) < 0) {

@@ -34,8 +34,8 @@ struct zygote_worker {
 };
 
 /* Start the zygote.  Returns 0, or -1 with a reason in err. */
-int zygote_start(struct zygote *z, const struct sandbox_config *cfg,
-		 char *err, size_t errlen);
+int zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
+		 size_t errlen);
 
 /* Fork one worker with these limits.  Returns 0, or -1 with a reason. */
 int zygote_spawn(struct zygote *z, const struct sandbox_limits *lim,

@@ -128,8 +128,7 @@ found:
 
 /* Lay dec out as CPython's float_repr_style 'short' with format 'r'. */
 static int
-pyfloat_layout(int neg, const struct pyfloat_dec *dec, char *buf,
-	       size_t len)
+pyfloat_layout(int neg, const struct pyfloat_dec *dec, char *buf, size_t len)
 {
 	char tmp[PYFLOAT_REPR_MAX + 8];
 	size_t pos = 0;
@@ -145,9 +144,8 @@ pyfloat_layout(int neg, const struct pyfloat_dec *dec, char *buf,
 			pos += (size_t)dec->n - 1;
 		}
 		e = dec->decpt - 1;
-		pos += (size_t)snprintf(tmp + pos, sizeof(tmp) - pos,
-					"e%c%02d", e < 0 ? '-' : '+',
-					e < 0 ? -e : e);
+		pos += (size_t)snprintf(tmp + pos, sizeof(tmp) - pos, "e%c%02d",
+					e < 0 ? '-' : '+', e < 0 ? -e : e);
 	} else if (dec->decpt <= 0) {
 		tmp[pos++] = '0';
 		tmp[pos++] = '.';
@@ -322,8 +320,9 @@ pyfloat_is_uspace(uint32_t c)
 static int
 pyfloat_udigit(uint32_t c)
 {
-	size_t lo = 0, hi = sizeof(pyfloat_digit_zeros) /
-			    sizeof(*pyfloat_digit_zeros), mid;
+	size_t lo = 0,
+	       hi = sizeof(pyfloat_digit_zeros) / sizeof(*pyfloat_digit_zeros),
+	       mid;
 
 	/* Find the last run starting at or below c. */
 	while (hi - lo > 1) {

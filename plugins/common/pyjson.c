@@ -29,8 +29,14 @@
 /* ---- decoding ------------------------------------------------------------ */
 
 enum pyjson_enc {
-	PJ_UTF8, PJ_UTF8_SIG, PJ_UTF16, PJ_UTF16_LE, PJ_UTF16_BE,
-	PJ_UTF32, PJ_UTF32_LE, PJ_UTF32_BE
+	PJ_UTF8,
+	PJ_UTF8_SIG,
+	PJ_UTF16,
+	PJ_UTF16_LE,
+	PJ_UTF16_BE,
+	PJ_UTF32,
+	PJ_UTF32_LE,
+	PJ_UTF32_BE
 };
 
 /* json.detect_encoding(b). */
@@ -40,8 +46,8 @@ pyjson_detect(const unsigned char *b, size_t n)
 	if (n >= 4 && ((b[0] == 0xff && b[1] == 0xfe && !b[2] && !b[3]) ||
 		       (!b[0] && !b[1] && b[2] == 0xfe && b[3] == 0xff)))
 		return PJ_UTF32;
-	if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) ||
-		       (b[0] == 0xfe && b[1] == 0xff)))
+	if (n >= 2 &&
+	    ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
 		return PJ_UTF16;
 	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
 		return PJ_UTF8_SIG;
@@ -88,8 +94,8 @@ pyjson_cont(unsigned char c)
  * number of bytes CPython's error covers (0 meaning "to the end").
  */
 static void
-pyjson_utf8_one(const unsigned char *b, size_t avail, uint32_t *cp,
-		size_t *len, const char **reason, size_t *bad)
+pyjson_utf8_one(const unsigned char *b, size_t avail, uint32_t *cp, size_t *len,
+		const char **reason, size_t *bad)
 {
 	unsigned char c = b[0];
 	size_t need, i;
@@ -223,10 +229,10 @@ pyjson_utf32(const unsigned char *b, size_t n, size_t start, int be,
 			return -1;
 		}
 		u = be ? (uint32_t)b[pos] << 24 | (uint32_t)b[pos + 1] << 16 |
-				 (uint32_t)b[pos + 2] << 8 | b[pos + 3]
+				    (uint32_t)b[pos + 2] << 8 | b[pos + 3]
 		       : (uint32_t)b[pos + 3] << 24 |
-				 (uint32_t)b[pos + 2] << 16 |
-				 (uint32_t)b[pos + 1] << 8 | b[pos];
+				    (uint32_t)b[pos + 2] << 16 |
+				    (uint32_t)b[pos + 1] << 8 | b[pos];
 		if (u > 0x10ffff) {
 			pyjson_decode_error(b, enc, pos, pos + 4,
 					    "code point not in range(0x110000)",
@@ -258,8 +264,7 @@ pyjson_decode(const unsigned char *b, size_t n, uint32_t *out, size_t *nout,
 	case PJ_UTF16_BE:
 		return pyjson_utf16(b, n, 0, 1, out, nout, err, errlen);
 	case PJ_UTF32:
-		return pyjson_utf32(b, n, 4, b[0] == 0, out, nout, err,
-				    errlen);
+		return pyjson_utf32(b, n, 4, b[0] == 0, out, nout, err, errlen);
 	case PJ_UTF32_LE:
 		return pyjson_utf32(b, n, 0, 0, out, nout, err, errlen);
 	case PJ_UTF32_BE:
@@ -397,8 +402,8 @@ pyjson_escape(const struct pyjson_parser *p, size_t *i, uint32_t *c,
 	}
 	*i = end;
 	/* A high surrogate joins a following \u low surrogate. */
-	if (v >= 0xd800 && v <= 0xdbff && end + 6 < p->n &&
-	    p->s[end] == '\\' && p->s[end + 1] == 'u') {
+	if (v >= 0xd800 && v <= 0xdbff && end + 6 < p->n && p->s[end] == '\\' &&
+	    p->s[end + 1] == 'u') {
 		if ((v2 = pyjson_hex4(p->s, end + 2)) < 0) {
 			*errpos = end + 1;
 			return "Invalid \\uXXXX escape";
@@ -736,8 +741,10 @@ pyjson_value(struct pyjson_parser *p, size_t i, size_t *next)
 		int kind; /* 0 None, 1 True, 2 False, 3 float */
 		double f;
 	} consts[] = {
-		{ "null", 0, 0 },	       { "true", 1, 0 },
-		{ "false", 2, 0 },	       { "NaN", 3, __builtin_nan("") },
+		{ "null", 0, 0 },
+		{ "true", 1, 0 },
+		{ "false", 2, 0 },
+		{ "NaN", 3, __builtin_nan("") },
 		{ "Infinity", 3, __builtin_inf() },
 		{ "-Infinity", 3, -__builtin_inf() },
 	};
@@ -874,8 +881,7 @@ pyjson_newline(struct pyjson_out *o, int level)
 
 /* UnicodeEncodeError for the run of surrogates starting at s[i]. */
 static int
-pyjson_surrogates(struct pyjson_out *o, const uint32_t *s, size_t n,
-		  size_t i)
+pyjson_surrogates(struct pyjson_out *o, const uint32_t *s, size_t n, size_t i)
 {
 	size_t run = 1;
 

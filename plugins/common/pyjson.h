@@ -16,8 +16,7 @@
  * the caller, or NULL with the text of the exception Python would raise
  * written (NUL-terminated, truncated to errlen) into err.
  */
-struct pyv *pyjson_loads(const void *buf, size_t len, char *err,
-			 size_t errlen);
+struct pyv *pyjson_loads(const void *buf, size_t len, char *err, size_t errlen);
 
 /*
  * The bytes json.dump(v, f, ensure_ascii=False, indent=4) writes to a
@@ -29,7 +28,6 @@ struct pyv *pyjson_loads(const void *buf, size_t len, char *err,
  * memory".  Python would leave a partial file behind; callers store
  * nothing, which reads back the same (as invalid JSON).
  */
-char *pyjson_dump(const struct pyv *v, size_t *len, char *err,
-		  size_t errlen);
+char *pyjson_dump(const struct pyv *v, size_t *len, char *err, size_t errlen);
 
 #endif /* FNHOST_PYJSON_H */

@@ -18,7 +18,8 @@
 
 static const char hexdigits[] = "0123456789abcdef";
 
-void pyrepr_buf_free(struct pyrepr_buf *b)
+void
+pyrepr_buf_free(struct pyrepr_buf *b)
 {
 	free(b->cp);
 	b->cp = NULL;
@@ -27,7 +28,8 @@ void pyrepr_buf_free(struct pyrepr_buf *b)
 }
 
 /* Make room for n more code points.  0 or -1 (out of memory). */
-static int buf_reserve(struct pyrepr_buf *b, size_t n)
+static int
+buf_reserve(struct pyrepr_buf *b, size_t n)
 {
 	size_t cap;
 	uint32_t *p;
@@ -47,7 +49,8 @@ static int buf_reserve(struct pyrepr_buf *b, size_t n)
 	return 0;
 }
 
-static int buf_put(struct pyrepr_buf *b, uint32_t c)
+static int
+buf_put(struct pyrepr_buf *b, uint32_t c)
 {
 	if (buf_reserve(b, 1) < 0)
 		return -1;
@@ -56,7 +59,8 @@ static int buf_put(struct pyrepr_buf *b, uint32_t c)
 }
 
 /* Append ASCII text s[0..n). */
-static int buf_ascii(struct pyrepr_buf *b, const char *s, size_t n)
+static int
+buf_ascii(struct pyrepr_buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -67,14 +71,15 @@ static int buf_ascii(struct pyrepr_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static int buf_cstr(struct pyrepr_buf *b, const char *s)
+static int
+buf_cstr(struct pyrepr_buf *b, const char *s)
 {
 	return buf_ascii(b, s, strlen(s));
 }
 
 /* Append a backslash, the letter and ndig lower-case hex digits of c. */
-static int buf_hex_escape(struct pyrepr_buf *b, char letter, uint32_t c,
-			  int ndig)
+static int
+buf_hex_escape(struct pyrepr_buf *b, char letter, uint32_t c, int ndig)
 {
 	char tmp[12];
 	int i;
@@ -86,15 +91,16 @@ static int buf_hex_escape(struct pyrepr_buf *b, char letter, uint32_t c,
 	return buf_ascii(b, tmp, (size_t)ndig + 2);
 }
 
-static int oom(char *err, size_t errlen)
+static int
+oom(char *err, size_t errlen)
 {
 	if (errlen > 0)
 		snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
-static int repr_int(const struct pyv *v, struct pyrepr_buf *out, char *err,
-		    size_t errlen)
+static int
+repr_int(const struct pyv *v, struct pyrepr_buf *out, char *err, size_t errlen)
 {
 	if (v->u.integer.ndigits > INT_MAX_STR_DIGITS) {
 		if (errlen > 0)
@@ -102,7 +108,8 @@ static int repr_int(const struct pyv *v, struct pyrepr_buf *out, char *err,
 				 "Exceeds the limit (%d digits) for integer "
 				 "string conversion; use "
 				 "sys.set_int_max_str_digits() to increase "
-				 "the limit", INT_MAX_STR_DIGITS);
+				 "the limit",
+				 INT_MAX_STR_DIGITS);
 		return -1;
 	}
 	if ((v->u.integer.neg && buf_put(out, '-') < 0) ||
@@ -111,8 +118,8 @@ static int repr_int(const struct pyv *v, struct pyrepr_buf *out, char *err,
 	return 0;
 }
 
-static int repr_float(double x, struct pyrepr_buf *out, char *err,
-		      size_t errlen)
+static int
+repr_float(double x, struct pyrepr_buf *out, char *err, size_t errlen)
 {
 	char tmp[PYFLOAT_REPR_MAX];
 	int n = pyfloat_repr(x, tmp, sizeof(tmp));
@@ -123,7 +130,8 @@ static int repr_float(double x, struct pyrepr_buf *out, char *err,
 }
 
 /* The quote unicode_repr picks: ' unless the text has ' and no ". */
-static uint32_t repr_quote(const uint32_t *s, size_t n)
+static uint32_t
+repr_quote(const uint32_t *s, size_t n)
 {
 	int squote = 0, dquote = 0;
 	size_t i;
@@ -137,7 +145,8 @@ static uint32_t repr_quote(const uint32_t *s, size_t n)
 	return squote && !dquote ? '"' : '\'';
 }
 
-static int repr_char(struct pyrepr_buf *out, uint32_t c, uint32_t quote)
+static int
+repr_char(struct pyrepr_buf *out, uint32_t c, uint32_t quote)
 {
 	if (c == quote || c == '\\') {
 		if (buf_put(out, '\\') < 0)
@@ -161,8 +170,9 @@ static int repr_char(struct pyrepr_buf *out, uint32_t c, uint32_t quote)
 	return buf_hex_escape(out, 'U', c, 8);
 }
 
-static int repr_str(const uint32_t *s, size_t n, struct pyrepr_buf *out,
-		    char *err, size_t errlen)
+static int
+repr_str(const uint32_t *s, size_t n, struct pyrepr_buf *out, char *err,
+	 size_t errlen)
 {
 	uint32_t quote = repr_quote(s, n);
 	size_t i;
@@ -177,8 +187,8 @@ static int repr_str(const uint32_t *s, size_t n, struct pyrepr_buf *out,
 	return 0;
 }
 
-static int repr_list(const struct pyv *v, struct pyrepr_buf *out, char *err,
-		     size_t errlen)
+static int
+repr_list(const struct pyv *v, struct pyrepr_buf *out, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -195,8 +205,8 @@ static int repr_list(const struct pyv *v, struct pyrepr_buf *out, char *err,
 	return 0;
 }
 
-static int repr_dict(const struct pyv *v, struct pyrepr_buf *out, char *err,
-		     size_t errlen)
+static int
+repr_dict(const struct pyv *v, struct pyrepr_buf *out, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -217,15 +227,17 @@ static int repr_dict(const struct pyv *v, struct pyrepr_buf *out, char *err,
 	return 0;
 }
 
-int pyrepr_repr(const struct pyv *v, struct pyrepr_buf *out, char *err,
-		size_t errlen)
+int
+pyrepr_repr(const struct pyv *v, struct pyrepr_buf *out, char *err,
+	    size_t errlen)
 {
 	switch (v->type) {
 	case PYV_NONE:
 		return buf_cstr(out, "None") < 0 ? oom(err, errlen) : 0;
 	case PYV_BOOL:
-		return buf_cstr(out, v->u.boolean ? "True" : "False") < 0 ?
-			       oom(err, errlen) : 0;
+		return buf_cstr(out, v->u.boolean ? "True" : "False") < 0
+			       ? oom(err, errlen)
+			       : 0;
 	case PYV_INT:
 		return repr_int(v, out, err, errlen);
 	case PYV_FLOAT:
@@ -242,8 +254,9 @@ int pyrepr_repr(const struct pyv *v, struct pyrepr_buf *out, char *err,
 	return -1;
 }
 
-int pyrepr_str(const struct pyv *v, struct pyrepr_buf *out, char *err,
-	       size_t errlen)
+int
+pyrepr_str(const struct pyv *v, struct pyrepr_buf *out, char *err,
+	   size_t errlen)
 {
 	if (v->type != PYV_STR)
 		return pyrepr_repr(v, out, err, errlen);
@@ -256,14 +269,16 @@ int pyrepr_str(const struct pyv *v, struct pyrepr_buf *out, char *err,
 	return 0;
 }
 
-static int is_surrogate(uint32_t c)
+static int
+is_surrogate(uint32_t c)
 {
 	return c >= 0xd800 && c <= 0xdfff;
 }
 
 /* The UnicodeEncodeError text for the surrogates s[start..end). */
-static void utf8_error(const uint32_t *s, size_t start, size_t end,
-		       char *err, size_t errlen)
+static void
+utf8_error(const uint32_t *s, size_t start, size_t end, char *err,
+	   size_t errlen)
 {
 	if (errlen == 0)
 		return;
@@ -275,11 +290,13 @@ static void utf8_error(const uint32_t *s, size_t start, size_t end,
 	else
 		snprintf(err, errlen,
 			 "'utf-8' codec can't encode characters in position "
-			 "%zu-%zu: surrogates not allowed", start, end - 1);
+			 "%zu-%zu: surrogates not allowed",
+			 start, end - 1);
 }
 
-int pyrepr_utf8(const uint32_t *s, size_t n, char **out, size_t *outlen,
-		char *err, size_t errlen)
+int
+pyrepr_utf8(const uint32_t *s, size_t n, char **out, size_t *outlen, char *err,
+	    size_t errlen)
 {
 	unsigned char *p;
 	size_t i, j = 0;
@@ -325,7 +342,8 @@ int pyrepr_utf8(const uint32_t *s, size_t n, char **out, size_t *outlen,
 }
 
 /* Write the \uXXXX escape of the UTF-16 unit u at q; returns q + 6. */
-static char *json_u16(char *q, uint32_t u)
+static char *
+json_u16(char *q, uint32_t u)
 {
 	int i;
 
@@ -336,11 +354,12 @@ static char *json_u16(char *q, uint32_t u)
 	return q;
 }
 
-static char *json_char(char *q, uint32_t c)
+static char *
+json_char(char *q, uint32_t c)
 {
 	static const char shorts[][2] = {
-		{ '\\', '\\' }, { '"', '"' }, { '\b', 'b' }, { '\f', 'f' },
-		{ '\n', 'n' }, { '\r', 'r' }, { '\t', 't' },
+		{ '\\', '\\' }, { '"', '"' },  { '\b', 'b' }, { '\f', 'f' },
+		{ '\n', 'n' },	{ '\r', 'r' }, { '\t', 't' },
 	};
 	size_t i;
 
@@ -363,8 +382,8 @@ static char *json_char(char *q, uint32_t c)
 	return json_u16(q, c);
 }
 
-int pyrepr_json_string(const uint32_t *s, size_t n, char **out,
-		       size_t *outlen)
+int
+pyrepr_json_string(const uint32_t *s, size_t n, char **out, size_t *outlen)
 {
 	char *p, *q;
 	size_t i;

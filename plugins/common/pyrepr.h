@@ -60,7 +60,6 @@ int pyrepr_utf8(const uint32_t *s, size_t n, char **out, size_t *outlen,
  * surrogate pairs.  Returns 0 with *out (malloc'd, NUL-terminated, pure
  * ASCII) and *outlen set, or -1 when memory runs out.
  */
-int pyrepr_json_string(const uint32_t *s, size_t n, char **out,
-		       size_t *outlen);
+int pyrepr_json_string(const uint32_t *s, size_t n, char **out, size_t *outlen);
 
 #endif /* FNHOST_PYREPR_H */

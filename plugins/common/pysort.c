@@ -27,7 +27,7 @@
 struct sort_run {
 	size_t base; /* index of the run's first item */
 	size_t len;
-	int power;   /* powersort's node power of the boundary after it */
+	int power; /* powersort's node power of the boundary after it */
 };
 
 struct sort_state {
@@ -43,8 +43,9 @@ struct sort_state {
 
 /* Length of the run starting at lo (lo < hi); a strictly descending run
  * sets *descending.  -1 when a comparison fails. */
-static ssize_t sort_count_run(struct sort_state *ms, struct pyv **lo,
-			      struct pyv **hi, int *descending)
+static ssize_t
+sort_count_run(struct sort_state *ms, struct pyv **lo, struct pyv **hi,
+	       int *descending)
 {
 	ssize_t n = 2;
 	int k;
@@ -77,7 +78,8 @@ static ssize_t sort_count_run(struct sort_state *ms, struct pyv **lo,
 	return n;
 }
 
-static void sort_reverse(struct pyv **lo, size_t n)
+static void
+sort_reverse(struct pyv **lo, size_t n)
 {
 	struct pyv **hi = lo + n - 1;
 
@@ -91,8 +93,9 @@ static void sort_reverse(struct pyv **lo, size_t n)
 
 /* Binary insertion sort of [lo, hi), whose prefix [lo, start) is sorted.
  * On failure the item being placed is still at its old index. */
-static int sort_binary(struct sort_state *ms, struct pyv **lo,
-		       struct pyv **hi, struct pyv **start)
+static int
+sort_binary(struct sort_state *ms, struct pyv **lo, struct pyv **hi,
+	    struct pyv **start)
 {
 	if (lo == start)
 		++start;
@@ -124,8 +127,9 @@ static int sort_binary(struct sort_state *ms, struct pyv **lo,
  * a[k-1] < key <= a[k].  The search starts at a[hint] and gallops
  * (offsets 1, 3, 7, ...) before a binary search.  -1 on failure.
  */
-static ssize_t sort_gallop_left(struct sort_state *ms, struct pyv *key,
-				struct pyv **a, ssize_t n, ssize_t hint)
+static ssize_t
+sort_gallop_left(struct sort_state *ms, struct pyv *key, struct pyv **a,
+		 ssize_t n, ssize_t hint)
 {
 	ssize_t ofs = 1, lastofs = 0, maxofs;
 	int k;
@@ -186,8 +190,9 @@ static ssize_t sort_gallop_left(struct sort_state *ms, struct pyv *key,
 }
 
 /* As sort_gallop_left, but rightmost: the k with a[k-1] <= key < a[k]. */
-static ssize_t sort_gallop_right(struct sort_state *ms, struct pyv *key,
-				 struct pyv **a, ssize_t n, ssize_t hint)
+static ssize_t
+sort_gallop_right(struct sort_state *ms, struct pyv *key, struct pyv **a,
+		  ssize_t n, ssize_t hint)
 {
 	ssize_t ofs = 1, lastofs = 0, maxofs;
 	int k;
@@ -253,8 +258,9 @@ static ssize_t sort_gallop_right(struct sort_state *ms, struct pyv *key,
  * them so that B's first item goes before all of A and A's last after all
  * of B.  On failure every item is put back somewhere in pa[0..na+nb).
  */
-static int sort_merge_lo(struct sort_state *ms, struct pyv **pa, ssize_t na,
-			 struct pyv **pb, ssize_t nb)
+static int
+sort_merge_lo(struct sort_state *ms, struct pyv **pa, ssize_t na,
+	      struct pyv **pb, ssize_t nb)
 {
 	struct pyv **dest = pa, **a = ms->tmp;
 	ssize_t min_gallop, acount, bcount, k;
@@ -357,8 +363,8 @@ copy_b:
  * base[0..na), of B tmp[0..nb), and the next slot to fill is
  * base[na + nb - 1]: that invariant replaces three moving pointers.
  */
-static int sort_merge_hi(struct sort_state *ms, struct pyv **base,
-			 ssize_t na, ssize_t nb)
+static int
+sort_merge_hi(struct sort_state *ms, struct pyv **base, ssize_t na, ssize_t nb)
 {
 	struct pyv **b = ms->tmp;
 	ssize_t min_gallop, acount, bcount, k;
@@ -455,7 +461,8 @@ copy_a:
 }
 
 /* Merge the pending runs i and i + 1. */
-static int sort_merge_at(struct sort_state *ms, int i)
+static int
+sort_merge_at(struct sort_state *ms, int i)
 {
 	struct pyv **pa = ms->keys + ms->pending[i].base;
 	struct pyv **pb = ms->keys + ms->pending[i + 1].base;
@@ -491,7 +498,8 @@ static int sort_merge_at(struct sort_state *ms, int i)
  * binary fractions of the two runs' midpoints (divided by n) differ.
  * Doubled midpoints keep everything integral.
  */
-static int sort_power(size_t s1, size_t n1, size_t n2, size_t n)
+static int
+sort_power(size_t s1, size_t n1, size_t n2, size_t n)
 {
 	size_t a = 2 * s1 + n1;
 	size_t b = a + n1 + n2;
@@ -513,7 +521,8 @@ static int sort_power(size_t s1, size_t n1, size_t n2, size_t n)
 
 /* A run of n2 items follows the top pending run: merge the runs below
  * whose power is greater, then record the top run's power. */
-static int sort_found_run(struct sort_state *ms, size_t n2)
+static int
+sort_found_run(struct sort_state *ms, size_t n2)
 {
 	struct sort_run *p = ms->pending;
 	int power;
@@ -530,7 +539,8 @@ static int sort_found_run(struct sort_state *ms, size_t n2)
 }
 
 /* Merge all pending runs, at the end. */
-static int sort_force_collapse(struct sort_state *ms)
+static int
+sort_force_collapse(struct sort_state *ms)
 {
 	struct sort_run *p = ms->pending;
 
@@ -547,7 +557,8 @@ static int sort_force_collapse(struct sort_state *ms)
 
 /* minrun: n itself below 64, else n's top 6 bits, plus 1 if any bit
  * shifted out was set, so n / minrun is a power of 2 or just below one. */
-static size_t sort_minrun(size_t n)
+static size_t
+sort_minrun(size_t n)
 {
 	size_t r = 0;
 
@@ -558,7 +569,8 @@ static size_t sort_minrun(size_t n)
 	return n + r;
 }
 
-int pysort_run(struct pyv **items, size_t n, pysort_lt_fn lt, void *ctx)
+int
+pysort_run(struct pyv **items, size_t n, pysort_lt_fn lt, void *ctx)
 {
 	struct sort_state *ms;
 	size_t lo = 0, remaining = n, minrun;
@@ -627,13 +639,15 @@ struct int_view {
 	size_t n;
 };
 
-static int is_number(const struct pyv *v)
+static int
+is_number(const struct pyv *v)
 {
 	return v->type == PYV_BOOL || v->type == PYV_INT ||
 	       v->type == PYV_FLOAT;
 }
 
-static struct int_view int_view(const struct pyv *v)
+static struct int_view
+int_view(const struct pyv *v)
 {
 	struct int_view iv;
 
@@ -653,7 +667,8 @@ static struct int_view int_view(const struct pyv *v)
 }
 
 /* Compare two decimal magnitudes without leading zeros. */
-static int mag_cmp(const char *a, size_t na, const char *b, size_t nb)
+static int
+mag_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
 	int c;
 
@@ -663,7 +678,8 @@ static int mag_cmp(const char *a, size_t na, const char *b, size_t nb)
 	return (c > 0) - (c < 0);
 }
 
-static int int_cmp(struct int_view a, struct int_view b)
+static int
+int_cmp(struct int_view a, struct int_view b)
 {
 	int m;
 
@@ -682,7 +698,8 @@ static int int_cmp(struct int_view a, struct int_view b)
  * (glibc prints every digit of a double's exact value) and compared as a
  * decimal string, a nonzero fraction breaking a tie.
  */
-static int int_double_cmp(struct int_view iv, double x)
+static int
+int_double_cmp(struct int_view iv, double x)
 {
 	int sx = (x > 0) - (x < 0), m;
 	double ax = fabs(x);
@@ -717,7 +734,8 @@ static int int_double_cmp(struct int_view iv, double x)
 #define NUM_UNORDERED 2
 
 /* -1, 0, 1, or NUM_UNORDERED when a NaN is involved. */
-static int num_cmp(const struct pyv *a, const struct pyv *b)
+static int
+num_cmp(const struct pyv *a, const struct pyv *b)
 {
 	if (a->type == PYV_FLOAT && b->type == PYV_FLOAT) {
 		double x = a->u.f, y = b->u.f;
@@ -743,7 +761,8 @@ static int num_cmp(const struct pyv *a, const struct pyv *b)
 	return int_cmp(int_view(a), int_view(b));
 }
 
-static int str_cmp(const struct pyv *a, const struct pyv *b)
+static int
+str_cmp(const struct pyv *a, const struct pyv *b)
 {
 	size_t n = a->u.str.len < b->u.str.len ? a->u.str.len : b->u.str.len;
 	size_t i;
@@ -759,8 +778,8 @@ static int str_cmp(const struct pyv *a, const struct pyv *b)
 /* The dict's value under key (a PYV_STR), or NULL.  Looks at index hint
  * first: dicts compared are usually built in the same key order, and that
  * keeps comparing them linear. */
-static const struct pyv *dict_lookup(const struct pyv *d,
-				     const struct pyv *key, size_t hint)
+static const struct pyv *
+dict_lookup(const struct pyv *d, const struct pyv *key, size_t hint)
 {
 	size_t i;
 
@@ -772,7 +791,8 @@ static const struct pyv *dict_lookup(const struct pyv *d,
 	return NULL;
 }
 
-int pysort_eq(const struct pyv *a, const struct pyv *b)
+int
+pysort_eq(const struct pyv *a, const struct pyv *b)
 {
 	size_t i;
 
@@ -815,8 +835,8 @@ int pysort_eq(const struct pyv *a, const struct pyv *b)
 	}
 }
 
-int pysort_lt(const struct pyv *a, const struct pyv *b, char *err,
-	      size_t errlen)
+int
+pysort_lt(const struct pyv *a, const struct pyv *b, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -845,14 +865,16 @@ struct lt_ctx {
 	size_t errlen;
 };
 
-static int pyv_lt_cb(void *ctx, const struct pyv *a, const struct pyv *b)
+static int
+pyv_lt_cb(void *ctx, const struct pyv *a, const struct pyv *b)
 {
 	struct lt_ctx *c = ctx;
 
 	return pysort_lt(a, b, c->err, c->errlen);
 }
 
-int pysort_list(struct pyv *list, char *err, size_t errlen)
+int
+pysort_list(struct pyv *list, char *err, size_t errlen)
 {
 	struct lt_ctx c = { err, errlen };
 	int r;

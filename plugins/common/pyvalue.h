@@ -13,18 +13,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pyv_type { PYV_NONE, PYV_BOOL, PYV_INT, PYV_FLOAT, PYV_STR, PYV_LIST, PYV_DICT };
+enum pyv_type {
+	PYV_NONE,
+	PYV_BOOL,
+	PYV_INT,
+	PYV_FLOAT,
+	PYV_STR,
+	PYV_LIST,
+	PYV_DICT
+};
 struct pyv {
 	enum pyv_type type;
 	union {
-		int boolean;                       /* PYV_BOOL: 0 or 1 */
-		struct { int neg; char *digits; size_t ndigits; } integer;
+		int boolean; /* PYV_BOOL: 0 or 1 */
+		struct {
+			int neg;
+			char *digits;
+			size_t ndigits;
+		} integer;
 		/* PYV_INT: magnitude in decimal ASCII, NUL-terminated, no leading zeros ("0" for zero, and neg = 0 then) */
-		double f;                          /* PYV_FLOAT */
-		struct { uint32_t *cp; size_t len; } str;
+		double f; /* PYV_FLOAT */
+		struct {
+			uint32_t *cp;
+			size_t len;
+		} str;
 		/* PYV_STR: code points; may hold lone surrogates (0xD800-0xDFFF) as Python str can */
-		struct { struct pyv **items; size_t len; } list;
-		struct { struct pyv **keys; struct pyv **values; size_t len; } dict;
+		struct {
+			struct pyv **items;
+			size_t len;
+		} list;
+		struct {
+			struct pyv **keys;
+			struct pyv **values;
+			size_t len;
+		} dict;
 		/* PYV_DICT: keys are PYV_STR, unique, in first-insertion order; a repeated key keeps its first position and takes the last value, as Python's dict does */
 	} u;
 };

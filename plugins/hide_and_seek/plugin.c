@@ -316,8 +316,8 @@ hs_answer(const struct fnh_host *host, struct fnh_call *call, double d)
 }
 
 static int
-hs_handle(const struct fnh_host *host, struct fnh_call *call,
-	  const void *input, size_t input_len)
+hs_handle(const struct fnh_host *host, struct fnh_call *call, const void *input,
+	  size_t input_len)
 {
 	struct pyv *user, *secret = NULL;
 	double user_loco[2], secret_loco[2];

@@ -45,7 +45,8 @@
 #define LE_ERR_MAX 1024
 
 /* Does s[0..n) contain the ASCII text pat as a substring? */
-static int le_str_contains(const uint32_t *s, size_t n, const char *pat)
+static int
+le_str_contains(const uint32_t *s, size_t n, const char *pat)
 {
 	size_t m = strlen(pat), i, j;
 
@@ -64,7 +65,8 @@ static int le_str_contains(const uint32_t *s, size_t n, const char *pat)
  * test (==) for a list, a substring test for a str, and a TypeError for
  * anything else.  Returns 1 or 0, or -1 with the error text in err.
  */
-static int le_has_node_list(const struct pyv *in, char *err, size_t errlen)
+static int
+le_has_node_list(const struct pyv *in, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -93,8 +95,8 @@ static int le_has_node_list(const struct pyv *in, char *err, size_t errlen)
 
 /* user_input.get("node_list"): borrowed, or NULL with the AttributeError
  * text in err when user_input is not a dict. */
-static struct pyv *le_get_nodes(const struct pyv *in, char *err,
-				size_t errlen)
+static struct pyv *
+le_get_nodes(const struct pyv *in, char *err, size_t errlen)
 {
 	if (in->type != PYV_DICT) {
 		snprintf(err, errlen, "'%s' object has no attribute 'get'",
@@ -105,8 +107,8 @@ static struct pyv *le_get_nodes(const struct pyv *in, char *err,
 }
 
 /* Read at most LE_KEY_MAX bytes of path into a NUL-terminated buffer. */
-static char *le_read_file(const char *path, size_t *len, char *err,
-			  size_t errlen)
+static char *
+le_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -155,7 +157,8 @@ out:
 }
 
 /* Never ask for a passphrase: an encrypted key is a bad key here. */
-static int le_no_passphrase(char *buf, int size, int rwflag, void *u)
+static int
+le_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	(void)buf;
 	(void)size;
@@ -169,8 +172,8 @@ static int le_no_passphrase(char *buf, int size, int rwflag, void *u)
  * ("RSA PRIVATE KEY", as pycryptodome writes it) or PKCS#8 ("PRIVATE
  * KEY", as openssl genpkey writes it).  NULL with a one-line reason in err.
  */
-static EVP_PKEY *le_load_key(const char *bundle_dir, char *err,
-			     size_t errlen)
+static EVP_PKEY *
+le_load_key(const char *bundle_dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	EVP_PKEY *pkey = NULL;
@@ -208,8 +211,8 @@ static EVP_PKEY *le_load_key(const char *bundle_dir, char *err,
  * RSA PKCS#1 v1.5 signature over SHA-256 of msg[0..len), as lower-case
  * hex in a malloc'd string.  NULL with the reason in err.
  */
-static char *le_sign(EVP_PKEY *pkey, const char *msg, size_t len,
-		     char *err, size_t errlen)
+static char *
+le_sign(EVP_PKEY *pkey, const char *msg, size_t len, char *err, size_t errlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	EVP_MD_CTX *ctx = NULL;
@@ -241,8 +244,9 @@ out:
 }
 
 /* json.dumps({"message": msg, "signature": sig}) to the invoke's output. */
-static int le_output(const struct fnh_host *host, struct fnh_call *call,
-		     const struct pyrepr_buf *msg, const char *sig)
+static int
+le_output(const struct fnh_host *host, struct fnh_call *call,
+	  const struct pyrepr_buf *msg, const char *sig)
 {
 	static const char head[] = "{\"message\": ";
 	static const char mid[] = ", \"signature\": \"";
@@ -268,8 +272,10 @@ static int le_output(const struct fnh_host *host, struct fnh_call *call,
 	memcpy(out + sizeof(head) - 1 + jlen + sizeof(mid) - 1, sig, slen);
 	memcpy(out + total - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
 	if (host->output(call, out, total) < 0) {
-		ret = host->fail(call, "output of %zu bytes exceeds the "
-			   "host's output limit", total);
+		ret = host->fail(call,
+				 "output of %zu bytes exceeds the "
+				 "host's output limit",
+				 total);
 		goto out;
 	}
 	ret = 0;
@@ -279,8 +285,9 @@ out:
 	return ret;
 }
 
-static int le_handle(const struct fnh_host *host, struct fnh_call *call,
-		     const void *input, size_t input_len)
+static int
+le_handle(const struct fnh_host *host, struct fnh_call *call, const void *input,
+	  size_t input_len)
 {
 	char err[LE_ERR_MAX] = "";
 	struct pyrepr_buf msg = { 0 };
@@ -311,8 +318,8 @@ static int le_handle(const struct fnh_host *host, struct fnh_call *call,
 	}
 	if (pyrepr_str(nodes->u.list.items[nodes->u.list.len - 1], &msg, err,
 		       sizeof(err)) < 0 ||
-	    pyrepr_utf8(msg.cp, msg.len, &utf8, &utf8_len, err,
-			sizeof(err)) < 0)
+	    pyrepr_utf8(msg.cp, msg.len, &utf8, &utf8_len, err, sizeof(err)) <
+		    0)
 		goto fail;
 	pkey = le_load_key(host->bundle_dir, err, sizeof(err));
 	if (pkey == NULL)

@@ -21,9 +21,9 @@
 
 #include <fnhost/plugin.h>
 
-#define HELLO_INPUT_MAX 1024		/* longest name we greet */
-#define HELLO_COUNT_FILE "count"	/* relative: the scratch directory */
-#define HELLO_COUNT_MAX 1000000000UL	/* a session never gets near it */
+#define HELLO_INPUT_MAX 1024	     /* longest name we greet */
+#define HELLO_COUNT_FILE "count"     /* relative: the scratch directory */
+#define HELLO_COUNT_MAX 1000000000UL /* a session never gets near it */
 
 /*
  * Read the number of earlier invokes of this session into *count: 0 when

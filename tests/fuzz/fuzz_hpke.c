@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned char sk[HPKE_NSK] = "fnhost fuzzing HPKE key, 32 by";
+	static const unsigned char sk[HPKE_NSK] =
+		"fnhost fuzzing HPKE key, 32 by";
 	unsigned char *pt = NULL;
 	struct hpke_ohttp st;
 	size_t len = 0;

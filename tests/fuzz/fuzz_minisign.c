@@ -31,8 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = a + ((size_t)data[2] << 8 | data[3]);
 	if (a > size || b > size)
 		return 0;
-	have_pk = minisign_pubkey_parse((const char *)data + 4, a - 4, &pk,
-					err, sizeof(err)) == 0;
+	have_pk = minisign_pubkey_parse((const char *)data + 4, a - 4, &pk, err,
+					sizeof(err)) == 0;
 	if (minisign_sig_parse((const char *)data + a, b - a, &sig, err,
 			       sizeof(err)) < 0 ||
 	    !have_pk ||

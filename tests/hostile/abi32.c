@@ -22,7 +22,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -52,15 +53,16 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 #define X32_BIT 0x40000000L
 
-static long int80(long nr, long a, long b, long c)
+static long
+int80(long nr, long a, long b, long c)
 {
 	long ret;
 
@@ -72,7 +74,8 @@ static long int80(long nr, long a, long b, long c)
 }
 
 /* "/etc/passwd" in memory a 32-bit pointer can reach, or NULL. */
-static char *low_path(void)
+static char *
+low_path(void)
 {
 	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
@@ -83,8 +86,9 @@ static char *low_path(void)
 	return p;
 }
 
-static int abi32_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+abi32_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	char how[64], *path;
 	long rc;

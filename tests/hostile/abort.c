@@ -7,8 +7,9 @@
 
 #include <fnhost/plugin.h>
 
-static int abort_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+abort_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	(void)h;
 	(void)c;

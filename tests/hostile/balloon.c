@@ -34,8 +34,9 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 #define BLOCK (16UL << 20)
 #define BLOCKS_MAX 128UL
 
-static int balloon_handle(const struct fnh_host *h, struct fnh_call *c,
-			  const void *input, size_t input_len)
+static int
+balloon_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t input_len)
 {
 	unsigned long n, i;
 

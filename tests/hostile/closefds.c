@@ -30,8 +30,9 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 	return h->output(c, line, (size_t)n);
 }
 
-static int closefds_handle(const struct fnh_host *h, struct fnh_call *c,
-			   const void *input, size_t input_len)
+static int
+closefds_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+		size_t input_len)
 {
 	int fd;
 

@@ -18,7 +18,8 @@
  * before any invoke; this file's only mutable state. */
 static char ctor_report[1024];
 
-static void note(const char *what, int ok, int err)
+static void
+note(const char *what, int ok, int err)
 {
 	size_t used = strlen(ctor_report);
 
@@ -27,7 +28,8 @@ static void note(const char *what, int ok, int err)
 		 ok ? "" : strerror(err));
 }
 
-static void try_read(const char *path)
+static void
+try_read(const char *path)
 {
 	char buf[64], what[128];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -41,7 +43,8 @@ static void try_read(const char *path)
 	close(fd);
 }
 
-static void try_write(const char *path)
+static void
+try_write(const char *path)
 {
 	char what[128];
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -55,7 +58,8 @@ static void try_write(const char *path)
 	close(fd);
 }
 
-__attribute__((constructor)) static void ctor_attack(void)
+__attribute__((constructor)) static void
+ctor_attack(void)
 {
 	try_read("/etc/shadow");
 	try_read("/etc/passwd");
@@ -63,8 +67,9 @@ __attribute__((constructor)) static void ctor_attack(void)
 	try_write("/tmp/fnhost-ctor-marker");
 }
 
-static int ctor_handle(const struct fnh_host *h, struct fnh_call *c,
-		       const void *input, size_t input_len)
+static int
+ctor_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	    size_t input_len)
 {
 	(void)input;
 	(void)input_len;

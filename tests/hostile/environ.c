@@ -23,7 +23,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -54,7 +55,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 
 extern char **environ;
 
-static int env_dump(const struct fnh_host *h, struct fnh_call *c)
+static int
+env_dump(const struct fnh_host *h, struct fnh_call *c)
 {
 	char names[1024] = "";
 	size_t used = 0;
@@ -75,7 +77,8 @@ static int env_dump(const struct fnh_host *h, struct fnh_call *c)
 }
 
 /* Whether addr is mapped (mincore fails with ENOMEM on a hole). */
-static int mapped(const void *addr)
+static int
+mapped(const void *addr)
 {
 	unsigned char vec;
 	uintptr_t page = (uintptr_t)addr & ~(uintptr_t)4095;
@@ -86,7 +89,8 @@ static int mapped(const void *addr)
 /* Scan the NUL-separated strings from argv[0] to the end of their mapping
  * (the top of the original stack ends with the exec file name and a few
  * NUL bytes) for one starting with "NAME=".  Returns its value or NULL. */
-static const char *stack_find(const char *name)
+static const char *
+stack_find(const char *name)
 {
 	const char *p = program_invocation_name;
 	size_t len = strlen(name);
@@ -101,8 +105,9 @@ static const char *stack_find(const char *name)
 	return NULL;
 }
 
-static int environ_handle(const struct fnh_host *h, struct fnh_call *c,
-			  const void *input, size_t input_len)
+static int
+environ_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t input_len)
 {
 	char arg[256], *name;
 	const char *v;

@@ -24,7 +24,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -54,8 +55,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
@@ -63,7 +64,8 @@ static int blocked(const struct fnh_host *h, struct fnh_call *c,
 #define LOADER "/lib64/ld-linux-x86-64.so.2"
 
 /* Copy the file at src into fd.  Returns 0, or -1 with errno. */
-static int copy_into(const char *src, int fd)
+static int
+copy_into(const char *src, int fd)
 {
 	char buf[65536];
 	ssize_t n;
@@ -83,7 +85,8 @@ static int copy_into(const char *src, int fd)
 	return rc;
 }
 
-static int exec_scratch(char *const argv[], char *const envp[])
+static int
+exec_scratch(char *const argv[], char *const envp[])
 {
 	int fd = open("evil-exe", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		      0755);
@@ -100,7 +103,8 @@ static int exec_scratch(char *const argv[], char *const envp[])
 	return execve("evil-exe", argv, envp);
 }
 
-static int exec_memfd(char *const argv[], char *const envp[])
+static int
+exec_memfd(char *const argv[], char *const envp[])
 {
 	int fd = memfd_create("evil", 0);
 
@@ -111,12 +115,13 @@ static int exec_memfd(char *const argv[], char *const envp[])
 	return fexecve(fd, argv, envp);
 }
 
-static int exec_handle(const struct fnh_host *h, struct fnh_call *c,
-		       const void *input, size_t input_len)
+static int
+exec_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	    size_t input_len)
 {
 	char arg[1024], *cmd;
-	char *argv[] = {"sh", "-c", NULL, NULL};
-	char *envp[] = {NULL};
+	char *argv[] = { "sh", "-c", NULL, NULL };
+	char *envp[] = { NULL };
 
 	arg_copy(arg, sizeof(arg), input, input_len);
 	cmd = strchr(arg, ':');

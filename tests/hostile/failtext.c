@@ -9,7 +9,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -18,8 +19,9 @@ static void arg_copy(char *buf, size_t n, const void *in, size_t len)
 	buf[len] = '\0';
 }
 
-static int failtext_handle(const struct fnh_host *h, struct fnh_call *c,
-			   const void *input, size_t input_len)
+static int
+failtext_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+		size_t input_len)
 {
 	static char big[1 << 20];
 	char arg[256];

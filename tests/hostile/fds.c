@@ -23,7 +23,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -52,7 +53,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 	return h->output(c, line, (size_t)n);
 }
 
-static const char *fd_type(mode_t m)
+static const char *
+fd_type(mode_t m)
 {
 	if (S_ISREG(m))
 		return "file";
@@ -67,8 +69,8 @@ static const char *fd_type(mode_t m)
 	return "other";
 }
 
-static int scan(const struct fnh_host *h, struct fnh_call *c,
-		const char *marker)
+static int
+scan(const struct fnh_host *h, struct fnh_call *c, const char *marker)
 {
 	char buf[4097], proc[64], link[256];
 	struct stat st;
@@ -107,7 +109,8 @@ static int scan(const struct fnh_host *h, struct fnh_call *c,
 	return 0;
 }
 
-static int stdio(const struct fnh_host *h, struct fnh_call *c)
+static int
+stdio(const struct fnh_host *h, struct fnh_call *c)
 {
 	static const char line[] = "ESCAPED: a plugin wrote this to fd 1/2\n";
 	ssize_t n1 = write(1, line, sizeof(line) - 1);
@@ -116,7 +119,8 @@ static int stdio(const struct fnh_host *h, struct fnh_call *c)
 	return say(h, c, "wrote %zd bytes to fd 1, %zd to fd 2", n1, n2);
 }
 
-static int memfd(const struct fnh_host *h, struct fnh_call *c)
+static int
+memfd(const struct fnh_host *h, struct fnh_call *c)
 {
 	int fd, seen = 0;
 
@@ -134,8 +138,9 @@ static int memfd(const struct fnh_host *h, struct fnh_call *c)
 	return say(h, c, "blocked: %d memfds, all sealed", seen);
 }
 
-static int fds_handle(const struct fnh_host *h, struct fnh_call *c,
-		      const void *input, size_t input_len)
+static int
+fds_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	   size_t input_len)
 {
 	char arg[256];
 

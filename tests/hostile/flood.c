@@ -11,8 +11,9 @@
 
 #include <fnhost/plugin.h>
 
-static int flood_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+flood_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	static char chunk[65536];
 	unsigned long sent = 0;

@@ -32,7 +32,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -62,22 +63,24 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 static char child_stack[64 * 1024] __attribute__((aligned(16)));
 
-static int child_fn(void *arg)
+static int
+child_fn(void *arg)
 {
 	(void)arg;
 	syscall(SYS_exit_group, 0);
 	return 0;
 }
 
-static long do_clone3(void)
+static long
+do_clone3(void)
 {
 	struct clone_args args;
 
@@ -88,7 +91,8 @@ static long do_clone3(void)
 
 /* Start a child the way named.  Returns its pid (> 0) in the parent, -1
  * with errno on failure, -2 for an unknown way; a child never returns. */
-static long start_child(const char *how)
+static long
+start_child(const char *how)
 {
 	long pid;
 
@@ -97,7 +101,7 @@ static long start_child(const char *how)
 	else if (strcmp(how, "vfork_exec") == 0) {
 		pid = vfork();
 		if (pid == 0) {
-			char *argv[] = {"true", NULL}, *envp[] = {NULL};
+			char *argv[] = { "true", NULL }, *envp[] = { NULL };
 
 			execve("/bin/true", argv, envp);
 			_exit(127);
@@ -120,7 +124,7 @@ static long start_child(const char *how)
 	else if (strcmp(how, "clone3") == 0)
 		pid = do_clone3();
 	else if (strcmp(how, "posix_spawn") == 0) {
-		char *argv[] = {"true", NULL}, *envp[] = {NULL};
+		char *argv[] = { "true", NULL }, *envp[] = { NULL };
 		pid_t p;
 		int err = posix_spawn(&p, "/bin/true", NULL, NULL, argv, envp);
 
@@ -136,8 +140,9 @@ static long start_child(const char *how)
 	return pid;
 }
 
-static int fork_handle(const struct fnh_host *h, struct fnh_call *c,
-		       const void *input, size_t input_len)
+static int
+fork_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	    size_t input_len)
 {
 	char how[64];
 	long pid;

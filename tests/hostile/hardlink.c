@@ -16,7 +16,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -46,14 +47,15 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static int hardlink_handle(const struct fnh_host *h, struct fnh_call *c,
-			   const void *input, size_t input_len)
+static int
+hardlink_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+		size_t input_len)
 {
 	char arg[1024], target[2048];
 	int fd;

@@ -28,7 +28,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -58,13 +59,14 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static long do_io_uring(void)
+static long
+do_io_uring(void)
 {
 	struct io_uring_params p;
 
@@ -72,7 +74,8 @@ static long do_io_uring(void)
 	return syscall(SYS_io_uring_setup, 4, &p);
 }
 
-static long do_bpf(void)
+static long
+do_bpf(void)
 {
 	union bpf_attr attr;
 
@@ -84,7 +87,8 @@ static long do_bpf(void)
 	return syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
 }
 
-static long do_perf(void)
+static long
+do_perf(void)
 {
 	struct perf_event_attr attr;
 
@@ -97,7 +101,8 @@ static long do_perf(void)
 }
 
 /* personality() "works" only if READ_IMPLIES_EXEC really got set. */
-static long do_personality(void)
+static long
+do_personality(void)
 {
 	long rc = syscall(SYS_personality, READ_IMPLIES_EXEC);
 
@@ -111,17 +116,20 @@ static long do_personality(void)
 	return rc;
 }
 
-static long do_capset(void)
+static long
+do_capset(void)
 {
 	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3};
+		.version = _LINUX_CAPABILITY_VERSION_3
+	};
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0xff, sizeof(data));
 	return syscall(SYS_capset, &hdr, data);
 }
 
-static long do_open_by_handle(void)
+static long
+do_open_by_handle(void)
 {
 	/* A guessed handle of the root directory: what matters is whether
 	 * the call is reachable at all (it needs CAP_DAC_READ_SEARCH). */
@@ -129,7 +137,7 @@ static long do_open_by_handle(void)
 		unsigned int bytes;
 		int type;
 		unsigned char f[8];
-	} fh = {8, 1, {2, 0, 0, 0, 0, 0, 0, 0}};
+	} fh = { 8, 1, { 2, 0, 0, 0, 0, 0, 0, 0 } };
 
 	return syscall(SYS_open_by_handle_at, AT_FDCWD, &fh, O_RDONLY);
 }
@@ -139,120 +147,151 @@ struct kcall {
 	long (*fn)(void);
 };
 
-static long do_uffd(void)
+static long
+do_uffd(void)
 {
 	return syscall(SYS_userfaultfd, 0);
 }
 
-static long do_keyctl(void)
+static long
+do_keyctl(void)
 {
 	/* KEYCTL_GET_KEYRING_ID of the session keyring */
 	return syscall(SYS_keyctl, 0, -3, 0);
 }
 
-static long do_add_key(void)
+static long
+do_add_key(void)
 {
 	return syscall(SYS_add_key, "user", "fnhost", "x", 1, -3);
 }
 
-static long do_memfd(void)
+static long
+do_memfd(void)
 {
 	return syscall(SYS_memfd_create, "evil", 0);
 }
 
-static long do_mknod(void)
+static long
+do_mknod(void)
 {
 	return syscall(SYS_mknod, "evil-null", S_IFCHR | 0666, makedev(1, 3));
 }
 
-static long do_init_module(void)
+static long
+do_init_module(void)
 {
 	return syscall(SYS_init_module, "", 0, "");
 }
 
-static long do_kexec(void)
+static long
+do_kexec(void)
 {
 	return syscall(SYS_kexec_load, 0, 0, NULL, 0);
 }
 
-static long do_reboot(void)
+static long
+do_reboot(void)
 {
 	/* LINUX_REBOOT_CMD_CAD_OFF: harmless if it ever got through */
 	return syscall(SYS_reboot, 0xfee1dead, 672274793, 0, NULL);
 }
 
-static long do_syslog(void)
+static long
+do_syslog(void)
 {
 	static char buf[256];
 
 	return syscall(SYS_syslog, 3 /* READ_ALL */, buf, sizeof(buf));
 }
 
-static long do_iopl(void)
+static long
+do_iopl(void)
 {
 	return syscall(SYS_iopl, 3);
 }
 
-static long do_ioperm(void)
+static long
+do_ioperm(void)
 {
 	return syscall(SYS_ioperm, 0x80, 1, 1);
 }
 
-static long do_ldt(void)
+static long
+do_ldt(void)
 {
 	static char buf[64];
 
 	return syscall(SYS_modify_ldt, 0, buf, sizeof(buf));
 }
 
-static long do_acct(void)
+static long
+do_acct(void)
 {
 	return syscall(SYS_acct, "evil-acct");
 }
 
-static long do_swapon(void)
+static long
+do_swapon(void)
 {
 	return syscall(SYS_swapon, "evil-swap", 0);
 }
 
-static long do_setuid0(void)
+static long
+do_setuid0(void)
 {
 	return syscall(SYS_setuid, 0);
 }
 
-static long do_fanotify(void)
+static long
+do_fanotify(void)
 {
 	return syscall(SYS_fanotify_init, 0, 0);
 }
 
-static long do_quotactl(void)
+static long
+do_quotactl(void)
 {
 	/* QCMD(Q_SYNC, USRQUOTA) */
 	return syscall(SYS_quotactl, 0x80000100L, NULL, 0, NULL);
 }
 
-static long do_sethostname(void)
+static long
+do_sethostname(void)
 {
 	return syscall(SYS_sethostname, "evil", 4);
 }
 
 static const struct kcall kcalls[] = {
-	{"io_uring", do_io_uring},   {"bpf", do_bpf},
-	{"perf", do_perf},	     {"userfaultfd", do_uffd},
-	{"keyctl", do_keyctl},	     {"add_key", do_add_key},
-	{"personality", do_personality}, {"memfd_create", do_memfd},
-	{"mknod", do_mknod},	     {"init_module", do_init_module},
-	{"kexec", do_kexec},	     {"reboot", do_reboot},
-	{"syslog", do_syslog},	     {"iopl", do_iopl},
-	{"ioperm", do_ioperm},	     {"modify_ldt", do_ldt},
-	{"acct", do_acct},	     {"swapon", do_swapon},
-	{"setuid0", do_setuid0},     {"capset", do_capset},
-	{"open_by_handle", do_open_by_handle}, {"fanotify", do_fanotify},
-	{"quotactl", do_quotactl},   {"sethostname", do_sethostname},
+	{ "io_uring", do_io_uring },
+	{ "bpf", do_bpf },
+	{ "perf", do_perf },
+	{ "userfaultfd", do_uffd },
+	{ "keyctl", do_keyctl },
+	{ "add_key", do_add_key },
+	{ "personality", do_personality },
+	{ "memfd_create", do_memfd },
+	{ "mknod", do_mknod },
+	{ "init_module", do_init_module },
+	{ "kexec", do_kexec },
+	{ "reboot", do_reboot },
+	{ "syslog", do_syslog },
+	{ "iopl", do_iopl },
+	{ "ioperm", do_ioperm },
+	{ "modify_ldt", do_ldt },
+	{ "acct", do_acct },
+	{ "swapon", do_swapon },
+	{ "setuid0", do_setuid0 },
+	{ "capset", do_capset },
+	{ "open_by_handle", do_open_by_handle },
+	{ "fanotify", do_fanotify },
+	{ "quotactl", do_quotactl },
+	{ "sethostname", do_sethostname },
 };
 
-static int kernel_handle(const struct fnh_host *h, struct fnh_call *c,
-			 const void *input, size_t input_len)
+static int
+kernel_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	      size_t input_len)
 {
 	char name[64];
 	size_t i;

@@ -29,7 +29,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -59,15 +60,16 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 /* Make every open fd signal owner with SIGKILL on I/O.  Returns the number
  * of fds that took it; err gets the first errno. */
-static int setown_all(long owner, int *err)
+static int
+setown_all(long owner, int *err)
 {
 	int fd, ok = 0;
 
@@ -89,7 +91,8 @@ static int setown_all(long owner, int *err)
 	return ok;
 }
 
-static long attack(const char *op, long pid, int *err)
+static long
+attack(const char *op, long pid, int *err)
 {
 	siginfo_t si;
 	long rc = -2;
@@ -125,8 +128,9 @@ static long attack(const char *op, long pid, int *err)
 	return rc;
 }
 
-static int kill_handle(const struct fnh_host *h, struct fnh_call *c,
-		       const void *input, size_t input_len)
+static int
+kill_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	    size_t input_len)
 {
 	char arg[128], *colon;
 	long pid = 0, rc;

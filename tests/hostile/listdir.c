@@ -13,7 +13,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -43,14 +44,14 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static void path_expand(const struct fnh_host *h, char *out, size_t n,
-			const char *arg)
+static void
+path_expand(const struct fnh_host *h, char *out, size_t n, const char *arg)
 {
 	if (strncmp(arg, "@bundle/", 8) == 0)
 		snprintf(out, n, "%s/%s", h->bundle_dir, arg + 8);
@@ -58,8 +59,9 @@ static void path_expand(const struct fnh_host *h, char *out, size_t n,
 		snprintf(out, n, "%s", arg);
 }
 
-static int listdir_handle(const struct fnh_host *h, struct fnh_call *c,
-			  const void *input, size_t input_len)
+static int
+listdir_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t input_len)
 {
 	char arg[1024], path[2048], names[512] = "";
 	struct dirent *e;

@@ -38,8 +38,7 @@ on_fault(int sig)
 }
 
 /* Whether the page at p can be read. */
-__attribute__((no_sanitize("address")))
-static int
+__attribute__((no_sanitize("address"))) static int
 readable(const volatile unsigned char *p)
 {
 	if (sigsetjmp(probe_env, 1))
@@ -50,10 +49,9 @@ readable(const volatile unsigned char *p)
 
 /* Plain loads, not memchr() and memcmp(): a sanitizer build would
  * otherwise stop the scan at its first redzone. */
-__attribute__((no_sanitize("address")))
-static const unsigned char *
-find(const unsigned char *lo, const unsigned char *hi,
-     const unsigned char *pat, size_t patlen)
+__attribute__((no_sanitize("address"))) static const unsigned char *
+find(const unsigned char *lo, const unsigned char *hi, const unsigned char *pat,
+     size_t patlen)
 {
 	const unsigned char *p;
 	size_t i;
@@ -113,8 +111,9 @@ scan_object(struct dl_phdr_info *info, size_t size, void *arg)
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
 			continue;
 		lo = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-		scan_around(s, lo, info->dlpi_name[0] ? info->dlpi_name
-						      : "the executable");
+		scan_around(s, lo,
+			    info->dlpi_name[0] ? info->dlpi_name
+					       : "the executable");
 	}
 	return s->found[0] != 0;
 }
@@ -128,7 +127,7 @@ unhex(struct scan *s, const char *in, size_t len)
 	if (len % 2 || len / 2 > sizeof(s->pat) || len == 0)
 		return -1;
 	for (i = 0; i < len / 2; i++) {
-		char two[3] = {in[2 * i], in[2 * i + 1], 0};
+		char two[3] = { in[2 * i], in[2 * i + 1], 0 };
 
 		if (sscanf(two, "%2x", &b) != 1)
 			return -1;
@@ -139,11 +138,11 @@ unhex(struct scan *s, const char *in, size_t len)
 }
 
 static int
-memscan_handle(const struct fnh_host *h, struct fnh_call *c,
-	       const void *input, size_t len)
+memscan_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t len)
 {
 	static struct scan s; /* its pat is skipped: not on the stack twice */
-	struct sigaction sa = {.sa_handler = on_fault};
+	struct sigaction sa = { .sa_handler = on_fault };
 	char out[300], local;
 	void *heap;
 	int n;
@@ -163,8 +162,7 @@ memscan_handle(const struct fnh_host *h, struct fnh_call *c,
 	free(heap);
 	if (!s.found[0])
 		scan_around(&s, &local, "the stack");
-	n = snprintf(out, sizeof(out), "%s\n",
-		     s.found[0] ? s.found : "clean");
+	n = snprintf(out, sizeof(out), "%s\n", s.found[0] ? s.found : "clean");
 	if (!s.found[0])
 		n = snprintf(out, sizeof(out), "clean: %zu bytes scanned\n",
 			     s.scanned);

@@ -29,7 +29,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -59,8 +60,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
@@ -69,7 +70,8 @@ static int blocked(const struct fnh_host *h, struct fnh_call *c,
 #define OPEN_TREE_CLONE 1
 #endif
 
-static long do_setns(void)
+static long
+do_setns(void)
 {
 	int fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
 
@@ -78,14 +80,16 @@ static long do_setns(void)
 	return syscall(SYS_setns, fd, 0);
 }
 
-static long do_mount(void)
+static long
+do_mount(void)
 {
 	mkdir("mnt", 0755);
 	return mount("none", "mnt", "tmpfs", 0, NULL);
 }
 
 /* Returns the call's result, -1 with errno, or -2 for an unknown name. */
-static long attack(const char *name)
+static long
+attack(const char *name)
 {
 	if (strcmp(name, "unshare_user") == 0)
 		return unshare(CLONE_NEWUSER);
@@ -110,8 +114,9 @@ static long attack(const char *name)
 	return -2;
 }
 
-static int namespace_handle(const struct fnh_host *h, struct fnh_call *c,
-			    const void *input, size_t input_len)
+static int
+namespace_handle(const struct fnh_host *h, struct fnh_call *c,
+		 const void *input, size_t input_len)
 {
 	char name[64];
 	long rc;

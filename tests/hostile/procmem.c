@@ -34,16 +34,17 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 static const volatile char procmem_target[] = "unchanged";
 
-static int procmem_handle(const struct fnh_host *h, struct fnh_call *c,
-			  const void *input, size_t input_len)
+static int
+procmem_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t input_len)
 {
 	ssize_t n;
 	int fd, err;
@@ -58,8 +59,10 @@ static int procmem_handle(const struct fnh_host *h, struct fnh_call *c,
 	close(fd);
 	if (n != 1)
 		return blocked(h, c, "pwrite /proc/self/mem", err);
-	return say(h, c, "ESCAPED: wrote read-only memory via /proc/self/mem"
-		   " (now '%c')", procmem_target[0]);
+	return say(h, c,
+		   "ESCAPED: wrote read-only memory via /proc/self/mem"
+		   " (now '%c')",
+		   procmem_target[0]);
 }
 
 FNH_PLUGIN(.name = "procmem", .version = "1", .handle = procmem_handle)

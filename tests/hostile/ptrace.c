@@ -25,7 +25,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -55,13 +56,14 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static long target_pid(const char *s)
+static long
+target_pid(const char *s)
 {
 	if (strcmp(s, "ppid") == 0)
 		return getppid();
@@ -69,7 +71,8 @@ static long target_pid(const char *s)
 }
 
 /* Returns the syscall's result, -1 with errno, or -2 for an unknown op. */
-static long attack(const char *op, long pid)
+static long
+attack(const char *op, long pid)
 {
 	if (strcmp(op, "traceme") == 0)
 		return ptrace(PTRACE_TRACEME, 0, NULL, NULL);
@@ -79,8 +82,8 @@ static long attack(const char *op, long pid)
 		return ptrace(PTRACE_SEIZE, (pid_t)pid, NULL, NULL);
 	if (strcmp(op, "vmread") == 0) {
 		char buf[64];
-		struct iovec local = {buf, sizeof(buf)};
-		struct iovec remote = {(void *)0x7ff000000000UL, sizeof(buf)};
+		struct iovec local = { buf, sizeof(buf) };
+		struct iovec remote = { (void *)0x7ff000000000UL, sizeof(buf) };
 
 		return syscall(SYS_process_vm_readv, pid, &local, 1, &remote, 1,
 			       0);
@@ -95,8 +98,9 @@ static long attack(const char *op, long pid)
 	return -2;
 }
 
-static int ptrace_handle(const struct fnh_host *h, struct fnh_call *c,
-			 const void *input, size_t input_len)
+static int
+ptrace_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	      size_t input_len)
 {
 	char arg[128], *colon;
 	long pid = 0, rc;

@@ -16,7 +16,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -46,15 +47,15 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 /* "@bundle/x" and "@scratch/x" name files in the session's directories. */
-static void path_expand(const struct fnh_host *h, char *out, size_t n,
-			const char *arg)
+static void
+path_expand(const struct fnh_host *h, char *out, size_t n, const char *arg)
 {
 	if (strncmp(arg, "@bundle/", 8) == 0)
 		snprintf(out, n, "%s/%s", h->bundle_dir, arg + 8);
@@ -65,7 +66,8 @@ static void path_expand(const struct fnh_host *h, char *out, size_t n,
 }
 
 /* Printable excerpt of buf, for a human reading the report. */
-static void excerpt(char *out, size_t n, const char *buf, size_t len)
+static void
+excerpt(char *out, size_t n, const char *buf, size_t len)
 {
 	size_t i;
 
@@ -74,8 +76,9 @@ static void excerpt(char *out, size_t n, const char *buf, size_t len)
 	out[i] = '\0';
 }
 
-static int readfile_handle(const struct fnh_host *h, struct fnh_call *c,
-			   const void *input, size_t input_len)
+static int
+readfile_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+		size_t input_len)
 {
 	char arg[1024], path[2048], buf[256], text[48];
 	ssize_t n;

@@ -16,7 +16,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -46,21 +47,22 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static int limit_of(const char *name)
+static int
+limit_of(const char *name)
 {
 	static const struct {
 		const char *name;
 		int res;
 	} map[] = {
-		{"nofile", RLIMIT_NOFILE}, {"as", RLIMIT_AS},
-		{"cpu", RLIMIT_CPU},	   {"fsize", RLIMIT_FSIZE},
-		{"core", RLIMIT_CORE},	   {"nproc", RLIMIT_NPROC},
+		{ "nofile", RLIMIT_NOFILE }, { "as", RLIMIT_AS },
+		{ "cpu", RLIMIT_CPU },	     { "fsize", RLIMIT_FSIZE },
+		{ "core", RLIMIT_CORE },     { "nproc", RLIMIT_NPROC },
 	};
 	size_t i;
 
@@ -73,10 +75,11 @@ static int limit_of(const char *name)
 /* Try to lift res's hard limit to infinity.  getrlimit() may itself be
  * refused; the raise is tried regardless, and only an accepted raise from
  * a known, lower limit counts as ESCAPED. */
-static int raise_limit(const struct fnh_host *h, struct fnh_call *c,
-		       const char *name, int res)
+static int
+raise_limit(const struct fnh_host *h, struct fnh_call *c, const char *name,
+	    int res)
 {
-	struct rlimit old, want = {RLIM_INFINITY, RLIM_INFINITY};
+	struct rlimit old, want = { RLIM_INFINITY, RLIM_INFINITY };
 	int known = getrlimit(res, &old) == 0;
 
 	if (known && old.rlim_max == RLIM_INFINITY)
@@ -96,8 +99,9 @@ static int raise_limit(const struct fnh_host *h, struct fnh_call *c,
 		   (unsigned long long)old.rlim_max);
 }
 
-static int rlimit_handle(const struct fnh_host *h, struct fnh_call *c,
-			 const void *input, size_t input_len)
+static int
+rlimit_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	      size_t input_len)
 {
 	char name[64];
 	int res;

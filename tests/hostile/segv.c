@@ -7,8 +7,9 @@
 
 #include <fnhost/plugin.h>
 
-static int segv_handle(const struct fnh_host *h, struct fnh_call *c,
-		       const void *input, size_t input_len)
+static int
+segv_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	    size_t input_len)
 {
 	/* Through a volatile, so the compiler can not see the address. */
 	volatile uintptr_t addr = 16;

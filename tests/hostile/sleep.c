@@ -29,8 +29,9 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 	return h->output(c, line, (size_t)n);
 }
 
-static int sleep_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+sleep_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	(void)input;
 	(void)input_len;

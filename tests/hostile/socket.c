@@ -32,7 +32,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -62,18 +63,19 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 static const char hello[] = "ESCAPED: hello from a sandboxed plugin\n";
 
-static int try_inet(int family, int type, const char *port)
+static int
+try_inet(int family, int type, const char *port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	struct sockaddr *sa = (struct sockaddr *)&sin;
 	socklen_t salen = sizeof(sin);
 	int fd = socket(family, type | SOCK_CLOEXEC, 0);
@@ -99,9 +101,10 @@ static int try_inet(int family, int type, const char *port)
 	return 0;
 }
 
-static int try_unix(const char *name, int abstract)
+static int
+try_unix(const char *name, int abstract)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len = strlen(name);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -124,15 +127,17 @@ static int try_unix(const char *name, int abstract)
 	return 0;
 }
 
-static int try_netlink(void)
+static int
+try_netlink(void)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct rtgenmsg g;
 	} req = {
-		.nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-		.g = {.rtgen_family = AF_UNSPEC},
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.g = { .rtgen_family = AF_UNSPEC },
 	};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	int rc = 0;
@@ -145,11 +150,12 @@ static int try_netlink(void)
 	return rc;
 }
 
-static int try_vsock(void)
+static int
+try_vsock(void)
 {
-	struct sockaddr_vm svm = {.svm_family = AF_VSOCK,
-				  .svm_cid = VMADDR_CID_HOST,
-				  .svm_port = 1024};
+	struct sockaddr_vm svm = { .svm_family = AF_VSOCK,
+				   .svm_cid = VMADDR_CID_HOST,
+				   .svm_port = 1024 };
 	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int rc = 0;
 
@@ -161,7 +167,8 @@ static int try_vsock(void)
 	return rc;
 }
 
-static int try_plain(int family, int type, int proto)
+static int
+try_plain(int family, int type, int proto)
 {
 	int fd = socket(family, type | SOCK_CLOEXEC, proto);
 
@@ -171,7 +178,8 @@ static int try_plain(int family, int type, int proto)
 	return 0;
 }
 
-static int try_socketpair(void)
+static int
+try_socketpair(void)
 {
 	int sv[2];
 
@@ -183,7 +191,8 @@ static int try_socketpair(void)
 }
 
 /* Returns 0 when the attempt worked, -1 with errno, -2 if op is unknown. */
-static int attack(const char *op, const char *arg)
+static int
+attack(const char *op, const char *arg)
 {
 	if (strcmp(op, "inet") == 0)
 		return try_inet(AF_INET, SOCK_STREAM, arg);
@@ -208,8 +217,9 @@ static int attack(const char *op, const char *arg)
 	return -2;
 }
 
-static int socket_handle(const struct fnh_host *h, struct fnh_call *c,
-			 const void *input, size_t input_len)
+static int
+socket_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	      size_t input_len)
 {
 	char op[1024], *arg;
 	int rc;

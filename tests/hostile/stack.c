@@ -28,7 +28,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 	return h->output(c, line, (size_t)n);
 }
 
-static unsigned long dive(volatile unsigned char *prev, unsigned long depth)
+static unsigned long
+dive(volatile unsigned char *prev, unsigned long depth)
 {
 	volatile unsigned char frame[512];
 
@@ -41,8 +42,9 @@ static unsigned long dive(volatile unsigned char *prev, unsigned long depth)
 	return dive(frame, depth + 1) + frame[511];
 }
 
-static int stack_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+stack_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	(void)input;
 	(void)input_len;

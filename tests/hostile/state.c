@@ -20,7 +20,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -50,13 +51,14 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static int state_write(const struct fnh_host *h, struct fnh_call *c)
+static int
+state_write(const struct fnh_host *h, struct fnh_call *c)
 {
 	static const char secret[] = "left by an earlier session\n";
 	int fd = open("leftover", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -72,8 +74,8 @@ static int state_write(const struct fnh_host *h, struct fnh_call *c)
 	return say(h, c, "scratch=%s", h->scratch_dir);
 }
 
-static int state_probe(const struct fnh_host *h, struct fnh_call *c,
-		       const char *old)
+static int
+state_probe(const struct fnh_host *h, struct fnh_call *c, const char *old)
 {
 	char path[2048];
 	struct dirent *e;
@@ -83,8 +85,7 @@ static int state_probe(const struct fnh_host *h, struct fnh_call *c,
 	if (d == NULL)
 		return h->fail(c, "opendir scratch: %s", strerror(errno));
 	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		say(h, c, "ESCAPED: scratch dir not empty: %s", e->d_name);
 		break;
@@ -100,8 +101,9 @@ static int state_probe(const struct fnh_host *h, struct fnh_call *c,
 	return say(h, c, "ESCAPED: read %s", path);
 }
 
-static int state_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+state_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	char arg[1024];
 

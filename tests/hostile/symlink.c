@@ -14,7 +14,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -44,14 +45,15 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static int symlink_handle(const struct fnh_host *h, struct fnh_call *c,
-			  const void *input, size_t input_len)
+static int
+symlink_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t input_len)
 {
 	char target[1024], buf[256];
 	ssize_t n;

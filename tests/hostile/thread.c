@@ -31,7 +31,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 	return h->output(c, line, (size_t)n);
 }
 
-static void *spinner(void *arg)
+static void *
+spinner(void *arg)
 {
 	volatile unsigned long *n = arg;
 
@@ -40,8 +41,9 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
-static int thread_handle(const struct fnh_host *h, struct fnh_call *c,
-			 const void *input, size_t input_len)
+static int
+thread_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	      size_t input_len)
 {
 	static volatile unsigned long spins;
 	pthread_t t;

@@ -38,7 +38,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 
 #define THREADS_MAX 1024
 
-static void *sleeper(void *arg)
+static void *
+sleeper(void *arg)
 {
 	(void)arg;
 	for (;;)
@@ -46,8 +47,9 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
-static int threadbomb_handle(const struct fnh_host *h, struct fnh_call *c,
-			     const void *input, size_t input_len)
+static int
+threadbomb_handle(const struct fnh_host *h, struct fnh_call *c,
+		  const void *input, size_t input_len)
 {
 	pthread_attr_t attr;
 	pthread_t t;
@@ -70,5 +72,4 @@ static int threadbomb_handle(const struct fnh_host *h, struct fnh_call *c,
 	return say(h, c, "blocked: after %d threads: %s", n, strerror(err));
 }
 
-FNH_PLUGIN(.name = "threadbomb", .version = "1",
-	   .handle = threadbomb_handle)
+FNH_PLUGIN(.name = "threadbomb", .version = "1", .handle = threadbomb_handle)

@@ -36,8 +36,8 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
@@ -45,7 +45,8 @@ static int blocked(const struct fnh_host *h, struct fnh_call *c,
 static const char inject[] = "ESCAPED\n";
 
 /* Push inject into fd's terminal.  Returns 0, or -1 with errno. */
-static int push(int fd)
+static int
+push(int fd)
 {
 	size_t i;
 
@@ -55,8 +56,9 @@ static int push(int fd)
 	return 0;
 }
 
-static int tiocsti_handle(const struct fnh_host *h, struct fnh_call *c,
-			  const void *input, size_t input_len)
+static int
+tiocsti_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	       size_t input_len)
 {
 	int fd, err = 0;
 

@@ -34,14 +34,15 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static int uname_handle(const struct fnh_host *h, struct fnh_call *c,
-			const void *input, size_t input_len)
+static int
+uname_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	     size_t input_len)
 {
 	struct utsname u;
 

@@ -27,7 +27,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -57,13 +58,14 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
-static int op_create(const char *path)
+static int
+op_create(const char *path)
 {
 	static const char marker[] = "ESCAPED: written by writefile\n";
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -76,7 +78,8 @@ static int op_create(const char *path)
 	return n < 0 ? -1 : 0;
 }
 
-static int op_openw(const char *path)
+static int
+op_openw(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
@@ -86,7 +89,8 @@ static int op_openw(const char *path)
 	return 0;
 }
 
-static int op_rename_out(const char *path)
+static int
+op_rename_out(const char *path)
 {
 	int fd = open("moved", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
@@ -96,15 +100,17 @@ static int op_rename_out(const char *path)
 	return rename("moved", path);
 }
 
-static int op_utime(const char *path)
+static int
+op_utime(const char *path)
 {
-	const struct timespec ts[2] = {{0, 0}, {0, 0}};
+	const struct timespec ts[2] = { { 0, 0 }, { 0, 0 } };
 
 	return utimensat(AT_FDCWD, path, ts, 0);
 }
 
 /* Run op on path: 0 when it worked, -1 with errno, -2 for an unknown op. */
-static int op_run(const char *op, const char *path)
+static int
+op_run(const char *op, const char *path)
 {
 	if (strcmp(op, "create") == 0)
 		return op_create(path);
@@ -129,8 +135,9 @@ static int op_run(const char *op, const char *path)
 	return -2;
 }
 
-static int writefile_handle(const struct fnh_host *h, struct fnh_call *c,
-			    const void *input, size_t input_len)
+static int
+writefile_handle(const struct fnh_host *h, struct fnh_call *c,
+		 const void *input, size_t input_len)
 {
 	char arg[1024], path[2048], *colon;
 	int rc;

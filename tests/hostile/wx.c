@@ -26,7 +26,8 @@
 #include <fnhost/plugin.h>
 
 /* Copy the input into buf as a C string, cut to fit. */
-static void arg_copy(char *buf, size_t n, const void *in, size_t len)
+static void
+arg_copy(char *buf, size_t n, const void *in, size_t len)
 {
 	if (len >= n)
 		len = n - 1;
@@ -56,16 +57,17 @@ say(const struct fnh_host *h, struct fnh_call *c, const char *fmt, ...)
 }
 
 /* Report a failed step with its errno, as "blocked: what: reason". */
-static int blocked(const struct fnh_host *h, struct fnh_call *c,
-		   const char *what, int err)
+static int
+blocked(const struct fnh_host *h, struct fnh_call *c, const char *what, int err)
 {
 	return say(h, c, "blocked: %s: %s", what, strerror(err));
 }
 
 /* x86-64: mov eax, 42; ret */
-static const unsigned char code[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3};
+static const unsigned char code[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 };
 
-static int run_code(void *p)
+static int
+run_code(void *p)
 {
 	int (*fn)(void);
 
@@ -74,9 +76,10 @@ static int run_code(void *p)
 }
 
 /* A scratch file holding the code, one page long.  Returns an fd or -1. */
-static int code_file(void)
+static int
+code_file(void)
 {
-	char page[4096] = {0};
+	char page[4096] = { 0 };
 	int fd = open("code.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0)
@@ -89,14 +92,16 @@ static int code_file(void)
 	return fd;
 }
 
-static void *map_anon(int prot)
+static void *
+map_anon(int prot)
 {
 	void *p = mmap(NULL, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void *map_file(int prot, int flags)
+static void *
+map_file(int prot, int flags)
 {
 	int fd = code_file();
 	void *p;
@@ -108,7 +113,8 @@ static void *map_file(int prot, int flags)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void *mprotect_page(int prot)
+static void *
+mprotect_page(int prot)
 {
 	void *p = map_anon(PROT_READ | PROT_WRITE);
 
@@ -122,7 +128,8 @@ static void *mprotect_page(int prot)
 
 /* Runs the code on the stack itself, before the frame is reused; returns
  * its result, or -1 with errno. */
-static int stack_x(void)
+static int
+stack_x(void)
 {
 	unsigned char buf[8192];
 	uintptr_t page = ((uintptr_t)buf + 4095) & ~(uintptr_t)4095;
@@ -133,7 +140,8 @@ static int stack_x(void)
 	return run_code((void *)page);
 }
 
-static void *dual(void)
+static void *
+dual(void)
 {
 	unsigned char *w, *x;
 	int fd = open("dual.bin", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -149,8 +157,9 @@ static void *dual(void)
 	return x;
 }
 
-static int wx_handle(const struct fnh_host *h, struct fnh_call *c,
-		     const void *input, size_t input_len)
+static int
+wx_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
+	  size_t input_len)
 {
 	char how[64];
 	void *p;
@@ -173,8 +182,7 @@ static int wx_handle(const struct fnh_host *h, struct fnh_call *c,
 			return blocked(h, c, how, errno);
 		return say(h, c, "ESCAPED: %s: injected code returned %d", how,
 			   rc);
-	}
-	else if (strcmp(how, "file_wx") == 0)
+	} else if (strcmp(how, "file_wx") == 0)
 		p = map_file(PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED);
 	else if (strcmp(how, "file_x") == 0)
 		p = map_file(PROT_READ | PROT_EXEC, MAP_PRIVATE);

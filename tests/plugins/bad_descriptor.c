@@ -20,16 +20,16 @@
 
 #include <fnhost/plugin.h>
 
-#if !defined(BAD_MAGIC) && !defined(BAD_SIZE) && !defined(BAD_ABI) && \
-	!defined(BAD_RESERVED) && !defined(BAD_NAME) && \
-	!defined(NULL_NAME) && !defined(NULL_VERSION) && \
-	!defined(NULL_HANDLE) && !defined(NULL_DESC) && !defined(NO_SYMBOL)
+#if !defined(BAD_MAGIC) && !defined(BAD_SIZE) && !defined(BAD_ABI) &&          \
+	!defined(BAD_RESERVED) && !defined(BAD_NAME) && !defined(NULL_NAME) && \
+	!defined(NULL_VERSION) && !defined(NULL_HANDLE) &&                     \
+	!defined(NULL_DESC) && !defined(NO_SYMBOL)
 #error "define the variant to build, e.g. -DBAD_MAGIC"
 #endif
 
 static __attribute__((unused)) int
-ok_handle(const struct fnh_host *host, struct fnh_call *call,
-	  const void *input, size_t input_len)
+ok_handle(const struct fnh_host *host, struct fnh_call *call, const void *input,
+	  size_t input_len)
 {
 	(void)call;
 	(void)input;
@@ -82,7 +82,7 @@ ENTRY(void)
 		.handle = ok_handle,
 #endif
 #ifdef BAD_RESERVED
-		.reserved = {(void *)ok_handle},
+		.reserved = { (void *)ok_handle },
 #endif
 	};
 

@@ -13,7 +13,8 @@
 
 /* Read the count from the scratch file; a missing file counts as 0.
  * Returns 0, or -1 with errno. */
-static int counter_load(unsigned long *n)
+static int
+counter_load(unsigned long *n)
 {
 	FILE *f = fopen(COUNTER_FILE, "r");
 	int rc = 0;
@@ -30,7 +31,8 @@ static int counter_load(unsigned long *n)
 }
 
 /* Write n to the scratch file.  Returns 0, or -1 with errno. */
-static int counter_store(unsigned long n)
+static int
+counter_store(unsigned long n)
 {
 	FILE *f = fopen(COUNTER_FILE, "w");
 	int rc = 0;
@@ -44,8 +46,9 @@ static int counter_store(unsigned long n)
 	return rc;
 }
 
-static int counter_handle(const struct fnh_host *host, struct fnh_call *call,
-			  const void *input, size_t input_len)
+static int
+counter_handle(const struct fnh_host *host, struct fnh_call *call,
+	       const void *input, size_t input_len)
 {
 	unsigned long n;
 	char out[32];

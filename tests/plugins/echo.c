@@ -6,8 +6,9 @@
  */
 #include <fnhost/plugin.h>
 
-static int echo_handle(const struct fnh_host *host, struct fnh_call *call,
-		       const void *input, size_t input_len)
+static int
+echo_handle(const struct fnh_host *host, struct fnh_call *call,
+	    const void *input, size_t input_len)
 {
 	if (input_len == 0)
 		return 0;
@@ -16,5 +17,5 @@ static int echo_handle(const struct fnh_host *host, struct fnh_call *call,
 	return 0;
 }
 
-FNH_PLUGIN(.name = "echo", .version = "1.0",
-	   .description = "returns its input", .handle = echo_handle)
+FNH_PLUGIN(.name = "echo", .version = "1.0", .description = "returns its input",
+	   .handle = echo_handle)

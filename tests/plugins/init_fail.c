@@ -7,13 +7,15 @@
 
 #include <fnhost/plugin.h>
 
-static int refuse_init(const struct fnh_host *host)
+static int
+refuse_init(const struct fnh_host *host)
 {
 	return host->fail(NULL, "init_fail refuses: missing licence %d", 42);
 }
 
-static int never_handle(const struct fnh_host *host, struct fnh_call *call,
-			const void *input, size_t input_len)
+static int
+never_handle(const struct fnh_host *host, struct fnh_call *call,
+	     const void *input, size_t input_len)
 {
 	static const char msg[] = "ESCAPED: handle ran after init failed";
 

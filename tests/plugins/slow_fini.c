@@ -15,7 +15,8 @@
 /* The session's own: a worker serves one session. */
 static long fini_ms = 250;
 
-static void take_delay(const void *input, size_t input_len)
+static void
+take_delay(const void *input, size_t input_len)
 {
 	char buf[8], *end;
 	long ms;
@@ -29,8 +30,9 @@ static void take_delay(const void *input, size_t input_len)
 		fini_ms = ms;
 }
 
-static int slow_fini_handle(const struct fnh_host *host, struct fnh_call *call,
-			    const void *input, size_t input_len)
+static int
+slow_fini_handle(const struct fnh_host *host, struct fnh_call *call,
+		 const void *input, size_t input_len)
 {
 	take_delay(input, input_len);
 	if (input_len > 0 && host->output(call, input, input_len) < 0)
@@ -38,10 +40,11 @@ static int slow_fini_handle(const struct fnh_host *host, struct fnh_call *call,
 	return 0;
 }
 
-static void slow_fini_fini(const struct fnh_host *host)
+static void
+slow_fini_fini(const struct fnh_host *host)
 {
-	struct timespec ts = {.tv_sec = fini_ms / 1000,
-			      .tv_nsec = fini_ms % 1000 * 1000000};
+	struct timespec ts = { .tv_sec = fini_ms / 1000,
+			       .tv_nsec = fini_ms % 1000 * 1000000 };
 
 	(void)host;
 	nanosleep(&ts, NULL);

@@ -4,8 +4,9 @@
  */
 #include <fnhost/plugin.h>
 
-static int spin_handle(const struct fnh_host *host, struct fnh_call *call,
-		       const void *input, size_t input_len)
+static int
+spin_handle(const struct fnh_host *host, struct fnh_call *call,
+	    const void *input, size_t input_len)
 {
 	volatile unsigned long n = 0;
 
@@ -18,5 +19,5 @@ static int spin_handle(const struct fnh_host *host, struct fnh_call *call,
 	return 0;
 }
 
-FNH_PLUGIN(.name = "spin", .version = "1.0",
-	   .description = "loops forever", .handle = spin_handle)
+FNH_PLUGIN(.name = "spin", .version = "1.0", .description = "loops forever",
+	   .handle = spin_handle)

@@ -14,8 +14,9 @@
 static __thread volatile char big_tls[1 << 20]
 	__attribute__((tls_model("initial-exec")));
 
-static int tls_handle(const struct fnh_host *host, struct fnh_call *call,
-		      const void *input, size_t input_len)
+static int
+tls_handle(const struct fnh_host *host, struct fnh_call *call,
+	   const void *input, size_t input_len)
 {
 	static const char msg[] = "ESCAPED: static_tls was loaded";
 

@@ -82,7 +82,8 @@ test_sha256_hex(void **state)
 	assert_int_equal(attest_sha256_hex("abc", 3, hex, NULL, 0), 0);
 	assert_string_equal(hex, in_hex);
 	assert_int_equal(attest_sha256_hex("Congrats you found the treasure!",
-					   32, hex, NULL, 0), 0);
+					   32, hex, NULL, 0),
+			 0);
 	assert_string_equal(hex, out_hex);
 }
 
@@ -97,20 +98,23 @@ test_known_answer(void **state)
 	hex_decode(rfc8032_sk, sk, 32);
 	hex_decode(rfc8032_pk, pk, 32);
 	hex_decode(want_sig_hex, want, 64);
-	assert_int_equal(attest_sign(sk, fn_hex, in_hex, out_hex, sig, NULL,
-				     0), 0);
+	assert_int_equal(attest_sign(sk, fn_hex, in_hex, out_hex, sig, NULL, 0),
+			 0);
 	assert_memory_equal(sig, want, 64);
 	signer = attest_signer_new(sk, NULL, 0);
 	assert_non_null(signer);
-	assert_int_equal(attest_signer_sign_b64(signer, fn_hex, in_hex,
-						out_hex, b64, NULL, 0), 0);
+	assert_int_equal(attest_signer_sign_b64(signer, fn_hex, in_hex, out_hex,
+						b64, NULL, 0),
+			 0);
 	assert_string_equal(b64, want_sig_b64);
 	attest_signer_free(signer);
-	assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex, want,
-				       NULL, 0), 0);
+	assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex, want, NULL,
+				       0),
+			 0);
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex,
 					   want_sig_b64, strlen(want_sig_b64),
-					   NULL, 0), 0);
+					   NULL, 0),
+			 0);
 }
 
 /* Changing any one hex digit of any digest, or swapping two digests,
@@ -139,9 +143,11 @@ test_changed_digest(void **state)
 		}
 	}
 	assert_int_equal(attest_verify(pk, in_hex, fn_hex, out_hex, sig, err,
-				       sizeof(err)), -ERR_INVALID);
+				       sizeof(err)),
+			 -ERR_INVALID);
 	assert_int_equal(attest_verify(pk, fn_hex, out_hex, in_hex, sig, err,
-				       sizeof(err)), -ERR_INVALID);
+				       sizeof(err)),
+			 -ERR_INVALID);
 }
 
 static void
@@ -156,30 +162,33 @@ test_changed_signature_or_key(void **state)
 	for (i = 0; i < 64 * 8; i++) {
 		hex_decode(want_sig_hex, sig, 64);
 		sig[i / 8] ^= (unsigned char)(1 << (i % 8));
-		assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex,
-					       sig, err, sizeof(err)),
-					       	-ERR_INVALID);
+		assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex, sig,
+					       err, sizeof(err)),
+				 -ERR_INVALID);
 	}
 	hex_decode(want_sig_hex, sig, 64);
 	assert_int_equal(attest_keygen(sk2, pk2, NULL, 0), 0);
 	assert_int_equal(attest_verify(pk2, fn_hex, in_hex, out_hex, sig, err,
-				       sizeof(err)), -ERR_INVALID);
+				       sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "does not verify");
 	/* A fresh key signs and verifies its own. */
 	assert_int_equal(attest_sign(sk2, fn_hex, in_hex, out_hex, sig, NULL,
-				     0), 0);
-	assert_int_equal(attest_verify(pk2, fn_hex, in_hex, out_hex, sig,
-				       NULL, 0), 0);
+				     0),
+			 0);
+	assert_int_equal(attest_verify(pk2, fn_hex, in_hex, out_hex, sig, NULL,
+				       0),
+			 0);
 	assert_int_equal(attest_verify(pk, fn_hex, in_hex, out_hex, sig, err,
-				       sizeof(err)), -ERR_INVALID);
+				       sizeof(err)),
+			 -ERR_INVALID);
 }
 
 static void
 test_malformed(void **state)
 {
-	static const char upper[] =
-		"E3B0C44298FC1C149AFBF4C8996FB924"
-		"27AE41E4649B934CA495991B7852B855";
+	static const char upper[] = "E3B0C44298FC1C149AFBF4C8996FB924"
+				    "27AE41E4649B934CA495991B7852B855";
 	unsigned char sk[32], pk[32], sig[64];
 	char err[128], b64[ATTEST_SIG_B64_LEN + 2], longer[ATTEST_HEX_LEN + 2];
 
@@ -190,18 +199,23 @@ test_malformed(void **state)
 	snprintf(longer, sizeof(longer), "%s0", fn_hex);
 
 	assert_int_equal(attest_sign(sk, upper, in_hex, out_hex, sig, err,
-				     sizeof(err)), -1);
+				     sizeof(err)),
+			 -1);
 	assert_err(err, "function digest is not 64 lower-case hex digits");
 	assert_int_equal(attest_sign(sk, fn_hex, "abc", out_hex, sig, err,
-				     sizeof(err)), -1);
+				     sizeof(err)),
+			 -1);
 	assert_err(err, "input digest");
 	assert_int_equal(attest_sign(sk, fn_hex, in_hex, longer, sig, err,
-				     sizeof(err)), -1);
+				     sizeof(err)),
+			 -1);
 	assert_err(err, "output digest");
 	assert_int_equal(attest_sign(sk, fn_hex, in_hex, NULL, sig, err,
-				     sizeof(err)), -1);
+				     sizeof(err)),
+			 -1);
 	assert_int_equal(attest_verify(pk, fn_hex, in_hex, "", sig, err,
-				       sizeof(err)), -1);
+				       sizeof(err)),
+			 -1);
 	assert_err(err, "output digest");
 
 	/* The header's text: exact base64 of 64 bytes. */
@@ -209,21 +223,21 @@ test_malformed(void **state)
 	b64[0] = '*';
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex, b64,
 					   strlen(b64), err, sizeof(err)),
-					   	-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_err(err, "not base64 of a 64-byte signature");
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex,
-					   want_sig_b64, 86, err,
-					   sizeof(err)), -ERR_INVALID);
+					   want_sig_b64, 86, err, sizeof(err)),
+			 -ERR_INVALID);
 	snprintf(b64, sizeof(b64), "%s\n", want_sig_b64);
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex, b64,
 					   strlen(b64), err, sizeof(err)),
-					   	-ERR_INVALID);
+			 -ERR_INVALID);
 	/* 'Bg==' is canonical; 'Bh==' decodes to the same byte, refused. */
 	snprintf(b64, sizeof(b64), "%s", want_sig_b64);
 	b64[85] = 'h';
 	assert_int_equal(attest_verify_b64(pk, fn_hex, in_hex, out_hex, b64,
 					   strlen(b64), err, sizeof(err)),
-					   	-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_err(err, "not base64");
 }
 

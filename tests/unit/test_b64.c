@@ -41,7 +41,8 @@ test_rfc4648(void **state)
 		assert_int_equal(b64url_encoded_len(len),
 				 strlen(rfc4648[i].url));
 		assert_int_equal(b64_encode(text, sizeof(text), rfc4648[i].in,
-					    len), strlen(rfc4648[i].std));
+					    len),
+				 strlen(rfc4648[i].std));
 		assert_string_equal(text, rfc4648[i].std);
 		assert_int_equal(b64url_encode(text, sizeof(text),
 					       rfc4648[i].in, len),
@@ -49,12 +50,13 @@ test_rfc4648(void **state)
 		assert_string_equal(text, rfc4648[i].url);
 
 		assert_int_equal(b64_decode(out, sizeof(out), rfc4648[i].std,
-					    strlen(rfc4648[i].std), &n), 0);
+					    strlen(rfc4648[i].std), &n),
+				 0);
 		assert_int_equal(n, len);
 		assert_memory_equal(out, rfc4648[i].in, len);
-		assert_int_equal(b64url_decode(out, sizeof(out),
-					       rfc4648[i].url,
-					       strlen(rfc4648[i].url), &n), 0);
+		assert_int_equal(b64url_decode(out, sizeof(out), rfc4648[i].url,
+					       strlen(rfc4648[i].url), &n),
+				 0);
 		assert_int_equal(n, len);
 		assert_memory_equal(out, rfc4648[i].in, len);
 	}
@@ -114,6 +116,7 @@ test_roundtrip(void **state)
 static void
 test_strict_std(void **state)
 {
+	/* clang-format off */
 	static const char *bad[] = {
 		"Zg",		/* padding missing */
 		"Zg=",		/* padding short */
@@ -130,13 +133,14 @@ test_strict_std(void **state)
 		"Zm9*",		/* not in the alphabet */
 		"Zm9\x80",	/* not ASCII */
 	};
+	/* clang-format on */
 	unsigned char out[16];
 	size_t i, n;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (b64_decode(out, sizeof(out), bad[i], strlen(bad[i]),
-			       &n) != -1)
+		if (b64_decode(out, sizeof(out), bad[i], strlen(bad[i]), &n) !=
+		    -1)
 			fail_msg("b64_decode accepted '%s'", bad[i]);
 	/* An embedded NUL is not text. */
 	assert_int_equal(b64_decode(out, sizeof(out), "Zm\0v", 4, &n), -1);
@@ -145,6 +149,7 @@ test_strict_std(void **state)
 static void
 test_strict_url(void **state)
 {
+	/* clang-format off */
 	static const char *bad[] = {
 		"Zg==",		/* padding is never written */
 		"Zm8=",
@@ -158,6 +163,7 @@ test_strict_url(void **state)
 		"Zm/v",
 		"Zm.v",
 	};
+	/* clang-format on */
 	unsigned char out[16];
 	size_t i, n;
 
@@ -195,8 +201,7 @@ test_bounds(void **state)
 	assert_int_equal(b64url_decode(out, 4, "Zm9vYmE", 7, &n), -1);
 	assert_int_equal(b64url_decode(out, 5, "Zm9vYmE", 7, &n), 0);
 	assert_int_equal(n, 5);
-	assert_int_equal(b64_decode(out, 6, "Zm9v", B64_INPUT_MAX + 4, &n),
-			 -1);
+	assert_int_equal(b64_decode(out, 6, "Zm9v", B64_INPUT_MAX + 4, &n), -1);
 	assert_int_equal(b64_decode(out, 6, NULL, 0, &n), -1);
 	assert_int_equal(b64_decoded_max(0), 0);
 	assert_int_equal(b64_decoded_max(2), 1);

@@ -32,8 +32,8 @@
 static void
 test_hex(void **state)
 {
-	static const unsigned char bytes[] = { 0x00, 0x01, 0x7f, 0x80, 0xab,
-					       0xff };
+	static const unsigned char bytes[] = { 0x00, 0x01, 0x7f,
+					       0x80, 0xab, 0xff };
 	unsigned char out[6];
 	char text[13];
 
@@ -65,10 +65,10 @@ test_sha256(void **state)
 	(void)state;
 	assert_int_equal(hex_sha256(hex, "", 0), 0);
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
-			    "27ae41e4649b934ca495991b7852b855");
+				 "27ae41e4649b934ca495991b7852b855");
 	assert_int_equal(hex_sha256(hex, "abc", 3), 0);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
-			    "b00361a396177a9cb410ff61f20015ad");
+				 "b00361a396177a9cb410ff61f20015ad");
 }
 
 /* ---- quote --------------------------------------------------------------- */
@@ -181,41 +181,49 @@ test_read(void **state)
 
 	put(d->fd, "f", "hello");
 	assert_int_equal(fileio_read(d->fd, "f", 5, &buf, &len, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	assert_int_equal(len, 5);
 	assert_string_equal(buf, "hello");
 	free(buf);
 	/* AT_FDCWD with a path. */
 	snprintf(path, sizeof(path), "%s/f", d->path);
 	assert_int_equal(fileio_read(AT_FDCWD, path, 5, &buf, &len, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	free(buf);
 	put(d->fd, "empty", "");
 	assert_int_equal(fileio_read(d->fd, "empty", 0, &buf, &len, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	assert_int_equal(len, 0);
 	assert_string_equal(buf, "");
 	free(buf);
 
 	assert_int_equal(fileio_read(d->fd, "f", 4, &buf, &len, err,
-				     sizeof(err)), -ERR_TOO_LARGE);
+				     sizeof(err)),
+			 -ERR_TOO_LARGE);
 	assert_null(buf);
 	assert_string_equal(err, "f is over 4 bytes");
 	assert_int_equal(fileio_read(d->fd, "none", 4, &buf, &len, err,
-				     sizeof(err)), -ERR_NOT_FOUND);
+				     sizeof(err)),
+			 -ERR_NOT_FOUND);
 	assert_string_equal(err, "cannot open none: No such file or "
-			    "directory");
+				 "directory");
 	assert_int_equal(symlinkat("f", d->fd, "link"), 0);
 	assert_int_equal(fileio_read(d->fd, "link", 64, &buf, &len, err,
-				     sizeof(err)), -ERR_IO);
+				     sizeof(err)),
+			 -ERR_IO);
 	assert_null(buf);
 	assert_int_equal(mkdirat(d->fd, "sub", 0700), 0);
 	assert_int_equal(fileio_read(d->fd, "sub", 64, &buf, &len, err,
-				     sizeof(err)), -ERR_IO);
+				     sizeof(err)),
+			 -ERR_IO);
 	assert_string_equal(err, "sub is not a regular file");
 	assert_int_equal(mkfifoat(d->fd, "fifo", 0600), 0);
 	assert_int_equal(fileio_read(d->fd, "fifo", 64, &buf, &len, err,
-				     sizeof(err)), -ERR_IO);
+				     sizeof(err)),
+			 -ERR_IO);
 	assert_null(buf);
 }
 
@@ -249,16 +257,19 @@ test_replace(void **state)
 	size_t len;
 
 	assert_int_equal(fileio_replace(d->fd, "out", "first", 5, 0640, err,
-					sizeof(err)), 0);
+					sizeof(err)),
+			 0);
 	assert_int_equal(fstatat(d->fd, "out", &st, 0), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	listing(d->fd, names, sizeof(names));
 	assert_string_equal(names, "out ");
 	/* Replaced whole, with the new mode. */
 	assert_int_equal(fileio_replace(d->fd, "out", "second", 6, 0600, err,
-					sizeof(err)), 0);
+					sizeof(err)),
+			 0);
 	assert_int_equal(fileio_read(d->fd, "out", 64, &buf, &len, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	assert_string_equal(buf, "second");
 	free(buf);
 	assert_int_equal(fstatat(d->fd, "out", &st, 0), 0);
@@ -267,22 +278,27 @@ test_replace(void **state)
 	assert_string_equal(names, "out ");
 
 	assert_int_equal(fileio_replace(d->fd, "a/b", "x", 1, 0600, err,
-					sizeof(err)), -ERR_INVALID);
+					sizeof(err)),
+			 -ERR_INVALID);
 	assert_string_equal(err, "bad file name 'a/b'");
 	assert_int_equal(fileio_replace(d->fd, "", "x", 1, 0600, err,
-					sizeof(err)), -ERR_INVALID);
+					sizeof(err)),
+			 -ERR_INVALID);
 	assert_int_equal(fileio_replace(d->fd, "..", "x", 1, 0600, err,
-					sizeof(err)), -ERR_INVALID);
+					sizeof(err)),
+			 -ERR_INVALID);
 	/* A failing write leaves no temporary: a directory is in the way. */
 	assert_int_equal(mkdirat(d->fd, "dir", 0700), 0);
 	assert_int_equal(fileio_replace(d->fd, "dir", "x", 1, 0600, err,
-					sizeof(err)), -ERR_IO);
+					sizeof(err)),
+			 -ERR_IO);
 	assert_non_null(strstr(err, "cannot write dir: "));
 	listing(d->fd, names, sizeof(names));
 	assert_true(strstr(names, FILEIO_TMP_PREFIX) == NULL);
 	/* A directory fd that is not one. */
 	assert_int_equal(fileio_replace(-1, "x", "x", 1, 0600, err,
-					sizeof(err)), -ERR_IO);
+					sizeof(err)),
+			 -ERR_IO);
 }
 
 /* ---- duration ------------------------------------------------------------ */
@@ -294,20 +310,29 @@ test_duration_parse(void **state)
 		const char *text;
 		uint64_t ms;
 	} good[] = {
-		{ "0", 0 }, { "1", 1000 }, { "3600", 3600000 },
-		{ "1ms", 1 }, { "1500ms", 1500 }, { "90s", 90000 },
-		{ "3m", 180000 }, { "1h", 3600000 }, { "2d", 172800000 },
-		{ "0010s", 10000 }, { "0ms", 0 },
+		{ "0", 0 },
+		{ "1", 1000 },
+		{ "3600", 3600000 },
+		{ "1ms", 1 },
+		{ "1500ms", 1500 },
+		{ "90s", 90000 },
+		{ "3m", 180000 },
+		{ "1h", 3600000 },
+		{ "2d", 172800000 },
+		{ "0010s", 10000 },
+		{ "0ms", 0 },
 		{ "53375995583d", 4611686018371200000ULL },
 		{ "4611686018427387903ms", 4611686018427387903ULL },
 	};
 	static const char *const bad[] = {
-		"", "s", "ms", "10x", "10 s", " 10s", "10s ", "-1s", "+1s",
-		"1.5s", "1S", "1sec", "1hh", "1s1", "99999999999999999999x",
+		"",	"s",	"ms",  "10x", "10 s",
+		" 10s", "10s ", "-1s", "+1s", "1.5s",
+		"1S",	"1sec", "1hh", "1s1", "99999999999999999999x",
 	};
 	static const char *const big[] = {
 		"4611686018427387904ms", "99999999999999999999",
-		"18446744073709552s", "53375995584d", "99999999999999999999d",
+		"18446744073709552s",	 "53375995584d",
+		"99999999999999999999d",
 	};
 	char err[128];
 	uint64_t ms;
@@ -317,8 +342,9 @@ test_duration_parse(void **state)
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		ms = 12345;
 		assert_int_equal(duration_parse(good[i].text,
-						strlen(good[i].text), &ms,
-						err, sizeof(err)), 0);
+						strlen(good[i].text), &ms, err,
+						sizeof(err)),
+				 0);
 		assert_int_equal(ms, good[i].ms);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -341,11 +367,11 @@ test_duration_parse(void **state)
 			 -ERR_INVALID);
 	assert_string_equal(err, "bad duration '1\\x0a' (use ms, s, m, h, d)");
 	assert_int_equal(duration_parse("99999999999d", 12, &ms, err,
-					sizeof(err)), -ERR_INVALID);
+					sizeof(err)),
+			 -ERR_INVALID);
 	assert_string_equal(err, "duration '99999999999d' is too long");
 	/* Only n bytes are read. */
-	assert_int_equal(duration_parse("5sjunk", 2, &ms, err, sizeof(err)),
-			 0);
+	assert_int_equal(duration_parse("5sjunk", 2, &ms, err, sizeof(err)), 0);
 	assert_int_equal(ms, 5000);
 }
 
@@ -356,10 +382,18 @@ test_duration_format(void **state)
 		uint64_t ms;
 		const char *text;
 	} table[] = {
-		{ 0, "0s" }, { 1, "1ms" }, { 999, "999ms" }, { 1000, "1s" },
-		{ 1500, "1500ms" }, { 90000, "90s" }, { 60000, "1m" },
-		{ 3600000, "1h" }, { 5400000, "90m" }, { 86400000, "1d" },
-		{ 90000000, "25h" }, { 7 * 86400000ULL, "7d" },
+		{ 0, "0s" },
+		{ 1, "1ms" },
+		{ 999, "999ms" },
+		{ 1000, "1s" },
+		{ 1500, "1500ms" },
+		{ 90000, "90s" },
+		{ 60000, "1m" },
+		{ 3600000, "1h" },
+		{ 5400000, "90m" },
+		{ 86400000, "1d" },
+		{ 90000000, "25h" },
+		{ 7 * 86400000ULL, "7d" },
 		{ 4611686018427387903ULL, "4611686018427387903ms" },
 	};
 	char out[DURATION_TEXT_MAX], tiny[3];
@@ -368,16 +402,15 @@ test_duration_format(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		assert_int_equal(duration_format(out, sizeof(out),
-						 table[i].ms),
+		assert_int_equal(duration_format(out, sizeof(out), table[i].ms),
 				 (int)strlen(table[i].text));
 		assert_string_equal(out, table[i].text);
 		assert_int_equal(duration_check(out, strlen(out), &back),
 				 DURATION_OK);
 		assert_int_equal(back, table[i].ms);
 	}
-	assert_int_equal(duration_format(out, sizeof(out),
-					 DURATION_MAX_MS + 1), -1);
+	assert_int_equal(duration_format(out, sizeof(out), DURATION_MAX_MS + 1),
+			 -1);
 	memcpy(tiny, "xy", 3);
 	assert_int_equal(duration_format(tiny, sizeof(tiny), 90000), -1);
 	assert_string_equal(tiny, "xy");

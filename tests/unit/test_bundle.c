@@ -68,8 +68,8 @@ kat_pubkey(struct minisign_pubkey *pk)
 	size_t len;
 
 	buf = kat_read("minisign.pub", &len);
-	assert_int_equal(minisign_pubkey_parse(buf, len, pk, err,
-					       sizeof(err)), 0);
+	assert_int_equal(minisign_pubkey_parse(buf, len, pk, err, sizeof(err)),
+			 0);
 	free(buf);
 }
 
@@ -85,7 +85,8 @@ test_build_kat(void **state)
 	(void)state;
 	want = kat_read("tiny/MANIFEST", &wlen);
 	assert_int_equal(bundle_manifest_build(fd, &text, &len, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	assert_int_equal(len, wlen);
 	assert_string_equal(text, want);
 	free(text);
@@ -115,7 +116,7 @@ test_verify_kat(void **state)
 	assert_int_equal(info.nfiles, 3);
 	hex_encode(hex, info.plugin_sha256, 32);
 	assert_string_equal(hex, "b9f356fb71bd995931ac0845317f92623de5b343"
-			    "77e56d693c3a8f4fd41e2a68");
+				 "77e56d693c3a8f4fd41e2a68");
 	free(sum);
 	close(fd);
 }
@@ -132,14 +133,15 @@ test_sha256_fd(void **state)
 	fd = open(KAT_DIR "tiny/data.txt", O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(bundle_sha256_fd(fd, 1 << 20, d, &size, err,
-					  sizeof(err)), 0);
+					  sizeof(err)),
+			 0);
 	assert_int_equal(size, 14);
 	hex_encode(hex, d, 32);
 	assert_string_equal(hex, "ceadc1c73f5f75139450ee95a5248d1e1fa62a94"
-			    "062874e37d979ddbbb85b287");
+				 "062874e37d979ddbbb85b287");
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_int_equal(bundle_sha256_fd(fd, 13, d, NULL, err,
-					  sizeof(err)), -ERR_INVALID);
+	assert_int_equal(bundle_sha256_fd(fd, 13, d, NULL, err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "more than 13 bytes");
 	close(fd);
 }
@@ -151,32 +153,34 @@ test_name_check(void **state)
 {
 	char err[256], name[300];
 	static const char *bad[] = {
-		"", ".x", "..", "a/b", "a\nb", "a\tb", "a\x7f", "a\\b",
-		"\x01", "x\r",
+		"",	".x",	 "..",	 "a/b",	 "a\nb",
+		"a\tb", "a\x7f", "a\\b", "\x01", "x\r",
 	};
 	size_t i;
 
 	(void)state;
 	assert_int_equal(bundle_name_check("a b.so", 6, err, sizeof(err)), 0);
 	assert_int_equal(bundle_name_check("x.", 2, err, sizeof(err)), 0);
-	assert_int_equal(bundle_name_check("\xc3\xa9", 2, err, sizeof(err)),
-			 0);
+	assert_int_equal(bundle_name_check("\xc3\xa9", 2, err, sizeof(err)), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(bundle_name_check(bad[i], strlen(bad[i]), err,
-						   sizeof(err)), -ERR_INVALID);
+						   sizeof(err)),
+				 -ERR_INVALID);
 		assert_err(err, "bad file name '");
 	}
 	assert_int_equal(bundle_name_check(".hidden", 7, err, sizeof(err)),
 			 -ERR_INVALID);
 	assert_string_equal(err, "bad file name '.hidden'");
 	assert_int_equal(bundle_name_check("a\nb", 3, err, sizeof(err)),
-		-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_string_equal(err, "bad file name 'a\\x0ab'");
 	memset(name, 'n', sizeof(name));
 	assert_int_equal(bundle_name_check(name, BUNDLE_NAME_MAX, err,
-					   sizeof(err)), 0);
+					   sizeof(err)),
+			 0);
 	assert_int_equal(bundle_name_check(name, BUNDLE_NAME_MAX + 1, err,
-					   sizeof(err)), -ERR_INVALID);
+					   sizeof(err)),
+			 -ERR_INVALID);
 }
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -187,8 +191,7 @@ manifest_ok(const char *text, size_t n)
 	struct bundle_manifest m;
 	char err[256];
 
-	if (bundle_manifest_parse(text, strlen(text), &m, err,
-				  sizeof(err)) < 0)
+	if (bundle_manifest_parse(text, strlen(text), &m, err, sizeof(err)) < 0)
 		fail_msg("'%s': %s", text, err);
 	assert_int_equal(m.n, n);
 	bundle_manifest_free(&m);
@@ -217,8 +220,8 @@ test_manifest_parse(void **state)
 
 	(void)state;
 	kat = kat_read("tiny/MANIFEST", &len);
-	assert_int_equal(bundle_manifest_parse(kat, len, &m, err,
-					       sizeof(err)), 0);
+	assert_int_equal(bundle_manifest_parse(kat, len, &m, err, sizeof(err)),
+			 0);
 	assert_int_equal(m.n, 3);
 	assert_string_equal(m.entries[1].name, "empty file");
 	assert_int_equal(m.entries[2].sha256[0], 0xb9);
@@ -236,9 +239,11 @@ test_manifest_parse(void **state)
 	BAD(D64 "  a.so\r\n", "MANIFEST line 1: CRLF line ending");
 	BAD(D64 "  a\n" D64 "  a.so\r\n", "MANIFEST line 2: CRLF");
 	BAD("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"
-	    "  a.so\n", "MANIFEST line 1: bad hex digest");
+	    "  a.so\n",
+	    "MANIFEST line 1: bad hex digest");
 	BAD("g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	    "  a.so\n", "MANIFEST line 1: bad hex digest");
+	    "  a.so\n",
+	    "MANIFEST line 1: bad hex digest");
 	BAD("0123456789abcdef  a.so\n", "MANIFEST line 1: too short");
 	BAD(D64 " *a.so\n", "expected two spaces after the digest");
 	BAD(D64 "  .x\n", "MANIFEST line 1: bad file name '.x'");
@@ -263,9 +268,10 @@ test_manifest_parse(void **state)
 	memset(big + 66, 'x', BUNDLE_NAME_MAX + 1);
 	big[66 + BUNDLE_NAME_MAX + 1] = '\n';
 	manifest_bad(big, 66 + BUNDLE_NAME_MAX + 2, "line 1: too long");
-	big[66 + BUNDLE_NAME_MAX] = '\n';	/* the longest name there is */
+	big[66 + BUNDLE_NAME_MAX] = '\n'; /* the longest name there is */
 	assert_int_equal(bundle_manifest_parse(big, 66 + BUNDLE_NAME_MAX + 1,
-					       &m, err, sizeof(err)), 0);
+					       &m, err, sizeof(err)),
+			 0);
 	bundle_manifest_free(&m);
 	for (i = 0, len = 0; i <= BUNDLE_MAX_FILES; i++)
 		len += (size_t)sprintf(big + len, D64 "  f%04zu\n", i);
@@ -295,8 +301,9 @@ test_comment_parse(void **state)
 	(void)state;
 	assert_int_equal(bundle_comment_parse("name=hide_and_seek "
 					      "version=1.0.0-rc1+b abi=1 "
-					      "sha256=" D64, &info, err,
-					      sizeof(err)), 0);
+					      "sha256=" D64,
+					      &info, err, sizeof(err)),
+			 0);
 	assert_string_equal(info.name, "hide_and_seek");
 	assert_string_equal(info.version, "1.0.0-rc1+b");
 	assert_string_equal(info.checksum, D64);
@@ -383,8 +390,7 @@ sign_ok(struct tmp *t)
 {
 	char err[256];
 
-	if (bundle_sign(t->fd, &t->sk, "fn", "2", NULL, err,
-			sizeof(err)) < 0)
+	if (bundle_sign(t->fd, &t->sk, "fn", "2", NULL, err, sizeof(err)) < 0)
 		fail_msg("sign: %s", err);
 }
 
@@ -413,10 +419,12 @@ test_sign_verify(void **state)
 	/* A stale temporary from a crashed signer is cleaned up. */
 	put(t->fd, ".MANIFEST.tmp", "stale");
 	assert_int_equal(bundle_sign(t->fd, &t->sk, "fn", "2", sum, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	assert_int_equal(fstatat(t->fd, ".MANIFEST.tmp", &st, 0), -1);
 	assert_int_equal(bundle_verify(t->fd, &t->pk, 1, &info, err,
-				       sizeof(err)), 0);
+				       sizeof(err)),
+			 0);
 	assert_string_equal(info.checksum, sum);
 	assert_string_equal(info.name, "fn");
 	assert_string_equal(info.version, "2");
@@ -424,18 +432,22 @@ test_sign_verify(void **state)
 	assert_int_equal(info.nfiles, 2);
 	/* Re-signing sees the same files, so the same MANIFEST. */
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	free(text);
 	sign_ok(t);
 	assert_int_equal(bundle_verify(t->fd, &t->pk, 1, &info, err,
-				       sizeof(err)), 0);
+				       sizeof(err)),
+			 0);
 	assert_string_equal(info.checksum, sum);
 
 	assert_int_equal(bundle_sign(t->fd, &t->sk, "f n", "2", sum, err,
-				     sizeof(err)), -ERR_INVALID);
+				     sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "bad function name 'f n'");
 	assert_int_equal(bundle_sign(t->fd, &t->sk, "fn", "", sum, err,
-				     sizeof(err)), -ERR_INVALID);
+				     sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "bad version ''");
 }
 
@@ -491,9 +503,10 @@ test_refuse_types(void **state)
 	assert_int_equal(mkdirat(t->fd, "sub", 0755), 0);
 	verify_fails(t, "file 'sub' is a directory (bundles are flat)");
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_string_equal(err, "file 'sub' is a directory (bundles are "
-			    "flat)");
+				 "flat)");
 	assert_int_equal(unlinkat(t->fd, "sub", AT_REMOVEDIR), 0);
 
 	assert_int_equal(mkfifoat(t->fd, "fifo", 0644), 0);
@@ -521,15 +534,17 @@ test_refuse_signature(void **state)
 	assert_int_equal(minisign_keygen(&other, err, sizeof(err)), 0);
 	minisign_seckey_public(&other, &keys[0]);
 	minisign_keyid_hex(t->sk.key_id, id);
-	snprintf(want, sizeof(want), "signature was made by key %s, not a "
-		 "trusted key", id);
-	assert_int_equal(bundle_verify(t->fd, keys, 1, &info, err,
-				       sizeof(err)), -ERR_UNTRUSTED);
+	snprintf(want, sizeof(want),
+		 "signature was made by key %s, not a "
+		 "trusted key",
+		 id);
+	assert_int_equal(bundle_verify(t->fd, keys, 1, &info, err, sizeof(err)),
+			 -ERR_UNTRUSTED);
 	assert_string_equal(err, want);
 	/* ... but among several trusted keys, the right one is found. */
 	keys[1] = t->pk;
-	assert_int_equal(bundle_verify(t->fd, keys, 2, &info, err,
-				       sizeof(err)), 0);
+	assert_int_equal(bundle_verify(t->fd, keys, 2, &info, err, sizeof(err)),
+			 0);
 
 	/* A MANIFEST changed after signing. */
 	put(t->fd, "MANIFEST", D64 "  fn.so\n");
@@ -538,10 +553,12 @@ test_refuse_signature(void **state)
 	/* A good signature whose trusted comment names another MANIFEST. */
 	assert_int_equal(minisign_sign(&t->sk, D64 "  fn.so\n", 72,
 				       "name=fn version=2 abi=1 sha256=" D64,
-				       &sig, &len, err, sizeof(err)), 0);
+				       &sig, &len, err, sizeof(err)),
+			 0);
 	put(t->fd, "MANIFEST.minisig", sig);
 	free(sig);
-	verify_fails(t, "trusted comment sha256=" D64 ", but MANIFEST has "
+	verify_fails(t,
+		     "trusted comment sha256=" D64 ", but MANIFEST has "
 		     "sha256 45d8a2577cc5693dccdd47bcd37ff3f10423435167cc9134"
 		     "e961b0d71146dd93");
 	minisign_seckey_clear(&other);
@@ -555,27 +572,33 @@ test_refuse_plugins(void **state)
 	size_t len;
 
 	assert_int_equal(bundle_find_plugin(t->fd, name, sizeof(name), err,
-					    sizeof(err)), 0);
+					    sizeof(err)),
+			 0);
 	assert_string_equal(name, "fn.so");
 	put(t->fd, "gn.so", "second");
 	assert_int_equal(bundle_find_plugin(t->fd, name, sizeof(name), err,
-					    sizeof(err)), -ERR_INVALID);
+					    sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "bundle holds two .so files");
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_string_equal(err, "bundle holds two .so files, 'fn.so' and "
-			    "'gn.so'");
+				 "'gn.so'");
 	assert_int_equal(unlinkat(t->fd, "gn.so", 0), 0);
 	assert_int_equal(unlinkat(t->fd, "fn.so", 0), 0);
 	assert_int_equal(bundle_find_plugin(t->fd, name, sizeof(name), err,
-					    sizeof(err)), -ERR_INVALID);
+					    sizeof(err)),
+			 -ERR_INVALID);
 	assert_string_equal(err, "bundle holds no .so file");
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_string_equal(err, "bundle holds no .so file");
 	assert_int_equal(symlinkat("private.pem", t->fd, "fn.so"), 0);
 	assert_int_equal(bundle_find_plugin(t->fd, name, sizeof(name), err,
-					    sizeof(err)), -1);
+					    sizeof(err)),
+			 -1);
 	assert_string_equal(err, "file 'fn.so' is a symlink");
 }
 
@@ -593,7 +616,8 @@ test_limits(void **state)
 	assert_int_equal(ftruncate(fd, (off_t)BUNDLE_MAX_BYTES + 1), 0);
 	close(fd);
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_string_equal(err, "bundle holds more than 268435456 bytes");
 	assert_int_equal(unlinkat(t->fd, "big", 0), 0);
 	/* Two files that fit alone but not together. */
@@ -606,7 +630,8 @@ test_limits(void **state)
 		close(fd);
 	}
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_string_equal(err, "bundle holds more than 268435456 bytes");
 	assert_int_equal(unlinkat(t->fd, "half0", 0), 0);
 	assert_int_equal(unlinkat(t->fd, "half1", 0), 0);
@@ -617,11 +642,13 @@ test_limits(void **state)
 		put(t->fd, name, "");
 	}
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	free(text);
 	put(t->fd, "one-too-many", "");
 	assert_int_equal(bundle_manifest_build(t->fd, &text, &len, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_string_equal(err, "bundle holds more than 256 files");
 }
 

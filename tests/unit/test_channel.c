@@ -96,7 +96,7 @@ slow_writer(int fd, const void *buf, size_t len, size_t chunk)
 		return pid;
 	while (len > 0) {
 		size_t n = len < chunk ? len : chunk;
-		struct timespec ms = {0, 1000000};
+		struct timespec ms = { 0, 1000000 };
 
 		if (write(fd, p, n) != (ssize_t)n)
 			_exit(1);
@@ -123,12 +123,13 @@ static void
 expect_frame(uint32_t type, const void *want, size_t len)
 {
 	int64_t deadline = clock_now_ms() + 5000;
-	struct chan_hdr hdr = {0, 0};
+	struct chan_hdr hdr = { 0, 0 };
 	char *got = malloc(len + 1);
 
 	assert_non_null(got);
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(type),
-				       CHAN_MAX_CHUNK, deadline), 0);
+				       CHAN_MAX_CHUNK, deadline),
+			 0);
 	assert_int_equal(hdr.type, type);
 	assert_int_equal(hdr.len, len);
 	assert_int_equal(chan_read_full(sv[0], got, len, deadline), 0);
@@ -137,8 +138,8 @@ expect_frame(uint32_t type, const void *want, size_t len)
 }
 
 static const uint32_t all_types[] = {
-	CHAN_SETUP, CHAN_INVOKE, CHAN_READY, CHAN_REFUSE,
-	CHAN_OUTPUT, CHAN_LOG, CHAN_DONE,
+	CHAN_SETUP,  CHAN_INVOKE, CHAN_READY, CHAN_REFUSE,
+	CHAN_OUTPUT, CHAN_LOG,	  CHAN_DONE,
 };
 
 static void
@@ -153,7 +154,8 @@ test_roundtrip_each_type(void **state)
 				 i, all_types[i]);
 
 		assert_int_equal(chan_send(sv[1], all_types[i], payload,
-					   (size_t)n, 0), 0);
+					   (size_t)n, 0),
+				 0);
 		expect_frame(all_types[i], payload, (size_t)n);
 	}
 	/* An empty INVOKE (an empty input) is a header alone. */
@@ -174,7 +176,8 @@ test_roundtrip_two_pieces(void **state)
 	memcpy(want + sizeof(status), "boom!", 5);
 	/* From the host's non-blocking end to the worker's, too. */
 	assert_int_equal(chan_send2(sv[0], CHAN_DONE, &status, sizeof(status),
-				    "boom!", 5, clock_now_ms() + 1000), 0);
+				    "boom!", 5, clock_now_ms() + 1000),
+			 0);
 	{
 		struct chan_hdr hdr;
 		char got[sizeof(want)];
@@ -183,8 +186,7 @@ test_roundtrip_two_pieces(void **state)
 				 0);
 		assert_int_equal(hdr.type, CHAN_DONE);
 		assert_int_equal(hdr.len, sizeof(want));
-		assert_int_equal(chan_read_full(sv[1], got, sizeof(got), 0),
-				 0);
+		assert_int_equal(chan_read_full(sv[1], got, sizeof(got), 0), 0);
 		assert_memory_equal(got, want, sizeof(want));
 	}
 }
@@ -240,7 +242,7 @@ test_send_partial_writes(void **state)
 		    hdr.type != CHAN_INVOKE || hdr.len != len)
 			_exit(1);
 		while (off < len) {
-			struct timespec ms = {0, 1000000};
+			struct timespec ms = { 0, 1000000 };
 
 			n = read(sv[1], got + off,
 				 len - off < 4096 ? len - off : 4096);
@@ -253,7 +255,8 @@ test_send_partial_writes(void **state)
 		_exit(memcmp(got, big, len) ? 3 : 0);
 	}
 	assert_int_equal(chan_send(sv[0], CHAN_INVOKE, big, len,
-				   clock_now_ms() + 10000), 0);
+				   clock_now_ms() + 10000),
+			 0);
 	reap(pid);
 	free(big);
 }
@@ -261,8 +264,10 @@ test_send_partial_writes(void **state)
 static void
 test_fds_roundtrip(void **state)
 {
-	struct chan_setup setup = {.max_input = 65536, .max_output = 1 << 20,
-				   .bundle_dir_len = 2, .scratch_dir_len = 2};
+	struct chan_setup setup = { .max_input = 65536,
+				    .max_output = 1 << 20,
+				    .bundle_dir_len = 2,
+				    .scratch_dir_len = 2 };
 	int fds[CHAN_SETUP_NFDS], got[CHAN_SETUP_NFDS], p[2];
 	char buf[64], c = 0;
 	size_t len = sizeof(buf);
@@ -273,11 +278,12 @@ test_fds_roundtrip(void **state)
 	fds[1] = p[1];
 	fds[2] = memfd_create("test", MFD_CLOEXEC);
 	assert_true(fds[2] >= 0);
-	assert_int_equal(chan_send_fds(sv[0], CHAN_SETUP, &setup,
-				       sizeof(setup), fds, CHAN_SETUP_NFDS),
+	assert_int_equal(chan_send_fds(sv[0], CHAN_SETUP, &setup, sizeof(setup),
+				       fds, CHAN_SETUP_NFDS),
 			 0);
 	assert_int_equal(chan_recv_fds(sv[1], CHAN_SETUP, buf, &len, got,
-				       CHAN_SETUP_NFDS), 0);
+				       CHAN_SETUP_NFDS),
+			 0);
 	assert_int_equal(len, sizeof(setup));
 	assert_memory_equal(buf, &setup, sizeof(setup));
 	/* The received fds are new ones for the same files. */
@@ -325,9 +331,11 @@ test_fds_refused(void **state)
 
 	len = sizeof(buf);
 	assert_int_equal(chan_send_fds(sv[0], CHAN_INVOKE, "abcd", 4, fds,
-				       CHAN_SETUP_NFDS), 0);
+				       CHAN_SETUP_NFDS),
+			 0);
 	assert_int_equal(chan_recv_fds(sv[1], CHAN_SETUP, buf, &len, got,
-				       CHAN_SETUP_NFDS), -1);
+				       CHAN_SETUP_NFDS),
+			 -1);
 	assert_int_equal(errno, EPROTO);
 	for (i = 0; i < CHAN_SETUP_NFDS; i++)
 		assert_int_equal(got[i], -1);
@@ -338,7 +346,8 @@ test_fds_refused(void **state)
 	assert_int_equal(chan_send_fds(sv[0], CHAN_SETUP, "abcd", 4, fds, 2),
 			 0);
 	assert_int_equal(chan_recv_fds(sv[1], CHAN_SETUP, buf, &len, got,
-				       CHAN_SETUP_NFDS), -1);
+				       CHAN_SETUP_NFDS),
+			 -1);
 	assert_int_equal(errno, EPROTO);
 	assert_int_equal(open_fds(), before);
 	assert_int_equal(chan_read_full(sv[1], buf, 4, 0), 0);
@@ -346,18 +355,22 @@ test_fds_refused(void **state)
 	/* More fds than the frame should carry: the extra ones too. */
 	len = sizeof(buf);
 	assert_int_equal(chan_send_fds(sv[0], CHAN_SETUP, "abcd", 4, fds,
-				       CHAN_SETUP_NFDS), 0);
+				       CHAN_SETUP_NFDS),
+			 0);
 	assert_int_equal(chan_recv_fds(sv[1], CHAN_SETUP, buf, &len, got,
-				       CHAN_SETUP_NFDS - 1), -1);
+				       CHAN_SETUP_NFDS - 1),
+			 -1);
 	assert_int_equal(errno, EPROTO);
 	assert_int_equal(open_fds(), before);
 	assert_int_equal(chan_read_full(sv[1], buf, 4, 0), 0);
 
 	len = 3;
 	assert_int_equal(chan_send_fds(sv[0], CHAN_SETUP, "abcd", 4, fds,
-				       CHAN_SETUP_NFDS), 0);
+				       CHAN_SETUP_NFDS),
+			 0);
 	assert_int_equal(chan_recv_fds(sv[1], CHAN_SETUP, buf, &len, got,
-				       CHAN_SETUP_NFDS), -1);
+				       CHAN_SETUP_NFDS),
+			 -1);
 	assert_int_equal(errno, EPROTO);
 	assert_int_equal(len, 3);
 	assert_int_equal(open_fds(), before);
@@ -374,8 +387,8 @@ test_fds_refused(void **state)
 static void
 test_over_limit(void **state)
 {
-	struct chan_hdr bad = {.type = CHAN_READY, .len = CHAN_MAX_TEXT + 1};
-	struct chan_hdr huge = {.type = CHAN_OUTPUT, .len = UINT32_MAX};
+	struct chan_hdr bad = { .type = CHAN_READY, .len = CHAN_MAX_TEXT + 1 };
+	struct chan_hdr huge = { .type = CHAN_OUTPUT, .len = UINT32_MAX };
 	struct chan_hdr hdr;
 	int64_t t0;
 
@@ -390,11 +403,12 @@ test_over_limit(void **state)
 
 	/* A header claiming 4 GiB with no payload at all: EPROTO at once,
 	 * not a wait for bytes that never come. */
-	assert_int_equal(chan_read_full(sv[0], (char[7]){0}, 7, 0), 0);
+	assert_int_equal(chan_read_full(sv[0], (char[7]){ 0 }, 7, 0), 0);
 	write_all(sv[1], &huge, sizeof(huge));
 	t0 = clock_now_ms();
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_OUTPUT),
-				       CHAN_MAX_CHUNK, t0 + 3000), -1);
+				       CHAN_MAX_CHUNK, t0 + 3000),
+			 -1);
 	assert_int_equal(errno, EPROTO);
 	assert_true(clock_now_ms() - t0 < 1000);
 
@@ -410,11 +424,12 @@ test_over_limit(void **state)
 static void
 refuse_type(uint32_t type, uint32_t allowed)
 {
-	struct chan_hdr h = {.type = type, .len = 0}, hdr;
+	struct chan_hdr h = { .type = type, .len = 0 }, hdr;
 
 	write_all(sv[1], &h, sizeof(h));
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, allowed, CHAN_MAX_TEXT,
-				       clock_now_ms() + 1000), -1);
+				       clock_now_ms() + 1000),
+			 -1);
 	assert_int_equal(errno, EPROTO);
 }
 
@@ -441,7 +456,7 @@ test_unknown_type(void **state)
 static void
 test_peer_closes_mid_header(void **state)
 {
-	struct chan_hdr h = {.type = CHAN_DONE, .len = 4}, hdr;
+	struct chan_hdr h = { .type = CHAN_DONE, .len = 4 }, hdr;
 	int64_t t0;
 
 	(void)state;
@@ -450,7 +465,8 @@ test_peer_closes_mid_header(void **state)
 	sv[1] = -1;
 	t0 = clock_now_ms();
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_DONE),
-				       CHAN_MAX_TEXT, t0 + 3000), -1);
+				       CHAN_MAX_TEXT, t0 + 3000),
+			 -1);
 	assert_int_equal(errno, ECONNRESET);
 	assert_true(clock_now_ms() - t0 < 1000);
 }
@@ -463,11 +479,11 @@ test_peer_closes_mid_payload(void **state)
 	int64_t t0;
 
 	(void)state;
-	assert_int_equal(chan_send(sv[1], CHAN_OUTPUT, "0123456789", 10, 0),
-			 0);
+	assert_int_equal(chan_send(sv[1], CHAN_OUTPUT, "0123456789", 10, 0), 0);
 	/* The header says 10 bytes; claim 100 by reading them. */
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_OUTPUT),
-				       CHAN_MAX_CHUNK, 0), 0);
+				       CHAN_MAX_CHUNK, 0),
+			 0);
 	close(sv[1]);
 	sv[1] = -1;
 	t0 = clock_now_ms();
@@ -481,14 +497,15 @@ test_peer_closes_mid_payload(void **state)
 static void
 test_stall_mid_frame(void **state)
 {
-	struct chan_hdr h = {.type = CHAN_DONE, .len = 4}, hdr;
+	struct chan_hdr h = { .type = CHAN_DONE, .len = 4 }, hdr;
 	int64_t t0, took;
 
 	(void)state;
 	write_all(sv[1], &h, 3);
 	t0 = clock_now_ms();
 	assert_int_equal(chan_read_hdr(sv[0], &hdr, CHAN_BIT(CHAN_DONE),
-				       CHAN_MAX_TEXT, t0 + 200), -1);
+				       CHAN_MAX_TEXT, t0 + 200),
+			 -1);
 	took = clock_now_ms() - t0;
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(took >= 199 && took < 2000);
@@ -518,7 +535,8 @@ test_deadlines(void **state)
 	assert_non_null(big);
 	t0 = clock_now_ms();
 	assert_int_equal(chan_send(sv[0], CHAN_INVOKE, big, CHAN_MAX_CHUNK,
-				   t0 + 150), -1);
+				   t0 + 150),
+			 -1);
 	took = clock_now_ms() - t0;
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(took >= 149 && took < 2000);
@@ -531,8 +549,8 @@ static void
 test_split_writes(void **state)
 {
 	unsigned char stream[2 * sizeof(struct chan_hdr) + 3000 + 5];
-	struct chan_hdr h1 = {.type = CHAN_OUTPUT, .len = 3000};
-	struct chan_hdr h2 = {.type = CHAN_DONE, .len = 5};
+	struct chan_hdr h1 = { .type = CHAN_OUTPUT, .len = 3000 };
+	struct chan_hdr h2 = { .type = CHAN_DONE, .len = 5 };
 	unsigned char *p = stream;
 	size_t i;
 	pid_t pid;
@@ -558,7 +576,8 @@ test_send_refusals(void **state)
 	(void)state;
 	/* More than a 32-bit length can say: nothing is written. */
 	assert_int_equal(chan_send2(sv[0], CHAN_INVOKE, "a", 1, "b",
-				    (size_t)UINT32_MAX, 0), -1);
+				    (size_t)UINT32_MAX, 0),
+			 -1);
 	assert_int_equal(errno, EMSGSIZE);
 	assert_int_equal(pending(sv[1]), -1);
 	assert_int_equal(errno, EAGAIN);
@@ -566,7 +585,8 @@ test_send_refusals(void **state)
 	close(sv[1]);
 	sv[1] = -1;
 	assert_int_equal(chan_send(sv[0], CHAN_INVOKE, "x", 1,
-				   clock_now_ms() + 1000), -1);
+				   clock_now_ms() + 1000),
+			 -1);
 	assert_int_equal(errno, EPIPE);
 }
 

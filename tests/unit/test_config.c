@@ -93,8 +93,8 @@ test_resolve(void **state)
 	tmpfs = statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC;
 	config_defaults(&c);
 	assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
-	assert_string_equal(c.scratch_root, tmpfs ? "/dev/shm/fnhost" :
-			    "/var/lib/fnhost/scratch");
+	assert_string_equal(c.scratch_root, tmpfs ? "/dev/shm/fnhost"
+						  : "/var/lib/fnhost/scratch");
 
 	/* A value given is kept. */
 	config_defaults(&c);
@@ -119,28 +119,27 @@ test_every_key(void **state)
 	struct config c;
 
 	(void)state;
-	expect_ok(&c,
-		  "listen = [::1]:9090\n"
-		  "data_dir = /srv/fnhost\n"
-		  "scratch_root = /run/fnhost-scratch\n"
-		  "invoke_timeout = 250ms\n"
-		  "session_idle = 2m\n"
-		  "session_lifetime = 2h\n"
-		  "shutdown_grace = 0s\n"
-		  "max_input = 64K\n"
-		  "max_output = 3M\n"
-		  "max_bundle = 2G\n"
-		  "worker_memory = 1G\n"
-		  "worker_file_size = 12345\n"
-		  "worker_open_files = 128\n"
-		  "sessions_per_function = 100\n"
-		  "sessions_total = 1000\n"
-		  "max_connections = 5000\n"
-		  "token_max_ttl = 365d\n"
-		  "token_default_ttl = 90m\n"
-		  "worker_user = fnhost-worker\n"
-		  "require_sandbox = no\n"
-		  "sandbox_relaxed = on\n");
+	expect_ok(&c, "listen = [::1]:9090\n"
+		      "data_dir = /srv/fnhost\n"
+		      "scratch_root = /run/fnhost-scratch\n"
+		      "invoke_timeout = 250ms\n"
+		      "session_idle = 2m\n"
+		      "session_lifetime = 2h\n"
+		      "shutdown_grace = 0s\n"
+		      "max_input = 64K\n"
+		      "max_output = 3M\n"
+		      "max_bundle = 2G\n"
+		      "worker_memory = 1G\n"
+		      "worker_file_size = 12345\n"
+		      "worker_open_files = 128\n"
+		      "sessions_per_function = 100\n"
+		      "sessions_total = 1000\n"
+		      "max_connections = 5000\n"
+		      "token_max_ttl = 365d\n"
+		      "token_default_ttl = 90m\n"
+		      "worker_user = fnhost-worker\n"
+		      "require_sandbox = no\n"
+		      "sandbox_relaxed = on\n");
 	assert_string_equal(c.listen, "[::1]:9090");
 	assert_string_equal(c.data_dir, "/srv/fnhost");
 	assert_string_equal(c.scratch_root, "/run/fnhost-scratch");
@@ -233,15 +232,21 @@ static void
 test_listen(void **state)
 {
 	static const char *const good[] = {
-		"0.0.0.0:80", "127.0.0.1:65535", "[::]:8080", "[::1]:1",
-		"[fe80::1]:443", "localhost:9000", "fn-host.example.org:8080",
+		"0.0.0.0:80",
+		"127.0.0.1:65535",
+		"[::]:8080",
+		"[::1]:1",
+		"[fe80::1]:443",
+		"localhost:9000",
+		"fn-host.example.org:8080",
 		"a:1",
 	};
 	static const char *const bad[] = {
-		"1.2.3.256:80", "1.2.3:80", "[::1:80", "::1:80", "[::g]:80",
-		"host:0", "host:65536", "host:", "host", ":80", "-host:80",
-		"host-:80", "a..b:80", "a_b:80", "host:8o", "host:+80",
-		"[]:80", "host:000080",
+		"1.2.3.256:80", "1.2.3:80",    "[::1:80",    "::1:80",
+		"[::g]:80",	"host:0",      "host:65536", "host:",
+		"host",		":80",	       "-host:80",   "host-:80",
+		"a..b:80",	"a_b:80",      "host:8o",    "host:+80",
+		"[]:80",	"host:000080",
 	};
 	struct config c;
 	char text[256], err[512];
@@ -385,12 +390,11 @@ test_comments(void **state)
 	(void)state;
 	expect_ok(&c, "");
 	expect_ok(&c, "\n\n   \n\t\n# only a comment\n   # indented\n");
-	expect_ok(&c,
-		  "# fnhost.conf\r\n"
-		  "\r\n"
-		  "listen\t=\t0.0.0.0:8081   # the public port\r\n"
-		  "data_dir = /srv/fn#1  # '#' inside a path is kept\n"
-		  "max_input=2K\t# a tab starts the comment too\n");
+	expect_ok(&c, "# fnhost.conf\r\n"
+		      "\r\n"
+		      "listen\t=\t0.0.0.0:8081   # the public port\r\n"
+		      "data_dir = /srv/fn#1  # '#' inside a path is kept\n"
+		      "max_input=2K\t# a tab starts the comment too\n");
 	assert_string_equal(c.listen, "0.0.0.0:8081");
 	assert_string_equal(c.data_dir, "/srv/fn#1");
 	assert_int_equal(c.max_input, 2048);
@@ -410,7 +414,8 @@ test_hostile_lines(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, nul, sizeof(nul) - 1, "t.conf", err,
-				      sizeof(err)), -ERR_INVALID);
+				      sizeof(err)),
+			 -ERR_INVALID);
 	assert_string_equal(err, "t.conf:2: NUL byte in line");
 
 	/* A line of exactly 4096 bytes is taken, one more is not. */
@@ -421,14 +426,16 @@ test_hostile_lines(void **state)
 	buf[4096] = '\n';
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, buf, 4097, "t.conf", err,
-				      sizeof(err)), 0);
+				      sizeof(err)),
+			 0);
 	assert_int_equal(c.max_output, 5120);
 	buf[4096] = 'x';
 	buf[4097] = '\n';
 	memcpy(buf + 4098, "max_input = 1\n", 14);
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, buf, 4112, "t.conf", err,
-				      sizeof(err)), -ERR_INVALID);
+				      sizeof(err)),
+			 -ERR_INVALID);
 	assert_string_equal(err, "t.conf:1: line too long (over 4096 bytes)");
 	free(buf);
 
@@ -437,7 +444,7 @@ test_hostile_lines(void **state)
 	memcpy(&c, &before, sizeof(c));
 	assert_int_equal(config_parse(&c, "max_input = 5\nbogus = 1\n", 24,
 				      "t.conf", err, sizeof(err)),
-				      	-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_memory_equal(&c, &before, sizeof(c));
 
 	/* An overlong string value is refused, not cut; a long path that
@@ -448,14 +455,16 @@ test_hostile_lines(void **state)
 	memset(buf + n, 'h', 200);
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, buf, n + 200, "t.conf", err,
-				      sizeof(err)), -ERR_INVALID);
+				      sizeof(err)),
+			 -ERR_INVALID);
 	assert_string_equal(err, "t.conf:1: listen is too long (at most "
-			    "127 bytes)");
+				 "127 bytes)");
 	n = (size_t)snprintf(buf, 32, "data_dir = /");
 	memset(buf + n, 'd', 4000);
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, buf, n + 4000, "t.conf", err,
-				      sizeof(err)), 0);
+				      sizeof(err)),
+			 0);
 	assert_int_equal(strlen(c.data_dir), 4001);
 	free(buf);
 }
@@ -509,7 +518,8 @@ test_load(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("# test\nlisten = 127.0.0.1:9999\nsessions_total = 3\n"
-	      "sessions_per_function = 2\nfoo = 1\n", f);
+	      "sessions_per_function = 2\nfoo = 1\n",
+	      f);
 	fclose(f);
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, path, err, sizeof(err)), -ERR_INVALID);
@@ -531,14 +541,14 @@ test_load(void **state)
 		fprintf(f, "#%062d\n", i);
 	fclose(f);
 	assert_int_equal(config_load(&c, path, err, sizeof(err)),
-		-ERR_TOO_LARGE);
+			 -ERR_TOO_LARGE);
 	assert_non_null(strstr(err, "file is over 1 MiB"));
 
 	/* Not a regular file; missing. */
 	assert_int_equal(config_load(&c, dir, err, sizeof(err)), -ERR_IO);
 	assert_non_null(strstr(err, "not a regular file"));
 	assert_int_equal(config_load(&c, "/dev/null", err, sizeof(err)),
-		-ERR_IO);
+			 -ERR_IO);
 	assert_non_null(strstr(err, "not a regular file"));
 	unlink(path);
 	assert_int_equal(config_load(&c, path, err, sizeof(err)), -ERR_IO);

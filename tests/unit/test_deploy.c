@@ -32,9 +32,9 @@
 #include "formats/bundle.h"
 #include "formats/minisign.h"
 
-#define KAT_DIR		"tests/kat/bundle/tiny"
-#define KAT_PUB		"tests/kat/bundle/minisign.pub"
-#define KAT_SUM		"tests/kat/bundle/tiny.sha256"
+#define KAT_DIR "tests/kat/bundle/tiny"
+#define KAT_PUB "tests/kat/bundle/minisign.pub"
+#define KAT_SUM "tests/kat/bundle/tiny.sha256"
 
 static const char *const kat_files[] = {
 	"MANIFEST", "MANIFEST.minisig", "data.txt", "empty file", "tiny.so",
@@ -42,8 +42,8 @@ static const char *const kat_files[] = {
 #define KAT_NFILES (sizeof(kat_files) / sizeof(kat_files[0]))
 
 struct fixture {
-	char root[PATH_MAX];	/* mkdtemp() dir, holds data/ */
-	char data[PATH_MAX];	/* DATADIR */
+	char root[PATH_MAX]; /* mkdtemp() dir, holds data/ */
+	char data[PATH_MAX]; /* DATADIR */
 	struct store *s;
 	struct minisign_pubkey kat;
 	char err[1024];
@@ -159,7 +159,8 @@ put_kat(struct fixture *t, struct deploy *d, const char *replace)
 		text = file_get(p, &len);
 		if (replace != NULL && !strcmp(kat_files[i], "data.txt"))
 			assert_int_equal(put(t, d, kat_files[i], replace,
-					     strlen(replace)), 0);
+					     strlen(replace)),
+					 0);
 		else if (put(t, d, kat_files[i], text, len) < 0)
 			fail_msg("deploy_put %s: %s", kat_files[i], t->err);
 		free(text);
@@ -205,7 +206,8 @@ setup(void **state)
 		fail_msg("store_open: %s", t->err);
 	text = file_get(KAT_PUB, &len);
 	assert_int_equal(minisign_pubkey_parse(text, len, &t->kat, t->err,
-					       sizeof(t->err)), 0);
+					       sizeof(t->err)),
+			 0);
 	free(text);
 	*state = t;
 	return 0;
@@ -248,7 +250,8 @@ test_commit(void **state)
 	assert_string_equal(f.plugin, "tiny.so");
 	assert_true(f.created >= now && f.created <= now + 60);
 	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
-					    sizeof(t->err)), 0);
+					    sizeof(t->err)),
+			 0);
 	assert_memory_equal(&f, &g, sizeof(f));
 	pathf(p, "%s/bundles/%s", t->data, f.checksum);
 	assert_int_equal(lstat(p, &st), 0);
@@ -286,14 +289,15 @@ test_untrusted(void **state)
 	d = begin(t, 1 << 20);
 	put_kat(t, d, NULL);
 	assert_int_equal(deploy_commit(d, &other, 1, &f, t->err,
-				       sizeof(t->err)), -ERR_UNTRUSTED);
+				       sizeof(t->err)),
+			 -ERR_UNTRUSTED);
 	assert_err(t->err, "not a trusted key");
 	assert_nothing_left(t);
 	/* No key at all is no better. */
 	d = begin(t, 1 << 20);
 	put_kat(t, d, NULL);
-	assert_int_equal(deploy_commit(d, NULL, 0, &f, t->err,
-				       sizeof(t->err)), -ERR_UNTRUSTED);
+	assert_int_equal(deploy_commit(d, NULL, 0, &f, t->err, sizeof(t->err)),
+			 -ERR_UNTRUSTED);
 	assert_nothing_left(t);
 }
 
@@ -339,15 +343,16 @@ test_bad_names(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		d = begin(t, 1 << 20);
 		assert_int_equal(deploy_put(d, bad[i], 0, "x", 1, t->err,
-					    sizeof(t->err)), -ERR_BAD_BUNDLE);
+					    sizeof(t->err)),
+				 -ERR_BAD_BUNDLE);
 		assert_err(t->err, "bad file name");
 		/* Refused at once: nothing waits for the end. */
 		assert_int_equal(count(t, "tmp"), 0);
 		deploy_abort(d);
 	}
 	d = begin(t, 1 << 20);
-	assert_int_equal(deploy_put(d, NULL, 0, "x", 1, t->err,
-				    sizeof(t->err)), -ERR_BAD_BUNDLE);
+	assert_int_equal(deploy_put(d, NULL, 0, "x", 1, t->err, sizeof(t->err)),
+			 -ERR_BAD_BUNDLE);
 	assert_err(t->err, "a part has no file name");
 	assert_int_equal(commit(t, d, &f), -ERR_BAD_BUNDLE);
 	assert_nothing_left(t);
@@ -384,8 +389,7 @@ test_too_large(void **state)
 	assert_int_equal(put(t, d, "a", "12345", 5), 0);
 	assert_int_equal(put(t, d, "b", "12345", 5), 0);
 	assert_int_equal(put(t, d, "c", "1", 1), -ERR_TOO_LARGE);
-	assert_string_equal(t->err,
-			    "the bundle is over the limit of 10 bytes");
+	assert_string_equal(t->err, "the bundle is over the limit of 10 bytes");
 	assert_int_equal(count(t, "tmp"), 0);
 	assert_int_equal(commit(t, d, &f), -ERR_TOO_LARGE);
 	assert_nothing_left(t);
@@ -398,7 +402,8 @@ test_too_large(void **state)
 	}
 	assert_int_equal(rc, 0);
 	assert_int_equal(deploy_put(d, "one-more", 0, "", 0, t->err,
-				    sizeof(t->err)), -ERR_TOO_LARGE);
+				    sizeof(t->err)),
+			 -ERR_TOO_LARGE);
 	assert_string_equal(t->err, "a bundle holds at most 256 files");
 	deploy_abort(d);
 	assert_nothing_left(t);
@@ -470,15 +475,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_commit),
-		T(test_untrusted),
-		T(test_mismatch),
-		T(test_bad_names),
-		T(test_sent_twice),
-		T(test_too_large),
-		T(test_first_reason),
-		T(test_io),
-		T(test_abort),
+		T(test_commit),	      T(test_untrusted),  T(test_mismatch),
+		T(test_bad_names),    T(test_sent_twice), T(test_too_large),
+		T(test_first_reason), T(test_io),	  T(test_abort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

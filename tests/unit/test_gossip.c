@@ -14,11 +14,13 @@
 
 /* Two members: 127.0.0.1:5000 with heartbeat 7 and 10.0.0.2:5001 with
  * 0x01020304, sent by 5001 in epoch 3. */
+/* clang-format off */
 static const unsigned char known[] = {
 	'F', 'N', 'G', '1', 1, 1, 2, 0, 0x89, 0x13, 0, 0, 3, 0, 0, 0, 0, 0,
 	127, 0, 0, 1, 0x88, 0x13, 0, 0, 7, 0, 0, 0,
 	10, 0, 0, 2, 0x89, 0x13, 0, 0, 4, 3, 2, 1,
 };
+/* clang-format on */
 
 static void
 fill(struct gossip_msg *m)

@@ -33,7 +33,7 @@
 #include "formats/hpke.h"
 
 #define KAT_FILE "tests/kat/hpke/rfc9180-a2-1.txt"
-#define HEX_MAX 256		/* longest value in the KAT file, in bytes */
+#define HEX_MAX 256 /* longest value in the KAT file, in bytes */
 #define KAT_ITEMS 16
 
 struct bytes {
@@ -251,12 +251,14 @@ test_kat_derive_keypair(void **state)
 	struct kat *k = *state;
 	unsigned char sk[HPKE_NSK], pk[HPKE_NPK];
 
-	assert_int_equal(hpke_derive_keypair(k->ikmE.b, k->ikmE.n, sk, pk,
-					     NULL, 0), 0);
+	assert_int_equal(hpke_derive_keypair(k->ikmE.b, k->ikmE.n, sk, pk, NULL,
+					     0),
+			 0);
 	assert_bytes(sk, &k->skEm, HPKE_NSK);
 	assert_bytes(pk, &k->pkEm, HPKE_NPK);
-	assert_int_equal(hpke_derive_keypair(k->ikmR.b, k->ikmR.n, sk, pk,
-					     NULL, 0), 0);
+	assert_int_equal(hpke_derive_keypair(k->ikmR.b, k->ikmR.n, sk, pk, NULL,
+					     0),
+			 0);
 	assert_bytes(sk, &k->skRm, HPKE_NSK);
 	assert_bytes(pk, &k->pkRm, HPKE_NPK);
 	assert_int_equal(hpke_public_key(k->skRm.b, pk, NULL, 0), 0);
@@ -271,16 +273,16 @@ test_kat_kem_and_schedule(void **state)
 	unsigned char ksc[HPKE_KS_CONTEXT_LEN], secret[HPKE_NH];
 	struct hpke_ctx ctx;
 
-	assert_int_equal(hpke_encap(k->pkRm.b, k->skEm.b, enc, ss, NULL, 0),
-			 0);
+	assert_int_equal(hpke_encap(k->pkRm.b, k->skEm.b, enc, ss, NULL, 0), 0);
 	assert_bytes(enc, &k->enc, HPKE_NENC);
 	assert_bytes(ss, &k->ss, HPKE_NSECRET);
 	memset(ss, 0, sizeof(ss));
 	assert_int_equal(hpke_decap(k->enc.b, k->skRm.b, ss, NULL, 0), 0);
 	assert_bytes(ss, &k->ss, HPKE_NSECRET);
 
-	assert_int_equal(hpke_key_schedule(&ctx, ss, k->info.b, k->info.n,
-					   ksc, secret, NULL, 0), 0);
+	assert_int_equal(hpke_key_schedule(&ctx, ss, k->info.b, k->info.n, ksc,
+					   secret, NULL, 0),
+			 0);
 	assert_bytes(ksc, &k->ksc, HPKE_KS_CONTEXT_LEN);
 	assert_bytes(secret, &k->secret, HPKE_NH);
 	assert_bytes(ctx.key, &k->key, HPKE_NK);
@@ -297,10 +299,12 @@ test_kat_setup_s_and_r(void **state)
 	struct hpke_ctx s, r;
 
 	assert_int_equal(hpke_setup_base_s(&s, enc, k->pkRm.b, k->info.b,
-					   k->info.n, k->skEm.b, NULL, 0), 0);
+					   k->info.n, k->skEm.b, NULL, 0),
+			 0);
 	assert_bytes(enc, &k->enc, HPKE_NENC);
 	assert_int_equal(hpke_setup_base_r(&r, k->enc.b, k->skRm.b, k->info.b,
-					   k->info.n, NULL, 0), 0);
+					   k->info.n, NULL, 0),
+			 0);
 	assert_bytes(s.key, &k->key, HPKE_NK);
 	assert_bytes(r.key, &k->key, HPKE_NK);
 	assert_bytes(s.base_nonce, &k->base_nonce, HPKE_NN);
@@ -345,19 +349,22 @@ test_kat_seal(void **state)
 	size_t i = 0;
 
 	assert_int_equal(hpke_setup_base_s(&s, enc, k->pkRm.b, k->info.b,
-					   k->info.n, k->skEm.b, NULL, 0), 0);
+					   k->info.n, k->skEm.b, NULL, 0),
+			 0);
 	for (seq = 0; i < k->nencs; seq++) {
 		e = &k->encs[i];
 		assert_int_equal(s.seq, seq);
 		if (e->seq != seq) {
 			assert_true(e->seq > seq);
 			assert_int_equal(hpke_seal(&s, "", 0, "x", 1, ct, NULL,
-						   0), 0);
+						   0),
+					 0);
 			continue;
 		}
 		check_enc_vector(k, e);
 		assert_int_equal(hpke_seal(&s, e->aad.b, e->aad.n, e->pt.b,
-					   e->pt.n, ct, NULL, 0), 0);
+					   e->pt.n, ct, NULL, 0),
+				 0);
 		assert_bytes(ct, &e->ct, e->pt.n + HPKE_NT);
 		i++;
 	}
@@ -376,23 +383,28 @@ test_kat_open(void **state)
 	size_t i;
 
 	assert_int_equal(hpke_setup_base_r(&r, k->enc.b, k->skRm.b, k->info.b,
-					   k->info.n, NULL, 0), 0);
+					   k->info.n, NULL, 0),
+			 0);
 	for (i = 0; i < k->nencs; i++) {
 		e = &k->encs[i];
 		r.seq = e->seq + 1;
 		assert_int_equal(hpke_open(&r, e->aad.b, e->aad.n, e->ct.b,
-					   e->ct.n, pt, NULL, 0), -ERR_INVALID);
+					   e->ct.n, pt, NULL, 0),
+				 -ERR_INVALID);
 		assert_int_equal(r.seq, e->seq + 1);
 		r.seq = e->seq;
 		assert_int_equal(hpke_open(&r, "Count-x", 7, e->ct.b, e->ct.n,
-					   pt, NULL, 0), -ERR_INVALID);
+					   pt, NULL, 0),
+				 -ERR_INVALID);
 		memcpy(ct, e->ct.b, e->ct.n);
 		ct[e->ct.n - 1] ^= 1;
 		assert_int_equal(hpke_open(&r, e->aad.b, e->aad.n, ct, e->ct.n,
-					   pt, NULL, 0), -ERR_INVALID);
+					   pt, NULL, 0),
+				 -ERR_INVALID);
 		assert_int_equal(r.seq, e->seq);
 		assert_int_equal(hpke_open(&r, e->aad.b, e->aad.n, e->ct.b,
-					   e->ct.n, pt, NULL, 0), 0);
+					   e->ct.n, pt, NULL, 0),
+				 0);
 		assert_bytes(pt, &e->pt, e->ct.n - HPKE_NT);
 		assert_int_equal(r.seq, e->seq + 1);
 	}
@@ -408,17 +420,21 @@ test_kat_export(void **state)
 	size_t i;
 
 	assert_int_equal(hpke_setup_base_s(&s, enc, k->pkRm.b, k->info.b,
-					   k->info.n, k->skEm.b, NULL, 0), 0);
+					   k->info.n, k->skEm.b, NULL, 0),
+			 0);
 	assert_int_equal(hpke_setup_base_r(&r, k->enc.b, k->skRm.b, k->info.b,
-					   k->info.n, NULL, 0), 0);
+					   k->info.n, NULL, 0),
+			 0);
 	for (i = 0; i < k->nexps; i++) {
 		assert_int_equal(hpke_export(&s, k->exps[i].ctx.b,
 					     k->exps[i].ctx.n, out,
-					     k->exps[i].L, NULL, 0), 0);
+					     k->exps[i].L, NULL, 0),
+				 0);
 		assert_bytes(out, &k->exps[i].value, k->exps[i].L);
 		assert_int_equal(hpke_export(&r, k->exps[i].ctx.b,
 					     k->exps[i].ctx.n, out,
-					     k->exps[i].L, NULL, 0), 0);
+					     k->exps[i].L, NULL, 0),
+				 0);
 		assert_bytes(out, &k->exps[i].value, k->exps[i].L);
 	}
 	hpke_ctx_clear(&s);
@@ -452,7 +468,8 @@ test_seq_limit(void **state)
 	assert_int_equal(hpke_seal(&s, NULL, 0, "z", 1, ct, err, sizeof(err)),
 			 0);
 	assert_int_equal(hpke_open(&r, NULL, 0, ct, sizeof(ct), pt, err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 	assert_int_equal(pt[0], 'z');
 	/* ...and then both refuse, leaving the count where it is. */
 	assert_int_equal(s.seq, UINT64_MAX);
@@ -461,7 +478,8 @@ test_seq_limit(void **state)
 	assert_err(err, "message limit reached");
 	assert_int_equal(s.seq, UINT64_MAX);
 	assert_int_equal(hpke_open(&r, NULL, 0, ct, sizeof(ct), pt, err,
-				   sizeof(err)), -1);
+				   sizeof(err)),
+			 -1);
 	assert_err(err, "message limit reached");
 	/* Export still works: it does not use the sequence number. */
 	assert_int_equal(hpke_export(&s, "", 0, pt, 1, NULL, 0), 0);
@@ -485,14 +503,15 @@ test_ctx_lifetime(void **state)
 	hpke_ctx_clear(&s);
 	memset(zero, 0, sizeof(zero));
 	assert_memory_equal(&s, zero, sizeof(s));
-	assert_int_equal(hpke_seal(&s, NULL, 0, "hi", 2, ct, err,
-				   sizeof(err)), -1);
+	assert_int_equal(hpke_seal(&s, NULL, 0, "hi", 2, ct, err, sizeof(err)),
+			 -1);
 	assert_err(err, "not set up");
 	assert_int_equal(hpke_export(&s, "", 0, out, 32, err, sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "not set up");
 	assert_int_equal(hpke_open(NULL, NULL, 0, ct, sizeof(ct), out, err,
-				   sizeof(err)), -1);
+				   sizeof(err)),
+			 -1);
 }
 
 static void
@@ -506,43 +525,53 @@ test_bounds(void **state)
 
 	(void)state;
 	memset(ikm, 7, sizeof(ikm));
-	assert_int_equal(hpke_derive_keypair(ikm, 31, sk, pk, err,
-					     sizeof(err)), -ERR_INVALID);
+	assert_int_equal(hpke_derive_keypair(ikm, 31, sk, pk, err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "ikm must be");
 	assert_int_equal(hpke_derive_keypair(ikm, sizeof(ikm), sk, pk, err,
-					     sizeof(err)), -ERR_INVALID);
+					     sizeof(err)),
+			 -ERR_INVALID);
 	assert_int_equal(hpke_derive_keypair(ikm, HPKE_INFO_MAX, sk, pk, err,
-					     sizeof(err)), 0);
+					     sizeof(err)),
+			 0);
 	/* info over its bound. */
-	assert_int_equal(hpke_setup_base_s(&s, enc, pk, ikm, sizeof(ikm),
-					   NULL, err, sizeof(err)),
-					   	-ERR_INVALID);
+	assert_int_equal(hpke_setup_base_s(&s, enc, pk, ikm, sizeof(ikm), NULL,
+					   err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "info");
 	assert_int_equal(hpke_setup_base_s(&s, enc, pk, ikm, HPKE_INFO_MAX,
-					   NULL, err, sizeof(err)), 0);
+					   NULL, err, sizeof(err)),
+			 0);
 	/* Export lengths and contexts. */
 	assert_int_equal(hpke_export(&s, "", 0, out, 0, err, sizeof(err)),
-		-ERR_INVALID);
+			 -ERR_INVALID);
 	assert_int_equal(hpke_export(&s, "", 0, out, HPKE_EXPORT_MAX + 1, err,
-				     sizeof(err)), -ERR_INVALID);
+				     sizeof(err)),
+			 -ERR_INVALID);
 	assert_int_equal(hpke_export(&s, "", 0, out, HPKE_EXPORT_MAX, err,
-				     sizeof(err)), 0);
-	assert_int_equal(hpke_export(&s, ikm, HPKE_EXPORT_CONTEXT_MAX + 1,
-				     out, 32, err, sizeof(err)), -ERR_INVALID);
-	assert_int_equal(hpke_export(&s, ikm, HPKE_EXPORT_CONTEXT_MAX, out,
-				     32, err, sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
+	assert_int_equal(hpke_export(&s, ikm, HPKE_EXPORT_CONTEXT_MAX + 1, out,
+				     32, err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_int_equal(hpke_export(&s, ikm, HPKE_EXPORT_CONTEXT_MAX, out, 32,
+				     err, sizeof(err)),
+			 0);
 	/* A ciphertext shorter than the tag. */
 	assert_int_equal(hpke_open(&s, NULL, 0, ct, HPKE_NT - 1, out, err,
-				   sizeof(err)), -ERR_INVALID);
+				   sizeof(err)),
+			 -ERR_INVALID);
 	hpke_ctx_clear(&s);
 	/* A low-order public key (here zero) gives an all-zero DH value,
 	 * which section 7.1.4 says to refuse. */
 	memset(zero, 0, sizeof(zero));
 	assert_int_equal(hpke_setup_base_s(&s, enc, zero, "", 0, NULL, err,
-					   sizeof(err)), -ERR_INVALID);
+					   sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "not a usable X25519 key");
 	assert_int_equal(hpke_setup_base_r(&s, zero, sk, "", 0, err,
-					   sizeof(err)), -ERR_INVALID);
+					   sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "not a usable X25519 key");
 }
 
@@ -559,14 +588,17 @@ test_roundtrip(void **state)
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_setup_base_s(&s, enc, pk, "app", 3, NULL, NULL,
-					   0), 0);
+					   0),
+			 0);
 	assert_int_equal(hpke_setup_base_r(&r, enc, sk, "app", 3, NULL, 0), 0);
 	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
 		n = strlen(msgs[i]);
 		assert_int_equal(hpke_seal(&s, "ad", 2, msgs[i], n, ct, NULL,
-					   0), 0);
+					   0),
+				 0);
 		assert_int_equal(hpke_open(&r, "ad", 2, ct, n + HPKE_NT, pt,
-					   NULL, 0), 0);
+					   NULL, 0),
+				 0);
 		assert_memory_equal(pt, msgs[i], n);
 	}
 	assert_int_equal(hpke_export(&s, "e", 1, a, 32, NULL, 0), 0);
@@ -597,7 +629,8 @@ test_text_roundtrip(void **state)
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_encrypt_text(pk, msg, strlen(msg), &text,
-					   &textlen, NULL, 0), 0);
+					   &textlen, NULL, 0),
+			 0);
 	assert_int_equal(textlen, strlen(text));
 	assert_true(hpke_is_text(text, textlen));
 	assert_memory_equal(text, "fnh1:", 5);
@@ -605,23 +638,26 @@ test_text_roundtrip(void **state)
 	assert_int_equal(textlen, 5 + ((32 + strlen(msg) + 16) * 4 + 2) / 3);
 	for (i = 5; i < textlen; i++)
 		assert_non_null(strchr(url_alphabet, text[i]));
-	assert_int_equal(hpke_decrypt_text(sk, text, textlen, &pt, &ptlen,
-					   NULL, 0), 0);
+	assert_int_equal(hpke_decrypt_text(sk, text, textlen, &pt, &ptlen, NULL,
+					   0),
+			 0);
 	assert_int_equal(ptlen, strlen(msg));
 	assert_memory_equal(pt, msg, ptlen);
 	assert_int_equal(pt[ptlen], '\0');
 	hpke_free(pt, ptlen);
 	/* A fresh ephemeral key every time. */
 	assert_int_equal(hpke_encrypt_text(pk, msg, strlen(msg), &text2,
-					   &textlen, NULL, 0), 0);
+					   &textlen, NULL, 0),
+			 0);
 	assert_string_not_equal(text, text2);
 	free(text);
 	free(text2);
 	/* The empty plaintext. */
-	assert_int_equal(hpke_encrypt_text(pk, "", 0, &text, &textlen, NULL,
-					   0), 0);
-	assert_int_equal(hpke_decrypt_text(sk, text, textlen, &pt, &ptlen,
-					   NULL, 0), 0);
+	assert_int_equal(hpke_encrypt_text(pk, "", 0, &text, &textlen, NULL, 0),
+			 0);
+	assert_int_equal(hpke_decrypt_text(sk, text, textlen, &pt, &ptlen, NULL,
+					   0),
+			 0);
 	assert_int_equal(ptlen, 0);
 	hpke_free(pt, ptlen);
 	free(text);
@@ -647,8 +683,8 @@ assert_text_refused(const unsigned char *sk, const char *text, size_t len,
 	size_t ptlen = 1;
 	char err[128];
 
-	if (hpke_decrypt_text(sk, text, len, &pt, &ptlen, err,
-			      sizeof(err)) >= 0)
+	if (hpke_decrypt_text(sk, text, len, &pt, &ptlen, err, sizeof(err)) >=
+	    0)
 		fail_msg("decrypted '%.*s'", (int)len, text);
 	assert_null(pt);
 	assert_int_equal(ptlen, 0);
@@ -671,7 +707,8 @@ test_text_refusals(void **state)
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_keygen(sk2, pk2, NULL, 0), 0);
 	assert_int_equal(hpke_encrypt_text(pk, "secret", 6, &text, &len, NULL,
-					   0), 0);
+					   0),
+			 0);
 	assert_true(len < sizeof(buf) - 2);
 
 	assert_text_refused(sk, "hello", 5, "not an fnh1: text");
@@ -731,7 +768,8 @@ test_text_bad_key(void **state)
 	(void)state;
 	memset(zero, 0, sizeof(zero));
 	assert_int_equal(hpke_encrypt_text(zero, "m", 1, &text, &len, err,
-					   sizeof(err)), -1);
+					   sizeof(err)),
+			 -1);
 	assert_null(text);
 	assert_err(err, "not a usable X25519 key");
 }
@@ -749,13 +787,14 @@ test_ohttp_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
-	assert_int_equal(hpke_ohttp_seal_request(&client, 7, pk, in,
-						 strlen(in), &req, &reqlen,
-						 NULL, 0), 0);
+	assert_int_equal(hpke_ohttp_seal_request(&client, 7, pk, in, strlen(in),
+						 &req, &reqlen, NULL, 0),
+			 0);
 	assert_int_equal(reqlen, HPKE_OHTTP_REQ_MIN + strlen(in));
 	assert_memory_equal(req, "\x07\x00\x20\x00\x01\x00\x03", 7);
 	assert_int_equal(hpke_ohttp_open_request(&server, 7, sk, req, reqlen,
-						 &got, &gotlen, NULL, 0), 0);
+						 &got, &gotlen, NULL, 0),
+			 0);
 	assert_int_equal(gotlen, strlen(in));
 	assert_memory_equal(got, in, gotlen);
 	hpke_free(got, gotlen);
@@ -765,8 +804,9 @@ test_ohttp_roundtrip(void **state)
 			 0);
 	assert_int_equal(resplen, HPKE_OHTTP_RESP_MIN + strlen(out));
 	assert_false(server.ready);
-	assert_int_equal(hpke_ohttp_open_response(&client, resp, resplen,
-						  &got, &gotlen, NULL, 0), 0);
+	assert_int_equal(hpke_ohttp_open_response(&client, resp, resplen, &got,
+						  &gotlen, NULL, 0),
+			 0);
 	assert_int_equal(gotlen, strlen(out));
 	assert_memory_equal(got, out, gotlen);
 	assert_false(client.ready);
@@ -788,17 +828,20 @@ test_ohttp_request_refusals(void **state)
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_keygen(sk2, pk2, NULL, 0), 0);
 	assert_int_equal(hpke_ohttp_seal_request(&client, 1, pk, "input", 5,
-						 &req, &reqlen, NULL, 0), 0);
+						 &req, &reqlen, NULL, 0),
+			 0);
 	bad = malloc(reqlen);
 	assert_non_null(bad);
 
 	assert_int_equal(hpke_ohttp_open_request(&server, 2, sk, req, reqlen,
 						 &got, &gotlen, err,
-						 sizeof(err)), -ERR_INVALID);
+						 sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "unknown key id 1");
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk2, req, reqlen,
 						 &got, &gotlen, err,
-						 sizeof(err)), -ERR_INVALID);
+						 sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "cannot decrypt request");
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
 						 HPKE_OHTTP_REQ_MIN - 1, &got,
@@ -806,8 +849,8 @@ test_ohttp_request_refusals(void **state)
 			 -ERR_INVALID);
 	assert_err(err, "request too short");
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
-						 reqlen - 1, &got, &gotlen,
-						 err, sizeof(err)),
+						 reqlen - 1, &got, &gotlen, err,
+						 sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "cannot decrypt request");
 	/* Every byte altered: the header names the suite, the rest fails
@@ -831,15 +874,18 @@ test_ohttp_request_refusals(void **state)
 	/* An fnh1 text's enc and ciphertext under the same key, behind a
 	 * good header, is no request: another info, another key schedule. */
 	assert_int_equal(hpke_encrypt_text(pk, "input", 5, &text, &textlen,
-					   NULL, 0), 0);
+					   NULL, 0),
+			 0);
 	assert_int_equal(b64url_decode(bad + HPKE_OHTTP_HDR_LEN,
 				       reqlen - HPKE_OHTTP_HDR_LEN, text + 5,
-				       textlen - 5, &n), 0);
+				       textlen - 5, &n),
+			 0);
 	assert_int_equal(n, reqlen - HPKE_OHTTP_HDR_LEN);
 	memcpy(bad, req, HPKE_OHTTP_HDR_LEN);
 	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, bad, reqlen,
 						 &got, &gotlen, err,
-						 sizeof(err)), -ERR_INVALID);
+						 sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "cannot decrypt request: wrong key");
 	free(text);
 	hpke_ohttp_clear(&server);
@@ -860,18 +906,23 @@ test_ohttp_response_refusals(void **state)
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_ohttp_seal_request(&c1, 0, pk, "a", 1, &req,
-						 &reqlen, NULL, 0), 0);
+						 &reqlen, NULL, 0),
+			 0);
 	assert_int_equal(hpke_ohttp_seal_request(&c2, 0, pk, "b", 1, &req2,
-						 &req2len, NULL, 0), 0);
-	assert_int_equal(hpke_ohttp_open_request(&s1, 0, sk, req, reqlen,
-						 &got, &gotlen, NULL, 0), 0);
+						 &req2len, NULL, 0),
+			 0);
+	assert_int_equal(hpke_ohttp_open_request(&s1, 0, sk, req, reqlen, &got,
+						 &gotlen, NULL, 0),
+			 0);
 	hpke_free(got, gotlen);
 	assert_int_equal(hpke_ohttp_open_request(&s2, 0, sk, req2, req2len,
-						 &got, &gotlen, NULL, 0), 0);
+						 &got, &gotlen, NULL, 0),
+			 0);
 	hpke_free(got, gotlen);
 	hpke_ohttp_clear(&s2);
 	assert_int_equal(hpke_ohttp_seal_response(&s1, "output", 6, &resp,
-						  &resplen, NULL, 0), 0);
+						  &resplen, NULL, 0),
+			 0);
 	/* The server's state is spent. */
 	assert_int_equal(hpke_ohttp_seal_response(&s1, "again", 5, &bad,
 						  &gotlen, err, sizeof(err)),
@@ -894,22 +945,24 @@ test_ohttp_response_refusals(void **state)
 		assert_int_equal(hpke_ohttp_open_response(&keep, bad, resplen,
 							  &got, &gotlen, err,
 							  sizeof(err)),
-							  	-ERR_INVALID);
+				 -ERR_INVALID);
 		assert_null(got);
 		assert_err(err, "cannot decrypt response");
 	}
 	keep = c1;
 	assert_int_equal(hpke_ohttp_open_response(&keep, resp,
-						  HPKE_OHTTP_RESP_MIN - 1,
-						  &got, &gotlen, err,
-						  sizeof(err)), -ERR_INVALID);
+						  HPKE_OHTTP_RESP_MIN - 1, &got,
+						  &gotlen, err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "too short");
 	keep = c1;
 	assert_int_equal(hpke_ohttp_open_response(&keep, resp, resplen - 1,
 						  &got, &gotlen, err,
-						  sizeof(err)), -ERR_INVALID);
+						  sizeof(err)),
+			 -ERR_INVALID);
 	assert_int_equal(hpke_ohttp_open_response(&c1, resp, resplen, &got,
-						  &gotlen, NULL, 0), 0);
+						  &gotlen, NULL, 0),
+			 0);
 	assert_int_equal(gotlen, 6);
 	assert_memory_equal(got, "output", 6);
 	hpke_free(got, gotlen);
@@ -1038,8 +1091,8 @@ interop_ohttp(int argc, char **argv)
 			rc = interop_fail("request", "cannot write files");
 		else
 			rc = 0;
-	} else if (strcmp(argv[1], "--interop-ohttp-serve") == 0 &&
-		   argc == 7 && key_arg(argv[3], key) == 0) {
+	} else if (strcmp(argv[1], "--interop-ohttp-serve") == 0 && argc == 7 &&
+		   key_arg(argv[3], key) == 0) {
 		req = read_file(argv[4], 1 << 20, &reqlen);
 		if (req == NULL)
 			return interop_fail("serve", "cannot read request");

@@ -93,7 +93,8 @@ test_blake2b_vectors(void **state)
 		if (line[0] == '#')
 			continue;
 		assert_int_equal(sscanf(line, "%zu %zu %128s", &outlen, &n,
-					hex), 3);
+					hex),
+				 3);
 		hex_decode(hex, w, outlen);
 		assert_int_equal(minisign_blake2b(d, outlen, in, n), 0);
 		assert_memory_equal(d, w, outlen);
@@ -108,7 +109,8 @@ test_blake2b_vectors(void **state)
 		if (outlen == 64) {
 			olen = 64;
 			assert_int_equal(EVP_Digest(in, n, ossl, &olen,
-						    EVP_blake2b512(), NULL), 1);
+						    EVP_blake2b512(), NULL),
+					 1);
 			assert_memory_equal(ossl, w, 64);
 		}
 		count++;
@@ -139,12 +141,12 @@ test_b64(void **state)
 
 	(void)state;
 	assert_int_equal(minisign_b64_encode(text, sizeof(text),
-					     (const unsigned char *)"fooba",
-					     5), 8);
-	assert_string_equal(text, "Zm9vYmE=");	/* RFC 4648, section 10 */
+					     (const unsigned char *)"fooba", 5),
+			 8);
+	assert_string_equal(text, "Zm9vYmE="); /* RFC 4648, section 10 */
 	assert_int_equal(minisign_b64_encode(text, 8,
-					     (const unsigned char *)"fooba",
-					     5), -1);
+					     (const unsigned char *)"fooba", 5),
+			 -1);
 	assert_int_equal(minisign_b64_decode(out, 5, "Zm9vYmE=", 8), 0);
 	assert_memory_equal(out, "fooba", 5);
 	assert_int_equal(minisign_b64_decode(out, 4, "Zm9vYg==", 8), 0);
@@ -172,8 +174,8 @@ test_pubkey_kat(void **state)
 
 	(void)state;
 	buf = kat_read("minisign.pub", &len);
-	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err,
-					       sizeof(err)), 0);
+	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err, sizeof(err)),
+			 0);
 	minisign_keyid_hex(pk.key_id, id);
 	assert_string_equal(id, "80B9BEDD8695DEF3");
 	/* We write the file minisign wrote, byte for byte. */
@@ -182,7 +184,8 @@ test_pubkey_kat(void **state)
 	assert_string_equal(text, buf);
 	/* The last newline is optional. */
 	assert_int_equal(minisign_pubkey_parse(buf, len - 1, &pk, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	free(buf);
 }
 
@@ -196,8 +199,8 @@ blob_patch(char *line, size_t blob_len, size_t at, unsigned char v)
 
 	assert_int_equal(minisign_b64_decode(blob, blob_len, line, n), 0);
 	blob[at] = v;
-	assert_int_equal(minisign_b64_encode(b64, sizeof(b64), blob,
-					     blob_len), (int)n);
+	assert_int_equal(minisign_b64_encode(b64, sizeof(b64), blob, blob_len),
+			 (int)n);
 	memcpy(line, b64, n);
 }
 
@@ -212,41 +215,45 @@ test_pubkey_bad(void **state)
 	buf = kat_read("minisign.pub", &len);
 	line2 = strchr(buf, '\n') + 1;
 
-	assert_int_equal(minisign_pubkey_parse(line2, strlen(line2), &pk,
-					       err, sizeof(err)), -1);
+	assert_int_equal(minisign_pubkey_parse(line2, strlen(line2), &pk, err,
+					       sizeof(err)),
+			 -1);
 	assert_err(err, "line 1 does not start with");
-	assert_int_equal(minisign_pubkey_parse(buf, 20, &pk, err,
-					       sizeof(err)), -1);
+	assert_int_equal(minisign_pubkey_parse(buf, 20, &pk, err, sizeof(err)),
+			 -1);
 	assert_err(err, "line 2 is missing");
 
 	line2[5] = '!';
-	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err,
-					       sizeof(err)), -1);
+	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err, sizeof(err)),
+			 -1);
 	assert_err(err, "line 2 is not base64 of 42 bytes");
 	free(buf);
 
 	buf = kat_read("minisign.pub", &len);
 	line2 = strchr(buf, '\n') + 1;
-	memmove(line2 + 4, line2 + 8, strlen(line2 + 8) + 1);	/* short */
+	memmove(line2 + 4, line2 + 8, strlen(line2 + 8) + 1); /* short */
 	assert_int_equal(minisign_pubkey_parse(buf, strlen(buf), &pk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_err(err, "not base64 of 42 bytes");
 	free(buf);
 
 	buf = kat_read("minisign.pub", &len);
 	line2 = strchr(buf, '\n') + 1;
-	blob_patch(line2, 42, 1, 'D');	/* "ED": not a key algorithm */
-	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err,
-					       sizeof(err)), -ERR_INVALID);
+	blob_patch(line2, 42, 1, 'D'); /* "ED": not a key algorithm */
+	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "unsupported signature algorithm");
 	free(buf);
 
 	buf = kat_read("minisign.pub", &len);
 	assert_int_equal(minisign_pubkey_parse(buf, len + 0, &pk, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	buf[len] = 'x';
 	assert_int_equal(minisign_pubkey_parse(buf, len + 1, &pk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_err(err, "unexpected data after line 2");
 	free(buf);
 }
@@ -262,12 +269,14 @@ test_seckey_kat(void **state)
 	(void)state;
 	buf = kat_read("minisign.pub", &len);
 	assert_int_equal(minisign_pubkey_parse(buf, len, &want, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	free(buf);
 	/* minisign 0.11 -W: unencrypted, checksum all zero. */
 	buf = kat_read("minisign.key", &len);
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	minisign_seckey_public(&sk, &pk);
 	assert_memory_equal(&pk, &want, sizeof(pk));
 	minisign_seckey_clear(&sk);
@@ -287,31 +296,36 @@ test_seckey_roundtrip(void **state)
 	assert_int_equal(minisign_keygen(&sk, err, sizeof(err)), 0);
 
 	assert_int_equal(minisign_seckey_format(&sk, NULL, 0, 0, &text, &len,
-						err, sizeof(err)), 0);
+						err, sizeof(err)),
+			 0);
 	assert_int_equal(minisign_seckey_parse(text, len, NULL, &back, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	assert_memory_equal(&sk, &back, sizeof(sk));
 	free(text);
 
 	assert_int_equal(minisign_seckey_format(&sk, "pw", 32768, 1 << 24,
-						&text, &len, err,
-						sizeof(err)), 0);
+						&text, &len, err, sizeof(err)),
+			 0);
 	assert_int_equal(minisign_seckey_parse(text, len, "pw", &back, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	assert_memory_equal(&sk, &back, sizeof(sk));
 	assert_int_equal(minisign_seckey_parse(text, len, "pW", &back, err,
-					       sizeof(err)), -ERR_INVALID);
+					       sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "wrong password");
 	assert_int_equal(minisign_seckey_parse(text, len, NULL, &back, err,
-					       sizeof(err)), -ERR_INVALID);
+					       sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "is encrypted");
 	free(text);
 
 	/* A hostile key file asking for more scrypt than we allow. */
 	assert_int_equal(minisign_seckey_format(&sk, "pw", 32768,
 						MINISIGN_MEMLIMIT_MAX * 2,
-						&text, &len, err,
-						sizeof(err)), -1);
+						&text, &len, err, sizeof(err)),
+			 -1);
 	assert_err(err, "beyond what fnhost accepts");
 	minisign_seckey_clear(&sk);
 	minisign_seckey_clear(&back);
@@ -330,7 +344,8 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 157, 1);
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -ERR_INVALID);
+					       sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "checksum does not match");
 	free(buf);
 
@@ -339,7 +354,8 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 54 + 8 + 32, 0x55);
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_err(err, "public half does not match");
 	free(buf);
 
@@ -347,7 +363,8 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 2, 'X');
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -ERR_INVALID);
+					       sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "unsupported key derivation");
 	free(buf);
 
@@ -355,13 +372,15 @@ test_seckey_bad(void **state)
 	line2 = strchr(buf, '\n') + 1;
 	blob_patch(line2, 158, 4, 'X');
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
-					       sizeof(err)), -ERR_INVALID);
+					       sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "unsupported checksum");
 	free(buf);
 
 	buf = kat_read("minisign.key", &len);
 	assert_int_equal(minisign_seckey_parse(buf, len - 10, NULL, &sk, err,
-					       sizeof(err)), -1);
+					       sizeof(err)),
+			 -1);
 	assert_err(err, "not base64 of 158 bytes");
 	free(buf);
 }
@@ -385,11 +404,13 @@ kat_setup(void **state)
 	assert_non_null(k);
 	buf = kat_read("minisign.pub", &len);
 	assert_int_equal(minisign_pubkey_parse(buf, len, &k->pk, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	free(buf);
 	buf = kat_read("minisign.key", &len);
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &k->sk, err,
-					       sizeof(err)), 0);
+					       sizeof(err)),
+			 0);
 	free(buf);
 	k->manifest = kat_read("tiny/MANIFEST", &k->mlen);
 	k->sig = kat_read("tiny/MANIFEST.minisig", &k->slen);
@@ -411,8 +432,8 @@ kat_teardown(void **state)
 /* Parse text as a signature and verify it over the KAT MANIFEST; returns
  * what minisign_verify() returns, -2 if the parse failed. */
 static int
-sig_check(const struct kat *k, const char *text, size_t len,
-	  const char *msg, size_t mlen, char *err, size_t errlen)
+sig_check(const struct kat *k, const char *text, size_t len, const char *msg,
+	  size_t mlen, char *err, size_t errlen)
 {
 	struct minisign_sig sig;
 
@@ -430,12 +451,14 @@ test_sig_kat(void **state)
 	size_t which = 9;
 
 	assert_int_equal(minisign_sig_parse(k->sig, k->slen, &sig, err,
-					    sizeof(err)), 0);
-	assert_string_equal(sig.trusted_comment, "name=tiny version=1.0 "
+					    sizeof(err)),
+			 0);
+	assert_string_equal(sig.trusted_comment,
+			    "name=tiny version=1.0 "
 			    "abi=1 sha256=ad7d0cb84fab1fc62293d922d953cb64"
 			    "f42ef923508f63fb6440d4406b0c827c");
-	assert_int_equal(minisign_verify(&k->pk, 1, &sig, k->manifest,
-					 k->mlen, &which, err, sizeof(err)),
+	assert_int_equal(minisign_verify(&k->pk, 1, &sig, k->manifest, k->mlen,
+					 &which, err, sizeof(err)),
 			 0);
 	assert_int_equal(which, 0);
 }
@@ -465,10 +488,12 @@ test_sign_matches_minisign(void **state)
 	int i;
 
 	assert_int_equal(minisign_sig_parse(k->sig, k->slen, &sig, err,
-					    sizeof(err)), 0);
+					    sizeof(err)),
+			 0);
 	assert_int_equal(minisign_sign(&k->sk, k->manifest, k->mlen,
 				       sig.trusted_comment, &out, &len, err,
-				       sizeof(err)), 0);
+				       sizeof(err)),
+			 0);
 	assert_int_equal(strlen(out), len);
 	/* Deterministic Ed25519: all but the untrusted comment agree. */
 	for (i = 2; i <= 4; i++) {
@@ -477,7 +502,8 @@ test_sign_matches_minisign(void **state)
 		assert_string_equal(mine, theirs);
 	}
 	assert_int_equal(sig_check(k, out, len, k->manifest, k->mlen, err,
-				   sizeof(err)), 0);
+				   sizeof(err)),
+			 0);
 	free(out);
 }
 
@@ -513,16 +539,19 @@ test_sig_bad(void **state)
 	/* The message changed. */
 	k->manifest[0] ^= 1;
 	assert_int_equal(sig_check(k, k->sig, k->slen, k->manifest, k->mlen,
-				   err, sizeof(err)), -ERR_INVALID);
+				   err, sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	k->manifest[0] ^= 1;
 
 	/* Tampered trusted comment. */
-	s = sig_with_line(k, 3, "trusted comment: name=tiny version=1.1 abi=1 "
+	s = sig_with_line(k, 3,
+			  "trusted comment: name=tiny version=1.1 abi=1 "
 			  "sha256=ad7d0cb84fab1fc62293d922d953cb64f42ef923"
 			  "508f63fb6440d4406b0c827c");
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -ERR_INVALID);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "trusted comment signature verification failed");
 	free(s);
 
@@ -530,8 +559,9 @@ test_sig_bad(void **state)
 	line_of(k->sig, 4, line, sizeof(line));
 	blob_patch(line, 64, 10, 0);
 	s = sig_with_line(k, 4, line);
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -ERR_INVALID);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "trusted comment signature verification failed");
 	free(s);
 
@@ -539,8 +569,9 @@ test_sig_bad(void **state)
 	line_of(k->sig, 2, line, sizeof(line));
 	blob_patch(line, 74, 20, 0);
 	s = sig_with_line(k, 2, line);
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -ERR_INVALID);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	free(s);
 
@@ -548,53 +579,61 @@ test_sig_bad(void **state)
 	line_of(k->sig, 2, line, sizeof(line));
 	blob_patch(line, 74, 1, 'd');
 	s = sig_with_line(k, 2, line);
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -2);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -2);
 	assert_err(err, "legacy non-prehashed signature");
 	free(s);
 	blob_patch(line, 74, 0, 'X');
 	s = sig_with_line(k, 2, line);
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -2);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -2);
 	assert_err(err, "unsupported signature algorithm");
 	free(s);
 
 	/* Bad base64, and a blob of the wrong length. */
 	s = sig_with_line(k, 2, "RUTz3pWG3b65gB5Raq0x$8C7AB4m");
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -2);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -2);
 	assert_err(err, "line 2 is not base64 of 74 bytes");
 	free(s);
 	s = sig_with_line(k, 4, "AAAA");
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -2);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -2);
 	assert_err(err, "line 4 is not base64 of 64 bytes");
 	free(s);
 
 	/* Line prefixes, a missing line, trailing data, a NUL byte. */
 	s = sig_with_line(k, 3, "trusted: x");
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -2);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -2);
 	assert_err(err, "line 3 does not start with 'trusted comment: '");
 	free(s);
 	s = sig_with_line(k, 1, "comment: x");
-	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen,
-				   err, sizeof(err)), -2);
+	assert_int_equal(sig_check(k, s, strlen(s), k->manifest, k->mlen, err,
+				   sizeof(err)),
+			 -2);
 	assert_err(err, "line 1 does not start with");
 	free(s);
 	assert_int_equal(minisign_sig_parse(k->sig, k->slen - 90, &sig, err,
-					    sizeof(err)), -1);
+					    sizeof(err)),
+			 -1);
 	assert_err(err, "line 4 is missing");
-	s = sig_with_line(k, 4, "EAtzEe8+F86Lak8VKukxf2RndpBWJrzHXfzAdjHAfFZ/"
+	s = sig_with_line(k, 4,
+			  "EAtzEe8+F86Lak8VKukxf2RndpBWJrzHXfzAdjHAfFZ/"
 			  "Uj4/LveslXDDyAM7iFAcuhFLl/9vLrPkXxlMvNVdAw==\nx");
 	assert_int_equal(minisign_sig_parse(s, strlen(s), &sig, err,
-					    sizeof(err)), -1);
+					    sizeof(err)),
+			 -1);
 	assert_err(err, "unexpected data after line 4");
 	free(s);
 	s = sig_with_line(k, 3, "trusted comment: a\tb");
 	len = strlen(s);
-	assert_int_equal(minisign_sig_parse(s, len, &sig, err, sizeof(err)),
-			 0);
+	assert_int_equal(minisign_sig_parse(s, len, &sig, err, sizeof(err)), 0);
 	s[len - 3] = '\0';
 	assert_int_equal(minisign_sig_parse(s, len, &sig, err, sizeof(err)),
 			 -1);
@@ -602,7 +641,8 @@ test_sig_bad(void **state)
 	free(s);
 	s = sig_with_line(k, 3, "trusted comment: a\033b");
 	assert_int_equal(minisign_sig_parse(s, strlen(s), &sig, err,
-					    sizeof(err)), -1);
+					    sizeof(err)),
+			 -1);
 	assert_err(err, "control byte 0x1b");
 	free(s);
 
@@ -610,16 +650,17 @@ test_sig_bad(void **state)
 	assert_int_equal(minisign_keygen(&osk, err, sizeof(err)), 0);
 	minisign_seckey_public(&osk, &other);
 	assert_int_equal(minisign_sig_parse(k->sig, k->slen, &sig, err,
-					    sizeof(err)), 0);
-	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest,
-					 k->mlen, NULL, err, sizeof(err)),
+					    sizeof(err)),
+			 0);
+	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest, k->mlen,
+					 NULL, err, sizeof(err)),
 			 -ERR_UNTRUSTED);
 	assert_err(err, "signature was made by key 80B9BEDD8695DEF3, not a "
-		   "trusted key");
+			"trusted key");
 	/* A key with the right id but the wrong public key. */
 	memcpy(other.key_id, k->pk.key_id, sizeof(other.key_id));
-	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest,
-					 k->mlen, NULL, err, sizeof(err)),
+	assert_int_equal(minisign_verify(&other, 1, &sig, k->manifest, k->mlen,
+					 NULL, err, sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "signature verification failed");
 	minisign_seckey_clear(&osk);
@@ -631,13 +672,15 @@ test_sign_bad_comment(void **state)
 	struct kat *k = *state;
 	char err[256], *out, big[MINISIGN_TRUSTED_COMMENT_MAX + 2];
 
-	assert_int_equal(minisign_sign(&k->sk, "x", 1, "a\nb", &out, NULL,
-				       err, sizeof(err)), -1);
+	assert_int_equal(minisign_sign(&k->sk, "x", 1, "a\nb", &out, NULL, err,
+				       sizeof(err)),
+			 -1);
 	assert_err(err, "control byte 0x0a");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(minisign_sign(&k->sk, "x", 1, big, &out, NULL, err,
-				       sizeof(err)), -1);
+				       sizeof(err)),
+			 -1);
 	assert_err(err, "longer than");
 }
 

@@ -110,6 +110,7 @@ struct str_case {
 };
 
 /* From /usr/bin/python3: repr(float(s)) or str(the exception). */
+/* clang-format off */
 static const struct str_case str_cases[] = {
 	{ { 0x20, 0x31, 0x2e, 0x35, 0x20 }, 5, 1, "1.5" },
 	{ { 0x31, 0x5f, 0x30 }, 3, 1, "10.0" },
@@ -163,6 +164,7 @@ static const struct str_case str_cases[] = {
 	{ { 0xe9, 0x200b, 0xa, 0x9, 0x5c }, 5, 0,
 	  "could not convert string to float: '\xc3\xa9\\u200b\\n\\t\\\\'" },
 };
+/* clang-format on */
 
 static void
 test_from_str(void **state)

@@ -28,6 +28,7 @@ struct json_case {
 
 /* Generated with /usr/bin/python3 (json.loads, then json.dump into
  * io.TextIOWrapper(io.BytesIO(), encoding="utf-8")). */
+/* clang-format off */
 static const struct json_case cases[] = {
 	{ "{\"latitude\": 1.5, \"longitude\": -2}", 34, DUMPS,
 	  "{\n    \"latitude\": 1.5,\n    \"longitude\": -2\n}" },
@@ -174,6 +175,7 @@ static const struct json_case cases[] = {
 	{ "[1, [2, [3, {\"x\": []}]], {}]", 28, DUMPS,
 	  "[\n    1,\n    [\n        2,\n        [\n            3,\n            {\n                \"x\": []\n            }\n        ]\n    ],\n    {}\n]" },
 };
+/* clang-format on */
 
 static void
 run_case(const struct json_case *c)
@@ -302,8 +304,9 @@ test_depth_limit(void **state)
 	free(b);
 	b = repeat("{\"a\":", 100000, "", &len);
 	assert_null(pyjson_loads(b, len, err, sizeof(err)));
-	assert_string_equal(err, "maximum recursion depth exceeded while "
-				 "decoding a JSON object from a unicode string");
+	assert_string_equal(err,
+			    "maximum recursion depth exceeded while "
+			    "decoding a JSON object from a unicode string");
 	free(b);
 }
 

@@ -19,7 +19,8 @@
 #include "pyvalue.h"
 #include "unicode_printable.h"
 
-static struct pyv *json(const char *text)
+static struct pyv *
+json(const char *text)
 {
 	char err[256];
 	struct pyv *v = pyjson_loads(text, strlen(text), err, sizeof(err));
@@ -33,7 +34,8 @@ static struct pyv *json(const char *text)
  * Code points as UTF-8, lone surrogates encoded like any other code point
  * (Python's "surrogatepass"), so that answers can be C strings.
  */
-static char *wtf8(const struct pyrepr_buf *b)
+static char *
+wtf8(const struct pyrepr_buf *b)
 {
 	char *out = malloc(b->len * 4 + 1), *q = out;
 	size_t i;
@@ -111,7 +113,8 @@ static const char *const str_cases[][2] = {
 	  "[['\\x85\\u061c\\u200b\\xa0 ']]" },
 };
 
-static void test_str(void **state)
+static void
+test_str(void **state)
 {
 	size_t k;
 
@@ -134,7 +137,8 @@ static void test_str(void **state)
 }
 
 /* repr() differs from str() only for a str at the top. */
-static void test_repr_top_str(void **state)
+static void
+test_repr_top_str(void **state)
 {
 	struct pyv *v = json("\"it's \\u00e9\\n\"");
 	struct pyrepr_buf b = { 0 };
@@ -151,7 +155,8 @@ static void test_repr_top_str(void **state)
 }
 
 /* str() of an int past 4300 digits fails as Python's default limit does. */
-static void test_int_limit(void **state)
+static void
+test_int_limit(void **state)
 {
 	char digits[4302];
 	struct pyv *v;
@@ -172,9 +177,9 @@ static void test_int_limit(void **state)
 	assert_non_null(v);
 	assert_int_equal(pyrepr_str(v, &b, err, sizeof(err)), -1);
 	assert_string_equal(err, "Exceeds the limit (4300 digits) for integer "
-			    "string conversion; use "
-			    "sys.set_int_max_str_digits() to increase the "
-			    "limit");
+				 "string conversion; use "
+				 "sys.set_int_max_str_digits() to increase the "
+				 "limit");
 	pyv_free(v);
 	pyrepr_buf_free(&b);
 }
@@ -193,7 +198,8 @@ static const char *const dumps_cases[][2] = {
 	{ "\"\"", "\"\"" },
 };
 
-static void test_json_string(void **state)
+static void
+test_json_string(void **state)
 {
 	size_t k;
 
@@ -205,7 +211,8 @@ static void test_json_string(void **state)
 
 		assert_int_equal(v->type, PYV_STR);
 		assert_int_equal(pyrepr_json_string(v->u.str.cp, v->u.str.len,
-						    &out, &len), 0);
+						    &out, &len),
+				 0);
 		assert_string_equal(out, dumps_cases[k][1]);
 		assert_int_equal(len, strlen(dumps_cases[k][1]));
 		free(out);
@@ -220,6 +227,7 @@ struct utf8_case {
 	const char *out;
 };
 
+/* clang-format off */
 static const struct utf8_case utf8_cases[] = {
 	{ "\"\\ud800\"", -1, "'utf-8' codec can't encode character '\\ud800' "
 			     "in position 0: surrogates not allowed" },
@@ -238,8 +246,10 @@ static const struct utf8_case utf8_cases[] = {
 	{ "\"\\u07ff\\u0800\\uffff\\ud800\\udc00\\udbff\\udfff\"", 0,
 	  "\337\277\340\240\200\357\277\277\360\220\200\200\364\217\277\277" },
 };
+/* clang-format on */
 
-static void test_utf8(void **state)
+static void
+test_utf8(void **state)
 {
 	size_t k;
 
@@ -266,11 +276,13 @@ static void test_utf8(void **state)
 }
 
 /* chr(cp).isprintable() in Python 3.11 for code points of every kind. */
-static void test_printable(void **state)
+static void
+test_printable(void **state)
 {
 	static const struct {
 		uint32_t cp;
 		int printable;
+		/* clang-format off */
 	} cases[] = {
 		{ 0x0000, 0 }, { 0x001f, 0 }, { 0x0020, 1 }, { 0x007e, 1 },
 		{ 0x007f, 0 }, { 0x0085, 0 }, { 0x00a0, 0 }, { 0x00a1, 1 },
@@ -281,6 +293,7 @@ static void test_printable(void **state)
 		{ 0x1f600, 1 }, { 0x1fae8, 0 }, { 0x1faf0, 1 }, { 0xe0001, 0 },
 		{ 0xe0100, 1 }, { 0x10ffff, 0 }, { 0x110000, 0 },
 	};
+	/* clang-format on */
 	size_t k;
 
 	(void)state;
@@ -290,7 +303,8 @@ static void test_printable(void **state)
 				 (unsigned)cases[k].cp, cases[k].printable);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str),

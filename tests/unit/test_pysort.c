@@ -47,8 +47,7 @@ static const struct trace_case trace_cases[] = {
 	{ 2, 40, 1000, 7, 0, 161, 0x98b7cc9142e8fe96ull,
 	  0x353917734ccff1ceull },
 	{ 3, 64, 3, 0, 0, 269, 0x26e1cb6fb4a10debull, 0x679b913af33debb8ull },
-	{ 4, 100, 8, 11, 0, 481, 0x9a5fe13b139d4719ull,
-	  0x1d1dae4d8a449b0eull },
+	{ 4, 100, 8, 11, 0, 481, 0x9a5fe13b139d4719ull, 0x1d1dae4d8a449b0eull },
 	{ 5, 300, 1000, 0, 50, 2076, 0xc53fd3d3b13fcaedull,
 	  0x634768f20e881b14ull },
 	{ 6, 300, 20, 13, 37, 1362, 0x11e1409a7eb586f0ull,
@@ -68,7 +67,8 @@ struct trace {
 	uint64_t hash;
 };
 
-static size_t trace_index(const struct trace *t, const struct pyv *v)
+static size_t
+trace_index(const struct trace *t, const struct pyv *v)
 {
 	size_t i;
 
@@ -79,7 +79,8 @@ static size_t trace_index(const struct trace *t, const struct pyv *v)
 	return 0;
 }
 
-static int trace_lt(void *ctx, const struct pyv *a, const struct pyv *b)
+static int
+trace_lt(void *ctx, const struct pyv *a, const struct pyv *b)
 {
 	struct trace *t = ctx;
 	uint64_t pair = trace_index(t, a) * 65536 + trace_index(t, b);
@@ -89,7 +90,8 @@ static int trace_lt(void *ctx, const struct pyv *a, const struct pyv *b)
 	return a->u.f < b->u.f;
 }
 
-static void make_values(const struct trace_case *c, struct pyv **v)
+static void
+make_values(const struct trace_case *c, struct pyv **v)
 {
 	uint64_t s = c->seed;
 	size_t i;
@@ -111,7 +113,8 @@ static void make_values(const struct trace_case *c, struct pyv **v)
 	}
 }
 
-static void test_trace(void **state)
+static void
+test_trace(void **state)
 {
 	size_t k, i;
 
@@ -133,7 +136,8 @@ static void test_trace(void **state)
 		if (t.compares != c->compares || t.hash != c->trace_hash ||
 		    order != c->order_hash)
 			fail_msg("case %zu (n=%zu): %zu compares, trace "
-				 "%016llx, order %016llx", k, c->n, t.compares,
+				 "%016llx, order %016llx",
+				 k, c->n, t.compares,
 				 (unsigned long long)t.hash,
 				 (unsigned long long)order);
 		for (i = 0; i < c->n; i++)
@@ -148,7 +152,8 @@ struct fail_after {
 	size_t left;
 };
 
-static int fail_lt(void *ctx, const struct pyv *a, const struct pyv *b)
+static int
+fail_lt(void *ctx, const struct pyv *a, const struct pyv *b)
 {
 	struct fail_after *f = ctx;
 
@@ -157,7 +162,8 @@ static int fail_lt(void *ctx, const struct pyv *a, const struct pyv *b)
 	return a->u.f < b->u.f;
 }
 
-static void test_failure_keeps_items(void **state)
+static void
+test_failure_keeps_items(void **state)
 {
 	const struct trace_case c = { 7, 500, 50, 0, 40, 0, 0, 0 };
 	struct pyv *items[500], *orig[500];
@@ -183,7 +189,8 @@ static void test_failure_keeps_items(void **state)
 
 /* ---- comparisons --------------------------------------------------------- */
 
-static struct pyv *json(const char *text)
+static struct pyv *
+json(const char *text)
 {
 	char err[256];
 	struct pyv *v = pyjson_loads(text, strlen(text), err, sizeof(err));
@@ -202,6 +209,7 @@ struct cmp_case {
 
 #define NS "'<' not supported between instances of "
 
+/* clang-format off */
 static const struct cmp_case cmp_cases[] = {
 	/* ints and floats compare exactly, never rounding the int */
 	{ "9007199254740993", "9007199254740992.0", 0, 1, 0, NULL, NULL },
@@ -296,9 +304,11 @@ static const struct cmp_case cmp_cases[] = {
 	{ "{}", "[]", -1, -1, 0, NS "'dict' and 'list'",
 	  NS "'list' and 'dict'" },
 };
+/* clang-format on */
 
-static void check_lt(const struct pyv *a, const struct pyv *b, int want,
-		     const char *want_err, const char *what)
+static void
+check_lt(const struct pyv *a, const struct pyv *b, int want,
+	 const char *want_err, const char *what)
 {
 	char err[256] = "";
 	int got = pysort_lt(a, b, err, sizeof(err));
@@ -309,7 +319,8 @@ static void check_lt(const struct pyv *a, const struct pyv *b, int want,
 		fail_msg("%s: error \"%s\", want \"%s\"", what, err, want_err);
 }
 
-static void test_compare(void **state)
+static void
+test_compare(void **state)
 {
 	size_t k;
 
@@ -366,7 +377,8 @@ static const struct sort_case sort_cases[] = {
 };
 
 /* Items equal and in the same places, NaN matching NaN. */
-static int same_list(const struct pyv *a, const struct pyv *b)
+static int
+same_list(const struct pyv *a, const struct pyv *b)
 {
 	size_t i;
 
@@ -382,7 +394,8 @@ static int same_list(const struct pyv *a, const struct pyv *b)
 	return 1;
 }
 
-static void test_sort_list(void **state)
+static void
+test_sort_list(void **state)
 {
 	size_t k;
 
@@ -403,15 +416,15 @@ static void test_sort_list(void **state)
 			if (r != 0)
 				fail_msg("%s: failed: %s", c->in, err);
 			if (!same_list(v, want))
-				fail_msg("%s: not sorted as %s", c->in,
-					 c->out);
+				fail_msg("%s: not sorted as %s", c->in, c->out);
 			pyv_free(want);
 		}
 		pyv_free(v);
 	}
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trace),

@@ -141,7 +141,8 @@ test_channel_bounds(void **state)
 	assert_int_equal(errno, EPROTO);
 	/* Nothing comes: the deadline ends the wait. */
 	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
-	assert_int_equal(chan_read_full(sv[0], buf, 1, clock_now_ms() + 50), -1);
+	assert_int_equal(chan_read_full(sv[0], buf, 1, clock_now_ms() + 50),
+			 -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	/* The peer goes away mid-frame: ECONNRESET, not a hang. */
 	assert_int_equal(write(sv[1], "ab", 2), 2);

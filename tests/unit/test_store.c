@@ -35,20 +35,20 @@
 #include "formats/minisign.h"
 #include "daemon/store.h"
 
-#define KAT_PUB		"tests/kat/bundle/minisign.pub"
-#define KAT_KEYID	"80B9BEDD8695DEF3"
+#define KAT_PUB "tests/kat/bundle/minisign.pub"
+#define KAT_KEYID "80B9BEDD8695DEF3"
 #define SUM_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SUM_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define SUM_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 #define SUM_D "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-#define ID_1		"AAAAAAAAAAAAAAAAAAAAA1"
-#define JTI_1		"0123456789abcdef0123456789abcdef"
-#define JTI_2		"fedcba9876543210fedcba9876543210"
-#define JTI_3		"00000000000000000000000000000003"
+#define ID_1 "AAAAAAAAAAAAAAAAAAAAA1"
+#define JTI_1 "0123456789abcdef0123456789abcdef"
+#define JTI_2 "fedcba9876543210fedcba9876543210"
+#define JTI_3 "00000000000000000000000000000003"
 
 struct fixture {
-	char root[PATH_MAX];	/* mkdtemp() dir, holds data/ */
-	char data[PATH_MAX];	/* DATADIR */
+	char root[PATH_MAX]; /* mkdtemp() dir, holds data/ */
+	char data[PATH_MAX]; /* DATADIR */
 	struct store *s;
 	char err[1024];
 };
@@ -213,8 +213,10 @@ staging_fill(struct fixture *t, char path[PATH_MAX], ...)
 	va_start(ap, path);
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		text = va_arg(ap, const char *);
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd = openat(dfd, name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    0644);
 		assert_true(fd >= 0);
 		assert_int_equal(write(fd, text, strlen(text)),
 				 (ssize_t)strlen(text));
@@ -370,9 +372,11 @@ test_write_atomic(void **state)
 	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(store_write_atomic(fd, "f", "one", 3, 0640, t->err,
-					    sizeof(t->err)), 0);
-	assert_int_equal(store_write_atomic(fd, "f", "second", 6, 0640,
-					    t->err, sizeof(t->err)), 0);
+					    sizeof(t->err)),
+			 0);
+	assert_int_equal(store_write_atomic(fd, "f", "second", 6, 0640, t->err,
+					    sizeof(t->err)),
+			 0);
 	pathf(p, "%s/tmp/f", t->data);
 	text = file_get(p, NULL);
 	assert_string_equal(text, "second");
@@ -388,20 +392,24 @@ test_write_atomic(void **state)
 	pathf(p, "%s/tmp/d/x", t->data);
 	file_put(p, "x", 0600);
 	assert_int_equal(store_write_atomic(fd, "d", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -ERR_IO);
+					    sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, "cannot write d");
 	pathf(p, "%s/tmp", t->data);
 	assert_int_equal(count_entries(p, ".tmp-"), 0);
 
 	/* Names that are not one plain file name. */
 	assert_int_equal(store_write_atomic(fd, "", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -ERR_INVALID);
+					    sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(store_write_atomic(fd, "../x", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -ERR_INVALID);
+					    sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_err(t->err, "bad file name '../x'");
 	assert_int_equal(store_write_atomic(fd, "..", "x", 1, 0600, t->err,
-					    sizeof(t->err)), -ERR_INVALID);
+					    sizeof(t->err)),
+			 -ERR_INVALID);
 	close(fd);
 }
 
@@ -441,7 +449,8 @@ test_keys(void **state)
 	for (i = 0; i < 8; i++) {
 		r[i].s = t->s;
 		assert_int_equal(pthread_create(&th[i], NULL, admin_thread,
-						&r[i]), 0);
+						&r[i]),
+				 0);
 	}
 	for (i = 0; i < 8; i++) {
 		pthread_join(th[i], NULL);
@@ -459,12 +468,13 @@ test_keys(void **state)
 	assert_memory_equal(text, r[0].token, 64);
 	free(text);
 	assert_int_equal(store_admin_token(t->s, tok, &created, t->err,
-					   sizeof(t->err)), 0);
+					   sizeof(t->err)),
+			 0);
 	assert_false(created);
 	assert_string_equal(tok, r[0].token);
 
-	assert_int_equal(store_token_secret(t->s, sec, t->err,
-					    sizeof(t->err)), 0);
+	assert_int_equal(store_token_secret(t->s, sec, t->err, sizeof(t->err)),
+			 0);
 	pathf(p, "%s/keys/token.key", t->data);
 	assert_int_equal(mode_of(p), 0600);
 	text = file_get(p, &len);
@@ -472,28 +482,32 @@ test_keys(void **state)
 	assert_memory_equal(text, sec, 32);
 	free(text);
 	store_reopen(t);
-	assert_int_equal(store_token_secret(t->s, sec2, t->err,
-					    sizeof(t->err)), 0);
+	assert_int_equal(store_token_secret(t->s, sec2, t->err, sizeof(t->err)),
+			 0);
 	assert_memory_equal(sec, sec2, 32);
 
 	/* A damaged key is an error naming it, never silently replaced. */
 	file_put(p, "", 0600);
-	assert_int_equal(store_token_secret(t->s, sec2, t->err,
-					    sizeof(t->err)), -ERR_IO);
+	assert_int_equal(store_token_secret(t->s, sec2, t->err, sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, "keys/token.key is malformed");
 	pathf(p, "%s/keys/admin.token", t->data);
 	file_put(p, "0123", 0600);
 	assert_int_equal(store_admin_token(t->s, tok, &created, t->err,
-					   sizeof(t->err)), -ERR_IO);
+					   sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, "keys/admin.token is malformed");
 	text = file_get(p, NULL);
 	assert_string_equal(text, "0123");
 	free(text);
 	/* The operator's own token, without a final newline, is taken. */
-	file_put(p, "00000000000000000000000000000000"
-		    "000000000000000000000000000000ff", 0600);
+	file_put(p,
+		 "00000000000000000000000000000000"
+		 "000000000000000000000000000000ff",
+		 0600);
 	assert_int_equal(store_admin_token(t->s, tok, &created, t->err,
-					   sizeof(t->err)), 0);
+					   sizeof(t->err)),
+			 0);
 	assert_string_equal(tok, "00000000000000000000000000000000"
 				 "000000000000000000000000000000ff");
 }
@@ -513,7 +527,8 @@ test_keys_crash(void **state)
 	store_reopen(t);
 	assert_false(exists(p));
 	assert_int_equal(store_admin_token(t->s, tok, &created, t->err,
-					   sizeof(t->err)), 0);
+					   sizeof(t->err)),
+			 0);
 	assert_true(created);
 	pathf(p, "%s/keys/admin.token", t->data);
 	text = file_get(p, &len);
@@ -552,7 +567,8 @@ test_functions(void **state)
 	free(text);
 
 	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
-					    sizeof(t->err)), 0);
+					    sizeof(t->err)),
+			 0);
 	assert_memory_equal(&f, &g, sizeof(f));
 
 	/* Listed by created, then id; an update keeps the id. */
@@ -568,7 +584,8 @@ test_functions(void **state)
 	fn_put(t, &k);
 	assert_string_equal(k.id, "0000000000000000000000");
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-					     sizeof(t->err)), 0);
+					     sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(v[0].id, g.id);
 	assert_string_equal(v[1].id, k.id);
@@ -578,17 +595,21 @@ test_functions(void **state)
 	free(v);
 
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
-					       sizeof(t->err)), 0);
+					       sizeof(t->err)),
+			 0);
 	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
-					    sizeof(t->err)), -ERR_NOT_FOUND);
+					    sizeof(t->err)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	snprintf(want, sizeof(want), "no function '%s'", f.id);
 	assert_string_equal(t->err, want);
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
-					       sizeof(t->err)), -ERR_NOT_FOUND);
+					       sizeof(t->err)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-					     sizeof(t->err)), 0);
+					     sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 3);
 	free(v);
 }
@@ -631,6 +652,7 @@ test_function_fields(void **state)
 /* ---- hostile ids --------------------------------------------------------- */
 
 /* Each is refused by its form: none may reach a path. */
+/* clang-format off */
 static const char *const bad_ids[] = {
 	"../x", "a/b", "", "AAAAAAAAAAAAAAAAAAAAAAA", /* 23 */
 	"AAAAAAAAAAAAAAAAAAAAA!", "AAAAAAAAAAAAAAAAAAAA/.", "..",
@@ -638,6 +660,7 @@ static const char *const bad_ids[] = {
 	"0123456789abcdef0123456789abcdeF", "0123456789abcdef0123456789abcde",
 	"80b9bedd8695def3", "80B9BEDD8695DEF3/", "../tokens/" JTI_1,
 };
+/* clang-format on */
 
 static void
 test_bad_ids(void **state)
@@ -683,7 +706,8 @@ test_bad_ids(void **state)
 	}
 	/* The message quotes control bytes, never prints them. */
 	assert_int_equal(store_function_get(t->s, "A\nB", &f, t->err,
-					    sizeof(t->err)), -ERR_INVALID);
+					    sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_string_equal(t->err, "bad function id 'A\\x0aB'");
 	pathf(p, "%s/x.json", t->data);
 	assert_true(exists(p));
@@ -735,19 +759,24 @@ test_corrupt(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		file_put(p, bad[i], 0600);
 		assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-						    sizeof(t->err)), -ERR_IO);
+						    sizeof(t->err)),
+				 -ERR_IO);
 		assert_int_not_equal(errno, ENOENT);
 		assert_err(t->err, p);
 		assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-						     sizeof(t->err)), -ERR_IO);
+						     sizeof(t->err)),
+				 -ERR_IO);
 		assert_err(t->err, p);
 	}
 	/* The same record, well formed, reads back. */
-	file_put(p, "{\"id\":\"" ID_1 "\",\"name\":\"n\",\"version\":\"1\","
-		    "\"checksum\":\"" SUM_A "\",\"plugin\":\"n.so\","
-		    "\"plugin_sha256\":\"" SUM_A "\",\"created\":1}", 0600);
+	file_put(p,
+		 "{\"id\":\"" ID_1 "\",\"name\":\"n\",\"version\":\"1\","
+		 "\"checksum\":\"" SUM_A "\",\"plugin\":\"n.so\","
+		 "\"plugin_sha256\":\"" SUM_A "\",\"created\":1}",
+		 0600);
 	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-					    sizeof(t->err)), 0);
+					    sizeof(t->err)),
+			 0);
 	assert_string_equal(f.name, "n");
 
 	/* A file that is no record at all is reported, not skipped; a
@@ -755,13 +784,15 @@ test_corrupt(void **state)
 	pathf(p, "%s/functions/.tmp-" ID_1 ".json-123456789012", t->data);
 	file_put(p, "{", 0600);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-					     sizeof(t->err)), 0);
+					     sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 1);
 	free(v);
 	pathf(p, "%s/functions/README", t->data);
 	file_put(p, "hi", 0600);
 	assert_int_equal(store_function_list(t->s, &v, &n, t->err,
-					     sizeof(t->err)), -ERR_IO);
+					     sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, p);
 	assert_err(t->err, "not a function record");
 	assert_int_equal(unlink(p), 0);
@@ -771,7 +802,8 @@ test_corrupt(void **state)
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-					    sizeof(t->err)), -ERR_IO);
+					    sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, p);
 
 	/* store_open() will not collect bundles when it cannot tell which
@@ -790,7 +822,8 @@ test_corrupt(void **state)
 	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
 	file_put(p, "{\"jti\":\"" JTI_1 "\"}", 0600);
 	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
-					    sizeof(t->err)), -ERR_IO);
+					    sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, p);
 	assert_err(t->err, "no \"sub\"");
 }
@@ -807,40 +840,43 @@ test_tokens(void **state)
 	size_t n;
 
 	tok_make(&k, JTI_1, ID_1, SUM_A, now, now + 3600);
-	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 0);
+	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)), 0);
 	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
 	assert_int_equal(mode_of(p), 0600);
 	text = file_get(p, NULL);
 	snprintf(want, sizeof(want),
-		 "{\"jti\":\"" JTI_1 "\",\"sub\":\"" ID_1 "\",\"fch\":\""
-		 SUM_A "\",\"iat\":%lld,\"exp\":%lld,\"revoked\":false}\n",
+		 "{\"jti\":\"" JTI_1 "\",\"sub\":\"" ID_1 "\",\"fch\":\"" SUM_A
+		 "\",\"iat\":%lld,\"exp\":%lld,\"revoked\":false}\n",
 		 (long long)now, (long long)now + 3600);
 	assert_string_equal(text, want);
 	free(text);
 
 	tok_make(&k, JTI_2, ID_1, "", now - 5, now + 10);
-	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 0);
+	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)), 0);
 	assert_int_equal(store_token_get(t->s, JTI_2, &g, t->err,
-					 sizeof(t->err)), 0);
+					 sizeof(t->err)),
+			 0);
 	assert_memory_equal(&k, &g, sizeof(k));
-	assert_int_equal(store_token_list(t->s, &v, &n, t->err,
-					  sizeof(t->err)), 0);
+	assert_int_equal(store_token_list(t->s, &v, &n, t->err, sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].jti, JTI_2); /* by iat */
 	assert_string_equal(v[1].jti, JTI_1);
 	free(v);
 
 	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
-					    sizeof(t->err)), 0);
+					    sizeof(t->err)),
+			 0);
 	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
-					    sizeof(t->err)), 0);
+					    sizeof(t->err)),
+			 0);
 	assert_int_equal(store_token_get(t->s, JTI_1, &g, t->err,
-					 sizeof(t->err)), 0);
+					 sizeof(t->err)),
+			 0);
 	assert_true(g.revoked);
 	assert_int_equal(store_token_revoke(t->s, JTI_3, t->err,
-					    sizeof(t->err)), -ERR_NOT_FOUND);
+					    sizeof(t->err)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(t->err, "no token '" JTI_3 "'");
 
@@ -873,7 +909,8 @@ test_kinds(void **state)
 
 	/* Not found: the kind, errno ENOENT, and "no ..." text. */
 	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
-					 sizeof(t->err)), -ERR_NOT_FOUND);
+					 sizeof(t->err)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(t->err, "no token '" JTI_1 "'");
 	assert_int_equal(store_key_get(t->s, "nothing.key", key, sizeof(key),
@@ -881,49 +918,58 @@ test_kinds(void **state)
 			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(store_key_remove(t->s, "nothing.key", t->err,
-					  sizeof(t->err)), 0);
+					  sizeof(t->err)),
+			 0);
 
 	/* I/O: a record the store cannot read is no missing record. */
 	pathf(p, "%s/tokens/" JTI_1 ".json", t->data);
 	assert_int_equal(mkdir(p, 0700), 0);
 	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
-					 sizeof(t->err)), -ERR_IO);
+					 sizeof(t->err)),
+			 -ERR_IO);
 	assert_int_not_equal(errno, ENOENT);
 	assert_err(t->err, "is not a regular file");
 	assert_int_equal(rmdir(p), 0);
 	assert_int_equal(mkfifo(p, 0600), 0);
 	assert_int_equal(store_token_get(t->s, JTI_1, &k, t->err,
-					 sizeof(t->err)), -ERR_IO);
+					 sizeof(t->err)),
+			 -ERR_IO);
 	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
-					    sizeof(t->err)), -ERR_IO);
+					    sizeof(t->err)),
+			 -ERR_IO);
 	assert_int_equal(unlink(p), 0);
 	pathf(p, "%s/functions/" ID_1 ".json", t->data);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
-					    sizeof(t->err)), -ERR_IO);
+					    sizeof(t->err)),
+			 -ERR_IO);
 	assert_int_equal(errno, ELOOP);
 	assert_int_equal(unlink(p), 0);
 	pathf(p, "%s/keys/short.key", t->data);
 	file_put(p, "abc", 0600);
 	assert_int_equal(store_key_get(t->s, "short.key", key, sizeof(key),
-				       t->err, sizeof(t->err)), -ERR_IO);
+				       t->err, sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, "keys/short.key is malformed");
 	pathf(p, "%s/bundles/" SUM_A, t->data);
 	file_put(p, "", 0600);
-	assert_int_equal(store_bundle_open(t->s, SUM_A, &fd, path,
-					   sizeof(path), t->err,
-					   sizeof(t->err)), -ERR_IO);
+	assert_int_equal(store_bundle_open(t->s, SUM_A, &fd, path, sizeof(path),
+					   t->err, sizeof(t->err)),
+			 -ERR_IO);
 
 	/* Invalid: a name that is no plain file name never reaches keys/. */
 	assert_int_equal(store_key_get(t->s, "../tokens/x", key, sizeof(key),
-				       t->err, sizeof(t->err)), -ERR_INVALID);
+				       t->err, sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(store_key_put(t->s, ".tmp-x", key, sizeof(key),
-				       t->err, sizeof(t->err)), -ERR_INVALID);
+	assert_int_equal(store_key_put(t->s, ".tmp-x", key, sizeof(key), t->err,
+				       sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_int_equal(store_key_remove(t->s, "", t->err, sizeof(t->err)),
 			 -ERR_INVALID);
 	assert_int_equal(store_staging_remove(t->s, "/etc", t->err,
-					      sizeof(t->err)), -ERR_INVALID);
+					      sizeof(t->err)),
+			 -ERR_INVALID);
 }
 
 /* A staging dir is removed with all it holds, once or twice. */
@@ -936,10 +982,12 @@ test_staging_remove(void **state)
 	staging_fill(t, stg, "fn.so", "x", "data.txt", "d", NULL);
 	assert_true(exists(stg));
 	assert_int_equal(store_staging_remove(t->s, stg, t->err,
-					      sizeof(t->err)), 0);
+					      sizeof(t->err)),
+			 0);
 	assert_false(exists(stg));
 	assert_int_equal(store_staging_remove(t->s, stg, t->err,
-					      sizeof(t->err)), 0);
+					      sizeof(t->err)),
+			 0);
 	pathf(p, "%s/tmp", t->data);
 	assert_int_equal(count_entries(p, ""), 0);
 }
@@ -958,9 +1006,11 @@ test_trust(void **state)
 
 	kat_text = file_get(KAT_PUB, &len);
 	assert_int_equal(minisign_pubkey_parse(kat_text, len, &kat, t->err,
-					       sizeof(t->err)), 0);
+					       sizeof(t->err)),
+			 0);
 	assert_int_equal(store_trust_add(t->s, kat_text, len, keyid, t->err,
-					 sizeof(t->err)), 0);
+					 sizeof(t->err)),
+			 0);
 	assert_string_equal(keyid, KAT_KEYID);
 	/* Stored as minisign writes it: here the very bytes of the file
 	 * the real minisign made. */
@@ -970,7 +1020,8 @@ test_trust(void **state)
 	free(on_disk);
 	assert_int_equal(mode_of(p), 0644);
 	assert_int_equal(store_trust_add(t->s, kat_text, len, keyid, t->err,
-					 sizeof(t->err)), 0);
+					 sizeof(t->err)),
+			 0);
 
 	/* A fresh key from fnhost's own code, sent without its final
 	 * newline. */
@@ -980,9 +1031,11 @@ test_trust(void **state)
 	tl = minisign_pubkey_format(&other, text, sizeof(text));
 	assert_true(tl > 0);
 	assert_int_equal(store_trust_add(t->s, text, (size_t)tl - 1, id2,
-					 t->err, sizeof(t->err)), 0);
+					 t->err, sizeof(t->err)),
+			 0);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), 0);
+					  sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 2);
 	if (memcmp(&keys[0], &kat, sizeof(kat)) != 0) {
 		assert_memory_equal(&keys[1], &kat, sizeof(kat));
@@ -995,17 +1048,19 @@ test_trust(void **state)
 	/* Another key under a trusted id is refused, not swapped in. */
 	memcpy(other.key_id, kat.key_id, sizeof(kat.key_id));
 	tl = minisign_pubkey_format(&other, text, sizeof(text));
-	assert_int_equal(store_trust_add(t->s, text, (size_t)tl, keyid,
-					 t->err, sizeof(t->err)), -ERR_BAD_KEY);
+	assert_int_equal(store_trust_add(t->s, text, (size_t)tl, keyid, t->err,
+					 sizeof(t->err)),
+			 -ERR_BAD_KEY);
 	assert_err(t->err, "a different key with id " KAT_KEYID);
 	assert_int_equal(store_trust_add(t->s, "garbage", 7, keyid, t->err,
-					 sizeof(t->err)), -ERR_BAD_KEY);
+					 sizeof(t->err)),
+			 -ERR_BAD_KEY);
 	assert_int_equal(errno, EINVAL);
 
-	assert_int_equal(store_trust_remove(t->s, id2, t->err,
-					    sizeof(t->err)), 0);
-	assert_int_equal(store_trust_remove(t->s, id2, t->err,
-					    sizeof(t->err)), -ERR_NOT_FOUND);
+	assert_int_equal(store_trust_remove(t->s, id2, t->err, sizeof(t->err)),
+			 0);
+	assert_int_equal(store_trust_remove(t->s, id2, t->err, sizeof(t->err)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 
 	/* A file whose key is not the one its name says, or whose name
@@ -1013,18 +1068,21 @@ test_trust(void **state)
 	pathf(p, "%s/trusted/0000000000000001.pub", t->data);
 	file_put(p, kat_text, 0644);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), -ERR_BAD_KEY);
+					  sizeof(t->err)),
+			 -ERR_BAD_KEY);
 	assert_err(t->err, p);
 	assert_err(t->err, "holds key " KAT_KEYID);
 	assert_int_equal(unlink(p), 0);
 	pathf(p, "%s/trusted/mykey.pub", t->data);
 	file_put(p, kat_text, 0644);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), -ERR_IO);
+					  sizeof(t->err)),
+			 -ERR_IO);
 	assert_err(t->err, p);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(store_trust_load(t->s, &keys, &n, t->err,
-					  sizeof(t->err)), 0);
+					  sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 1);
 	free(keys);
 	free(kat_text);
@@ -1048,7 +1106,8 @@ test_bundle_install(void **state)
 	assert_int_equal(mode_of(stg), 0700);
 	info_make(&info, SUM_A);
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), 0);
+					      sizeof(t->err)),
+			 0);
 	assert_false(exists(stg));
 	pathf(p, "%s/bundles/" SUM_A, t->data);
 	assert_int_equal(mode_of(p), 0555);
@@ -1060,7 +1119,8 @@ test_bundle_install(void **state)
 	/* The same checksum again: the stored copy stays, this one goes. */
 	staging_fill(t, stg2, "fn.so", "two", NULL);
 	assert_int_equal(store_bundle_install(t->s, stg2, &info, t->err,
-					      sizeof(t->err)), 0);
+					      sizeof(t->err)),
+			 0);
 	assert_false(exists(stg2));
 	pathf(p, "%s/bundles/" SUM_A "/fn.so", t->data);
 	text = file_get(p, NULL);
@@ -1069,17 +1129,17 @@ test_bundle_install(void **state)
 	pathf(p, "%s/tmp", t->data);
 	assert_int_equal(count_entries(p, ""), 0);
 
-	assert_int_equal(store_bundle_open(t->s, SUM_A, &fd, path,
-					   sizeof(path), t->err,
-					   sizeof(t->err)), 0);
+	assert_int_equal(store_bundle_open(t->s, SUM_A, &fd, path, sizeof(path),
+					   t->err, sizeof(t->err)),
+			 0);
 	pathf(p, "%s/bundles/" SUM_A, t->data);
 	assert_string_equal(path, p);
 	assert_true((fcntl(fd, F_GETFL) & O_PATH) != 0);
 	assert_int_equal(faccessat(fd, "fn.so", R_OK, 0), 0);
 	close(fd);
-	assert_int_equal(store_bundle_open(t->s, SUM_B, &fd, path,
-					   sizeof(path), t->err,
-					   sizeof(t->err)), -ERR_NOT_FOUND);
+	assert_int_equal(store_bundle_open(t->s, SUM_B, &fd, path, sizeof(path),
+					   t->err, sizeof(t->err)),
+			 -ERR_NOT_FOUND);
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -1095,16 +1155,20 @@ test_bundle_refuse(void **state)
 	staging_fill(t, stg, "fn.so", "x", NULL);
 	pathf(bad, "%s/tmp/../keys", t->data);
 	assert_int_equal(store_bundle_install(t->s, bad, &info, t->err,
-					      sizeof(t->err)), -ERR_INVALID);
+					      sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_err(t->err, "is not a staging dir");
 	pathf(bad, "%s/../deploy-abcdef", stg);
 	assert_int_equal(store_bundle_install(t->s, bad, &info, t->err,
-					      sizeof(t->err)), -ERR_INVALID);
+					      sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_int_equal(store_bundle_install(t->s, "/etc", &info, t->err,
-					      sizeof(t->err)), -ERR_INVALID);
+					      sizeof(t->err)),
+			 -ERR_INVALID);
 	info_make(&info, "../../keys");
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), -ERR_INVALID);
+					      sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_err(t->err, "bad bundle checksum");
 	assert_true(exists(stg));
 
@@ -1113,7 +1177,8 @@ test_bundle_refuse(void **state)
 	pathf(p, "%s/evil", stg);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), -ERR_INVALID);
+					      sizeof(t->err)),
+			 -ERR_INVALID);
 	assert_err(t->err, "'evil' is not a regular file");
 	assert_false(exists(stg));
 	pathf(p, "%s/bundles/" SUM_B, t->data);
@@ -1128,8 +1193,8 @@ static void
 test_bundle_kat(void **state)
 {
 	static const char *const files[] = {
-		"MANIFEST", "MANIFEST.minisig", "data.txt", "empty file",
-		"tiny.so",
+		"MANIFEST",   "MANIFEST.minisig", "data.txt",
+		"empty file", "tiny.so",
 	};
 	struct fixture *t = *state;
 	struct minisign_pubkey pk;
@@ -1140,15 +1205,19 @@ test_bundle_kat(void **state)
 
 	text = file_get(KAT_PUB, &len);
 	assert_int_equal(minisign_pubkey_parse(text, len, &pk, t->err,
-					       sizeof(t->err)), 0);
+					       sizeof(t->err)),
+			 0);
 	free(text);
 	assert_int_equal(store_staging_create(t->s, stg, sizeof(stg), &dfd,
-					      t->err, sizeof(t->err)), 0);
+					      t->err, sizeof(t->err)),
+			 0);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		pathf(p, "tests/kat/bundle/tiny/%s", files[i]);
 		text = file_get(p, &len);
-		fd = openat(dfd, files[i], O_WRONLY | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd = openat(dfd, files[i],
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    0644);
 		assert_true(fd >= 0);
 		assert_int_equal(write(fd, text, len), (ssize_t)len);
 		close(fd);
@@ -1161,10 +1230,12 @@ test_bundle_kat(void **state)
 	assert_memory_equal(info.checksum, sum, 64);
 	free(sum);
 	assert_int_equal(store_bundle_install(t->s, stg, &info, t->err,
-					      sizeof(t->err)), 0);
+					      sizeof(t->err)),
+			 0);
 	assert_int_equal(store_bundle_open(t->s, info.checksum, &fd, path,
 					   sizeof(path), t->err,
-					   sizeof(t->err)), 0);
+					   sizeof(t->err)),
+			 0);
 	close(fd);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
@@ -1191,11 +1262,13 @@ test_bundle_collect(void **state)
 	fn_put(t, &g);
 	pathf(p, "%s/bundles/" SUM_A, t->data);
 	assert_int_equal(store_function_delete(t->s, f.id, t->err,
-					       sizeof(t->err)), 0);
+					       sizeof(t->err)),
+			 0);
 	store_reopen(t);
 	assert_true(exists(p));
 	assert_int_equal(store_function_delete(t->s, g.id, t->err,
-					       sizeof(t->err)), 0);
+					       sizeof(t->err)),
+			 0);
 	assert_true(exists(p)); /* only store_open() collects */
 	store_reopen(t);
 	assert_false(exists(p));
@@ -1207,7 +1280,10 @@ static void
 test_open_cleans(void **state)
 {
 	static const char *const dirs[] = {
-		"keys", "trusted", "functions", "tokens",
+		"keys",
+		"trusted",
+		"functions",
+		"tokens",
 	};
 	struct fixture *t = *state;
 	struct store_function f, *fv;
@@ -1256,15 +1332,12 @@ test_open_cleans(void **state)
 	/* Tokens: expired, about to expire (kept), and revoked but live
 	 * (kept, so it stays refused). */
 	tok_make(&k, JTI_1, ID_1, "", now - 100, now - 10);
-	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 0);
+	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)), 0);
 	tok_make(&k, JTI_2, ID_1, "", now - 100, now + 100);
-	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 0);
+	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)), 0);
 	tok_make(&k, JTI_3, ID_1, "", now - 100, now + 1000);
 	k.revoked = true;
-	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)),
-			 0);
+	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)), 0);
 
 	store_reopen(t);
 
@@ -1282,11 +1355,13 @@ test_open_cleans(void **state)
 	assert_int_equal(mode_of(p), 0555);
 
 	assert_int_equal(store_function_list(t->s, &fv, &n, t->err,
-					     sizeof(t->err)), 0);
+					     sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 2);
 	free(fv);
 	assert_int_equal(store_token_list(t->s, &kv, &n, t->err,
-					  sizeof(t->err)), 0);
+					  sizeof(t->err)),
+			 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(kv[0].jti, JTI_3);
 	assert_true(kv[0].revoked);
@@ -1301,13 +1376,13 @@ test_open_cleans(void **state)
  * a cmocka failure there would unwind into the child's copy of the
  * runner, so these steps check with CHECK and return instead.
  */
-#define CHECK(c)							\
-	do {								\
-		if (!(c)) {						\
-			fprintf(stderr, "test_store.c:%d: %s (%s)\n",	\
-				__LINE__, #c, err);			\
-			return -1;					\
-		}							\
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "test_store.c:%d: %s (%s)\n",          \
+				__LINE__, #c, err);                            \
+			return -1;                                             \
+		}                                                              \
 	} while (0)
 
 static int __attribute__((format(printf, 2, 3)))
@@ -1410,24 +1485,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_layout),
-		T(test_open_refuses),
-		T(test_write_atomic),
-		T(test_keys),
-		T(test_keys_crash),
-		T(test_functions),
-		T(test_function_fields),
-		T(test_bad_ids),
-		T(test_corrupt),
-		T(test_tokens),
-		T(test_kinds),
-		T(test_trust),
-		T(test_bundle_install),
-		T(test_bundle_refuse),
-		T(test_staging_remove),
-		T(test_bundle_kat),
-		T(test_bundle_collect),
-		T(test_open_cleans),
+		T(test_layout),		 T(test_open_refuses),
+		T(test_write_atomic),	 T(test_keys),
+		T(test_keys_crash),	 T(test_functions),
+		T(test_function_fields), T(test_bad_ids),
+		T(test_corrupt),	 T(test_tokens),
+		T(test_kinds),		 T(test_trust),
+		T(test_bundle_install),	 T(test_bundle_refuse),
+		T(test_staging_remove),	 T(test_bundle_kat),
+		T(test_bundle_collect),	 T(test_open_cleans),
 		T(test_unprivileged),
 	};
 

@@ -128,17 +128,18 @@ const struct fnh_plugin *fnh_plugin_v1(void);
  *
  *	FNH_PLUGIN(.name = "echo", .version = "1.0", .handle = echo_handle)
  */
-#define FNH_PLUGIN(...)                                                       \
-	__attribute__((visibility("default"))) const struct fnh_plugin *      \
-	fnh_plugin_v1(void)                                                   \
-	{                                                                     \
-		static const struct fnh_plugin fnh_plugin_descriptor_ = {     \
-			.magic = FNH_PLUGIN_MAGIC,                            \
-			.size = sizeof(struct fnh_plugin),                    \
-			.abi_major = FNH_ABI_MAJOR,                           \
-			.abi_minor = FNH_ABI_MINOR,                           \
-			__VA_ARGS__};                                         \
-		return &fnh_plugin_descriptor_;                               \
+#define FNH_PLUGIN(...)                                                        \
+	__attribute__((visibility("default"))) const struct fnh_plugin *       \
+	fnh_plugin_v1(void)                                                    \
+	{                                                                      \
+		static const struct fnh_plugin fnh_plugin_descriptor_ = {      \
+			.magic = FNH_PLUGIN_MAGIC,                             \
+			.size = sizeof(struct fnh_plugin),                     \
+			.abi_major = FNH_ABI_MAJOR,                            \
+			.abi_minor = FNH_ABI_MINOR,                            \
+			__VA_ARGS__                                            \
+		};                                                             \
+		return &fnh_plugin_descriptor_;                                \
 	}
 
 #ifdef __cplusplus
