@@ -132,8 +132,11 @@ pool_launch(struct pool *p, const struct config *cfg, const struct launch *l,
 {
 	struct zygote_worker zw;
 
-	if (take(p, &zw, err, errlen) < 0)
+	if (take(p, &zw, err, errlen) < 0) {
+		if (l->log_free)
+			l->log_free(l->log_ctx); /* as launch_session() would */
 		return -ERR_IO;
+	}
 	if (nice)
 		setpriority(PRIO_PROCESS, (id_t)zw.pid, nice);
 	return launch_session(&zw, cfg, l, out, err, errlen);

@@ -31,7 +31,8 @@ struct pool *pool_new(struct zygote *z, const struct sandbox_limits *lim,
  * else one spawned now.  A nice value other than 0 is set on the worker
  * before it loads the plugin (a session made ahead yields the CPU to
  * those in use).  Returns 0 and fills out, or -ERR_IO when no worker can
- * be spawned and launch_session()'s kinds, with a reason in err. */
+ * be spawned and launch_session()'s kinds, with a reason in err.  l's log
+ * context is the session's either way (released when this fails). */
 int pool_launch(struct pool *p, const struct config *cfg,
 		const struct launch *l, int nice, struct launched *out,
 		char *err, size_t errlen);

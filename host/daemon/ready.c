@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "daemon/log.h"
+#include "daemon/plugin-log.h"
 #include "daemon/ready.h"
 #include "sandbox/channel.h"
 
@@ -91,13 +92,18 @@ launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 	   const char *bundle_path, int nice, struct launched *out, char *err,
 	   size_t errlen)
 {
-	const struct launch l = {
+	struct launch l = {
 		.bundle_fd = bundle_fd,
 		.bundle_path = bundle_path,
 		.plugin = f->plugin,
 		.plugin_sha256 = f->plugin_sha256,
+		.log = plugin_log_line,
+		.log_free = plugin_log_free,
 	};
 
+	l.log_ctx = plugin_log_new(f->id);
+	if (!l.log_ctx)
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	return pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
 }
 

@@ -31,6 +31,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "daemon/log.h"
+#include "daemon/plugin-log.h"
 #include "daemon/pool.h"
 #include "daemon/ready.h"
 #include "daemon/session.h"
@@ -321,6 +322,7 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 		if (rc < 0)
 			goto fail;
 	}
+	plugin_log_attach(s->run.log_ctx, s->id);
 	s->created_ms = s->last_used_ms = mono_ms();
 	pthread_mutex_lock(&ss->lock);
 	s->busy = false;

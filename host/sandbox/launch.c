@@ -50,9 +50,12 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 
 	memset(out, 0, sizeof(*out));
 	out->scratch_fd = -1;
+	out->log_ctx = l->log_ctx;
+	out->log_free = l->log_free;
 	if (worker_seal_plugin(l->bundle_fd, l->plugin, l->plugin_sha256, NULL,
 			       &memfd, err, errlen) < 0) {
 		zygote_worker_kill(zw);
+		launch_discard(out, 0);
 		return -ERR_BAD_BUNDLE;
 	}
 	/* The scratch dir is the worker's own: its uid is the worker's. */
@@ -61,6 +64,7 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 			   err, errlen) < 0) {
 		out->scratch[0] = '\0';
 		zygote_worker_kill(zw);
+		launch_discard(out, 0);
 		rc = -ERR_IO;
 		goto out;
 	}
@@ -97,5 +101,9 @@ launch_discard(struct launched *s, int grace_ms)
 	if (s->scratch[0] && scratch_remove(s->scratch) < 0)
 		rc = -1;
 	s->scratch[0] = '\0';
+	if (s->log_free)
+		s->log_free(s->log_ctx);
+	s->log_ctx = NULL;
+	s->log_free = NULL;
 	return rc;
 }

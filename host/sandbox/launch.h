@@ -26,9 +26,12 @@ struct launch {
 	const char *bundle_path;	    /* as the plugin sees it */
 	const char *plugin;		    /* the .so's name in the bundle */
 	const unsigned char *plugin_sha256; /* as MANIFEST says; NULL: any */
-	/* Log lines from the plugin; may be NULL. */
+	/* Log lines from the plugin, and their context, which the launched
+	 * session owns from launch_session() on (log_free releases it then,
+	 * or when the launch fails); each may be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
 	void *log_ctx;
+	void (*log_free)(void *ctx);
 };
 
 /* A session's worker and its scratch dir. */
@@ -36,6 +39,8 @@ struct launched {
 	struct worker *w;
 	char scratch[PATH_MAX];
 	int scratch_fd; /* O_PATH, -1 when none */
+	void *log_ctx;	/* struct launch's, released by launch_discard() */
+	void (*log_free)(void *ctx);
 };
 
 /* The zygote's configuration and every worker's limits from cfg (whose
@@ -54,8 +59,8 @@ int launch_session(const struct zygote_worker *zw, const struct config *cfg,
 		   const struct launch *l, struct launched *out, char *err,
 		   size_t errlen);
 
-/* End a launched session's worker (fini() has up to grace_ms) and remove
- * its scratch dir.  Returns 0, or -1 when the dir could not be removed
+/* End a launched session's worker (fini() has up to grace_ms), remove
+ * its scratch dir and release its log context.  Returns 0, or -1 when the dir could not be removed
  * entirely.  A zeroed struct launched with scratch_fd -1 is a no-op. */
 int launch_discard(struct launched *s, int grace_ms);
 

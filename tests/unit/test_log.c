@@ -1,0 +1,109 @@
+/*
+ * test_log.c: the daemon's log lines can not be forged (daemon/log.c):
+ * every %s value is escaped whatever it holds, and the integer
+ * conversions the daemon uses come out as printf writes them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon/log.h"
+
+static char out[4096];
+
+static const char *__attribute__((format(printf, 1, 2)))
+fmt(const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	log_format(out, sizeof(out), f, ap);
+	va_end(ap);
+	return out;
+}
+
+static void
+test_values_escaped(void **state)
+{
+	(void)state;
+	/* A request path with %0A and a forged event. */
+	assert_string_equal(
+		fmt("path=%s status=%d",
+		    "/x\nfnhostd: level=info event=trust_add key=X", 404),
+		"path=/x\\x0afnhostd: level=info event=trust_add key=X "
+		"status=404");
+	assert_string_equal(fmt("msg=\"%s\"", "a\" level=info b=\\"),
+			    "msg=\"a\\\" level=info b=\\\\\"");
+	assert_string_equal(fmt("%s", "\r\t\x7f\xff"), "\\x0d\\x09\\x7f\\xff");
+	assert_string_equal(fmt("%c|%c", 'a', '\n'), "a|\\x0a");
+	assert_null(strchr(fmt("%s", "one\ntwo\rthree"), '\n'));
+}
+
+static void
+test_precision(void **state)
+{
+	(void)state;
+	assert_string_equal(fmt("%.3s", "abcdef"), "abc");
+	assert_string_equal(fmt("%.*s", 2, "abcdef"), "ab");
+	assert_string_equal(fmt("%.4s", "a\nbcdef"), "a\\x0abc");
+	assert_string_equal(fmt("%s", (const char *)NULL), "(null)");
+}
+
+static void
+test_integers(void **state)
+{
+	(void)state;
+	assert_string_equal(fmt("%d %i %u %x", -5, 7, 4000000000u, 255u),
+			    "-5 7 4000000000 ff");
+	assert_string_equal(fmt("%ld %lu", -9000000000L, 9000000000UL),
+			    "-9000000000 9000000000");
+	assert_string_equal(fmt("%lld %llu", -1LL, 18446744073709551615ULL),
+			    "-1 18446744073709551615");
+	assert_string_equal(fmt("%zu bytes", (size_t)123456789),
+			    "123456789 bytes");
+	assert_string_equal(fmt("100%% done"), "100% done");
+}
+
+/* log_format() into a buffer of outlen bytes. */
+static const char *__attribute__((format(printf, 3, 4)))
+fmt_in(char *buf, size_t outlen, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	log_format(buf, outlen, f, ap);
+	va_end(ap);
+	return buf;
+}
+
+static void
+test_bounded(void **state)
+{
+	static char big[8192];
+	char small[8];
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	/* A value is cut at 1024 bytes, the line at its buffer. */
+	assert_int_equal(strlen(fmt("%s", big)), 1024);
+	assert_string_equal(fmt_in(small, sizeof(small), "%s=%d", "key", 12345),
+			    "key=123");
+	assert_string_equal(fmt_in(small, 1, "%s", "anything"), "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_values_escaped),
+		cmocka_unit_test(test_precision),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_bounded),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
