@@ -53,11 +53,13 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 		reply_fail(rep, rc, err);
 		return -1;
 	}
-	rc = sessions_open(srv->sessions, &f, bundle_fd, path, opened, err,
-			   sizeof(err));
+	rc = sessions_open(srv->sessions, &f, bundle_fd, path, rq->tok.jti,
+			   opened, err, sizeof(err));
 	close(bundle_fd);
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
+		if (err_kind_of(rc) == ERR_LIMIT)
+			reply_retry_after(rep, opened->retry_after_s);
 		return -1;
 	}
 	log_msg(LOG_LEVEL_INFO, "event=session_open session=%s function=%s",

@@ -22,9 +22,11 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "daemon/conns.h"
 #include "daemon/deploy.h"
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/metrics.h"
 #include "daemon/session.h"
 #include "daemon/store.h"
@@ -47,6 +49,8 @@ struct server {
 	unsigned char token_secret[32];
 	atomic_bool draining;
 	struct MHD_Daemon *mhd;
+	struct jobs *jobs;   /* the handlers that wait */
+	struct conns *conns; /* every connection's deadline */
 };
 
 /* Who may call a route. */
@@ -69,11 +73,17 @@ enum body_kind {
 struct request;
 struct reply;
 
+/* Where a handler runs: on the event thread that read the request (it
+ * answers at once), or, for those that wait on a worker or the disk, on
+ * a handler thread (jobs.h) while the connection is suspended. */
+enum runs { RUNS_INLINE, RUNS_WAITING };
+
 struct route {
 	const char *method;
 	const char *path; /* segments; "{}" matches one, the argument */
 	enum caller who;
 	enum body_kind body;
+	enum runs runs;
 	void (*handle)(struct request *rq, struct reply *rep);
 };
 
@@ -124,6 +134,8 @@ void reply_error(struct reply *rep, enum err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The error a function's return value rc < 0 and its reason stand for. */
 void reply_fail(struct reply *rep, int rc, const char *err);
+/* Add "Retry-After: seconds" to a refusal. */
+void reply_retry_after(struct reply *rep, unsigned seconds);
 /* Body bytes, sealed to the encrypted invoke st when st is not NULL. */
 void reply_bytes(struct reply *rep, int status, const char *type,
 		 const void *buf, size_t len, struct hpke_ohttp *st);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -440,6 +441,25 @@ detached(int ready_fd)
 	close(ready_fd);
 }
 
+/* Every connection is a descriptor: let max_connections of them be open
+ * (as far as the hard limit allows), and say so when it does not. */
+static void
+raise_open_files(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->max_connections + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		log_msg(LOG_LEVEL_WARN,
+			"msg=\"open files are limited to %llu, fewer than "
+			"max_connections needs\"",
+			(unsigned long long)rl.rlim_cur);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -459,6 +479,7 @@ main(int argc, char **argv)
 	sigaddset(&waitset, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &waitset, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_open_files(&d.cfg);
 	if (!d.foreground && (ready_fd = detach()) < 0)
 		return 1;
 	if (start(&d, err, sizeof(err)) < 0) {

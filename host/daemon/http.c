@@ -33,9 +33,22 @@
 /* A request across the access handler's calls. */
 struct exchange {
 	struct request rq;
-	struct reply early; /* decided on the head, sent after the body */
-	bool refused;	    /* early is the answer; the body is dropped */
+	struct reply early;   /* decided on the head, sent after the body */
+	bool refused;	      /* early is the answer; the body is dropped */
+	struct reply done;    /* a handler thread's answer */
+	atomic_bool answered; /* done is set; the connection is resumed */
+	bool waiting;	      /* suspended while a handler thread works */
 };
+
+/* The connection's deadlines (conns.h), or NULL. */
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
 
 json_object *
 request_json(struct request *rq, struct reply *rep)
@@ -192,6 +205,47 @@ queue(struct exchange *x, const char *method, const char *url,
 	return ok;
 }
 
+/* On a handler thread: answer x, then let its connection go on.  x may
+ * be freed the moment the connection is resumed, so that is the last
+ * thing done with it. */
+static void
+answer_waiting(void *arg)
+{
+	struct exchange *x = arg;
+	struct MHD_Connection *c = x->rq.conn;
+
+	request_answer(&x->rq, &x->done);
+	atomic_store(&x->answered, true);
+	MHD_resume_connection(c);
+}
+
+/* The body is complete: answer now, or hand the request to a handler
+ * thread and suspend its connection until the answer is ready. */
+static enum MHD_Result
+request_complete(struct exchange *x, const char *method, const char *url)
+{
+	struct reply rep = { 0 };
+
+	if (x->refused) {
+		rep = x->early;
+		x->early.resp = NULL;
+	} else if (x->waiting) {
+		if (!atomic_load(&x->answered))
+			return MHD_YES; /* woken early; the handler goes on */
+		rep = x->done;
+		x->done.resp = NULL;
+	} else if (x->rq.route->runs == RUNS_WAITING) {
+		x->waiting = true;
+		conns_waiting(x->rq.srv->conns, conn_of(x->rq.conn));
+		MHD_suspend_connection(x->rq.conn);
+		jobs_add(x->rq.srv->jobs, answer_waiting, x);
+		return MHD_YES;
+	} else {
+		request_answer(&x->rq, &rep);
+	}
+	return queue(x, method, url, &rep);
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version, const char *upload_data, size_t *upload_data_size,
@@ -210,6 +264,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		x->rq.srv = cls;
 		x->rq.conn = c;
 		x->rq.start_ms = clock_now_ms();
+		conns_reading_body(x->rq.srv->conns, conn_of(c));
 		if (request_head(&x->rq, method, url, &rep) == 0)
 			return MHD_YES; /* read the body */
 		x->refused = true;
@@ -226,13 +281,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (x->refused) {
-		rep = x->early;
-		x->early.resp = NULL;
-	} else {
-		request_answer(&x->rq, &rep);
-	}
-	return queue(x, method, url, &rep);
+	return request_complete(x, method, url);
 }
 
 static void
@@ -242,12 +291,14 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct exchange *x = *con_cls;
 
 	(void)cls;
-	(void)c;
 	(void)toe;
 	if (!x)
 		return;
+	conns_answered(x->rq.srv->conns, conn_of(c));
 	if (x->early.resp)
 		MHD_destroy_response(x->early.resp); /* the client left */
+	if (x->done.resp)
+		MHD_destroy_response(x->done.resp);
 	api_deploy_end(&x->rq);
 	free(x->rq.body);
 	free(x);
@@ -290,36 +341,80 @@ parse_listen(const char *s, struct sockaddr_storage *ss, unsigned int *flags)
 	return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
 }
 
+/* A connection opens or closes: its deadlines follow it. */
+static void
+connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+		 enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? conns_open(srv->conns, ci->connect_fd)
+				     : NULL;
+	} else {
+		conns_close(srv->conns, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 int
 http_start(struct server *srv, char *err, size_t errlen)
 {
-	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
-			     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	const struct config *cfg = srv->cfg;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			     MHD_ALLOW_SUSPEND_RESUME;
 	struct sockaddr_storage addr;
 
-	if (parse_listen(srv->cfg->listen, &addr, &flags) < 0)
+	if (parse_listen(cfg->listen, &addr, &flags) < 0)
 		return err_set(err, errlen, ERR_INVALID,
 			       "bad listen address '%s' (ADDR:PORT)",
-			       srv->cfg->listen);
+			       cfg->listen);
+	srv->jobs = jobs_new(cfg->handler_threads);
+	srv->conns = conns_new(cfg->request_head_timeout_ms,
+			       cfg->request_body_timeout_ms);
+	if (!srv->jobs || !srv->conns) {
+		http_stop(srv);
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "cannot start the handler threads");
+	}
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
 				    MHD_OPTION_SOCK_ADDR,
 				    (struct sockaddr *)&addr,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+				    MHD_OPTION_NOTIFY_CONNECTION,
+				    connection_event, srv,
+				    MHD_OPTION_THREAD_POOL_SIZE,
+				    (unsigned int)cfg->http_threads,
 				    MHD_OPTION_CONNECTION_LIMIT,
-				    (unsigned int)srv->cfg->max_connections,
+				    (unsigned int)cfg->max_connections,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				    (unsigned int)cfg->connections_per_ip,
 				    MHD_OPTION_CONNECTION_TIMEOUT,
-				    (unsigned int)srv->cfg->client_timeout_s,
+				    (unsigned int)cfg->client_timeout_s,
 				    MHD_OPTION_END);
-	if (!srv->mhd)
+	if (!srv->mhd) {
+		int saved = errno;
+
+		http_stop(srv);
 		return err_set(err, errlen, ERR_IO, "cannot listen on %s: %s",
-			       srv->cfg->listen, strerror(errno));
+			       cfg->listen, strerror(saved));
+	}
 	return 0;
 }
 
 void
 http_stop(struct server *srv)
 {
+	/* The handlers first: each resumes its suspended connection, which
+	 * libmicrohttpd must have back before it stops. */
+	jobs_free(srv->jobs);
+	srv->jobs = NULL;
 	if (srv->mhd)
 		MHD_stop_daemon(srv->mhd);
 	srv->mhd = NULL;
+	conns_free(srv->conns);
+	srv->conns = NULL;
 }

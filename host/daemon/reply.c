@@ -107,6 +107,16 @@ reply_fail(struct reply *rep, int rc, const char *err)
 }
 
 void
+reply_retry_after(struct reply *rep, unsigned seconds)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%u", seconds ? seconds : 1);
+	if (rep->resp)
+		MHD_add_response_header(rep->resp, "Retry-After", v);
+}
+
+void
 reply_bytes(struct reply *rep, int status, const char *type, const void *buf,
 	    size_t len, struct hpke_ohttp *st)
 {

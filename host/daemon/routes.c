@@ -6,44 +6,59 @@
  * any byte of the body, and sizes the body by the entry's kind, so this
  * table is the whole answer to "who can make the host do what".  A path
  * is matched segment by segment; "{}" matches one segment, which the
- * handler gets as its argument.
+ * handler gets as its argument.  A handler that waits on a worker or on
+ * the disk (fsync, a directory listing) runs on a handler thread while
+ * its connection is suspended, so that no event thread ever blocks.
  */
 #include <string.h>
 
 #include "daemon/api.h"
 
+/* clang-format off */
 const struct route route_table[] = {
-	/* method   path                       caller        body */
-	{ "GET", "/healthz", CALLER_ANYONE, BODY_NONE, api_healthz },
-	{ "GET", "/metrics", CALLER_ADMIN, BODY_NONE, api_metrics },
-	{ "GET", "/v1/key", CALLER_ANYONE, BODY_NONE, api_key },
-	{ "POST", "/v1/key/rotate", CALLER_ADMIN, BODY_SMALL, api_key_rotate },
+	/* method   path                         caller           body
+	 *          runs          handler */
+	{ "GET",    "/healthz",                  CALLER_ANYONE,   BODY_NONE,
+		    RUNS_INLINE,  api_healthz },
+	{ "GET",    "/metrics",                  CALLER_ADMIN,    BODY_NONE,
+		    RUNS_INLINE,  api_metrics },
+	{ "GET",    "/v1/key",                   CALLER_ANYONE,   BODY_NONE,
+		    RUNS_INLINE,  api_key },
+	{ "POST",   "/v1/key/rotate",            CALLER_ADMIN,    BODY_SMALL,
+		    RUNS_WAITING, api_key_rotate },
 
-	{ "POST", "/v1/functions", CALLER_ADMIN, BODY_DEPLOY, api_deploy },
-	{ "GET", "/v1/functions", CALLER_ADMIN, BODY_NONE, api_function_list },
-	{ "GET", "/v1/functions/{}", CALLER_ADMIN, BODY_NONE,
-	  api_function_show },
-	{ "DELETE", "/v1/functions/{}", CALLER_ADMIN, BODY_NONE,
-	  api_function_delete },
-	{ "POST", "/v1/functions/{}/tokens", CALLER_ADMIN, BODY_SMALL,
-	  api_token_create },
-	{ "GET", "/v1/tokens", CALLER_ADMIN, BODY_NONE, api_token_list },
-	{ "DELETE", "/v1/tokens/{}", CALLER_ADMIN, BODY_NONE,
-	  api_token_revoke },
+	{ "POST",   "/v1/functions",             CALLER_ADMIN,    BODY_DEPLOY,
+		    RUNS_WAITING, api_deploy },
+	{ "GET",    "/v1/functions",             CALLER_ADMIN,    BODY_NONE,
+		    RUNS_WAITING, api_function_list },
+	{ "GET",    "/v1/functions/{}",          CALLER_ADMIN,    BODY_NONE,
+		    RUNS_INLINE,  api_function_show },
+	{ "DELETE", "/v1/functions/{}",          CALLER_ADMIN,    BODY_NONE,
+		    RUNS_WAITING, api_function_delete },
+	{ "POST",   "/v1/functions/{}/tokens",   CALLER_ADMIN,    BODY_SMALL,
+		    RUNS_WAITING, api_token_create },
+	{ "GET",    "/v1/tokens",                CALLER_ADMIN,    BODY_NONE,
+		    RUNS_WAITING, api_token_list },
+	{ "DELETE", "/v1/tokens/{}",             CALLER_ADMIN,    BODY_NONE,
+		    RUNS_WAITING, api_token_revoke },
 
-	{ "POST", "/v1/functions/{}/sessions", CALLER_TOKEN_ID, BODY_NONE,
-	  api_session_open },
-	{ "POST", "/v1/functions/{}/run", CALLER_TOKEN_ID, BODY_INPUT,
-	  api_run },
-	{ "POST", "/v1/sessions/{}/invoke", CALLER_TOKEN, BODY_INPUT,
-	  api_session_invoke },
-	{ "DELETE", "/v1/sessions/{}", CALLER_TOKEN, BODY_NONE,
-	  api_session_close },
+	{ "POST",   "/v1/functions/{}/sessions", CALLER_TOKEN_ID, BODY_NONE,
+		    RUNS_WAITING, api_session_open },
+	{ "POST",   "/v1/functions/{}/run",      CALLER_TOKEN_ID, BODY_INPUT,
+		    RUNS_WAITING, api_run },
+	{ "POST",   "/v1/sessions/{}/invoke",    CALLER_TOKEN,    BODY_INPUT,
+		    RUNS_WAITING, api_session_invoke },
+	{ "DELETE", "/v1/sessions/{}",           CALLER_TOKEN,    BODY_NONE,
+		    RUNS_WAITING, api_session_close },
 
-	{ "POST", "/v1/trust", CALLER_ADMIN, BODY_SMALL, api_trust_add },
-	{ "GET", "/v1/trust", CALLER_ADMIN, BODY_NONE, api_trust_list },
-	{ "DELETE", "/v1/trust/{}", CALLER_ADMIN, BODY_NONE, api_trust_remove },
+	{ "POST",   "/v1/trust",                 CALLER_ADMIN,    BODY_SMALL,
+		    RUNS_WAITING, api_trust_add },
+	{ "GET",    "/v1/trust",                 CALLER_ADMIN,    BODY_NONE,
+		    RUNS_INLINE,  api_trust_list },
+	{ "DELETE", "/v1/trust/{}",              CALLER_ADMIN,    BODY_NONE,
+		    RUNS_WAITING, api_trust_remove },
 };
+/* clang-format on */
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
 
 /* The next segment of *p (which starts after a '/'), its length in *len;

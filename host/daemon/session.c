@@ -41,6 +41,7 @@
 struct session {
 	char id[33];
 	char function_id[32];
+	char owner[33]; /* the jti of the token that opened it */
 	char checksum[65];
 	pthread_mutex_t lock;		  /* serializes invokes and the close */
 	struct launched run;		  /* its worker and scratch dir */
@@ -242,13 +243,108 @@ new_id(char id[33])
 	return 0;
 }
 
-/* Reserve a slot for a new session of function_id, or say why not. */
+/* Who a limit counts. */
+enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_TOKEN };
+
+static bool
+in_scope(const struct session *s, enum scope sc, const char *function_id,
+	 const char *owner)
+{
+	return sc == SCOPE_HOST ||
+	       (sc == SCOPE_FUNCTION && !strcmp(s->function_id, function_id)) ||
+	       (sc == SCOPE_TOKEN && !strcmp(s->owner, owner));
+}
+
+/* Seconds until the first session in scope reaches its idle or lifetime
+ * limit: when a place frees at the latest if nobody closes one.  Call
+ * with the table lock held. */
+static unsigned
+retry_locked(struct sessions *ss, enum scope sc, const char *function_id,
+	     const char *owner)
+{
+	const struct config *cfg = ss->cfg;
+	int64_t now = clock_now_ms(), soonest = INT64_MAX, end;
+	size_t i;
+
+	for (i = 0; i < ss->n; i++) {
+		const struct session *s = ss->v[i];
+
+		if (!in_scope(s, sc, function_id, owner))
+			continue;
+		end = s->last_used_ms + cfg->session_idle_ms;
+		if (s->created_ms + cfg->session_lifetime_ms < end)
+			end = s->created_ms + cfg->session_lifetime_ms;
+		if (end < soonest)
+			soonest = end;
+	}
+	if (soonest == INT64_MAX || soonest <= now)
+		return 1;
+	return (unsigned)((soonest - now + 999) / 1000);
+}
+
+/*
+ * Whether a session of f for the token owner may open now, or which
+ * limit says no (and *retry_s, when to try again).  The shares: a token
+ * holds at most sessions_per_token, a function sessions_per_function,
+ * the host sessions_total; and the host's last eighth (at least one
+ * place) goes only to functions holding fewer sessions than that eighth,
+ * so that functions already large can not take the host from the others.
+ * Call with the table lock held.
+ */
 static int
-reserve(struct sessions *ss, const struct store_function *f,
-	struct session **out, char *err, size_t errlen)
+admit_locked(struct sessions *ss, const struct store_function *f,
+	     const char *owner, unsigned *retry_s, char *err, size_t errlen)
+{
+	const struct config *cfg = ss->cfg;
+	size_t i, same = 0, mine = 0;
+	size_t reserve = cfg->sessions_total / 8 ? cfg->sessions_total / 8 : 1;
+
+	for (i = 0; i < ss->n; i++) {
+		same += !strcmp(ss->v[i]->function_id, f->id);
+		mine += !strcmp(ss->v[i]->owner, owner);
+	}
+	if (ss->draining)
+		return err_set(err, errlen, ERR_DRAINING,
+			       "the host is shutting down");
+	if (ss->n >= cfg->sessions_total) {
+		*retry_s = retry_locked(ss, SCOPE_HOST, f->id, owner);
+		return err_set(err, errlen, ERR_LIMIT,
+			       "the host has %u sessions open, its limit "
+			       "(sessions_total)",
+			       cfg->sessions_total);
+	}
+	if (same >= cfg->sessions_per_function) {
+		*retry_s = retry_locked(ss, SCOPE_FUNCTION, f->id, owner);
+		return err_set(err, errlen, ERR_LIMIT,
+			       "function %s has %u sessions open, its limit "
+			       "(sessions_per_function)",
+			       f->id, cfg->sessions_per_function);
+	}
+	if (mine >= cfg->sessions_per_token) {
+		*retry_s = retry_locked(ss, SCOPE_TOKEN, f->id, owner);
+		return err_set(err, errlen, ERR_LIMIT,
+			       "token %s has %u sessions open, its limit "
+			       "(sessions_per_token)",
+			       owner, cfg->sessions_per_token);
+	}
+	if (cfg->sessions_total - ss->n <= reserve && same >= reserve) {
+		*retry_s = retry_locked(ss, SCOPE_FUNCTION, f->id, owner);
+		return err_set(err, errlen, ERR_LIMIT,
+			       "the host is nearly full and function %s holds "
+			       "%zu of its %u sessions; its last %zu are kept "
+			       "for smaller functions",
+			       f->id, same, cfg->sessions_total, reserve);
+	}
+	return 0;
+}
+
+/* Reserve a place for a new session of f for the token owner, or say why
+ * not. */
+static int
+reserve(struct sessions *ss, const struct store_function *f, const char *owner,
+	struct session **out, unsigned *retry_s, char *err, size_t errlen)
 {
 	struct session *s;
-	size_t i, same = 0;
 	int rc;
 
 	s = calloc(1, sizeof(*s));
@@ -257,27 +353,17 @@ reserve(struct sessions *ss, const struct store_function *f,
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	}
 	snprintf(s->function_id, sizeof(s->function_id), "%s", f->id);
+	snprintf(s->owner, sizeof(s->owner), "%s", owner);
 	memcpy(s->checksum, f->checksum, sizeof(s->checksum));
 	s->run.scratch_fd = -1;
 	s->refs = 1;
 	s->busy = true; /* until it is open */
+	s->created_ms = s->last_used_ms = clock_now_ms();
 	pthread_mutex_init(&s->lock, NULL);
 
 	pthread_mutex_lock(&ss->lock);
-	for (i = 0; i < ss->n; i++)
-		same += !strcmp(ss->v[i]->function_id, f->id);
-	if (ss->draining)
-		rc = err_set(err, errlen, ERR_DRAINING,
-			     "the host is shutting down");
-	else if (ss->n >= ss->cfg->sessions_total)
-		rc = err_set(err, errlen, ERR_LIMIT,
-			     "the host has %u sessions open, its limit",
-			     ss->cfg->sessions_total);
-	else if (same >= ss->cfg->sessions_per_function)
-		rc = err_set(err, errlen, ERR_LIMIT,
-			     "function %s has %u sessions open, its limit",
-			     f->id, ss->cfg->sessions_per_function);
-	else {
+	rc = admit_locked(ss, f, owner, retry_s, err, errlen);
+	if (rc == 0) {
 		ss->v[ss->n++] = s;
 		atomic_fetch_add(&ss->m->sessions_open, 1);
 		pthread_mutex_unlock(&ss->lock);
@@ -307,13 +393,14 @@ sessions_forget(struct sessions *ss, const char *function_id)
 
 int
 sessions_open(struct sessions *ss, const struct store_function *f,
-	      int bundle_fd, const char *bundle_path,
+	      int bundle_fd, const char *bundle_path, const char *owner,
 	      struct session_opened *out, char *err, size_t errlen)
 {
 	struct session *s = NULL;
 	int rc;
 
-	rc = reserve(ss, f, &s, err, errlen);
+	out->retry_after_s = 0;
+	rc = reserve(ss, f, owner, &s, &out->retry_after_s, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (!ready_take(ss->ready, f, &s->run)) {

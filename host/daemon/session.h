@@ -32,6 +32,9 @@ struct sessions;
 struct session_opened {
 	char id[33];	 /* 32 lower-case hex characters */
 	int64_t expires; /* Unix seconds: the lifetime limit */
+	/* Refused over a limit: seconds until a place frees at the latest
+	 * (the first session it counts reaches its idle or lifetime limit). */
+	unsigned retry_after_s;
 };
 
 /* The zygote is shared with nothing else: the table's warm pool
@@ -46,11 +49,15 @@ struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
  * table. */
 void sessions_free(struct sessions *ss);
 
-/* Open a session of function f whose bundle is at bundle_fd/bundle_path.
- * Returns 0, -ERR_LIMIT over a concurrency limit, -ERR_DRAINING, or
- * launch_session()'s kinds when the plugin can not be loaded. */
+/* Open a session of function f whose bundle is at bundle_fd/bundle_path,
+ * for the token whose jti is owner.  Returns 0, -ERR_LIMIT over a share
+ * (the reason names the limit; out->retry_after_s says when to retry),
+ * -ERR_DRAINING, or launch_session()'s kinds when the plugin can not be
+ * loaded.  The shares: sessions_per_token, sessions_per_function,
+ * sessions_total, and the host's last eighth kept for functions holding
+ * fewer than an eighth (fnhost.conf(5)). */
 int sessions_open(struct sessions *ss, const struct store_function *f,
-		  int bundle_fd, const char *bundle_path,
+		  int bundle_fd, const char *bundle_path, const char *owner,
 		  struct session_opened *out, char *err, size_t errlen);
 
 /* Run one invoke of session sid, which must belong to function_id.

@@ -92,10 +92,21 @@ static const struct key keys[] = {
 	  65536, "1 and 65536" },
 	{ "sessions_total", K_COUNT, F(sessions_total), 1, 65536,
 	  "1 and 65536" },
+	{ "sessions_per_token", K_COUNT, F(sessions_per_token), 1, 65536,
+	  "1 and 65536" },
 	{ "max_connections", K_COUNT, F(max_connections), 1, 65536,
 	  "1 and 65536" },
 	{ "client_timeout", K_DURATION_S, F(client_timeout_s), 1, 3600,
 	  "1s and 1h" },
+	{ "connections_per_ip", K_COUNT, F(connections_per_ip), 1, 65536,
+	  "1 and 65536" },
+	{ "request_head_timeout", K_DURATION_MS, F(request_head_timeout_ms),
+	  100, 3600 * MS_PER_S, "100ms and 1h" },
+	{ "request_body_timeout", K_DURATION_MS, F(request_body_timeout_ms),
+	  100, 86400 * MS_PER_S, "100ms and 1d" },
+	{ "http_threads", K_COUNT, F(http_threads), 1, 64, "1 and 64" },
+	{ "handler_threads", K_COUNT, F(handler_threads), 1, 4096,
+	  "1 and 4096" },
 	{ "warm_workers", K_COUNT, F(warm_workers), 0, 64, "0 and 64" },
 	{ "warm_sessions", K_COUNT, F(warm_sessions), 0, 1024, "0 and 1024" },
 	{ "token_max_ttl", K_DURATION_S, F(token_max_ttl_s), 60,
@@ -641,12 +652,18 @@ config_defaults(struct config *c)
 	c->worker_open_files = 64;
 	c->sessions_per_function = 16;
 	c->sessions_total = 64;
+	c->sessions_per_token = 4;
 	c->warm_workers = 2;
 	c->warm_sessions = 4;
 	c->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
 	c->worker_threads = 64;
-	c->max_connections = 256;
+	c->max_connections = 4096;
 	c->client_timeout_s = 30;
+	c->connections_per_ip = 64;
+	c->request_head_timeout_ms = 10 * MS_PER_S;
+	c->request_body_timeout_ms = 120 * MS_PER_S;
+	c->http_threads = 2;
+	c->handler_threads = 32;
 	c->token_max_ttl_s = 30 * 86400;
 	c->token_default_ttl_s = 3600;
 	snprintf(c->worker_user, sizeof(c->worker_user), "nobody");

@@ -27,26 +27,35 @@ struct config {
 	char data_dir[PATH_MAX];     /* data_dir = /var/lib/fnhost */
 	char scratch_root[PATH_MAX]; /* scratch_root = (see below) */
 
-	uint32_t invoke_timeout_ms;	/* invoke_timeout = 10s */
-	uint32_t session_idle_ms;	/* session_idle = 5m */
-	uint32_t session_lifetime_ms;	/* session_lifetime = 1h */
-	uint32_t shutdown_grace_ms;	/* shutdown_grace = 10s */
-	uint32_t max_input;		/* max_input = 1M */
-	uint32_t max_output;		/* max_output = 1M */
-	uint64_t max_bundle;		/* max_bundle = 64M (a deploy) */
-	uint64_t worker_memory;		/* worker_memory = 512M */
-	uint64_t worker_file_size;	/* worker_file_size = 64M */
-	uint32_t worker_open_files;	/* worker_open_files = 64 */
-	uint32_t sessions_per_function; /* sessions_per_function = 16 */
-	uint32_t sessions_total;	/* sessions_total = 64 */
-	uint32_t warm_workers;		/* warm_workers = 2 */
-	uint32_t warm_sessions;		/* warm_sessions = 4: ready ones, at
+	uint32_t invoke_timeout_ms;	  /* invoke_timeout = 10s */
+	uint32_t session_idle_ms;	  /* session_idle = 5m */
+	uint32_t session_lifetime_ms;	  /* session_lifetime = 1h */
+	uint32_t shutdown_grace_ms;	  /* shutdown_grace = 10s */
+	uint32_t max_input;		  /* max_input = 1M */
+	uint32_t max_output;		  /* max_output = 1M */
+	uint64_t max_bundle;		  /* max_bundle = 64M (a deploy) */
+	uint64_t worker_memory;		  /* worker_memory = 512M */
+	uint64_t worker_file_size;	  /* worker_file_size = 64M */
+	uint32_t worker_open_files;	  /* worker_open_files = 64 */
+	uint32_t sessions_per_function;	  /* sessions_per_function = 16 */
+	uint32_t sessions_per_token;	  /* sessions_per_token = 4 */
+	uint32_t sessions_total;	  /* sessions_total = 64 */
+	uint32_t warm_workers;		  /* warm_workers = 2 */
+	uint32_t warm_sessions;		  /* warm_sessions = 4: ready ones, at
 					   most one per function */
-	uint32_t max_connections;	/* max_connections = 256 */
-	uint32_t client_timeout_s;	/* client_timeout = 30s: a connection
+	uint32_t max_connections;	  /* max_connections = 256 */
+	uint32_t client_timeout_s;	  /* client_timeout = 30s: a connection
 					   idle this long is closed */
-	uint32_t token_max_ttl_s;	/* token_max_ttl = 30d */
-	uint32_t token_default_ttl_s;	/* token_default_ttl = 1h */
+	uint32_t connections_per_ip;	  /* connections_per_ip = 64 */
+	uint32_t request_head_timeout_ms; /* request_head_timeout = 10s: a
+					     request's head, from the
+					     connection or the last answer */
+	uint32_t request_body_timeout_ms; /* request_body_timeout = 120s */
+	uint32_t http_threads;		  /* http_threads = 2: event threads */
+	uint32_t handler_threads;	  /* handler_threads = 32: for the
+					   handlers that wait on a worker */
+	uint32_t token_max_ttl_s;	  /* token_max_ttl = 30d */
+	uint32_t token_default_ttl_s;	  /* token_default_ttl = 1h */
 
 	char worker_user[64];	   /* worker_user = nobody (when run as root):
 				   the group, and the uid without

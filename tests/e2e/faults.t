@@ -68,7 +68,8 @@ def raw(h, head, body=b""):
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-faults-")
     h = Daemon(tmp, invoke_timeout="3s", session_idle="2s",
-               client_timeout="2s", max_input="1M", max_bundle="4M")
+               client_timeout="2s", max_input="1M", max_bundle="4M",
+               sessions_per_token=8)
     try:
         with h:
             h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)

@@ -10,8 +10,9 @@
 
 #include <fnhost/plugin.h>
 
-#define FORGED "x\nfnhostd: ts=2026-01-01T00:00:00.000Z level=info " \
-	       "event=trust_add key=FORGED\r\n"
+#define FORGED                                                                 \
+	"x\nfnhostd: ts=2026-01-01T00:00:00.000Z level=info "                  \
+	"event=trust_add key=FORGED\r\n"
 
 static int
 forge_init(const struct fnh_host *host)

@@ -73,7 +73,13 @@ test_defaults(void **state)
 	assert_int_equal(c.worker_open_files, 64);
 	assert_int_equal(c.sessions_per_function, 16);
 	assert_int_equal(c.sessions_total, 64);
-	assert_int_equal(c.max_connections, 256);
+	assert_int_equal(c.sessions_per_token, 4);
+	assert_int_equal(c.max_connections, 4096);
+	assert_int_equal(c.connections_per_ip, 64);
+	assert_int_equal(c.request_head_timeout_ms, 10000);
+	assert_int_equal(c.request_body_timeout_ms, 120000);
+	assert_int_equal(c.http_threads, 2);
+	assert_int_equal(c.handler_threads, 32);
 	assert_int_equal(c.token_max_ttl_s, 30 * 86400);
 	assert_int_equal(c.token_default_ttl_s, 3600);
 	assert_string_equal(c.worker_user, "nobody");

@@ -15,8 +15,7 @@
 
 static char out[4096];
 
-static const char *__attribute__((format(printf, 1, 2)))
-fmt(const char *f, ...)
+static const char *__attribute__((format(printf, 1, 2))) fmt(const char *f, ...)
 {
 	va_list ap;
 
