@@ -82,9 +82,8 @@ test_table_is_the_api(void **state)
 			fail_msg("%s %s is no route of the API",
 				 route_table[i].method, route_table[i].path);
 		if (route_table[i].who != e->who)
-			fail_msg("%s %s: caller %d, the API says %d",
-				 e->method, e->pattern, route_table[i].who,
-				 e->who);
+			fail_msg("%s %s: caller %d, the API says %d", e->method,
+				 e->pattern, route_table[i].who, e->who);
 		if (route_table[i].body != e->body)
 			fail_msg("%s %s: body %d, the API says %d", e->method,
 				 e->pattern, route_table[i].body, e->body);
@@ -123,9 +122,9 @@ test_find_each(void **state)
 static void
 test_wrong_method(void **state)
 {
-	static const char *const methods[] = { "GET",  "POST",	  "DELETE",
-					       "PUT",  "PATCH",	  "HEAD",
-					       "get",  "OPTIONS", "" };
+	static const char *const methods[] = { "GET", "POST",	 "DELETE",
+					       "PUT", "PATCH",	 "HEAD",
+					       "get", "OPTIONS", "" };
 	const struct route *r;
 	char arg[64];
 	size_t i, m, k;
