@@ -40,8 +40,8 @@ rawkey_public(const char *alg, const char *shown,
 					      RAWKEY_BYTES);
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
 	    pklen != RAWKEY_BYTES)
-		rc = err_set(err, errlen, ERR_INVALID,
-			     "not an %s private key", shown);
+		rc = err_set(err, errlen, ERR_INVALID, "not an %s private key",
+			     shown);
 	EVP_PKEY_free(key);
 	return rc;
 }
