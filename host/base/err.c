@@ -5,16 +5,24 @@
 #include "base/err.h"
 
 int
+err_vset(char *err, size_t errlen, enum err_kind kind, const char *fmt,
+	 va_list ap)
+{
+	if (err != NULL && errlen > 0)
+		vsnprintf(err, errlen, fmt, ap);
+	return -(int)kind;
+}
+
+int
 err_set(char *err, size_t errlen, enum err_kind kind, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -(int)kind;
+	va_start(ap, fmt);
+	rc = err_vset(err, errlen, kind, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 enum err_kind

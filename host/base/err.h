@@ -11,6 +11,7 @@
 #ifndef FNHOST_ERR_H
 #define FNHOST_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum err_kind {
@@ -41,6 +42,10 @@ enum err_kind {
  * "return err_set(err, errlen, ERR_NOT_FOUND, "no function '%s'", id);". */
 int err_set(char *err, size_t errlen, enum err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* err_set() over a va_list, for a layer's own variadic error helpers;
+ * leaves ap to the caller's va_end(). */
+int err_vset(char *err, size_t errlen, enum err_kind kind, const char *fmt,
+	     va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* The kind a return value carries: ERR_OK for rc >= 0, ERR_INTERNAL for
  * a value that is no kind. */

@@ -21,30 +21,33 @@
 #define QUOTE_MAX 80
 
 int
-fileio_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
-	    char *err, size_t errlen)
+fileio_read(int dirfd, const char *name, size_t max, const char *shown,
+	    char **buf, size_t *len, char *err, size_t errlen)
 {
 	char q[QUOTE_MAX], *b = NULL;
 	struct stat st;
 	size_t got = 0;
 	ssize_t n;
-	int fd, rc;
+	int fd, rc, e = 0;
 
 	*buf = NULL;
-	quote_bytes(q, sizeof(q), name, strlen(name));
+	if (shown == NULL)
+		shown = quote_str(q, sizeof(q), name);
 	fd = openat(dirfd, name,
 		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, errlen,
 			       errno == ENOENT ? ERR_NOT_FOUND : ERR_IO,
-			       "cannot open %s: %s", q, strerror(errno));
+			       "cannot open %s: %s", shown, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		e = EIO;
 		rc = err_set(err, errlen, ERR_IO, "%s is not a regular file",
-			     q);
+			     shown);
 		goto out;
 	}
 	/* max + 1 bytes: one more than allowed tells a file too long. */
 	if (max >= SIZE_MAX - 1 || (b = malloc(max + 2)) == NULL) {
+		e = ENOMEM;
 		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -53,8 +56,9 @@ fileio_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			e = errno;
 			rc = err_set(err, errlen, ERR_IO, "cannot read %s: %s",
-				     q, strerror(errno));
+				     shown, strerror(e));
 			goto out;
 		}
 		if (n == 0)
@@ -62,8 +66,9 @@ fileio_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 		got += (size_t)n;
 	}
 	if (got > max) {
+		e = EFBIG;
 		rc = err_set(err, errlen, ERR_TOO_LARGE, "%s is over %zu bytes",
-			     q, max);
+			     shown, max);
 		goto out;
 	}
 	b[got] = '\0';
@@ -74,6 +79,8 @@ fileio_read(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 out:
 	free(b);
 	close(fd);
+	if (rc < 0)
+		errno = e;
 	return rc;
 }
 

@@ -8,7 +8,13 @@
  * and reads at most max bytes.  Returns 0, or -ERR_NOT_FOUND if name does
  * not exist, -ERR_TOO_LARGE if it holds more than max bytes, -ERR_IO for
  * anything else (a symlink, a directory, a failing read), -ERR_INTERNAL
- * out of memory; *buf is NULL on failure.  Messages name the file.
+ * out of memory; *buf is NULL on failure.  Messages name the file as
+ * shown, a text the caller made fit for a message (a path the reader
+ * knows, such as "DATADIR/keys/admin.token"), or as the quoted name when
+ * shown is NULL.  On failure errno tells the cause, for callers that
+ * report it: the failing open() or read()'s own (ENOENT, ELOOP for a
+ * symlink, ...), EIO for a file that is no regular file, EFBIG over max,
+ * ENOMEM.
  *
  * fileio_write_all() writes all of buf, over short writes and EINTR:
  * 0, or -ERR_IO with errno set.
@@ -30,8 +36,8 @@
 
 #define FILEIO_TMP_PREFIX ".tmp-"
 
-int fileio_read(int dirfd, const char *name, size_t max, char **buf,
-		size_t *len, char *err, size_t errlen);
+int fileio_read(int dirfd, const char *name, size_t max, const char *shown,
+		char **buf, size_t *len, char *err, size_t errlen);
 
 int fileio_write_all(int fd, const void *buf, size_t len);
 

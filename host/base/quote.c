@@ -53,3 +53,9 @@ quote_bytes(char *out, size_t outlen, const void *s, size_t n)
 	out[o] = '\0';
 	return out;
 }
+
+const char *
+quote_str(char *out, size_t outlen, const char *s)
+{
+	return quote_bytes(out, outlen, s, s != NULL ? strlen(s) : 0);
+}

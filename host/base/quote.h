@@ -10,6 +10,9 @@
  * whole escapes as leave room follow by "..." (an escape is never cut).
  * out is always NUL-terminated when outlen > 0; outlen below QUOTE_MIN
  * gives "".  s may be NULL when n is 0.  Returns out, for use in printf.
+ *
+ * quote_str() is quote_bytes() over a NUL-terminated s, which may be
+ * NULL (quoted as "").
  */
 #ifndef FNHOST_QUOTE_H
 #define FNHOST_QUOTE_H
@@ -20,5 +23,6 @@
 #define QUOTE_MIN 4
 
 const char *quote_bytes(char *out, size_t outlen, const void *s, size_t n);
+const char *quote_str(char *out, size_t outlen, const char *s);
 
 #endif

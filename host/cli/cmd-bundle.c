@@ -179,11 +179,11 @@ cmd_keygen(int argc, char **argv)
 				exists(pubpath) ? pubpath : secpath);
 	if (passpath != NULL && password_read(argv[0], passpath, pw) == -1)
 		goto out;
-	if (minisign_keygen(&sk, err, sizeof(err)) == -1 ||
+	if (minisign_keygen(&sk, err, sizeof(err)) < 0 ||
 	    minisign_seckey_format(&sk, passpath != NULL ? pw : NULL,
 				   MINISIGN_OPSLIMIT_DEFAULT,
 				   MINISIGN_MEMLIMIT_DEFAULT, &sectext, &seclen,
-				   err, sizeof(err)) == -1) {
+				   err, sizeof(err)) < 0) {
 		cli_fail(argv[0], "%s", err);
 		goto out;
 	}
@@ -228,7 +228,7 @@ default_name(const char *cmd, int dirfd, char name[BUNDLE_NAME_MAX + 1])
 	char err[256];
 
 	if (bundle_find_plugin(dirfd, name, BUNDLE_NAME_MAX + 1, err,
-			       sizeof(err)) == -1) {
+			       sizeof(err)) < 0) {
 		cli_fail(cmd, "%s", err);
 		return -1;
 	}
@@ -280,9 +280,8 @@ cmd_sign(int argc, char **argv)
 	if (passpath != NULL && password_read(argv[0], passpath, pw) == -1)
 		goto out;
 	if (minisign_seckey_load(secpath, passpath != NULL ? pw : NULL, &sk,
-				 err, sizeof(err)) == -1 ||
-	    bundle_sign(dirfd, &sk, name, version, sum, err, sizeof(err)) ==
-		    -1) {
+				 err, sizeof(err)) < 0 ||
+	    bundle_sign(dirfd, &sk, name, version, sum, err, sizeof(err)) < 0) {
 		cli_fail(argv[0], "%s", err);
 		goto out;
 	}
@@ -315,7 +314,7 @@ cmd_verify(int argc, char **argv)
 				return cli_fail(argv[0], "more than %d keys",
 						VERIFY_MAX_KEYS);
 			if (minisign_pubkey_load(optarg, &keys[nkeys], err,
-						 sizeof(err)) == -1)
+						 sizeof(err)) < 0)
 				return cli_fail(argv[0], "%s", err);
 			nkeys++;
 			break;

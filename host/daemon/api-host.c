@@ -138,26 +138,38 @@ out:
 	json_object_put(body);
 }
 
+/*
+ * The common tail of a trust change: rc is the store's answer; on
+ * success the trust set is reloaded (deploys see the change at once) and
+ * the change logged.  Returns whether it went through; if not, rep holds
+ * the error.
+ */
+static bool
+trust_changed(struct server *srv, struct reply *rep, int rc, char *err,
+	      size_t errlen, const char *event, const char *keyid)
+{
+	if (rc >= 0)
+		rc = trust_reload(srv->trust, NULL, err, errlen);
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return false;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=%s key=%s", event, keyid);
+	return true;
+}
+
 void
 api_trust_add(struct request *rq, struct reply *rep)
 {
 	struct server *srv = rq->srv;
 	json_object *o;
-	char err[512], keyid[17];
+	char err[512], keyid[17] = "";
 	int rc;
 
 	rc = store_trust_add(srv->store, rq->body ? rq->body : "", rq->len,
 			     keyid, err, sizeof(err));
-	if (rc < 0) {
-		reply_fail(rep, rc, err);
+	if (!trust_changed(srv, rep, rc, err, sizeof(err), "trust_add", keyid))
 		return;
-	}
-	rc = trust_reload(srv->trust, NULL, err, sizeof(err));
-	if (rc < 0) {
-		reply_fail(rep, rc, err);
-		return;
-	}
-	log_msg(LOG_LEVEL_INFO, "event=trust_add key=%s", keyid);
 	o = json_object_new_object();
 	json_object_object_add(o, "key_id", json_object_new_string(keyid));
 	reply_json(rep, 201, o);
@@ -189,15 +201,7 @@ api_trust_remove(struct request *rq, struct reply *rep)
 	int rc;
 
 	rc = store_trust_remove(srv->store, rq->arg, err, sizeof(err));
-	if (rc < 0) {
-		reply_fail(rep, rc, err);
-		return;
-	}
-	rc = trust_reload(srv->trust, NULL, err, sizeof(err));
-	if (rc < 0) {
-		reply_fail(rep, rc, err);
-		return;
-	}
-	log_msg(LOG_LEVEL_INFO, "event=trust_remove key=%s", rq->arg);
-	reply_empty(rep, 204);
+	if (trust_changed(srv, rep, rc, err, sizeof(err), "trust_remove",
+			  rq->arg))
+		reply_empty(rep, 204);
 }

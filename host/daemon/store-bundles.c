@@ -90,7 +90,7 @@ store_staging_remove(struct store *s, const char *path, char *err,
 	if (name == NULL)
 		return store_fail(err, errlen, ERR_INVALID,
 				  "'%s' is not a staging dir",
-				  store_quote(path, q));
+				  quote_str(q, sizeof(q), path));
 	if (store_remove_tree(s->dirfd[DIR_TMP], name, 0) < 0 ||
 	    fsync(s->dirfd[DIR_TMP]) < 0) {
 		return store_fail_io(err, errlen, errno, "cannot remove %s: %s",
@@ -122,11 +122,12 @@ seal_files(int sfd, const char *staging, char *err, size_t errlen)
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			rc = store_fail(err, errlen, ERR_INVALID,
 					"%s: '%s' is not a regular file",
-					staging, store_quote(de->d_name, q));
+					staging,
+					quote_str(q, sizeof(q), de->d_name));
 		else if (fchmod(fd, 0444) < 0 || fsync(fd) < 0)
 			rc = store_fail_io(err, errlen, errno,
 					   "cannot seal %s/%s: %s", staging,
-					   store_quote(de->d_name, q),
+					   quote_str(q, sizeof(q), de->d_name),
 					   strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -181,11 +182,11 @@ store_bundle_install(struct store *s, const char *staging_path,
 	if (name == NULL)
 		return store_fail(err, errlen, ERR_INVALID,
 				  "'%s' is not a staging dir",
-				  store_quote(staging_path, q));
+				  quote_str(q, sizeof(q), staging_path));
 	if (!store_checksum_ok(info->checksum))
 		return store_fail(err, errlen, ERR_INVALID,
 				  "bad bundle checksum '%s'",
-				  store_quote(info->checksum, q));
+				  quote_str(q, sizeof(q), info->checksum));
 	if (fstatat(s->dirfd[DIR_BUNDLES], info->checksum, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0) {
 		rc = 1; /* the same bytes are stored: this copy goes */
@@ -225,7 +226,7 @@ store_bundle_open(struct store *s, const char *checksum, int *dirfd, char *path,
 	if (!store_checksum_ok(checksum))
 		return store_fail(err, errlen, ERR_INVALID,
 				  "bad bundle checksum '%s'",
-				  store_quote(checksum, q));
+				  quote_str(q, sizeof(q), checksum));
 	n = snprintf(path, len, "%s/bundles/%s", s->path, checksum);
 	if (n < 0 || (size_t)n >= len)
 		return store_fail(err, errlen, ERR_INVALID,

@@ -26,6 +26,9 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "base/fileio.h"
+#include "base/hex.h"
+#include "base/quote.h"
 #include "daemon/store.h"
 
 /* The subdirectories, in the order of struct store's fds. */
@@ -45,8 +48,8 @@ extern const char *const store_dir_names[DIR_COUNT];
 #define JTI_LEN 32	/* token id: [0-9a-f]{32} */
 #define CHECKSUM_LEN 64 /* bundle checksum: [0-9a-f]{64} */
 #define KEYID_LEN 16	/* publisher key id: [0-9A-F]{16} */
-#define TMP_PREFIX ".tmp-"
-#define TMP_RANDOM 12 /* random characters in a temporary name */
+/* fileio_replace()'s temporaries, which store_open() cleans. */
+#define TMP_PREFIX FILEIO_TMP_PREFIX
 #define STAGING_PREFIX "deploy-"
 #define STAGING_RANDOM 6
 /* Latest time a record may hold: 9999-12-31T23:59:59Z. */
@@ -72,8 +75,6 @@ int store_fail(char *err, size_t errlen, enum err_kind kind, const char *fmt,
  * -ERR_IO. */
 int store_fail_io(char *err, size_t errlen, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* s fit for a one-line message (see store-util.c); s may be NULL. */
-const char *store_quote(const char *s, char out[QUOTE_MAX]);
 
 /* ---- names (store-util.c): each takes NULL and says no ---- */
 
@@ -101,16 +102,14 @@ void store_shown(const struct store *s, enum store_dir dir, const char *file,
 
 /* n characters of [A-Za-z0-9] and a NUL, uniformly from RAND_bytes. */
 int store_random_alnum(char *out, size_t n, char *err, size_t errlen);
-void store_hex_lower(const unsigned char *in, size_t n, char *out);
-/* Decode 2n lower-case hex characters (checked by the caller). */
-void store_unhex_lower(const char *in, size_t n, unsigned char *out);
 
 /* ---- files (store-util.c) ---- */
 
-/* dirfd/name, a regular file of at most max bytes, into a malloc()ed
- * buffer with a NUL after its *len bytes; shown names it in messages.
- * A missing file is -ERR_NOT_FOUND, a file that is no regular file or
- * too long -ERR_IO. */
+/* fileio_read() of dirfd/name (shown names it in messages), except that
+ * a file over max bytes is -ERR_IO: what the store wrote is never over
+ * its bound, so such a file is damage, not a request too large.  So: 0,
+ * -ERR_NOT_FOUND for a missing file, -ERR_INTERNAL out of memory, and
+ * -ERR_IO for the rest; errno as fileio_read() leaves it. */
 int store_read_file(int dirfd, const char *name, size_t max, const char *shown,
 		    char **buf, size_t *len, char *err, size_t errlen);
 /* Remove parent/name and all it holds, never following a link; a

@@ -77,7 +77,7 @@ record_keys(const struct record_kind *kind, json_object *obj, const char *shown,
 		if (i == n)
 			return store_fail(err, errlen, ERR_IO,
 					  "%s: unknown key \"%s\"", shown,
-					  store_quote(key, q));
+					  quote_str(q, sizeof(q), key));
 	}
 	return store_fail(err, errlen, ERR_IO, "%s: repeated key", shown);
 }
@@ -124,10 +124,9 @@ field_decode(const struct record_field *fl, json_object *obj, char *rec,
 				   errlen);
 		if (rc < 0)
 			return rc;
-		if (!store_checksum_ok(hex))
+		if (hex_decode(rec + fl->offset, 32, hex, strlen(hex)) < 0)
 			return store_fail(err, errlen, ERR_IO, "%s: bad \"%s\"",
 					  shown, fl->key);
-		store_unhex_lower(hex, 32, (unsigned char *)rec + fl->offset);
 		return 0;
 	case FIELD_TIME:
 		if (!json_object_is_type(v, json_type_int))
@@ -193,8 +192,7 @@ field_encode(const struct record_field *fl, const char *rec)
 	case FIELD_STRING:
 		return json_object_new_string(rec + fl->offset);
 	case FIELD_HEX32:
-		store_hex_lower((const unsigned char *)rec + fl->offset, 32,
-				hex);
+		hex_encode(hex, rec + fl->offset, 32);
 		return json_object_new_string(hex);
 	case FIELD_TIME:
 		memcpy(&t, rec + fl->offset, sizeof(t));

@@ -56,8 +56,8 @@ key_get(struct store *s, const char *name, char *text, size_t max,
 		goto out;
 	}
 	make(rnd, text, &len);
-	rc = store_write_atomic(s->dirfd[DIR_KEYS], name, text, len, 0600, err,
-				errlen);
+	rc = fileio_replace(s->dirfd[DIR_KEYS], name, text, len, 0600, err,
+			    errlen);
 	if (rc == 0 && parse(text, len, out) < 0)
 		rc = store_fail(err, errlen, ERR_INTERNAL,
 				"a new %s does not parse", name);
@@ -93,7 +93,7 @@ admin_parse(const char *buf, size_t len, void *out)
 static void
 admin_make(const unsigned char *rnd, char *text, size_t *len)
 {
-	store_hex_lower(rnd, 32, text);
+	hex_encode(text, rnd, 32);
 	text[64] = '\n';
 	*len = 65;
 }
@@ -155,7 +155,7 @@ raw_name_check(const char *name, char *err, size_t errlen)
 
 	if (n == 0 || n > NAME_MAX || name[0] == '.' || strchr(name, '/'))
 		return store_fail(err, errlen, ERR_INVALID, "bad key name '%s'",
-				  store_quote(name, q));
+				  quote_str(q, sizeof(q), name));
 	return 0;
 }
 
@@ -199,8 +199,8 @@ store_key_put(struct store *s, const char *name, const void *buf, size_t len,
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&s->lock);
-	rc = store_write_atomic(s->dirfd[DIR_KEYS], name, buf, len, 0600, err,
-				errlen);
+	rc = fileio_replace(s->dirfd[DIR_KEYS], name, buf, len, 0600, err,
+			    errlen);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

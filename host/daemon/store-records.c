@@ -85,7 +85,7 @@ record_file(const struct record_kind *kind, const char *id,
 
 	if (!kind->id_ok(id))
 		return store_fail(err, errlen, ERR_INVALID, "bad %s id '%s'",
-				  kind->what, store_quote(id, q));
+				  kind->what, quote_str(q, sizeof(q), id));
 	store_file_name(id, ".json", file);
 	return 0;
 }
@@ -119,8 +119,8 @@ record_put(struct store *s, const struct record_kind *kind, const void *rec,
 	store_file_name(record_id(kind, rec), ".json", file);
 	rc = store_record_encode(kind, rec, &line, &len, err, errlen);
 	if (rc == 0)
-		rc = store_write_atomic(s->dirfd[kind->dir], file, line, len,
-					0600, err, errlen);
+		rc = fileio_replace(s->dirfd[kind->dir], file, line, len, 0600,
+				    err, errlen);
 	free(line);
 	return rc;
 }

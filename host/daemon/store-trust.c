@@ -108,8 +108,8 @@ store_trust_add(struct store *s, const char *text, size_t len, char keyid[17],
 				keyid);
 	else if (rc == -ERR_NOT_FOUND || rc == -ERR_BAD_KEY)
 		/* Not there, or damaged: the key given takes its place. */
-		rc = store_write_atomic(s->dirfd[DIR_TRUSTED], file, canon,
-					(size_t)n, 0644, err, errlen);
+		rc = fileio_replace(s->dirfd[DIR_TRUSTED], file, canon,
+				    (size_t)n, 0644, err, errlen);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -123,7 +123,7 @@ store_trust_remove(struct store *s, const char *keyid, char *err, size_t errlen)
 	if (!store_keyid_ok(keyid))
 		return store_fail(err, errlen, ERR_INVALID,
 				  "bad key id '%s' (16 upper-case hex digits)",
-				  store_quote(keyid, q));
+				  quote_str(q, sizeof(q), keyid));
 	store_file_name(keyid, ".pub", file);
 	rc = store_remove_file(s, DIR_TRUSTED, file, err, errlen);
 	if (rc == -ERR_NOT_FOUND)

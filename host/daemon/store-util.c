@@ -1,8 +1,9 @@
 /*
  * store-util.c: the store's private helpers (see store-int.h): errors,
- * the exact forms of its names, random names, hex, and the file
- * operations every part of the store makes.  Kept here, in one place,
- * until base/ has its own (hex, quote, file I/O, atomic write).
+ * the exact forms of its names, random names, and the file operations
+ * every part of the store makes.  Quoting, hex, bounded reads and atomic
+ * replaces are base/'s (quote.h, hex.h, fileio.h); only what is the
+ * store's own stays here.
  *
  * Every open is O_NOFOLLOW and relative to a dirfd, so neither a hostile
  * id nor a link planted in DATADIR leads outside it.
@@ -21,6 +22,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "base/fileio.h"
 #include "daemon/store-int.h"
 
 const char *const store_dir_names[DIR_COUNT] = {
@@ -51,53 +53,26 @@ int
 store_fail(char *err, size_t errlen, enum err_kind kind, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	rc = err_vset(err, errlen, kind, fmt, ap);
+	va_end(ap);
 	errno = errno_of(kind);
-	return -(int)kind;
+	return rc;
 }
 
 int
 store_fail_io(char *err, size_t errlen, int errnum, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	rc = err_vset(err, errlen, ERR_IO, fmt, ap);
+	va_end(ap);
 	errno = errnum;
-	return -ERR_IO;
-}
-
-/* s fit for a one-line message: bytes outside printable ASCII, quote and
- * backslash as \xNN; cut with "..." when long.  s may be NULL. */
-const char *
-store_quote(const char *s, char out[QUOTE_MAX])
-{
-	size_t o = 0;
-	unsigned char c;
-
-	for (; s != NULL && *s != '\0'; s++) {
-		if (o + 8 >= QUOTE_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		c = (unsigned char)*s;
-		if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')
-			o += (size_t)snprintf(out + o, QUOTE_MAX - o, "\\x%02x",
-					      c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return out;
+	return rc;
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -240,161 +215,19 @@ store_random_alnum(char *out, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
-void
-store_hex_lower(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-void
-store_unhex_lower(const char *in, size_t n, unsigned char *out)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		hi = in[2 * i] <= '9' ? in[2 * i] - '0' : in[2 * i] - 'a' + 10;
-		lo = in[2 * i + 1] <= '9' ? in[2 * i + 1] - '0'
-					  : in[2 * i + 1] - 'a' + 10;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-}
-
 /* ---- files --------------------------------------------------------------- */
-
-/* Write all of buf to fd. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int
-store_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
-		   unsigned int mode, char *err, size_t errlen)
-{
-	char tmp[NAME_MAX + 1], rnd[TMP_RANDOM + 1], q[QUOTE_MAX];
-	size_t n = name ? strnlen(name, NAME_MAX + 1) : 0;
-	int fd = -1, saved, rc;
-
-	/* Room for ".tmp-<name>-<random>" within NAME_MAX. */
-	if (n == 0 || n > NAME_MAX - sizeof(TMP_PREFIX) - TMP_RANDOM ||
-	    strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return store_fail(err, errlen, ERR_INVALID,
-				  "bad file name '%s'", store_quote(name, q));
-	rc = store_random_alnum(rnd, TMP_RANDOM, err, errlen);
-	if (rc < 0)
-		return rc;
-	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s-%s", name, rnd);
-	/* Made 0600 and given its mode only once it is whole. */
-	fd = openat(dirfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	if (write_all(fd, buf, len) < 0 || fchmod(fd, mode & 07777) < 0 ||
-	    fsync(fd) < 0)
-		goto fail_unlink;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail_unlink;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, name) < 0)
-		goto fail_unlink;
-	/* Renamed: the new content is in place, but only the directory's
-	 * fsync makes the rename itself durable. */
-	if (fsync(dirfd) < 0)
-		goto fail;
-	return 0;
-fail_unlink:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, tmp, 0);
-	errno = saved;
-fail:
-	saved = errno;
-	/* Whatever went wrong, it is storage: a missing dir is no record
-	 * that is missing. */
-	return store_fail_io(err, errlen, saved, "cannot write %s: %s",
-			     store_quote(name, q), strerror(saved));
-}
 
 int
 store_read_file(int dirfd, const char *name, size_t max, const char *shown,
 		char **buf, size_t *len, char *err, size_t errlen)
 {
-	struct stat st;
-	char *b = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc = 0;
+	int rc;
 
-	/* O_NONBLOCK: a FIFO planted here must not hang the daemon. */
-	fd = openat(dirfd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return store_fail(err, errlen, ERR_NOT_FOUND,
-				  "cannot open %s: %s", shown,
-				  strerror(ENOENT));
-	if (fd < 0)
-		return store_fail_io(err, errlen, errno, "cannot open %s: %s",
-				     shown, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = store_fail(err, errlen, ERR_IO, "%s is not a regular file",
-				shown);
-		goto out;
-	}
-	if ((b = malloc(max + 2)) == NULL) {
-		rc = store_fail(err, errlen, ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	/* One byte more than allowed tells a file that is too long. */
-	while (got <= max) {
-		n = read(fd, b + got, max + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = store_fail_io(err, errlen, errno,
-					   "cannot read %s: %s", shown,
-					   strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > max) {
-		rc = store_fail(err, errlen, ERR_IO, "%s is over %zu bytes",
-				shown, max);
-		goto out;
-	}
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	b = NULL;
-out:
-	close(fd);
-	free(b);
+	rc = fileio_read(dirfd, name, max, shown, buf, len, err, errlen);
+	/* The store wrote every file it reads within its bound: one over it
+	 * is a damaged store, not a request that is too large. */
+	if (rc == -ERR_TOO_LARGE)
+		rc = -ERR_IO;
 	return rc;
 }
 

@@ -65,11 +65,6 @@ int store_open(const char *datadir, struct store **out, char *err,
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
 
-/* Write buf to dirfd/name atomically with the given mode; -ERR_INVALID
- * for a name that is not one plain file name, -ERR_IO else. */
-int store_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
-		       unsigned int mode, char *err, size_t errlen);
-
 /* keys/admin.token: made on first call (32 random bytes as 64 hex
  * characters + newline); *created says whether it was made now. */
 int store_admin_token(struct store *s, char token[65], bool *created, char *err,

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "formats/attest.h"
+#include "formats/rawkey.h"
 #include "base/b64.h"
 #include "base/hex.h"
 
@@ -16,50 +17,23 @@
 /* prefix, three digests, two newlines between them */
 #define MESSAGE_LEN (PREFIX_LEN + 3 * ATTEST_HEX_LEN + 2)
 
+/* The attestation key is Ed25519; rawkey.c makes and checks it. */
+_Static_assert(ATTEST_SK_BYTES == RAWKEY_BYTES &&
+		       ATTEST_PK_BYTES == RAWKEY_BYTES,
+	       "Ed25519 halves are raw 32-byte keys");
+
 int
 attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
 	      unsigned char pk[ATTEST_PK_BYTES], char *err, size_t errlen)
 {
-	EVP_PKEY *key;
-	size_t sklen = ATTEST_SK_BYTES, pklen = ATTEST_PK_BYTES;
-	int rc = -1;
-
-	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (key == NULL || EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
-	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
-	    sklen != ATTEST_SK_BYTES || pklen != ATTEST_PK_BYTES) {
-		OPENSSL_cleanse(sk, ATTEST_SK_BYTES);
-		rc = err_set(err, errlen, ERR_INTERNAL,
-			     "cannot generate an Ed25519 key: "
-			     "OpenSSL failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(key);
-	return rc;
+	return rawkey_generate("ED25519", "Ed25519", sk, pk, err, errlen);
 }
 
 int
 attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
 		  unsigned char pk[ATTEST_PK_BYTES], char *err, size_t errlen)
 {
-	EVP_PKEY *key;
-	size_t pklen = ATTEST_PK_BYTES;
-	int rc = -1;
-
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk,
-					   ATTEST_SK_BYTES);
-	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
-	    pklen != ATTEST_PK_BYTES) {
-		rc = err_set(err, errlen, ERR_INVALID,
-			     "not an Ed25519 private key");
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(key);
-	return rc;
+	return rawkey_public("ED25519", "Ed25519", sk, pk, err, errlen);
 }
 
 int
@@ -121,10 +95,11 @@ sign_with(EVP_PKEY *key, const char *function_hex, const char *input_hex,
 	unsigned char msg[MESSAGE_LEN];
 	size_t siglen = ATTEST_SIG_BYTES;
 	EVP_MD_CTX *md;
-	int rc = -1;
+	int rc;
 
-	if (message(function_hex, input_hex, output_hex, msg, err, errlen) < 0)
-		return -1;
+	rc = message(function_hex, input_hex, output_hex, msg, err, errlen);
+	if (rc < 0)
+		return rc;
 	md = EVP_MD_CTX_new();
 	/* Ed25519 is one-shot: no digest, EVP_DigestSign only. */
 	if (md == NULL ||
@@ -211,10 +186,12 @@ attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
 		       size_t errlen)
 {
 	unsigned char sig[ATTEST_SIG_BYTES];
+	int rc;
 
-	if (sign_with(s->key, function_hex, input_hex, output_hex, sig, err,
-		      errlen) < 0)
-		return -1;
+	rc = sign_with(s->key, function_hex, input_hex, output_hex, sig, err,
+		       errlen);
+	if (rc < 0)
+		return rc;
 	if (b64_encode(b64, ATTEST_SIG_B64_LEN + 1, sig, sizeof(sig)) !=
 	    ATTEST_SIG_B64_LEN)
 		return err_set(err, errlen, ERR_INTERNAL,
@@ -231,10 +208,11 @@ attest_verify(const unsigned char pk[ATTEST_PK_BYTES], const char *function_hex,
 	unsigned char msg[MESSAGE_LEN];
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = NULL;
-	int rc = -1;
+	int rc;
 
-	if (message(function_hex, input_hex, output_hex, msg, err, errlen) < 0)
-		return -1;
+	rc = message(function_hex, input_hex, output_hex, msg, err, errlen);
+	if (rc < 0)
+		return rc;
 	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk,
 					  ATTEST_PK_BYTES);
 	if (key == NULL) {

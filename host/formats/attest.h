@@ -11,9 +11,12 @@
  * computed what from what; it is not hardware attestation.
  *
  * Keys are raw 32-byte strings: the private key is the RFC 8032 seed.
- * Every function returns 0, or -1 with a one-line reason in err (which
- * may be NULL); digests that are not 64 lower-case hex digits are refused
- * by name.  No global state; safe from any thread.
+ * Every function returns 0, or a negated kind (base/err.h) with a
+ * one-line reason in err (which may be NULL): -ERR_INVALID for what the
+ * caller passed (a digest that is not 64 lower-case hex digits, refused
+ * by name; a key OpenSSL refuses; a signature that does not verify),
+ * -ERR_INTERNAL when OpenSSL itself fails or memory runs out.  Each
+ * function below says which it returns.  No global state; safe from any thread.
  */
 #ifndef FNHOST_ATTEST_H
 #define FNHOST_ATTEST_H
@@ -28,19 +31,22 @@
 #define ATTEST_HEX_LEN 64     /* a SHA-256 digest in hex */
 #define ATTEST_PREFIX "fnhost-attest-v1\n"
 
-/* A fresh Ed25519 key pair from OpenSSL's generator. */
+/* A fresh Ed25519 key pair from OpenSSL's generator: 0 or
+ * -ERR_INTERNAL. */
 int attest_keygen(unsigned char sk[ATTEST_SK_BYTES],
 		  unsigned char pk[ATTEST_PK_BYTES], char *err, size_t errlen);
-/* The public key of sk. */
+/* The public key of sk: 0 or -ERR_INVALID. */
 int attest_public_key(const unsigned char sk[ATTEST_SK_BYTES],
 		      unsigned char pk[ATTEST_PK_BYTES], char *err,
 		      size_t errlen);
 
-/* The lower-case hex SHA-256 of len bytes, NUL-terminated. */
+/* The lower-case hex SHA-256 of len bytes, NUL-terminated: 0 or
+ * -ERR_INTERNAL. */
 int attest_sha256_hex(const void *buf, size_t len, char hex[ATTEST_HEX_LEN + 1],
 		      char *err, size_t errlen);
 
-/* Sign the three hex digests (NUL-terminated) with sk. */
+/* Sign the three hex digests (NUL-terminated) with sk: 0, -ERR_INVALID
+ * for a malformed digest, -ERR_INTERNAL. */
 int attest_sign(const unsigned char sk[ATTEST_SK_BYTES],
 		const char *function_hex, const char *input_hex,
 		const char *output_hex, unsigned char sig[ATTEST_SIG_BYTES],
@@ -55,21 +61,22 @@ struct attest_signer *attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES],
 					char *err, size_t errlen);
 void attest_signer_free(struct attest_signer *s);
 /* attest_sign() with s's key, as the header's base64 text
- * (NUL-terminated). */
+ * (NUL-terminated); the same kinds. */
 int attest_signer_sign_b64(struct attest_signer *s, const char *function_hex,
 			   const char *input_hex, const char *output_hex,
 			   char b64[ATTEST_SIG_B64_LEN + 1], char *err,
 			   size_t errlen);
 
-/* 0 if sig is pk's signature over the three digests, else -1 with err
- * saying why ("signature does not verify", or what was malformed). */
+/* 0 if sig is pk's signature over the three digests, else -ERR_INVALID
+ * with err saying why ("signature does not verify", or what was
+ * malformed), or -ERR_INTERNAL when OpenSSL fails. */
 int attest_verify(const unsigned char pk[ATTEST_PK_BYTES],
 		  const char *function_hex, const char *input_hex,
 		  const char *output_hex,
 		  const unsigned char sig[ATTEST_SIG_BYTES], char *err,
 		  size_t errlen);
 /* The same with the header's text, which must be canonical base64 of 64
- * bytes; len is its length (no NUL needed). */
+ * bytes; len is its length (no NUL needed).  The same kinds. */
 int attest_verify_b64(const unsigned char pk[ATTEST_PK_BYTES],
 		      const char *function_hex, const char *input_hex,
 		      const char *output_hex, const char *b64, size_t len,

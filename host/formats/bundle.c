@@ -158,7 +158,7 @@ read_small(int dirfd, const char *name, size_t max, char **buf, size_t *len,
 	if ((fd = open_regular(dirfd, name, err, errlen)) < 0)
 		return fd;
 	close(fd);
-	rc = fileio_read(dirfd, name, max, buf, len, why, sizeof(why));
+	rc = fileio_read(dirfd, name, max, NULL, buf, len, why, sizeof(why));
 	if (rc == -ERR_TOO_LARGE)
 		return err_set(err, errlen, ERR_INVALID,
 			       "file '%s' is larger than %zu bytes", name, max);

@@ -20,6 +20,7 @@
 
 #include "base/b64.h"
 #include "formats/hpke.h"
+#include "formats/rawkey.h"
 
 #define VERSION_LABEL "HPKE-v1"
 #define VERSION_LEN (sizeof(VERSION_LABEL) - 1)
@@ -160,49 +161,21 @@ labeled_expand(const unsigned char *suite, size_t suitelen,
 
 /* ---- X25519 -------------------------------------------------------------- */
 
+_Static_assert(HPKE_NSK == RAWKEY_BYTES && HPKE_NPK == RAWKEY_BYTES,
+	       "X25519 halves are raw 32-byte keys");
+
 int
 hpke_keygen(unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK], char *err,
 	    size_t errlen)
 {
-	EVP_PKEY *key;
-	size_t sklen = HPKE_NSK, pklen = HPKE_NPK;
-	int rc = -1;
-
-	key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-	if (key == NULL || EVP_PKEY_get_raw_private_key(key, sk, &sklen) != 1 ||
-	    EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
-	    sklen != HPKE_NSK || pklen != HPKE_NPK) {
-		OPENSSL_cleanse(sk, HPKE_NSK);
-		rc = err_set(err, errlen, ERR_INTERNAL,
-			     "cannot generate an X25519 key: "
-			     "OpenSSL failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(key);
-	return rc;
+	return rawkey_generate("X25519", "X25519", sk, pk, err, errlen);
 }
 
 int
 hpke_public_key(const unsigned char sk[HPKE_NSK], unsigned char pk[HPKE_NPK],
 		char *err, size_t errlen)
 {
-	EVP_PKEY *key;
-	size_t pklen = HPKE_NPK;
-	int rc = -1;
-
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, HPKE_NSK);
-	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
-	    pklen != HPKE_NPK) {
-		rc = err_set(err, errlen, ERR_INVALID,
-			     "not an X25519 private key");
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(key);
-	return rc;
+	return rawkey_public("X25519", "X25519", sk, pk, err, errlen);
 }
 
 /* DH(sk, pk) into out.  OpenSSL refuses an all-zero result (a low-order
@@ -300,9 +273,10 @@ hpke_encap(const unsigned char pkR[HPKE_NPK], const unsigned char *skE,
 
 	if (skE != NULL) {
 		memcpy(sk, skE, HPKE_NSK);
-		if (hpke_public_key(sk, enc, err, errlen) < 0)
+		rc = hpke_public_key(sk, enc, err, errlen);
+		if (rc < 0)
 			goto out;
-	} else if (hpke_keygen(sk, enc, err, errlen) < 0) {
+	} else if ((rc = hpke_keygen(sk, enc, err, errlen)) < 0) {
 		goto out;
 	}
 	if (x25519(sk, pkR, dh) < 0) {
@@ -330,7 +304,8 @@ hpke_decap(const unsigned char enc[HPKE_NENC],
 	unsigned char pkR[HPKE_NPK], dh[32];
 	int rc = -1;
 
-	if (hpke_public_key(skR, pkR, err, errlen) < 0)
+	rc = hpke_public_key(skR, pkR, err, errlen);
+	if (rc < 0)
 		goto out;
 	if (x25519(skR, enc, dh) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
@@ -532,9 +507,11 @@ hpke_seal(struct hpke_ctx *ctx, const void *aad, size_t aadlen, const void *pt,
 	  size_t ptlen, unsigned char *ct, char *err, size_t errlen)
 {
 	unsigned char nonce[HPKE_NN];
+	int rc;
 
-	if (ctx_usable(ctx, err, errlen) < 0)
-		return -1;
+	rc = ctx_usable(ctx, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (ptlen > HPKE_MSG_MAX || aadlen > HPKE_MSG_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "HPKE seal: message or aad over %zu bytes",
@@ -552,9 +529,11 @@ hpke_open(struct hpke_ctx *ctx, const void *aad, size_t aadlen, const void *ct,
 	  size_t ctlen, unsigned char *pt, char *err, size_t errlen)
 {
 	unsigned char nonce[HPKE_NN];
+	int rc;
 
-	if (ctx_usable(ctx, err, errlen) < 0)
-		return -1;
+	rc = ctx_usable(ctx, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (ctlen < HPKE_NT || ctlen > HPKE_MSG_MAX + HPKE_NT ||
 	    aadlen > HPKE_MSG_MAX)
 		return err_set(err, errlen, ERR_INVALID,
@@ -641,8 +620,9 @@ hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
 		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (hpke_setup_base_s(&ctx, raw, pk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
-			      NULL, err, errlen) < 0)
+	rc = hpke_setup_base_s(&ctx, raw, pk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
+			       NULL, err, errlen);
+	if (rc < 0)
 		goto out;
 	rc = hpke_seal(&ctx, NULL, 0, pt, ptlen, raw + HPKE_NENC, err, errlen);
 	hpke_ctx_clear(&ctx);
@@ -650,8 +630,8 @@ hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
 		goto out;
 	memcpy(t, HPKE_TEXT_PREFIX, TEXT_PREFIX_LEN);
 	if (b64url_encode(t + TEXT_PREFIX_LEN, b64len + 1, raw, rawlen) < 0) {
-		err_set(err, errlen, ERR_INTERNAL, "base64url encoding failed");
-		rc = -1;
+		rc = err_set(err, errlen, ERR_INTERNAL,
+			     "base64url encoding failed");
 		goto out;
 	}
 	*text = t;
@@ -754,9 +734,12 @@ static int
 ohttp_keep(struct hpke_ohttp *st, const struct hpke_ctx *ctx,
 	   const unsigned char enc[HPKE_NENC], char *err, size_t errlen)
 {
-	if (hpke_export(ctx, HPKE_OHTTP_RESP_LABEL, RESP_LABEL_LEN, st->secret,
-			HPKE_NK, err, errlen) < 0)
-		return -1;
+	int rc;
+
+	rc = hpke_export(ctx, HPKE_OHTTP_RESP_LABEL, RESP_LABEL_LEN, st->secret,
+			 HPKE_NK, err, errlen);
+	if (rc < 0)
+		return rc;
 	memcpy(st->enc, enc, HPKE_NENC);
 	st->ready = true;
 	return 0;
@@ -807,11 +790,11 @@ hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
 	ohttp_header(key_id, hdr);
 	ohttp_info(hdr, info);
 	memcpy(r, hdr, sizeof(hdr));
-	if (hpke_setup_base_s(&ctx, r + sizeof(hdr), pk, info, sizeof(info),
-			      NULL, err, errlen) < 0 ||
-	    hpke_seal(&ctx, NULL, 0, in, len, r + sizeof(hdr) + HPKE_NENC, err,
-		      errlen) < 0 ||
-	    ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) < 0)
+	if ((rc = hpke_setup_base_s(&ctx, r + sizeof(hdr), pk, info,
+				    sizeof(info), NULL, err, errlen)) < 0 ||
+	    (rc = hpke_seal(&ctx, NULL, 0, in, len, r + sizeof(hdr) + HPKE_NENC,
+			    err, errlen)) < 0 ||
+	    (rc = ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen)) < 0)
 		goto out;
 	*req = r;
 	*reqlen = rlen;
@@ -881,7 +864,8 @@ hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 			     "altered ciphertext");
 		goto out;
 	}
-	if (ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen) < 0)
+	rc = ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen);
+	if (rc < 0)
 		goto out;
 	p[len] = '\0';
 	*in = p;

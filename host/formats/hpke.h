@@ -24,8 +24,13 @@
  *    a different label keeps our messages from ever being taken for (or
  *    confused with) real OHTTP ones.
  *
- * Every function returns 0, or -1 with a one-line reason in err (which
- * may be NULL).  Keys are raw 32-byte strings (RFC 7748 encoding).
+ * Every function returns 0, or a negated kind (base/err.h) with a
+ * one-line reason in err (which may be NULL): -ERR_INVALID for anything
+ * the caller or the peer passed (a key OpenSSL refuses, a size out of
+ * bounds, a ciphertext that does not open, a used-up context) and
+ * -ERR_INTERNAL when OpenSSL itself fails or memory runs out; no
+ * function here returns another kind, and a callee's kind is passed on
+ * as it is.  Keys are raw 32-byte strings (RFC 7748 encoding).
  * Contexts hold key material: give each an explicit lifetime and end it
  * with hpke_ctx_clear() (or hpke_ohttp_clear()), which wipes it.  Nothing
  * here keeps global state; every function is safe from any thread on

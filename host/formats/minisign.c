@@ -312,9 +312,11 @@ lines_comment(struct lines *l, const char *what, char *err, size_t errlen)
 {
 	const char *line;
 	size_t len;
+	int rc;
 
-	if (lines_next(l, what, &line, &len, err, errlen) < 0)
-		return -1;
+	rc = lines_next(l, what, &line, &len, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (!has_prefix(line, len, COMMENT_PREFIX))
 		return err_set(err, errlen, ERR_INVALID,
 			       "%s: line 1 does not start with '" COMMENT_PREFIX
@@ -330,9 +332,11 @@ lines_b64(struct lines *l, const char *what, unsigned char *out, size_t outlen,
 {
 	const char *line;
 	size_t len;
+	int rc;
 
-	if (lines_next(l, what, &line, &len, err, errlen) < 0)
-		return -1;
+	rc = lines_next(l, what, &line, &len, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (minisign_b64_decode(out, outlen, line, len) < 0)
 		return err_set(err, errlen, ERR_INVALID,
 			       "%s: line %d is not base64 of %zu bytes", what,
@@ -447,11 +451,13 @@ minisign_pubkey_parse(const char *buf, size_t len, struct minisign_pubkey *pk,
 {
 	struct lines l = { buf, len, 0 };
 	unsigned char blob[PUBKEY_BLOB];
+	int rc;
 
-	if (lines_comment(&l, "public key", err, errlen) < 0 ||
-	    lines_b64(&l, "public key", blob, sizeof(blob), err, errlen) < 0 ||
-	    lines_end(&l, "public key", err, errlen) < 0)
-		return -1;
+	if ((rc = lines_comment(&l, "public key", err, errlen)) < 0 ||
+	    (rc = lines_b64(&l, "public key", blob, sizeof(blob), err,
+			    errlen)) < 0 ||
+	    (rc = lines_end(&l, "public key", err, errlen)) < 0)
+		return rc;
 	if (memcmp(blob, alg_ed, 2) != 0)
 		return err_set(err, errlen, ERR_INVALID,
 			       "public key: unsupported signature "
@@ -605,9 +611,10 @@ seckey_unwrap(unsigned char *blob, const char *password,
 				      "its password file with -P");
 			goto out;
 		}
-		if (scrypt_stream(password, blob + 6, load64_le(blob + 38),
-				  load64_le(blob + 46), stream, sizeof(stream),
-				  err, errlen) < 0)
+		ret = scrypt_stream(password, blob + 6, load64_le(blob + 38),
+				    load64_le(blob + 46), stream,
+				    sizeof(stream), err, errlen);
+		if (ret < 0)
 			goto out;
 		for (i = 0; i < KEYNUM_SK; i++)
 			keynum[i] ^= stream[i];
@@ -627,9 +634,9 @@ seckey_unwrap(unsigned char *blob, const char *password,
 	memcpy(sk->pk, keynum + 8 + MINISIGN_SEED_BYTES, MINISIGN_PK_BYTES);
 	if (ed25519_public(sk->seed, pk) < 0 ||
 	    CRYPTO_memcmp(pk, sk->pk, MINISIGN_PK_BYTES) != 0) {
-		err_set(err, errlen, ERR_INVALID,
-			"secret key: its public half does not "
-			"match its seed");
+		ret = err_set(err, errlen, ERR_INVALID,
+			      "secret key: its public half does not "
+			      "match its seed");
 		minisign_seckey_clear(sk);
 		goto out;
 	}
@@ -648,9 +655,10 @@ minisign_seckey_parse(const char *buf, size_t len, const char *password,
 	unsigned char blob[SECKEY_BLOB];
 	int ret = -1;
 
-	if (lines_comment(&l, "secret key", err, errlen) < 0 ||
-	    lines_b64(&l, "secret key", blob, sizeof(blob), err, errlen) < 0 ||
-	    lines_end(&l, "secret key", err, errlen) < 0)
+	if ((ret = lines_comment(&l, "secret key", err, errlen)) < 0 ||
+	    (ret = lines_b64(&l, "secret key", blob, sizeof(blob), err,
+			     errlen)) < 0 ||
+	    (ret = lines_end(&l, "secret key", err, errlen)) < 0)
 		goto out;
 	if (memcmp(blob, alg_ed, 2) != 0) {
 		ret = err_set(err, errlen, ERR_INVALID,
@@ -704,13 +712,14 @@ minisign_seckey_format(const struct minisign_seckey *sk, const char *password,
 		store64_le(blob + 38, opslimit);
 		store64_le(blob + 46, memlimit);
 		if (RAND_bytes(blob + 6, SALT_BYTES) != 1) {
-			ret = err_set(err, errlen, ERR_INVALID,
+			ret = err_set(err, errlen, ERR_INTERNAL,
 				      "cannot make a salt: OpenSSL "
 				      "failed");
 			goto out;
 		}
-		if (scrypt_stream(password, blob + 6, opslimit, memlimit,
-				  stream, sizeof(stream), err, errlen) < 0)
+		ret = scrypt_stream(password, blob + 6, opslimit, memlimit,
+				    stream, sizeof(stream), err, errlen);
+		if (ret < 0)
 			goto out;
 		for (i = 0; i < KEYNUM_SK; i++)
 			keynum[i] ^= stream[i];
@@ -785,14 +794,15 @@ minisign_pubkey_load(const char *path, struct minisign_pubkey *pk, char *err,
 {
 	char buf[MINISIGN_FILE_MAX + 1];
 	size_t len;
+	int rc;
 
-	if (file_read(path, buf, &len, err, errlen) < 0)
-		return -1;
-	if (minisign_pubkey_parse(buf, len, pk, err, errlen) < 0) {
+	rc = file_read(path, buf, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = minisign_pubkey_parse(buf, len, pk, err, errlen);
+	if (rc < 0)
 		err_name_file(path, err, errlen);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int
@@ -803,13 +813,12 @@ minisign_seckey_load(const char *path, const char *password,
 	size_t len = 0;
 	int ret = -1;
 
-	if (file_read(path, buf, &len, err, errlen) < 0)
+	ret = file_read(path, buf, &len, err, errlen);
+	if (ret < 0)
 		goto out;
-	if (minisign_seckey_parse(buf, len, password, sk, err, errlen) < 0) {
+	ret = minisign_seckey_parse(buf, len, password, sk, err, errlen);
+	if (ret < 0)
 		err_name_file(path, err, errlen);
-		goto out;
-	}
-	ret = 0;
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return ret;
@@ -868,8 +877,9 @@ minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
 	int k;
 
 	*out = NULL;
-	if (tc_check(tc, tclen, err, errlen) < 0)
-		return -1;
+	k = tc_check(tc, tclen, err, errlen);
+	if (k < 0)
+		return k;
 	memcpy(blob, alg_prehashed, 2);
 	memcpy(blob + 2, sk->key_id, MINISIGN_KEYID_BYTES);
 	if (prehash(msg, len, hash) < 0 ||
@@ -905,10 +915,12 @@ minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
 	unsigned char blob[SIG_BLOB];
 	const char *line;
 	size_t n, prefix = strlen(TRUSTED_PREFIX);
+	int rc;
 
-	if (lines_comment(&l, "signature", err, errlen) < 0 ||
-	    lines_b64(&l, "signature", blob, sizeof(blob), err, errlen) < 0)
-		return -1;
+	if ((rc = lines_comment(&l, "signature", err, errlen)) < 0 ||
+	    (rc = lines_b64(&l, "signature", blob, sizeof(blob), err, errlen)) <
+		    0)
+		return rc;
 	if (memcmp(blob, alg_ed, 2) == 0)
 		return err_set(err, errlen, ERR_INVALID,
 			       "signature: legacy non-prehashed "
@@ -918,21 +930,23 @@ minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
 		return err_set(err, errlen, ERR_INVALID,
 			       "signature: unsupported signature "
 			       "algorithm");
-	if (lines_next(&l, "signature", &line, &n, err, errlen) < 0)
-		return -1;
+	rc = lines_next(&l, "signature", &line, &n, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (!has_prefix(line, n, TRUSTED_PREFIX))
 		return err_set(
 			err, errlen, ERR_INVALID,
 			"signature: line 3 does not start with '" TRUSTED_PREFIX
 			"'");
-	if (tc_check(line + prefix, n - prefix, err, errlen) < 0)
-		return -1;
+	rc = tc_check(line + prefix, n - prefix, err, errlen);
+	if (rc < 0)
+		return rc;
 	memcpy(sig->trusted_comment, line + prefix, n - prefix);
 	sig->trusted_comment[n - prefix] = '\0';
-	if (lines_b64(&l, "signature", sig->global_sig, MINISIGN_SIG_BYTES, err,
-		      errlen) < 0 ||
-	    lines_end(&l, "signature", err, errlen) < 0)
-		return -1;
+	if ((rc = lines_b64(&l, "signature", sig->global_sig,
+			    MINISIGN_SIG_BYTES, err, errlen)) < 0 ||
+	    (rc = lines_end(&l, "signature", err, errlen)) < 0)
+		return rc;
 	memcpy(sig->key_id, blob + 2, MINISIGN_KEYID_BYTES);
 	memcpy(sig->sig, blob + 10, MINISIGN_SIG_BYTES);
 	return 0;

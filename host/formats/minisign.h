@@ -20,8 +20,12 @@
  *
  * Only prehashed ("ED") signatures are made and accepted; legacy "Ed"
  * signatures over the whole file are refused by name.  Every parser takes
- * (buf, len), never trusts either, and on failure returns -1 with a
- * one-line reason in err.  Secret material is wiped before it is freed;
+ * (buf, len), never trusts either, and on failure returns -ERR_INVALID
+ * with a one-line reason in err.  Functions with err return 0 or a
+ * negated kind (base/err.h): -ERR_INVALID for what the caller passed
+ * (malformed text, a wrong password, a file that can not be read),
+ * -ERR_INTERNAL when OpenSSL or memory fails, and for minisign_verify()
+ * -ERR_UNTRUSTED; each says which.  Those without err return -1.  Secret material is wiped before it is freed;
  * callers wipe their struct minisign_seckey with minisign_seckey_clear().
  */
 #ifndef FNHOST_MINISIGN_H
@@ -115,7 +119,7 @@ void minisign_keyid_hex(const unsigned char id[MINISIGN_KEYID_BYTES],
 			char out[MINISIGN_KEYID_HEX]);
 
 /* A fresh key pair: a random key id and Ed25519 key from OpenSSL's
- * generator.  Returns 0, or -1 with err set. */
+ * generator.  Returns 0, or -ERR_INTERNAL with err set. */
 int minisign_keygen(struct minisign_seckey *sk, char *err, size_t errlen);
 /* The public half of sk. */
 void minisign_seckey_public(const struct minisign_seckey *sk,
@@ -123,7 +127,8 @@ void minisign_seckey_public(const struct minisign_seckey *sk,
 /* Wipe sk. */
 void minisign_seckey_clear(struct minisign_seckey *sk);
 
-/* Parse a public key file (two lines; the last newline optional). */
+/* Parse a public key file (two lines; the last newline optional): 0 or
+ * -ERR_INVALID. */
 int minisign_pubkey_parse(const char *buf, size_t len,
 			  struct minisign_pubkey *pk, char *err, size_t errlen);
 /* Write the public key file text, as minisign writes it, into out
@@ -137,6 +142,8 @@ int minisign_pubkey_format(const struct minisign_pubkey *pk, char *out,
  * so.  The checksum must match, except that an unencrypted key may carry
  * an all-zero checksum (minisign 0.11 -W writes one).  The Ed25519 public
  * half is recomputed from the seed and must match the stored one.
+ * 0, -ERR_INVALID (malformed, no or a wrong password), or -ERR_INTERNAL
+ * (scrypt failed).
  */
 int minisign_seckey_parse(const char *buf, size_t len, const char *password,
 			  struct minisign_seckey *sk, char *err, size_t errlen);
@@ -145,7 +152,8 @@ int minisign_seckey_parse(const char *buf, size_t len, const char *password,
  * (caller wipes and frees it).  With password NULL the key is stored
  * unencrypted, as `minisign -G -W` does (but with its checksum set);
  * otherwise it is encrypted with scrypt at the given limits (use the
- * MINISIGN_*LIMIT_DEFAULT values; tests pass small ones).
+ * MINISIGN_*LIMIT_DEFAULT values; tests pass small ones).  0,
+ * -ERR_INVALID for limits scrypt refuses, or -ERR_INTERNAL.
  */
 int minisign_seckey_format(const struct minisign_seckey *sk,
 			   const char *password, uint64_t opslimit,
@@ -153,7 +161,8 @@ int minisign_seckey_format(const struct minisign_seckey *sk,
 			   char *err, size_t errlen);
 
 /* Load a public or secret key file from path (at most MINISIGN_FILE_MAX
- * bytes) and parse it as above; err names the file. */
+ * bytes) and parse it as above; err names the file.  The parser's
+ * kinds, and -ERR_INVALID for a file that can not be read. */
 int minisign_pubkey_load(const char *path, struct minisign_pubkey *pk,
 			 char *err, size_t errlen);
 int minisign_seckey_load(const char *path, const char *password,
@@ -163,13 +172,15 @@ int minisign_seckey_load(const char *path, const char *password,
  * Sign msg: a prehashed ("ED") signature with trusted comment tc (one
  * line, no control bytes but tab, at most MINISIGN_TRUSTED_COMMENT_MAX
  * bytes).  The signature file text goes to a malloc()ed, NUL-terminated
- * *out that the caller frees.
+ * *out that the caller frees.  0, -ERR_INVALID for a bad tc, or
+ * -ERR_INTERNAL.
  */
 int minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
 		  const char *tc, char **out, size_t *outlen, char *err,
 		  size_t errlen);
 
-/* Parse a signature file (four lines; the last newline optional). */
+/* Parse a signature file (four lines; the last newline optional): 0 or
+ * -ERR_INVALID. */
 int minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
 		       char *err, size_t errlen);
 
@@ -177,7 +188,9 @@ int minisign_sig_parse(const char *buf, size_t len, struct minisign_sig *sig,
  * Check sig over msg: the signature's key id must be one of keys[0..n-1]
  * (else the message names the key id), the signature over BLAKE2b-512(msg)
  * and the global signature over sig || trusted comment must both verify.
- * On success returns 0 and, if which is not NULL, the index of the key.
+ * On success returns 0 and, if which is not NULL, the index of the key;
+ * -ERR_UNTRUSTED when no key of keys made sig, -ERR_INVALID when the
+ * signature does not verify, -ERR_INTERNAL when OpenSSL fails.
  */
 int minisign_verify(const struct minisign_pubkey *keys, size_t nkeys,
 		    const struct minisign_sig *sig, const void *msg, size_t len,

@@ -200,22 +200,22 @@ test_malformed(void **state)
 
 	assert_int_equal(attest_sign(sk, upper, in_hex, out_hex, sig, err,
 				     sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "function digest is not 64 lower-case hex digits");
 	assert_int_equal(attest_sign(sk, fn_hex, "abc", out_hex, sig, err,
 				     sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "input digest");
 	assert_int_equal(attest_sign(sk, fn_hex, in_hex, longer, sig, err,
 				     sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "output digest");
 	assert_int_equal(attest_sign(sk, fn_hex, in_hex, NULL, sig, err,
 				     sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_int_equal(attest_verify(pk, fn_hex, in_hex, "", sig, err,
 				       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "output digest");
 
 	/* The header's text: exact base64 of 64 bytes. */

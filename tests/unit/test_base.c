@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,6 +91,8 @@ test_quote(void **state)
 	assert_string_equal(quote_bytes(q, sizeof(q), "a\0b", 3), "a\\x00b");
 	assert_string_equal(quote_bytes(q, sizeof(q), NULL, 0), "");
 	assert_string_equal(quote_bytes(q, sizeof(q), "", 0), "");
+	assert_string_equal(quote_str(q, sizeof(q), "a\nb"), "a\\x0ab");
+	assert_string_equal(quote_str(q, sizeof(q), NULL), "");
 	/* Exactly fits: 7 characters and the NUL. */
 	assert_string_equal(quote_bytes(small, sizeof(small), "abcdefg", 7),
 			    "abcdefg");
@@ -180,7 +183,7 @@ test_read(void **state)
 	size_t len = 0;
 
 	put(d->fd, "f", "hello");
-	assert_int_equal(fileio_read(d->fd, "f", 5, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "f", 5, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 0);
 	assert_int_equal(len, 5);
@@ -188,40 +191,50 @@ test_read(void **state)
 	free(buf);
 	/* AT_FDCWD with a path. */
 	snprintf(path, sizeof(path), "%s/f", d->path);
-	assert_int_equal(fileio_read(AT_FDCWD, path, 5, &buf, &len, err,
+	assert_int_equal(fileio_read(AT_FDCWD, path, 5, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 0);
 	free(buf);
 	put(d->fd, "empty", "");
-	assert_int_equal(fileio_read(d->fd, "empty", 0, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "empty", 0, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 0);
 	assert_int_equal(len, 0);
 	assert_string_equal(buf, "");
 	free(buf);
 
-	assert_int_equal(fileio_read(d->fd, "f", 4, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "f", 4, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 -ERR_TOO_LARGE);
 	assert_null(buf);
 	assert_string_equal(err, "f is over 4 bytes");
-	assert_int_equal(fileio_read(d->fd, "none", 4, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "none", 4, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 -ERR_NOT_FOUND);
 	assert_string_equal(err, "cannot open none: No such file or "
 				 "directory");
 	assert_int_equal(symlinkat("f", d->fd, "link"), 0);
-	assert_int_equal(fileio_read(d->fd, "link", 64, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "link", 64, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 -ERR_IO);
+	assert_int_equal(errno, ELOOP); /* the cause, for callers to report */
 	assert_null(buf);
 	assert_int_equal(mkdirat(d->fd, "sub", 0700), 0);
-	assert_int_equal(fileio_read(d->fd, "sub", 64, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "sub", 64, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 -ERR_IO);
 	assert_string_equal(err, "sub is not a regular file");
+	/* shown names the file in messages instead of its quoted name. */
+	assert_int_equal(fileio_read(d->fd, "sub", 64, "DATA/sub", &buf, &len,
+				     err, sizeof(err)),
+			 -ERR_IO);
+	assert_string_equal(err, "DATA/sub is not a regular file");
+	assert_int_equal(fileio_read(d->fd, "f", 4, "DATA/f", &buf, &len, err,
+				     sizeof(err)),
+			 -ERR_TOO_LARGE);
+	assert_string_equal(err, "DATA/f is over 4 bytes");
 	assert_int_equal(mkfifoat(d->fd, "fifo", 0600), 0);
-	assert_int_equal(fileio_read(d->fd, "fifo", 64, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "fifo", 64, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 -ERR_IO);
 	assert_null(buf);
@@ -267,7 +280,7 @@ test_replace(void **state)
 	assert_int_equal(fileio_replace(d->fd, "out", "second", 6, 0600, err,
 					sizeof(err)),
 			 0);
-	assert_int_equal(fileio_read(d->fd, "out", 64, &buf, &len, err,
+	assert_int_equal(fileio_read(d->fd, "out", 64, NULL, &buf, &len, err,
 				     sizeof(err)),
 			 0);
 	assert_string_equal(buf, "second");

@@ -474,12 +474,12 @@ test_seq_limit(void **state)
 	/* ...and then both refuse, leaving the count where it is. */
 	assert_int_equal(s.seq, UINT64_MAX);
 	assert_int_equal(hpke_seal(&s, NULL, 0, "z", 1, ct, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "message limit reached");
 	assert_int_equal(s.seq, UINT64_MAX);
 	assert_int_equal(hpke_open(&r, NULL, 0, ct, sizeof(ct), pt, err,
 				   sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "message limit reached");
 	/* Export still works: it does not use the sequence number. */
 	assert_int_equal(hpke_export(&s, "", 0, pt, 1, NULL, 0), 0);
@@ -504,14 +504,14 @@ test_ctx_lifetime(void **state)
 	memset(zero, 0, sizeof(zero));
 	assert_memory_equal(&s, zero, sizeof(s));
 	assert_int_equal(hpke_seal(&s, NULL, 0, "hi", 2, ct, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "not set up");
 	assert_int_equal(hpke_export(&s, "", 0, out, 32, err, sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "not set up");
 	assert_int_equal(hpke_open(NULL, NULL, 0, ct, sizeof(ct), out, err,
 				   sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 }
 
 static void
@@ -769,7 +769,7 @@ test_text_bad_key(void **state)
 	memset(zero, 0, sizeof(zero));
 	assert_int_equal(hpke_encrypt_text(zero, "m", 1, &text, &len, err,
 					   sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_null(text);
 	assert_err(err, "not a usable X25519 key");
 }

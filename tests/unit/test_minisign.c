@@ -217,15 +217,15 @@ test_pubkey_bad(void **state)
 
 	assert_int_equal(minisign_pubkey_parse(line2, strlen(line2), &pk, err,
 					       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "line 1 does not start with");
 	assert_int_equal(minisign_pubkey_parse(buf, 20, &pk, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "line 2 is missing");
 
 	line2[5] = '!';
 	assert_int_equal(minisign_pubkey_parse(buf, len, &pk, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "line 2 is not base64 of 42 bytes");
 	free(buf);
 
@@ -234,7 +234,7 @@ test_pubkey_bad(void **state)
 	memmove(line2 + 4, line2 + 8, strlen(line2 + 8) + 1); /* short */
 	assert_int_equal(minisign_pubkey_parse(buf, strlen(buf), &pk, err,
 					       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "not base64 of 42 bytes");
 	free(buf);
 
@@ -253,7 +253,7 @@ test_pubkey_bad(void **state)
 	buf[len] = 'x';
 	assert_int_equal(minisign_pubkey_parse(buf, len + 1, &pk, err,
 					       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "unexpected data after line 2");
 	free(buf);
 }
@@ -325,7 +325,7 @@ test_seckey_roundtrip(void **state)
 	assert_int_equal(minisign_seckey_format(&sk, "pw", 32768,
 						MINISIGN_MEMLIMIT_MAX * 2,
 						&text, &len, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "beyond what fnhost accepts");
 	minisign_seckey_clear(&sk);
 	minisign_seckey_clear(&back);
@@ -355,7 +355,7 @@ test_seckey_bad(void **state)
 	blob_patch(line2, 158, 54 + 8 + 32, 0x55);
 	assert_int_equal(minisign_seckey_parse(buf, len, NULL, &sk, err,
 					       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "public half does not match");
 	free(buf);
 
@@ -380,7 +380,7 @@ test_seckey_bad(void **state)
 	buf = kat_read("minisign.key", &len);
 	assert_int_equal(minisign_seckey_parse(buf, len - 10, NULL, &sk, err,
 					       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "not base64 of 158 bytes");
 	free(buf);
 }
@@ -621,14 +621,14 @@ test_sig_bad(void **state)
 	free(s);
 	assert_int_equal(minisign_sig_parse(k->sig, k->slen - 90, &sig, err,
 					    sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "line 4 is missing");
 	s = sig_with_line(k, 4,
 			  "EAtzEe8+F86Lak8VKukxf2RndpBWJrzHXfzAdjHAfFZ/"
 			  "Uj4/LveslXDDyAM7iFAcuhFLl/9vLrPkXxlMvNVdAw==\nx");
 	assert_int_equal(minisign_sig_parse(s, strlen(s), &sig, err,
 					    sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "unexpected data after line 4");
 	free(s);
 	s = sig_with_line(k, 3, "trusted comment: a\tb");
@@ -636,13 +636,13 @@ test_sig_bad(void **state)
 	assert_int_equal(minisign_sig_parse(s, len, &sig, err, sizeof(err)), 0);
 	s[len - 3] = '\0';
 	assert_int_equal(minisign_sig_parse(s, len, &sig, err, sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "line 4 holds a NUL byte");
 	free(s);
 	s = sig_with_line(k, 3, "trusted comment: a\033b");
 	assert_int_equal(minisign_sig_parse(s, strlen(s), &sig, err,
 					    sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "control byte 0x1b");
 	free(s);
 
@@ -674,13 +674,13 @@ test_sign_bad_comment(void **state)
 
 	assert_int_equal(minisign_sign(&k->sk, "x", 1, "a\nb", &out, NULL, err,
 				       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "control byte 0x0a");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(minisign_sign(&k->sk, "x", 1, big, &out, NULL, err,
 				       sizeof(err)),
-			 -1);
+			 -ERR_INVALID);
 	assert_err(err, "longer than");
 }
 
