@@ -51,23 +51,27 @@ static const double deg_to_rad = PY_PI / 180.0;
 /* sqrt(DBL_EPSILON), DBL_EPSILON * it and 1000 * it, set at init. */
 static double tol2, tolb, xthresh;
 
-static double sq(double x)
+static double
+sq(double x)
 {
 	return x * x;
 }
 
-static double py_max(double a, double b)
+static double
+py_max(double a, double b)
 {
 	return b > a ? b : a;
 }
 
-static double py_min(double a, double b)
+static double
+py_min(double a, double b)
 {
 	return b < a ? b : a;
 }
 
 /* One of hypot's steps: csum += x, the rounding error into *frac. */
-static void hyp_add(double *csum, double *frac, double x)
+static void
+hyp_add(double *csum, double *frac, double x)
 {
 	double old = *csum;
 
@@ -84,7 +88,8 @@ static void hyp_add(double *csum, double *frac, double x)
  * plain sqrt(x*x + y*y), and different from glibc's hypot() in the last
  * bit now and then, which is why GeographicLib's results depend on it.
  */
-double py_hypot(double x, double y)
+double
+py_hypot(double x, double y)
 {
 	const double split = 134217729.0; /* 2^27 + 1 */
 	double v[2] = { fabs(x), fabs(y) };
@@ -130,7 +135,8 @@ double py_hypot(double x, double y)
 }
 
 /* Math.norm(): (x, y) / hypot(x, y). */
-static void norm2(double *x, double *y)
+static void
+norm2(double *x, double *y)
 {
 	double r = py_hypot(*x, *y);
 
@@ -139,7 +145,8 @@ static void norm2(double *x, double *y)
 }
 
 /* Math.sum(): s = round(u + v) and t, the error, with u + v = s + t. */
-static double sum2(double u, double v, double *t)
+static double
+sum2(double u, double v, double *t)
 {
 	double s = u + v, up = s - v, vpp = s - up;
 
@@ -150,7 +157,8 @@ static double sum2(double u, double v, double *t)
 }
 
 /* Math.polyval(): Horner on p[0..n], highest power first. */
-static double polyval(int n, const double *p, double x)
+static double
+polyval(int n, const double *p, double x)
 {
 	double y = n < 0 ? 0.0 : p[0];
 	int i;
@@ -161,7 +169,8 @@ static double polyval(int n, const double *p, double x)
 }
 
 /* Math.AngRound(): tiny angles underflow to zero (1/16 - (1/16 - y)). */
-static double ang_round(double x)
+static double
+ang_round(double x)
 {
 	const double z = 1 / 16.0;
 	volatile double w; /* keeps z - (z - y) from becoming y */
@@ -174,13 +183,15 @@ static double ang_round(double x)
 	return copysign(y, x);
 }
 
-static double py_remainder(double x, double y)
+static double
+py_remainder(double x, double y)
 {
 	return isfinite(x) ? remainder(x, y) : NAN;
 }
 
 /* Math.AngDiff(): y - x reduced to [-180, 180], exactly, plus error *e. */
-static double ang_diff(double x, double y, double *e)
+static double
+ang_diff(double x, double y, double *e)
 {
 	double t, d = sum2(py_remainder(-x, 360), py_remainder(y, 360), &t);
 
@@ -192,8 +203,8 @@ static double ang_diff(double x, double y, double *e)
 }
 
 /* The quadrant swap of sincosd()/sincosde(); q is Python's q % 4. */
-static void sincos_quadrant(double r, double x, long q, double *sinx,
-			    double *cosx)
+static void
+sincos_quadrant(double r, double x, long q, double *sinx, double *cosx)
 {
 	double s = sin(r), c = cos(r), u;
 
@@ -221,7 +232,8 @@ static void sincos_quadrant(double r, double x, long q, double *sinx,
 }
 
 /* Math.sincosd(): sine and cosine of x degrees, by quadrant. */
-static void sincosd(double x, double *s, double *c)
+static void
+sincosd(double x, double *s, double *c)
 {
 	double r = isfinite(x) ? fmod(x, 360) : NAN;
 	long q = isnan(r) ? 0 : (long)rint(r / 90);
@@ -231,7 +243,8 @@ static void sincosd(double x, double *s, double *c)
 }
 
 /* Math.sincosde(): sine and cosine of x + t degrees, x in [-180, 180]. */
-static void sincosde(double x, double t, double *s, double *c)
+static void
+sincosde(double x, double t, double *s, double *c)
 {
 	long q = isfinite(x) ? (long)rint(x / 90) : 0;
 	double r = x - (double)(90 * q);
@@ -240,7 +253,8 @@ static void sincosde(double x, double t, double *s, double *c)
 }
 
 /* _SinCosSeries(True, ...): Clenshaw sum of c[1..n-1] sin(2 l sigma). */
-static double sin_series(double sinx, double cosx, const double *c, int len)
+static double
+sin_series(double sinx, double cosx, const double *c, int len)
 {
 	double ar = 2 * (cosx - sinx) * (cosx + sinx), y0, y1 = 0;
 	int k = len, n = len - 1;
@@ -261,32 +275,34 @@ static double sin_series(double sinx, double cosx, const double *c, int len)
 /* Coefficients of Karney's series, as geodesic.py lists them. */
 static const double coeff_A1[] = { 1, 4, 64, 0, 256 };
 static const double coeff_C1[] = {
-	-1, 6, -16, 32, -9, 64, -128, 2048, 9, -16, 768,
-	3,  -5, 512, -7, 1280, -7, 2048,
+	-1,  6,	  -16, 32, -9,	64, -128, 2048, 9,
+	-16, 768, 3,   -5, 512, -7, 1280, -7,	2048,
 };
 static const double coeff_A2[] = { -11, -28, -192, 0, 256 };
 static const double coeff_C2[] = {
-	1, 2, 16, 32, 35, 64, 384, 2048, 15, 80, 768, 7, 35, 512, 63, 1280,
-	77, 2048,
+	1,  2,	 16, 32, 35,  64, 384,	2048, 15,
+	80, 768, 7,  35, 512, 63, 1280, 77,   2048,
 };
 static const double coeff_A3[] = {
 	-3, 128, -2, -3, 64, -1, -3, -1, 16, 3, -1, -2, 8, 1, -1, 2, 1, 1,
 };
 static const double coeff_C3[] = {
-	3,  128, 2,  5,   128, -1, 3,  3,  64, -1, 0,  1,   8,	 -1, 1,
-	4,  5,	 256, 1,  3,	128, -3, -2, 3,	 64, 1,	 -3,  2,   32, 7,
-	512, -10, 9,   384, 5,	-9,  5,	 192, 7,  512, -14, 7,	 512, 21, 2560,
+	3,   128, 2,   5,   128, -1,  3,  3,   64, -1,	0,   1,	 8,   -1, 1,
+	4,   5,	  256, 1,   3,	 128, -3, -2,  3,  64,	1,   -3, 2,   32, 7,
+	512, -10, 9,   384, 5,	 -9,  5,  192, 7,  512, -14, 7,	 512, 21, 2560,
 };
 
 /* _A1m1f() and _A2m1f(): A1 - 1 and A2 - 1. */
-static double A1m1f(double eps)
+static double
+A1m1f(double eps)
 {
 	double t = polyval(NA1 / 2, coeff_A1, sq(eps)) / coeff_A1[NA1 / 2 + 1];
 
 	return (t + eps) / (1 - eps);
 }
 
-static double A2m1f(double eps)
+static double
+A2m1f(double eps)
 {
 	double t = polyval(NA2 / 2, coeff_A2, sq(eps)) / coeff_A2[NA2 / 2 + 1];
 
@@ -294,7 +310,8 @@ static double A2m1f(double eps)
 }
 
 /* _C1f() and _C2f(): c[1..6], the same loop over either table. */
-static void C12f(const double *coeff, double eps, double c[NC1 + 1])
+static void
+C12f(const double *coeff, double eps, double c[NC1 + 1])
 {
 	double eps2 = sq(eps), d = eps;
 	int l, m, o = 0;
@@ -307,13 +324,15 @@ static void C12f(const double *coeff, double eps, double c[NC1 + 1])
 	}
 }
 
-static double A3f(const struct pygeod *g, double eps)
+static double
+A3f(const struct pygeod *g, double eps)
 {
 	return polyval(NA3 - 1, g->A3x, eps);
 }
 
 /* _C3f(): c[1..5]. */
-static void C3f(const struct pygeod *g, double eps, double c[NC3])
+static void
+C3f(const struct pygeod *g, double eps, double c[NC3])
 {
 	double mult = 1;
 	int l, m, o = 0;
@@ -326,7 +345,8 @@ static void C3f(const struct pygeod *g, double eps, double c[NC3])
 	}
 }
 
-void pygeod_init(struct pygeod *g, double a, double f)
+void
+pygeod_init(struct pygeod *g, double a, double f)
 {
 	int j, k, l, m, o;
 
@@ -344,7 +364,8 @@ void pygeod_init(struct pygeod *g, double a, double f)
 		   sqrt(py_max(0.001, fabs(f)) * py_min(1.0, 1 - f / 2) / 2);
 	for (o = 0, k = 0, j = NA3 - 1; j >= 0; j--) {
 		m = NA3 - j - 1 < j ? NA3 - j - 1 : j;
-		g->A3x[k++] = polyval(m, coeff_A3 + o, g->n) / coeff_A3[o + m + 1];
+		g->A3x[k++] = polyval(m, coeff_A3 + o, g->n) /
+			      coeff_A3[o + m + 1];
 		o += m + 2;
 	}
 	for (o = 0, k = 0, l = 1; l < NC3; l++) {
@@ -369,8 +390,9 @@ struct pygeod_ends {
  * _Lengths() for the outputs the distance needs: s12b (LEN_DISTANCE) and
  * m12b (LEN_REDUCED), in units of b.
  */
-static void lengths(double eps, double sig12, const struct pygeod_ends *p,
-		    int mask, double *s12b, double *m12b)
+static void
+lengths(double eps, double sig12, const struct pygeod_ends *p, int mask,
+	double *s12b, double *m12b)
 {
 	double C1a[NC1 + 1] = { 0 }, C2a[NC2 + 1] = { 0 };
 	double A1, A2 = 0, m0x = 0, B1 = 0, B2, J12 = 0;
@@ -409,7 +431,8 @@ static void lengths(double eps, double sig12, const struct pygeod_ends *p,
 }
 
 /* _Astroid(): the positive root k of Karney's eq. (55). */
-static double astroid(double x, double y)
+static double
+astroid(double x, double y)
 {
 	double p = sq(x), q = sq(y), r = (p + q - 1) / 6;
 	double S, r2, r3, disc, u, T3, T, ang, v, uv, w;
@@ -446,9 +469,10 @@ struct pygeod_lat {
  * _InverseStart(): sig12 >= 0 (with *dnm) when the short-line
  * approximation is the answer, else -1 and Newton's first alpha1.
  */
-static double inverse_start(const struct pygeod *g, const struct pygeod_lat *L,
-			    double lam12, double slam12, double clam12,
-			    double *salp1, double *calp1, double *dnm)
+static double
+inverse_start(const struct pygeod *g, const struct pygeod_lat *L, double lam12,
+	      double slam12, double clam12, double *salp1, double *calp1,
+	      double *dnm)
 {
 	double sbet1 = L->sbet1, cbet1 = L->cbet1, sbet2 = L->sbet2,
 	       cbet2 = L->cbet2;
@@ -475,9 +499,9 @@ static double inverse_start(const struct pygeod *g, const struct pygeod_lat *L,
 		comg12 = clam12;
 	}
 	*salp1 = cbet2 * somg12;
-	*calp1 = comg12 >= 0 ?
-			 sbet12 + cbet2 * sbet1 * sq(somg12) / (1 + comg12) :
-			 sbet12a - cbet2 * sbet1 * sq(somg12) / (1 - comg12);
+	*calp1 = comg12 >= 0
+			 ? sbet12 + cbet2 * sbet1 * sq(somg12) / (1 + comg12)
+			 : sbet12a - cbet2 * sbet1 * sq(somg12) / (1 - comg12);
 	ssig12 = py_hypot(*salp1, *calp1);
 	csig12 = sbet1 * sbet2 + cbet1 * cbet2 * comg12;
 	if (shortline && ssig12 < g->etol2) {
@@ -521,10 +545,10 @@ static double inverse_start(const struct pygeod *g, const struct pygeod_lat *L,
  * _Lambda12(): the longitude error v for alpha1 and, when diffp, its
  * derivative *dv; fills *p, *sig12 and *eps for the final _Lengths().
  */
-static double lambda12(const struct pygeod *g, const struct pygeod_lat *L,
-		       double salp1, double calp1, double slam120,
-		       double clam120, int diffp, struct pygeod_ends *p,
-		       double *sig12, double *eps, double *dv)
+static double
+lambda12(const struct pygeod *g, const struct pygeod_lat *L, double salp1,
+	 double calp1, double slam120, double clam120, int diffp,
+	 struct pygeod_ends *p, double *sig12, double *eps, double *dv)
 {
 	double sbet1 = L->sbet1, cbet1 = L->cbet1, sbet2 = L->sbet2,
 	       cbet2 = L->cbet2;
@@ -543,9 +567,9 @@ static double lambda12(const struct pygeod *g, const struct pygeod_lat *L,
 	/* salp2 = salp0 / cbet2 is not needed for the distance. */
 	if (cbet2 != cbet1 || fabs(sbet2) != -sbet1)
 		calp2 = sqrt(sq(calp1 * cbet1) +
-			     (cbet1 < -sbet1 ?
-				      (cbet2 - cbet1) * (cbet1 + cbet2) :
-				      (sbet1 - sbet2) * (sbet1 + sbet2))) /
+			     (cbet1 < -sbet1
+				      ? (cbet2 - cbet1) * (cbet1 + cbet2)
+				      : (sbet1 - sbet2) * (sbet1 + sbet2))) /
 			cbet2;
 	else
 		calp2 = fabs(calp1);
@@ -583,8 +607,9 @@ static double lambda12(const struct pygeod *g, const struct pygeod_lat *L,
 	return eta + domg12;
 }
 
-double pygeod_s12(const struct pygeod *g, double lat1, double lon1,
-		  double lat2, double lon2)
+double
+pygeod_s12(const struct pygeod *g, double lat1, double lon1, double lat2,
+	   double lon2)
 {
 	struct pygeod_lat L;
 	struct pygeod_ends p;
@@ -639,8 +664,8 @@ double pygeod_s12(const struct pygeod *g, double lat1, double lon1,
 		p.csig2 = 1.0 * L.cbet2;
 		p.dn1 = L.dn1;
 		p.dn2 = L.dn2;
-		sig12 = atan2(py_max(0.0, p.csig1 * p.ssig2 -
-						  p.ssig1 * p.csig2) +
+		sig12 = atan2(py_max(0.0,
+				     p.csig1 * p.ssig2 - p.ssig1 * p.csig2) +
 				      0.0,
 			      p.csig1 * p.csig2 + p.ssig1 * p.ssig2);
 		lengths(g->n, sig12, &p, LEN_DISTANCE | LEN_REDUCED, &s12x,
@@ -654,8 +679,7 @@ double pygeod_s12(const struct pygeod *g, double lat1, double lon1,
 			meridian = 0;
 		}
 	}
-	if (!meridian && L.sbet1 == 0 &&
-	    (g->f <= 0 || lon12s >= g->f * 180)) {
+	if (!meridian && L.sbet1 == 0 && (g->f <= 0 || lon12s >= g->f * 180)) {
 		/* Along the equator. */
 		s12x = g->a * lam12;
 	} else if (!meridian) {
@@ -673,13 +697,14 @@ double pygeod_s12(const struct pygeod *g, double lat1, double lon1,
 			calp1b = -1.0;
 			while (numit < MAXIT2) {
 				v = lambda12(g, &L, salp1, calp1, slam12,
-					     clam12, numit < MAXIT1, &p,
-					     &sig12, &eps, &dv);
+					     clam12, numit < MAXIT1, &p, &sig12,
+					     &eps, &dv);
 				if (tripb ||
 				    !(fabs(v) >= (tripn ? 8 : 1) * TOL0))
 					break;
-				if (v > 0 && (numit > MAXIT1 ||
-					      calp1 / salp1 > calp1b / salp1b)) {
+				if (v > 0 &&
+				    (numit > MAXIT1 ||
+				     calp1 / salp1 > calp1b / salp1b)) {
 					salp1b = salp1;
 					calp1b = calp1;
 				} else if (v < 0 &&
@@ -695,8 +720,7 @@ double pygeod_s12(const struct pygeod *g, double lat1, double lon1,
 					cdalp1 = cos(dalp1);
 					nsalp1 = salp1 * cdalp1 +
 						 calp1 * sdalp1;
-					if (nsalp1 > 0 &&
-					    fabs(dalp1) < PY_PI) {
+					if (nsalp1 > 0 && fabs(dalp1) < PY_PI) {
 						calp1 = calp1 * cdalp1 -
 							salp1 * sdalp1;
 						salp1 = nsalp1;

@@ -24,8 +24,8 @@ struct pygeod {
 };
 
 void pygeod_init(struct pygeod *g, double a, double f);
-double pygeod_s12(const struct pygeod *g, double lat1, double lon1,
-		  double lat2, double lon2);
+double pygeod_s12(const struct pygeod *g, double lat1, double lon1, double lat2,
+		  double lon2);
 
 /* CPython 3.11's math.hypot(x, y) (vector_norm), not libm's hypot(). */
 double py_hypot(double x, double y);

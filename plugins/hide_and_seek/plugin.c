@@ -347,7 +347,25 @@ out:
 	return rc;
 }
 
+/*
+ * Once per session: the key of the hash tables over client-chosen dict
+ * keys (pyvalue.h), fresh from the host, so a flood of colliding keys
+ * cannot be computed in advance.  No key, no session.
+ */
+static int
+hs_init(const struct fnh_host *host)
+{
+	unsigned char key[16];
+
+	if (host->random(key, sizeof(key)) != 0) {
+		host->log(FNH_LOG_ERROR, "no random bytes for the hash key");
+		return -1;
+	}
+	pyv_hash_setkey(key);
+	return 0;
+}
+
 FNH_PLUGIN(.name = "hide_and_seek", .version = "1.0.0",
 	   .description = "The seed's hide-and-seek game: distance to a "
 			  "stored secret point",
-	   .handle = hs_handle)
+	   .init = hs_init, .handle = hs_handle)

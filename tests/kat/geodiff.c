@@ -15,7 +15,8 @@
 #include "geodesic.h"
 #include "pyfloat.h"
 
-int main(void)
+int
+main(void)
 {
 	char line[512], out[PYFLOAT_REPR_MAX];
 	double v[4], d;
