@@ -267,7 +267,13 @@ $(B)/bench/%: bench/%.c bench/timing.h $(LIBFNHOST)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBFNHOST) $(PKG_LIBS) -ldl
 
-bench: all $(B)/bench/session $(B)/bench/http
+# hostile: the plugins' JSON and sort on hostile inputs against CPython's.
+$(B)/bench/hostile: bench/hostile.c bench/timing.h $(LIBPLUGCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBPLUGCOMMON) -lm
+
+bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile
+	$(B)/bench/hostile 5
 	$(B)/bench/session $(B)/tests/plugins/echo 300
 	$(B)/bench/http $(B) 300
 
