@@ -59,7 +59,10 @@ BASE_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN) -pipe \
 	-Isdk/include -Ihost -DFNHOST_VERSION='"$(VERSION)"'
 HOST_CFLAGS = $(BASE_CFLAGS) -fPIE $(PKG_CFLAGS) $(CFLAGS)
 HOST_LDFLAGS = -pie $(HARDEN_LD) $(SAN) $(LDFLAGS)
-PLUGIN_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+# -ffp-contract=off: the plugins repeat Python's float arithmetic operation
+# by operation (hide_and_seek's geodesic, pyfloat); a fused multiply-add
+# would round once where Python rounds twice.
+PLUGIN_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ffp-contract=off \
 	-Iplugins/common $(CFLAGS)
 PLUGIN_LDFLAGS = -shared $(HARDEN_LD) -Wl,--no-undefined $(SAN) $(LDFLAGS)
 
@@ -81,7 +84,6 @@ PLUGINS = $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/plugin.c))))
 COMMON_SRCS = $(sort $(wildcard plugins/common/*.c))
 COMMON_OBJS = $(COMMON_SRCS:%.c=$(B)/obj/%.o)
 LIBPLUGCOMMON = $(B)/libplugin-common.a
-hide_and_seek_LIBS = proj
 leader_election_LIBS = libcrypto
 
 DEVKEY = $(B)/dev-publisher.key
@@ -189,7 +191,18 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Iplugins/common $(HOST_LDFLAGS) -o $@ $< \
 		$(LIBFNHOST) $(LIBPLUGCOMMON) $(PKG_LIBS) \
-		$(shell pkg-config --libs cmocka proj) -ldl -lm
+		$(shell pkg-config --libs cmocka) -ldl -lm
+
+# tests/kat/geodiff: hide_and_seek's geodesic.c alone, for geodesic.t's
+# differential test against geopy (tests/kat/gen_geodesic.py).
+GEODIFF = $(B)/tests/kat/geodiff
+$(GEODIFF): tests/kat/geodiff.c plugins/hide_and_seek/geodesic.c \
+		plugins/hide_and_seek/geodesic.h $(LIBPLUGCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -ffp-contract=off -Iplugins/common \
+		-Iplugins/hide_and_seek $(HOST_LDFLAGS) -o $@ \
+		tests/kat/geodiff.c plugins/hide_and_seek/geodesic.c \
+		$(LIBPLUGCOMMON) -lm
 
 # ---- fuzzing ------------------------------------------------------------
 # tests/fuzz/fuzz_<name>.c are libFuzzer targets.  make check replays each
@@ -239,7 +252,7 @@ fuzz: fuzz-deps
 # scripts in tests/*/*.t, which find the build through FNHOST_BUILD.
 TEST_SCRIPTS = $(sort $(wildcard tests/*/*.t))
 
-check: all $(UNIT_BINS) $(REPLAY_BINS) lint-man format-check
+check: all $(UNIT_BINS) $(REPLAY_BINS) $(GEODIFF) lint-man format-check
 	CMOCKA_MESSAGE_OUTPUT=TAP FNHOST_BUILD=$(CURDIR)/$(B) \
 	FNHOST_SANITIZER=$(SANITIZER) \
 	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1) \
@@ -254,7 +267,13 @@ $(B)/bench/%: bench/%.c bench/timing.h $(LIBFNHOST)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBFNHOST) $(PKG_LIBS) -ldl
 
-bench: all $(B)/bench/session $(B)/bench/http
+# hostile: the plugins' JSON and sort on hostile inputs against CPython's.
+$(B)/bench/hostile: bench/hostile.c bench/timing.h $(LIBPLUGCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBPLUGCOMMON) -lm
+
+bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile
+	$(B)/bench/hostile 5
 	$(B)/bench/session $(B)/tests/plugins/echo 300
 	$(B)/bench/http $(B) 300
 

@@ -27,7 +27,6 @@ need_pc openssl libssl-dev
 need_pc json-c libjson-c-dev
 need_pc libmicrohttpd libmicrohttpd-dev
 need_pc libcurl libcurl4-openssl-dev
-need_pc proj libproj-dev
 need_pc libjwt libjwt-dev
 need_cmd openssl openssl
 

@@ -18,7 +18,7 @@ var=$(cd "$var" && pwd)
 # Scratch dirs under ./var too, so that this host never meets another
 # fnhostd's default scratch root.
 printf 'scratch_root = %s/scratch\n' "$var" >"$var/fnhost.conf"
-# The zygote loads the seed plugins' libraries once (libproj takes
+# The zygote loads the seed plugins' libraries once (libcrypto takes
 # milliseconds to load at every session start otherwise).
 printf 'worker_preload = %s\n' "$(objdump -p "$b"/plugins/*/*.so |
 	awk '$1 == "NEEDED" && $2 !~ /^libc[.]/ { print $2 }' | sort -u |

@@ -563,14 +563,11 @@ struct pyjson_index {
 	size_t cap;   /* power of two */
 };
 
+/* The keyed hash (pyvalue.h): a flood of chosen keys cannot collide. */
 static size_t
 pyjson_hash(const struct pyv *k)
 {
-	size_t h = 1469598103934665603ULL & SIZE_MAX, i;
-
-	for (i = 0; i < k->u.str.len; i++)
-		h = (h ^ k->u.str.cp[i]) * (1099511628211ULL & SIZE_MAX);
-	return h;
+	return (size_t)pyv_str_hash(k);
 }
 
 /* Grow the index to hold twice the dict's entries; 0 or -1. */

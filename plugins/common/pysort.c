@@ -692,11 +692,93 @@ int_cmp(struct int_view a, struct int_view b)
 }
 
 /*
+ * Non-negative integers of up to BIG_LIMBS 32-bit limbs, least significant
+ * first: 1088 bits hold every double's integer part (< 2^1024) and every
+ * 309-digit decimal (< 10^309 < 2^1027).
+ */
+#define BIG_LIMBS 34
+#define DBL_INT_DIGITS 309 /* DBL_MAX has 309 integer digits */
+struct big {
+	uint32_t l[BIG_LIMBS];
+	int n; /* limbs in use, no leading zero limb */
+};
+
+static void
+big_muladd(struct big *b, uint32_t mul, uint32_t add)
+{
+	uint64_t carry = add;
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		carry += (uint64_t)b->l[i] * mul;
+		b->l[i] = (uint32_t)carry;
+		carry >>= 32;
+	}
+	if (carry != 0)
+		b->l[b->n++] = (uint32_t)carry;
+}
+
+/* From at most DBL_INT_DIGITS decimal digits, nine at a time. */
+static void
+big_from_dec(struct big *b, const char *d, size_t n)
+{
+	size_t i = 0, k = n % 9 ? n % 9 : 9;
+	uint32_t chunk;
+
+	b->n = 0;
+	while (i < n) {
+		for (chunk = 0; k > 0; k--, i++)
+			chunk = chunk * 10 + (uint32_t)(d[i] - '0');
+		big_muladd(b, 1000000000, chunk);
+		k = 9;
+	}
+}
+
+/* From a finite integral double >= 0: its 53-bit mantissa, shifted. */
+static void
+big_from_double(struct big *b, double x)
+{
+	unsigned __int128 w;
+	int e, i, sh;
+	uint64_t m;
+
+	memset(b, 0, sizeof(*b));
+	if (x == 0)
+		return;
+	m = (uint64_t)ldexp(frexp(x, &e), 53); /* x = m * 2^(e-53) */
+	sh = e - 53;
+	if (sh < 0) {
+		m >>= -sh; /* x is integral: only zero bits go */
+		sh = 0;
+	}
+	i = sh / 32;
+	w = (unsigned __int128)m << (sh % 32);
+	b->l[i] = (uint32_t)w;
+	b->l[i + 1] = (uint32_t)(w >> 32);
+	b->l[i + 2] = (uint32_t)(w >> 64);
+	for (b->n = i + 3; b->n > 0 && b->l[b->n - 1] == 0; b->n--)
+		;
+}
+
+static int
+big_cmp(const struct big *a, const struct big *b)
+{
+	int i;
+
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	for (i = a->n - 1; i >= 0; i--)
+		if (a->l[i] != b->l[i])
+			return a->l[i] < b->l[i] ? -1 : 1;
+	return 0;
+}
+
+/*
  * Compare an int with a finite double exactly, as CPython's float_richcompare
  * does (it never rounds the int).  A magnitude of 15 digits or fewer is
- * exact as a double; otherwise the double's integer part is printed exactly
- * (glibc prints every digit of a double's exact value) and compared as a
- * decimal string, a nonzero fraction breaking a tie.
+ * exact as a double; a longer one is compared in binary with the double's
+ * integer part (no decimal formatting: that cost microseconds per
+ * comparison for doubles near 1e300), a nonzero fraction breaking a tie.
  */
 static int
 int_double_cmp(struct int_view iv, double x)
@@ -717,14 +799,15 @@ int_double_cmp(struct int_view iv, double x)
 			u = u * 10 + (uint64_t)(iv.digits[i] - '0');
 		d = (double)u;
 		m = (d > ax) - (d < ax);
+	} else if (iv.n > DBL_INT_DIGITS) {
+		m = 1; /* >= 10^309 > DBL_MAX */
 	} else {
-		char buf[400];
+		struct big bi, bx;
 		double ip = trunc(ax);
-		int len = snprintf(buf, sizeof(buf), "%.0f", ip);
 
-		if (len < 0 || (size_t)len >= sizeof(buf))
-			return iv.sign; /* unreachable: doubles have < 310 */
-		m = mag_cmp(iv.digits, iv.n, buf, (size_t)len);
+		big_from_dec(&bi, iv.digits, iv.n);
+		big_from_double(&bx, ip);
+		m = big_cmp(&bi, &bx);
 		if (m == 0 && ip != ax)
 			m = -1;
 	}
@@ -775,20 +858,91 @@ str_cmp(const struct pyv *a, const struct pyv *b)
 	return 0;
 }
 
-/* The dict's value under key (a PYV_STR), or NULL.  Looks at index hint
- * first: dicts compared are usually built in the same key order, and that
- * keeps comparing them linear. */
+/* The dict's value under key (a PYV_STR) by a scan, or NULL. */
 static const struct pyv *
-dict_lookup(const struct pyv *d, const struct pyv *key, size_t hint)
+dict_scan(const struct pyv *d, const struct pyv *key)
 {
 	size_t i;
 
-	if (hint < d->u.dict.len && pyv_str_equal(d->u.dict.keys[hint], key))
-		return d->u.dict.values[hint];
 	for (i = 0; i < d->u.dict.len; i++)
 		if (pyv_str_equal(d->u.dict.keys[i], key))
 			return d->u.dict.values[i];
 	return NULL;
+}
+
+/*
+ * An open-addressing index of d's keys by their keyed hash (pyvalue.h),
+ * slot = position + 1, at most half full; NULL when memory runs out.
+ */
+static size_t *
+dict_index(const struct pyv *d, size_t *capp)
+{
+	size_t cap = 16, i, j, *slot;
+
+	while (cap / 2 < d->u.dict.len) {
+		if (cap > SIZE_MAX / 2 / sizeof(*slot))
+			return NULL;
+		cap *= 2;
+	}
+	if ((slot = calloc(cap, sizeof(*slot))) == NULL)
+		return NULL;
+	for (i = 0; i < d->u.dict.len; i++) {
+		j = (size_t)pyv_str_hash(d->u.dict.keys[i]) & (cap - 1);
+		while (slot[j] != 0)
+			j = (j + 1) & (cap - 1);
+		slot[j] = i + 1;
+	}
+	*capp = cap;
+	return slot;
+}
+
+static const struct pyv *
+dict_find(const struct pyv *d, const size_t *slot, size_t cap,
+	  const struct pyv *key)
+{
+	size_t j = (size_t)pyv_str_hash(key) & (cap - 1);
+
+	for (; slot[j] != 0; j = (j + 1) & (cap - 1))
+		if (pyv_str_equal(d->u.dict.keys[slot[j] - 1], key))
+			return d->u.dict.values[slot[j] - 1];
+	return NULL;
+}
+
+/*
+ * Python's dict_equal(): every key of a, in a's order, found in b with an
+ * equal value.  Dicts built in the same key order match position by
+ * position; at the first key that is not where a has it, b is indexed by
+ * hash, so the whole comparison is expected linear in any order.  Without
+ * memory for the index it falls back to scanning, slower but the same.
+ */
+static int
+dict_eq(const struct pyv *a, const struct pyv *b)
+{
+	size_t i, cap = 0, *slot = NULL;
+	const struct pyv *key, *bv;
+	int indexed = 0, eq = 0;
+
+	if (a->u.dict.len != b->u.dict.len)
+		return 0;
+	for (i = 0; i < a->u.dict.len; i++) {
+		key = a->u.dict.keys[i];
+		if (!indexed && pyv_str_equal(b->u.dict.keys[i], key)) {
+			bv = b->u.dict.values[i];
+		} else {
+			if (!indexed) {
+				slot = dict_index(b, &cap);
+				indexed = 1;
+			}
+			bv = slot != NULL ? dict_find(b, slot, cap, key)
+					  : dict_scan(b, key);
+		}
+		if (bv == NULL || !pysort_eq(a->u.dict.values[i], bv))
+			goto out;
+	}
+	eq = 1;
+out:
+	free(slot);
+	return eq;
 }
 
 int
@@ -820,16 +974,7 @@ pysort_eq(const struct pyv *a, const struct pyv *b)
 				return 0;
 		return 1;
 	case PYV_DICT:
-		if (a->u.dict.len != b->u.dict.len)
-			return 0;
-		for (i = 0; i < a->u.dict.len; i++) {
-			const struct pyv *bv;
-
-			bv = dict_lookup(b, a->u.dict.keys[i], i);
-			if (bv == NULL || !pysort_eq(a->u.dict.values[i], bv))
-				return 0;
-		}
-		return 1;
+		return dict_eq(a, b);
 	default:
 		return 0;
 	}

@@ -300,3 +300,76 @@ pyv_type_name(const struct pyv *v)
 		return "NoneType";
 	return names[v->type];
 }
+
+/*
+ * SipHash-1-3 (J.-P. Aumasson, D. J. Bernstein, "SipHash: a fast
+ * short-input PRF", 2012, with one compression and three finalization
+ * rounds, as CPython and Rust use it for their tables): keyed, so a client
+ * that does not know the session's key cannot choose colliding keys.
+ */
+static uint64_t pyv_hkey[2];
+
+void
+pyv_hash_setkey(const unsigned char key[16])
+{
+	int i;
+
+	pyv_hkey[0] = pyv_hkey[1] = 0;
+	for (i = 7; i >= 0; i--) {
+		pyv_hkey[0] = pyv_hkey[0] << 8 | key[i];
+		pyv_hkey[1] = pyv_hkey[1] << 8 | key[8 + i];
+	}
+}
+
+#define SIP_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static void
+sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = SIP_ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = SIP_ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = SIP_ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = SIP_ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = SIP_ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = SIP_ROTL(v[2], 32);
+}
+
+static void
+sip_absorb(uint64_t v[4], uint64_t m)
+{
+	v[3] ^= m;
+	sip_round(v);
+	v[0] ^= m;
+}
+
+uint64_t
+pyv_str_hash(const struct pyv *s)
+{
+	uint64_t v[4] = {
+		pyv_hkey[0] ^ 0x736f6d6570736575ULL,
+		pyv_hkey[1] ^ 0x646f72616e646f6dULL,
+		pyv_hkey[0] ^ 0x6c7967656e657261ULL,
+		pyv_hkey[1] ^ 0x7465646279746573ULL,
+	};
+	size_t i, n = s->u.str.len;
+	uint64_t bytes = (uint64_t)n * 4;
+
+	/* Two code points make one 8-byte little-endian message word. */
+	for (i = 0; i + 1 < n; i += 2)
+		sip_absorb(v, (uint64_t)s->u.str.cp[i] |
+				      (uint64_t)s->u.str.cp[i + 1] << 32);
+	sip_absorb(v, (bytes << 56) | (i < n ? (uint64_t)s->u.str.cp[i] : 0));
+	v[2] ^= 0xff;
+	sip_round(v);
+	sip_round(v);
+	sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}

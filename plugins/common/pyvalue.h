@@ -113,6 +113,22 @@ struct pyv *pyv_dict_get(const struct pyv *dict, const char *key);
 /* 1 when a and b are PYV_STR with the same code points, else 0. */
 int pyv_str_equal(const struct pyv *a, const struct pyv *b);
 
+/*
+ * The key of pyv_str_hash(), 16 bytes.  Every plugin sets it once per
+ * session, from host->random(), before it parses anything: hash tables over
+ * client-chosen keys (pyjson's duplicate-key index, pysort's dict equality)
+ * then cannot be flooded with keys chosen to collide, as Python's own
+ * str hash is keyed per process.  Until it is set the key is all zeros
+ * (for unit tests; the hash is correct then, only predictable).
+ */
+void pyv_hash_setkey(const unsigned char key[16]);
+
+/*
+ * SipHash-1-3 of the str s's code points (each as 4 little-endian bytes)
+ * under the key above.  s must be a PYV_STR.
+ */
+uint64_t pyv_str_hash(const struct pyv *s);
+
 /* Python's type name of v: "NoneType", "bool", "int", "float", "str",
  * "list" or "dict". */
 const char *pyv_type_name(const struct pyv *v);

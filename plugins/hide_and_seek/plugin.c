@@ -14,7 +14,8 @@
  * Errors carry the text of the exception Python raises, in the order it
  * raises them.  geopy computes the distance with an ellipsoid in
  * kilometres and converts to metres with "* 1000"; this plugin does the
- * same, with PROJ's geod_inverse() (Karney's algorithm, as geographiclib).
+ * same, with geodesic.c's pygeod_s12(), which repeats GeographicLib's
+ * Python operations one for one, so every distance is geopy's double.
  *
  * The seed opens secret.json with open() and relies on the deployment
  * shipping an empty secret.json; the scratch directory starts empty, so a
@@ -28,10 +29,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <geodesic.h>
-
 #include <fnhost/plugin.h>
 
+#include "geodesic.h"
 #include "pyfloat.h"
 #include "pyjson.h"
 #include "pyvalue.h"
@@ -282,12 +282,11 @@ hs_point(double loco[2], char *err, size_t errlen)
 static double
 hs_distance(const double secret[2], const double user[2])
 {
-	struct geod_geodesic g;
-	double s12 = 0;
+	struct pygeod g;
+	double s12;
 
-	geod_init(&g, HS_WGS84_A_KM, HS_WGS84_F);
-	geod_inverse(&g, secret[0], secret[1], user[0], user[1], &s12, NULL,
-		     NULL);
+	pygeod_init(&g, HS_WGS84_A_KM, HS_WGS84_F);
+	s12 = pygeod_s12(&g, secret[0], secret[1], user[0], user[1]);
 	/* Distance() adds 0 and units.kilometers() == 0.0; meters() adds
 	 * km() == 0.0 and multiplies by 1000. */
 	return (s12 + 0.0 + 0.0) * 1000;
@@ -348,7 +347,25 @@ out:
 	return rc;
 }
 
+/*
+ * Once per session: the key of the hash tables over client-chosen dict
+ * keys (pyvalue.h), fresh from the host, so a flood of colliding keys
+ * cannot be computed in advance.  No key, no session.
+ */
+static int
+hs_init(const struct fnh_host *host)
+{
+	unsigned char key[16];
+
+	if (host->random(key, sizeof(key)) != 0) {
+		host->log(FNH_LOG_ERROR, "no random bytes for the hash key");
+		return -1;
+	}
+	pyv_hash_setkey(key);
+	return 0;
+}
+
 FNH_PLUGIN(.name = "hide_and_seek", .version = "1.0.0",
 	   .description = "The seed's hide-and-seek game: distance to a "
 			  "stored secret point",
-	   .handle = hs_handle)
+	   .init = hs_init, .handle = hs_handle)

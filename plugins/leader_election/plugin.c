@@ -340,7 +340,25 @@ out:
 	return ret;
 }
 
+/*
+ * Once per session: the key of the hash tables over client-chosen dict
+ * keys (pyvalue.h), fresh from the host, so a flood of colliding keys
+ * cannot be computed in advance.  No key, no session.
+ */
+static int
+le_init(const struct fnh_host *host)
+{
+	unsigned char key[16];
+
+	if (host->random(key, sizeof(key)) != 0) {
+		host->log(FNH_LOG_ERROR, "no random bytes for the hash key");
+		return -1;
+	}
+	pyv_hash_setkey(key);
+	return 0;
+}
+
 FNH_PLUGIN(.name = "leader_election", .version = "1.0.0",
 	   .description = "sorts node_list as Python does and signs the "
 			  "largest with the bundle's RSA key",
-	   .handle = le_handle)
+	   .init = le_init, .handle = le_handle)

@@ -2,12 +2,9 @@
 """Replay the seed's known answers (hide_and_seek.answers, made by
 gen_hide_and_seek.py) through the real sandbox with `fnhost test -o json`.
 
-Per session: the same number of results, the same ok-ness, error texts
-equal, outputs equal except the digits of a distance, which must agree
-within 1e-8 relative (geopy's Python and PROJ's C may round the last bits
-differently).  For the same reason a distance within 1e-8 relative of a
-threshold (100 m, 10 km) may fall on either side of it.  Prints how many
-distances were bit-exact.
+Per session: the same number of results, each equal to the seed's byte
+for byte, error texts and distances alike (geodesic.c computes geopy's
+double; tests/kat/geodesic.t proves it on fresh pairs at every run).
 """
 import json
 import os
@@ -49,22 +46,6 @@ def run(build, inputs):
     return out, p.stderr.decode(errors="replace")
 
 
-def tie(a, b):
-    """a is a distance message within 1e-8 relative of a threshold, and b
-    its neighbour across it: "Congrats" for 100 m, or a message whose
-    distance agrees with a's within 1e-8."""
-    ma = DIST.match(a or "")
-    if ma is None:
-        return False
-    da = float(ma.group(2))
-    if not any(abs(da - t) <= 1e-8 * t for t in (100, 10000)):
-        return False
-    if b == "Congrats you found the treasure!":
-        return abs(da - 100) <= 1e-8 * 100
-    mb = DIST.match(b or "")
-    return mb is not None and abs(float(mb.group(2)) - da) <= 1e-8 * da
-
-
 def compare(want, got, stats):
     """None when got answers as want does, else why not."""
     if want["ok"] != got.get("ok"):
@@ -75,21 +56,10 @@ def compare(want, got, stats):
                                                       got.get("error"))
         return None
     w, g = want["output"], got.get("output")
-    if w == g:
-        if DIST.match(w):
-            stats["exact"] += 1
-            stats["dist"] += 1
-        return None
-    if tie(w, g) or tie(g, w):
-        stats["ties"] += 1
-        return None
-    mw, mg = DIST.match(w), DIST.match(g or "")
-    if not mw or not mg or mw.group(1) != mg.group(1):
+    if w != g:
         return "output differs: want %r got %r" % (w, g)
-    a, b = float(mw.group(2)), float(mg.group(2))
-    stats["dist"] += 1
-    if abs(a - b) > 1e-8 * abs(a):
-        return "distance differs: want %r got %r" % (w, g)
+    if DIST.match(w):
+        stats["dist"] += 1
     return None
 
 
@@ -104,7 +74,7 @@ def main():
     if os.environ.get("FNHOST_SANITIZER"):
         # A sanitizer build's workers need the documented relaxed sandbox.
         os.environ["FNHOST_SANDBOX_RELAXED"] = "1"
-    stats = {"exact": 0, "dist": 0, "ties": 0}
+    stats = {"dist": 0}
     failed = 0
     for n, s in enumerate(sessions, 1):
         inputs = [input_bytes(i) for i in s["inputs"]]
@@ -123,8 +93,7 @@ def main():
         if why:
             failed += 1
             print("# " + why.replace("\n", "\n# "))
-    print("# distances bit-exact: %d of %d (threshold ties: %d)" %
-          (stats["exact"], stats["dist"], stats["ties"]))
+    print("# distances compared byte for byte: %d" % stats["dist"])
     return 1 if failed else 0
 
 
