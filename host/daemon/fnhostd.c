@@ -12,12 +12,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,6 +230,51 @@ prepare_scratch_root(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Is cfg->listen free?  Asked before the data dir, the keys and the admin
+ * token are made, so that a taken port fails a first start without a
+ * first_start in the log and a fresh state left behind.  A probe, not the
+ * listening socket (libmicrohttpd makes that): bind() without listen()
+ * and close, which leaves nothing in TIME_WAIT.  An address that does not
+ * resolve is left to http_start() to name.
+ */
+static int
+check_listen_free(const char *listen, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char host[sizeof(((struct config *)0)->listen)];
+	const char *colon = strrchr(listen, ':');
+	const char *h = host;
+	int fd = -1, one = 1, ret = 0;
+	size_t hl;
+
+	if (!colon || (hl = (size_t)(colon - listen)) >= sizeof(host))
+		return 0;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		h = host + 1;
+	}
+	if (getaddrinfo(h, colon + 1, &hints, &ai) != 0 || !ai)
+		return 0;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto out;
+	/* As libmicrohttpd does: a port in TIME_WAIT is free to it. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno == EADDRINUSE)
+		ret = err_set(err, errlen, ERR_IO, "cannot listen on %s: %s",
+			      listen, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return ret;
+}
+
 /* Say once which layers are missing; refuse to run when so configured. */
 static int
 check_sandbox(const struct config *cfg, const struct sandbox_features *f)
@@ -326,6 +373,8 @@ start(struct daemon *d, char *err, size_t errlen)
 	bool created = false;
 	size_t trusted = 0;
 
+	if (check_listen_free(d->cfg.listen, err, errlen) < 0)
+		return -1;
 	/* Made here, 0711 rather than store_open()'s 0700, so that workers
 	 * can pass through to a scratch root under it (the default where
 	 * /dev/shm is not a tmpfs); what it holds stays 0700. */
