@@ -2,6 +2,7 @@
  * fnhostd: the function host daemon.
  *
  *	fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]
+ *	fnhostd -R admin-token|token-key [-c CONFIG] [-d DATADIR]
  *
  * Start-up order matters: the zygote is forked before any thread exists
  * (libmicrohttpd's threads never fork) and before any secret is read
@@ -24,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
@@ -35,12 +38,15 @@
 #include "sandbox/scratch.h"
 #include "sandbox/zygote.h"
 
-#define USAGE "usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"
+#define USAGE                                                                  \
+	"usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"       \
+	"       fnhostd -R admin-token|token-key [-c CONFIG] [-d DATADIR]\n"
 
 struct daemon {
 	struct config cfg;
 	bool foreground;
-	bool check_only; /* -t: check the configuration and exit */
+	bool check_only;    /* -t: check the configuration and exit */
+	const char *rotate; /* -R: which secret to replace, then exit */
 	struct store *store;
 	struct zygote zygote;
 	struct metrics metrics;
@@ -90,7 +96,7 @@ parse_args(struct daemon *d, int argc, char **argv)
 	char err[PATH_MAX + 256];
 	int c;
 
-	while ((c = getopt(argc, argv, "c:d:l:fhtV")) != -1) {
+	while ((c = getopt(argc, argv, "c:d:l:fhtR:V")) != -1) {
 		switch (c) {
 		case 'c':
 			conf = optarg;
@@ -106,6 +112,14 @@ parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 't':
 			d->check_only = true;
+			break;
+		case 'R':
+			if (strcmp(optarg, "admin-token") != 0 &&
+			    strcmp(optarg, "token-key") != 0) {
+				fputs(USAGE, stderr);
+				return -1;
+			}
+			d->rotate = optarg;
 			break;
 		case 'V':
 			printf("fnhostd %s\n", FNHOST_VERSION);
@@ -275,6 +289,63 @@ out:
 	return ret;
 }
 
+/*
+ * -R: replace a secret of a stopped host's data dir.  store_open() locks
+ * the data dir, so a running fnhostd makes this fail instead of holding
+ * the old secret in memory while the file says another.  A new token key
+ * invalidates every token signed with the old one: their records are
+ * marked revoked, so that fnhost token list says so.  Returns the exit
+ * status.
+ */
+static int
+rotate(struct daemon *d)
+{
+	char err[PATH_MAX + 256], token[65];
+	unsigned char secret[32];
+	struct store_token *t = NULL;
+	bool admin = strcmp(d->rotate, "admin-token") == 0;
+	const char *name = admin ? "admin.token" : "token.key";
+	size_t n = 0, i;
+	int ret = 1;
+
+	if (store_open(d->cfg.data_dir, &d->store, err, sizeof(err)) < 0 ||
+	    store_key_remove(d->store, name, err, sizeof(err)) < 0)
+		goto out;
+	if (admin) {
+		if (store_admin_token(d->store, token, NULL, err, sizeof(err)) <
+		    0)
+			goto out;
+		OPENSSL_cleanse(token, sizeof(token));
+	} else {
+		if (store_token_secret(d->store, secret, err, sizeof(err)) < 0)
+			goto out;
+		OPENSSL_cleanse(secret, sizeof(secret));
+		if (store_token_list(d->store, &t, &n, err, sizeof(err)) < 0)
+			goto out;
+		for (i = 0; i < n; i++)
+			if (!t[i].revoked &&
+			    store_token_revoke(d->store, t[i].jti, err,
+					       sizeof(err)) < 0)
+				goto out;
+	}
+	if (admin)
+		printf("fnhostd: a new admin token is in %s/keys/admin.token\n",
+		       d->cfg.data_dir);
+	else
+		printf("fnhostd: a new token key is in %s/keys/token.key; %zu "
+		       "token(s) signed with the old one are revoked\n",
+		       d->cfg.data_dir, n);
+	ret = 0;
+out:
+	if (ret)
+		fprintf(stderr, "fnhostd: -R %s: %s\n", d->rotate, err);
+	free(t);
+	if (d->store)
+		store_close(d->store);
+	d->store = NULL;
+	return ret;
+}
+
 /* Say once which layers are missing; refuse to run when so configured. */
 static int
 check_sandbox(const struct config *cfg, const struct sandbox_features *f)
@@ -370,7 +441,8 @@ start(struct daemon *d, char *err, size_t errlen)
 	struct sandbox_config sc;
 	struct sandbox_limits lim;
 	struct server_deps deps;
-	bool created = false;
+	unsigned char secret[32];
+	bool created = false, fresh;
 	size_t trusted = 0;
 
 	if (check_listen_free(d->cfg.listen, err, errlen) < 0)
@@ -415,12 +487,18 @@ start(struct daemon *d, char *err, size_t errlen)
 		.features = &d->zygote.features,
 		.keys = &d->keys,
 	};
+	/* The token key is made with the admin token on a first start; a
+	 * missing admin token alone is not a new host. */
+	fresh = store_key_get(d->store, "token.key", secret, sizeof(secret),
+			      err, errlen) == -ERR_NOT_FOUND;
+	OPENSSL_cleanse(secret, sizeof(secret));
 	if (server_new(&deps, &d->srv, &created, err, errlen) < 0 ||
 	    server_reload_trust(d->srv, &trusted, err, errlen) < 0)
 		return -1;
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
-			"event=first_start admin_token=%s/keys/admin.token",
+			"event=%s admin_token=%s/keys/admin.token",
+			fresh ? "first_start" : "admin_token_made",
 			d->cfg.data_dir);
 	if (pthread_create(&d->reaper, NULL, reaper_main, d) != 0) {
 		snprintf(err, errlen, "cannot start the reaper thread");
@@ -502,6 +580,8 @@ main(int argc, char **argv)
 		return 2;
 	if (d.check_only)
 		return 0;
+	if (d.rotate)
+		return rotate(&d);
 	sigemptyset(&waitset);
 	sigaddset(&waitset, SIGTERM);
 	sigaddset(&waitset, SIGINT);

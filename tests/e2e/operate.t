@@ -39,11 +39,55 @@ def taken_port(tmp):
         os.listdir(data) if os.path.exists(data) else None)
 
 
+def fnhostd(*args):
+    return subprocess.run([FNHOSTD] + list(args), capture_output=True,
+                          text=True, timeout=30)
+
+
+def rotation(tmp):
+    """fnhostd -R on a stopped host: a new admin token (the old one is
+    refused, the new one served, and no first_start is logged), a new
+    token key (every token issued before is refused and listed revoked);
+    on a running host it is refused, the secrets unchanged."""
+    os.makedirs(os.path.join(tmp, "rot"))
+    d = Daemon(os.path.join(tmp, "rot"))
+    with d:
+        old_admin = d.admin
+        st, o = d.json("POST", "/v1/trust", open(DEVPUB, "rb").read(),
+                       d.admin)
+        st, f = d.deploy(os.path.join(BUILD, "plugins", "hide_and_seek"))
+        tok = d.token(f["id"])
+        r = fnhostd("-R", "admin-token", "-c", d.conf, "-d", d.data)
+        tap(r.returncode != 0 and "in use by another fnhostd" in r.stderr,
+            "-R admin-token on a running host is refused", r.stderr)
+    r = fnhostd("-R", "admin-token", "-c", d.conf, "-d", d.data)
+    tap(r.returncode == 0 and "new admin token" in r.stdout,
+        "-R admin-token on the stopped host", r.stdout + r.stderr)
+    r = fnhostd("-R", "token-key", "-c", d.conf, "-d", d.data)
+    tap(r.returncode == 0 and "1 token(s)" in r.stdout,
+        "-R token-key on the stopped host revokes the one token",
+        r.stdout + r.stderr)
+    with d.start():
+        st, _ = d.json("GET", "/v1/functions", token=old_admin)
+        tap(st in (401, 403) and d.admin != old_admin,
+            "the old admin token is refused (%d)" % st)
+        st, _ = d.json("GET", "/v1/functions", token=d.admin)
+        tap(st == 200, "the new one is served (%d)" % st)
+        st, _ = d.json("POST", "/v1/functions/%s/sessions" % f["id"], b"",
+                       tok)
+        tap(st == 401, "a token made with the old key is refused (%d)" % st)
+    tap("first_start" in d.log_text() and
+        d.log_text().count("first_start") == 1,
+        "first_start is logged once, on the first start alone",
+        d.log_tail())
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-operate-")
     os.chmod(tmp, 0o711)
     try:
         taken_port(tmp)
+        rotation(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return done()
