@@ -82,12 +82,43 @@ def rotation(tmp):
         d.log_tail())
 
 
+def restore(tmp):
+    """Backup and restore as fnhostd(8) tells it: the data dir of a
+    stopped host, copied with its modes to another path, serves the same
+    functions, trust and tokens there."""
+    os.makedirs(os.path.join(tmp, "a"))
+    a = Daemon(os.path.join(tmp, "a"))
+    with a:
+        a.json("POST", "/v1/trust", open(DEVPUB, "rb").read(), a.admin)
+        st, f = a.deploy(os.path.join(BUILD, "plugins", "hide_and_seek"))
+        tok = a.token(f["id"])
+    os.makedirs(os.path.join(tmp, "b"))
+    b = Daemon(os.path.join(tmp, "b"))
+    r = subprocess.run(["cp", "-a", a.data, b.data], capture_output=True,
+                       text=True)
+    tap(r.returncode == 0, "cp -a of the stopped data dir", r.stderr)
+    with b:
+        tap(b.admin == a.admin, "the restored host has the same admin token")
+        st, fs = b.json("GET", "/v1/functions", token=b.admin)
+        tap(st == 200 and [x["id"] for x in fs] == [f["id"]],
+            "it lists the same function", fs)
+        st, o = b.json("POST", "/v1/functions/%s/sessions" % f["id"], b"",
+                       tok)
+        sid = o.get("session") if st == 201 else None
+        st, out = (b.request("POST", "/v1/sessions/%s/invoke" % sid,
+                             b'{"latitude": 1, "longitude": 2}', tok)[:2]
+                   if sid else (st, o))
+        tap(st == 200, "a token issued before the backup opens a session "
+            "and invokes there (%s)" % st, out)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-operate-")
     os.chmod(tmp, 0o711)
     try:
         taken_port(tmp)
         rotation(tmp)
+        restore(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return done()
