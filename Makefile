@@ -17,6 +17,7 @@ MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION = 0.1.0
 
 SANITIZER ?=
@@ -297,7 +298,8 @@ run: all
 	FNHOST_BUILD=$(CURDIR)/$(B) sh mk/run.sh
 
 # ---- install ------------------------------------------------------------
-# Binaries, SDK, man pages, the systemd unit, and an example fnhost.conf
+# Binaries, SDK, man pages, the systemd units (one host, and fnhostd@NAME
+# for several), bash completion, and an example fnhost.conf
 # that never overwrites an operator's.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/fnhost \
@@ -311,7 +313,13 @@ install: all
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/fnhost
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		dist/fnhostd.service.in >$(DESTDIR)$(UNITDIR)/fnhostd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/fnhostd.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/fnhostd@.service.in >$(DESTDIR)$(UNITDIR)/fnhostd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fnhostd.service \
+		$(DESTDIR)$(UNITDIR)/fnhostd@.service
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 dist/fnhost.bash-completion \
+		$(DESTDIR)$(COMPLETIONDIR)/fnhost
 	[ -e $(DESTDIR)$(SYSCONFDIR)/fnhost/fnhost.conf ] || \
 		install -m 0644 dist/fnhost.conf $(DESTDIR)$(SYSCONFDIR)/fnhost/
 
@@ -321,7 +329,9 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/fnhost-plugin.pc
 	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
-	rm -f $(DESTDIR)$(UNITDIR)/fnhostd.service
+	rm -f $(DESTDIR)$(UNITDIR)/fnhostd.service \
+		$(DESTDIR)$(UNITDIR)/fnhostd@.service \
+		$(DESTDIR)$(COMPLETIONDIR)/fnhost
 
 clean:
 	rm -rf build build-address build-undefined

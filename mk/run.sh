@@ -15,9 +15,11 @@ export FNHOST_URL=http://$addr
 
 mkdir -p "$var"
 var=$(cd "$var" && pwd)
-# Scratch dirs under ./var too, so that this host never meets another
-# fnhostd's default scratch root.
-printf 'scratch_root = %s/scratch\n' "$var" >"$var/fnhost.conf"
+# The scratch root is fnhostd's default for this data dir,
+# /dev/shm/fnhost-HASH: its own, never another fnhostd's, and reachable
+# by workers under their own uids even when ./var is not (a checkout
+# under /root, mode 0700).
+: >"$var/fnhost.conf"
 # The zygote loads the seed plugins' libraries once (libcrypto takes
 # milliseconds to load at every session start otherwise).
 printf 'worker_preload = %s\n' "$(objdump -p "$b"/plugins/*/*.so |

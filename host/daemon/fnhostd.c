@@ -2,6 +2,7 @@
  * fnhostd: the function host daemon.
  *
  *	fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]
+ *	fnhostd -R admin-token|token-key [-c CONFIG] [-d DATADIR]
  *
  * Start-up order matters: the zygote is forked before any thread exists
  * (libmicrohttpd's threads never fork) and before any secret is read
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +21,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
@@ -34,12 +39,15 @@
 #include "sandbox/scratch.h"
 #include "sandbox/zygote.h"
 
-#define USAGE "usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"
+#define USAGE                                                                  \
+	"usage: fnhostd [-ft] [-c CONFIG] [-d DATADIR] [-l ADDR:PORT]\n"       \
+	"       fnhostd -R admin-token|token-key [-c CONFIG] [-d DATADIR]\n"
 
 struct daemon {
 	struct config cfg;
 	bool foreground;
-	bool check_only; /* -t: check the configuration and exit */
+	bool check_only;    /* -t: check the configuration and exit */
+	const char *rotate; /* -R: which secret to replace, then exit */
 	struct store *store;
 	struct zygote zygote;
 	struct metrics metrics;
@@ -89,7 +97,7 @@ parse_args(struct daemon *d, int argc, char **argv)
 	char err[PATH_MAX + 256];
 	int c;
 
-	while ((c = getopt(argc, argv, "c:d:l:fhtV")) != -1) {
+	while ((c = getopt(argc, argv, "c:d:l:fhtR:V")) != -1) {
 		switch (c) {
 		case 'c':
 			conf = optarg;
@@ -105,6 +113,14 @@ parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 't':
 			d->check_only = true;
+			break;
+		case 'R':
+			if (strcmp(optarg, "admin-token") != 0 &&
+			    strcmp(optarg, "token-key") != 0) {
+				fputs(USAGE, stderr);
+				return -1;
+			}
+			d->rotate = optarg;
 			break;
 		case 'V':
 			printf("fnhostd %s\n", FNHOST_VERSION);
@@ -229,6 +245,108 @@ prepare_scratch_root(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Is cfg->listen free?  Asked before the data dir, the keys and the admin
+ * token are made, so that a taken port fails a first start without a
+ * first_start in the log and a fresh state left behind.  A probe, not the
+ * listening socket (libmicrohttpd makes that): bind() without listen()
+ * and close, which leaves nothing in TIME_WAIT.  An address that does not
+ * resolve is left to http_start() to name.
+ */
+static int
+check_listen_free(const char *listen, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char host[sizeof(((struct config *)0)->listen)];
+	const char *colon = strrchr(listen, ':');
+	const char *h = host;
+	int fd = -1, one = 1, ret = 0;
+	size_t hl;
+
+	if (!colon || (hl = (size_t)(colon - listen)) >= sizeof(host))
+		return 0;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		h = host + 1;
+	}
+	if (getaddrinfo(h, colon + 1, &hints, &ai) != 0 || !ai)
+		return 0;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto out;
+	/* As libmicrohttpd does: a port in TIME_WAIT is free to it. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno == EADDRINUSE)
+		ret = err_set(err, errlen, ERR_IO, "cannot listen on %s: %s",
+			      listen, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return ret;
+}
+
+/*
+ * -R: replace a secret of a stopped host's data dir.  store_open() locks
+ * the data dir, so a running fnhostd makes this fail instead of holding
+ * the old secret in memory while the file says another.  A new token key
+ * invalidates every token signed with the old one: their records are
+ * marked revoked, so that fnhost token list says so.  Returns the exit
+ * status.
+ */
+static int
+rotate(struct daemon *d)
+{
+	char err[PATH_MAX + 256], token[65];
+	unsigned char secret[32];
+	struct store_token *t = NULL;
+	bool admin = strcmp(d->rotate, "admin-token") == 0;
+	const char *name = admin ? "admin.token" : "token.key";
+	size_t n = 0, i;
+	int ret = 1;
+
+	if (store_open(d->cfg.data_dir, &d->store, err, sizeof(err)) < 0 ||
+	    store_key_remove(d->store, name, err, sizeof(err)) < 0)
+		goto out;
+	if (admin) {
+		if (store_admin_token(d->store, token, NULL, err, sizeof(err)) <
+		    0)
+			goto out;
+		OPENSSL_cleanse(token, sizeof(token));
+	} else {
+		if (store_token_secret(d->store, secret, err, sizeof(err)) < 0)
+			goto out;
+		OPENSSL_cleanse(secret, sizeof(secret));
+		if (store_token_list(d->store, &t, &n, err, sizeof(err)) < 0)
+			goto out;
+		for (i = 0; i < n; i++)
+			if (!t[i].revoked &&
+			    store_token_revoke(d->store, t[i].jti, err,
+					       sizeof(err)) < 0)
+				goto out;
+	}
+	if (admin)
+		printf("fnhostd: a new admin token is in %s/keys/admin.token\n",
+		       d->cfg.data_dir);
+	else
+		printf("fnhostd: a new token key is in %s/keys/token.key; %zu "
+		       "token(s) signed with the old one are revoked\n",
+		       d->cfg.data_dir, n);
+	ret = 0;
+out:
+	if (ret)
+		fprintf(stderr, "fnhostd: -R %s: %s\n", d->rotate, err);
+	free(t);
+	if (d->store)
+		store_close(d->store);
+	d->store = NULL;
+	return ret;
+}
+
 /* Say once which layers are missing; refuse to run when so configured. */
 static int
 check_sandbox(const struct config *cfg, const struct sandbox_features *f)
@@ -324,9 +442,12 @@ start(struct daemon *d, char *err, size_t errlen)
 	struct sandbox_config sc;
 	struct sandbox_limits lim;
 	struct server_deps deps;
-	bool created = false;
+	unsigned char secret[32];
+	bool created = false, fresh;
 	size_t trusted = 0;
 
+	if (check_listen_free(d->cfg.listen, err, errlen) < 0)
+		return -1;
 	/* Made here, 0711 rather than store_open()'s 0700, so that workers
 	 * can pass through to a scratch root under it (the default where
 	 * /dev/shm is not a tmpfs); what it holds stays 0700. */
@@ -367,12 +488,18 @@ start(struct daemon *d, char *err, size_t errlen)
 		.features = &d->zygote.features,
 		.keys = &d->keys,
 	};
+	/* The token key is made with the admin token on a first start; a
+	 * missing admin token alone is not a new host. */
+	fresh = store_key_get(d->store, "token.key", secret, sizeof(secret),
+			      err, errlen) == -ERR_NOT_FOUND;
+	OPENSSL_cleanse(secret, sizeof(secret));
 	if (server_new(&deps, &d->srv, &created, err, errlen) < 0 ||
 	    server_reload_trust(d->srv, &trusted, err, errlen) < 0)
 		return -1;
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
-			"event=first_start admin_token=%s/keys/admin.token",
+			"event=%s admin_token=%s/keys/admin.token",
+			fresh ? "first_start" : "admin_token_made",
 			d->cfg.data_dir);
 	if (pthread_create(&d->reaper, NULL, reaper_main, d) != 0) {
 		snprintf(err, errlen, "cannot start the reaper thread");
@@ -473,6 +600,8 @@ main(int argc, char **argv)
 		return 2;
 	if (d.check_only)
 		return 0;
+	if (d.rotate)
+		return rotate(&d);
 	sigemptyset(&waitset);
 	sigaddset(&waitset, SIGTERM);
 	sigaddset(&waitset, SIGINT);

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,12 +634,27 @@ check_cross(const struct config *c, const char *name, char *err, size_t errlen)
 
 /* ---- API ----------------------------------------------------------------- */
 
+#define DEFAULT_DATA_DIR "/var/lib/fnhost"
+
+/* FNV-1a: a short, stable name for a data dir's scratch root.  Not a
+ * defence: fnhostd locks the root and checks its owner, so a collision
+ * is refused, never shared. */
+static uint64_t
+fnv1a64(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 void
 config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
-	snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/fnhost");
+	snprintf(c->data_dir, sizeof(c->data_dir), DEFAULT_DATA_DIR);
 	c->scratch_root[0] = '\0';
 	c->invoke_timeout_ms = 10 * MS_PER_S;
 	c->session_idle_ms = 5 * 60 * MS_PER_S;
@@ -675,14 +691,26 @@ int
 config_resolve(struct config *c, char *err, size_t errlen)
 {
 	struct statfs sf;
+	bool shm;
 	int n;
 
 	if (c->scratch_root[0] != '\0')
 		return 0;
-	/* Session state is short-lived: keep it in memory when we can. */
-	if (statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
+	/*
+	 * Session state is short-lived: keep it in memory when we can.  Each
+	 * data dir gets its own root, so that two instances (staging and
+	 * production) never meet on the default, and a data dir in a tree
+	 * workers can not pass (a checkout under /root) still has a root
+	 * they reach.  The default data dir keeps the plain name.
+	 */
+	shm = statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+	if (shm && strcmp(c->data_dir, DEFAULT_DATA_DIR) == 0)
 		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
 			     "/dev/shm/fnhost");
+	else if (shm)
+		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
+			     "/dev/shm/fnhost-%016" PRIx64,
+			     fnv1a64(c->data_dir));
 	else
 		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
 			     "%s/scratch", c->data_dir);

@@ -78,8 +78,11 @@ struct config {
 void config_defaults(struct config *c);
 
 /* Fill the values derived from others once every source (file, flags) is
- * applied: an empty scratch_root becomes /dev/shm/fnhost when /dev/shm is
- * a tmpfs (statfs), else data_dir + "/scratch".  Returns 0, or
+ * applied: an empty scratch_root becomes, when /dev/shm is a tmpfs
+ * (statfs), /dev/shm/fnhost for the default data_dir and
+ * /dev/shm/fnhost-HASH (16 hex digits of a hash of data_dir) for any
+ * other, so that each data dir has its own; else data_dir + "/scratch".
+ * Returns 0, or
  * -ERR_INVALID with a reason when the result does not fit. */
 int config_resolve(struct config *c, char *err, size_t errlen);
 

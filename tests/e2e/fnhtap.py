@@ -1,11 +1,13 @@
 """fnhtap: what the Python end-to-end tests share.
 
 tap() prints one TAP test line (and, when it failed, the diagnosis as
-comments) and returns whether it passed, require() is a tap() that raises
+comments, and on stderr too, which prove shows without -v, so that a
+failure in make check names its reason) and returns whether it passed, require() is a tap() that raises
 Stop when it fails (for a step the rest depends on), skip() prints a
 skipped one, done() the plan, returning the exit status; free_port() finds
 a TCP port nobody listens on.  fnhd.py starts fnhostd."""
 import socket
+import sys
 
 _count = 0
 _failures = 0
@@ -17,8 +19,10 @@ def tap(ok, name, diag=None):
     print("%s %d - %s" % ("ok" if ok else "not ok", _count, name), flush=True)
     if not ok:
         _failures += 1
+        print("not ok %d - %s" % (_count, name), file=sys.stderr)
         for line in str(diag or "").splitlines()[:40]:
             print("#   " + line, flush=True)
+            print("#   " + line, file=sys.stderr, flush=True)
     return ok
 
 

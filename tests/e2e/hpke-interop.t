@@ -32,14 +32,24 @@ ok() {		# ok STATUS DESCRIPTION
 		echo "not ok $n - $2"
 		failed=1
 		[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
+		why "not ok $n - $2"
 	fi
 	: >"$tmp/err"
+}
+
+# why LINE: a failure again on stderr, which prove shows without -v, so
+# that make check names the reason rather than only "Dubious".
+why() {
+	echo "$1" >&2
+	[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err" >&2
+	return 0
 }
 
 # bail REASON...: a setup step failed; nothing after it can run.
 bail() {
 	echo "not ok $((n + 1)) - $*"
 	[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
+	why "not ok $((n + 1)) - $*"
 	echo "1..$((n + 1))"
 	exit 1
 }

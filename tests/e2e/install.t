@@ -34,6 +34,8 @@ for f in usr/bin/fnhost usr/bin/fnhostd usr/bin/fnhost-node \
 	usr/share/man/man1/fnhost-node.1 usr/include/fnhost/plugin.h \
 	usr/lib/pkgconfig/fnhost-plugin.pc \
 	usr/lib/systemd/system/fnhostd.service etc/fnhost/fnhost.conf \
+	usr/lib/systemd/system/fnhostd@.service \
+	usr/share/bash-completion/completions/fnhost \
 	usr/share/man/man1/fnhost.1 usr/share/man/man5/fnhost.conf.5 \
 	usr/share/man/man8/fnhostd.8 usr/share/man/man3/fnhost-plugin.3; do
 	[ -e "$dest/$f" ] || missing="$missing $f"
@@ -48,16 +50,23 @@ ok $? "the unit runs the installed fnhostd with the installed config"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# Only what is wrong with the unit itself: the DESTDIR is no
 	# booted system, so missing targets and /bin/kill are expected.
-	bad=$(systemd-analyze verify --man=no --root="$dest" \
-		/usr/lib/systemd/system/fnhostd.service 2>&1 |
-		grep -v -e 'sysinit.target' -e '/bin/kill')
-	[ -z "$bad" ]
-	ok $? "systemd-analyze verify finds nothing wrong with the unit"
-	[ -z "$bad" ] || echo "$bad" | sed 's/^/#   /'
+	for u in fnhostd.service fnhostd@staging.service; do
+		bad=$(systemd-analyze verify --man=no --root="$dest" \
+			/usr/lib/systemd/system/$u 2>&1 |
+			grep -v -e 'sysinit.target' -e '/bin/kill')
+		[ -z "$bad" ]
+		ok $? "systemd-analyze verify finds nothing wrong with $u"
+		[ -z "$bad" ] || echo "$bad" | sed 's/^/#   /'
+	done
 else
-	n=$((n + 1))
+	n=$((n + 2))
+	echo "ok $((n - 1)) # SKIP systemd-analyze is not installed"
 	echo "ok $n # SKIP systemd-analyze is not installed"
 fi
+unit=$dest/usr/lib/systemd/system/fnhostd@.service
+grep -q '^ExecStart=/usr/bin/fnhostd -f -c /etc/fnhost/%i.conf -d /var/lib/fnhost-%i$' "$unit" &&
+	grep -q '^StateDirectory=fnhost-%i$' "$unit"
+ok $? "fnhostd@NAME has its own config and data dir"
 
 # The example config, every key uncommented, is what the defaults are.
 sed -n 's/^#\([a-z_]* = .\)/\1/p' "$dest/etc/fnhost/fnhost.conf" \

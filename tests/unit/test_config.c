@@ -102,6 +102,27 @@ test_resolve(void **state)
 	assert_string_equal(c.scratch_root, tmpfs ? "/dev/shm/fnhost"
 						  : "/var/lib/fnhost/scratch");
 
+	/* Another data dir gets a root of its own, the same each time. */
+	if (tmpfs) {
+		char first[sizeof(c.scratch_root)];
+
+		config_defaults(&c);
+		snprintf(c.data_dir, sizeof(c.data_dir), "/srv/staging");
+		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
+		assert_int_equal(strlen(c.scratch_root),
+				 strlen("/dev/shm/fnhost-") + 16);
+		assert_memory_equal(c.scratch_root, "/dev/shm/fnhost-", 16);
+		snprintf(first, sizeof(first), "%s", c.scratch_root);
+		config_defaults(&c);
+		snprintf(c.data_dir, sizeof(c.data_dir), "/srv/staging");
+		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
+		assert_string_equal(c.scratch_root, first);
+		config_defaults(&c);
+		snprintf(c.data_dir, sizeof(c.data_dir), "/srv/production");
+		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
+		assert_string_not_equal(c.scratch_root, first);
+	}
+
 	/* A value given is kept. */
 	config_defaults(&c);
 	snprintf(c.scratch_root, sizeof(c.scratch_root), "/srv/scratch");
