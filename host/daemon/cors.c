@@ -7,10 +7,11 @@
 #include "daemon/cors.h"
 
 /* What the API reads from a request besides its body. */
-#define CORS_ALLOW_HEADERS "Authorization, Content-Type, Fnhost-Function-Checksum"
+#define CORS_ALLOW_HEADERS                                                     \
+	"Authorization, Content-Type, Fnhost-Function-Checksum"
 /* What a page needs to check an answer's attestation itself. */
-#define CORS_EXPOSE_HEADERS                                                  \
-	"Fnhost-Function-Checksum, Fnhost-Input-Sha256, "                     \
+#define CORS_EXPOSE_HEADERS                                                    \
+	"Fnhost-Function-Checksum, Fnhost-Input-Sha256, "                      \
 	"Fnhost-Output-Sha256, Fnhost-Attestation"
 /* A preflight's answer may be reused this long (seconds). */
 #define CORS_MAX_AGE "600"

@@ -12,9 +12,9 @@
 #include "daemon/api.h"
 #include "daemon/static.h"
 
-#define CSP                                                                  \
-	"default-src 'none'; script-src 'self'; style-src 'self'; "           \
-	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; "        \
+#define CSP                                                                    \
+	"default-src 'none'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; "          \
 	"form-action 'none'; frame-ancestors 'none'"
 
 static const struct {
