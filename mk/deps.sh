@@ -41,6 +41,8 @@ if [ "${1:-}" = test ]; then
 	need_cmd tc iproute2
 	need_cmd node nodejs
 	need_cmd npm npm
+	# the browser test drives Debian's chromium (never a downloaded one)
+	need_cmd chromium chromium
 	need_cmd clang-format clang-format
 	need_cmd /usr/bin/python3 python3
 	need_py geopy python3-geopy

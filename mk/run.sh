@@ -29,6 +29,17 @@ printf 'worker_preload = %s\n' "$(objdump -p "$b"/plugins/*/*.so |
 if [ "${FNHOST_SANDBOX_RELAXED:-}" = 1 ]; then
 	echo 'sandbox_relaxed = yes' >>"$var/fnhost.conf"
 fi
+# The hide-and-seek page (GET /app/hide-and-seek/): the page, the
+# JavaScript client and its HPKE modules (npm ci once, then offline).
+app=""
+if sh tests/e2e/sdk-js/setup.sh "$b/sdk-js" >"$var/app.log" 2>&1 &&
+    node mk/app.mjs "$b/sdk-js/node_modules" "$b/app" >>"$var/app.log" 2>&1
+then
+	printf 'app_dir = %s/app\n' "$b" >>"$var/fnhost.conf"
+	app=yes
+else
+	echo "make run: no hide-and-seek page (see $var/app.log)" >&2
+fi
 "$b/bin/fnhostd" -f -c "$var/fnhost.conf" -d "$var" -l "$addr" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit $?' INT TERM
@@ -74,7 +85,10 @@ export HS_TOKEN=$hs_tok
 export LE=$le LE_SUM=$le_sum LE_KEY=$b/plugins/leader_election/public.pem
 export LE_TOKEN=$le_tok
 
-Play hide and seek: one session, the hider's position, then a guess.
+${app:+Play hide and seek in a browser (two windows: hide in one, seek in the other):
+$FNHOST_URL/app/hide-and-seek/#f=$hs&c=$hs_sum&t=$hs_tok
+
+}Play hide and seek: one session, the hider's position, then a guess.
 fnhost run -t "\$HS_TOKEN" -c "\$HS_SUM" "\$HS" '{"latitude": 48.8584, "longitude": 2.2945}' '{"latitude": 48.8606, "longitude": 2.3376}'
 
 The same session with curl.

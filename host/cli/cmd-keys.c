@@ -13,19 +13,60 @@
 #include "cli/output.h"
 #include "cli/remote.h"
 
+/* -f ID: the checksum the host gives for function ID, which the text is
+ * then bound to (GET /v1/functions/ID, the admin's route). */
+static int
+function_checksum(struct remote *x, char out[65])
+{
+	struct client_request rq = { .method = "GET", .auth = 1 };
+	json_object *obj = NULL;
+	char path[256];
+	const char *sum;
+	int ret = -1;
+
+	if (remote_id_check(x, "function id", x->function) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/v1/functions/%s", x->function);
+	rq.path = path;
+	if (remote_call(x, &rq, 200, 0, &obj) < 0)
+		goto out;
+	sum = remote_string(obj, "checksum");
+	if (!sum || remote_checksum_parse(sum, out) < 0) {
+		remote_fail(x, "the host's answer names no checksum for %s",
+			    x->function);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(obj);
+	return ret;
+}
+
 static int
 encrypt_run(struct remote *x)
 {
 	struct host_keys k;
 	json_object *obj;
-	char *text = NULL;
+	char *text = NULL, sum[65];
 	size_t len;
 	int ret = CLI_FAIL;
 
+	/* A text opens only for one function, so which one is not optional. */
+	if (!x->function == !x->checksum[0]) {
+		remote_fail(x, "name the function the text is for: -f ID or "
+			       "-c CHECKSUM (one of them)");
+		return CLI_USAGE;
+	}
+	if (x->function) {
+		if (function_checksum(x, sum) < 0)
+			goto out;
+	} else {
+		memcpy(sum, x->checksum, sizeof(sum));
+	}
 	if (host_keys_get(x, &k) < 0)
 		goto out;
-	if (hpke_encrypt_text(k.enc, x->args[0], strlen(x->args[0]), &text,
-			      &len, x->err, sizeof(x->err)) < 0) {
+	if (hpke_encrypt_text(k.enc, sum, NULL, x->args[0], strlen(x->args[0]),
+			      &text, &len, x->err, sizeof(x->err)) < 0) {
 		remote_fail(x, "%s", x->err);
 		goto out;
 	}
@@ -46,13 +87,15 @@ out:
 
 const struct remote_spec encrypt_cmd = {
 	.name = "encrypt",
-	.usage = "encrypt [options] [-k KEYFILE] TEXT\n"
-		 "  prints TEXT encrypted to the host as an fnh1: text, for\n"
-		 "  any invoke of that host; the key comes from KEYFILE\n"
-		 "  (fnhost key -o json) or from the host",
+	.usage = "encrypt [options] (-f ID | -c CHECKSUM) [-k KEYFILE] TEXT\n"
+		 "  prints TEXT encrypted to the host as an fnh2: text that\n"
+		 "  only the function with that checksum can open (-f asks\n"
+		 "  the host for function ID's checksum, with the admin\n"
+		 "  token); the key comes from KEYFILE (fnhost key -o json)\n"
+		 "  or from the host",
 	.min_args = 1,
 	.max_args = 1,
-	.takes = TAKES_KEYFILE,
+	.takes = TAKES_KEYFILE | TAKES_CHECKSUM | TAKES_FUNCTION,
 	.timeout_ms = REMOTE_TIMEOUT_MS,
 	.run = encrypt_run
 };

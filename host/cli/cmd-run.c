@@ -44,6 +44,7 @@ struct run_state {
 	struct remote *x;
 	const struct run_opts *o;
 	char sid[129];	   /* the session id */
+	char sum[65];	   /* its function's checksum, as the host said */
 	const char *ended; /* why no more invokes go out, or NULL */
 	int failed;	   /* some invoke did not succeed */
 };
@@ -103,7 +104,7 @@ invoke_check(struct run_state *st, const struct client_response *rs)
 /*
  * --verify: the host's signature must hold over the checksum, the input
  * and the output it names, and those must be the pinned checksum, the
- * input sent and the output received.  An fnh1: input was encrypted by
+ * input sent and the output received.  An fnh2: input was encrypted by
  * someone else: its plaintext digest is taken as signed.
  */
 static int
@@ -192,8 +193,8 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 	snprintf(path, sizeof(path), "/v1/sessions/%s/invoke", st->sid);
 	rq.path = path;
 	if (st->o->encrypt) {
-		if (hpke_ohttp_seal_request(&hs, 0, st->o->keys.enc, in, len,
-					    &req, &reqlen, st->x->err,
+		if (hpke_ohttp_seal_request(&hs, 0, st->o->keys.enc, st->sum,
+					    in, len, &req, &reqlen, st->x->err,
 					    sizeof(st->x->err)) < 0) {
 			result_error(st, st->x->err);
 			goto out;
@@ -367,6 +368,13 @@ session_accept(struct run_state *st, json_object *obj)
 		return -1;
 	}
 	memcpy(st->sid, sid, strlen(sid) + 1);
+	/* --encrypt seals each invoke to this checksum, so under a pin it
+	 * must be the pinned one before any input goes out. */
+	if (!sum || remote_checksum_parse(sum, st->sum) < 0) {
+		remote_fail(st->x, "the host's answer names no function "
+				   "checksum");
+		return -1;
+	}
 	if (st->o->pin && (!sum || strcmp(sum, st->o->pin))) {
 		snprintf(shown, sizeof(shown), "%s", sum ? sum : "none");
 		remote_fail(st->x,

@@ -99,6 +99,7 @@ option_refuse(const struct remote_spec *sp, int c)
 		{ OPT_ENCRYPT, TAKES_SEAL, "--encrypt" },
 		{ OPT_VERIFY, TAKES_SEAL, "--verify" },
 		{ OPT_KEEP, TAKES_KEEP, "--keep" },
+		{ 'f', TAKES_FUNCTION, "-f" },
 	};
 	size_t i;
 
@@ -167,6 +168,9 @@ option_take(struct remote *x, int c, const char *arg)
 	case 'k':
 		x->keyfile = arg;
 		return -1;
+	case 'f':
+		x->function = arg;
+		return -1;
 	case OPT_ENCRYPT:
 		x->encrypt = 1;
 		return -1;
@@ -209,6 +213,7 @@ remote_init(struct remote *x, const struct remote_spec *sp, int argc,
 		{ "encrypt", no_argument, NULL, OPT_ENCRYPT },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "function", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,7 +225,7 @@ remote_init(struct remote *x, const struct remote_spec *sp, int argc,
 	x->keep = -1;
 	x->co.timeout_ms = sp->timeout_ms;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hu:t:o:c:k:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "hu:t:o:c:k:f:", longopts, NULL)) !=
 	       -1)
 		if ((st = option_take(x, c, optarg)) >= 0)
 			return st;

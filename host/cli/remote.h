@@ -24,12 +24,13 @@
 #define REMOTE_TIMEOUT_DEPLOY_MS 600000L
 
 /* Options beyond the shared ones that a subcommand takes. */
-#define TAKES_CHECKSUM 1u /* -c CHECKSUM, --checksum (run) */
-#define TAKES_TTL 2u	  /* --ttl S (token create) */
-#define TAKES_PIN 4u	  /* --pin CHECKSUM (token create) */
-#define TAKES_KEYFILE 8u  /* -k KEYFILE, the host's keys (encrypt, run) */
-#define TAKES_SEAL 16u	  /* --encrypt, --verify (run) */
-#define TAKES_KEEP 32u	  /* --keep DURATION (key rotate) */
+#define TAKES_CHECKSUM 1u  /* -c CHECKSUM, --checksum (run) */
+#define TAKES_TTL 2u	   /* --ttl S (token create) */
+#define TAKES_PIN 4u	   /* --pin CHECKSUM (token create) */
+#define TAKES_KEYFILE 8u   /* -k KEYFILE, the host's keys (encrypt, run) */
+#define TAKES_SEAL 16u	   /* --encrypt, --verify (run) */
+#define TAKES_KEEP 32u	   /* --keep DURATION (key rotate) */
+#define TAKES_FUNCTION 64u /* -f ID, --function (encrypt) */
 
 struct remote;
 
@@ -51,14 +52,15 @@ struct remote_spec {
 struct remote {
 	const struct remote_spec *sp;
 	struct client_options co;
-	int json;	     /* -o json */
-	char checksum[65];   /* -c or --pin, lower-case; "" when not given */
-	long ttl;	     /* --ttl, in seconds; -1 when not given */
-	const char *keyfile; /* -k: the host's keys, else GET /v1/key */
-	int encrypt;	     /* --encrypt: encrypted invokes */
-	int verify;	     /* --verify: check every attestation */
-	long keep;	     /* --keep, in seconds; -1 when not given */
-	char **args;	     /* the positional arguments */
+	int json;	      /* -o json */
+	char checksum[65];    /* -c or --pin, lower-case; "" when not given */
+	long ttl;	      /* --ttl, in seconds; -1 when not given */
+	const char *keyfile;  /* -k: the host's keys, else GET /v1/key */
+	int encrypt;	      /* --encrypt: encrypted invokes */
+	int verify;	      /* --verify: check every attestation */
+	long keep;	      /* --keep, in seconds; -1 when not given */
+	const char *function; /* -f: a function id; NULL when not given */
+	char **args;	      /* the positional arguments */
 	int nargs;
 	struct client c;
 	int have_client;

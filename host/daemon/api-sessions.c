@@ -3,10 +3,12 @@
  * session, invoke it, close it, and the one-shot run.
  *
  * An input is opened before the worker sees it: an encrypted invoke's
- * body, or a whole body that is an fnh1: text, is decrypted with the
- * host's key, and one that does not open is answered 400 and never
- * handed to the function as if it were plain input.  Every answer a
- * function gives is signed (the attestation headers).
+ * body, or a whole body that is an fnh2: text, is decrypted with the
+ * host's key for the session's own function checksum, and one that does
+ * not open (made for another function, another host, altered, or an
+ * fnh1: text, which named no function) is answered 400 and never handed
+ * to the function as if it were plain input.  Every answer a function
+ * gives is signed (the attestation headers).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +136,7 @@ is_hpke_request(struct MHD_Connection *c)
 	return type && !strcasecmp(type, "application/fnhost-hpke");
 }
 
-/* An fnh1: text without the line end a text file gives it. */
+/* An fnh2: text without the line end a text file gives it. */
 static size_t
 text_len(const char *body, size_t len)
 {
@@ -145,11 +147,12 @@ text_len(const char *body, size_t len)
 	return len;
 }
 
-/* rq's body, decrypted when it is an encrypted invoke or, whole, an fnh1
- * text.  A body over max_input is answered 413; one that fails to
- * decrypt 400.  On success, input_free() in. */
+/* rq's body, decrypted for the function checksum when it is an encrypted
+ * invoke or, whole, an fnh2 text.  A body over max_input is answered 413;
+ * one that fails to decrypt 400.  On success, input_free() in. */
 static bool
-input_open(struct request *rq, struct input *in, struct reply *rep)
+input_open(struct request *rq, const char *checksum, struct input *in,
+	   struct reply *rep)
 {
 	struct server *srv = rq->srv;
 	const char *body = rq->body ? rq->body : "";
@@ -165,24 +168,25 @@ input_open(struct request *rq, struct input *in, struct reply *rep)
 	in->buf = body;
 	in->len = rq->len;
 	if (is_hpke_request(rq->conn)) {
-		if (hostkeys_open_request(srv->keys, &in->st, body, rq->len,
-					  &in->plain, &in->plain_len, err,
-					  sizeof(err)) < 0) {
+		if (hostkeys_open_request(srv->keys, &in->st, checksum, body,
+					  rq->len, &in->plain, &in->plain_len,
+					  err, sizeof(err)) < 0) {
 			reply_error(rep, ERR_INVALID,
-				    "the encrypted invoke can not be opened: "
-				    "%s",
-				    err);
+				    "the encrypted invoke can not be opened "
+				    "for function %s: %s",
+				    checksum, err);
 			return false;
 		}
 		in->sealed = true;
 	} else if (hpke_is_text(body, rq->len)) {
-		if (hostkeys_decrypt_text(srv->keys, body,
+		if (hostkeys_decrypt_text(srv->keys, checksum, body,
 					  text_len(body, rq->len), &in->plain,
 					  &in->plain_len, err,
 					  sizeof(err)) < 0) {
 			reply_error(rep, ERR_INVALID,
-				    "the fnh1: input can not be decrypted: %s",
-				    err);
+				    "the encrypted input does not open for "
+				    "function %s: %s",
+				    checksum, err);
 			return false;
 		}
 	} else {
@@ -223,9 +227,17 @@ invoke_reply(struct server *srv, const char *sid, const char *function_id,
 void
 api_session_invoke(struct request *rq, struct reply *rep)
 {
+	char checksum[65], err[SESSION_ERR_MAX];
 	struct input in;
+	int rc;
 
-	if (!input_open(rq, &in, rep))
+	rc = sessions_checksum(rq->srv->sessions, rq->arg, rq->tok.function_id,
+			       checksum, err, sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return;
+	}
+	if (!input_open(rq, checksum, &in, rep))
 		return;
 	invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in, rep);
 	input_free(&in);
@@ -251,13 +263,26 @@ void
 api_run(struct request *rq, struct reply *rep)
 {
 	struct session_opened opened;
+	struct store_function f;
 	struct input in;
 	char checksum[65], err[SESSION_ERR_MAX];
 
-	if (!input_open(rq, &in, rep))
+	/* The input is opened for the function's checksum before any worker
+	 * exists, so one made for another function starts nothing. */
+	if (!api_function_find(rq->srv, rq->arg, &f, rep))
+		return;
+	if (!input_open(rq, f.checksum, &in, rep))
 		return;
 	if (open_session(rq, rq->arg, &opened, checksum, rep) == 0) {
-		invoke_reply(rq->srv, opened.id, rq->arg, &in, rep);
+		/* A redeploy between the two looks ups would leave the input
+		 * opened for a checksum that is not the session's. */
+		if (strcmp(checksum, f.checksum) != 0)
+			reply_error(rep, ERR_CONFLICT,
+				    "function %s changed to checksum %s while "
+				    "its input was opened for %s",
+				    f.id, checksum, f.checksum);
+		else
+			invoke_reply(rq->srv, opened.id, rq->arg, &in, rep);
 		sessions_close(rq->srv->sessions, opened.id, rq->arg, err,
 			       sizeof(err));
 	}

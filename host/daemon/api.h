@@ -80,7 +80,8 @@ enum runs { RUNS_INLINE, RUNS_WAITING };
 
 struct route {
 	const char *method;
-	const char *path; /* segments; "{}" matches one, the argument */
+	const char *path; /* segments; "{}" matches one, the argument; a
+			     last "*" the rest, which must not be empty */
 	enum caller who;
 	enum body_kind body;
 	enum runs runs;
@@ -91,6 +92,9 @@ struct route {
  * (arg[0] = '\0' when it has none); NULL when no entry matches. */
 const struct route *route_find(const char *method, const char *url, char *arg,
 			       size_t arglen);
+/* The methods that url has routes for, as "GET, DELETE" into buf (for
+ * CORS preflights); returns how many (0: none, buf is ""). */
+size_t route_methods(const char *url, char *buf, size_t len);
 /* The table itself, for tests. */
 extern const struct route route_table[];
 extern const size_t route_count;
@@ -100,7 +104,7 @@ struct request {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	const struct route *route;
-	char arg[80];		/* the path's "{}" segment */
+	char arg[256];		/* the path's "{}" segment, or its "*" rest */
 	struct store_token tok; /* the caller's, for CALLER_TOKEN* */
 	int64_t start_ms;
 	uint64_t received; /* body bytes, stored or not */
@@ -186,5 +190,8 @@ void api_key_rotate(struct request *rq, struct reply *rep);
 void api_trust_add(struct request *rq, struct reply *rep);
 void api_trust_list(struct request *rq, struct reply *rep);
 void api_trust_remove(struct request *rq, struct reply *rep);
+
+/* static.c */
+void api_static(struct request *rq, struct reply *rep);
 
 #endif

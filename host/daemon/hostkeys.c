@@ -154,16 +154,18 @@ old_honoured(const struct hostkeys *k)
 }
 
 int
-hostkeys_decrypt_text(struct hostkeys *k, const char *text, size_t len,
-		      unsigned char **pt, size_t *ptlen, char *err,
-		      size_t errlen)
+hostkeys_decrypt_text(struct hostkeys *k, const char *checksum,
+		      const char *text, size_t len, unsigned char **pt,
+		      size_t *ptlen, char *err, size_t errlen)
 {
 	int ret;
 
 	pthread_rwlock_rdlock(&k->lock);
-	ret = hpke_decrypt_text(k->enc_sk, text, len, pt, ptlen, err, errlen);
+	ret = hpke_decrypt_text(k->enc_sk, checksum, text, len, pt, ptlen, err,
+				errlen);
 	if (ret < 0 && old_honoured(k) &&
-	    hpke_decrypt_text(k->old_sk, text, len, pt, ptlen, NULL, 0) == 0)
+	    hpke_decrypt_text(k->old_sk, checksum, text, len, pt, ptlen, NULL,
+			      0) == 0)
 		ret = 0;
 	pthread_rwlock_unlock(&k->lock);
 	return ret;
@@ -171,17 +173,18 @@ hostkeys_decrypt_text(struct hostkeys *k, const char *text, size_t len,
 
 int
 hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
-		      const void *req, size_t len, unsigned char **in,
-		      size_t *inlen, char *err, size_t errlen)
+		      const char *checksum, const void *req, size_t len,
+		      unsigned char **in, size_t *inlen, char *err,
+		      size_t errlen)
 {
 	int ret;
 
 	pthread_rwlock_rdlock(&k->lock);
-	ret = hpke_ohttp_open_request(st, HOSTKEYS_KEY_ID, k->enc_sk, req, len,
-				      in, inlen, err, errlen);
+	ret = hpke_ohttp_open_request(st, HOSTKEYS_KEY_ID, k->enc_sk, checksum,
+				      req, len, in, inlen, err, errlen);
 	if (ret < 0 && old_honoured(k) &&
-	    hpke_ohttp_open_request(st, HOSTKEYS_KEY_ID, k->old_sk, req, len,
-				    in, inlen, NULL, 0) == 0)
+	    hpke_ohttp_open_request(st, HOSTKEYS_KEY_ID, k->old_sk, checksum,
+				    req, len, in, inlen, NULL, 0) == 0)
 		ret = 0;
 	pthread_rwlock_unlock(&k->lock);
 	return ret;

@@ -53,15 +53,17 @@ void hostkeys_public(struct hostkeys *k, unsigned char enc_pk[HPKE_NPK],
 int hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s,
 		    char *err, size_t errlen);
 
-/* Open an fnh1 text (hpke_decrypt_text()) or an encrypted invoke's request
- * (hpke_ohttp_open_request(); st then answers it) with the current key,
- * else the previous one before its deadline. */
-int hostkeys_decrypt_text(struct hostkeys *k, const char *text, size_t len,
-			  unsigned char **pt, size_t *ptlen, char *err,
-			  size_t errlen);
+/* Open an fnh2 text (hpke_decrypt_text()) or an encrypted invoke's request
+ * (hpke_ohttp_open_request(); st then answers it) made for the function
+ * checksum, with the current key, else the previous one before its
+ * deadline. */
+int hostkeys_decrypt_text(struct hostkeys *k, const char *checksum,
+			  const char *text, size_t len, unsigned char **pt,
+			  size_t *ptlen, char *err, size_t errlen);
 int hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
-			  const void *req, size_t len, unsigned char **in,
-			  size_t *inlen, char *err, size_t errlen);
+			  const char *checksum, const void *req, size_t len,
+			  unsigned char **in, size_t *inlen, char *err,
+			  size_t errlen);
 
 /* The Fnhost-Attestation text over the three hex digests. */
 int hostkeys_attest(struct hostkeys *k, const char *function_hex,

@@ -20,6 +20,7 @@
 
 #include "base/clock.h"
 #include "daemon/api.h"
+#include "daemon/cors.h"
 #include "daemon/log.h"
 #include "sandbox/channel.h"
 
@@ -106,6 +107,8 @@ request_head(struct request *rq, const char *method, const char *url,
 	char err[512];
 	int rc;
 
+	if (cors_preflight(srv->cfg, rq->conn, method, url, rep))
+		return 1; /* answered on the head: there is no body */
 	rq->route = route_find(method, url, rq->arg, sizeof(rq->arg));
 	if (!rq->route) {
 		reply_error(rep, ERR_NOT_FOUND, "no route %s %.200s", method,
@@ -194,6 +197,7 @@ queue(struct exchange *x, const char *method, const char *url,
 			url);
 		return MHD_NO;
 	}
+	cors_decorate(rq->srv->cfg, rq->conn, rep->resp);
 	ok = MHD_queue_response(rq->conn, (unsigned int)rep->status, rep->resp);
 	MHD_destroy_response(rep->resp);
 	rep->resp = NULL;

@@ -60,8 +60,7 @@ jobs_new(unsigned nthreads)
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->work, NULL);
 	for (j->n = 0; j->n < nthreads; j->n++)
-		if (pthread_create(&j->threads[j->n], NULL, jobs_main, j) !=
-		    0)
+		if (pthread_create(&j->threads[j->n], NULL, jobs_main, j) != 0)
 			break;
 	if (j->n < nthreads) {
 		jobs_free(j);

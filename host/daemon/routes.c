@@ -6,10 +6,13 @@
  * any byte of the body, and sizes the body by the entry's kind, so this
  * table is the whole answer to "who can make the host do what".  A path
  * is matched segment by segment; "{}" matches one segment, which the
- * handler gets as its argument.  A handler that waits on a worker or on
- * the disk (fsync, a directory listing) runs on a handler thread while
- * its connection is suspended, so that no event thread ever blocks.
+ * handler gets as its argument, and a last "*" the rest of the path,
+ * slashes and all (the static files under /app/, see static.h).  A
+ * handler that waits on a worker or on the disk (fsync, a directory
+ * listing) runs on a handler thread while its connection is suspended,
+ * so that no event thread ever blocks.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/api.h"
@@ -57,6 +60,9 @@ const struct route route_table[] = {
 		    RUNS_INLINE,  api_trust_list },
 	{ "DELETE", "/v1/trust/{}",              CALLER_ADMIN,    BODY_NONE,
 		    RUNS_WAITING, api_trust_remove },
+
+	{ "GET",    "/app/*",                    CALLER_ANYONE,   BODY_NONE,
+		    RUNS_WAITING, api_static },
 };
 /* clang-format on */
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
@@ -89,6 +95,14 @@ path_match(const char *pattern, const char *url, char *arg, size_t arglen)
 	for (;;) {
 		ps = next_segment(&pattern, &pl);
 		us = next_segment(&url, &ul);
+		if (ps && pl == 1 && *ps == '*' && !ps[1]) {
+			/* the rest, with its slashes; the handler checks it */
+			ul = strlen(us ? us : "");
+			if (!us || ul == 0 || ul >= arglen)
+				return 0;
+			memcpy(arg, us, ul + 1);
+			return 1;
+		}
 		if (!ps || !us)
 			return !ps && !us;
 		if (ul == 0 || (us[ul] == '/' && us[ul + 1] == '\0'))
@@ -102,6 +116,27 @@ path_match(const char *pattern, const char *url, char *arg, size_t arglen)
 			return 0;
 		}
 	}
+}
+
+size_t
+route_methods(const char *url, char *buf, size_t len)
+{
+	char arg[256];
+	size_t i, n = 0, used = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < route_count; i++) {
+		if (!path_match(route_table[i].path, url, arg, sizeof(arg)))
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "",
+			     route_table[i].method);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+		n++;
+	}
+	return n;
 }
 
 const struct route *

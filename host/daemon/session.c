@@ -513,6 +513,19 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 	return rc;
 }
 
+int
+sessions_checksum(struct sessions *ss, const char *sid, const char *function_id,
+		  char checksum[65], char *err, size_t errlen)
+{
+	struct session *s = acquire(ss, sid, function_id);
+
+	if (!s)
+		return no_session(ss, sid, false, err, errlen);
+	memcpy(checksum, s->checksum, 65);
+	release(ss, s);
+	return 0;
+}
+
 /* Unlink s (already referenced by the caller) and wait for its running
  * invoke, if any; the last release() buries it. */
 static void

@@ -70,6 +70,13 @@ int sessions_invoke(struct sessions *ss, const char *sid,
 		    struct worker_result *r, char checksum[65], char *err,
 		    size_t errlen);
 
+/* The checksum of session sid's function (which must be function_id):
+ * 0, or -ERR_NO_SESSION.  A session's checksum never changes, so an
+ * input can be opened for it before the invoke. */
+int sessions_checksum(struct sessions *ss, const char *sid,
+		      const char *function_id, char checksum[65], char *err,
+		      size_t errlen);
+
 /* Close session sid of function_id: 0, or -ERR_NO_SESSION.  The session
  * is unreachable on return; its worker ends and its scratch dir is wiped
  * by a thread of the table, unless too many closes are already waiting. */

@@ -50,6 +50,7 @@ enum kind {
 	K_LISTEN,	/* char[128], ADDR:PORT */
 	K_USER,		/* char[64], a portable user name */
 	K_LIBS,		/* char[1024], sonames or absolute paths */
+	K_ORIGINS,	/* char[1024], http(s)://host[:port] ... */
 };
 /* clang-format on */
 /* clang-format off */
@@ -122,6 +123,8 @@ static const struct key keys[] = {
 	{ "worker_preload", K_LIBS, F(worker_preload), 0, 0, NULL },
 	{ "require_sandbox", K_BOOL, F(require_sandbox), 0, 0, NULL },
 	{ "sandbox_relaxed", K_BOOL, F(sandbox_relaxed), 0, 0, NULL },
+	{ "cors_origins", K_ORIGINS, F(cors_origins), 0, 0, NULL },
+	{ "app_dir", K_PATH, F(app_dir), 0, 0, NULL },
 };
 /* clang-format on */
 
@@ -457,6 +460,62 @@ check_libs(const char *v, size_t n)
 	return NULL;
 }
 
+/* One origin as a browser sends it: "http://" or "https://", a host of
+ * letters, digits, '.' and '-' (or a [bracketed] IPv6 address), an
+ * optional :port, and nothing after it (no path, no trailing '/'). */
+static bool
+valid_origin(const char *s, size_t n)
+{
+	size_t i = 0, host;
+
+	if (n > 8 && !memcmp(s, "https://", 8))
+		i = 8;
+	else if (n > 7 && !memcmp(s, "http://", 7))
+		i = 7;
+	else
+		return false;
+	host = i;
+	if (s[i] == '[') {
+		while (i < n && s[i] != ']')
+			if (!strchr("0123456789abcdefABCDEF:.[", s[i++]))
+				return false;
+		if (i++ >= n)
+			return false;
+	} else {
+		while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.' ||
+				 s[i] == '-'))
+			i++;
+	}
+	if (i == host)
+		return false;
+	if (i < n && s[i] == ':') {
+		if (++i == n || n - i > 5)
+			return false;
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++;
+	}
+	return i == n;
+}
+
+/* Blank-separated origins.  Returns NULL if good, else what is wrong. */
+static const char *
+check_origins(const char *v, size_t n)
+{
+	size_t i = 0, start;
+
+	while (i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		start = i;
+		while (i < n && v[i] != ' ' && v[i] != '\t')
+			i++;
+		if (i > start && !valid_origin(v + start, i - start))
+			return "holds an origin that is not "
+			       "http(s)://host[:port] (no path, no '*')";
+	}
+	return NULL;
+}
+
 static int
 set_string(struct config *c, const struct key *k, const char *v, size_t n,
 	   const struct pos *p)
@@ -480,6 +539,8 @@ set_string(struct config *c, const struct key *k, const char *v, size_t n,
 		why = check_listen(v, n);
 	} else if (k->kind == K_LIBS) {
 		why = check_libs(v, n);
+	} else if (k->kind == K_ORIGINS) {
+		why = check_origins(v, n);
 	} else if (!valid_user(v, n)) {
 		why = "is not a valid user name";
 	}
@@ -510,6 +571,7 @@ set_value(struct config *c, const struct key *k, const char *v, size_t n,
 	case K_LISTEN:
 	case K_USER:
 	case K_LIBS:
+	case K_ORIGINS:
 		return set_string(c, k, v, n, p);
 	default:
 		return set_number(c, k, v, n, p);

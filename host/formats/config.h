@@ -71,6 +71,11 @@ struct config {
 	bool require_sandbox;	   /* require_sandbox = yes: refuse to start
 				   when a layer is missing */
 	bool sandbox_relaxed;	   /* sandbox_relaxed = no: sanitizer builds */
+	char cors_origins[1024];   /* cors_origins = (none): the origins
+				      (scheme://host[:port], blank-separated)
+				      whose browser apps may call the API */
+	char app_dir[PATH_MAX];	   /* app_dir = (none): the directory whose
+				      files GET /app/... serves; none: off */
 };
 
 /* Fill c with every default.  Cheap and deterministic: no I/O, so

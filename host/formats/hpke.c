@@ -584,30 +584,72 @@ hpke_free(void *p, size_t len)
 	free(p);
 }
 
-/* ---- fnh1 text ----------------------------------------------------------- */
+/* ---- fnh2 text ----------------------------------------------------------- */
 
 #define TEXT_PREFIX_LEN (sizeof(HPKE_TEXT_PREFIX) - 1)
-#define TEXT_INFO_LEN (sizeof(HPKE_TEXT_INFO) - 1)
+#define TEXT_LABEL_LEN (sizeof(HPKE_TEXT_INFO) - 1)
+#define TEXT_INFO_LEN (TEXT_LABEL_LEN + 1 + HPKE_CHECKSUM_LEN)
+
+bool
+hpke_checksum_ok(const char *checksum)
+{
+	size_t i;
+
+	if (checksum == NULL)
+		return false;
+	for (i = 0; i < HPKE_CHECKSUM_LEN; i++)
+		if (!((checksum[i] >= '0' && checksum[i] <= '9') ||
+		      (checksum[i] >= 'a' && checksum[i] <= 'f')))
+			return false;
+	return checksum[HPKE_CHECKSUM_LEN] == '\0';
+}
+
+static bool
+has_prefix(const void *buf, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(buf, prefix, n) == 0;
+}
 
 bool
 hpke_is_text(const void *buf, size_t len)
 {
-	return len >= TEXT_PREFIX_LEN &&
-	       memcmp(buf, HPKE_TEXT_PREFIX, TEXT_PREFIX_LEN) == 0;
+	return has_prefix(buf, len, HPKE_TEXT_PREFIX) ||
+	       has_prefix(buf, len, HPKE_TEXT_V1_PREFIX);
+}
+
+/* info = "fnhost encrypt v2" || 0x00 || checksum: the function is part of
+ * the key schedule, so a text made for one function does not open for
+ * another, whatever the host's key. */
+static int
+text_info(const char *checksum, unsigned char info[TEXT_INFO_LEN], char *err,
+	  size_t errlen)
+{
+	if (!hpke_checksum_ok(checksum))
+		return err_set(err, errlen, ERR_INVALID,
+			       "not a function checksum (64 lower-case hex)");
+	memcpy(info, HPKE_TEXT_INFO, TEXT_LABEL_LEN);
+	info[TEXT_LABEL_LEN] = 0x00;
+	memcpy(info + TEXT_LABEL_LEN + 1, checksum, HPKE_CHECKSUM_LEN);
+	return 0;
 }
 
 int
-hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
-		  size_t ptlen, char **text, size_t *textlen, char *err,
-		  size_t errlen)
+hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const char *checksum,
+		  const unsigned char *skE, const void *pt, size_t ptlen,
+		  char **text, size_t *textlen, char *err, size_t errlen)
 {
+	unsigned char info[TEXT_INFO_LEN], *raw = NULL;
 	struct hpke_ctx ctx;
-	unsigned char *raw = NULL;
 	size_t rawlen, b64len;
 	char *t = NULL;
-	int rc = -1;
+	int rc;
 
 	*text = NULL;
+	rc = text_info(checksum, info, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (ptlen > HPKE_MSG_MAX)
 		return err_set(err, errlen, ERR_INVALID,
 			       "plaintext of %zu bytes is over %zu", ptlen,
@@ -620,8 +662,8 @@ hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
 		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	rc = hpke_setup_base_s(&ctx, raw, pk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
-			       NULL, err, errlen);
+	rc = hpke_setup_base_s(&ctx, raw, pk, info, sizeof(info), skE, err,
+			       errlen);
 	if (rc < 0)
 		goto out;
 	rc = hpke_seal(&ctx, NULL, 0, pt, ptlen, raw + HPKE_NENC, err, errlen);
@@ -644,22 +686,34 @@ out:
 }
 
 int
-hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
-		  size_t textlen, unsigned char **pt, size_t *ptlen, char *err,
-		  size_t errlen)
+hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *checksum,
+		  const char *text, size_t textlen, unsigned char **pt,
+		  size_t *ptlen, char *err, size_t errlen)
 {
+	unsigned char info[TEXT_INFO_LEN], *raw = NULL, *p = NULL;
 	struct hpke_ctx ctx;
-	unsigned char *raw = NULL, *p = NULL;
 	size_t b64len, rawlen, len = 0;
-	int rc = -1;
+	int rc;
 
 	*pt = NULL;
 	*ptlen = 0;
-	if (!hpke_is_text(text, textlen))
-		return err_set(err, errlen, ERR_INVALID, "not an fnh1: text");
+	rc = text_info(checksum, info, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* fnh1 named no function: any function on the host could read it,
+	 * which is the leak fnh2 closes, so it is refused rather than kept
+	 * readable for a release. */
+	if (has_prefix(text, textlen, HPKE_TEXT_V1_PREFIX))
+		return err_set(err, errlen, ERR_INVALID,
+			       "fnh1: texts name no function and are no longer "
+			       "accepted; re-encrypt for this function with "
+			       "`fnhost encrypt -f ID` or `fnhost encrypt -c "
+			       "CHECKSUM`");
+	if (!has_prefix(text, textlen, HPKE_TEXT_PREFIX))
+		return err_set(err, errlen, ERR_INVALID, "not an fnh2: text");
 	b64len = textlen - TEXT_PREFIX_LEN;
 	if (b64len > b64url_encoded_len(HPKE_NENC + HPKE_MSG_MAX + HPKE_NT))
-		return err_set(err, errlen, ERR_INVALID, "fnh1: text too long");
+		return err_set(err, errlen, ERR_INVALID, "fnh2: text too long");
 	raw = malloc(b64_decoded_max(b64len) + 1);
 	if (raw == NULL)
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
@@ -678,14 +732,16 @@ hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
 		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (hpke_setup_base_r(&ctx, raw, sk, HPKE_TEXT_INFO, TEXT_INFO_LEN,
-			      NULL, 0) < 0 ||
+	/* Which of the three it is can not be told apart: that is what an
+	 * AEAD gives, so the message names all of them. */
+	if (hpke_setup_base_r(&ctx, raw, sk, info, sizeof(info), NULL, 0) < 0 ||
 	    hpke_open(&ctx, NULL, 0, raw + HPKE_NENC, rawlen - HPKE_NENC, p,
 		      NULL, 0) < 0) {
 		hpke_ctx_clear(&ctx);
 		rc = err_set(err, errlen, ERR_INVALID,
-			     "cannot decrypt: wrong key or altered "
-			     "ciphertext");
+			     "not made for function %.64s on this host, or "
+			     "altered",
+			     checksum);
 		goto out;
 	}
 	hpke_ctx_clear(&ctx);
@@ -704,10 +760,12 @@ out:
 
 #define REQ_LABEL_LEN (sizeof(HPKE_OHTTP_REQ_LABEL) - 1)
 #define RESP_LABEL_LEN (sizeof(HPKE_OHTTP_RESP_LABEL) - 1)
-#define REQ_INFO_LEN (REQ_LABEL_LEN + 1 + HPKE_OHTTP_HDR_LEN)
+#define REQ_INFO_LEN                                                           \
+	(REQ_LABEL_LEN + 1 + HPKE_OHTTP_HDR_LEN + HPKE_CHECKSUM_LEN)
 
 /* hdr = key_id || kem_id || kdf_id || aead_id, and the request's info =
- * label || 0x00 || hdr. */
+ * label || 0x00 || hdr || checksum: as for texts, the function is in the
+ * key schedule, so a request opens only in a session of that function. */
 static void
 ohttp_header(uint8_t key_id, unsigned char hdr[HPKE_OHTTP_HDR_LEN])
 {
@@ -720,13 +778,19 @@ ohttp_header(uint8_t key_id, unsigned char hdr[HPKE_OHTTP_HDR_LEN])
 	hdr[6] = HPKE_AEAD_ID & 0xff;
 }
 
-static void
-ohttp_info(const unsigned char hdr[HPKE_OHTTP_HDR_LEN],
-	   unsigned char info[REQ_INFO_LEN])
+static int
+ohttp_info(const unsigned char hdr[HPKE_OHTTP_HDR_LEN], const char *checksum,
+	   unsigned char info[REQ_INFO_LEN], char *err, size_t errlen)
 {
+	if (!hpke_checksum_ok(checksum))
+		return err_set(err, errlen, ERR_INVALID,
+			       "not a function checksum (64 lower-case hex)");
 	memcpy(info, HPKE_OHTTP_REQ_LABEL, REQ_LABEL_LEN);
 	info[REQ_LABEL_LEN] = 0x00;
 	memcpy(info + REQ_LABEL_LEN + 1, hdr, HPKE_OHTTP_HDR_LEN);
+	memcpy(info + REQ_LABEL_LEN + 1 + HPKE_OHTTP_HDR_LEN, checksum,
+	       HPKE_CHECKSUM_LEN);
+	return 0;
 }
 
 /* Keep what the response needs: enc and Export("fnhost response", Nk). */
@@ -767,9 +831,9 @@ ohttp_response_keys(const struct hpke_ohttp *st,
 
 int
 hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
-			const unsigned char pk[HPKE_NPK], const void *in,
-			size_t len, unsigned char **req, size_t *reqlen,
-			char *err, size_t errlen)
+			const unsigned char pk[HPKE_NPK], const char *checksum,
+			const void *in, size_t len, unsigned char **req,
+			size_t *reqlen, char *err, size_t errlen)
 {
 	unsigned char hdr[HPKE_OHTTP_HDR_LEN], info[REQ_INFO_LEN], *r = NULL;
 	struct hpke_ctx ctx;
@@ -788,7 +852,8 @@ hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
 	if (r == NULL)
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	ohttp_header(key_id, hdr);
-	ohttp_info(hdr, info);
+	if (ohttp_info(hdr, checksum, info, err, errlen) < 0)
+		goto out;
 	memcpy(r, hdr, sizeof(hdr));
 	if ((rc = hpke_setup_base_s(&ctx, r + sizeof(hdr), pk, info,
 				    sizeof(info), NULL, err, errlen)) < 0 ||
@@ -810,9 +875,9 @@ out:
 
 int
 hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
-			const unsigned char sk[HPKE_NSK], const void *req,
-			size_t reqlen, unsigned char **in, size_t *inlen,
-			char *err, size_t errlen)
+			const unsigned char sk[HPKE_NSK], const char *checksum,
+			const void *req, size_t reqlen, unsigned char **in,
+			size_t *inlen, char *err, size_t errlen)
 {
 	const unsigned char *r = req;
 	unsigned char hdr[HPKE_OHTTP_HDR_LEN], info[REQ_INFO_LEN], *p = NULL;
@@ -845,11 +910,12 @@ hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 			       r[1] << 8 | r[2], r[3] << 8 | r[4],
 			       r[5] << 8 | r[6], HPKE_KEM_ID, HPKE_KDF_ID,
 			       HPKE_AEAD_ID);
+	if (ohttp_info(hdr, checksum, info, err, errlen) < 0)
+		return -1;
 	len = reqlen - HPKE_OHTTP_REQ_MIN;
 	p = malloc(len + 1);
 	if (p == NULL)
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
-	ohttp_info(hdr, info);
 	if (hpke_setup_base_r(&ctx, r + sizeof(hdr), sk, info, sizeof(info),
 			      NULL, 0) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
@@ -860,8 +926,9 @@ hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
 	if (hpke_open(&ctx, NULL, 0, r + sizeof(hdr) + HPKE_NENC, len + HPKE_NT,
 		      p, NULL, 0) < 0) {
 		rc = err_set(err, errlen, ERR_INVALID,
-			     "cannot decrypt request: wrong key or "
-			     "altered ciphertext");
+			     "cannot decrypt request: not made for function "
+			     "%.64s with this host's key, or altered",
+			     checksum);
 		goto out;
 	}
 	rc = ohttp_keep(st, &ctx, r + sizeof(hdr), err, errlen);

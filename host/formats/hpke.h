@@ -5,16 +5,24 @@
  * from OpenSSL 3.0's X25519, HKDF and ChaCha20-Poly1305; and the two
  * envelopes fnhost puts on top of it:
  *
- *  - fnh1 text (`fnhost encrypt`): "fnh1:" + base64url without padding of
- *    enc[32] || ciphertext, single-shot HPKE with info "fnhost encrypt v1",
- *    empty aad, sequence number 0.
+ *  - fnh2 text (`fnhost encrypt`): "fnh2:" + base64url without padding of
+ *    enc[32] || ciphertext, single-shot HPKE with
+ *    info = "fnhost encrypt v2" || 0x00 || checksum, where checksum is
+ *    the function's (64 lower-case hex), empty aad, sequence number 0.
+ *    Binding the function into info is what makes a text open only for
+ *    the function it was made for.  The older "fnh1:" text (info "fnhost
+ *    encrypt v1") named no function, so any function on the host could
+ *    read it; it is recognised only to be refused with a message saying
+ *    how to re-encrypt.
  *  - encrypted invokes (Content-Type: application/fnhost-hpke), the way
  *    Oblivious HTTP (RFC 9458, sections 4.3 and 4.4) encapsulates a
  *    request and its response, but with our own labels, because the
  *    payload is the raw input or output bytes and not binary HTTP:
  *	request  = hdr || enc[32] || Seal(aad "", input), where
  *		   hdr = key_id[1] || kem_id[2] || kdf_id[2] || aead_id[2]
- *		   and info = "fnhost request" || 0x00 || hdr
+ *		   and info = "fnhost request" || 0x00 || hdr || checksum
+ *		   (the function's, 64 lower-case hex: a request opens
+ *		   only in a session of that function)
  *	response = nonce[32] || Seal'(aad "", output), where Seal' keys are
  *		   secret = Export("fnhost response", 32),
  *		   prk = HKDF-Extract(salt enc || nonce, secret),
@@ -146,27 +154,35 @@ void hpke_ctx_clear(struct hpke_ctx *ctx);
 /* Wipe len bytes at p and free(p); for the plaintexts returned below. */
 void hpke_free(void *p, size_t len);
 
-/* ---- fnh1 text ----------------------------------------------------------- */
+/* ---- fnh2 text ----------------------------------------------------------- */
 
-#define HPKE_TEXT_PREFIX "fnh1:"
-#define HPKE_TEXT_INFO "fnhost encrypt v1"
+#define HPKE_TEXT_PREFIX "fnh2:"
+#define HPKE_TEXT_V1_PREFIX "fnh1:"
+#define HPKE_TEXT_INFO "fnhost encrypt v2"
+#define HPKE_CHECKSUM_LEN 64 /* a function's checksum, lower-case hex */
 
-/* Whether buf starts with "fnh1:": such an input is meant to be
- * decrypted, and one that fails to is an error, not a plaintext. */
+/* Whether checksum is 64 lower-case hex digits (and NUL-terminated). */
+bool hpke_checksum_ok(const char *checksum);
+/* Whether buf starts with "fnh2:" or "fnh1:": such an input is meant to
+ * be decrypted, and one that fails to is an error, not a plaintext. */
 bool hpke_is_text(const void *buf, size_t len);
-/* Encrypt ptlen bytes (at most HPKE_MSG_MAX) to pk as a NUL-terminated
- * fnh1 text in *text (malloc()ed; free()), its length in *textlen. */
-int hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const void *pt,
-		      size_t ptlen, char **text, size_t *textlen, char *err,
-		      size_t errlen);
-/* Decrypt an fnh1 text of textlen bytes (exactly the text: no whitespace
- * around it) with sk into *pt (malloc()ed, with a NUL after the ptlen
- * bytes; release with hpke_free(*pt, *ptlen)).  The errors are "not an
- * fnh1: text", "bad base64url", "too short" and "cannot decrypt: wrong
- * key or altered ciphertext". */
-int hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *text,
-		      size_t textlen, unsigned char **pt, size_t *ptlen,
-		      char *err, size_t errlen);
+/* Encrypt ptlen bytes (at most HPKE_MSG_MAX) to pk for the function whose
+ * checksum is given, as a NUL-terminated fnh2 text in *text (malloc()ed;
+ * free()), its length in *textlen.  skE as for hpke_encap() (NULL: a
+ * fresh ephemeral key; a fixed one is for known-answer tests only). */
+int hpke_encrypt_text(const unsigned char pk[HPKE_NPK], const char *checksum,
+		      const unsigned char *skE, const void *pt, size_t ptlen,
+		      char **text, size_t *textlen, char *err, size_t errlen);
+/* Decrypt an fnh2 text of textlen bytes (exactly the text: no whitespace
+ * around it) made for the function checksum with sk into *pt (malloc()ed,
+ * with a NUL after the ptlen bytes; release with hpke_free(*pt, *ptlen)).
+ * All errors are ERR_INVALID: "not an fnh2: text", the fnh1 refusal
+ * (which names `fnhost encrypt -f ID` / `-c CHECKSUM`), "bad base64url",
+ * "too short" and "not made for function CHECKSUM on this host, or
+ * altered". */
+int hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *checksum,
+		      const char *text, size_t textlen, unsigned char **pt,
+		      size_t *ptlen, char *err, size_t errlen);
 
 /* ---- encrypted invokes (application/fnhost-hpke) ------------------------- */
 
@@ -190,17 +206,21 @@ struct hpke_ohttp {
 };
 
 /* Client: encapsulate len bytes of input for the host key pk whose key id
- * is key_id; *req (malloc()ed; free()) is the body to send. */
+ * is key_id, to the function whose checksum is given; *req (malloc()ed;
+ * free()) is the body to send. */
 int hpke_ohttp_seal_request(struct hpke_ohttp *st, uint8_t key_id,
-			    const unsigned char pk[HPKE_NPK], const void *in,
-			    size_t len, unsigned char **req, size_t *reqlen,
-			    char *err, size_t errlen);
+			    const unsigned char pk[HPKE_NPK],
+			    const char *checksum, const void *in, size_t len,
+			    unsigned char **req, size_t *reqlen, char *err,
+			    size_t errlen);
 /* Server: check the header (key id key_id, this suite), decapsulate with
- * sk, open; *in is the input (release with hpke_free()).  Errors name
- * what was wrong: "request too short", "unknown key id N", "unsupported
- * HPKE suite ...", "cannot decrypt request: ...". */
+ * sk, open as a request to the function checksum; *in is the input
+ * (release with hpke_free()).  Errors name what was wrong: "request too
+ * short", "unknown key id N", "unsupported HPKE suite ...", "cannot
+ * decrypt request: ..." (which says when it may be another function's). */
 int hpke_ohttp_open_request(struct hpke_ohttp *st, uint8_t key_id,
-			    const unsigned char sk[HPKE_NSK], const void *req,
+			    const unsigned char sk[HPKE_NSK],
+			    const char *checksum, const void *req,
 			    size_t reqlen, unsigned char **in, size_t *inlen,
 			    char *err, size_t errlen);
 /* Server: encapsulate len bytes of output as the response to st's

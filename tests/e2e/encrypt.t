@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """Encrypted inputs and signed results against a real fnhostd.
 
-The hider encrypts a position with `fnhost encrypt` and hands the fnh1:
-text to a seeker, whose `fnhost run` prints the distance; the position
-appears in neither the log nor the data dir.  An independent HPKE
+The hider encrypts a position with `fnhost encrypt -c`/`-f` and hands
+the fnh2: text to a seeker, whose `fnhost run` prints the distance; the
+position appears in neither the log nor the data dir.  A text or an
+encrypted invoke made for hide_and_seek, sent to another deployed
+function (echo), gets 400 naming the mismatch and echo never runs; an
+fnh1: text gets 400 saying how to re-encrypt.  An independent HPKE
 (@hpke/core, via tests/e2e/hpke-interop/fnh-hpke.mjs) encrypts to the
-key of GET /v1/key, for fnh1: texts and encrypted invokes; node's own
+key of GET /v1/key, for fnh2: texts and encrypted invokes; node's own
 Ed25519 checks the attestation.  Altered, truncated, misaddressed and
 mislabelled ciphertexts get 400 and run nothing; key rotation keeps the
 old key for its stated time only.  TAP on stdout."""
@@ -20,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhd import BUILD, DEVPUB, Daemon  # noqa: E402
+from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
 from fnhtap import done, tap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,9 +87,18 @@ def run_all(h, tmp):
     with open(keyfile, "w") as f:
         f.write(h.fnhost(["key", "-o", "json"]).stdout)
     r = h.fnhost(["encrypt", "-k", keyfile, HIDE])
+    tap(r.returncode == 2 and "-f ID or -c CHECKSUM" in r.stderr,
+        "fnhost encrypt without the function is a usage error", r.stderr)
+    r = h.fnhost(["encrypt", "-k", keyfile, "-c", checksum, HIDE])
     text = r.stdout.strip()
-    tap(r.returncode == 0 and text.startswith("fnh1:") and "48.8584" not in
-        text, "fnhost encrypt prints an fnh1: text", r.stdout + r.stderr)
+    tap(r.returncode == 0 and text.startswith("fnh2:") and "48.8584" not in
+        text, "fnhost encrypt -c prints an fnh2: text", r.stdout + r.stderr)
+    r = h.fnhost(["encrypt", "-f", fid, HIDE], token=h.admin)
+    ftext = r.stdout.strip()
+    st, o = open_and_invoke(h, fid, tok, [ftext.encode(), SEEK.encode()])
+    tap(r.returncode == 0 and ftext.startswith("fnh2:") and
+        st == [200, 200] and o[1].startswith(DISTANCE),
+        "fnhost encrypt -f asks the host for the checksum", (r.stderr, st))
     r = h.fnhost(["run", "--verify", "-c", checksum, fid, text, SEEK],
                  token=tok)
     tap(r.returncode == 0 and r.stdout.split("\n")[0] == "" and
@@ -105,15 +117,17 @@ def run_all(h, tmp):
         "the hidden position is in neither the log nor the data dir",
         found)
 
+    cross_function(h, tmp, fid, tok, checksum, text, pk)
+
     # An independent HPKE encrypts to the host's key.
-    rc, ntext, err = node("encrypt", pk, HIDE)
+    rc, ntext, err = node("encrypt", pk, checksum, HIDE)
     st, o = open_and_invoke(h, fid, tok, [ntext.encode(), SEEK.encode()])
     tap(rc == 0 and st == [200, 200] and o[1].startswith(DISTANCE),
-        "an fnh1: text from @hpke/core is decrypted by fnhostd", (err, st, o))
+        "an fnh2: text from @hpke/core is decrypted by fnhostd", (err, st, o))
     st, o = open_and_invoke(h, fid, tok, [(ntext + "\r\n").encode(),
                                           SEEK.encode()])
     tap(st == [200, 200] and o[1].startswith(DISTANCE),
-        "a text file's line end after the fnh1: text is no part of it",
+        "a text file's line end after the fnh2: text is no part of it",
         (st, o))
 
     # The attestation, checked by node's Ed25519.
@@ -140,10 +154,60 @@ def run_all(h, tmp):
     tap(rc == 1, "and refuses it over anything else")
     h.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
 
-    refusals(h, tmp, fid, tok, pk, ntext)
-    encrypted_invokes(h, tmp, fid, tok, pk)
+    refusals(h, tmp, fid, tok, pk, ntext, checksum)
+    encrypted_invokes(h, tmp, fid, tok, pk, checksum)
     verify_fails(h, tmp, fid, tok)
-    rotation(h, tmp, fid, tok, pk)
+    rotation(h, tmp, fid, tok, pk, checksum)
+
+
+def cross_function(h, tmp, fid, tok, checksum, text, pk):
+    """The issue's leak: a text for hide_and_seek sent to another function
+    (echo, which prints its input) must not open there."""
+    d = sign(tmp, os.path.join(BUILD, "tests", "plugins", "echo",
+                               "plugin.so"), "echo")
+    r = h.fnhost(["deploy", d], token=h.admin)
+    eid = [l.split()[1] for l in r.stdout.splitlines()
+           if l.startswith("id ")][0]
+    etok = h.fnhost(["token", "create", eid], token=h.admin).stdout.strip()
+    st, body = h.json("GET", "/v1/functions/" + eid, None, h.admin)
+    esum = body["checksum"]
+    for route in ("session", "run"):
+        before = h.metrics()['fnhost_invokes_total{result="ok"}']
+        if route == "session":
+            sid = session(h, eid, etok)
+            st, out, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                                   text.encode(), etok)
+            h.request("DELETE", "/v1/sessions/%s" % sid, None, etok)
+        else:
+            st, out, _ = h.request("POST", "/v1/functions/%s/run" % eid,
+                                   text.encode(), etok)
+        msg = json.loads(out).get("error", {}).get("message", "") \
+            if out.startswith(b"{") else ""
+        tap(st == 400 and esum in msg and "does not open" in msg and
+            b"48.8584" not in out and
+            h.metrics()['fnhost_invokes_total{result="ok"}'] == before,
+            "a text for hide_and_seek sent to echo (%s): 400 naming the "
+            "mismatch, echo never ran" % route, (st, out))
+    # The same with an encrypted invoke made for hide_and_seek.
+    req, stf = os.path.join(tmp, "xreq"), os.path.join(tmp, "xst.json")
+    node("ohttp-request", "0", pk, checksum, HIDE, req, stf)
+    with open(req, "rb") as f:
+        sealed = f.read()
+    sid = session(h, eid, etok)
+    st, out, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid, sealed,
+                           etok, {"Content-Type": "application/fnhost-hpke"})
+    h.request("DELETE", "/v1/sessions/%s" % sid, None, etok)
+    tap(st == 400 and esum.encode() in out and b"48.8584" not in out,
+        "an encrypted invoke for hide_and_seek sent to echo: 400", (st, out))
+    # fnh1 is refused, saying how to re-encrypt.
+    rc, v1, err = node("encrypt-v1", pk, HIDE)
+    st, out, _ = h.request("POST", "/v1/functions/%s/run" % fid,
+                           v1.encode(), tok)
+    tap(rc == 0 and st == 400 and b"fnhost encrypt -f ID" in out and
+        b"-c CHECKSUM" in out,
+        "an fnh1: text: 400, naming fnhost encrypt -f ID / -c CHECKSUM",
+        (err, st, out))
+    h.fnhost(["delete", eid], token=h.admin)
 
 
 def session(h, fid, tok):
@@ -169,16 +233,18 @@ def other_char(text, pos):
     return text[:pos] + c + text[pos + 1:]
 
 
-def refusals(h, tmp, fid, tok, pk, ntext):
+def refusals(h, tmp, fid, tok, pk, ntext, checksum):
     _, other = node("keygen")[1].split()[0], node("keygen")[1].split()[1]
     cases = [
         ("one character of the ciphertext changed", other_char(ntext, 60)),
         ("the tag changed", other_char(ntext, len(ntext) - 10)),
         ("truncated", ntext[:-4]),
         ("cut inside its key", ntext[:41]),
-        ("made for another key", node("encrypt", other, HIDE)[1]),
-        ("made with another info", node("encrypt", pk, HIDE,
+        ("made for another key", node("encrypt", other, checksum, HIDE)[1]),
+        ("made with another info", node("encrypt", pk, checksum, HIDE,
                                         "fnhost encrypt v0")[1]),
+        ("made for another function", node("encrypt", pk, "0" * 64,
+                                           HIDE)[1]),
     ]
     for what, text in cases:
         before = h.metrics()['fnhost_invokes_total{result="ok"}']
@@ -191,21 +257,21 @@ def refusals(h, tmp, fid, tok, pk, ntext):
         h.request("DELETE", "/v1/sessions/%s" % sid, None, tok)
         err = json.loads(body).get("error", {}) if body else {}
         tap(st == 400 and err.get("code") == "bad_request" and
-            "fnh1" in err.get("message", "") and st2 == 200 and
+            "does not open" in err.get("message", "") and st2 == 200 and
             out2 == b"" and
             h.metrics()['fnhost_invokes_total{result="ok"}'] == before + 1,
-            "an fnh1: text %s: 400, and nothing ran" % what, (st, body))
+            "an fnh2: text %s: 400, and nothing ran" % what, (st, body))
 
 
-def encrypted_invokes(h, tmp, fid, tok, pk):
+def encrypted_invokes(h, tmp, fid, tok, pk, checksum):
     req, stf = os.path.join(tmp, "req"), os.path.join(tmp, "st.json")
-    node("ohttp-request", "0", pk, HIDE, req, stf)
+    node("ohttp-request", "0", pk, checksum, HIDE, req, stf)
     sid = session(h, fid, tok)
     hdr = {"Content-Type": "application/fnhost-hpke"}
     with open(req, "rb") as f:
         st1, body1, h1 = h.request("POST", "/v1/sessions/%s/invoke" % sid,
                                    f.read(), tok, hdr)
-    node("ohttp-request", "0", pk, SEEK, req, stf)
+    node("ohttp-request", "0", pk, checksum, SEEK, req, stf)
     with open(req, "rb") as f:
         sealed = f.read()
     st2, body2, h2 = h.request("POST", "/v1/sessions/%s/invoke" % sid,
@@ -248,8 +314,8 @@ def verify_fails(h, tmp, fid, tok):
         r.stdout + r.stderr)
 
 
-def rotation(h, tmp, fid, tok, pk):
-    old_text = node("encrypt", pk, HIDE)[1]
+def rotation(h, tmp, fid, tok, pk, checksum):
+    old_text = node("encrypt", pk, checksum, HIDE)[1]
     r = h.fnhost(["key", "rotate", "--keep", "3s", "-o", "json"],
                  token=h.admin)
     new = json.loads(r.stdout)["encryption"]["public_key"]
@@ -259,7 +325,7 @@ def rotation(h, tmp, fid, tok, pk):
         "after a rotation the old key decrypts for its stated time",
         (r.stderr, st))
     st, o = open_and_invoke(
-        h, fid, tok, [node("encrypt", b64url_hex(new), HIDE)[1].encode(),
+        h, fid, tok, [node("encrypt", b64url_hex(new), checksum, HIDE)[1].encode(),
                       SEEK.encode()])
     tap(st == [200, 200], "and the new key from the first moment", st)
     time.sleep(3.5)

@@ -4,15 +4,19 @@
  * the fnh1 text and the encrypted-invoke envelopes, round trips and
  * refusals.  Run from the top of the source tree.
  *
+ * test_hpke --kat-fnh2 IKMR IKME CHECKSUM TEXT prints one vector of
+ * tests/kat/hpke/fnh2.txt (how that file was made).
+ *
  * With arguments it is instead the C side of tests/e2e/hpke-interop.t,
  * printing to stdout and exiting 0, or 1 with the reason on stderr:
  *   test_hpke --interop-keygen                 "SKHEX PKHEX"
- *   test_hpke --interop-encrypt PKHEX MSG      the fnh1 text of MSG
- *   test_hpke --interop-decrypt SKHEX TEXT     the plaintext of TEXT
- *   test_hpke --interop-ohttp-request KEYID PKHEX MSG REQFILE STATEFILE
+ *   test_hpke --interop-encrypt PKHEX SUM MSG   the fnh2 text of MSG for
+ *                                               the function checksum SUM
+ *   test_hpke --interop-decrypt SKHEX SUM TEXT  the plaintext of TEXT
+ *   test_hpke --interop-ohttp-request KEYID PKHEX SUM MSG REQFILE STATEFILE
  *       writes the encapsulated request to REQFILE and the client's
  *       state (test-only: enc || response secret) to STATEFILE
- *   test_hpke --interop-ohttp-serve KEYID SKHEX REQFILE RESPFILE OUTMSG
+ *   test_hpke --interop-ohttp-serve KEYID SKHEX SUM REQFILE RESPFILE OUTMSG
  *       opens REQFILE, prints its input, writes OUTMSG sealed as the
  *       response to RESPFILE
  *   test_hpke --interop-ohttp-response STATEFILE RESPFILE
@@ -33,6 +37,10 @@
 #include "formats/hpke.h"
 
 #define KAT_FILE "tests/kat/hpke/rfc9180-a2-1.txt"
+#define FNH2_KAT_FILE "tests/kat/hpke/fnh2.txt"
+/* Two function checksums: texts and requests are bound to one of them. */
+#define SUM_A "6b6d1c8b21f896269554cf633da084b25b49706a8efb41463687f353e0395171"
+#define SUM_B "0000000000000000000000000000000000000000000000000000000000000001"
 #define HEX_MAX 256 /* longest value in the KAT file, in bytes */
 #define KAT_ITEMS 16
 
@@ -67,7 +75,7 @@ unhex(const char *hex, struct bytes *out)
 	size_t len = strlen(hex), i;
 	unsigned int v;
 
-	if (len % 2 != 0 || len / 2 > HEX_MAX)
+	if (out == NULL || len % 2 != 0 || len / 2 > HEX_MAX)
 		return -1;
 	for (i = 0; i < len / 2; i++) {
 		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
@@ -613,7 +621,7 @@ test_roundtrip(void **state)
 	hpke_ctx_clear(&r);
 }
 
-/* ---- fnh1 text ----------------------------------------------------------- */
+/* ---- fnh2 text ----------------------------------------------------------- */
 
 static const char url_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -628,35 +636,36 @@ test_text_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
-	assert_int_equal(hpke_encrypt_text(pk, msg, strlen(msg), &text,
-					   &textlen, NULL, 0),
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A, NULL, msg, strlen(msg),
+					   &text, &textlen, NULL, 0),
 			 0);
 	assert_int_equal(textlen, strlen(text));
 	assert_true(hpke_is_text(text, textlen));
-	assert_memory_equal(text, "fnh1:", 5);
+	assert_memory_equal(text, "fnh2:", 5);
 	/* base64url without padding of 32 + len + 16 bytes */
 	assert_int_equal(textlen, 5 + ((32 + strlen(msg) + 16) * 4 + 2) / 3);
 	for (i = 5; i < textlen; i++)
 		assert_non_null(strchr(url_alphabet, text[i]));
-	assert_int_equal(hpke_decrypt_text(sk, text, textlen, &pt, &ptlen, NULL,
-					   0),
+	assert_int_equal(hpke_decrypt_text(sk, SUM_A, text, textlen, &pt,
+					   &ptlen, NULL, 0),
 			 0);
 	assert_int_equal(ptlen, strlen(msg));
 	assert_memory_equal(pt, msg, ptlen);
 	assert_int_equal(pt[ptlen], '\0');
 	hpke_free(pt, ptlen);
 	/* A fresh ephemeral key every time. */
-	assert_int_equal(hpke_encrypt_text(pk, msg, strlen(msg), &text2,
-					   &textlen, NULL, 0),
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A, NULL, msg, strlen(msg),
+					   &text2, &textlen, NULL, 0),
 			 0);
 	assert_string_not_equal(text, text2);
 	free(text);
 	free(text2);
 	/* The empty plaintext. */
-	assert_int_equal(hpke_encrypt_text(pk, "", 0, &text, &textlen, NULL, 0),
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A, NULL, "", 0, &text,
+					   &textlen, NULL, 0),
 			 0);
-	assert_int_equal(hpke_decrypt_text(sk, text, textlen, &pt, &ptlen, NULL,
-					   0),
+	assert_int_equal(hpke_decrypt_text(sk, SUM_A, text, textlen, &pt,
+					   &ptlen, NULL, 0),
 			 0);
 	assert_int_equal(ptlen, 0);
 	hpke_free(pt, ptlen);
@@ -683,8 +692,8 @@ assert_text_refused(const unsigned char *sk, const char *text, size_t len,
 	size_t ptlen = 1;
 	char err[128];
 
-	if (hpke_decrypt_text(sk, text, len, &pt, &ptlen, err, sizeof(err)) >=
-	    0)
+	if (hpke_decrypt_text(sk, SUM_A, text, len, &pt, &ptlen, err,
+			      sizeof(err)) >= 0)
 		fail_msg("decrypted '%.*s'", (int)len, text);
 	assert_null(pt);
 	assert_int_equal(ptlen, 0);
@@ -695,8 +704,8 @@ assert_text_refused(const unsigned char *sk, const char *text, size_t len,
 static void
 test_text_refusals(void **state)
 {
-	static const char wrong_key[] = "cannot decrypt: wrong key or "
-					"altered ciphertext";
+	static const char wrong_key[] = "not made for function " SUM_A
+					" on this host, or altered";
 	unsigned char sk[HPKE_NSK], pk[HPKE_NPK], sk2[HPKE_NSK];
 	unsigned char pk2[HPKE_NPK];
 	char *text, buf[256];
@@ -706,15 +715,15 @@ test_text_refusals(void **state)
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_keygen(sk2, pk2, NULL, 0), 0);
-	assert_int_equal(hpke_encrypt_text(pk, "secret", 6, &text, &len, NULL,
-					   0),
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A, NULL, "secret", 6, &text,
+					   &len, NULL, 0),
 			 0);
 	assert_true(len < sizeof(buf) - 2);
 
-	assert_text_refused(sk, "hello", 5, "not an fnh1: text");
-	assert_text_refused(sk, "FNH1:abc", 8, "not an fnh1: text");
-	assert_text_refused(sk, "fnh1", 4, "not an fnh1: text");
-	assert_text_refused(sk, "", 0, "not an fnh1: text");
+	assert_text_refused(sk, "hello", 5, "not an fnh2: text");
+	assert_text_refused(sk, "FNH2:abc", 8, "not an fnh2: text");
+	assert_text_refused(sk, "fnh2", 4, "not an fnh2: text");
+	assert_text_refused(sk, "", 0, "not an fnh2: text");
 	assert_text_refused(sk2, text, len, wrong_key);
 
 	/* Base64url must be exact: padding, whitespace, other alphabets. */
@@ -723,12 +732,12 @@ test_text_refusals(void **state)
 	snprintf(buf, sizeof(buf), "%s\n", text);
 	assert_text_refused(sk, buf, len + 1, "bad base64url");
 	snprintf(buf, sizeof(buf), " %s", text);
-	assert_text_refused(sk, buf, len + 1, "not an fnh1: text");
+	assert_text_refused(sk, buf, len + 1, "not an fnh2: text");
 	memcpy(buf, text, len + 1);
 	buf[10] = '+';
 	assert_text_refused(sk, buf, len, "bad base64url");
-	assert_text_refused(sk, "fnh1:", 5, "too short");
-	assert_text_refused(sk, "fnh1:AAAA", 9, "too short");
+	assert_text_refused(sk, "fnh2:", 5, "too short");
+	assert_text_refused(sk, "fnh2:AAAA", 9, "too short");
 	/* 47 bytes: one short of enc and tag. */
 	memcpy(buf, text, 5 + 63);
 	buf[5 + 62] = 'A';
@@ -767,11 +776,147 @@ test_text_bad_key(void **state)
 
 	(void)state;
 	memset(zero, 0, sizeof(zero));
-	assert_int_equal(hpke_encrypt_text(zero, "m", 1, &text, &len, err,
-					   sizeof(err)),
+	assert_int_equal(hpke_encrypt_text(zero, SUM_A, NULL, "m", 1, &text,
+					   &len, err, sizeof(err)),
 			 -ERR_INVALID);
 	assert_null(text);
 	assert_err(err, "not a usable X25519 key");
+}
+
+/* A text is bound to its function: another checksum does not open it, and
+ * an fnh1 text is refused whatever its content, saying how to re-encrypt. */
+static void
+test_text_function_binding(void **state)
+{
+	unsigned char sk[HPKE_NSK], pk[HPKE_NPK], *pt = NULL;
+	size_t len, ptlen;
+	char *text = NULL, err[256];
+
+	(void)state;
+	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A, NULL, "pos", 3, &text,
+					   &len, NULL, 0),
+			 0);
+	assert_int_equal(hpke_decrypt_text(sk, SUM_B, text, len, &pt, &ptlen,
+					   err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_null(pt);
+	assert_string_equal(err, "not made for function " SUM_B
+				 " on this host, or altered");
+	free(text);
+	/* Only 64 lower-case hex digits name a function. */
+	assert_int_equal(hpke_encrypt_text(pk, "ABCD", NULL, "p", 1, &text,
+					   &len, err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_null(text);
+	assert_err(err, "not a function checksum");
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A "0", NULL, "p", 1, &text,
+					   &len, err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_false(hpke_checksum_ok(
+		"6B6D1C8B21F896269554CF633DA084B25B49706A8EFB41463687F353E0395171"));
+	assert_true(hpke_checksum_ok(SUM_A));
+	/* fnh1 is recognised as meant to be decrypted, and refused. */
+	assert_true(hpke_is_text("fnh1:AAAA", 9));
+	assert_int_equal(hpke_decrypt_text(sk, SUM_A, "fnh1:AAAA", 9, &pt,
+					   &ptlen, err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_err(err, "fnh1: texts name no function");
+	assert_non_null(strstr(err, "fnhost encrypt -f ID"));
+	assert_non_null(strstr(err, "-c CHECKSUM"));
+	OPENSSL_cleanse(sk, sizeof(sk));
+}
+
+/* tests/kat/hpke/fnh2.txt: key pairs from ikmR and ikmE (DeriveKeyPair),
+ * a checksum and a plaintext give exactly the text; @hpke/core checks the
+ * same file (tests/e2e/hpke-interop.t). */
+struct fnh2_kat {
+	struct bytes ikmR, skR, pkR, ikmE, skE, pkE;
+	char checksum[80], plaintext[256], text[1024];
+};
+
+static void
+fnh2_check(const struct fnh2_kat *v, int lineno)
+{
+	unsigned char sk[HPKE_NSK], pk[HPKE_NPK], *pt = NULL;
+	size_t len, ptlen;
+	char *text = NULL, err[256];
+
+	assert_int_equal(hpke_derive_keypair(v->ikmR.b, v->ikmR.n, sk, pk, err,
+					     sizeof(err)),
+			 0);
+	assert_int_equal(v->skR.n, HPKE_NSK);
+	assert_memory_equal(sk, v->skR.b, HPKE_NSK);
+	assert_memory_equal(pk, v->pkR.b, HPKE_NPK);
+	assert_int_equal(hpke_derive_keypair(v->ikmE.b, v->ikmE.n, sk, pk, err,
+					     sizeof(err)),
+			 0);
+	assert_memory_equal(sk, v->skE.b, HPKE_NSK);
+	assert_memory_equal(pk, v->pkE.b, HPKE_NPK);
+	if (hpke_encrypt_text(v->pkR.b, v->checksum, v->skE.b, v->plaintext,
+			      strlen(v->plaintext), &text, &len, err,
+			      sizeof(err)) < 0)
+		fail_msg(FNH2_KAT_FILE ":%d: %s", lineno, err);
+	if (strcmp(text, v->text) != 0)
+		fail_msg(FNH2_KAT_FILE ":%d: got %s", lineno, text);
+	free(text);
+	if (hpke_decrypt_text(v->skR.b, v->checksum, v->text, strlen(v->text),
+			      &pt, &ptlen, err, sizeof(err)) < 0)
+		fail_msg(FNH2_KAT_FILE ":%d: %s", lineno, err);
+	assert_int_equal(ptlen, strlen(v->plaintext));
+	assert_memory_equal(pt, v->plaintext, ptlen);
+	hpke_free(pt, ptlen);
+}
+
+static void
+test_kat_fnh2(void **state)
+{
+	struct fnh2_kat v;
+	char line[1200], *val;
+	int lineno = 0, n = 0;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	f = fopen(FNH2_KAT_FILE, "r");
+	if (f == NULL)
+		fail_msg("cannot open " FNH2_KAT_FILE);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		len = strcspn(line, "\n");
+		line[len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		val = strstr(line, ": ");
+		if (val == NULL && len > 0 && line[len - 1] == ':')
+			val = line + len - 1; /* an empty value */
+		if (val == NULL)
+			fail_msg(FNH2_KAT_FILE ":%d: no 'name: value'", lineno);
+		*val = '\0';
+		val += val[1] == ' ' ? 2 : 1;
+		if (strcmp(line, "checksum") == 0)
+			snprintf(v.checksum, sizeof(v.checksum), "%s", val);
+		else if (strcmp(line, "plaintext") == 0)
+			snprintf(v.plaintext, sizeof(v.plaintext), "%s", val);
+		else if (strcmp(line, "text") == 0)
+			snprintf(v.text, sizeof(v.text), "%s", val);
+		else if (unhex(val, !strcmp(line, "ikmR")   ? &v.ikmR
+				    : !strcmp(line, "skR")  ? &v.skR
+				    : !strcmp(line, "pkR")  ? &v.pkR
+				    : !strcmp(line, "ikmE") ? &v.ikmE
+				    : !strcmp(line, "skE")  ? &v.skE
+				    : !strcmp(line, "pkE")  ? &v.pkE
+							    : NULL) < 0)
+			fail_msg(FNH2_KAT_FILE ":%d: bad '%s'", lineno, line);
+		if (strcmp(line, "text") == 0) {
+			fnh2_check(&v, lineno);
+			memset(&v, 0, sizeof(v));
+			n++;
+		}
+	}
+	fclose(f);
+	assert_true(n >= 2);
 }
 
 /* ---- encrypted invokes --------------------------------------------------- */
@@ -787,13 +932,15 @@ test_ohttp_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
-	assert_int_equal(hpke_ohttp_seal_request(&client, 7, pk, in, strlen(in),
-						 &req, &reqlen, NULL, 0),
+	assert_int_equal(hpke_ohttp_seal_request(&client, 7, pk, SUM_A, in,
+						 strlen(in), &req, &reqlen,
+						 NULL, 0),
 			 0);
 	assert_int_equal(reqlen, HPKE_OHTTP_REQ_MIN + strlen(in));
 	assert_memory_equal(req, "\x07\x00\x20\x00\x01\x00\x03", 7);
-	assert_int_equal(hpke_ohttp_open_request(&server, 7, sk, req, reqlen,
-						 &got, &gotlen, NULL, 0),
+	assert_int_equal(hpke_ohttp_open_request(&server, 7, sk, SUM_A, req,
+						 reqlen, &got, &gotlen, NULL,
+						 0),
 			 0);
 	assert_int_equal(gotlen, strlen(in));
 	assert_memory_equal(got, in, gotlen);
@@ -827,28 +974,35 @@ test_ohttp_request_refusals(void **state)
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
 	assert_int_equal(hpke_keygen(sk2, pk2, NULL, 0), 0);
-	assert_int_equal(hpke_ohttp_seal_request(&client, 1, pk, "input", 5,
-						 &req, &reqlen, NULL, 0),
+	assert_int_equal(hpke_ohttp_seal_request(&client, 1, pk, SUM_A, "input",
+						 5, &req, &reqlen, NULL, 0),
 			 0);
 	bad = malloc(reqlen);
 	assert_non_null(bad);
 
-	assert_int_equal(hpke_ohttp_open_request(&server, 2, sk, req, reqlen,
-						 &got, &gotlen, err,
+	assert_int_equal(hpke_ohttp_open_request(&server, 2, sk, SUM_A, req,
+						 reqlen, &got, &gotlen, err,
 						 sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "unknown key id 1");
-	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk2, req, reqlen,
-						 &got, &gotlen, err,
+	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk2, SUM_A, req,
+						 reqlen, &got, &gotlen, err,
 						 sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "cannot decrypt request");
-	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
+	/* The request names its function: another one's session can not
+	 * open it. */
+	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, SUM_B, req,
+						 reqlen, &got, &gotlen, err,
+						 sizeof(err)),
+			 -ERR_INVALID);
+	assert_err(err, "cannot decrypt request: not made for function " SUM_B);
+	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, SUM_A, req,
 						 HPKE_OHTTP_REQ_MIN - 1, &got,
 						 &gotlen, err, sizeof(err)),
 			 -ERR_INVALID);
 	assert_err(err, "request too short");
-	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, req,
+	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, SUM_A, req,
 						 reqlen - 1, &got, &gotlen, err,
 						 sizeof(err)),
 			 -ERR_INVALID);
@@ -858,9 +1012,10 @@ test_ohttp_request_refusals(void **state)
 	for (i = 0; i < reqlen; i++) {
 		memcpy(bad, req, reqlen);
 		bad[i] ^= 0x40;
-		assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, bad,
-							 reqlen, &got, &gotlen,
-							 err, sizeof(err)),
+		assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, SUM_A,
+							 bad, reqlen, &got,
+							 &gotlen, err,
+							 sizeof(err)),
 				 -ERR_INVALID);
 		assert_null(got);
 		assert_false(server.ready);
@@ -873,8 +1028,8 @@ test_ohttp_request_refusals(void **state)
 	}
 	/* An fnh1 text's enc and ciphertext under the same key, behind a
 	 * good header, is no request: another info, another key schedule. */
-	assert_int_equal(hpke_encrypt_text(pk, "input", 5, &text, &textlen,
-					   NULL, 0),
+	assert_int_equal(hpke_encrypt_text(pk, SUM_A, NULL, "input", 5, &text,
+					   &textlen, NULL, 0),
 			 0);
 	assert_int_equal(b64url_decode(bad + HPKE_OHTTP_HDR_LEN,
 				       reqlen - HPKE_OHTTP_HDR_LEN, text + 5,
@@ -882,11 +1037,11 @@ test_ohttp_request_refusals(void **state)
 			 0);
 	assert_int_equal(n, reqlen - HPKE_OHTTP_HDR_LEN);
 	memcpy(bad, req, HPKE_OHTTP_HDR_LEN);
-	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, bad, reqlen,
-						 &got, &gotlen, err,
+	assert_int_equal(hpke_ohttp_open_request(&server, 1, sk, SUM_A, bad,
+						 reqlen, &got, &gotlen, err,
 						 sizeof(err)),
 			 -ERR_INVALID);
-	assert_err(err, "cannot decrypt request: wrong key");
+	assert_err(err, "cannot decrypt request: not made for function");
 	free(text);
 	hpke_ohttp_clear(&server);
 	hpke_ohttp_clear(&client);
@@ -905,18 +1060,19 @@ test_ohttp_response_refusals(void **state)
 
 	(void)state;
 	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
-	assert_int_equal(hpke_ohttp_seal_request(&c1, 0, pk, "a", 1, &req,
-						 &reqlen, NULL, 0),
+	assert_int_equal(hpke_ohttp_seal_request(&c1, 0, pk, SUM_A, "a", 1,
+						 &req, &reqlen, NULL, 0),
 			 0);
-	assert_int_equal(hpke_ohttp_seal_request(&c2, 0, pk, "b", 1, &req2,
-						 &req2len, NULL, 0),
+	assert_int_equal(hpke_ohttp_seal_request(&c2, 0, pk, SUM_A, "b", 1,
+						 &req2, &req2len, NULL, 0),
 			 0);
-	assert_int_equal(hpke_ohttp_open_request(&s1, 0, sk, req, reqlen, &got,
-						 &gotlen, NULL, 0),
+	assert_int_equal(hpke_ohttp_open_request(&s1, 0, sk, SUM_A, req, reqlen,
+						 &got, &gotlen, NULL, 0),
 			 0);
 	hpke_free(got, gotlen);
-	assert_int_equal(hpke_ohttp_open_request(&s2, 0, sk, req2, req2len,
-						 &got, &gotlen, NULL, 0),
+	assert_int_equal(hpke_ohttp_open_request(&s2, 0, sk, SUM_A, req2,
+						 req2len, &got, &gotlen, NULL,
+						 0),
 			 0);
 	hpke_free(got, gotlen);
 	hpke_ohttp_clear(&s2);
@@ -1052,18 +1208,19 @@ interop_text(int argc, char **argv)
 		printf("%s\n", hex);
 		return 0;
 	}
-	if (argc != 4 || key_arg(argv[2], key) < 0)
-		return interop_fail(argv[1], "usage: KEYHEX ARG");
+	if (argc != 5 || key_arg(argv[2], key) < 0)
+		return interop_fail(argv[1], "usage: KEYHEX CHECKSUM ARG");
 	if (strcmp(argv[1], "--interop-encrypt") == 0) {
-		if (hpke_encrypt_text(key, argv[3], strlen(argv[3]), &text,
-				      &len, err, sizeof(err)) < 0)
+		if (hpke_encrypt_text(key, argv[3], NULL, argv[4],
+				      strlen(argv[4]), &text, &len, err,
+				      sizeof(err)) < 0)
 			return interop_fail("encrypt", err);
 		printf("%s\n", text);
 		free(text);
 		return 0;
 	}
-	if (hpke_decrypt_text(key, argv[3], strlen(argv[3]), &pt, &len, err,
-			      sizeof(err)) < 0)
+	if (hpke_decrypt_text(key, argv[3], argv[4], strlen(argv[4]), &pt, &len,
+			      err, sizeof(err)) < 0)
 		return interop_fail("decrypt", err);
 	fwrite(pt, 1, len, stdout);
 	hpke_free(pt, len);
@@ -1080,34 +1237,35 @@ interop_ohttp(int argc, char **argv)
 	int rc = 1;
 
 	memset(&st, 0, sizeof(st));
-	if (strcmp(argv[1], "--interop-ohttp-request") == 0 && argc == 7 &&
+	if (strcmp(argv[1], "--interop-ohttp-request") == 0 && argc == 8 &&
 	    key_arg(argv[3], key) == 0) {
 		if (hpke_ohttp_seal_request(&st, (uint8_t)atoi(argv[2]), key,
-					    argv[4], strlen(argv[4]), &req,
-					    &reqlen, err, sizeof(err)) < 0)
+					    argv[4], argv[5], strlen(argv[5]),
+					    &req, &reqlen, err,
+					    sizeof(err)) < 0)
 			return interop_fail("request", err);
-		if (write_file(argv[5], req, reqlen) < 0 ||
-		    write_file(argv[6], &st, sizeof(st)) < 0)
+		if (write_file(argv[6], req, reqlen) < 0 ||
+		    write_file(argv[7], &st, sizeof(st)) < 0)
 			rc = interop_fail("request", "cannot write files");
 		else
 			rc = 0;
-	} else if (strcmp(argv[1], "--interop-ohttp-serve") == 0 && argc == 7 &&
+	} else if (strcmp(argv[1], "--interop-ohttp-serve") == 0 && argc == 8 &&
 		   key_arg(argv[3], key) == 0) {
-		req = read_file(argv[4], 1 << 20, &reqlen);
+		req = read_file(argv[5], 1 << 20, &reqlen);
 		if (req == NULL)
 			return interop_fail("serve", "cannot read request");
 		if (hpke_ohttp_open_request(&st, (uint8_t)atoi(argv[2]), key,
-					    req, reqlen, &got, &gotlen, err,
-					    sizeof(err)) < 0) {
+					    argv[4], req, reqlen, &got, &gotlen,
+					    err, sizeof(err)) < 0) {
 			rc = interop_fail("serve", err);
 			goto out;
 		}
 		fwrite(got, 1, gotlen, stdout);
-		if (hpke_ohttp_seal_response(&st, argv[6], strlen(argv[6]),
+		if (hpke_ohttp_seal_response(&st, argv[7], strlen(argv[7]),
 					     &resp, &resplen, err,
 					     sizeof(err)) < 0)
 			rc = interop_fail("serve", err);
-		else if (write_file(argv[5], resp, resplen) < 0)
+		else if (write_file(argv[6], resp, resplen) < 0)
 			rc = interop_fail("serve", "cannot write response");
 		else
 			rc = 0;
@@ -1138,6 +1296,42 @@ out:
 	return rc;
 }
 
+/* --kat-fnh2 IKMRHEX IKMEHEX CHECKSUM PLAINTEXT: one vector of
+ * tests/kat/hpke/fnh2.txt, as it is written there. */
+static int
+kat_fnh2_make(int argc, char **argv)
+{
+	unsigned char skR[HPKE_NSK], pkR[HPKE_NPK], skE[HPKE_NSK];
+	unsigned char pkE[HPKE_NPK];
+	struct bytes ikmR, ikmE;
+	char hex[HEX_MAX * 2 + 1], err[256], *text;
+	size_t len;
+
+	if (argc != 6 || unhex(argv[2], &ikmR) < 0 || unhex(argv[3], &ikmE) < 0)
+		return interop_fail("kat", "usage: IKMR IKME CHECKSUM TEXT");
+	if (hpke_derive_keypair(ikmR.b, ikmR.n, skR, pkR, err, sizeof(err)) <
+		    0 ||
+	    hpke_derive_keypair(ikmE.b, ikmE.n, skE, pkE, err, sizeof(err)) <
+		    0 ||
+	    hpke_encrypt_text(pkR, argv[4], skE, argv[5], strlen(argv[5]),
+			      &text, &len, err, sizeof(err)) < 0)
+		return interop_fail("kat", err);
+	printf("ikmR: %s\n", argv[2]);
+	hex_of(skR, HPKE_NSK, hex);
+	printf("skR: %s\n", hex);
+	hex_of(pkR, HPKE_NPK, hex);
+	printf("pkR: %s\n", hex);
+	printf("ikmE: %s\n", argv[3]);
+	hex_of(skE, HPKE_NSK, hex);
+	printf("skE: %s\n", hex);
+	hex_of(pkE, HPKE_NPK, hex);
+	printf("pkE: %s\n", hex);
+	printf("checksum: %s\nplaintext: %s\ntext: %s\n", argv[4], argv[5],
+	       text);
+	free(text);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1161,11 +1355,15 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_text_roundtrip),
 		cmocka_unit_test(test_text_refusals),
 		cmocka_unit_test(test_text_bad_key),
+		cmocka_unit_test(test_text_function_binding),
+		cmocka_unit_test(test_kat_fnh2),
 		cmocka_unit_test(test_ohttp_roundtrip),
 		cmocka_unit_test(test_ohttp_request_refusals),
 		cmocka_unit_test(test_ohttp_response_refusals),
 	};
 
+	if (argc > 1 && strcmp(argv[1], "--kat-fnh2") == 0)
+		return kat_fnh2_make(argc, argv);
 	if (argc > 1 && strncmp(argv[1], "--interop-ohttp-", 16) == 0)
 		return interop_ohttp(argc, argv);
 	if (argc > 1 && strncmp(argv[1], "--interop-", 10) == 0)

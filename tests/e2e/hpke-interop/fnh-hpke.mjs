@@ -3,10 +3,12 @@
 // speaking fnhost's two envelopes as host/hpke.h defines them.
 //
 //   node fnh-hpke.mjs keygen                       -> "SKHEX PKHEX"
-//   node fnh-hpke.mjs encrypt PKHEX MSG [INFO]     -> fnh1 text of MSG
-//   node fnh-hpke.mjs decrypt SKHEX TEXT [INFO]    -> plaintext of TEXT
-//   node fnh-hpke.mjs ohttp-request KEYID PKHEX MSG REQFILE STATEFILE
-//   node fnh-hpke.mjs ohttp-serve KEYID SKHEX REQFILE RESPFILE OUTMSG
+//   node fnh-hpke.mjs encrypt PKHEX SUM MSG [LABEL] -> fnh2 text of MSG
+//   node fnh-hpke.mjs decrypt SKHEX SUM TEXT [LABEL] -> plaintext of TEXT
+//   node fnh-hpke.mjs encrypt-v1 PKHEX MSG         -> an old fnh1 text
+//   node fnh-hpke.mjs kat FILE                     -> "ok N" (fnh2.txt)
+//   node fnh-hpke.mjs ohttp-request KEYID PKHEX SUM MSG REQFILE STATEFILE
+//   node fnh-hpke.mjs ohttp-serve KEYID SKHEX SUM REQFILE RESPFILE OUTMSG
 //   node fnh-hpke.mjs ohttp-response STATEFILE RESPFILE
 //   node fnh-hpke.mjs ed25519-verify PKB64URL MSGFILE SIGB64  -> "ok"
 //
@@ -14,15 +16,19 @@
 // (OpenSSL underneath, but none of fnhost's code): the signed text is
 // the file's bytes, the key raw and base64url, the signature base64.
 //
-// INFO defaults to fnhost's "fnhost encrypt v1"; another one is for
-// testing that the C side refuses it.  Errors go to stderr, exit 1.
+// SUM is the function's checksum (64 lower-case hex) that the text or
+// request is bound to: info = LABEL || 0x00 || SUM for texts, and
+// "fnhost request" || 0x00 || hdr || SUM for requests.  LABEL defaults
+// to fnhost's "fnhost encrypt v2"; another one is for testing that the C
+// side refuses it.  kat re-derives every vector of tests/kat/hpke/fnh2.txt
+// with @hpke/core (the ephemeral key from ikmE) and compares the text.  Errors go to stderr, exit 1.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createPublicKey, hkdfSync, randomBytes, verify } from "node:crypto";
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 
 const te = new TextEncoder();
-const TEXT_INFO = "fnhost encrypt v1";
+const TEXT_LABEL = "fnhost encrypt v2";
 const REQ_LABEL = "fnhost request";
 const RESP_LABEL = "fnhost response";
 const HDR_LEN = 7;
@@ -58,25 +64,67 @@ async function keygen() {
   return `${hex(new Uint8Array(sk))} ${hex(new Uint8Array(pk))}\n`;
 }
 
-async function encrypt(pkHex, msg, info = TEXT_INFO) {
-  const pk = await suite.kem.deserializePublicKey(fromHex(pkHex, "public key"));
-  const sender = await suite.createSenderContext({
-    recipientPublicKey: pk,
-    info: te.encode(info),
-  });
-  const ct = await sender.seal(te.encode(msg));
-  return "fnh1:" + b64url(concat(sender.enc, new Uint8Array(ct))) + "\n";
+function checksum(sum) {
+  if (!/^[0-9a-f]{64}$/.test(sum)) throw new Error("not a function checksum");
+  return te.encode(sum);
 }
 
-async function decrypt(skHex, text, info = TEXT_INFO) {
-  if (!text.startsWith("fnh1:")) throw new Error("not an fnh1: text");
+const textInfo = (sum, label = TEXT_LABEL) => concat(te.encode(label), [0], checksum(sum));
+
+async function seal(pk, info, msg, ekm) {
+  const params = { recipientPublicKey: pk, info };
+  if (ekm !== undefined) params.ekm = ekm;
+  const sender = await suite.createSenderContext(params);
+  const ct = await sender.seal(te.encode(msg));
+  return b64url(concat(sender.enc, new Uint8Array(ct)));
+}
+
+async function encrypt(pkHex, sum, msg, label = TEXT_LABEL) {
+  const pk = await suite.kem.deserializePublicKey(fromHex(pkHex, "public key"));
+  return "fnh2:" + await seal(pk, textInfo(sum, label), msg) + "\n";
+}
+
+// The text fnhost made before texts named their function.
+async function encryptV1(pkHex, msg) {
+  const pk = await suite.kem.deserializePublicKey(fromHex(pkHex, "public key"));
+  return "fnh1:" + await seal(pk, te.encode("fnhost encrypt v1"), msg) + "\n";
+}
+
+async function kat(file) {
+  const vectors = [];
+  let v = {};
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(\w+): ?(.*)$/.exec(line);
+    if (!m) throw new Error(`${file}: bad line ${line}`);
+    v[m[1]] = m[2];
+    if (m[1] === "text") { vectors.push(v); v = {}; }
+  }
+  for (const k of vectors) {
+    const kp = await suite.kem.deriveKeyPair(fromHex(k.ikmR, "ikmR"));
+    const pk = hex(new Uint8Array(await suite.kem.serializePublicKey(kp.publicKey)));
+    if (pk !== k.pkR) throw new Error(`pkR ${pk}, file says ${k.pkR}`);
+    const text = "fnh2:" + await seal(kp.publicKey, textInfo(k.checksum), k.plaintext,
+      fromHex(k.ikmE, "ikmE"));
+    if (text !== k.text) throw new Error(`got ${text}, file says ${k.text}`);
+    const sk = hex(new Uint8Array(await suite.kem.serializePrivateKey(kp.privateKey)));
+    const pt = (await decrypt(sk, k.checksum, k.text)).toString("utf8");
+    if (pt !== k.plaintext) throw new Error(`decrypted ${pt}`);
+  }
+  if (vectors.length === 0) throw new Error("no vectors");
+  return `ok ${vectors.length}\n`;
+}
+
+async function decrypt(skHex, sum, text, label = TEXT_LABEL) {
+  const info = textInfo(sum, label);
+  if (!text.startsWith("fnh2:")) throw new Error("not an fnh2: text");
   const raw = unb64url(text.slice(5));
   if (raw.length < NENC + 16) throw new Error("too short");
   const sk = await suite.kem.deserializePrivateKey(fromHex(skHex, "private key"));
   const recipient = await suite.createRecipientContext({
     recipientKey: sk,
     enc: raw.slice(0, NENC),
-    info: te.encode(info),
+    info,
   });
   return Buffer.from(await recipient.open(raw.slice(NENC)));
 }
@@ -85,7 +133,7 @@ function header(keyId) {
   return Uint8Array.from([keyId, 0x00, 0x20, 0x00, 0x01, 0x00, 0x03]);
 }
 
-const requestInfo = (hdr) => concat(te.encode(REQ_LABEL), [0], hdr);
+const requestInfo = (hdr, sum) => concat(te.encode(REQ_LABEL), [0], hdr, checksum(sum));
 
 // RFC 9458 section 4.4, with fnhost's label: the response's AEAD key and
 // nonce from the exported secret, enc and the response nonce.  Node's
@@ -98,12 +146,12 @@ function responseKeys(secret, enc, nonce) {
   };
 }
 
-async function ohttpRequest(keyId, pkHex, msg, reqFile, stateFile) {
+async function ohttpRequest(keyId, pkHex, sum, msg, reqFile, stateFile) {
   const hdr = header(Number(keyId));
   const pk = await suite.kem.deserializePublicKey(fromHex(pkHex, "public key"));
   const sender = await suite.createSenderContext({
     recipientPublicKey: pk,
-    info: requestInfo(hdr),
+    info: requestInfo(hdr, sum),
   });
   const ct = await sender.seal(te.encode(msg));
   const secret = await sender.export(te.encode(RESP_LABEL), 32);
@@ -115,7 +163,7 @@ async function ohttpRequest(keyId, pkHex, msg, reqFile, stateFile) {
   return "";
 }
 
-async function ohttpServe(keyId, skHex, reqFile, respFile, out) {
+async function ohttpServe(keyId, skHex, sum, reqFile, respFile, out) {
   const req = Uint8Array.from(readFileSync(reqFile));
   const hdr = header(Number(keyId));
   if (req.length < HDR_LEN + NENC + 16) throw new Error("request too short");
@@ -125,7 +173,7 @@ async function ohttpServe(keyId, skHex, reqFile, respFile, out) {
   const recipient = await suite.createRecipientContext({
     recipientKey: sk,
     enc,
-    info: requestInfo(hdr),
+    info: requestInfo(hdr, sum),
   });
   const input = Buffer.from(await recipient.open(req.slice(HDR_LEN + NENC)));
   const secret = new Uint8Array(await recipient.export(te.encode(RESP_LABEL), 32));
@@ -159,10 +207,12 @@ function ed25519Verify(pkB64url, msgFile, sigB64) {
 
 const commands = {
   keygen: [0, keygen],
-  encrypt: [2, encrypt],
-  decrypt: [2, decrypt],
-  "ohttp-request": [5, ohttpRequest],
-  "ohttp-serve": [5, ohttpServe],
+  encrypt: [3, encrypt],
+  decrypt: [3, decrypt],
+  "encrypt-v1": [2, encryptV1],
+  kat: [1, kat],
+  "ohttp-request": [6, ohttpRequest],
+  "ohttp-serve": [6, ohttpServe],
   "ohttp-response": [2, ohttpResponse],
   "ed25519-verify": [3, ed25519Verify],
 };
@@ -170,7 +220,7 @@ const commands = {
 const [cmd, ...args] = process.argv.slice(2);
 const spec = commands[cmd];
 if (spec === undefined || (args.length !== spec[0] &&
-    !(args.length === 3 && (cmd === "encrypt" || cmd === "decrypt")))) {
+    !(args.length === 4 && (cmd === "encrypt" || cmd === "decrypt")))) {
   process.stderr.write("fnh-hpke: bad command or arguments\n");
   process.exit(2);
 }
