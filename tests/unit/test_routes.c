@@ -50,6 +50,7 @@ static const struct expect api[] = {
 	{ "POST",   "/v1/trust",                 "/v1/trust",                       "",    CALLER_ADMIN,    BODY_SMALL },
 	{ "GET",    "/v1/trust",                 "/v1/trust",                       "",    CALLER_ADMIN,    BODY_NONE },
 	{ "DELETE", "/v1/trust/{}",              "/v1/trust/ABCD",                  "ABCD", CALLER_ADMIN,   BODY_NONE },
+	{ "GET",    "/app/*",                    "/app/hide-and-seek/app.js",       "hide-and-seek/app.js", CALLER_ANYONE, BODY_NONE },
 };
 /* clang-format on */
 #define API_COUNT (sizeof(api) / sizeof(api[0]))
