@@ -17,10 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include "base/duration.h"
 #include "base/err.h"
@@ -86,6 +83,10 @@ static const struct key keys[] = {
 	  "16M and 1024G" },
 	{ "worker_file_size", K_SIZE64, F(worker_file_size), KIB, TIB,
 	  "1K and 1024G" },
+	{ "scratch_size", K_SIZE64, F(scratch_size), 64 * KIB, TIB,
+	  "64K and 1024G" },
+	{ "scratch_inodes", K_COUNT, F(scratch_inodes), 16, 1u << 24,
+	  "16 and 16777216" },
 	{ "worker_open_files", K_COUNT, F(worker_open_files), 16, 65536,
 	  "16 and 65536" },
 	{ "sessions_per_function", K_COUNT, F(sessions_per_function), 1,
@@ -638,6 +639,8 @@ config_defaults(struct config *c)
 	c->max_bundle = 64 * MIB;
 	c->worker_memory = 512 * MIB;
 	c->worker_file_size = 64 * MIB;
+	c->scratch_size = 64 * MIB;
+	c->scratch_inodes = 4096;
 	c->worker_open_files = 64;
 	c->sessions_per_function = 16;
 	c->sessions_total = 64;
@@ -657,18 +660,16 @@ config_defaults(struct config *c)
 int
 config_resolve(struct config *c, char *err, size_t errlen)
 {
-	struct statfs sf;
 	int n;
 
 	if (c->scratch_root[0] != '\0')
 		return 0;
-	/* Session state is short-lived: keep it in memory when we can. */
-	if (statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC)
-		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
-			     "/dev/shm/fnhost");
-	else
-		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
-			     "%s/scratch", c->data_dir);
+	/* Session state lives in each worker's own tmpfs, mounted over this
+	 * root in its own view; the host's copy holds only empty directories,
+	 * so it need not be in memory, and must not be in the system's
+	 * /dev/shm that every local user shares. */
+	n = snprintf(c->scratch_root, sizeof(c->scratch_root), "%s/scratch",
+		     c->data_dir);
 	if (n < 0 || (size_t)n >= sizeof(c->scratch_root)) {
 		c->scratch_root[0] = '\0';
 		return err_set(err, errlen, ERR_INVALID,

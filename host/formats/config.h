@@ -36,6 +36,9 @@ struct config {
 	uint64_t max_bundle;		/* max_bundle = 64M (a deploy) */
 	uint64_t worker_memory;		/* worker_memory = 512M */
 	uint64_t worker_file_size;	/* worker_file_size = 64M */
+	uint64_t scratch_size;		/* scratch_size = 64M: each session's
+					   own tmpfs */
+	uint32_t scratch_inodes;	/* scratch_inodes = 4096 */
 	uint32_t worker_open_files;	/* worker_open_files = 64 */
 	uint32_t sessions_per_function; /* sessions_per_function = 16 */
 	uint32_t sessions_total;	/* sessions_total = 64 */
@@ -69,8 +72,10 @@ struct config {
 void config_defaults(struct config *c);
 
 /* Fill the values derived from others once every source (file, flags) is
- * applied: an empty scratch_root becomes /dev/shm/fnhost when /dev/shm is
- * a tmpfs (statfs), else data_dir + "/scratch".  Returns 0, or
+ * applied: an empty scratch_root becomes data_dir + "/scratch" (never the
+ * system's /dev/shm: each session's scratch is a tmpfs of its own, mounted
+ * over the scratch root in its worker's view, and the root itself holds
+ * only empty directories).  Returns 0, or
  * -ERR_INVALID with a reason when the result does not fit. */
 int config_resolve(struct config *c, char *err, size_t errlen);
 

@@ -26,6 +26,8 @@ launch_config(const struct config *cfg, struct sandbox_config *sc,
 		.cpu_seconds = cfg->session_lifetime_ms / 1000 + 1,
 		.open_files = cfg->worker_open_files,
 		.threads = cfg->worker_threads,
+		.scratch_size = cfg->scratch_size,
+		.scratch_inodes = cfg->scratch_inodes,
 	};
 	if (geteuid() != 0)
 		return 0;

@@ -114,8 +114,8 @@ do_fcntl(const struct fnh_host *h, struct fnh_call *c, const char *path)
 		const char *name;
 		int cmd;
 	} cmds[] = {
-		{ "F_SETLK", F_SETLK },	  { "F_SETLKW", F_SETLKW },
-		{ "F_GETLK", F_GETLK },	  { "F_OFD_SETLK", F_OFD_SETLK },
+		{ "F_SETLK", F_SETLK },		{ "F_SETLKW", F_SETLKW },
+		{ "F_GETLK", F_GETLK },		{ "F_OFD_SETLK", F_OFD_SETLK },
 		{ "F_OFD_GETLK", F_OFD_GETLK },
 	};
 	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
@@ -129,8 +129,7 @@ do_fcntl(const struct fnh_host *h, struct fnh_call *c, const char *path)
 			say(h, c, "ESCAPED: %s worked", cmds[i].name);
 			bad = 1;
 		}
-	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0 ||
-	    fcntl(fd, F_GETLEASE) >= 0) {
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0 || fcntl(fd, F_GETLEASE) >= 0) {
 		say(h, c, "ESCAPED: a lease");
 		bad = 1;
 	}
@@ -180,8 +179,9 @@ do_futex(const struct fnh_host *h, struct fnh_call *c, const char *path,
 	while (now() - start < 3) {
 		n = futex(word, FUTEX_WAKE, 1, NULL);
 		if (n > 0)
-			return say(h, c, "ESCAPED: woke a waiter of another "
-					 "session");
+			return say(h, c,
+				   "ESCAPED: woke a waiter of another "
+				   "session");
 		if (n < 0)
 			return say(h, c, "blocked: shared FUTEX_WAKE: %s",
 				   strerror(errno));
@@ -242,7 +242,8 @@ do_fill(const struct fnh_host *h, struct fnh_call *c, long mib)
 		while ((n = write(fd, buf, sizeof(buf))) > 0) {
 			total += (unsigned long long)n;
 			if ((total & ((16 << 20) - 1)) == 0 ||
-			    (mib >= 0 && total >= (unsigned long long)mib << 20))
+			    (mib >= 0 && total >= (unsigned long long)mib
+							  << 20))
 				break;
 		}
 		close(fd);
@@ -371,8 +372,7 @@ do_burn(const struct fnh_host *h, struct fnh_call *c, long n)
 }
 
 static int
-handle(const struct fnh_host *h, struct fnh_call *c, const void *in,
-       size_t len)
+handle(const struct fnh_host *h, struct fnh_call *c, const void *in, size_t len)
 {
 	char arg[512];
 	const char *p;

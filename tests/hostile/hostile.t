@@ -647,6 +647,82 @@ def isolation_attacks(tmp):
                   ("collude", ["futexwake:" + path]), ["any"], ["any"])
     case("collude", "collude", ["setuid"], ["blocked"])
 
+    # The scratch file system is the session's own tmpfs, of fnhost.conf's
+    # default size and inodes, nosuid, nodev and noexec.
+    def own_tmpfs(res):
+        """scratch is a 64M, 4096-inode nosuid,nodev,noexec tmpfs"""
+        text = res[0].get("output", "")
+        want = ["bytes=67108864 ", "inodes=4096 ", "nosuid=1", "nodev=1",
+                "noexec=1"]
+        missing = [w for w in want if w not in text]
+        return "missing %s in %r" % (missing, text) if missing else None
+    case("collude", "collude", ["statfs"], ["ok"], check=own_tmpfs)
+    # statfs as a channel: the sender writes, the receiver watches.
+    pair_case("statfs of scratch", ("collude", ["write:16", "write:16"]),
+              ("collude", ["statfsprobe"]), ["ok", "ok"], ["ok"])
+    # Filling scratch stops at its own size and inode count, and a victim
+    # filling its own meanwhile gets all of its space.
+    def bounded(limit, key):
+        def check(res):
+            """the abuser stopped at its session's own limit"""
+            text = res[0].get("output", "")
+            try:
+                got = int(text.split(key + "=")[1].split()[0])
+            except (IndexError, ValueError):
+                return "no %s in %r" % (key, text)
+            return None if got <= limit else "%s=%d over %d" % (key, got,
+                                                                limit)
+        return check
+    case("collude", "collude", ["fill"], ["ok"],
+         check=bounded(64 << 20, "wrote"))
+    case("collude", "collude", ["inodes"], ["ok"],
+         check=bounded(4096, "files"))
+    resa, resb = pair_case("fill vs victim", ("collude", ["fill", "inodes"]),
+                           ("collude", ["write:48"]), ["ok", "ok"], ["ok"],
+                           delay=0.5)
+    # A chain deeper than any tree walk: nothing of it reaches the host.
+    before = set(os.listdir(tempfile.gettempdir()))
+    case("collude", "collude", ["deep:20000"], ["ok"])
+    after = set(os.listdir(tempfile.gettempdir()))
+    tap(not [d for d in after - before if d.startswith("fnhost-test-")],
+        "deep scratch tree: nothing left in the host's scratch root",
+        "new: %s" % sorted(after - before))
+    scratch_ram_comes_back()
+
+
+def shmem_kib():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("Shmem:"):
+                return int(line.split()[1])
+    return 0
+
+
+def scratch_ram_comes_back():
+    """32 MiB in a session's scratch is RAM until kill -9 of its host, then
+    free: the tmpfs goes with the worker's mount namespace."""
+    base = shmem_kib()
+    p = subprocess.Popen([FNHOST, "test", "-o", "json", "--timeout", "20",
+                          os.path.join(HOSTILE, "collude"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    p.stdin.write(b"write:32\n")
+    p.stdin.flush()
+    line = p.stdout.readline()
+    peak = shmem_kib()
+    p.kill()
+    p.wait()
+    left = leftovers()
+    deadline = time.monotonic() + 5
+    while shmem_kib() > peak - 24 * 1024 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    end = shmem_kib()
+    tap(b"wrote=" in line and peak - base >= 24 * 1024 and
+        end <= peak - 24 * 1024 and not left,
+        "scratch RAM comes back after kill -9 of the host",
+        "answer %r, Shmem %d -> %d -> %d KiB, left %s" % (line, base, peak,
+                                                          end, left))
+
 
 def main():
     if not os.access(FNHOST, os.X_OK):
