@@ -69,6 +69,8 @@ static const struct key keys[] = {
 	{ "scratch_root", K_PATH, F(scratch_root), 0, 0, NULL },
 	{ "invoke_timeout", K_DURATION_MS, F(invoke_timeout_ms),
 	  1, 3600 * MS_PER_S, "1ms and 1h" },
+	{ "invoke_cpu", K_DURATION_MS, F(invoke_cpu_ms),
+	  MS_PER_S, 3600 * MS_PER_S, "1s and 1h" },
 	{ "session_idle", K_DURATION_MS, F(session_idle_ms),
 	  MS_PER_S, 86400 * MS_PER_S, "1s and 1d" },
 	{ "session_lifetime", K_DURATION_MS, F(session_lifetime_ms),
@@ -631,6 +633,7 @@ config_defaults(struct config *c)
 	snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/fnhost");
 	c->scratch_root[0] = '\0';
 	c->invoke_timeout_ms = 10 * MS_PER_S;
+	c->invoke_cpu_ms = 10 * MS_PER_S;
 	c->session_idle_ms = 5 * 60 * MS_PER_S;
 	c->session_lifetime_ms = 3600 * MS_PER_S;
 	c->shutdown_grace_ms = 10 * MS_PER_S;

@@ -28,6 +28,8 @@ struct config {
 	char scratch_root[PATH_MAX]; /* scratch_root = (see below) */
 
 	uint32_t invoke_timeout_ms;	/* invoke_timeout = 10s */
+	uint32_t invoke_cpu_ms;		/* invoke_cpu = 10s: CPU time of all
+					   the worker's threads per invoke */
 	uint32_t session_idle_ms;	/* session_idle = 5m */
 	uint32_t session_lifetime_ms;	/* session_lifetime = 1h */
 	uint32_t shutdown_grace_ms;	/* shutdown_grace = 10s */

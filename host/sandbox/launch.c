@@ -74,6 +74,7 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	p.max_input = cfg->max_input;
 	p.max_output = cfg->max_output;
 	p.load_timeout_ms = (int)cfg->invoke_timeout_ms;
+	p.cpu_budget_ms = cfg->invoke_cpu_ms;
 	p.log = l->log;
 	p.log_ctx = l->log_ctx;
 	rc = worker_start(zw, &p, &out->w, err, errlen) < 0 ? -ERR_REFUSED : 0;

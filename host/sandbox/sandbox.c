@@ -23,6 +23,7 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,6 +624,14 @@ sandbox_prepare(const struct sandbox_config *cfg,
 	}
 	if (drop_privileges(cfg, uid, err, errlen) < 0)
 		return -1;
+	/* Changing uid cleared the parent-death signal; set it again.  A
+	 * worker stopped between invokes (worker.c) never reads the EOF of
+	 * a dead host, so this is what ends it then. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot set the parent-death signal: %s",
+			 strerror(errno));
+		return -1;
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "cannot set no_new_privs: %s",
 			 strerror(errno));

@@ -112,13 +112,16 @@ def leftovers():
 
 
 def run(plugin, inputs, env_extra=None, stdin=None, pass_fds=(),
-        process_group=None, timeout=TIMEOUT):
+        process_group=None, timeout=TIMEOUT, cpu=None):
     """Run one session; returns (exit status, results, stdout, stderr)."""
     env = dict(os.environ)
     env[SECRET_NAME] = SECRET_VALUE
     if env_extra:
         env.update(env_extra)
-    argv = [FNHOST, "test", "-o", "json", "--timeout", timeout, plugin]
+    argv = [FNHOST, "test", "-o", "json", "--timeout", timeout]
+    if cpu:
+        argv += ["--cpu", cpu]
+    argv += [plugin]
     argv += list(inputs)
     kw = {}
     if process_group is not None:
@@ -688,6 +691,45 @@ def isolation_attacks(tmp):
         "deep scratch tree: nothing left in the host's scratch root",
         "new: %s" % sorted(after - before))
     scratch_ram_comes_back()
+    cpu_attacks()
+
+
+def victim_seconds():
+    """Wall time of one invoke that needs 300 ms of CPU."""
+    t = time.monotonic()
+    rc, res, out, err = run(os.path.join(HOSTILE, "collude"), ["work:300"])
+    return time.monotonic() - t if rc == 0 else 999
+
+
+def cpu_attacks():
+    """CPU only while invoked, and each invoke within its CPU budget."""
+    solo = min(victim_seconds() for _ in range(3))
+    p = subprocess.Popen([FNHOST, "test", "-o", "json", "--timeout", "20",
+                          os.path.join(HOSTILE, "collude"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    p.stdin.write(b"spin:4\n")
+    p.stdin.flush()
+    line = p.stdout.readline()
+    busy = min(victim_seconds() for _ in range(3))
+    p.stdin.write(b"idle\n")
+    p.stdin.close()
+    rest = p.stdout.read()
+    p.wait()
+    tap(b"spinning=4" in line and b"idle" in rest and busy <= 2 * solo,
+        "threads left spinning between invokes do not slow another session",
+        "abuser %r %r; victim %.3f s solo, %.3f s beside it" % (line, rest,
+                                                             solo, busy))
+    tap(not leftovers(), "spinning abuser: no worker left behind")
+
+    def over_budget(res):
+        """the invoke was ended by its CPU budget, before its time limit"""
+        err = res[0].get("error", "") if res else ""
+        return None if "CPU budget" in err else "error %r" % err
+    t = time.monotonic()
+    case("collude", "collude", ["burn:2", "again"], ["error", "error"],
+         check=over_budget, cpu="1")
+    tap(time.monotonic() - t < 9, "CPU budget: ended well before 10 s")
 
 
 def shmem_kib():
