@@ -19,7 +19,8 @@
  *	inodes		  create empty files until none more can be; say
  *			  how many
  *	write:N		  write N MiB to the scratch dir (a victim's work)
- *	deep:N		  make a chain of N nested directories in scratch
+ *	deep:N		  make a chain of N nested directories in scratch,
+ *			  and say where scratch is
  *	setuid		  create a setuid file and chmod one setuid
  *	spin:N		  leave N threads spinning and return
  *	work:MS		  burn MS ms of CPU on one thread and return
@@ -288,7 +289,7 @@ do_deep(const struct fnh_host *h, struct fnh_call *c, long n)
 	}
 	if (dfd >= 0)
 		close(dfd);
-	return say(h, c, "depth=%ld", i);
+	return say(h, c, "depth=%ld scratch=%s", i, h->scratch_dir);
 }
 
 static int
