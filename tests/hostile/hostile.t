@@ -683,10 +683,11 @@ def isolation_attacks(tmp):
     resa, resb = pair_case("fill vs victim", ("collude", ["fill", "inodes"]),
                            ("collude", ["write:48"]), ["ok", "ok"], ["ok"],
                            delay=0.5)
-    # A chain deeper than any tree walk: nothing of it reaches the host.
-    res = case("collude", "collude", ["deep:20000"], ["ok"])
+    # A chain deeper than the old wiper's bound (PATH_MAX / 2) and as deep
+    # as scratch_inodes allows: nothing of it reaches the host.
+    res = case("collude", "collude", ["deep:4000"], ["ok"])
     text = res[0].get("output", "") if res else ""
-    scratch = text.split("scratch=")[-1].strip() if "depth=20000" in text \
+    scratch = text.split("scratch=")[-1].strip() if "depth=4000 " in text \
         else ""
     tap(scratch.startswith("/") and not os.path.lexists(scratch) and
         not os.path.lexists(os.path.dirname(scratch)),
