@@ -15,10 +15,10 @@ export FNHOST_URL=http://$addr
 
 mkdir -p "$var"
 var=$(cd "$var" && pwd)
-# The scratch root is fnhostd's default for this data dir,
-# /dev/shm/fnhost-HASH: its own, never another fnhostd's, and reachable
-# by workers under their own uids even when ./var is not (a checkout
-# under /root, mode 0700).
+# The scratch root is fnhostd's default for this data dir: var/scratch,
+# or /var/tmp/fnhost-HASH when workers under their own uids can not pass
+# into ./var (a checkout under /root, mode 0700); never another
+# fnhostd's.
 : >"$var/fnhost.conf"
 # The zygote loads the seed plugins' libraries once (libcrypto takes
 # milliseconds to load at every session start otherwise).

@@ -30,7 +30,7 @@
 #include "sandbox/worker.h"
 
 #define TEST_USAGE                                                             \
-	"test [--timeout S] [-o text|json] DIR [INPUT ...]\n"                  \
+	"test [--timeout S] [--cpu S] [-o text|json] DIR [INPUT ...]\n"        \
 	"  INPUT '-' reads one input per line from standard input"
 
 /* The most a staged bundle may hold. */
@@ -38,6 +38,7 @@
 
 struct test_opts {
 	int timeout_ms;
+	int cpu_ms; /* 0: as much as timeout_ms */
 	int json;
 };
 
@@ -57,6 +58,10 @@ test_config(struct config *cfg, const struct test_opts *o, const char *root)
 	config_defaults(cfg);
 	snprintf(cfg->scratch_root, sizeof(cfg->scratch_root), "%s", root);
 	cfg->invoke_timeout_ms = (uint32_t)o->timeout_ms;
+	/* invoke_cpu is at least a second (RLIMIT_CPU's unit). */
+	cfg->invoke_cpu_ms = (uint32_t)(o->cpu_ms ? o->cpu_ms : o->timeout_ms);
+	if (cfg->invoke_cpu_ms < 1000)
+		cfg->invoke_cpu_ms = 1000;
 	/* Sanitizer runtimes need the documented relaxed mode. */
 	cfg->sandbox_relaxed = relaxed && !strcmp(relaxed, "1");
 }
@@ -321,6 +326,7 @@ cmd_test(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
+		{ "cpu", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -330,7 +336,8 @@ cmd_test(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+t:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:c:o:h", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 't':
 			if (cli_duration(optarg, 1, 86400ull * 1000, false,
@@ -342,6 +349,17 @@ cmd_test(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			o.timeout_ms = (int)ms;
+			break;
+		case 'c':
+			if (cli_duration(optarg, 1000, 3600ull * 1000, false,
+					 &ms) < 0) {
+				cli_fail("test",
+					 "bad CPU budget '%s' (a "
+					 "duration from 1s to 1h)",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o.cpu_ms = (int)ms;
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {

@@ -449,8 +449,8 @@ start(struct daemon *d, char *err, size_t errlen)
 	if (check_listen_free(d->cfg.listen, err, errlen) < 0)
 		return -1;
 	/* Made here, 0711 rather than store_open()'s 0700, so that workers
-	 * can pass through to a scratch root under it (the default where
-	 * /dev/shm is not a tmpfs); what it holds stays 0700. */
+	 * can pass through to a scratch root under it (the default,
+	 * data_dir/scratch); what it holds stays 0700. */
 	if (mkdir(d->cfg.data_dir, 0711) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", d->cfg.data_dir,
 			 strerror(errno));

@@ -18,10 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include "base/duration.h"
 #include "base/err.h"
@@ -74,6 +71,8 @@ static const struct key keys[] = {
 	{ "scratch_root", K_PATH, F(scratch_root), 0, 0, NULL },
 	{ "invoke_timeout", K_DURATION_MS, F(invoke_timeout_ms),
 	  1, 3600 * MS_PER_S, "1ms and 1h" },
+	{ "invoke_cpu", K_DURATION_MS, F(invoke_cpu_ms),
+	  MS_PER_S, 3600 * MS_PER_S, "1s and 1h" },
 	{ "session_idle", K_DURATION_MS, F(session_idle_ms),
 	  MS_PER_S, 86400 * MS_PER_S, "1s and 1d" },
 	{ "session_lifetime", K_DURATION_MS, F(session_lifetime_ms),
@@ -88,6 +87,10 @@ static const struct key keys[] = {
 	  "16M and 1024G" },
 	{ "worker_file_size", K_SIZE64, F(worker_file_size), KIB, TIB,
 	  "1K and 1024G" },
+	{ "scratch_size", K_SIZE64, F(scratch_size), 64 * KIB, TIB,
+	  "64K and 1024G" },
+	{ "scratch_inodes", K_COUNT, F(scratch_inodes), 16, 1u << 24,
+	  "16 and 16777216" },
 	{ "worker_open_files", K_COUNT, F(worker_open_files), 16, 65536,
 	  "16 and 65536" },
 	{ "sessions_per_function", K_COUNT, F(sessions_per_function), 1,
@@ -711,6 +714,28 @@ fnv1a64(const char *s)
 	return h;
 }
 
+/* Whether every directory above path (path itself left out: fnhostd
+ * makes the data dir 0711) lets other users pass: o+x, or a directory
+ * that does not exist yet (fnhostd makes it so). */
+static bool
+passable_above(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return false;
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (!dir[0])
+			break; /* "/" itself */
+		if (stat(dir, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
+}
+
 void
 config_defaults(struct config *c)
 {
@@ -719,6 +744,7 @@ config_defaults(struct config *c)
 	snprintf(c->data_dir, sizeof(c->data_dir), DEFAULT_DATA_DIR);
 	c->scratch_root[0] = '\0';
 	c->invoke_timeout_ms = 10 * MS_PER_S;
+	c->invoke_cpu_ms = 10 * MS_PER_S;
 	c->session_idle_ms = 5 * 60 * MS_PER_S;
 	c->session_lifetime_ms = 3600 * MS_PER_S;
 	c->shutdown_grace_ms = 10 * MS_PER_S;
@@ -727,6 +753,8 @@ config_defaults(struct config *c)
 	c->max_bundle = 64 * MIB;
 	c->worker_memory = 512 * MIB;
 	c->worker_file_size = 64 * MIB;
+	c->scratch_size = 64 * MIB;
+	c->scratch_inodes = 4096;
 	c->worker_open_files = 64;
 	c->sessions_per_function = 16;
 	c->sessions_total = 64;
@@ -752,30 +780,27 @@ config_defaults(struct config *c)
 int
 config_resolve(struct config *c, char *err, size_t errlen)
 {
-	struct statfs sf;
-	bool shm;
 	int n;
 
 	if (c->scratch_root[0] != '\0')
 		return 0;
 	/*
-	 * Session state is short-lived: keep it in memory when we can.  Each
-	 * data dir gets its own root, so that two instances (staging and
-	 * production) never meet on the default, and a data dir in a tree
-	 * workers can not pass (a checkout under /root) still has a root
-	 * they reach.  The default data dir keeps the plain name.
+	 * Each session's scratch is a tmpfs of its own, mounted over this
+	 * root in its worker's view; the host's copy holds only empty
+	 * directories, so it need not be in memory and is never the
+	 * system's /dev/shm.  Workers reach it by path under their own
+	 * uids: data_dir/scratch when every directory above data_dir lets
+	 * them pass, else (a checkout under /root, mode 0700) a root of its
+	 * own under /var/tmp, named by a hash of data_dir so that two
+	 * instances never meet there.
 	 */
-	shm = statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC;
-	if (shm && strcmp(c->data_dir, DEFAULT_DATA_DIR) == 0)
-		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
-			     "/dev/shm/fnhost");
-	else if (shm)
-		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
-			     "/dev/shm/fnhost-%016" PRIx64,
-			     fnv1a64(c->data_dir));
-	else
+	if (passable_above(c->data_dir))
 		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
 			     "%s/scratch", c->data_dir);
+	else
+		n = snprintf(c->scratch_root, sizeof(c->scratch_root),
+			     "/var/tmp/fnhost-%016" PRIx64,
+			     fnv1a64(c->data_dir));
 	if (n < 0 || (size_t)n >= sizeof(c->scratch_root)) {
 		c->scratch_root[0] = '\0';
 		return err_set(err, errlen, ERR_INVALID,

@@ -28,6 +28,8 @@ struct config {
 	char scratch_root[PATH_MAX]; /* scratch_root = (see below) */
 
 	uint32_t invoke_timeout_ms;	  /* invoke_timeout = 10s */
+	uint32_t invoke_cpu_ms;		  /* invoke_cpu = 10s: CPU time of all
+					   the worker's threads per invoke */
 	uint32_t session_idle_ms;	  /* session_idle = 5m */
 	uint32_t session_lifetime_ms;	  /* session_lifetime = 1h */
 	uint32_t shutdown_grace_ms;	  /* shutdown_grace = 10s */
@@ -36,6 +38,9 @@ struct config {
 	uint64_t max_bundle;		  /* max_bundle = 64M (a deploy) */
 	uint64_t worker_memory;		  /* worker_memory = 512M */
 	uint64_t worker_file_size;	  /* worker_file_size = 64M */
+	uint64_t scratch_size;		  /* scratch_size = 64M: each session's
+					   own tmpfs */
+	uint32_t scratch_inodes;	  /* scratch_inodes = 4096 */
 	uint32_t worker_open_files;	  /* worker_open_files = 64 */
 	uint32_t sessions_per_function;	  /* sessions_per_function = 16 */
 	uint32_t sessions_per_token;	  /* sessions_per_token = 4 */
@@ -83,11 +88,12 @@ struct config {
 void config_defaults(struct config *c);
 
 /* Fill the values derived from others once every source (file, flags) is
- * applied: an empty scratch_root becomes, when /dev/shm is a tmpfs
- * (statfs), /dev/shm/fnhost for the default data_dir and
- * /dev/shm/fnhost-HASH (16 hex digits of a hash of data_dir) for any
- * other, so that each data dir has its own; else data_dir + "/scratch".
- * Returns 0, or
+ * applied: an empty scratch_root becomes data_dir + "/scratch" when
+ * every directory above data_dir lets others pass (o+x), else
+ * /var/tmp/fnhost-HASH (16 hex digits of a hash of data_dir); never the
+ * system's /dev/shm: each session's scratch is a tmpfs of its own,
+ * mounted over the scratch root in its worker's view, and the root
+ * itself holds only empty directories.  Returns 0, or
  * -ERR_INVALID with a reason when the result does not fit. */
 int config_resolve(struct config *c, char *err, size_t errlen);
 

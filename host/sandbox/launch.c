@@ -26,6 +26,8 @@ launch_config(const struct config *cfg, struct sandbox_config *sc,
 		.cpu_seconds = cfg->session_lifetime_ms / 1000 + 1,
 		.open_files = cfg->worker_open_files,
 		.threads = cfg->worker_threads,
+		.scratch_size = cfg->scratch_size,
+		.scratch_inodes = cfg->scratch_inodes,
 	};
 	if (geteuid() != 0)
 		return 0;
@@ -76,6 +78,7 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	p.max_input = cfg->max_input;
 	p.max_output = cfg->max_output;
 	p.load_timeout_ms = (int)cfg->invoke_timeout_ms;
+	p.cpu_budget_ms = cfg->invoke_cpu_ms;
 	p.log = l->log;
 	p.log_ctx = l->log_ctx;
 	rc = worker_start(zw, &p, &out->w, err, errlen) < 0 ? -ERR_REFUSED : 0;

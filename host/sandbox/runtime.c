@@ -246,9 +246,37 @@ receive_setup(struct worker_session *s)
 	s->plugin_fd = fds[2];
 }
 
-/* The scratch fd was opened in the host's mount namespace; the worker's
- * own view of the same directory may be mounted noexec (zygote.c).  Take
- * the directory through that view, after checking it is the same one. */
+/* With a scratch tmpfs of its own over root (zygote.c), the worker makes
+ * the session's directory there under the name the host chose, which must
+ * be a child of root: the host's directory of that name is only a
+ * reservation of the name, and stays empty. */
+static void
+make_own_scratch(struct worker_session *s, const char *root)
+{
+	size_t n = strlen(root);
+	const char *name = s->scratch_dir + n + 1;
+	int fd;
+
+	if (strncmp(s->scratch_dir, root, n) != 0 || s->scratch_dir[n] != '/' ||
+	    !*name || strchr(name, '/') || !strcmp(name, "..") ||
+	    !strcmp(name, "."))
+		refuse(s->chan, "worker: %s is not in the scratch root %s",
+		       s->scratch_dir, root);
+	if (mkdir(s->scratch_dir, 0700) < 0)
+		refuse(s->chan, "worker: cannot make the scratch dir %s: %s",
+		       s->scratch_dir, strerror(errno));
+	fd = open(s->scratch_dir,
+		  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		refuse(s->chan, "worker: cannot reach the scratch dir %s: %s",
+		       s->scratch_dir, strerror(errno));
+	close(s->scratch_fd);
+	s->scratch_fd = fd;
+}
+
+/* The scratch fd was opened in the host's mount namespace; without a
+ * tmpfs of its own, take the directory through the worker's view, after
+ * checking it is the same one. */
 static void
 reopen_scratch(struct worker_session *s)
 {
@@ -357,7 +385,8 @@ serve_invoke(struct worker_session *s, const struct fnh_plugin *p,
 }
 
 _Noreturn void
-runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
+runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi,
+	     const char *own_scratch_root)
 {
 	struct worker_session s = { .chan = chan };
 	struct fnh_host host = {
@@ -377,7 +406,10 @@ runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi)
 	int n;
 
 	receive_setup(&s);
-	reopen_scratch(&s);
+	if (own_scratch_root)
+		make_own_scratch(&s, own_scratch_root);
+	else
+		reopen_scratch(&s);
 	keep_bundle_fd = reach_bundle(&s);
 	if (sandbox_lock(policy, landlock_abi, s.bundle_fd, s.scratch_fd, err,
 			 sizeof(err)) < 0)

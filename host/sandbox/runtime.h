@@ -20,8 +20,11 @@
  * init of its pid namespace, where a self-sent SIGABRT is ignored. */
 #define RUNTIME_EXIT_ABORT 134
 
+/* own_scratch_root, when not NULL, is the worker's own scratch tmpfs
+ * (zygote.c): the session's scratch dir, named in SETUP as a child of it,
+ * is made there, empty, instead of taken from the host's view. */
 _Noreturn void runtime_main(int chan, const struct sandbox_policy *policy,
-			    int landlock_abi);
+			    int landlock_abi, const char *own_scratch_root);
 
 /* Check a plugin descriptor in the order the ABI fixes: magic, size,
  * abi_major, then the other fields.  Returns 0, or -1 with a message

@@ -18,10 +18,12 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/landlock.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -94,9 +97,18 @@ static const struct syscall_rule policy[] = {
 	RULE(pwritev, ALLOW),
 	RULE(lseek, ALLOW),
 	RULE(close, ALLOW),
-	RULE(open, ALLOW),
-	RULE(openat, ALLOW),
-	RULE(creat, ALLOW),
+	/* Files are created without setuid or setgid bits, here as in
+	 * fchmod below: a plugin must not make a file that runs as its uid
+	 * for someone else, whatever the mount flags of the view it is in. */
+	RULE1(open, ALLOW, ARG_MASKED(2, S_ISUID | S_ISGID, 0)),
+	RULE1(open, FAIL(EPERM), ARG_MASKED(2, S_ISUID, S_ISUID)),
+	RULE1(open, FAIL(EPERM), ARG_MASKED(2, S_ISGID, S_ISGID)),
+	RULE1(openat, ALLOW, ARG_MASKED(3, S_ISUID | S_ISGID, 0)),
+	RULE1(openat, FAIL(EPERM), ARG_MASKED(3, S_ISUID, S_ISUID)),
+	RULE1(openat, FAIL(EPERM), ARG_MASKED(3, S_ISGID, S_ISGID)),
+	RULE1(creat, ALLOW, ARG_MASKED(1, S_ISUID | S_ISGID, 0)),
+	RULE1(creat, FAIL(EPERM), ARG_MASKED(1, S_ISUID, S_ISUID)),
+	RULE1(creat, FAIL(EPERM), ARG_MASKED(1, S_ISGID, S_ISGID)),
 	RULE(stat, ALLOW),
 	RULE(fstat, ALLOW),
 	RULE(lstat, ALLOW),
@@ -132,11 +144,19 @@ static const struct syscall_rule policy[] = {
 	RULE(fsync, ALLOW),
 	RULE(fdatasync, ALLOW),
 	RULE(fadvise64, ALLOW),
-	RULE(flock, ALLOW),
+	/* No locks: a lock on a file two sessions can open (a system
+	 * library, /etc/ld.so.cache) is a bit one session sets and another
+	 * reads.  Refused for every file, not just shared ones, so that no
+	 * list of shared files has to be right.  fcntl's lock commands are
+	 * refused with it, below. */
+	RULE(flock, FAIL(ENOLCK)),
 	/* Landlock does not govern metadata changes, so only their fd forms:
 	 * a file must first be opened, which Landlock does govern.  utimensat
-	 * with a NULL path is futimens(). */
-	RULE(fchmod, ALLOW),
+	 * with a NULL path is futimens().  fchmod never sets setuid or
+	 * setgid (see open above). */
+	RULE1(fchmod, ALLOW, ARG_MASKED(1, S_ISUID | S_ISGID, 0)),
+	RULE1(fchmod, FAIL(EPERM), ARG_MASKED(1, S_ISUID, S_ISUID)),
+	RULE1(fchmod, FAIL(EPERM), ARG_MASKED(1, S_ISGID, S_ISGID)),
 	RULE1(utimensat, ALLOW, ARG_EQ(1, 0)),
 	RULE(umask, ALLOW),
 	RULE(sendfile, ALLOW),
@@ -146,7 +166,28 @@ static const struct syscall_rule policy[] = {
 	RULE(dup, ALLOW),
 	RULE(dup2, ALLOW),
 	RULE(dup3, ALLOW),
-	RULE(fcntl, ALLOW),
+	/* fcntl: descriptor flags, status flags, seals and pipe sizes only.
+	 * Record locks (POSIX and OFD), leases and directory notification
+	 * are each visible to every process that opens the same file: a
+	 * channel between sessions through any shared inode.  They fail
+	 * politely; any other command (F_SETOWN, F_SETSIG, ...) kills. */
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_DUPFD)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_DUPFD_CLOEXEC)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_GETFD)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_SETFD)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_GETFL)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_SETFL)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_GET_SEALS)),
+	RULE1(fcntl, ALLOW, ARG_EQ(1, F_GETPIPE_SZ)),
+	RULE1(fcntl, FAIL(ENOLCK), ARG_EQ(1, F_GETLK)),
+	RULE1(fcntl, FAIL(ENOLCK), ARG_EQ(1, F_SETLK)),
+	RULE1(fcntl, FAIL(ENOLCK), ARG_EQ(1, F_SETLKW)),
+	RULE1(fcntl, FAIL(ENOLCK), ARG_EQ(1, F_OFD_GETLK)),
+	RULE1(fcntl, FAIL(ENOLCK), ARG_EQ(1, F_OFD_SETLK)),
+	RULE1(fcntl, FAIL(ENOLCK), ARG_EQ(1, F_OFD_SETLKW)),
+	RULE1(fcntl, FAIL(EACCES), ARG_EQ(1, F_GETLEASE)),
+	RULE1(fcntl, FAIL(EACCES), ARG_EQ(1, F_SETLEASE)),
+	RULE1(fcntl, FAIL(EACCES), ARG_EQ(1, F_NOTIFY)),
 	RULE(pipe, ALLOW),
 	RULE(pipe2, ALLOW),
 	RULE(eventfd2, ALLOW),
@@ -175,7 +216,16 @@ static const struct syscall_rule policy[] = {
 	      ARG_MASKED(0, CLONE_THREAD_FLAGS | CLONE_FORBIDDEN,
 			 CLONE_THREAD_FLAGS)),
 	RULE(clone3, FAIL(ENOSYS)),
-	RULE(futex, ALLOW),
+	/* Private futexes only.  A shared futex on a page of a file (even a
+	 * read-only, private mapping not yet written) is keyed by the inode,
+	 * so two sessions that map the same library meet on it: a waiter in
+	 * one is woken by, and counted by FUTEX_WAKE in, the other.  Shared
+	 * ones answer EAGAIN, which every futex user must handle (the value
+	 * changed); glibc's pthread_join(), the one shared user, then polls
+	 * the thread's tid instead of sleeping on it. */
+	RULE1(futex, ALLOW,
+	      ARG_MASKED(1, FUTEX_PRIVATE_FLAG, FUTEX_PRIVATE_FLAG)),
+	RULE1(futex, FAIL(EAGAIN), ARG_MASKED(1, FUTEX_PRIVATE_FLAG, 0)),
 	RULE(set_robust_list, ALLOW),
 	RULE(set_tid_address, ALLOW),
 	RULE(rseq, ALLOW),
@@ -574,6 +624,14 @@ sandbox_prepare(const struct sandbox_config *cfg,
 	}
 	if (drop_privileges(cfg, uid, err, errlen) < 0)
 		return -1;
+	/* Changing uid cleared the parent-death signal; set it again.  A
+	 * worker stopped between invokes (worker.c) never reads the EOF of
+	 * a dead host, so this is what ends it then. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot set the parent-death signal: %s",
+			 strerror(errno));
+		return -1;
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "cannot set no_new_privs: %s",
 			 strerror(errno));

@@ -28,6 +28,10 @@ struct sandbox_limits {
 	uint32_t open_files;  /* RLIMIT_NOFILE */
 	uint32_t threads;     /* RLIMIT_NPROC, set only when the worker has
 				 a uid of its own (0: unset) */
+	/* The session's own scratch tmpfs (size= and nr_inodes=), mounted
+	 * over the scratch root in the worker's mount namespace. */
+	uint64_t scratch_size;
+	uint64_t scratch_inodes;
 };
 
 /* What the kernel offers, probed once at start. */
@@ -49,8 +53,11 @@ struct sandbox_config {
 	 * workers share a uid.  0: every worker is worker_uid. */
 	uid_t worker_uid_base;
 	/* The directory all scratch dirs live under.  With a mount namespace
-	 * each worker sees it noexec, nosuid, nodev: a plugin can not map
-	 * code it wrote there.  NULL skips that. */
+	 * each worker mounts a tmpfs of its own over it (nosuid, nodev,
+	 * noexec; scratch_size and scratch_inodes in sandbox_limits), so
+	 * that no two sessions share a file system, a counter or an inode
+	 * there, and all of it goes with the worker's namespace when the
+	 * worker ends.  NULL skips that. */
 	const char *scratch_root;
 	/* Libraries the zygote loads once, so that no worker pays for
 	 * loading them when its plugin needs them: blank-separated sonames

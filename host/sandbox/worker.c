@@ -25,6 +25,9 @@ struct worker {
 	int chan;
 	bool dead;
 	uint32_t max_input, max_output;
+	uint32_t cpu_budget_ms;
+	uint64_t cpu_limit_ms; /* CPU time at which the invoke running ends */
+	long ncpu;
 	void (*log)(void *ctx, int level, const char *msg);
 	void *log_ctx;
 	char name[101], version[101];
@@ -118,6 +121,90 @@ out:
 }
 
 /* ---- process lifetime ---------------------------------------------------- */
+
+/*
+ * A worker runs only while it serves: between invokes (and before the
+ * first) it is stopped with SIGSTOP, so that threads a plugin leaves
+ * spinning take no CPU from other sessions, and continued before each
+ * INVOKE and before its channel is closed (fini() runs continued).  As
+ * init of its pid namespace it ignores every signal of ours but SIGKILL
+ * and SIGSTOP, and SIGCONT's continuing happens even when ignored.
+ */
+static void
+signal_worker(struct worker *w, int sig)
+{
+	if (w->pidfd >= 0 && !w->dead)
+		syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+}
+
+/* CPU time used by all of the worker's threads, in ms, from its
+ * /proc/PID/stat (a zombie's too); -1 if unknown. */
+static int64_t
+worker_cpu_ms(const struct worker *w)
+{
+	unsigned long long ut, st;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	if (w->pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)w->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* After the command name, which may hold anything but ends at the
+	 * last ')': state is field 3, utime 14, stime 15. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1,
+			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+			 "%llu",
+			 &ut, &st) != 2)
+		return -1;
+	return (int64_t)((ut + st) * 1000 /
+			 (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * The CPU budget of an invoke: what all of the worker's threads may use
+ * between INVOKE and DONE, on top of the wall-clock limit.  The host
+ * watches it itself, from /proc/PID/stat, while it waits for a frame:
+ * no cgroup is needed, and RLIMIT_CPU could not do it, since raising it
+ * again for the next invoke takes CAP_SYS_RESOURCE, which a host in a
+ * container may lack.  The worker can use at most ncpu ms of CPU per ms,
+ * so waiting (left / ncpu) ms between looks never lets it overrun.
+ */
+static int
+await_frame(struct worker *w, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = w->chan, .events = POLLIN };
+	int64_t used, slice, left;
+
+	if (!w->cpu_limit_ms)
+		return 0;
+	for (;;) {
+		used = worker_cpu_ms(w);
+		if (used < 0)
+			return 0; /* gone: the read says how */
+		if ((uint64_t)used >= w->cpu_limit_ms) {
+			errno = ETIME;
+			return -1;
+		}
+		left = deadline - clock_now_ms();
+		if (left <= 0)
+			return 0; /* the read times out */
+		slice = ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1;
+		if (slice > left)
+			slice = left;
+		if (poll(&pfd, 1, (int)slice) != 0)
+			return 0;
+	}
+}
 
 static void
 describe_exit(const siginfo_t *si, char *buf, size_t len)
@@ -329,6 +416,10 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 	w->chan = zw.chan;
 	w->max_input = p->max_input;
 	w->max_output = p->max_output;
+	w->cpu_budget_ms = p->cpu_budget_ms;
+	w->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (w->ncpu < 1)
+		w->ncpu = 1;
 	w->log = p->log;
 	w->log_ctx = p->log_ctx;
 	deadline = clock_now_ms() + p->load_timeout_ms;
@@ -343,6 +434,7 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 	fcntl(w->chan, F_SETFL, fcntl(w->chan, F_GETFL) | O_NONBLOCK);
 	if (await_ready(w, deadline, err, errlen) < 0)
 		goto fail;
+	signal_worker(w, SIGSTOP); /* idle until the first invoke */
 	*out = w;
 	return 0;
 fail:
@@ -406,6 +498,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 	int64_t deadline = clock_now_ms() + timeout_ms;
 	struct chan_hdr hdr;
 	int32_t status;
+	int e;
 
 	memset(r, 0, sizeof(*r));
 	if (w->dead) {
@@ -421,12 +514,22 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			 w->max_input);
 		return r->status;
 	}
+	if (w->cpu_budget_ms && w->pid > 0) {
+		int64_t used = worker_cpu_ms(w);
+
+		if (used < 0)
+			return end_session(w, r, WORKER_CRASHED,
+					   "cannot read the worker's CPU time");
+		w->cpu_limit_ms = (uint64_t)used + w->cpu_budget_ms;
+	}
+	signal_worker(w, SIGCONT);
 	if (chan_send(w->chan, CHAN_INVOKE, input, len, deadline) < 0)
 		goto io_error;
 	for (;;) {
 		size_t max = CHAN_MAX_TEXT;
 
-		if (chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_CHUNK,
+		if (await_frame(w, deadline) < 0 ||
+		    chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_CHUNK,
 				  deadline) < 0)
 			goto io_error;
 		if (hdr.type == CHAN_OUTPUT) {
@@ -452,6 +555,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			continue;
 		}
 		memcpy(&status, text, sizeof(status));
+		signal_worker(w, SIGSTOP);
 		if (status == 0) {
 			r->status = WORKER_OK;
 			return r->status;
@@ -465,12 +569,18 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 		return r->status;
 	}
 io_error:
-	if (errno == ETIMEDOUT)
+	e = errno;
+	if (e == ETIMEDOUT)
 		return end_session(w, r, WORKER_TIMEOUT,
 				   "the invoke ran past its time limit of "
 				   "%d ms",
 				   timeout_ms);
-	if (errno == ECONNRESET || errno == EPIPE)
+	if (e == ETIME)
+		return end_session(w, r, WORKER_TIMEOUT,
+				   "the invoke used up its CPU budget of %u ms",
+				   w->cpu_budget_ms);
+	errno = e;
+	if (e == ECONNRESET || e == EPIPE)
 		return end_session(w, r, WORKER_CRASHED, "");
 	return end_session(w, r, WORKER_CRASHED,
 			   "the worker broke the channel protocol (%s)",
@@ -481,6 +591,8 @@ void
 worker_hangup(struct worker *w)
 {
 	if (w && w->chan >= 0) {
+		/* fini() and the exit on EOF run continued. */
+		signal_worker(w, SIGCONT);
 		close(w->chan);
 		w->chan = -1;
 	}

@@ -136,17 +136,32 @@ child_refuse(const char *what, const char *why)
 	_exit(1);
 }
 
-/* Bind the scratch root over itself without exec, suid or devices, in
- * the worker's own mount namespace. */
+/* Mount the session's own scratch file system over the scratch root, in
+ * the worker's own mount namespace: a tmpfs of lim's size and inodes,
+ * without exec, suid or devices, owned by the worker's uid.  Nothing of it
+ * is shared with another session (no free-block count, no inode), the
+ * host never walks it, and it goes when the namespace does, with the
+ * worker's last process, however deep a tree a plugin left in it. */
 static int
-confine_scratch_root(const char *root)
+mount_scratch(const char *root, const struct sandbox_limits *lim, uid_t uid,
+	      gid_t gid, bool userns)
 {
-	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount(NULL, root, NULL,
-		  MS_BIND | MS_REMOUNT | MS_NOEXEC | MS_NOSUID | MS_NODEV,
-		  NULL) < 0)
-		return -1;
-	return 0;
+	char opts[128];
+
+	/* In a user namespace only root is mapped: the worker stays it. */
+	if (userns)
+		snprintf(opts, sizeof(opts),
+			 "size=%llu,nr_inodes=%llu,mode=0700",
+			 (unsigned long long)lim->scratch_size,
+			 (unsigned long long)lim->scratch_inodes);
+	else
+		snprintf(opts, sizeof(opts),
+			 "size=%llu,nr_inodes=%llu,mode=0700,uid=%u,gid=%u",
+			 (unsigned long long)lim->scratch_size,
+			 (unsigned long long)lim->scratch_inodes, (unsigned)uid,
+			 (unsigned)gid);
+	return mount("fnhost-scratch", root, "tmpfs",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
 }
 
 /* The uid the zygote chose, which it writes into the channel first. */
@@ -183,18 +198,28 @@ worker_child(struct zygote_state *zs, int chan,
 	    (!zs->cfg.relaxed && dup2(zs->devnull, 2) < 0) ||
 	    dup2(chan, 3) < 0 || close_range(4, ~0U, 0) < 0)
 		_exit(1);
+	if (read_uid(&uid) < 0)
+		_exit(1);
 	if (zs->features.mountns) {
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 		if (zs->cfg.scratch_root &&
-		    confine_scratch_root(zs->cfg.scratch_root) < 0)
-			child_refuse("cannot mount the scratch root noexec",
+		    mount_scratch(zs->cfg.scratch_root, lim, uid,
+				  zs->cfg.worker_gid, zs->features.userns) < 0)
+			child_refuse("cannot mount the scratch tmpfs",
 				     strerror(errno));
+		/* A procfs of the worker's own pid namespace: /proc/N of the
+		 * host's processes does not exist for it, not even for
+		 * stat(2).  Where the kernel refuses (an unprivileged user
+		 * namespace under a masked /proc) the host's stays, which
+		 * Landlock keeps unreadable. */
+		if (zs->features.pidns)
+			(void)mount("proc", "/proc", "proc",
+				    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	}
-	if (read_uid(&uid) < 0)
-		_exit(1);
 	if (sandbox_prepare(&zs->cfg, lim, uid, err, sizeof(err)) < 0)
 		child_refuse("cannot prepare", err);
-	runtime_main(3, &zs->policy, zs->features.landlock_abi);
+	runtime_main(3, &zs->policy, zs->features.landlock_abi,
+		     zs->features.mountns ? zs->cfg.scratch_root : NULL);
 }
 
 /* Fork a worker as the host's child.  Returns its pid, or -1. */

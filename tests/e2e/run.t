@@ -118,17 +118,11 @@ def election(tmp, cmds):
             proc.wait()
 
 
-def shm_is_tmpfs():
-    with open("/proc/mounts") as f:
-        return any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in f)
-
-
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-run-")
     # Like a checkout under /root: workers can not pass into it, and make
-    # run's scratch root is outside it (/dev/shm/fnhost-HASH).  Where
-    # /dev/shm is no tmpfs the root is var/scratch, which they must reach.
-    os.chmod(tmp, 0o700 if shm_is_tmpfs() else 0o711)
+    # run's scratch root is outside it (/var/tmp/fnhost-HASH).
+    os.chmod(tmp, 0o700)
     var = os.path.join(tmp, "var")
     log = open(os.path.join(tmp, "run.log"), "w")
     try:

@@ -12,11 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 #include <cmocka.h>
-
-#include <linux/magic.h>
 
 #include "formats/config.h"
 
@@ -91,36 +88,46 @@ static void
 test_resolve(void **state)
 {
 	struct config c;
-	struct statfs sf;
 	char err[256];
-	bool tmpfs;
 
 	(void)state;
-	tmpfs = statfs("/dev/shm", &sf) == 0 && sf.f_type == TMPFS_MAGIC;
 	config_defaults(&c);
 	assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
-	assert_string_equal(c.scratch_root, tmpfs ? "/dev/shm/fnhost"
-						  : "/var/lib/fnhost/scratch");
+	/* Never the system's /dev/shm, tmpfs or not. */
+	assert_string_equal(c.scratch_root, "/var/lib/fnhost/scratch");
 
-	/* Another data dir gets a root of its own, the same each time. */
-	if (tmpfs) {
+	/* A data dir in a tree others can not pass (a checkout under /root)
+	 * gets a root of its own under /var/tmp, the same each time, and
+	 * another data dir another. */
+	{
+		char closed[] = "/tmp/fnhost-config-XXXXXX";
 		char first[sizeof(c.scratch_root)];
 
+		assert_non_null(mkdtemp(closed)); /* mode 0700 */
 		config_defaults(&c);
-		snprintf(c.data_dir, sizeof(c.data_dir), "/srv/staging");
+		snprintf(c.data_dir, sizeof(c.data_dir), "%s/a/var", closed);
 		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
 		assert_int_equal(strlen(c.scratch_root),
-				 strlen("/dev/shm/fnhost-") + 16);
-		assert_memory_equal(c.scratch_root, "/dev/shm/fnhost-", 16);
+				 strlen("/var/tmp/fnhost-") + 16);
+		assert_memory_equal(c.scratch_root, "/var/tmp/fnhost-", 16);
 		snprintf(first, sizeof(first), "%s", c.scratch_root);
 		config_defaults(&c);
-		snprintf(c.data_dir, sizeof(c.data_dir), "/srv/staging");
+		snprintf(c.data_dir, sizeof(c.data_dir), "%s/a/var", closed);
 		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
 		assert_string_equal(c.scratch_root, first);
 		config_defaults(&c);
-		snprintf(c.data_dir, sizeof(c.data_dir), "/srv/production");
+		snprintf(c.data_dir, sizeof(c.data_dir), "%s/b/var", closed);
 		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
 		assert_string_not_equal(c.scratch_root, first);
+		/* Opened to others, the same data dir keeps its root inside. */
+		assert_int_equal(chmod(closed, 0711), 0);
+		config_defaults(&c);
+		snprintf(c.data_dir, sizeof(c.data_dir), "%s/a/var", closed);
+		assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
+		assert_int_equal(strncmp(c.scratch_root, closed,
+					 strlen(closed)),
+				 0);
+		rmdir(closed);
 	}
 
 	/* A value given is kept. */
@@ -130,14 +137,12 @@ test_resolve(void **state)
 	assert_string_equal(c.scratch_root, "/srv/scratch");
 
 	/* data_dir + "/scratch" that does not fit is refused, not cut. */
-	if (!tmpfs) {
-		config_defaults(&c);
-		memset(c.data_dir, 'a', sizeof(c.data_dir) - 1);
-		c.data_dir[0] = '/';
-		c.data_dir[sizeof(c.data_dir) - 1] = '\0';
-		assert_int_equal(config_resolve(&c, err, sizeof(err)), -1);
-		assert_string_equal(c.scratch_root, "");
-	}
+	config_defaults(&c);
+	memset(c.data_dir, 'a', sizeof(c.data_dir) - 1);
+	c.data_dir[0] = '/';
+	c.data_dir[sizeof(c.data_dir) - 1] = '\0';
+	assert_int_equal(config_resolve(&c, err, sizeof(err)), -ERR_INVALID);
+	assert_string_equal(c.scratch_root, "");
 }
 
 static void
