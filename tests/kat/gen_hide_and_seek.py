@@ -174,6 +174,40 @@ def sessions(rng):
                                                            b"\\u001c"),
         b'{"latitude": "1\\u0085", "longitude": "\\u20281"}',
         '{"latitude": "\U0001d7d9", "longitude": "\u0967\u0966"}')
+    # More of what float() accepts and refuses (issue 17's classes).
+    fs = ["  1_000.5 ", "\u0661\u0662\u0663", "inf", "nAn", "iNfInItY",
+          "-iNF", "+nan", "1e-400", "-1e-400", "1e400", "0x1p3", "0x10",
+          "1_000", "1__000", "1e1_0", "1_e10", "1.5e+", "1e", "e1", ".",
+          "+.5e-3", "\uff11\uff12", "\u0661.\u0665", "\u0663\u066b5",
+          "1,5", "\\t\\n 7\\u000b\\u000c", "\\u001c7\\u001d", "00012",
+          "nan(1)", "1.5j", "\u0661_\u0662", "\u00a0\u2003-8\u3000",
+          "\u200b1", "1\\u0000", "0.0000000000000000000001e20",
+          "1" + "0" * 400, "1" * 5000, "infinit", "infinityy"]
+    add("float-strings-2", pt(0, 0),
+        *[b'{"latitude": 1, "longitude": "%s"}' % f.encode() for f in fs])
+    # A BOM with the other byte order, and what is no BOM at all.
+    add("bom-be", b"\xfe\xff" + pt(3, 4).decode().encode("utf-16-be"),
+        b"\x00\x00\xfe\xff" + pt(3, 4.5).decode().encode("utf-32-be"),
+        b"\xff\xfe" + pt(3, 5).decode().encode("utf-16-le"),
+        b"\xff\xfe\x00\x00" + pt(3, 5.5).decode().encode("utf-32-le"),
+        b"\xfe\xff" + pt(3, 6).decode().encode("utf-16-le"),
+        b"\xef\xbb\xbf" + pt(3, 6).decode().encode("utf-16-le"),
+        b"\xef\xbb", b"\xfe\xff", b"\xff\xfe\x00\x00",
+        b"\x00\x00\xfe\xff", "\ufeff5".encode("utf-16-le"))
+    # Encoded surrogates: raw (CESU-8) in UTF-8, lone in UTF-16/32.
+    add("surrogate-bytes", pt(1, 2),
+        b'{"latitude": 1, "longitude": 2, "x": "\xed\xa0\xbd\xed\xb8\x80"}',
+        b'{"latitude": 1, "longitude": 2, "x": "\xed\xbf\xbf"}',
+        '{"latitude": 1, "longitude": 2, "x": "\ud800"}'
+        .encode("utf-16-le", "surrogatepass"),
+        '{"latitude": 1, "longitude": 2, "x": "\udc00"}'
+        .encode("utf-32-be", "surrogatepass"),
+        b'{"latitude": 1, "longitude": 2, "x": "\xc0\xaf"}',
+        b'{"latitude": 1, "longitude": 2, "x": "\xf4\x90\x80\x80"}',
+        b'{"latitude": 1, "longitude": "\xed\xa0\x80"}')
+    add("surrogate-bytes-secret",
+        b'{"latitude": 1, "longitude": 2, "x": "\xed\xa0\xbd\xed\xb8\x80"}',
+        pt(1, 2), pt(1, 2.5))
     add("secret-strings", b'{"latitude": " 45 ", "longitude": "-0.5e1"}',
         pt(45, -5), pt(45.0001, -5))
     # bool, int, huge int, null and containers as coordinates.
