@@ -22,7 +22,8 @@ Output: one JSON object per line, one line per session:
 Each IN is the input's bytes decoded as UTF-8 with "surrogateescape", the
 way Python presents a command-line argument: encode it back the same way to
 get the exact bytes.  An error is str() of the exception the seed raised.
-Inputs never hold a NUL byte, so every one can go on a command line.
+Inputs holding a NUL byte (UTF-16, UTF-32) never hold a newline:
+leader_election.t sends them on stdin, one per line.
 """
 import glob
 import html
@@ -36,6 +37,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_KEY = os.path.join(HERE, "leader_election-test-private.pem")
+# pyjson refuses nesting deeper than this (plugins/common/pyjson.c).
+MAX_DEPTH = 990
 SEED_GLOB = os.environ.get("FNHOST_SEED", "/work/shared/seed/*.txt")
 
 
@@ -66,6 +69,19 @@ def load_handler():
     ns = {"__name__": "seed_leader_election"}
     exec(compile(src, "seed/leader-election/app.py", "exec"), ns)
     return ns["cape_handler"]
+
+
+def calibrate(handler):
+    """Set the recursion limit so that, called through answer(), the seed
+    parses MAX_DEPTH nested arrays and refuses one more, as pyjson does:
+    CPython's own limit depends on the caller's stack depth."""
+    for limit in range(MAX_DEPTH, MAX_DEPTH + 200):
+        sys.setrecursionlimit(limit)
+        ok = [answer(handler, b"[" * n + b"]" * n + b"x")["error"]
+              .startswith("Extra data") for n in (MAX_DEPTH, MAX_DEPTH + 1)]
+        if ok == [True, False]:
+            return
+    sys.exit("gen_leader_election: cannot calibrate the recursion limit")
 
 
 def answer(handler, raw):
@@ -199,6 +215,21 @@ def fixed_sessions():
               '{"node_list": ["a\nb"]}', '{"node_list": ["\\ud83d\\u"]}',
               ' \t\n{"node_list" : [ 1 , 2 ] }\r\n ',
               "\ufeff" + nl("[1]"), nl("[1]") + "\n"])
+    # Huge ints: CPython 3.11 refuses more than 4300 digits (ValueError),
+    # whatever the sign and wherever the int is; floats have no such limit.
+    s.append([nl("[1, " + "7" * 4301 + "]"), nl("[-" + "1" * 4301 + "]"),
+              nl("[" + "1" * 4300 + ", 1e300]"),
+              nl("[1e300, -" + "9" * 4300 + "]"),
+              nl("[" + "1" * 5000 + ".5]"), nl("[" + "1" * 5000 + "e-4990]"),
+              nl("[0." + "0" * 5000 + "1]"), nl("[" + "0" * 2 + "]"),
+              nl("[" + "1" * 4300 + ", " + "1" * 4299 + "2]")])
+    # Nesting up to the plugin's fixed limit and past it (the recursion
+    # limit is calibrated in main() so Python stops where pyjson does).
+    d = MAX_DEPTH - 1  # the object around node_list is one level
+    s.append(['{"node_list": ' + "[" * d + "]" * d + "}",
+              '{"node_list": ' + "[" * (d + 1) + "]" * (d + 1) + "}",
+              '{"node_list": [1, ' + "[" * 5000, "[" * 100000,
+              '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)])
     s.append([nl('["\\u00e9", "\u00e9"]'), nl('["\u4e2d\u6587", "z"]'),
               nl('[["\u00e9\u4e2d\U0001F600"]]'),
               nl('["\u0085", "\u00a0"]')])
@@ -211,7 +242,41 @@ def raw_sessions():
              b'{"node_list": [["\xed\xb0\x80x"]]}',
              b'{"node_list": ["\xff"]}', b'\xff\xfe',
              b'{"node_list": ["\xc3"]}',
-             b'\xef\xbb\xbf{"node_list": ["\xc3\xa9"]}']]
+             b'\xef\xbb\xbf{"node_list": ["\xc3\xa9"]}'],
+            # What json.loads(bytes) detects: BOMs, and UTF-16/32 without
+            # one (these hold NUL bytes: leader_election.t sends them on
+            # stdin).  Then BOMs that do not match, and BOMs alone.
+            [b"\xef\xbb\xbf" + NL.encode("utf-8")]
+            + [bom + NL.encode(enc) for bom, enc in (
+                (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+                (b"\xff\xfe\x00\x00", "utf-32-le"),
+                (b"\x00\x00\xfe\xff", "utf-32-be"),
+                (b"", "utf-16-le"), (b"", "utf-16-be"),
+                (b"", "utf-32-le"), (b"", "utf-32-be"),
+                (b"\xfe\xff", "utf-16-le"), (b"\xef\xbb\xbf", "utf-16-be"),
+                (b"\xff\xfe", "utf-32-le"))]
+            + [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff\x00",
+               b"\x00\x00\xfe\xff", "\ufeff5".encode("utf-16-le"),
+               NL.encode("utf-16-le")[:-1], NL.encode("utf-32-be")[:-2]],
+            # Encoded surrogates: raw bytes (paired CESU-8, lone high,
+            # lone low) and in UTF-16/32 code units; invalid UTF-8.
+            [b'{"node_list": ["\xed\xa0\xbd\xed\xb8\x80"]}',
+             b'{"node_list": ["\xed\xbf\xbf", "a"]}',
+             b'{"node_list": [["\xed\xa0\xbd\xed\xb8\x80"], ["a"]]}',
+             '{"node_list": ["\ud800"]}'.encode("utf-16-le",
+                                                 "surrogatepass"),
+             '{"node_list": ["\ud83d\ude00", "\udc00z"]}'.encode(
+                 "utf-32-be", "surrogatepass"),
+             '{"node_list": ["\U0001f600"]}'.encode("utf-16-be"),
+             b'{"node_list": ["\xc0\xaf"]}',
+             b'{"node_list": ["\xf4\x90\x80\x80"]}',
+             b'{"node_list": ["\xf0\x9f\x98"]}',
+             b'{"node_list": ["\xe2\x82\xac\x80"]}',
+             b'{"node_list": ["a"]}\xff',
+             b'{"node_list": [1, 2]} \xed\xa0\x80']]
+
+
+NL = '{"node_list": ["n\u00e9-\U0001f600", 2, "b"]}'
 
 
 def rand_float(r):
@@ -309,8 +374,16 @@ def random_sessions(r, count):
     return sessions
 
 
+def session_answers(handler, raws):
+    """The answers of one session: called from main() so that answer()
+    runs as many frames deep as calibrate() ran it, which the calibrated
+    recursion limit depends on."""
+    return [answer(handler, raw) for raw in raws]
+
+
 def main():
     handler = load_handler()
+    calibrate(handler)
     tmp = tempfile.mkdtemp(prefix="kat-le-")
     shutil.copy(TEST_KEY, os.path.join(tmp, "private.pem"))
     here = os.getcwd()
@@ -322,11 +395,11 @@ def main():
     os.chdir(tmp)
     try:
         for s in sessions:
-            for raw in s:
-                assert b"\0" not in raw
+            if any(b"\0" in raw for raw in s):
+                assert not any(b"\n" in raw for raw in s)
             line = {"inputs": [raw.decode("utf-8", "surrogateescape")
                                for raw in s],
-                    "answers": [answer(handler, raw) for raw in s]}
+                    "answers": session_answers(handler, s)}
             sys.stdout.write(json.dumps(line) + "\n")
     finally:
         os.chdir(here)

@@ -30,9 +30,18 @@ def bail(msg):
 def run_session(fnhost, bundle, inputs):
     """One session: a list of parsed JSON results, one per input."""
     args = [fnhost, "test", "-o", "json", bundle]
-    args += [os.fsencode(i) for i in inputs]
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=120)
+    raws = [os.fsencode(i) for i in inputs]
+    stdin = b""
+    if any(b"\0" in r or r == b"-" for r in raws):
+        # argv cannot hold NUL (UTF-16, UTF-32), and "-" means stdin: send
+        # the session on stdin instead, one input per line.
+        assert not any(b"\n" in r for r in raws)
+        args.append("-")
+        stdin = b"".join(r + b"\n" for r in raws)
+    else:
+        args += raws
+    p = subprocess.run(args, input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
     lines = p.stdout.decode("utf-8", "replace").splitlines()
     try:
         got = [json.loads(line) for line in lines if line.strip()]
