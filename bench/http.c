@@ -4,7 +4,7 @@
  *
  *	fork+wait        fork(), the child _exit(0)s, waitpid()
  *	mhd hello        one keep-alive GET to a plain libmicrohttpd server
- *	                 run as fnhostd runs it (thread per connection),
+ *	                 (a thread per connection; fnhostd runs epoll),
  *	                 through libcurl as the fnhost client does it
  *	echo session     POST .../sessions, two invokes, DELETE: a real
  *	                 fnhostd with a real signed bundle (the echo test
