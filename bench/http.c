@@ -4,12 +4,18 @@
  *
  *	fork+wait        fork(), the child _exit(0)s, waitpid()
  *	mhd hello        one keep-alive GET to a plain libmicrohttpd server
- *	                 run as fnhostd runs it (thread per connection),
+ *	                 (a thread per connection; fnhostd runs epoll),
  *	                 through libcurl as the fnhost client does it
  *	echo session     POST .../sessions, two invokes, DELETE: a real
  *	                 fnhostd with a real signed bundle (the echo test
  *	                 plugin) and the full sandbox
  *	echo run         POST .../run: a one-shot session in one request
+ *	echo+hostile     the echo session again with 1,000 hostile
+ *	                 connections open beside it (500 idle, 500 sending
+ *	                 a request head a byte a second, from 20 addresses
+ *	                 of 127.0.2.0/24), each opened again as soon as
+ *	                 fnhostd cuts it: sessions/s and p99 as ratios to
+ *	                 the unloaded figures
  *	seek session     the same with the hide_and_seek seed plugin (hide,
  *	                 then seek), whose libproj costs milliseconds to load
  *
@@ -31,7 +37,11 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +74,8 @@ struct bench {
 	double step[4]; /* session(): open, invoke, invoke, close */
 	long steps;
 	pid_t fnhostd;
+	unsigned short port;
+	double p99, rate; /* of the last measure() */
 	CURL *curl;
 	struct reply r;
 	unsigned short hello_port;
@@ -267,10 +279,14 @@ start_fnhostd(struct bench *b, const char *name, const char *preload)
 	snprintf(data, sizeof(data), "%s/%s", b->tmp, name);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
 	snprintf(b->url, sizeof(b->url), "http://127.0.0.1:%u", port);
+	b->port = port;
 	f = fopen(conf, "w");
 	if (!f)
 		die("cannot write fnhost.conf");
 	fprintf(f, "scratch_root = %s/%s\n", b->shm, name);
+	/* The memory figure holds many sessions of one token at once: the
+	 * bench measures what they cost, not the share that refuses them. */
+	fprintf(f, "sessions_per_token = 1024\n");
 	if (preload)
 		fprintf(f, "worker_preload = %s\n", preload);
 	if (getenv("FNHOST_SANDBOX_RELAXED"))
@@ -448,6 +464,120 @@ echo_run(struct bench *b)
 		die(b->r.buf);
 }
 
+/* ---- hostile connections ------------------------------------------------- */
+
+#define HOSTILE_CONNS 1000
+#define HOSTILE_PER_ADDR 50 /* under connections_per_ip's 64 */
+
+struct hostile {
+	struct bench *b;
+	int fd[HOSTILE_CONNS];
+	unsigned sent[HOSTILE_CONNS];
+	unsigned long reopened;
+	atomic_bool stop;
+	pthread_t thread;
+};
+
+/* Connection i, from 127.0.2.(1 + i / HOSTILE_PER_ADDR); -1 if refused. */
+static int
+hostile_connect(struct hostile *h, int i)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_port = htons(h->b->port),
+				   .sin_addr.s_addr = htonl(0x7f000001) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	src.sin_addr.s_addr = htonl(0x7f000201u +
+				    (uint32_t)(i / HOSTILE_PER_ADDR));
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	h->sent[i] = 0;
+	return fd;
+}
+
+/* Hold the connections open: the odd ones send their head's next byte
+ * each second, the even ones nothing; a connection fnhostd cut (its
+ * head deadline) is opened again, as an attacker would. */
+static void *
+hostile_main(void *arg)
+{
+	static const char head[] = "GET /healthz HTTP/1.1\r\nX-Slow: "
+				   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	struct hostile *h = arg;
+	double last = now_us();
+	char buf[512];
+	int i;
+
+	while (!atomic_load(&h->stop)) {
+		bool tick = now_us() - last >= 1e6;
+
+		if (tick)
+			last = now_us();
+		for (i = 0; i < HOSTILE_CONNS; i++) {
+			struct pollfd pfd = { .fd = h->fd[i],
+					      .events = POLLIN };
+
+			if (h->fd[i] >= 0 && poll(&pfd, 1, 0) > 0 &&
+			    read(h->fd[i], buf, sizeof(buf)) <= 0) {
+				close(h->fd[i]);
+				h->fd[i] = -1;
+			}
+			if (h->fd[i] < 0) {
+				h->fd[i] = hostile_connect(h, i);
+				h->reopened++;
+				continue;
+			}
+			if (tick && (i & 1) && h->sent[i] < sizeof(head) - 1 &&
+			    write(h->fd[i], head + h->sent[i], 1) == 1)
+				h->sent[i]++;
+		}
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static struct hostile *
+hostile_start(struct bench *b)
+{
+	struct hostile *h = calloc(1, sizeof(*h));
+	int i;
+
+	if (!h)
+		die("out of memory");
+	h->b = b;
+	for (i = 0; i < HOSTILE_CONNS; i++) {
+		h->fd[i] = hostile_connect(h, i);
+		if (h->fd[i] < 0)
+			die("cannot open the hostile connections");
+	}
+	if (pthread_create(&h->thread, NULL, hostile_main, h) != 0)
+		die("cannot start the hostile thread");
+	return h;
+}
+
+static void
+hostile_stop(struct hostile *h)
+{
+	int i;
+
+	atomic_store(&h->stop, true);
+	pthread_join(h->thread, NULL);
+	for (i = 0; i < HOSTILE_CONNS; i++)
+		if (h->fd[i] >= 0)
+			close(h->fd[i]);
+	printf("%-13s %lu connections opened again after fnhostd cut them\n",
+	       "  hostile", h->reopened);
+	free(h);
+}
+
 /* ---- memory -------------------------------------------------------------- */
 
 /* Proportional set size of pid in KiB: shared pages split among their
@@ -550,19 +680,22 @@ static double
 measure(const char *name, void (*fn)(struct bench *), struct bench *b,
 	int rounds, const double base[2])
 {
-	double *t = calloc((size_t)rounds, sizeof(*t)), p50, p99, start;
+	double *t = calloc((size_t)rounds, sizeof(*t)), p50, p99, start, all;
 	int i;
 
 	if (!t)
 		die("out of memory");
 	for (i = 0; i < rounds / 10 + 1; i++) /* warm up */
 		fn(b);
+	all = now_us();
 	for (i = 0; i < rounds; i++) {
 		start = now_us();
 		fn(b);
 		t[i] = now_us() - start;
 	}
+	b->rate = rounds * 1e6 / (now_us() - all);
 	percentiles(t, rounds, &p50, &p99);
+	b->p99 = p99;
 	printf("%-13s p50 %8.1f us  p99 %8.1f us", name, p50, p99);
 	if (base)
 		printf("  %6.2fx fork+wait  %6.2fx hello", p50 / base[0],
@@ -624,6 +757,18 @@ main(int argc, char **argv)
 		deploy(&b, bundle, &b.seek);
 		measure("echo session", echo_session, &b, rounds, base);
 		print_steps(&b);
+		if (i == 0) {
+			double rate = b.rate, p99 = b.p99;
+			struct hostile *h = hostile_start(&b);
+
+			measure("echo+hostile", echo_session, &b, rounds, base);
+			printf("%-13s %.0f sessions/s against %.0f unloaded "
+			       "(%.2fx), p99 %.2fx unloaded's\n",
+			       "  beside 1000", b.rate, rate, b.rate / rate,
+			       b.p99 / p99);
+			hostile_stop(h);
+			print_steps(&b);
+		}
 		measure("echo run", echo_run, &b, rounds, base);
 		measure("seek session", seek_session, &b, rounds, base);
 		print_steps(&b);

@@ -460,6 +460,45 @@ invoke_result(struct sessions *ss, const struct worker_result *r,
 	}
 }
 
+/*
+ * The operator's line for a worker that died under an invoke: what the
+ * host knows of why (worker.h, enum worker_cause), with the signal by
+ * name, the exit status, the limit it ran past, and the pid, which the
+ * kernel's audit record of a seccomp kill also names (with the call).
+ * The client's 502/504 says as much; this line is where the operator
+ * sees it beside the session and function.
+ */
+static void
+log_worker_died(struct sessions *ss, const struct session *s,
+		const struct worker_result *r)
+{
+	const struct worker *w = s->run.w;
+	enum worker_cause cause;
+	char extra[96] = "";
+	const char *name;
+	int signo, status;
+
+	cause = worker_cause(w, &signo, &status);
+	if (signo) {
+		name = sigabbrev_np(signo);
+		snprintf(extra, sizeof(extra), " signal=SIG%s",
+			 name ? name : "?");
+	} else if (cause == WORKER_CAUSE_EXIT) {
+		snprintf(extra, sizeof(extra), " exit_status=%d", status);
+	} else if (cause == WORKER_CAUSE_WALL) {
+		snprintf(extra, sizeof(extra), " limit_ms=%u",
+			 ss->cfg->invoke_timeout_ms);
+	} else if (cause == WORKER_CAUSE_CPU) {
+		snprintf(extra, sizeof(extra), " limit_ms=%u",
+			 ss->cfg->invoke_cpu_ms);
+	}
+	log_msg(LOG_LEVEL_WARN,
+		"event=worker_died session=%s function=%s pid=%d cause=%s%s "
+		"reason=\"%s\"",
+		s->id, s->function_id, (int)worker_pid(w),
+		worker_cause_name(cause), extra, r->error);
+}
+
 /* An invoke of a session that is not there, counted as refused. */
 static int
 no_session(struct sessions *ss, const char *sid, bool ended, char *err,
@@ -501,6 +540,8 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 	worker_invoke(s->run.w, input, len, (int)ss->cfg->invoke_timeout_ms, r);
 	rc = invoke_result(ss, r, (uint64_t)(mono_ms() - start) * 1000, err,
 			   errlen);
+	if (!worker_alive(s->run.w))
+		log_worker_died(ss, s, r);
 
 	pthread_mutex_lock(&ss->lock);
 	s->busy = false;

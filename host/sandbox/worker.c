@@ -24,6 +24,8 @@ struct worker {
 	int pidfd;
 	int chan;
 	bool dead;
+	enum worker_cause cause; /* once dead */
+	int signo, exit_status;	 /* what waitid() said of it */
 	uint32_t max_input, max_output;
 	uint32_t cpu_budget_ms;
 	uint64_t cpu_limit_ms; /* CPU time at which the invoke running ends */
@@ -206,42 +208,56 @@ await_frame(struct worker *w, int64_t deadline)
 	}
 }
 
+/* Say how the worker ended from its waitid() record, into buf and
+ * w's cause. */
 static void
-describe_exit(const siginfo_t *si, char *buf, size_t len)
+describe_exit(struct worker *w, const siginfo_t *si, char *buf, size_t len)
 {
 	const char *sig;
 
 	switch (si->si_code) {
 	case CLD_EXITED:
-		if (si->si_status == RUNTIME_EXIT_ABORT)
+		w->exit_status = si->si_status;
+		if (si->si_status == RUNTIME_EXIT_ABORT) {
+			w->cause = WORKER_CAUSE_ABORT;
 			snprintf(buf, len, "the function aborted");
-		else
+		} else {
+			w->cause = WORKER_CAUSE_EXIT;
 			snprintf(buf, len, "the worker exited with status %d",
 				 si->si_status);
+		}
 		return;
 	case CLD_KILLED:
 	case CLD_DUMPED:
+		w->signo = si->si_status;
 		if (si->si_status == SIGSYS) {
+			w->cause = WORKER_CAUSE_SECCOMP;
 			snprintf(buf, len,
 				 "the worker was killed by the sandbox "
 				 "(forbidden system call)");
 			return;
 		}
+		w->cause = WORKER_CAUSE_SIGNAL;
 		sig = sigabbrev_np(si->si_status);
 		snprintf(buf, len, "the worker crashed (SIG%s)",
 			 sig ? sig : "?");
 		return;
 	default:
+		w->cause = WORKER_CAUSE_EXIT;
 		snprintf(buf, len, "the worker ended");
 	}
 }
 
 /* Wait up to ms for the worker to exit, kill it if it has not, reap it.
- * Writes how it ended into buf (if not NULL). */
+ * Writes how it ended into buf (if not NULL) and w's cause: the kill's
+ * cause when the host killed it (WORKER_CAUSE_NONE for a plain close),
+ * else what waitid() says. */
 static void
-reap(struct worker *w, int ms, char *buf, size_t len)
+reap(struct worker *w, int ms, enum worker_cause kill_cause, char *buf,
+     size_t len)
 {
 	struct pollfd pfd = { .fd = w->pidfd, .events = POLLIN };
+	char how[256];
 	siginfo_t si;
 	int killed = 0;
 
@@ -255,14 +271,15 @@ reap(struct worker *w, int ms, char *buf, size_t len)
 	while (waitid(P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
 	       errno == EINTR)
 		;
-	if (buf) {
-		if (killed)
-			snprintf(buf, len,
-				 "the worker stopped answering and was "
-				 "killed");
-		else
-			describe_exit(&si, buf, len);
+	if (killed) {
+		w->cause = kill_cause;
+		snprintf(how, sizeof(how),
+			 "the worker stopped answering and was killed");
+	} else {
+		describe_exit(w, &si, how, sizeof(how));
 	}
+	if (buf)
+		snprintf(buf, len, "%s", how);
 	close(w->pidfd);
 	w->pidfd = -1;
 	w->dead = true;
@@ -271,7 +288,7 @@ reap(struct worker *w, int ms, char *buf, size_t len)
 /* The worker broke the session: kill it now and say why in r. */
 static enum worker_status
 end_session(struct worker *w, struct worker_result *r, enum worker_status st,
-	    const char *fmt, ...)
+	    enum worker_cause cause, const char *fmt, ...)
 {
 	char how[256] = "";
 	va_list ap;
@@ -279,10 +296,10 @@ end_session(struct worker *w, struct worker_result *r, enum worker_status st,
 	if (st == WORKER_CRASHED && (errno == ECONNRESET || errno == EPIPE)) {
 		/* The channel closed: let the exit status tell what
 		 * happened. */
-		reap(w, EXIT_GRACE_MS, how, sizeof(how));
+		reap(w, EXIT_GRACE_MS, WORKER_CAUSE_HUNG, how, sizeof(how));
 		snprintf(r->error, sizeof(r->error), "%s", how);
 	} else {
-		reap(w, 0, NULL, 0);
+		reap(w, 0, cause, NULL, 0);
 		va_start(ap, fmt);
 		vsnprintf(r->error, sizeof(r->error), fmt, ap);
 		va_end(ap);
@@ -359,10 +376,12 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 			errno = e;
 			if (e == ETIMEDOUT)
 				end_session(w, &r, WORKER_TIMEOUT,
+					    WORKER_CAUSE_WALL,
 					    "the plugin did not load within "
 					    "the time limit");
 			else
 				end_session(w, &r, WORKER_CRASHED,
+					    WORKER_CAUSE_PROTOCOL,
 					    "the worker broke the protocol "
 					    "while loading");
 			snprintf(err, errlen, "%s", r.error);
@@ -375,7 +394,7 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 		}
 		if (hdr.type == CHAN_REFUSE) {
 			snprintf(err, errlen, "%s", buf);
-			reap(w, EXIT_GRACE_MS, NULL, 0);
+			reap(w, EXIT_GRACE_MS, WORKER_CAUSE_HUNG, NULL, 0);
 			return -1;
 		}
 		snprintf(w->name, sizeof(w->name), "%.100s", buf);
@@ -470,6 +489,44 @@ worker_alive(const struct worker *w)
 	return !w->dead;
 }
 
+enum worker_cause
+worker_cause(const struct worker *w, int *signo, int *status)
+{
+	if (signo)
+		*signo = w->dead ? w->signo : 0;
+	if (status)
+		*status = w->dead ? w->exit_status : 0;
+	return w->dead ? w->cause : WORKER_CAUSE_NONE;
+}
+
+const char *
+worker_cause_name(enum worker_cause cause)
+{
+	switch (cause) {
+	case WORKER_CAUSE_SIGNAL:
+		return "signal";
+	case WORKER_CAUSE_SECCOMP:
+		return "seccomp";
+	case WORKER_CAUSE_ABORT:
+		return "abort";
+	case WORKER_CAUSE_EXIT:
+		return "exit";
+	case WORKER_CAUSE_HUNG:
+		return "hung";
+	case WORKER_CAUSE_WALL:
+		return "wall_time";
+	case WORKER_CAUSE_CPU:
+		return "cpu_time";
+	case WORKER_CAUSE_OUTPUT:
+		return "output";
+	case WORKER_CAUSE_PROTOCOL:
+		return "protocol";
+	case WORKER_CAUSE_NONE:
+	default:
+		return "none";
+	}
+}
+
 /* Append one OUTPUT frame's payload to r->output. */
 static int
 take_output(struct worker *w, struct worker_result *r, uint32_t len,
@@ -519,6 +576,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 
 		if (used < 0)
 			return end_session(w, r, WORKER_CRASHED,
+					   WORKER_CAUSE_PROTOCOL,
 					   "cannot read the worker's CPU time");
 		w->cpu_limit_ms = (uint64_t)used + w->cpu_budget_ms;
 	}
@@ -536,6 +594,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			if (hdr.len > w->max_output - r->output_len)
 				return end_session(
 					w, r, WORKER_TOO_LARGE,
+					WORKER_CAUSE_OUTPUT,
 					"output is over the limit of %u bytes",
 					w->max_output);
 			if (take_output(w, r, hdr.len, deadline) < 0)
@@ -571,18 +630,18 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 io_error:
 	e = errno;
 	if (e == ETIMEDOUT)
-		return end_session(w, r, WORKER_TIMEOUT,
+		return end_session(w, r, WORKER_TIMEOUT, WORKER_CAUSE_WALL,
 				   "the invoke ran past its time limit of "
 				   "%d ms",
 				   timeout_ms);
 	if (e == ETIME)
-		return end_session(w, r, WORKER_TIMEOUT,
+		return end_session(w, r, WORKER_TIMEOUT, WORKER_CAUSE_CPU,
 				   "the invoke used up its CPU budget of %u ms",
 				   w->cpu_budget_ms);
 	errno = e;
 	if (e == ECONNRESET || e == EPIPE)
-		return end_session(w, r, WORKER_CRASHED, "");
-	return end_session(w, r, WORKER_CRASHED,
+		return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_NONE, "");
+	return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_PROTOCOL,
 			   "the worker broke the channel protocol (%s)",
 			   strerror(errno));
 }
@@ -604,6 +663,6 @@ worker_close(struct worker *w, int grace_ms)
 	if (!w)
 		return;
 	worker_hangup(w);
-	reap(w, grace_ms, NULL, 0);
+	reap(w, grace_ms, WORKER_CAUSE_NONE, NULL, 0);
 	free(w);
 }

@@ -27,6 +27,34 @@ enum worker_status {
 	WORKER_GONE,	  /* the session had already ended */
 };
 
+/*
+ * Why a worker is gone, as far as the host can know it.  The host's own
+ * knowledge (a deadline it enforced, a frame it refused) or the kernel's
+ * (waitid()); never the worker's word, which a plugin could forge.  A
+ * seccomp kill says SIGSYS but not which call: the kernel's audit record
+ * for the worker's pid names it (SECCOMP_RET_KILL_PROCESS is logged by
+ * default).  Memory has no cause of its own: at the address space limit
+ * allocations fail, and whatever the plugin does then (an error, abort(),
+ * a fault) is all the host sees.
+ */
+enum worker_cause {
+	WORKER_CAUSE_NONE,     /* alive, or ended by the host's close */
+	WORKER_CAUSE_SIGNAL,   /* killed by a signal the host did not send */
+	WORKER_CAUSE_SECCOMP,  /* killed by the seccomp policy (SIGSYS) */
+	WORKER_CAUSE_ABORT,    /* the plugin called abort() */
+	WORKER_CAUSE_EXIT,     /* exited by itself, mid-session */
+	WORKER_CAUSE_HUNG,     /* closed its channel, did not exit: killed */
+	WORKER_CAUSE_WALL,     /* past the invoke's (or load's) time limit */
+	WORKER_CAUSE_CPU,      /* past the invoke's CPU budget */
+	WORKER_CAUSE_OUTPUT,   /* output over its limit: killed */
+	WORKER_CAUSE_PROTOCOL, /* broke the channel protocol: killed */
+};
+
+/* A fixed lower-case word for cause ("signal", "seccomp", "abort",
+ * "exit", "hung", "wall_time", "cpu_time", "output", "protocol", or
+ * "none"), for the log. */
+const char *worker_cause_name(enum worker_cause cause);
+
 struct worker_params {
 	const struct sandbox_limits *limits;
 	int bundle_fd;		 /* O_PATH directory */
@@ -88,6 +116,11 @@ pid_t worker_pid(const struct worker *w);
 
 /* True while the worker can take another invoke. */
 bool worker_alive(const struct worker *w);
+
+/* Why the worker is gone (WORKER_CAUSE_NONE while it is alive), and in
+ * *signo (if not NULL) the signal that killed it, or 0; in *status (if
+ * not NULL) its exit status for WORKER_CAUSE_EXIT, or 0. */
+enum worker_cause worker_cause(const struct worker *w, int *signo, int *status);
 
 /* Tell the worker the session is over (its channel closes): it runs
  * fini() and exits.  worker_close() must still follow, to reap it. */
