@@ -182,9 +182,9 @@ api_version_list(struct request *rq, struct reply *rep)
 		names = json_object_new_array();
 		for (j = 0; j < na; j++)
 			if (al[j].number == v[i].number)
-				json_object_array_add(
-					names,
-					json_object_new_string(al[j].alias));
+				json_object_array_add(names,
+						      json_object_new_string(
+							      al[j].alias));
 		json_object_object_add(each, "aliases", names);
 		json_object_array_add(arr, each);
 	}
@@ -366,8 +366,7 @@ api_token_create(struct request *rq, struct reply *rep)
 	 * (that version, as before), or "<name>@<alias>" (follows it). */
 	if (!api_function_find(srv, rq->arg, &f, rep))
 		return;
-	rc = store_target_normal(srv->store, rq->arg, target, err,
-				 sizeof(err));
+	rc = store_target_normal(srv->store, rq->arg, target, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;

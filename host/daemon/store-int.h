@@ -211,8 +211,8 @@ int store_record_list(struct store *s, const struct record_kind *kind,
 int store_record_delete(struct store *s, const struct record_kind *kind,
 			const char *id, char *err, size_t errlen);
 /* A fresh function id into f->id. */
-int store_function_new_id(struct store *s, struct store_function *f,
-			  char *err, size_t errlen);
+int store_function_new_id(struct store *s, struct store_function *f, char *err,
+			  size_t errlen);
 
 /* names (store-versions.c) */
 int store_alias_ok(const char *s);

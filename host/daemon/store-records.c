@@ -95,8 +95,8 @@ record_file(const struct record_kind *kind, const char *id,
 }
 
 int
-store_record_get(struct store *s, const struct record_kind *kind, const char *id,
-	   void *rec, char *err, size_t errlen)
+store_record_get(struct store *s, const struct record_kind *kind,
+		 const char *id, void *rec, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	int rc;
@@ -109,8 +109,8 @@ store_record_get(struct store *s, const struct record_kind *kind, const char *id
 
 /* A record that could not be read back is never written. */
 int
-store_record_put(struct store *s, const struct record_kind *kind, const void *rec,
-	   char *err, size_t errlen)
+store_record_put(struct store *s, const struct record_kind *kind,
+		 const void *rec, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1], shown[64], *line = NULL;
 	size_t len = 0;
@@ -153,7 +153,7 @@ list_one(struct store *s, const char *file, const char *name, void *ctx,
 /* Every record of kind, sorted by kind->cmp, into *out (free it). */
 int
 store_record_list(struct store *s, const struct record_kind *kind, void **out,
-	    size_t *n, char *err, size_t errlen)
+		  size_t *n, char *err, size_t errlen)
 {
 	struct list_ctx c = { kind, { NULL, 0, 0, kind->size } };
 	char bad[64];
@@ -174,8 +174,8 @@ store_record_list(struct store *s, const struct record_kind *kind, void **out,
 }
 
 int
-store_record_delete(struct store *s, const struct record_kind *kind, const char *id,
-	      char *err, size_t errlen)
+store_record_delete(struct store *s, const struct record_kind *kind,
+		    const char *id, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	int rc;
@@ -308,7 +308,7 @@ const struct record_kind store_alias_records = {
  * catch, not something that happens. */
 int
 store_function_new_id(struct store *s, struct store_function *f, char *err,
-		size_t errlen)
+		      size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	struct stat st;
@@ -353,7 +353,8 @@ int
 store_function_list(struct store *s, struct store_function **out, size_t *n,
 		    char *err, size_t errlen)
 {
-	return store_record_list(s, &store_function_records, (void **)out, n, err, errlen);
+	return store_record_list(s, &store_function_records, (void **)out, n,
+				 err, errlen);
 }
 
 int
@@ -422,7 +423,8 @@ int
 store_token_list(struct store *s, struct store_token **out, size_t *n,
 		 char *err, size_t errlen)
 {
-	return store_record_list(s, &token_records, (void **)out, n, err, errlen);
+	return store_record_list(s, &token_records, (void **)out, n, err,
+				 errlen);
 }
 
 int

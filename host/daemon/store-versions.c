@@ -375,8 +375,7 @@ store_alias_get(struct store *s, const char *name, const char *alias,
 
 int
 store_alias_set(struct store *s, const char *name, const char *alias,
-		int64_t number, struct store_alias *a, char *err,
-		size_t errlen)
+		int64_t number, struct store_alias *a, char *err, size_t errlen)
 {
 	struct store_function f;
 	char id[STORE_TARGET_MAX];
@@ -531,8 +530,8 @@ migrate_read(struct store *s, const char *file, const char *name, void *ctx,
 	rc = store_record_get(s, &store_function_records_v1, name, f, err,
 			      errlen);
 	if (rc == -ERR_IO)
-		rc = store_record_get(s, &store_function_records, name, f,
-				      err, errlen);
+		rc = store_record_get(s, &store_function_records, name, f, err,
+				      errlen);
 	if (rc == 0)
 		c->vec.n++;
 	return rc;
@@ -550,7 +549,8 @@ migrate_read(struct store *s, const char *file, const char *name, void *ctx,
 int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
-	struct migrate_ctx c = { { NULL, 0, 0, sizeof(struct store_function) } };
+	struct migrate_ctx c = { { NULL, 0, 0,
+				   sizeof(struct store_function) } };
 	struct store_function *v;
 	char *buf = NULL;
 	size_t i, len;
@@ -583,8 +583,8 @@ store_migrate(struct store *s, char *err, size_t errlen)
 			number = 0;
 		v[i].number = ++number;
 		rc = store_function_put(s, &v[i], err, errlen);
-		if (rc == 0 && (i + 1 == c.vec.n ||
-				strcmp(v[i + 1].name, v[i].name) != 0))
+		if (rc == 0 &&
+		    (i + 1 == c.vec.n || strcmp(v[i + 1].name, v[i].name) != 0))
 			rc = alias_write(s, v[i].name, STORE_ALIAS_LATEST,
 					 number, NULL, err, errlen);
 		if (rc == 0 && i + 1 == c.vec.n)

@@ -29,7 +29,7 @@
 #define JTI "00112233445566778899aabbccddeeff"
 /* 93 characters: "hs@" and these are one over a sub's 95. */
 #define SUB_OVER                                                               \
-	"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"     \
+	"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"       \
 	"0123456789abcdefghijklmnopqrstu"
 
 static const unsigned char secret[32] = {
@@ -174,9 +174,8 @@ test_issue_refusals(void **state)
 	assert_int_equal(token_issue(secret, "a-b", NULL, NOW, 60, &rec, &jwt,
 				     err, sizeof(err)),
 			 -1);
-	assert_int_equal(token_issue(secret, "hs@" SUB_OVER,
-				     NULL, NOW, 60, &rec, &jwt, err,
-				     sizeof(err)),
+	assert_int_equal(token_issue(secret, "hs@" SUB_OVER, NULL, NOW, 60,
+				     &rec, &jwt, err, sizeof(err)),
 			 -1);
 	assert_int_equal(token_issue(secret, "f", "ABCDEF", NOW, 60, &rec, &jwt,
 				     err, sizeof(err)),
