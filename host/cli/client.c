@@ -36,7 +36,7 @@ client_id_check(const char *id)
 	if (n == 0 || n > 128 || !strcmp(id, ".") || !strcmp(id, ".."))
 		return -1;
 	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789._~-") == n
+			  "0123456789._~+@-") == n
 		       ? 0
 		       : -1;
 }
@@ -451,11 +451,14 @@ client_call(const struct client *c, const struct client_request *rq,
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (mime) {
 		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
-	} else if (!strcmp(rq->method, "POST")) {
+	} else if (!strcmp(rq->method, "POST") || rq->body != NULL) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)rq->body_len);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
 				 rq->body ? rq->body : "");
+		/* A body with another method: PUT of an alias. */
+		if (strcmp(rq->method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	} else if (strcmp(rq->method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	}

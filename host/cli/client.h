@@ -125,8 +125,8 @@ void client_error_line(const struct client_response *rs, char *buf, size_t len);
 char *client_sanitize(char *s);
 
 /* Check an id that becomes a path segment (function id, session id, jti,
- * key id): 1 to 128 bytes of [A-Za-z0-9._~-], not "." or "..".  Returns 0
- * or -1. */
+ * key id, NAME@ALIAS): 1 to 128 bytes of [A-Za-z0-9._~+@-], not "." or
+ * "..".  Returns 0 or -1. */
 int client_id_check(const char *id);
 
 #endif

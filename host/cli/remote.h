@@ -73,6 +73,8 @@ struct remote {
 extern const struct remote_spec deploy_cmd, list_cmd, show_cmd, delete_cmd;
 extern const struct remote_spec token_cmd, run_cmd, key_cmd, encrypt_cmd;
 extern const struct remote_spec trust_cmd;
+/* versions, alias and rollback in cmd-versions.c */
+extern const struct remote_spec versions_cmd, alias_cmd, rollback_cmd;
 
 /* Run sp with its own argv (argv[0] is its name): pick its verb, parse
  * the options, set up the client, call sp->run() and clean up.  Returns

@@ -1,7 +1,13 @@
 /*
  * api-functions.c: the admin's routes for functions and their tokens
- * (see api.h): list, show, delete; issue, list, revoke.
+ * (see api.h): list, show, delete; versions and aliases; issue, list,
+ * revoke.
+ *
+ * A path's {id} is a target (store.h): a version's id, a name (its
+ * "latest"), "<name>@<alias>" or "<name>@<number>".
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +27,7 @@ api_function_json(const struct store_function *f)
 	json_object_object_add(o, "checksum",
 			       json_object_new_string(f->checksum));
 	json_object_object_add(o, "created", json_object_new_int64(f->created));
+	json_object_object_add(o, "number", json_object_new_int64(f->number));
 	return o;
 }
 
@@ -31,13 +38,10 @@ api_function_find(struct server *srv, const char *id, struct store_function *f,
 	char err[512];
 	int rc;
 
-	rc = store_function_get(srv->store, id, f, err, sizeof(err));
+	rc = store_function_resolve(srv->store, id, f, err, sizeof(err));
 	if (rc == 0)
 		return true;
-	if (err_kind_of(rc) == ERR_NOT_FOUND)
-		reply_error(rep, ERR_NOT_FOUND, "no function '%.40s'", id);
-	else
-		reply_fail(rep, rc, err);
+	reply_fail(rep, rc, err);
 	return false;
 }
 
@@ -81,14 +85,231 @@ api_function_delete(struct request *rq, struct reply *rep)
 
 	if (!api_function_find(srv, rq->arg, &f, rep))
 		return;
-	rc = store_function_delete(srv->store, f.id, err, sizeof(err));
+	rc = store_version_delete(srv->store, f.id, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
 	}
 	sessions_forget(srv->sessions, f.id); /* open ones finish */
-	log_msg(LOG_LEVEL_INFO, "event=delete function=%s", f.id);
+	log_msg(LOG_LEVEL_INFO, "event=delete function=%s name=%s number=%lld",
+		f.id, f.name, (long long)f.number);
 	reply_empty(rep, 204);
+}
+
+static json_object *
+alias_json(const struct store_alias *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(a->name));
+	json_object_object_add(o, "alias", json_object_new_string(a->alias));
+	json_object_object_add(o, "number", json_object_new_int64(a->number));
+	json_object_object_add(o, "set", json_object_new_int64(a->set));
+	return o;
+}
+
+/* The name a target is of: the part before '@', or the name of the
+ * version an id names. */
+static bool
+target_name(struct server *srv, const char *arg,
+	    char name[BUNDLE_LABEL_MAX + 1], struct reply *rep)
+{
+	struct store_function f;
+	const char *at = strchr(arg, '@');
+
+	if (at == NULL || (size_t)(at - arg) > BUNDLE_LABEL_MAX) {
+		if (!api_function_find(srv, arg, &f, rep))
+			return false;
+		memcpy(name, f.name, sizeof(f.name));
+		return true;
+	}
+	memcpy(name, arg, (size_t)(at - arg));
+	name[at - arg] = '\0';
+	return true;
+}
+
+/* "<name>@<alias>" of a path: alias to *alias (dflt when there is no
+ * '@', or NULL to require one). */
+static bool
+target_alias(const char *arg, char name[BUNDLE_LABEL_MAX + 1],
+	     char alias[STORE_ALIAS_MAX + 1], const char *dflt,
+	     struct reply *rep)
+{
+	const char *at = strchr(arg, '@');
+
+	if (at == NULL && dflt != NULL) {
+		snprintf(name, BUNDLE_LABEL_MAX + 1, "%s", arg);
+		snprintf(alias, STORE_ALIAS_MAX + 1, "%s", dflt);
+		if (strlen(arg) <= BUNDLE_LABEL_MAX)
+			return true;
+	} else if (at != NULL && (size_t)(at - arg) <= BUNDLE_LABEL_MAX &&
+		   strlen(at + 1) <= STORE_ALIAS_MAX) {
+		memcpy(name, arg, (size_t)(at - arg));
+		name[at - arg] = '\0';
+		snprintf(alias, STORE_ALIAS_MAX + 1, "%s", at + 1);
+		return true;
+	}
+	reply_error(rep, ERR_INVALID, "want NAME@ALIAS, not '%.100s'", arg);
+	return false;
+}
+
+void
+api_version_list(struct request *rq, struct reply *rep)
+{
+	struct server *srv = rq->srv;
+	struct store_function *v = NULL;
+	struct store_alias *al = NULL;
+	json_object *o, *arr, *names, *each;
+	char name[BUNDLE_LABEL_MAX + 1], err[512];
+	size_t i, j, n = 0, na = 0;
+	int rc;
+
+	if (!target_name(srv, rq->arg, name, rep))
+		return;
+	rc = store_version_list(srv->store, name, &v, &n, err, sizeof(err));
+	if (rc == 0)
+		rc = store_alias_list(srv->store, name, &al, &na, err,
+				      sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		each = api_function_json(&v[i]);
+		names = json_object_new_array();
+		for (j = 0; j < na; j++)
+			if (al[j].number == v[i].number)
+				json_object_array_add(names,
+						      json_object_new_string(
+							      al[j].alias));
+		json_object_object_add(each, "aliases", names);
+		json_object_array_add(arr, each);
+	}
+	json_object_object_add(o, "versions", arr);
+	arr = json_object_new_array();
+	for (j = 0; j < na; j++)
+		json_object_array_add(arr, alias_json(&al[j]));
+	json_object_object_add(o, "aliases", arr);
+	reply_json(rep, 200, o);
+out:
+	free(v);
+	free(al);
+}
+
+/* The version number a request body's "version" names: a number, the
+ * text of one, or a checksum of one of name's versions. */
+static bool
+body_version(struct server *srv, json_object *body, const char *name,
+	     int64_t *number, struct reply *rep)
+{
+	struct store_function *v = NULL;
+	json_object *j;
+	const char *s;
+	char err[512];
+	size_t i, n = 0;
+	int rc;
+
+	if (!json_object_object_get_ex(body, "version", &j)) {
+		reply_error(rep, ERR_INVALID, "the body needs \"version\"");
+		return false;
+	}
+	if (json_object_is_type(j, json_type_int)) {
+		*number = json_object_get_int64(j);
+		return true;
+	}
+	s = json_object_get_string(j);
+	if (!json_object_is_type(j, json_type_string)) {
+		reply_error(rep, ERR_INVALID,
+			    "\"version\" is a number or a checksum");
+		return false;
+	}
+	rc = store_version_list(srv->store, name, &v, &n, err, sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		char num[24];
+
+		snprintf(num, sizeof(num), "%" PRId64, v[i].number);
+		if (!strcmp(s, v[i].checksum) || !strcmp(s, num)) {
+			*number = v[i].number;
+			free(v);
+			return true;
+		}
+	}
+	free(v);
+	reply_error(rep, ERR_NOT_FOUND, "no version '%.70s' of '%s'", s, name);
+	return false;
+}
+
+void
+api_alias_set(struct request *rq, struct reply *rep)
+{
+	struct server *srv = rq->srv;
+	char name[BUNDLE_LABEL_MAX + 1], alias[STORE_ALIAS_MAX + 1], err[512];
+	struct store_alias a;
+	json_object *body;
+	int64_t number;
+	int rc;
+
+	if (!target_alias(rq->arg, name, alias, NULL, rep))
+		return;
+	body = request_json(rq, rep);
+	if (!body || !body_version(srv, body, name, &number, rep))
+		goto out;
+	rc = store_alias_set(srv->store, name, alias, number, &a, err,
+			     sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		goto out;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=alias_set name=%s alias=%s number=%lld",
+		name, alias, (long long)number);
+	reply_json(rep, 200, alias_json(&a));
+out:
+	json_object_put(body);
+}
+
+void
+api_alias_delete(struct request *rq, struct reply *rep)
+{
+	char name[BUNDLE_LABEL_MAX + 1], alias[STORE_ALIAS_MAX + 1], err[512];
+	int rc;
+
+	if (!target_alias(rq->arg, name, alias, NULL, rep))
+		return;
+	rc = store_alias_delete(rq->srv->store, name, alias, err, sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=alias_delete name=%s alias=%s", name,
+		alias);
+	reply_empty(rep, 204);
+}
+
+void
+api_rollback(struct request *rq, struct reply *rep)
+{
+	char name[BUNDLE_LABEL_MAX + 1], alias[STORE_ALIAS_MAX + 1], err[512];
+	struct store_alias a;
+	int rc;
+
+	if (!target_alias(rq->arg, name, alias, STORE_ALIAS_LATEST, rep))
+		return;
+	rc = store_alias_rollback(rq->srv->store, name, alias, &a, err,
+				  sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "event=rollback name=%s alias=%s number=%lld",
+		name, alias, (long long)a.number);
+	reply_json(rep, 200, alias_json(&a));
 }
 
 /* The ttl and checksum pin a token request asks for, or false with the
@@ -122,6 +343,7 @@ token_request(struct server *srv, json_object *body,
 				    "function %s has checksum %s, not the "
 				    "pinned one",
 				    f->id, f->checksum);
+			*pin = NULL;
 			return false;
 		}
 	}
@@ -136,16 +358,23 @@ api_token_create(struct request *rq, struct reply *rep)
 	struct store_token rec;
 	const char *pin;
 	json_object *body, *out;
-	char err[512], *jwt = NULL;
+	char err[512], *jwt = NULL, target[STORE_TARGET_MAX];
 	int64_t ttl;
 	int rc;
 
+	/* The token names what the path names, written the one way: an id
+	 * (that version, as before), or "<name>@<alias>" (follows it). */
 	if (!api_function_find(srv, rq->arg, &f, rep))
 		return;
+	rc = store_target_normal(srv->store, rq->arg, target, err, sizeof(err));
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		return;
+	}
 	body = request_json(rq, rep);
 	if (!body || !token_request(srv, body, &f, &ttl, &pin, rep))
 		goto out;
-	rc = token_issue(srv->token_secret, f.id, pin, time(NULL), ttl, &rec,
+	rc = token_issue(srv->token_secret, target, pin, time(NULL), ttl, &rec,
 			 &jwt, err, sizeof(err));
 	if (rc == 0)
 		rc = store_token_put(srv->store, &rec, err, sizeof(err));
@@ -157,6 +386,7 @@ api_token_create(struct request *rq, struct reply *rep)
 	json_object_object_add(out, "token", json_object_new_string(jwt));
 	json_object_object_add(out, "jti", json_object_new_string(rec.jti));
 	json_object_object_add(out, "expires", json_object_new_int64(rec.exp));
+	json_object_object_add(out, "function", json_object_new_string(target));
 	reply_json(rep, 201, out);
 out:
 	free(jwt);

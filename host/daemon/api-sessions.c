@@ -56,7 +56,7 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 		return -1;
 	}
 	rc = sessions_open(srv->sessions, &f, bundle_fd, path, rq->tok.jti,
-			   opened, err, sizeof(err));
+			   rq->tok.function_id, opened, err, sizeof(err));
 	close(bundle_fd);
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
@@ -64,8 +64,9 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 			reply_retry_after(rep, opened->retry_after_s);
 		return -1;
 	}
-	log_msg(LOG_LEVEL_INFO, "event=session_open session=%s function=%s",
-		opened->id, f.id);
+	log_msg(LOG_LEVEL_INFO,
+		"event=session_open session=%s function=%s name=%s number=%lld",
+		opened->id, f.id, f.name, (long long)f.number);
 	memcpy(checksum, f.checksum, 65);
 	return 0;
 }
@@ -274,17 +275,18 @@ api_run(struct request *rq, struct reply *rep)
 	if (!input_open(rq, f.checksum, &in, rep))
 		return;
 	if (open_session(rq, rq->arg, &opened, checksum, rep) == 0) {
-		/* A redeploy between the two looks ups would leave the input
-		 * opened for a checksum that is not the session's. */
+		/* An alias moved between the two look ups would leave the
+		 * input opened for a checksum that is not the session's. */
 		if (strcmp(checksum, f.checksum) != 0)
 			reply_error(rep, ERR_CONFLICT,
 				    "function %s changed to checksum %s while "
 				    "its input was opened for %s",
 				    f.id, checksum, f.checksum);
 		else
-			invoke_reply(rq->srv, opened.id, rq->arg, &in, rep);
-		sessions_close(rq->srv->sessions, opened.id, rq->arg, err,
-			       sizeof(err));
+			invoke_reply(rq->srv, opened.id, rq->tok.function_id,
+				     &in, rep);
+		sessions_close(rq->srv->sessions, opened.id,
+			       rq->tok.function_id, err, sizeof(err));
 	}
 	input_free(&in);
 }

@@ -158,12 +158,17 @@ json_object *request_json(struct request *rq, struct reply *rep);
 void api_function_list(struct request *rq, struct reply *rep);
 void api_function_show(struct request *rq, struct reply *rep);
 void api_function_delete(struct request *rq, struct reply *rep);
+void api_version_list(struct request *rq, struct reply *rep);
+void api_alias_set(struct request *rq, struct reply *rep);
+void api_alias_delete(struct request *rq, struct reply *rep);
+void api_rollback(struct request *rq, struct reply *rep);
 void api_token_create(struct request *rq, struct reply *rep);
 void api_token_list(struct request *rq, struct reply *rep);
 void api_token_revoke(struct request *rq, struct reply *rep);
 json_object *api_function_json(const struct store_function *f);
-/* Read function id, answering 404 (or the store's error) when there is
- * none.  Returns whether f was filled. */
+/* Resolve target id (store_function_resolve(): an id, a name, a
+ * name@alias or name@number), answering 404 (or the store's error) when
+ * it names no version.  Returns whether f was filled. */
 bool api_function_find(struct server *srv, const char *id,
 		       struct store_function *f, struct reply *rep);
 

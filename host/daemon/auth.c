@@ -48,6 +48,23 @@ check_admin(struct request *rq, const char *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether the path's {id} names what the token's sub names: the same
+ * text, or the same once written the one way (store_target_normal():
+ * "hs" is "hs@latest").  Never by what they resolve to: a token for
+ * hs@stable does not open hs@latest because both point at one version
+ * now. */
+static bool
+names_same(struct request *rq, const char *sub, const char *arg)
+{
+	char norm[STORE_TARGET_MAX], why[256];
+
+	if (!strcmp(sub, arg))
+		return true;
+	return store_target_normal(rq->srv->store, arg, norm, why,
+				   sizeof(why)) == 0 &&
+	       !strcmp(sub, norm);
+}
+
 static int
 check_function_token(struct request *rq, const char *t, char *err,
 		     size_t errlen)
@@ -72,9 +89,9 @@ check_function_token(struct request *rq, const char *t, char *err,
 		return err_set(err, errlen, ERR_UNAUTHORIZED,
 			       "token %s is revoked", rq->tok.jti);
 	if (rq->route->who == CALLER_TOKEN_ID &&
-	    strcmp(rq->tok.function_id, rq->arg) != 0)
+	    !names_same(rq, rq->tok.function_id, rq->arg))
 		return err_set(err, errlen, ERR_FORBIDDEN,
-			       "the token is for function %s, not %s",
+			       "the token is for function %s, not %.100s",
 			       rq->tok.function_id, rq->arg);
 	return 0;
 }

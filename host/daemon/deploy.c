@@ -211,6 +211,7 @@ deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
 {
 	struct store_function f;
 	struct bundle_info info;
+	bool added;
 	int rc = d->refused;
 
 	if (rc == 0)
@@ -226,7 +227,8 @@ deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
 	}
 	if (rc == 0) {
 		record_of(&info, &f);
-		rc = store_function_put(d->s, &f, d->why, sizeof(d->why));
+		rc = store_version_add(d->s, &f, &added, d->why,
+				       sizeof(d->why));
 	}
 	if (rc == 0)
 		*out = f;

@@ -51,7 +51,10 @@ int deploy_put(struct deploy *d, const char *name, uint64_t offset,
 /*
  * Verify the staged bundle with keys[0..nkeys-1], install it into
  * bundles/<checksum> (a bundle stored already is kept and this copy
- * dropped), and write a new function record for it, which *out gets.
+ * dropped), and add it as the newest version of its name
+ * (store_version_add(): a bundle that is a version of that name already
+ * is that version, and nothing is written but "latest"), which *out
+ * gets.
  * The handle is consumed whatever the result.
  */
 int deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,

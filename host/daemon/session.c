@@ -41,7 +41,8 @@
 struct session {
 	char id[33];
 	char function_id[32];
-	char owner[33]; /* the jti of the token that opened it */
+	char target[STORE_TARGET_MAX]; /* what its token names (sub) */
+	char owner[33];		       /* the jti of the token that opened it */
 	char checksum[65];
 	pthread_mutex_t lock;		  /* serializes invokes and the close */
 	struct launched run;		  /* its worker and scratch dir */
@@ -215,7 +216,7 @@ acquire(struct sessions *ss, const char *sid, const char *function_id)
 	pthread_mutex_lock(&ss->lock);
 	for (i = 0; i < ss->n; i++)
 		if (!strcmp(ss->v[i]->id, sid) &&
-		    !strcmp(ss->v[i]->function_id, function_id)) {
+		    !strcmp(ss->v[i]->target, function_id)) {
 			s = ss->v[i];
 			s->refs++;
 			break;
@@ -394,7 +395,8 @@ sessions_forget(struct sessions *ss, const char *function_id)
 int
 sessions_open(struct sessions *ss, const struct store_function *f,
 	      int bundle_fd, const char *bundle_path, const char *owner,
-	      struct session_opened *out, char *err, size_t errlen)
+	      const char *target, struct session_opened *out, char *err,
+	      size_t errlen)
 {
 	struct session *s = NULL;
 	int rc;
@@ -403,6 +405,8 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	rc = reserve(ss, f, owner, &s, &out->retry_after_s, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* Unreachable until busy is cleared below, so no lock is needed. */
+	snprintf(s->target, sizeof(s->target), "%s", target);
 	if (!ready_take(ss->ready, f, &s->run)) {
 		rc = ready_launch(ss->ready, f, bundle_fd, bundle_path, &s->run,
 				  err, errlen);

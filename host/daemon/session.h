@@ -50,7 +50,10 @@ struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 void sessions_free(struct sessions *ss);
 
 /* Open a session of function f whose bundle is at bundle_fd/bundle_path,
- * for the token whose jti is owner.  Returns 0, -ERR_LIMIT over a share
+ * for the token whose jti is owner and whose sub is target (a function
+ * id or "<name>@<alias>"): the later calls name the session's function
+ * by target, so a session stays reachable by its token after the alias
+ * moves on.  Returns 0, -ERR_LIMIT over a share
  * (the reason names the limit; out->retry_after_s says when to retry),
  * -ERR_DRAINING, or launch_session()'s kinds when the plugin can not be
  * loaded.  The shares: sessions_per_token, sessions_per_function,
@@ -58,9 +61,11 @@ void sessions_free(struct sessions *ss);
  * fewer than an eighth (fnhost.conf(5)). */
 int sessions_open(struct sessions *ss, const struct store_function *f,
 		  int bundle_fd, const char *bundle_path, const char *owner,
-		  struct session_opened *out, char *err, size_t errlen);
+		  const char *target, struct session_opened *out, char *err,
+		  size_t errlen);
 
-/* Run one invoke of session sid, which must belong to function_id.
+/* Run one invoke of session sid, which must have been opened for
+ * function_id (the target given to sessions_open()).
  * Fills r (free r->output) and checksum, the session's function's.
  * Returns 0, -ERR_NO_SESSION, -ERR_TOO_LARGE (input or output over its
  * limit), -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or

@@ -4,7 +4,9 @@
  *
  *	store.c		open, layout, what a crash left, close
  *	store-util.c	errors, names, files (these go to base/ later)
- *	store-records.c	function and token records: one record layer
+ *	store-records.c	function, alias and token records: one record
+ *			layer
+ *	store-versions.c	versions of a name, aliases, the migration
  *	store-json.c	a record's JSON, driven by its kind's field table
  *	store-keys.c	keys/: the admin token, the token secret, raw keys
  *	store-trust.c	trusted/: publisher keys
@@ -38,6 +40,7 @@ enum store_dir {
 	DIR_BUNDLES,
 	DIR_FUNCTIONS,
 	DIR_TOKENS,
+	DIR_ALIASES,
 	DIR_TMP,
 	DIR_COUNT
 };
@@ -152,7 +155,7 @@ void *store_vec_next(struct store_vec *vec);
 enum field_type {
 	FIELD_STRING, /* char[size], NUL-free */
 	FIELD_HEX32,  /* unsigned char[32] as 64 lower-case hex */
-	FIELD_TIME,   /* int64_t in 0..TIME_MAX */
+	FIELD_TIME,   /* int64_t in 0..TIME_MAX: a time, or a count */
 	FIELD_BOOL,   /* bool */
 };
 
@@ -195,5 +198,31 @@ int store_record_decode(const struct record_kind *kind, const char *buf,
  * malloc()ed *line of *len bytes. */
 int store_record_encode(const struct record_kind *kind, const void *rec,
 			char **line, size_t *len, char *err, size_t errlen);
+
+/* The record layer's operations, on any kind (store-records.c). */
+extern const struct record_kind store_function_records, store_alias_records,
+	store_function_records_v1;
+int store_record_get(struct store *s, const struct record_kind *kind,
+		     const char *id, void *rec, char *err, size_t errlen);
+int store_record_put(struct store *s, const struct record_kind *kind,
+		     const void *rec, char *err, size_t errlen);
+int store_record_list(struct store *s, const struct record_kind *kind,
+		      void **out, size_t *n, char *err, size_t errlen);
+int store_record_delete(struct store *s, const struct record_kind *kind,
+			const char *id, char *err, size_t errlen);
+/* A fresh function id into f->id. */
+int store_function_new_id(struct store *s, struct store_function *f, char *err,
+			  size_t errlen);
+
+/* names (store-versions.c) */
+int store_alias_ok(const char *s);
+int store_alias_id_ok(const char *s);
+/* "<name>@<alias>" or "<name>@<number>": what a token's sub may be
+ * besides a function id. */
+int store_target_sub_ok(const char *s);
+
+/* Bring a data dir of an earlier release to this one's layout, once
+ * (store-versions.c); store_open() calls it. */
+int store_migrate(struct store *s, char *err, size_t errlen);
 
 #endif

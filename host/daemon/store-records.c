@@ -10,7 +10,11 @@
  *
  * On disk, one line each (store-json.c), written atomically, 0600:
  *	functions/<id>.json	{"id","name","version","checksum","plugin",
- *				"plugin_sha256","created"} and "\n"
+ *				"plugin_sha256","created","number"} and "\n"
+ *				(releases before versions had no "number":
+ *				store_function_records_v1 reads those for
+ *				the migration)
+ *	aliases/<name>@<alias>.json	{"id","name","alias","number","set"}
  *	tokens/<jti>.json	{"jti","sub","fch","iat","exp","revoked"}
  *				and "\n"
  */
@@ -90,9 +94,9 @@ record_file(const struct record_kind *kind, const char *id,
 	return 0;
 }
 
-static int
-record_get(struct store *s, const struct record_kind *kind, const char *id,
-	   void *rec, char *err, size_t errlen)
+int
+store_record_get(struct store *s, const struct record_kind *kind,
+		 const char *id, void *rec, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	int rc;
@@ -104,9 +108,9 @@ record_get(struct store *s, const struct record_kind *kind, const char *id,
 }
 
 /* A record that could not be read back is never written. */
-static int
-record_put(struct store *s, const struct record_kind *kind, const void *rec,
-	   char *err, size_t errlen)
+int
+store_record_put(struct store *s, const struct record_kind *kind,
+		 const void *rec, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1], shown[64], *line = NULL;
 	size_t len = 0;
@@ -147,9 +151,9 @@ list_one(struct store *s, const char *file, const char *name, void *ctx,
 }
 
 /* Every record of kind, sorted by kind->cmp, into *out (free it). */
-static int
-record_list(struct store *s, const struct record_kind *kind, void **out,
-	    size_t *n, char *err, size_t errlen)
+int
+store_record_list(struct store *s, const struct record_kind *kind, void **out,
+		  size_t *n, char *err, size_t errlen)
 {
 	struct list_ctx c = { kind, { NULL, 0, 0, kind->size } };
 	char bad[64];
@@ -169,9 +173,9 @@ record_list(struct store *s, const struct record_kind *kind, void **out,
 	return 0;
 }
 
-static int
-record_delete(struct store *s, const struct record_kind *kind, const char *id,
-	      char *err, size_t errlen)
+int
+store_record_delete(struct store *s, const struct record_kind *kind,
+		    const char *id, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	int rc;
@@ -211,6 +215,17 @@ function_bad_field(const void *rec)
 	return bad;
 }
 
+static const char *
+function_bad_field_v2(const void *rec)
+{
+	const struct store_function *f = rec;
+	const char *bad = function_bad_field(rec);
+
+	if (bad == NULL && (f->number < 1 || f->number > TIME_MAX))
+		bad = "number";
+	return bad;
+}
+
 static const struct record_field function_fields[] = {
 	FIELD("id", FIELD_STRING, struct store_function, id),
 	FIELD("name", FIELD_STRING, struct store_function, name),
@@ -220,24 +235,80 @@ static const struct record_field function_fields[] = {
 	FIELD("plugin_sha256", FIELD_HEX32, struct store_function,
 	      plugin_sha256),
 	FIELD("created", FIELD_TIME, struct store_function, created),
+	FIELD("number", FIELD_TIME, struct store_function, number),
 };
 
-static const struct record_kind function_records = {
+const struct record_kind store_function_records = {
 	.dir = DIR_FUNCTIONS,
 	.what = "function",
 	.id_ok = store_id_ok,
 	.size = sizeof(struct store_function),
 	.fields = function_fields,
 	.nfields = sizeof(function_fields) / sizeof(function_fields[0]),
+	.bad_field = function_bad_field_v2,
+	.order = 6, /* "created" */
+};
+
+/* The same record as the releases before versions wrote it: the table
+ * without its last field, "number". */
+const struct record_kind store_function_records_v1 = {
+	.dir = DIR_FUNCTIONS,
+	.what = "function",
+	.id_ok = store_id_ok,
+	.size = sizeof(struct store_function),
+	.fields = function_fields,
+	.nfields = sizeof(function_fields) / sizeof(function_fields[0]) - 1,
 	.bad_field = function_bad_field,
 	.order = 6, /* "created" */
 };
 
+/* ---- alias records ------------------------------------------------------- */
+
+static const char *
+alias_bad_field(const void *rec)
+{
+	const struct store_alias *a = rec;
+	char id[STORE_TARGET_MAX];
+	const char *bad = NULL;
+
+	snprintf(id, sizeof(id), "%s@%s", a->name, a->alias);
+	if (!store_alias_id_ok(a->id))
+		bad = "id";
+	else if (!store_label_ok(a->name))
+		bad = "name";
+	else if (!store_alias_ok(a->alias) || strcmp(id, a->id) != 0)
+		bad = "alias";
+	else if (a->number < 1 || a->number > TIME_MAX)
+		bad = "number";
+	else if (a->set < 0 || a->set > TIME_MAX)
+		bad = "set";
+	return bad;
+}
+
+static const struct record_field alias_fields[] = {
+	FIELD("id", FIELD_STRING, struct store_alias, id),
+	FIELD("name", FIELD_STRING, struct store_alias, name),
+	FIELD("alias", FIELD_STRING, struct store_alias, alias),
+	FIELD("number", FIELD_TIME, struct store_alias, number),
+	FIELD("set", FIELD_TIME, struct store_alias, set),
+};
+
+const struct record_kind store_alias_records = {
+	.dir = DIR_ALIASES,
+	.what = "alias",
+	.id_ok = store_alias_id_ok,
+	.size = sizeof(struct store_alias),
+	.fields = alias_fields,
+	.nfields = sizeof(alias_fields) / sizeof(alias_fields[0]),
+	.bad_field = alias_bad_field,
+	.order = 4, /* "set" */
+};
+
 /* A fresh id into f->id: 131 bits, so a clash is for the check to
  * catch, not something that happens. */
-static int
-function_new_id(struct store *s, struct store_function *f, char *err,
-		size_t errlen)
+int
+store_function_new_id(struct store *s, struct store_function *f, char *err,
+		      size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	struct stat st;
@@ -264,31 +335,32 @@ store_function_put(struct store *s, struct store_function *f, char *err,
 	int rc;
 
 	if (f->id[0] == '\0') {
-		rc = function_new_id(s, f, err, errlen);
+		rc = store_function_new_id(s, f, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
-	return record_put(s, &function_records, f, err, errlen);
+	return store_record_put(s, &store_function_records, f, err, errlen);
 }
 
 int
 store_function_get(struct store *s, const char *id, struct store_function *f,
 		   char *err, size_t errlen)
 {
-	return record_get(s, &function_records, id, f, err, errlen);
+	return store_record_get(s, &store_function_records, id, f, err, errlen);
 }
 
 int
 store_function_list(struct store *s, struct store_function **out, size_t *n,
 		    char *err, size_t errlen)
 {
-	return record_list(s, &function_records, (void **)out, n, err, errlen);
+	return store_record_list(s, &store_function_records, (void **)out, n,
+				 err, errlen);
 }
 
 int
 store_function_delete(struct store *s, const char *id, char *err, size_t errlen)
 {
-	return record_delete(s, &function_records, id, err, errlen);
+	return store_record_delete(s, &store_function_records, id, err, errlen);
 }
 
 /* ---- token records ------------------------------------------------------- */
@@ -301,7 +373,8 @@ token_bad_field(const void *rec)
 
 	if (!store_jti_ok(t->jti))
 		bad = "jti";
-	else if (!store_id_ok(t->function_id))
+	else if (!store_id_ok(t->function_id) &&
+		 !store_target_sub_ok(t->function_id))
 		bad = "sub";
 	else if (t->checksum[0] != '\0' && !store_checksum_ok(t->checksum))
 		bad = "fch";
@@ -336,21 +409,22 @@ int
 store_token_put(struct store *s, const struct store_token *t, char *err,
 		size_t errlen)
 {
-	return record_put(s, &token_records, t, err, errlen);
+	return store_record_put(s, &token_records, t, err, errlen);
 }
 
 int
 store_token_get(struct store *s, const char *jti, struct store_token *t,
 		char *err, size_t errlen)
 {
-	return record_get(s, &token_records, jti, t, err, errlen);
+	return store_record_get(s, &token_records, jti, t, err, errlen);
 }
 
 int
 store_token_list(struct store *s, struct store_token **out, size_t *n,
 		 char *err, size_t errlen)
 {
-	return record_list(s, &token_records, (void **)out, n, err, errlen);
+	return store_record_list(s, &token_records, (void **)out, n, err,
+				 errlen);
 }
 
 int

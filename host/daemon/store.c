@@ -246,6 +246,9 @@ store_clean(struct store *s, char *err, size_t errlen)
 	int i, rc;
 
 	rc = clean_temporaries(s, err, errlen);
+	/* Before anything reads a function record in this release's form. */
+	if (rc == 0)
+		rc = store_migrate(s, err, errlen);
 	if (rc == 0)
 		rc = clean_tokens(s, (int64_t)time(NULL), err, errlen);
 	if (rc == 0)

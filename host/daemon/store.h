@@ -5,8 +5,10 @@
  *			later the host's encryption and attestation keys; 0600
  *	trusted/	publisher public keys, <KEYID>.pub (minisign format)
  *	bundles/<checksum>/	deployed bundles, read-only, content-addressed
- *	functions/<id>.json	function records
+ *	functions/<id>.json	function records: one a version of a name
+ *	aliases/<name>@<alias>.json	an alias of a name: a version number
  *	tokens/<jti>.json	issued tokens (for list and revoke)
+ *	format		"2\n" once the data dir is migrated (store_open())
  *	tmp/		deploy staging; emptied at start
  *
  * Every write is atomic: a temporary name in the same directory, fsync,
@@ -40,19 +42,48 @@
 
 struct store;
 
+/*
+ * A function is a name (the signed trusted comment's) with an ordered
+ * list of versions; each version is one record, with an id of its own
+ * (what the id routes and older tokens name), the bundle's checksum,
+ * and its number: 1 for the first version of the name, then one more
+ * than the highest ever given, so a number never names two bundles.
+ */
 struct store_function {
 	char id[32]; /* 22 characters of [A-Za-z0-9] */
 	char name[BUNDLE_LABEL_MAX + 1];
-	char version[BUNDLE_LABEL_MAX + 1];
+	char version[BUNDLE_LABEL_MAX + 1]; /* the publisher's label */
 	char checksum[65];
 	char plugin[BUNDLE_NAME_MAX + 1];
 	unsigned char plugin_sha256[32];
 	int64_t created; /* Unix seconds */
+	int64_t number;	 /* 1, 2, ... within name */
+};
+
+/* An alias: a label of [A-Za-z0-9._+-], at most STORE_ALIAS_MAX
+ * characters, not all digits (those are version numbers), pointing at a
+ * version of name.  "latest" is kept by the store: every deploy points
+ * it at the version deployed, and it always names a version that is
+ * there while the name has one. */
+#define STORE_ALIAS_MAX 31
+#define STORE_ALIAS_LATEST "latest"
+/* What a token or a path names: a function id, or "<name>@<alias>", or
+ * "<name>@<number>"; the longest is this, with its NUL. */
+#define STORE_TARGET_MAX (BUNDLE_LABEL_MAX + 1 + STORE_ALIAS_MAX + 1)
+
+struct store_alias {
+	char id[STORE_TARGET_MAX]; /* "<name>@<alias>" */
+	char name[BUNDLE_LABEL_MAX + 1];
+	char alias[STORE_ALIAS_MAX + 1];
+	int64_t number; /* the version it points at */
+	int64_t set;	/* Unix seconds it was last moved */
 };
 
 struct store_token {
 	char jti[33]; /* 32 lower-case hex characters */
-	char function_id[32];
+	/* sub: a function id (the version it was issued for), or
+	 * "<name>@<alias>" (the version the alias points at when used) */
+	char function_id[STORE_TARGET_MAX];
 	char checksum[65]; /* the fch pin, or "" */
 	int64_t iat, exp;  /* Unix seconds */
 	bool revoked;
@@ -128,6 +159,59 @@ int store_function_list(struct store *s, struct store_function **out, size_t *n,
  * collected by store_open() when none does. */
 int store_function_delete(struct store *s, const char *id, char *err,
 			  size_t errlen);
+
+/*
+ * Versions and aliases (store-versions.c).  Each holds the store's lock
+ * across its read-modify-write, so two deploys of one name never get one
+ * number.
+ */
+
+/* Add f (its id and number are made here) as the newest version of
+ * f->name, or, when a version of that name has f->checksum already,
+ * fill f with that one and store nothing: *added says which.  Either
+ * way "latest" is then pointed at f (a deploy says "this is latest";
+ * a retry after a crash between the two writes completes it). */
+int store_version_add(struct store *s, struct store_function *f, bool *added,
+		      char *err, size_t errlen);
+/* The versions of name by number, in *out (free it); -ERR_NOT_FOUND for
+ * a name without any. */
+int store_version_list(struct store *s, const char *name,
+		       struct store_function **out, size_t *n, char *err,
+		       size_t errlen);
+/* The version target names: a function id, "<name>" (its latest),
+ * "<name>@<alias>" or "<name>@<number>".  An id-shaped target that is a
+ * record's id is that record, otherwise it is read as a name. */
+int store_function_resolve(struct store *s, const char *target,
+			   struct store_function *f, char *err, size_t errlen);
+/* target written in the one form a token keeps: an id stays as it is
+ * when it names a record, "<name>" becomes "<name>@latest"; -ERR_INVALID
+ * when it is none of the forms. */
+int store_target_normal(struct store *s, const char *target,
+			char out[STORE_TARGET_MAX], char *err, size_t errlen);
+/* Remove version f->id.  Aliases of other names than "latest" pointing
+ * at it refuse (-ERR_CONFLICT naming one: move it first); "latest" moves
+ * to the newest version left, or goes with the last one.  Live sessions
+ * keep their bundle (bundles/ is collected at the next start). */
+int store_version_delete(struct store *s, const char *id, char *err,
+			 size_t errlen);
+
+/* The aliases of name, sorted by alias; free(*out). */
+int store_alias_list(struct store *s, const char *name,
+		     struct store_alias **out, size_t *n, char *err,
+		     size_t errlen);
+int store_alias_get(struct store *s, const char *name, const char *alias,
+		    struct store_alias *a, char *err, size_t errlen);
+/* Point alias of name at version number (which must exist). */
+int store_alias_set(struct store *s, const char *name, const char *alias,
+		    int64_t number, struct store_alias *a, char *err,
+		    size_t errlen);
+/* Move alias back to the newest version older than the one it points
+ * at: -ERR_CONFLICT when there is none. */
+int store_alias_rollback(struct store *s, const char *name, const char *alias,
+			 struct store_alias *a, char *err, size_t errlen);
+/* Remove an alias; "latest" cannot be removed (-ERR_INVALID). */
+int store_alias_delete(struct store *s, const char *name, const char *alias,
+		       char *err, size_t errlen);
 
 /* Token records. */
 int store_token_put(struct store *s, const struct store_token *t, char *err,

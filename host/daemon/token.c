@@ -59,21 +59,30 @@ is_lower_hex(const char *s, size_t want)
 	return s[want] == '\0';
 }
 
-/* A function id: 1 to 31 of [A-Za-z0-9] (struct store_token's size). */
+/* What sub may hold: a function id, 1 to 31 of [A-Za-z0-9], or a name
+ * target "<name>@<alias>": the characters of labels and one '@', within
+ * struct store_token's size (the store checks the exact form). */
 static bool
 valid_function_id(const char *s)
 {
-	size_t i;
+	size_t i, at = 0, punct = 0;
 
 	for (i = 0; s[i] != '\0'; i++) {
 		if (i >= sizeof(((struct store_token *)0)->function_id) - 1)
 			return false;
+		if (s[i] == '@' && i > 0 && at++ == 0)
+			continue;
+		if (i > 0 && strchr("._+-", s[i]) != NULL) {
+			punct++;
+			continue;
+		}
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		      (s[i] >= 'A' && s[i] <= 'Z') ||
 		      (s[i] >= '0' && s[i] <= '9')))
 			return false;
 	}
-	return i > 0;
+	/* Without an '@' it is an id: letters and digits only. */
+	return i > 0 && s[i - 1] != '@' && (at == 1 || punct == 0);
 }
 
 /* ---- issue --------------------------------------------------------------- */

@@ -1,7 +1,9 @@
 /*
  * token.h: function tokens, JWTs signed with HS256 (libjwt).
  *
- * Claims: sub = function id, fch = checksum pin (absent when none), exp,
+ * Claims: sub = function id, or "<name>@<alias>" (the version the alias
+ * points at when the token is used: it follows promotions), fch =
+ * checksum pin (absent when none; never follows), exp,
  * iat, jti = 32 random hex characters.  Verification accepts HS256 only
  * (never "none" or another algorithm), checks the signature with the
  * host's secret, and refuses a token past exp or issued in the future

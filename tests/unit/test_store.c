@@ -165,6 +165,7 @@ fn_make(struct store_function *f, const char *name, const char *checksum,
 	snprintf(f->plugin, sizeof(f->plugin), "%s.so", name);
 	memset(f->plugin_sha256, 0xab, sizeof(f->plugin_sha256));
 	f->created = created;
+	f->number = 1;
 }
 
 static void
@@ -561,7 +562,7 @@ test_functions(void **state)
 		 "{\"id\":\"%s\",\"name\":\"hello\",\"version\":\"1.0\","
 		 "\"checksum\":\"" SUM_A "\",\"plugin\":\"hello.so\","
 		 "\"plugin_sha256\":\"abababababababababababababababab"
-		 "abababababababababababababababab\",\"created\":30}\n",
+		 "abababababababababababababababab\",\"created\":30,\"number\":1}\n",
 		 f.id);
 	assert_string_equal(text, want);
 	free(text);
@@ -772,7 +773,8 @@ test_corrupt(void **state)
 	file_put(p,
 		 "{\"id\":\"" ID_1 "\",\"name\":\"n\",\"version\":\"1\","
 		 "\"checksum\":\"" SUM_A "\",\"plugin\":\"n.so\","
-		 "\"plugin_sha256\":\"" SUM_A "\",\"created\":1}",
+		 "\"plugin_sha256\":\"" SUM_A "\",\"created\":1,"
+		 "\"number\":1}",
 		 0600);
 	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
 					    sizeof(t->err)),

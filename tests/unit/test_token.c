@@ -27,6 +27,10 @@
 #define CHECKSUM                                                               \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define JTI "00112233445566778899aabbccddeeff"
+/* 93 characters: "hs@" and these are one over a sub's 95. */
+#define SUB_OVER                                                               \
+	"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"       \
+	"0123456789abcdefghijklmnopqrstu"
 
 static const unsigned char secret[32] = {
 	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15, 16,
@@ -170,9 +174,8 @@ test_issue_refusals(void **state)
 	assert_int_equal(token_issue(secret, "a-b", NULL, NOW, 60, &rec, &jwt,
 				     err, sizeof(err)),
 			 -1);
-	assert_int_equal(token_issue(secret, "abcdefghijklmnopqrstuvwxyz012345",
-				     NULL, NOW, 60, &rec, &jwt, err,
-				     sizeof(err)),
+	assert_int_equal(token_issue(secret, "hs@" SUB_OVER, NULL, NOW, 60,
+				     &rec, &jwt, err, sizeof(err)),
 			 -1);
 	assert_int_equal(token_issue(secret, "f", "ABCDEF", NOW, 60, &rec, &jwt,
 				     err, sizeof(err)),
@@ -464,7 +467,7 @@ test_claims(void **state)
 		  "\"jti\":\"" JTI "\"}", "bad or missing token claim 'sub'" },
 		{ "{\"sub\":\"../x\",\"iat\":1700000000,\"exp\":1700003600,"
 		  "\"jti\":\"" JTI "\"}", "bad or missing token claim 'sub'" },
-		{ "{\"sub\":\"abcdefghijklmnopqrstuvwxyz012345\","
+		{ "{\"sub\":\"hs@" SUB_OVER "\","
 		  "\"iat\":1700000000,\"exp\":1700003600,\"jti\":\"" JTI "\"}",
 		  "bad or missing token claim 'sub'" },
 		{ "{\"sub\":\"fn1\",\"iat\":1700000000,\"exp\":1700003600,"
