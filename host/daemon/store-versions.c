@@ -165,6 +165,20 @@ alias_write(struct store *s, const char *name, const char *alias,
 	return store_record_put(s, &store_alias_records, &rec, err, errlen);
 }
 
+/* The highest number name ever had (0: none, or a data dir from before
+ * the host kept it). */
+static int64_t
+highest(struct store *s, const char *name)
+{
+	char id[STORE_TARGET_MAX], e[256];
+	struct store_alias a;
+
+	snprintf(id, sizeof(id), "%s@%s", name, STORE_ALIAS_HIGHEST);
+	if (store_record_get(s, &store_alias_records, id, &a, e, sizeof(e)) < 0)
+		return 0;
+	return a.number;
+}
+
 int
 store_version_add(struct store *s, struct store_function *f, bool *added,
 		  char *err, size_t errlen)
@@ -185,12 +199,16 @@ store_version_add(struct store *s, struct store_function *f, bool *added,
 			break;
 		}
 	if (*added) {
-		/* One more than the highest there.  Only the number of
-		 * a deleted newest version can come back, and no alias
-		 * names it by then (delete refuses or moves them). */
-		f->number = n > 0 ? v[n - 1].number + 1 : 1;
+		/* One more than the highest the name ever had, deleted
+		 * versions included: a number names one bundle for good. */
+		f->number = highest(s, f->name) + 1;
+		if (n > 0 && v[n - 1].number >= f->number)
+			f->number = v[n - 1].number + 1;
 		f->id[0] = '\0';
-		rc = store_function_put(s, f, err, errlen);
+		rc = alias_write(s, f->name, STORE_ALIAS_HIGHEST, f->number,
+				 NULL, err, errlen);
+		if (rc == 0)
+			rc = store_function_put(s, f, err, errlen);
 	}
 	if (rc == 0)
 		rc = alias_write(s, f->name, STORE_ALIAS_LATEST, f->number,
@@ -268,6 +286,9 @@ store_function_resolve(struct store *s, const char *target,
 				  "no function '%s'", target);
 	if (number_of(rest, &number))
 		return version_get(s, name, number, f, err, errlen);
+	if (!strcmp(rest, STORE_ALIAS_HIGHEST))
+		return store_fail(err, errlen, ERR_NOT_FOUND, "no alias '%s'",
+				  full);
 	rc = store_record_get(s, &store_alias_records, full, &a, err, errlen);
 	if (rc == -ERR_NOT_FOUND)
 		return store_fail(err, errlen, ERR_NOT_FOUND,
@@ -330,7 +351,8 @@ aliases_of(struct store *s, const char *name, struct store_alias **out,
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < total; i++)
-		if (!strcmp(all[i].name, name))
+		if (!strcmp(all[i].name, name) &&
+		    strcmp(all[i].alias, STORE_ALIAS_HIGHEST) != 0)
 			all[k++] = all[i];
 	if (k > 1)
 		qsort(all, k, sizeof(*all), alias_cmp);
@@ -356,6 +378,11 @@ alias_id(const char *name, const char *alias, char id[STORE_TARGET_MAX],
 		return bad_name(err, errlen, "function name", name);
 	if (!store_alias_ok(alias))
 		return bad_name(err, errlen, "alias", alias);
+	if (!strcmp(alias, STORE_ALIAS_HIGHEST))
+		return store_fail(err, errlen, ERR_INVALID,
+				  "'%s' is kept by the host: it numbers new "
+				  "versions",
+				  STORE_ALIAS_HIGHEST);
 	snprintf(id, STORE_TARGET_MAX, "%s@%s", name, alias);
 	return 0;
 }
@@ -586,6 +613,10 @@ store_migrate(struct store *s, char *err, size_t errlen)
 		if (rc == 0 &&
 		    (i + 1 == c.vec.n || strcmp(v[i + 1].name, v[i].name) != 0))
 			rc = alias_write(s, v[i].name, STORE_ALIAS_LATEST,
+					 number, NULL, err, errlen);
+		if (rc == 0 &&
+		    (i + 1 == c.vec.n || strcmp(v[i + 1].name, v[i].name) != 0))
+			rc = alias_write(s, v[i].name, STORE_ALIAS_HIGHEST,
 					 number, NULL, err, errlen);
 		if (rc == 0 && i + 1 == c.vec.n)
 			log_msg(LOG_LEVEL_INFO,

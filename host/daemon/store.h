@@ -67,6 +67,11 @@ struct store_function {
  * there while the name has one. */
 #define STORE_ALIAS_MAX 31
 #define STORE_ALIAS_LATEST "latest"
+/* The highest version number a name ever had, kept by the host so that a
+ * number is never given twice (a token naming name@2 must never reach
+ * another bundle after version 2 is deleted); no caller sets, deletes or
+ * resolves it. */
+#define STORE_ALIAS_HIGHEST "highest"
 /* What a token or a path names: a function id, or "<name>@<alias>", or
  * "<name>@<number>"; the longest is this, with its NUL. */
 #define STORE_TARGET_MAX (BUNDLE_LABEL_MAX + 1 + STORE_ALIAS_MAX + 1)

@@ -150,11 +150,18 @@ def main(tmp):
 
         # kill -9, then start again: everything written is there.
         st, v3 = h.deploy(bundle(tmp, COUNTER, "c"))
-        tap(st == 201 and v3["number"] == 2,
-            "a new bundle after the newest was deleted takes its number "
-            "(only a deleted newest number comes back)", v3)
+        tap(st == 201 and v3["number"] == 3,
+            "a new bundle after the newest was deleted takes the next "
+            "number, never the deleted one's", v3)
+        st, _ = h.json("GET", "/v1/functions/svc@2", token=h.admin)
+        tap(st == 404, "svc@2 names nothing after its deletion, not the "
+            "new bundle", st)
+        st, o = h.json("PUT", "/v1/functions/svc@highest/alias",
+                       json.dumps({"version": 1}), h.admin)
+        tap(st == 400 and "kept by the host" in o["error"]["message"],
+            "the host's own 'highest' can not be set", o)
         h.json("PUT", "/v1/functions/svc@canary/alias",
-               json.dumps({"version": 2}), h.admin)
+               json.dumps({"version": 3}), h.admin)
         before = versions(h)
         h.kill()
         h.start()
