@@ -11,6 +11,9 @@ each driven as a user would meet it (issue 18).
   host lists them; -v still overrides.
 - A dotfile in a bundle directory (an editor's) is left out by sign,
   verify, test and deploy alike.
+- An invoke to a closed session counts as refused in /metrics.
+- fnhost-node takes its token from -t @FILE or FNHOST_TOKEN, off its
+  command line.
 - Client options before the subcommand (`fnhost -t TOKEN list`).
 - `fnhost test` prints plugin log lines with their level's name, each
   between the outputs of the invokes that logged it.
@@ -18,14 +21,16 @@ TAP on stdout; FNHOST_BUILD is the absolute build directory."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fnhd import (BUILD, DEVKEY, DEVPUB, FNHOST, Daemon,  # noqa: E402
                   DaemonError, sign)
-from fnhtap import done, require, tap, Stop  # noqa: E402
+from fnhtap import done, free_port, require, tap, Stop  # noqa: E402
 
 ECHO = os.path.join(BUILD, "tests", "plugins", "echo", "plugin.so")
 CHATTY = os.path.join(BUILD, "tests", "plugins", "chatty", "plugin.so")
@@ -160,6 +165,63 @@ def globals_first(d):
         "a local command after client options says where they go", show(r))
 
 
+def gone_session(d, fid, tok):
+    """Item 4: an invoke to a session that is gone counts as refused."""
+    key = 'fnhost_invokes_total{result="refused"}'
+    before = d.metrics().get(key)
+    st, o = d.json("POST", "/v1/functions/%s/sessions" % fid, token=tok)
+    require(st == 201, "a session opens", (st, o))
+    sid = o["session"]
+    st, _, _ = d.request("DELETE", "/v1/sessions/" + sid, token=tok)
+    require(st == 204, "and closes", st)
+    codes = [d.request("POST", "/v1/sessions/%s/invoke" % sid, body=b"x",
+                       token=tok)[0] for _ in range(3)]
+    after = d.metrics().get(key)
+    tap(codes == [404] * 3 and before is not None and
+        after == before + 3,
+        "3 invokes to a closed session: 404 each, refused counts 3",
+        (codes, before, after))
+
+
+def node_token(d, tmp):
+    """Item 4: fnhost-node reads its token from -t @FILE or FNHOST_TOKEN,
+    so that it is not in ps."""
+    node = os.path.join(BUILD, "bin", "fnhost-node")
+    pem = os.path.join(BUILD, "plugins", "leader_election", "public.pem")
+    secret = "not-a-real-token-" + os.urandom(4).hex()
+    path = os.path.join(tmp, "node.token")
+    with open(path, "w") as f:
+        f.write(secret + "\n")
+    fid = "NoSuchFunction0000000x"
+    for how, argv, env in (
+            ("-t @FILE", ["-t", "@" + path], {}),
+            ("FNHOST_TOKEN=@FILE", [], {"FNHOST_TOKEN": "@" + path})):
+        e = dict(d.env, **env)
+        mark = len(d.log_text())
+        p = subprocess.Popen(
+            [node, "-p", str(free_port(socket.SOCK_DGRAM)), "-n", "1",
+             "-f", fid, "-c", "0" * 64, "-k", pem] + argv,
+            env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            asked = False
+            for _ in range(100):
+                if "/v1/functions/%s/" % fid in d.log_text()[mark:]:
+                    asked = True
+                    break
+                time.sleep(0.05)
+            with open("/proc/%d/cmdline" % p.pid, "rb") as f:
+                cmdline = f.read()
+        finally:
+            p.kill()
+            p.wait()
+        line = [l for l in d.log_text()[mark:].splitlines()
+                if "/v1/functions/%s/" % fid in l]
+        tap(asked and secret.encode() not in cmdline and line and
+            "status=401" in line[0],
+            "fnhost-node %s: the token is sent (401: not one of ours) and "
+            "is not in its command line" % how, (asked, cmdline, line))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-firsthour-")
     d = Daemon(tmp)
@@ -173,10 +235,12 @@ def main():
             require(up, "fnhostd answers /healthz", why)
             d.fnhost(["trust", "add", DEVPUB], token=d.admin, check=True)
             fid = d.deploy_cli(sign(tmp, ECHO, "echo"))
-            tokens(d, fid)
+            tok = tokens(d, fid)
             signing(d, tmp)
             log_levels(tmp)
             globals_first(d)
+            gone_session(d, fid, tok)
+            node_token(d, tmp)
     except Stop as e:
         print("# stopped after: %s" % e)
     finally:
