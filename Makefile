@@ -73,7 +73,10 @@ PLUGIN_LDFLAGS = -shared $(HARDEN_LD) -Wl,--no-undefined $(SAN) $(LDFLAGS)
 # node (fnhost-node, the leader election's gossip peer).
 HOST_MAINS = host/cli/fnhost.c host/daemon/fnhostd.c host/node/node.c
 HOST_SRCS = $(filter-out $(HOST_MAINS),$(sort $(wildcard host/*/*.c)))
-HOST_OBJS = $(HOST_SRCS:%.c=$(B)/obj/%.o)
+# dist/openapi.json, linked in as data (GET /v1/openapi.json): ld -r -b
+# binary names it _binary_dist_openapi_json_start and _end.
+OPENAPI_OBJ = $(B)/obj/dist/openapi.o
+HOST_OBJS = $(HOST_SRCS:%.c=$(B)/obj/%.o) $(OPENAPI_OBJ)
 LIBFNHOST = $(B)/libfnhost.a
 
 BINS = $(B)/bin/fnhost $(B)/bin/fnhostd $(B)/bin/fnhost-node
@@ -117,6 +120,10 @@ $(B)/obj/%.o: %.c
 $(B)/obj/plugins/%.o: plugins/%.c
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) $(if $($(firstword $(subst /, ,$*))_LIBS),$(shell pkg-config --cflags $($(firstword $(subst /, ,$*))_LIBS))) -MMD -MP -c -o $@ $<
+
+%/obj/dist/openapi.o: dist/openapi.json
+	@mkdir -p $(@D)
+	$(LD) -r -b binary -z noexecstack -o $@ dist/openapi.json
 
 $(LIBFNHOST): $(HOST_OBJS)
 	@mkdir -p $(@D)
@@ -230,7 +237,7 @@ $(FB)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o)
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o) $(FB)/obj/dist/openapi.o
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
 		$(PKG_LIBS) -ldl
 

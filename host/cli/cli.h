@@ -20,6 +20,13 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
+/* The name and version of the plugin in bundle directory dir, from its
+ * descriptor, read the way `fnhost test` runs it: staged, in a sandboxed
+ * worker of fnhost.conf's defaults (loading runs the plugin's code, so
+ * never in fnhost itself).  Returns 0, or -1 with a reason in err. */
+int cli_plugin_descriptor(const char *dir, char name[101], char version[101],
+			  char *err, size_t errlen);
+
 /* The client subcommands, which talk to fnhostd over HTTP, are struct
  * remote_spec values (remote.h). */
 

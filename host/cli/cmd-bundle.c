@@ -220,19 +220,31 @@ dir_open(const char *cmd, const char *path)
 	return fd;
 }
 
-/* The function name a bundle gets by default: its .so's name without
- * ".so". */
+/* The name and version the signature records when -n or -v leave them
+ * out: the plugin's descriptor's, as the worker reports it (so the
+ * template's 1.0.0 is what the host lists, not a made-up 0).  Loading
+ * the .so runs its code, so it happens as `fnhost test` does it; with
+ * both flags given nothing is loaded (a plugin built for another
+ * machine can be signed). */
 static int
-default_name(const char *cmd, int dirfd, char name[BUNDLE_NAME_MAX + 1])
+descriptor_defaults(const char *cmd, const char *dir, const char **name,
+		    const char **version, char dname[101], char dversion[101])
 {
-	char err[256];
+	char err[4200];
 
-	if (bundle_find_plugin(dirfd, name, BUNDLE_NAME_MAX + 1, err,
-			       sizeof(err)) < 0) {
-		cli_fail(cmd, "%s", err);
+	if (*name != NULL && *version != NULL)
+		return 0;
+	if (cli_plugin_descriptor(dir, dname, dversion, err, sizeof(err)) < 0) {
+		cli_fail(cmd,
+			 "cannot read the plugin's name and version: %s "
+			 "(or give both -n and -v)",
+			 err);
 		return -1;
 	}
-	name[strlen(name) - 3] = '\0';
+	if (*name == NULL)
+		*name = dname;
+	if (*version == NULL)
+		*version = dversion;
 	return 0;
 }
 
@@ -240,9 +252,9 @@ int
 cmd_sign(int argc, char **argv)
 {
 	const char *secpath = NULL, *passpath = NULL, *name = NULL;
-	const char *version = "0";
+	const char *version = NULL;
 	char pw[MINISIGN_PASSWORD_MAX + 2], err[512], sum[65];
-	char plugin[BUNDLE_NAME_MAX + 1];
+	char dname[101], dversion[101];
 	struct minisign_seckey sk;
 	int c, dirfd = -1, ret = CLI_FAIL;
 
@@ -272,11 +284,9 @@ cmd_sign(int argc, char **argv)
 		return cli_usage(stderr, SIGN_USAGE);
 	if ((dirfd = dir_open(argv[0], argv[optind])) == -1)
 		goto out;
-	if (name == NULL) {
-		if (default_name(argv[0], dirfd, plugin) == -1)
-			goto out;
-		name = plugin;
-	}
+	if (descriptor_defaults(argv[0], argv[optind], &name, &version, dname,
+				dversion) < 0)
+		goto out;
 	if (passpath != NULL && password_read(argv[0], passpath, pw) == -1)
 		goto out;
 	if (minisign_seckey_load(secpath, passpath != NULL ? pw : NULL, &sk,

@@ -126,9 +126,8 @@ upload_checksum(struct remote *x, struct upload *u, const char *dir)
 	return 0;
 }
 
-/* Open every file of dir, sorted by name.  Names starting with '.' are
- * left out, as fnhost test leaves them out: sign never puts one in
- * MANIFEST, so one there (an editor's, a desktop's) came after signing. */
+/* Open every file of dir, sorted by name, but those bundle_dir_skips()
+ * leaves out, as sign, verify and test leave them out. */
 static int
 upload_prepare(struct remote *x, struct upload *u, const char *dir)
 {
@@ -147,7 +146,7 @@ upload_prepare(struct remote *x, struct upload *u, const char *dir)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' &&
+		if (!bundle_dir_skips(de->d_name) &&
 		    upload_add(x, u, dir, de->d_name, &total) < 0)
 			goto out;
 	qsort(u->parts, u->n, sizeof(u->parts[0]), part_cmp);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnhost/plugin.h"
 #include "formats/bundle.h"
 #include "cli/cli.h"
 #include "formats/config.h"
@@ -133,7 +134,7 @@ stage_bundle(int src_dir, int dst_dir, char *err, size_t errlen)
 	}
 	rewinddir(d);
 	while (ret == 0 && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
+		if (!bundle_dir_skips(de->d_name))
 			ret = stage_file(src_dir, dst_dir, de->d_name, &total,
 					 err, errlen);
 	closedir(d);
@@ -259,65 +260,130 @@ invoke_stdin(struct worker *w, const struct test_opts *o)
 	return failed ? -1 : 0;
 }
 
+/* Plugin log levels by name, as syslog(3) names them. */
+static const char *
+level_name(int level)
+{
+	switch (level) {
+	case FNH_LOG_ERROR:
+		return "error";
+	case FNH_LOG_WARNING:
+		return "warning";
+	case FNH_LOG_INFO:
+		return "info";
+	case FNH_LOG_DEBUG:
+		return "debug";
+	}
+	return "log";
+}
+
+/* As each line arrives, between the outputs of the invokes it came
+ * from: stdout is flushed after each output, stderr is unbuffered. */
 static void
 log_to_stderr(void *ctx, int level, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "plugin <%d>: %s\n", level, msg);
+	fprintf(stderr, "plugin %s: %s\n", level_name(level), msg);
+}
+
+/* One local session: the staged bundle, its zygote and its worker. */
+struct local_session {
+	struct staging st;
+	struct zygote z;
+	struct launched run;
+};
+
+static void
+local_close(struct local_session *ls)
+{
+	launch_discard(&ls->run, 1000);
+	zygote_stop(&ls->z);
+	staging_remove(&ls->st);
+}
+
+/* Stage dir and launch its plugin under o's limits.  On failure the
+ * reason is in err, and local_close() still follows. */
+static int
+local_open(struct local_session *ls, const char *dir, const struct test_opts *o,
+	   char *err, size_t errlen)
+{
+	struct sandbox_config sc;
+	struct sandbox_limits lim;
+	struct zygote_worker zw;
+	struct launch l = { 0 };
+	struct config cfg;
+	char plugin[256];
+	int src, ret = -1;
+
+	*ls = (struct local_session){ .st = { .bundle_fd = -1 },
+				      .z = { .pid = 0, .sock = -1 },
+				      .run = { .scratch_fd = -1 } };
+	src = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (src < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (bundle_find_plugin(src, plugin, sizeof(plugin), err, errlen) < 0 ||
+	    staging_create(&ls->st, src, err, errlen) < 0)
+		goto out;
+	test_config(&cfg, o, ls->st.root);
+	if (launch_config(&cfg, &sc, &lim, err, errlen) < 0 ||
+	    zygote_start(&ls->z, &sc, err, errlen) < 0 ||
+	    zygote_spawn(&ls->z, &lim, &zw, err, errlen) < 0)
+		goto out;
+	l.bundle_fd = ls->st.bundle_fd;
+	l.bundle_path = ls->st.bundle;
+	l.plugin = plugin;
+	l.log = log_to_stderr;
+	if (launch_session(&zw, &cfg, &l, &ls->run, err, errlen) < 0)
+		goto out;
+	ret = 0;
+out:
+	close(src);
+	return ret;
+}
+
+int
+cli_plugin_descriptor(const char *dir, char name[101], char version[101],
+		      char *err, size_t errlen)
+{
+	struct test_opts o = { .timeout_ms = 10000 };
+	struct local_session ls;
+	int ret = -1;
+
+	if (local_open(&ls, dir, &o, err, errlen) == 0) {
+		snprintf(name, 101, "%s", worker_plugin_name(ls.run.w));
+		snprintf(version, 101, "%s", worker_plugin_version(ls.run.w));
+		ret = 0;
+	}
+	local_close(&ls);
+	return ret;
 }
 
 static int
 run_session(const char *dir, char **inputs, int ninputs,
 	    const struct test_opts *o)
 {
-	struct staging st = { .bundle_fd = -1 };
-	struct zygote z = { .pid = 0, .sock = -1 };
-	struct launched run = { .scratch_fd = -1 };
-	struct sandbox_config sc;
-	struct sandbox_limits lim;
-	struct zygote_worker zw;
-	struct launch l = { 0 };
-	struct config cfg;
-	char err[4200], plugin[256];
-	int src = -1, i, failed = 0, ret = CLI_FAIL;
+	struct local_session ls;
+	char err[4200];
+	int i, failed = 0, ret = CLI_FAIL;
 
-	src = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (src < 0) {
-		cli_fail("test", "cannot open %s: %s", dir, strerror(errno));
+	if (local_open(&ls, dir, o, err, sizeof(err)) < 0) {
+		cli_fail("test", "%s", err);
 		goto out;
 	}
-	if (bundle_find_plugin(src, plugin, sizeof(plugin), err, sizeof(err)) <
-		    0 ||
-	    staging_create(&st, src, err, sizeof(err)) < 0)
-		goto fail;
-	test_config(&cfg, o, st.root);
-	if (launch_config(&cfg, &sc, &lim, err, sizeof(err)) < 0 ||
-	    zygote_start(&z, &sc, err, sizeof(err)) < 0 ||
-	    zygote_spawn(&z, &lim, &zw, err, sizeof(err)) < 0)
-		goto fail;
-	l.bundle_fd = st.bundle_fd;
-	l.bundle_path = st.bundle;
-	l.plugin = plugin;
-	l.log = log_to_stderr;
-	if (launch_session(&zw, &cfg, &l, &run, err, sizeof(err)) < 0)
-		goto fail;
 	for (i = 0; i < ninputs; i++) {
-		int r = strcmp(inputs[i], "-") ? invoke_one(run.w, o, inputs[i],
-							    strlen(inputs[i]))
-					       : invoke_stdin(run.w, o);
+		int r = strcmp(inputs[i], "-")
+				? invoke_one(ls.run.w, o, inputs[i],
+					     strlen(inputs[i]))
+				: invoke_stdin(ls.run.w, o);
 		if (r < 0)
 			failed = 1;
 	}
 	ret = failed ? CLI_FAIL : CLI_OK;
-	goto out;
-fail:
-	cli_fail("test", "%s", err);
 out:
-	launch_discard(&run, 1000);
-	zygote_stop(&z);
-	staging_remove(&st);
-	if (src >= 0)
-		close(src);
+	local_close(&ls);
 	return ret;
 }
 

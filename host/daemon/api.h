@@ -192,6 +192,8 @@ void api_healthz(struct request *rq, struct reply *rep);
 void api_metrics(struct request *rq, struct reply *rep);
 void api_key(struct request *rq, struct reply *rep);
 void api_key_rotate(struct request *rq, struct reply *rep);
+/* GET /v1/openapi.json: dist/openapi.json as built into the binary. */
+void api_openapi(struct request *rq, struct reply *rep);
 void api_trust_add(struct request *rq, struct reply *rep);
 void api_trust_list(struct request *rq, struct reply *rep);
 void api_trust_remove(struct request *rq, struct reply *rep);

@@ -7,6 +7,13 @@
  * in the store, and, for the routes whose path names a function, for
  * that function.  A store that can not be read is an I/O error, never
  * reported as a revoked token.
+ *
+ * A refusal says what the caller holds and what to do instead: the
+ * admin token on a function route (it does not run functions: a session
+ * belongs to a function token's jti, which sessions_per_token, revoking
+ * and pinning hang on, and the admin token has none), a function token
+ * on an admin route, or an admin token of another host (its shape, 64
+ * hex digits, tells it from a JWT without any secret).
  */
 #include <openssl/crypto.h>
 #include <string.h>
@@ -36,16 +43,35 @@ is_admin(const struct server *srv, const char *t)
 	return strlen(t) == 64 && CRYPTO_memcmp(t, srv->admin_token, 64) == 0;
 }
 
+/* Whether t has an admin token's shape: 64 lower-case hex digits. */
+static bool
+looks_admin(const char *t)
+{
+	size_t n;
+
+	n = strspn(t, "0123456789abcdef");
+	return n == 64 && t[n] == '\0';
+}
+
 static int
 check_admin(struct request *rq, const char *t, char *err, size_t errlen)
 {
 	if (!t)
 		return err_set(err, errlen, ERR_UNAUTHORIZED,
 			       "this route needs the admin token");
-	if (!is_admin(rq->srv, t))
+	if (is_admin(rq->srv, t))
+		return 0;
+	if (looks_admin(t))
 		return err_set(err, errlen, ERR_FORBIDDEN,
-			       "this route takes only the admin token");
-	return 0;
+			       "not this host's admin token (it is in "
+			       "DATADIR/keys/admin.token)");
+	if (strchr(t, '.'))
+		return err_set(err, errlen, ERR_FORBIDDEN,
+			       "a function token can not call this route; "
+			       "it takes the admin token "
+			       "(DATADIR/keys/admin.token)");
+	return err_set(err, errlen, ERR_FORBIDDEN,
+		       "this route takes only the admin token");
 }
 
 /* Whether the path's {id} names what the token's sub names: the same
@@ -78,6 +104,15 @@ check_function_token(struct request *rq, const char *t, char *err,
 		return err_set(err, errlen, ERR_UNAUTHORIZED,
 			       "missing 'Authorization: Bearer' function "
 			       "token");
+	if (is_admin(srv, t))
+		return err_set(err, errlen, ERR_UNAUTHORIZED,
+			       "an admin token is not a function token; "
+			       "issue one with `fnhost token create ID`");
+	if (looks_admin(t))
+		return err_set(err, errlen, ERR_UNAUTHORIZED,
+			       "an admin token (and not this host's) is not "
+			       "a function token; issue one with `fnhost "
+			       "token create ID`");
 	if (token_cache_verify(srv->tokens, t, time(NULL), &rq->tok, why,
 			       sizeof(why)) < 0)
 		return err_set(err, errlen, ERR_UNAUTHORIZED, "%s", why);

@@ -27,6 +27,8 @@ const struct route route_table[] = {
 		    RUNS_INLINE,  api_metrics },
 	{ "GET",    "/v1/key",                   CALLER_ANYONE,   BODY_NONE,
 		    RUNS_INLINE,  api_key },
+	{ "GET",    "/v1/openapi.json",          CALLER_ANYONE,   BODY_NONE,
+		    RUNS_INLINE,  api_openapi },
 	{ "POST",   "/v1/key/rotate",            CALLER_ADMIN,    BODY_SMALL,
 		    RUNS_WAITING, api_key_rotate },
 

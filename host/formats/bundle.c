@@ -23,6 +23,12 @@
 /* Room for a file name quoted for a message. */
 #define QUOTE_MAX 96
 
+bool
+bundle_dir_skips(const char *name)
+{
+	return name[0] == '.';
+}
+
 int
 bundle_name_check(const char *name, size_t len, char *err, size_t errlen)
 {
@@ -260,8 +266,7 @@ scan_dir(int dirfd, struct bundle_manifest *m, char *err, size_t errlen)
 	}
 	rewinddir(dir);
 	while (errno = 0, (de = readdir(dir)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    is_reserved(de->d_name))
+		if (bundle_dir_skips(de->d_name) || is_reserved(de->d_name))
 			continue;
 		if (bundle_name_check(de->d_name, strlen(de->d_name), err,
 				      errlen) < 0)
@@ -334,7 +339,7 @@ bundle_find_plugin(int dirfd, char *name, size_t len, char *err, size_t errlen)
 	}
 	rewinddir(dir);
 	while (errno = 0, (de = readdir(dir)) != NULL) {
-		if (!is_plugin(de->d_name))
+		if (bundle_dir_skips(de->d_name) || !is_plugin(de->d_name))
 			continue;
 		if (found) {
 			ret = err_set(err, errlen, ERR_INVALID,

@@ -23,6 +23,7 @@
 #define FNHOST_BUNDLE_H
 
 #include "base/err.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,14 @@ struct bundle_info {
 	unsigned char plugin_sha256[32];  /* as MANIFEST states it */
 	size_t nfiles;			  /* files MANIFEST names */
 };
+
+/* Whether a directory entry is left out of a bundle directory: "." and
+ * "..", and every name starting with '.' (an editor's swap file, a
+ * desktop's .directory).  The one rule for every reader of a bundle
+ * directory: sign and verify (the manifest scan here), `fnhost test`'s
+ * staging and `fnhost deploy`'s upload.  A name the host receives is
+ * never skipped: bundle_name_check() refuses it. */
+bool bundle_dir_skips(const char *name);
 
 /* Check a file name of len bytes: not empty, at most BUNDLE_NAME_MAX
  * bytes, no '/', no leading '.', no control bytes (below 0x20, 0x7f) and

@@ -43,8 +43,8 @@
 #define USAGE                                                                  \
 	"usage: fnhost-node -p PORT [-b ADDR] -n PEER... -f FUNCTION_ID "      \
 	"-c CHECKSUM\n"                                                        \
-	"       [-u URL] [-t TOKEN] [-k public.pem] [-H MS] [-S MS] [-D MS] "  \
-	"[-I] [-L PERCENT]\n"
+	"       [-u URL] [-t TOKEN|@FILE] [-k public.pem] [-H MS] [-S MS] "    \
+	"[-D MS] [-I] [-L PERCENT]\n"
 #define MAX_PEERS GOSSIP_MAX_MEMBERS
 #define FANOUT 3      /* members gossiped to per heartbeat */
 #define RETRY_MS 1000 /* between elections that could not be held */

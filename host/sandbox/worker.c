@@ -477,6 +477,18 @@ worker_adopt(int chan, uint32_t max_input, uint32_t max_output)
 	return w;
 }
 
+const char *
+worker_plugin_name(const struct worker *w)
+{
+	return w->name;
+}
+
+const char *
+worker_plugin_version(const struct worker *w)
+{
+	return w->version;
+}
+
 pid_t
 worker_pid(const struct worker *w)
 {

@@ -111,6 +111,11 @@ enum worker_status worker_invoke(struct worker *w, const void *input,
  * protocol.  worker_close() closes chan. */
 struct worker *worker_adopt(int chan, uint32_t max_input, uint32_t max_output);
 
+/* The name and version the plugin's descriptor gave when it loaded (at
+ * most 100 bytes each; "" when it sent none), valid until worker_close(). */
+const char *worker_plugin_name(const struct worker *w);
+const char *worker_plugin_version(const struct worker *w);
+
 /* The worker's process id, in the host's pid namespace. */
 pid_t worker_pid(const struct worker *w);
 

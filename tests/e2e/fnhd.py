@@ -58,7 +58,8 @@ def sign(tmp, so, name, extra=None, key=DEVKEY):
     for fname, content in (extra or {}).items():
         with open(os.path.join(d, fname), "wb") as f:
             f.write(content)
-    subprocess.run([FNHOST, "sign", "-s", key, "-n", name, d], check=True,
+    subprocess.run([FNHOST, "sign", "-s", key, "-n", name, "-v", "1", d],
+                   check=True,
                    capture_output=True)
     return d
 

@@ -43,7 +43,7 @@ bundle() {
 "$fnhost" keygen -p "$tmp/f.pub" -s "$tmp/f.key" >/dev/null 2>"$tmp/err"
 ok $? "fnhost keygen"
 bundle "$tmp/b1"
-sum=$("$fnhost" sign -s "$tmp/f.key" "$tmp/b1" 2>"$tmp/err")
+sum=$("$fnhost" sign -n fn -v 0 -s "$tmp/f.key" "$tmp/b1" 2>"$tmp/err")
 ok $? "fnhost sign"
 minisign -Vm "$tmp/b1/MANIFEST" -p "$tmp/f.pub" >"$tmp/out" 2>"$tmp/err"
 ok $? "minisign -V verifies an fnhost signature with an fnhost public key"
@@ -82,7 +82,7 @@ ok $? "fnhost refuses a signature without the bundle's trusted comment"
 
 # Each reads the other's secret key.
 bundle "$tmp/b3"
-"$fnhost" sign -s "$tmp/m.key" "$tmp/b3" >/dev/null 2>"$tmp/err" &&
+"$fnhost" sign -n fn -v 0 -s "$tmp/m.key" "$tmp/b3" >/dev/null 2>"$tmp/err" &&
     minisign -Vm "$tmp/b3/MANIFEST" -p "$tmp/m.pub" >/dev/null 2>"$tmp/err"
 ok $? "fnhost signs with a minisign secret key"
 echo data >"$tmp/file"
@@ -106,16 +106,16 @@ printf 'correct horse\ncorrect horse\n' |
     minisign -G -p "$tmp/me.pub" -s "$tmp/me.key" >/dev/null 2>"$tmp/err"
 ok $? "minisign -G makes an encrypted key"
 bundle "$tmp/b4"
-"$fnhost" sign -P "$tmp/pw" -s "$tmp/me.key" "$tmp/b4" >/dev/null \
+"$fnhost" sign -n fn -v 0 -P "$tmp/pw" -s "$tmp/me.key" "$tmp/b4" >/dev/null \
     2>"$tmp/err" &&
     "$fnhost" verify -p "$tmp/me.pub" "$tmp/b4" >/dev/null 2>"$tmp/err" &&
     minisign -Vm "$tmp/b4/MANIFEST" -p "$tmp/me.pub" >/dev/null 2>"$tmp/err"
 ok $? "fnhost sign -P decrypts an encrypted minisign key"
-"$fnhost" sign -P "$tmp/badpw" -s "$tmp/me.key" "$tmp/b4" >/dev/null \
+"$fnhost" sign -n fn -v 0 -P "$tmp/badpw" -s "$tmp/me.key" "$tmp/b4" >/dev/null \
     2>"$tmp/out"
 [ $? -eq 1 ] && grep -q "wrong password for that secret key" "$tmp/out"
 ok $? "fnhost sign refuses a wrong password"
-"$fnhost" sign -s "$tmp/me.key" "$tmp/b4" >/dev/null 2>"$tmp/out"
+"$fnhost" sign -n fn -v 0 -s "$tmp/me.key" "$tmp/b4" >/dev/null 2>"$tmp/out"
 [ $? -eq 1 ] && grep -q "secret key is encrypted; give its password" \
     "$tmp/out"
 ok $? "fnhost sign asks for -P on an encrypted key"

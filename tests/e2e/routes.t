@@ -33,6 +33,7 @@ def routes():
         ("GET", "/healthz", ANYONE),
         ("GET", "/metrics", ADMIN),
         ("GET", "/v1/key", ANYONE),
+        ("GET", "/v1/openapi.json", ANYONE),
         ("POST", "/v1/key/rotate", ADMIN),
         ("POST", "/v1/functions", ADMIN),
         ("GET", "/v1/functions", ADMIN),

@@ -136,7 +136,7 @@ ok $? "fnhost keygen of a second key pair"
 
 # ---- sign ----------------------------------------------------------------
 make -s -C "$hello" sign KEY="$tmp/key" >"$tmp/sign.out" 2>"$tmp/sign.err"
-ok $? "make sign (fnhost sign -s KEY -n hello -v 1.0.0 bundle)"
+ok $? "make sign (fnhost sign -s KEY bundle: name and version from the descriptor)"
 diag "$tmp/sign.err"
 
 (cd "$bundle" && sha256sum hello.so) >"$tmp/manifest.want"

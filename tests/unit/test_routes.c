@@ -35,6 +35,7 @@ static const struct expect api[] = {
 	{ "GET",    "/healthz",                  "/healthz",                        "",    CALLER_ANYONE,   BODY_NONE },
 	{ "GET",    "/metrics",                  "/metrics",                        "",    CALLER_ADMIN,    BODY_NONE },
 	{ "GET",    "/v1/key",                   "/v1/key",                         "",    CALLER_ANYONE,   BODY_NONE },
+	{ "GET",    "/v1/openapi.json",          "/v1/openapi.json",                "",    CALLER_ANYONE,   BODY_NONE },
 	{ "POST",   "/v1/key/rotate",            "/v1/key/rotate",                  "",    CALLER_ADMIN,    BODY_SMALL },
 	{ "POST",   "/v1/functions",             "/v1/functions",                   "",    CALLER_ADMIN,    BODY_DEPLOY },
 	{ "GET",    "/v1/functions",             "/v1/functions",                   "",    CALLER_ADMIN,    BODY_NONE },
