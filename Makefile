@@ -227,18 +227,25 @@ FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined \
 	-Isdk/include -Ihost -DFNHOST_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 
+# fuzz_pyjson reads the seed plugins' JSON (plugins/common), not the host.
+$(B)/tests/fuzz/replay_pyjson: FUZZ_INC = -Iplugins/common
+$(B)/tests/fuzz/replay_pyjson: FUZZ_LIBS = $(LIBPLUGCOMMON) -lm
+$(B)/tests/fuzz/replay_pyjson: $(LIBPLUGCOMMON)
+$(FB)/fuzz_pyjson: FUZZ_INC = -Iplugins/common
+$(FB)/fuzz_pyjson: $(COMMON_SRCS:%.c=$(FB)/obj/%.o)
+
 $(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBFNHOST)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Wno-missing-prototypes \
+	$(CC) $(HOST_CFLAGS) $(FUZZ_INC) -Wno-missing-prototypes \
 		$(HOST_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
-		$(LIBFNHOST) $(PKG_LIBS) -ldl
+		$(FUZZ_LIBS) $(LIBFNHOST) $(PKG_LIBS) -ldl
 
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SRCS:%.c=$(FB)/obj/%.o) $(FB)/obj/dist/openapi.o
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+	clang $(FUZZ_CFLAGS) $(FUZZ_INC) -fsanitize=fuzzer -o $@ $^ -lm \
 		$(PKG_LIBS) -ldl
 
 .PHONY: fuzz fuzz-deps
