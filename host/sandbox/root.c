@@ -228,9 +228,9 @@ bind_from_host(const char *path, int fd, bool writable, char *err,
 	char src[PATH_MAX];
 	struct stat a, b;
 
-	if (path[0] != '/' || (size_t)snprintf(src, sizeof(src),
-					       ROOT_HOST_VIEW "%s",
-					       path) >= sizeof(src)) {
+	if (path[0] != '/' ||
+	    (size_t)snprintf(src, sizeof(src), ROOT_HOST_VIEW "%s", path) >=
+		    sizeof(src)) {
 		snprintf(err, errlen, "%s: not an absolute path that fits",
 			 path);
 		return -1;
@@ -254,8 +254,8 @@ root_enter(const char *bundle_dir, int bundle_fd, const char *scratch_dir,
 	   int scratch_fd, char *err, size_t errlen)
 {
 	if (bind_from_host(bundle_dir, bundle_fd, false, err, errlen) < 0 ||
-	    (scratch_dir && bind_from_host(scratch_dir, scratch_fd, true, err,
-					   errlen) < 0))
+	    (scratch_dir &&
+	     bind_from_host(scratch_dir, scratch_fd, true, err, errlen) < 0))
 		return -1;
 	if (umount2(ROOT_HOST_VIEW, MNT_DETACH) < 0 ||
 	    rmdir(ROOT_HOST_VIEW) < 0) {

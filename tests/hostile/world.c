@@ -103,7 +103,8 @@ world_handle(const struct fnh_host *h, struct fnh_call *c, const void *input,
 	if (strcmp(arg, "statfs") == 0) {
 		if (statfs(path, &sf) < 0)
 			return say(h, c, "blocked: %s", strerror(errno));
-		return say(h, c, "type=%lx bytes=%llu", (unsigned long)sf.f_type,
+		return say(h, c, "type=%lx bytes=%llu",
+			   (unsigned long)sf.f_type,
 			   (unsigned long long)sf.f_blocks *
 				   (unsigned long long)sf.f_bsize);
 	}
