@@ -31,6 +31,16 @@ api_healthz(struct request *rq, struct reply *rep)
 	json_object_object_add(ns, "ipc", json_object_new_boolean(f->ipcns));
 	json_object_object_add(ns, "uts", json_object_new_boolean(f->utsns));
 	json_object_object_add(sb, "namespaces", ns);
+	/* The per-session layers: the private root and the scratch tmpfs
+	 * come with the mount namespace (root.h); freezing between invokes
+	 * and the CPU budget need nothing of the kernel beyond SIGSTOP and
+	 * a thread's CPU clock, so they are always on. */
+	json_object_object_add(sb, "private_root",
+			       json_object_new_boolean(f->mountns));
+	json_object_object_add(sb, "scratch_tmpfs",
+			       json_object_new_boolean(f->mountns));
+	json_object_object_add(sb, "freeze", json_object_new_boolean(true));
+	json_object_object_add(sb, "cpu_budget", json_object_new_boolean(true));
 	json_object_object_add(sb, "relaxed",
 			       json_object_new_boolean(
 				       srv->cfg->sandbox_relaxed));

@@ -360,7 +360,7 @@ check_sandbox(const struct config *cfg, const struct sandbox_features *f)
 	if (!f->pidns)
 		strcat(missing, " pid-namespace");
 	if (!f->mountns)
-		strcat(missing, " mount-namespace");
+		strcat(missing, " mount-namespace private-root scratch-tmpfs");
 	if (!f->netns)
 		strcat(missing, " net-namespace");
 	if (cfg->sandbox_relaxed)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sandbox/channel.h"
+#include "sandbox/root.h"
 #include "sandbox/runtime.h"
 
 /* Longest error text: a DONE frame is the status plus the text. */
@@ -385,8 +386,7 @@ serve_invoke(struct worker_session *s, const struct fnh_plugin *p,
 }
 
 _Noreturn void
-runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi,
-	     const char *own_scratch_root)
+runtime_main(int chan, const struct runtime_args *args)
 {
 	struct worker_session s = { .chan = chan };
 	struct fnh_host host = {
@@ -406,13 +406,20 @@ runtime_main(int chan, const struct sandbox_policy *policy, int landlock_abi,
 	int n;
 
 	receive_setup(&s);
-	if (own_scratch_root)
-		make_own_scratch(&s, own_scratch_root);
+	if (args->private_root &&
+	    root_enter(s.bundle_dir, s.bundle_fd,
+		       args->own_scratch_root ? NULL : s.scratch_dir,
+		       s.scratch_fd, err, sizeof(err)) < 0)
+		refuse(chan, "worker: %s", err);
+	if (sandbox_drop(args->cfg, args->uid, err, sizeof(err)) < 0)
+		refuse(chan, "worker: cannot drop privileges: %s", err);
+	if (args->own_scratch_root)
+		make_own_scratch(&s, args->own_scratch_root);
 	else
 		reopen_scratch(&s);
 	keep_bundle_fd = reach_bundle(&s);
-	if (sandbox_lock(policy, landlock_abi, s.bundle_fd, s.scratch_fd, err,
-			 sizeof(err)) < 0)
+	if (sandbox_lock(args->policy, args->landlock_abi, s.bundle_fd,
+			 s.scratch_fd, err, sizeof(err)) < 0)
 		refuse(chan, "worker: %s", err);
 	if (fchdir(s.scratch_fd) < 0)
 		refuse(chan, "worker: cannot enter the scratch dir: %s",

@@ -468,16 +468,21 @@ landlock_allow(int ruleset, int fd, uint64_t access, uint64_t handled)
 			    LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
 }
 
-/* System paths the dynamic loader needs to load a plugin's libraries. */
-static const struct {
-	const char *path;
-	uint64_t access;
-} system_paths[] = {
+/*
+ * The system paths a worker sees: what the dynamic loader needs to load a
+ * plugin's libraries, read-only.  root.c binds each into the worker's
+ * private root (a symbolic link is copied as one), and Landlock allows
+ * exactly these; nothing else of the host's tree exists for a plugin.
+ */
+const struct sandbox_system_path sandbox_system_paths[] = {
 	{ "/usr/lib", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
 	{ "/usr/lib64", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
+	{ "/lib", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
 	{ "/lib64", LL_READ | LANDLOCK_ACCESS_FS_EXECUTE },
 	{ "/etc/ld.so.cache", LANDLOCK_ACCESS_FS_READ_FILE },
 };
+const size_t sandbox_system_paths_len = sizeof(sandbox_system_paths) /
+					sizeof(sandbox_system_paths[0]);
 
 static int
 landlock_apply(int abi, int bundle_fd, int scratch_fd, char *err, size_t errlen)
@@ -509,14 +514,15 @@ landlock_apply(int abi, int bundle_fd, int scratch_fd, char *err, size_t errlen)
 			 strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < sizeof(system_paths) / sizeof(system_paths[0]); i++) {
-		int fd = open(system_paths[i].path, O_PATH | O_CLOEXEC);
+	for (i = 0; i < sandbox_system_paths_len; i++) {
+		int fd = open(sandbox_system_paths[i].path, O_PATH | O_CLOEXEC);
 
 		if (fd < 0)
 			continue; /* not on this system: nothing to allow */
-		if (landlock_allow(rs, fd, system_paths[i].access, fs) < 0) {
+		if (landlock_allow(rs, fd, sandbox_system_paths[i].access, fs) <
+		    0) {
 			snprintf(err, errlen, "landlock: rule for %s: %s",
-				 system_paths[i].path, strerror(errno));
+				 sandbox_system_paths[i].path, strerror(errno));
 			close(fd);
 			goto out;
 		}
@@ -597,9 +603,8 @@ drop_privileges(const struct sandbox_config *cfg, uid_t uid, char *err,
 }
 
 int
-sandbox_prepare(const struct sandbox_config *cfg,
-		const struct sandbox_limits *lim, uid_t uid, char *err,
-		size_t errlen)
+sandbox_limit(const struct sandbox_config *cfg,
+	      const struct sandbox_limits *lim, char *err, size_t errlen)
 {
 	/* Threads count per uid: only a uid of the worker's own makes the
 	 * limit the worker's. */
@@ -622,6 +627,13 @@ sandbox_prepare(const struct sandbox_config *cfg,
 			 strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int
+sandbox_drop(const struct sandbox_config *cfg, uid_t uid, char *err,
+	     size_t errlen)
+{
 	if (drop_privileges(cfg, uid, err, errlen) < 0)
 		return -1;
 	/* Changing uid cleared the parent-death signal; set it again.  A
@@ -638,6 +650,16 @@ sandbox_prepare(const struct sandbox_config *cfg,
 		return -1;
 	}
 	return 0;
+}
+
+int
+sandbox_prepare(const struct sandbox_config *cfg,
+		const struct sandbox_limits *lim, uid_t uid, char *err,
+		size_t errlen)
+{
+	if (sandbox_limit(cfg, lim, err, errlen) < 0)
+		return -1;
+	return sandbox_drop(cfg, uid, err, errlen);
 }
 
 int

@@ -1,11 +1,14 @@
 /*
  * sandbox.h: the layers that confine a worker process.
  *
- * A worker is confined in two steps.  sandbox_prepare() runs right after
- * the fork, before the worker knows its session: rlimits, non-dumpable,
- * privileges dropped (root switches to an unprivileged uid and keeps no
- * capability), no_new_privs.  sandbox_lock() runs once the session's
- * directories are known: Landlock (bundle read-only, scratch read-write,
+ * A worker is confined in three steps.  sandbox_limit() runs right after
+ * the fork, before the worker knows its session: rlimits, non-dumpable.
+ * sandbox_drop() runs when SETUP has come and the worker has bound the
+ * session's bundle into its private root (root.h), which needs the
+ * privileges it then gives up: root switches to an unprivileged uid and
+ * keeps no capability, no_new_privs.  (Until SETUP a pooled worker runs
+ * nothing but the zygote's code and reads only the host's channel.)
+ * sandbox_lock() runs once the session's directories are known: Landlock (bundle read-only, scratch read-write,
  * the system libraries read-only, nothing else; no TCP; signals and
  * abstract Unix sockets scoped to the worker), then the seccomp program.
  * After sandbox_lock() returns the process can not undo any of it.
@@ -85,12 +88,31 @@ void sandbox_policy_free(struct sandbox_policy *p);
  * calling process). */
 void sandbox_probe(struct sandbox_features *f);
 
-/* In a fresh worker: rlimits, PR_SET_DUMPABLE 0, drop privileges (as
- * root: to uid, and cfg->worker_gid), PR_SET_NO_NEW_PRIVS.  Returns 0, or
- * -1 with a reason in err. */
+/* In a fresh worker: rlimits and PR_SET_DUMPABLE 0.  Returns 0, or -1
+ * with a reason in err. */
+int sandbox_limit(const struct sandbox_config *cfg,
+		  const struct sandbox_limits *lim, char *err, size_t errlen);
+
+/* Drop privileges (as root: to uid, and cfg->worker_gid; no capability
+ * left in any set), the parent-death signal again, PR_SET_NO_NEW_PRIVS.
+ * Returns 0, or -1 with a reason in err. */
+int sandbox_drop(const struct sandbox_config *cfg, uid_t uid, char *err,
+		 size_t errlen);
+
+/* sandbox_limit() then sandbox_drop(), for a worker without a private
+ * root (bench/session.c times the two together). */
 int sandbox_prepare(const struct sandbox_config *cfg,
 		    const struct sandbox_limits *lim, uid_t uid, char *err,
 		    size_t errlen);
+
+/* The system paths every worker sees and may read, as one table (the
+ * path, and the Landlock access rights on it). */
+struct sandbox_system_path {
+	const char *path;
+	uint64_t access;
+};
+extern const struct sandbox_system_path sandbox_system_paths[];
+extern const size_t sandbox_system_paths_len;
 
 /* Landlock with the two directories (O_PATH fds), then the seccomp
  * program.  landlock_abi 0 skips Landlock.  Returns 0, or -1 with a reason

@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "sandbox/channel.h"
+#include "sandbox/root.h"
 #include "sandbox/runtime.h"
+#include "sandbox/uids.h"
 #include "sandbox/zygote.h"
 
 struct hello {
@@ -46,6 +48,7 @@ struct zygote_state {
 	struct sandbox_features features;
 	int devnull;
 	int sock;
+	unsigned next_spare_uid; /* uids.h */
 };
 
 /* ---- in the zygote ------------------------------------------------------- */
@@ -136,34 +139,6 @@ child_refuse(const char *what, const char *why)
 	_exit(1);
 }
 
-/* Mount the session's own scratch file system over the scratch root, in
- * the worker's own mount namespace: a tmpfs of lim's size and inodes,
- * without exec, suid or devices, owned by the worker's uid.  Nothing of it
- * is shared with another session (no free-block count, no inode), the
- * host never walks it, and it goes when the namespace does, with the
- * worker's last process, however deep a tree a plugin left in it. */
-static int
-mount_scratch(const char *root, const struct sandbox_limits *lim, uid_t uid,
-	      gid_t gid, bool userns)
-{
-	char opts[128];
-
-	/* In a user namespace only root is mapped: the worker stays it. */
-	if (userns)
-		snprintf(opts, sizeof(opts),
-			 "size=%llu,nr_inodes=%llu,mode=0700",
-			 (unsigned long long)lim->scratch_size,
-			 (unsigned long long)lim->scratch_inodes);
-	else
-		snprintf(opts, sizeof(opts),
-			 "size=%llu,nr_inodes=%llu,mode=0700,uid=%u,gid=%u",
-			 (unsigned long long)lim->scratch_size,
-			 (unsigned long long)lim->scratch_inodes, (unsigned)uid,
-			 (unsigned)gid);
-	return mount("fnhost-scratch", root, "tmpfs",
-		     MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
-}
-
 /* The uid the zygote chose, which it writes into the channel first. */
 static int
 read_uid(uid_t *uid)
@@ -188,6 +163,11 @@ static _Noreturn void
 worker_child(struct zygote_state *zs, int chan,
 	     const struct sandbox_limits *lim)
 {
+	struct runtime_args args = {
+		.policy = &zs->policy,
+		.cfg = &zs->cfg,
+		.landlock_abi = zs->features.landlock_abi,
+	};
 	char err[256];
 	uid_t uid;
 
@@ -200,26 +180,20 @@ worker_child(struct zygote_state *zs, int chan,
 		_exit(1);
 	if (read_uid(&uid) < 0)
 		_exit(1);
-	if (zs->features.mountns) {
-		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-		if (zs->cfg.scratch_root &&
-		    mount_scratch(zs->cfg.scratch_root, lim, uid,
-				  zs->cfg.worker_gid, zs->features.userns) < 0)
-			child_refuse("cannot mount the scratch tmpfs",
-				     strerror(errno));
-		/* A procfs of the worker's own pid namespace: /proc/N of the
-		 * host's processes does not exist for it, not even for
-		 * stat(2).  Where the kernel refuses (an unprivileged user
-		 * namespace under a masked /proc) the host's stays, which
-		 * Landlock keeps unreadable. */
-		if (zs->features.pidns)
-			(void)mount("proc", "/proc", "proc",
-				    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	}
-	if (sandbox_prepare(&zs->cfg, lim, uid, err, sizeof(err)) < 0)
+	if (sandbox_limit(&zs->cfg, lim, err, sizeof(err)) < 0)
 		child_refuse("cannot prepare", err);
-	runtime_main(3, &zs->policy, zs->features.landlock_abi,
-		     zs->features.mountns ? zs->cfg.scratch_root : NULL);
+	/* Off the request path: a pooled worker builds its world before it
+	 * has a session. */
+	if (zs->features.mountns &&
+	    root_build(zs->cfg.scratch_root, lim, uid, zs->cfg.worker_gid,
+		       zs->features.userns, zs->features.pidns, err,
+		       sizeof(err)) < 0)
+		child_refuse("cannot build the private root", err);
+	args.uid = uid;
+	args.private_root = zs->features.mountns;
+	args.own_scratch_root = zs->features.mountns ? zs->cfg.scratch_root
+						     : NULL;
+	runtime_main(3, &args);
 }
 
 /* Fork a worker as the host's child.  Returns its pid, or -1. */
@@ -286,9 +260,19 @@ serve_spawn(struct zygote_state *zs, const struct sandbox_limits *lim)
 	}
 	/* The worker's uid, known now that its pid is: it reads it before
 	 * anything else from its end of the channel. */
-	reply.uid = zs->cfg.worker_uid_base
-			    ? zs->cfg.worker_uid_base + (uint32_t)pid
-			    : zs->cfg.worker_uid;
+	reply.uid = zs->cfg.worker_uid;
+	if (zs->cfg.worker_uid_base && !zs->features.userns) {
+		uid_t uid;
+
+		if (uid_pick(zs->cfg.worker_uid_base, pid, &zs->next_spare_uid,
+			     uid_in_use, NULL, &uid) < 0) {
+			snprintf(reply.err, sizeof(reply.err),
+				 "no worker uid free of processes");
+			kill(pid, SIGKILL);
+			goto reply;
+		}
+		reply.uid = uid;
+	}
 	if (write(sv[0], &reply.uid, sizeof(reply.uid)) !=
 	    (ssize_t)sizeof(reply.uid)) {
 		snprintf(reply.err, sizeof(reply.err),

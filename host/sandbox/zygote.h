@@ -7,8 +7,10 @@
  * then only answers spawn requests.  Each worker is forked with
  * CLONE_PARENT, so it is the caller's child, not the zygote's: the caller
  * gets a pidfd with it and reaps it with waitid(P_PIDFD).  Each worker has
- * its own pid and mount namespaces, has already run sandbox_prepare(), and
- * waits on its channel for a session (runtime.h).
+ * its own pid and mount namespaces, has already run sandbox_limit() and
+ * built its private root (root.h), and waits on its channel for a
+ * session (runtime.h).  As root its uid is one no living task holds
+ * (uids.h).
  *
  * zygote_spawn() is not thread-safe; serialize calls on one zygote.
  */
