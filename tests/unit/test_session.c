@@ -174,8 +174,8 @@ fake_make(struct fake *fk, const char *function_id, bool ahead,
 	int sv[2];
 
 	assert_non_null(fw);
-	assert_int_equal(
-		socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	w = worker_adopt(sv[0], MAX_IO, MAX_IO);
 	assert_non_null(w);
 	fw->fake = fk;
@@ -186,7 +186,8 @@ fake_make(struct fake *fk, const char *function_id, bool ahead,
 	memset(out, 0, sizeof(*out));
 	out->w = w;
 	out->scratch_fd = -1;
-	assert_int_equal(pthread_create(&fw->thread, NULL, fake_worker_main, fw),
+	assert_int_equal(pthread_create(&fw->thread, NULL, fake_worker_main,
+					fw),
 			 0);
 	pthread_mutex_lock(&fk->lock);
 	fw->next = fk->all;
@@ -290,7 +291,8 @@ fk_drop(void *ctx, const char *function_id, int64_t idle_ms)
 
 		if (!a->fw ||
 		    (function_id && strcmp(a->fw->function_id, function_id)) ||
-		    (idle_ms >= 0 && clock_now_ms() - a->fw->made_ms <= idle_ms))
+		    (idle_ms >= 0 &&
+		     clock_now_ms() - a->fw->made_ms <= idle_ms))
 			continue;
 		a->fw->is_ready = false;
 		a->fw = NULL;
@@ -733,6 +735,7 @@ test_close_waits_for_invoke(void **state)
 	struct fx *fx = *state;
 	struct invoker a = { .input = "slow:300" };
 	struct fake_worker *fw;
+	int close_rc, answered, later_rc;
 	pthread_t ta;
 	char sid[33], out[SESSION_ERR_MAX];
 
@@ -744,14 +747,17 @@ test_close_waits_for_invoke(void **state)
 	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
 	assert_true(wait_for(&fx->fake, &fw->started, 1));
 
-	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, NULL, 0), 0);
+	close_rc = sessions_close(fx->ss, sid, fx->f[0].id, NULL, 0);
+	answered = get(&fx->fake, &fw->answered);
+	later_rc = invoke(fx, sid, 0, "later", out, sizeof(out));
+	/* Joined before any assertion, which would leave it running. */
+	pthread_join(ta, NULL);
+	assert_int_equal(close_rc, 0);
 	/* Not before the invoke running had its answer. */
-	assert_int_equal(get(&fx->fake, &fw->answered), 1);
-	assert_int_equal(invoke(fx, sid, 0, "later", out, sizeof(out)),
-			 -ERR_NO_SESSION);
+	assert_int_equal(answered, 1);
+	assert_int_equal(later_rc, -ERR_NO_SESSION);
 	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, NULL, 0),
 			 -ERR_NO_SESSION);
-	pthread_join(ta, NULL);
 	assert_int_equal(a.rc, 0);
 	assert_string_equal(a.out, "echo:slow:300");
 	assert_int_equal(get(&fx->fake, &fw->started), 1);
