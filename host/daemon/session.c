@@ -34,6 +34,7 @@
 #include "daemon/plugin-log.h"
 #include "daemon/pool.h"
 #include "daemon/ready.h"
+#include "daemon/session-int.h"
 #include "daemon/session.h"
 #include "sandbox/channel.h"
 #include "sandbox/launch.h"
@@ -57,9 +58,9 @@ struct session {
 struct sessions {
 	const struct config *cfg;
 	struct metrics *m;
-	struct sandbox_limits lim; /* every worker's */
-	struct pool *pool;	   /* the only way to the zygote */
-	struct ready_set *ready;   /* sessions made ahead; makes them all */
+	/* makes every worker: ready.c's in fnhostd, a test's fake */
+	const struct session_launcher *mk;
+	void *mk_ctx;
 	pthread_mutex_t lock;
 	struct session **v;
 	size_t n;
@@ -78,25 +79,106 @@ struct sessions {
 
 static void *burier_main(void *arg);
 
+/* ---- the real launcher: ready sessions over the warm pool ---------------- */
+
+struct ready_launcher {
+	struct sandbox_limits lim; /* every worker's */
+	struct pool *pool;	   /* the only way to the zygote */
+	struct ready_set *ready;   /* sessions made ahead; makes them all */
+};
+
+static int
+rl_launch(void *ctx, const struct store_function *f, int bundle_fd,
+	  const char *bundle_path, struct launched *out, char *err,
+	  size_t errlen)
+{
+	struct ready_launcher *rl = ctx;
+
+	return ready_launch(rl->ready, f, bundle_fd, bundle_path, out, err,
+			    errlen);
+}
+
+static bool
+rl_take(void *ctx, const struct store_function *f, struct launched *out)
+{
+	struct ready_launcher *rl = ctx;
+
+	return ready_take(rl->ready, f, out);
+}
+
+static void
+rl_want(void *ctx, const struct store_function *f, int bundle_fd,
+	const char *bundle_path)
+{
+	struct ready_launcher *rl = ctx;
+
+	ready_want(rl->ready, f, bundle_fd, bundle_path);
+}
+
+static void
+rl_drop(void *ctx, const char *function_id, int64_t idle_ms)
+{
+	struct ready_launcher *rl = ctx;
+
+	ready_drop(rl->ready, function_id, idle_ms);
+}
+
+/* The ready set first: its thread is the pool's only user. */
+static void
+rl_free(void *ctx)
+{
+	struct ready_launcher *rl = ctx;
+
+	ready_free(rl->ready);
+	pool_free(rl->pool);
+	free(rl);
+}
+
+static const struct session_launcher ready_launcher_ops = {
+	.launch = rl_launch,
+	.take = rl_take,
+	.want = rl_want,
+	.drop = rl_drop,
+	.free = rl_free,
+};
+
 struct sessions *
 sessions_new(const struct config *cfg, struct zygote *z,
 	     const struct sandbox_limits *lim, struct metrics *m)
 {
+	struct ready_launcher *rl = calloc(1, sizeof(*rl));
+
+	if (!rl)
+		return NULL;
+	rl->lim = *lim;
+	rl->pool = pool_new(z, &rl->lim, cfg->warm_workers);
+	if (!rl->pool)
+		goto fail;
+	rl->ready = ready_new(cfg, m, rl->pool);
+	if (!rl->ready)
+		goto fail;
+	return sessions_new_launcher(cfg, m, &ready_launcher_ops, rl);
+fail:
+	rl_free(rl);
+	return NULL;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+struct sessions *
+sessions_new_launcher(const struct config *cfg, struct metrics *m,
+		      const struct session_launcher *ops, void *ctx)
+{
 	struct sessions *ss = calloc(1, sizeof(*ss));
 
 	if (!ss)
-		return NULL;
+		goto fail;
 	ss->cfg = cfg;
 	ss->m = m;
-	ss->lim = *lim;
+	ss->mk = ops;
+	ss->mk_ctx = ctx;
 	ss->v = calloc(cfg->sessions_total, sizeof(*ss->v));
 	if (!ss->v)
-		goto fail;
-	ss->pool = pool_new(z, &ss->lim, cfg->warm_workers);
-	if (!ss->pool)
-		goto fail;
-	ss->ready = ready_new(cfg, m, ss->pool);
-	if (!ss->ready)
 		goto fail;
 	pthread_mutex_init(&ss->lock, NULL);
 	pthread_mutex_init(&ss->bury_lock, NULL);
@@ -108,10 +190,10 @@ sessions_new(const struct config *cfg, struct zygote *z,
 	}
 	return ss;
 fail:
-	ready_free(ss->ready);
-	pool_free(ss->pool);
-	free(ss->v);
+	if (ss)
+		free(ss->v);
 	free(ss);
+	ops->free(ctx);
 	return NULL;
 }
 
@@ -389,7 +471,7 @@ mono_ms(void)
 void
 sessions_forget(struct sessions *ss, const char *function_id)
 {
-	ready_drop(ss->ready, function_id, -1);
+	ss->mk->drop(ss->mk_ctx, function_id, -1);
 }
 
 int
@@ -407,9 +489,9 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 		return rc;
 	/* Unreachable until busy is cleared below, so no lock is needed. */
 	snprintf(s->target, sizeof(s->target), "%s", target);
-	if (!ready_take(ss->ready, f, &s->run)) {
-		rc = ready_launch(ss->ready, f, bundle_fd, bundle_path, &s->run,
-				  err, errlen);
+	if (!ss->mk->take(ss->mk_ctx, f, &s->run)) {
+		rc = ss->mk->launch(ss->mk_ctx, f, bundle_fd, bundle_path,
+				    &s->run, err, errlen);
 		if (rc < 0)
 			goto fail;
 	}
@@ -422,7 +504,7 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	memcpy(out->id, s->id, sizeof(out->id));
 	out->expires = time(NULL) + ss->cfg->session_lifetime_ms / 1000;
 	release(ss, s);
-	ready_want(ss->ready, f, bundle_fd, bundle_path);
+	ss->mk->want(ss->mk_ctx, f, bundle_fd, bundle_path);
 	return 0;
 fail:
 	pthread_mutex_lock(&ss->lock);
@@ -622,7 +704,7 @@ sessions_reap(struct sessions *ss)
 			expired[i]->id);
 		end(ss, expired[i]);
 	}
-	ready_drop(ss->ready, NULL, ss->cfg->session_idle_ms);
+	ss->mk->drop(ss->mk_ctx, NULL, ss->cfg->session_idle_ms);
 }
 
 void
@@ -631,7 +713,7 @@ sessions_drain(struct sessions *ss)
 	pthread_mutex_lock(&ss->lock);
 	ss->draining = true;
 	pthread_mutex_unlock(&ss->lock);
-	ready_drop(ss->ready, NULL, -1);
+	ss->mk->drop(ss->mk_ctx, NULL, -1);
 }
 
 size_t
@@ -669,7 +751,8 @@ sessions_free(struct sessions *ss)
 
 	if (!ss)
 		return;
-	ready_free(ss->ready);
+	/* Nothing is made ahead from now on; what was is dropped. */
+	ss->mk->free(ss->mk_ctx);
 	for (;;) {
 		pthread_mutex_lock(&ss->lock);
 		s = ss->n ? ss->v[0] : NULL;
@@ -681,7 +764,6 @@ sessions_free(struct sessions *ss)
 		end(ss, s);
 	}
 	stop_thread(&ss->bury_lock, &ss->bury_work, &ss->bury_stop, ss->burier);
-	pool_free(ss->pool);
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);
 	pthread_mutex_destroy(&ss->lock);

@@ -261,8 +261,15 @@ reap(struct worker *w, int ms, enum worker_cause kill_cause, char *buf,
 	siginfo_t si;
 	int killed = 0;
 
-	if (w->pidfd < 0)
+	if (w->pidfd < 0) {
+		/* No process to wait for (worker_adopt(), or reaped before):
+		 * the worker is over all the same, so that every later invoke
+		 * is WORKER_GONE and worker_alive() says so. */
+		if (buf && !w->dead)
+			snprintf(buf, len, "the worker's channel closed");
+		w->dead = true;
 		return;
+	}
 	if (ms <= 0 || poll(&pfd, 1, ms) <= 0) {
 		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
 		killed = 1;

@@ -262,8 +262,10 @@ def concurrency(d, tmp):
     before = d.metrics()["fnhost_sessions_ready"]
     st, _, _ = d.request("DELETE", "/v1/functions/%s" % fid, None, d.admin)
     m = d.metrics()
+    # <=, not ==: the reaper may drop another function's ready session,
+    # idle past session_idle, between the two reads.
     tap(st == 204 and before >= 1 and
-        m["fnhost_sessions_ready"] == before - 1 and
+        m["fnhost_sessions_ready"] <= before - 1 and
         len(d.session_dirs()) == m["fnhost_sessions_ready"] +
         m["fnhost_sessions_open"],
         "deleting a function drops its ready session", (before, m))
