@@ -482,8 +482,8 @@ open_one(struct fx *fx, int fn, const char *owner, char sid[33], char *err,
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	rc = sessions_open(fx->ss, &fx->f[fn], -1, "/bundle", owner, &o, err,
-			   SESSION_ERR_MAX);
+	rc = sessions_open(fx->ss, &fx->f[fn], -1, "/bundle", owner,
+			   fx->f[fn].id, &o, err, SESSION_ERR_MAX);
 	if (rc == 0 && sid)
 		memcpy(sid, o.id, 33);
 	if (retry)
