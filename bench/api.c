@@ -79,9 +79,9 @@ enum fig {
 };
 
 static const char *const fig_name[F_COUNT] = {
-	"fork+wait",	"plain GET",	  "plain POST 60",  "ed25519+sha x2",
-	"bare invoke",	"bare session",	  "bare run",	    "healthz",
-	"invoke none",	"warm invoke 60", "open pinned",    "echo session",
+	"fork+wait",	"plain GET",	  "plain POST 60", "ed25519+sha x2",
+	"bare invoke",	"bare session",	  "bare run",	   "healthz",
+	"invoke none",	"warm invoke 60", "open pinned",   "echo session",
 	"one-shot run",
 };
 
@@ -96,8 +96,8 @@ struct bench {
 	char rq_get[256], rq_post[256], rq_healthz[256], rq_missing[2048],
 		rq_open[2048], rq_run[2048], rq_bare_open[256],
 		rq_bare_run[256];
-	size_t n_get, n_post, n_healthz, n_missing, n_open, n_run,
-		n_bare_open, n_bare_run;
+	size_t n_get, n_post, n_healthz, n_missing, n_open, n_run, n_bare_open,
+		n_bare_run;
 	char rq_warm[2048], rq_bare_warm[256];
 	size_t n_warm, n_bare_warm;
 	struct attest_signer *signer;
@@ -345,16 +345,15 @@ build_requests(struct bench *b)
 
 	b->n_get = raw_build(b->rq_get, sizeof(b->rq_get), "GET", "/", NULL,
 			     NULL, NULL, 0);
-	b->n_post = raw_build(b->rq_post, sizeof(b->rq_post), "POST", "/",
-			      NULL, NULL, INPUT_60, 60);
+	b->n_post = raw_build(b->rq_post, sizeof(b->rq_post), "POST", "/", NULL,
+			      NULL, INPUT_60, 60);
 	b->n_healthz = raw_build(b->rq_healthz, sizeof(b->rq_healthz), "GET",
 				 "/healthz", NULL, NULL, NULL, 0);
 	b->n_missing = raw_build(b->rq_missing, sizeof(b->rq_missing), "POST",
 				 "/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA/invoke",
 				 b->token, NULL, INPUT_60, 60);
 	snprintf(path, sizeof(path), "/v1/functions/%s/sessions", b->id);
-	snprintf(pin, sizeof(pin), "Fnhost-Function-Checksum: %s",
-		 b->checksum);
+	snprintf(pin, sizeof(pin), "Fnhost-Function-Checksum: %s", b->checksum);
 	b->n_open = raw_build(b->rq_open, sizeof(b->rq_open), "POST", path,
 			      b->token, pin, NULL, 0);
 	snprintf(path, sizeof(path), "/v1/functions/%s/run", b->id);
@@ -447,8 +446,8 @@ sign_once(struct bench *b)
 
 	if (hex_sha256(in_hex, INPUT_60, 60) < 0 ||
 	    hex_sha256(out_hex, INPUT_60, 60) < 0 ||
-	    attest_signer_sign_b64(b->signer, b->checksum, in_hex, out_hex,
-				   sig, err, sizeof(err)) < 0)
+	    attest_signer_sign_b64(b->signer, b->checksum, in_hex, out_hex, sig,
+				   err, sizeof(err)) < 0)
 		die(err);
 }
 
@@ -525,8 +524,8 @@ load_thread(void *arg)
 	struct load *l = arg;
 	struct raw_conn *c = malloc(sizeof(*c));
 
-	if (!c || raw_connect(c, l->fnhost ? l->b->fn_port
-					   : l->b->bare_port) < 0)
+	if (!c ||
+	    raw_connect(c, l->fnhost ? l->b->fn_port : l->b->bare_port) < 0)
 		die("load: cannot connect");
 	while (!atomic_load(l->stop)) {
 		if (l->fnhost)
@@ -572,8 +571,8 @@ pct(double *t, int n, double *p50, double *p90)
 }
 
 static void
-target(const char *what, double got, const char *of, double base,
-       double limit, bool at_least)
+target(const char *what, double got, const char *of, double base, double limit,
+       bool at_least)
 {
 	double r = got / base;
 
@@ -595,7 +594,8 @@ main(int argc, char **argv)
 	int i, r, f, windows;
 
 	if (argc < 2 || rounds < 10 || secs < 1) {
-		fprintf(stderr, "usage: bench-api BUILD_DIR [ROUNDS [SECONDS]]\n");
+		fprintf(stderr,
+			"usage: bench-api BUILD_DIR [ROUNDS [SECONDS]]\n");
 		return 2;
 	}
 	b.build = argv[1];
@@ -688,8 +688,8 @@ main(int argc, char **argv)
 	       p50[F_POST] + p50[F_SIGN], 2.5, false);
 	target("open pinned", p50[F_OPEN], "/ plain GET", p50[F_GET], 2.0,
 	       false);
-	target("echo session", p50[F_SESSION], "/ fork+wait", p50[F_FORK],
-	       2.0, false);
+	target("echo session", p50[F_SESSION], "/ fork+wait", p50[F_FORK], 2.0,
+	       false);
 	target("sustained sessions/s", fn_rate[windows / 2], "/ bare",
 	       bare_rate[windows / 2], 0.5, true);
 	printf("other ratios:\n");

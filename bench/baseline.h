@@ -287,8 +287,7 @@ base_start(MHD_AccessHandlerCallback handler, unsigned short port,
 {
 	for (int i = 0; i < BARE_SESSIONS; i++)
 		bare.s[i].fd = -1;
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_EPOLL,
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
 				port, NULL, NULL, handler, NULL,
 				MHD_OPTION_NOTIFY_COMPLETED, base_completed,
 				NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,

@@ -73,8 +73,9 @@ raw_build(char *out, size_t cap, const char *method, const char *path,
 {
 	int n;
 
-	n = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s%s%s",
-		     method, path, token ? "Authorization: Bearer " : "",
+	n = snprintf(out, cap,
+		     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s%s%s", method,
+		     path, token ? "Authorization: Bearer " : "",
 		     token ? token : "", token ? "\r\n" : "",
 		     extra ? extra : "", extra ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= cap)
