@@ -278,7 +278,7 @@ lint-man:
 		mandoc -T lint -W warning "$$m" || exit 1; done
 
 # ---- bench ----------------------------------------------------------------
-$(B)/bench/%: bench/%.c bench/timing.h $(LIBFNHOST)
+$(B)/bench/%: bench/%.c bench/timing.h bench/rawhttp.h bench/baseline.h $(LIBFNHOST)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBFNHOST) $(PKG_LIBS) -ldl
 
@@ -287,9 +287,10 @@ $(B)/bench/hostile: bench/hostile.c bench/timing.h $(LIBPLUGCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBPLUGCOMMON) -lm
 
-bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile
+bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile $(B)/bench/api
 	$(B)/bench/hostile 5
 	$(B)/bench/session $(B)/tests/plugins/echo 300
+	$(B)/bench/api $(B) 400 5
 	$(B)/bench/http $(B) 300
 
 # ---- format -------------------------------------------------------------

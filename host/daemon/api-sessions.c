@@ -91,10 +91,11 @@ api_session_open(struct request *rq, struct reply *rep)
 
 /* The output of a successful invoke, with the attestation headers: the
  * digests of the input the worker got and of the output it gave, and the
- * host's signature over them and the function's checksum. */
+ * host's signature over them and the function's checksum.  r->output is
+ * handed to libmicrohttpd as it is (NULL afterwards), not copied. */
 static void
 reply_output(struct server *srv, struct reply *rep, const char *checksum,
-	     const void *in, size_t inlen, const struct worker_result *r,
+	     const void *in, size_t inlen, struct worker_result *r,
 	     struct hpke_ohttp *st)
 {
 	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
@@ -107,8 +108,9 @@ reply_output(struct server *srv, struct reply *rep, const char *checksum,
 		reply_error(rep, ERR_INTERNAL, "%s", err);
 		return;
 	}
-	reply_bytes(rep, 200, "application/octet-stream", out, r->output_len,
-		    st);
+	reply_bytes_take(rep, 200, "application/octet-stream", r->output,
+			 r->output_len, st);
+	r->output = NULL;
 	if (!rep->resp)
 		return;
 	MHD_add_response_header(rep->resp, "Fnhost-Function-Checksum",

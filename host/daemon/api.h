@@ -143,6 +143,11 @@ void reply_retry_after(struct reply *rep, unsigned seconds);
 /* Body bytes, sealed to the encrypted invoke st when st is not NULL. */
 void reply_bytes(struct reply *rep, int status, const char *type,
 		 const void *buf, size_t len, struct hpke_ohttp *st);
+/* reply_bytes() of a malloc()ed buf (NULL for none) that it takes and
+ * frees in every case: libmicrohttpd sends it and free()s it, with no
+ * copy. */
+void reply_bytes_take(struct reply *rep, int status, const char *type,
+		      void *buf, size_t len, struct hpke_ohttp *st);
 /* reply_fail(), inside the encrypted answer when st is not NULL: the
  * function's error text may say something of its input. */
 void reply_fail_sealed(struct reply *rep, int rc, const char *err,

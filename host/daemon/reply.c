@@ -143,6 +143,26 @@ reply_bytes(struct reply *rep, int status, const char *type, const void *buf,
 }
 
 void
+reply_bytes_take(struct reply *rep, int status, const char *type, void *buf,
+		 size_t len, struct hpke_ohttp *st)
+{
+	if (!buf || st) {
+		/* Sealing makes new bytes anyway; NULL is no output. */
+		reply_bytes(rep, status, type, buf ? buf : "", len, st);
+		free(buf);
+		return;
+	}
+	rep->status = status;
+	rep->resp = MHD_create_response_from_buffer(len, buf,
+						    MHD_RESPMEM_MUST_FREE);
+	if (!rep->resp) {
+		free(buf);
+		return;
+	}
+	MHD_add_response_header(rep->resp, "Content-Type", type);
+}
+
+void
 reply_fail_sealed(struct reply *rep, int rc, const char *err,
 		  struct hpke_ohttp *st)
 {

@@ -62,12 +62,43 @@ extern const char *const store_dir_names[DIR_COUNT];
 /* Room for a hostile name quoted in a message. */
 #define QUOTE_MAX 80
 
+/* Records kept in memory per kind (store-records.c). */
+#define RECORD_CACHE_SLOTS 1024u
+
+/*
+ * The records of one kind last read or written, so that the request
+ * path (a token's revocation, a function's record, on every request)
+ * reads no file.  Direct-mapped by a hash of the id: a collision only
+ * evicts.  It is kept true by the record layer itself, where every
+ * write of every kind passes (put, delete, and so revoke): the store's
+ * files are this process's alone while it holds DATADIR's flock.
+ *
+ *	lock	 guards slots, used and gen; held for memcpy()s only
+ *	write	 taken by every writer of the kind around its file write
+ *		 and its cache update, so that the cache ends as the last
+ *		 write to the file left it
+ *	gen	 bumped by every write: a read of a file that began before
+ *		 a write is not put in the cache, which may hold newer
+ */
+struct record_cache {
+	pthread_mutex_t lock, write;
+	unsigned long long gen;
+	unsigned char *slots; /* RECORD_CACHE_SLOTS records, NULL: none yet */
+	bool used[RECORD_CACHE_SLOTS];
+};
+
 struct store {
 	char path[PATH_MAX];
 	int rootfd;	      /* DATADIR, flock()ed while the store is open */
 	int dirfd[DIR_COUNT]; /* O_RDONLY | O_DIRECTORY */
 	pthread_mutex_t lock; /* read-modify-write sequences */
+	struct record_cache cache[DIR_COUNT]; /* for the record dirs */
 };
+
+/* ---- the record caches (store-records.c) ---- */
+
+void store_caches_init(struct store *s);
+void store_caches_free(struct store *s);
 
 /* ---- errors (store-util.c) ---- */
 

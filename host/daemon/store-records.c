@@ -8,6 +8,10 @@
  * work on any kind; only what differs (a new function id, revoking a
  * token) is written for one kind.
  *
+ * Reads are served from a cache per kind (struct record_cache) that
+ * every put and delete here updates before it returns, so that a revoke
+ * or a removed function is seen by the very next request.
+ *
  * On disk, one line each (store-json.c), written atomically, 0600:
  *	functions/<id>.json	{"id","name","version","checksum","plugin",
  *				"plugin_sha256","created","number"} and "\n"
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "daemon/store-int.h"
@@ -53,6 +58,98 @@ static const char *
 record_id(const struct record_kind *kind, const void *rec)
 {
 	return (const char *)rec + kind->fields[0].offset;
+}
+
+/* ---- the record caches (store-int.h) ------------------------------------ */
+
+void
+store_caches_init(struct store *s)
+{
+	for (int i = 0; i < DIR_COUNT; i++) {
+		pthread_mutex_init(&s->cache[i].lock, NULL);
+		pthread_mutex_init(&s->cache[i].write, NULL);
+	}
+}
+
+void
+store_caches_free(struct store *s)
+{
+	for (int i = 0; i < DIR_COUNT; i++) {
+		free(s->cache[i].slots);
+		pthread_mutex_destroy(&s->cache[i].lock);
+		pthread_mutex_destroy(&s->cache[i].write);
+	}
+}
+
+/* FNV-1a of the id: ids are random or host-made, and a crafted clash
+ * costs only a file read. */
+static unsigned
+cache_slot(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h % RECORD_CACHE_SLOTS;
+}
+
+/* Copy the cached record of id to rec: true on a hit.  On a miss *gen
+ * is what cache_put() is to be given. */
+static bool
+cache_get(struct store *s, const struct record_kind *kind, const char *id,
+	  void *rec, unsigned long long *gen)
+{
+	struct record_cache *c = &s->cache[kind->dir];
+	unsigned i = cache_slot(id);
+	bool hit = false;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->slots && c->used[i] &&
+	    strcmp(record_id(kind, c->slots + i * kind->size), id) == 0) {
+		memcpy(rec, c->slots + i * kind->size, kind->size);
+		hit = true;
+	}
+	*gen = c->gen;
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+/* Put rec in its slot; unless no write came since gen was taken, when
+ * gen is not NULL (a read's record may be older than the file now).
+ * Out of memory leaves the cache empty: reads go to the files. */
+static void
+cache_put(struct store *s, const struct record_kind *kind, const void *rec,
+	  const unsigned long long *gen)
+{
+	struct record_cache *c = &s->cache[kind->dir];
+	unsigned i = cache_slot(record_id(kind, rec));
+
+	pthread_mutex_lock(&c->lock);
+	if (!c->slots)
+		c->slots = calloc(RECORD_CACHE_SLOTS, kind->size);
+	if (gen == NULL)
+		c->gen++;
+	if (c->slots && (gen == NULL || *gen == c->gen)) {
+		memcpy(c->slots + i * kind->size, rec, kind->size);
+		c->used[i] = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Forget id after a write that failed or removed it: the file may be
+ * either state now, or none. */
+static void
+cache_drop(struct store *s, const struct record_kind *kind, const char *id)
+{
+	struct record_cache *c = &s->cache[kind->dir];
+	unsigned i = cache_slot(id);
+
+	pthread_mutex_lock(&c->lock);
+	c->gen++;
+	if (c->slots && c->used[i] &&
+	    strcmp(record_id(kind, c->slots + i * kind->size), id) == 0)
+		c->used[i] = false;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Read <dir>/<file>, the record of id (the caller checked the name). */
@@ -94,17 +191,26 @@ record_file(const struct record_kind *kind, const char *id,
 	return 0;
 }
 
+/* From the cache, else from the file (and then into the cache).  A
+ * missing record is not cached: it costs a failed open, and a put makes
+ * it. */
 int
 store_record_get(struct store *s, const struct record_kind *kind,
 		 const char *id, void *rec, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
+	unsigned long long gen;
 	int rc;
 
 	rc = record_file(kind, id, file, err, errlen);
 	if (rc < 0)
 		return rc;
-	return record_read(s, kind, id, file, rec, err, errlen);
+	if (cache_get(s, kind, id, rec, &gen))
+		return 0;
+	rc = record_read(s, kind, id, file, rec, err, errlen);
+	if (rc == 0)
+		cache_put(s, kind, rec, &gen);
+	return rc;
 }
 
 /* A record that could not be read back is never written. */
@@ -122,9 +228,17 @@ store_record_put(struct store *s, const struct record_kind *kind,
 		return rc;
 	store_file_name(record_id(kind, rec), ".json", file);
 	rc = store_record_encode(kind, rec, &line, &len, err, errlen);
+	if (rc < 0)
+		goto out;
+	pthread_mutex_lock(&s->cache[kind->dir].write);
+	rc = fileio_replace(s->dirfd[kind->dir], file, line, len, 0600, err,
+			    errlen);
 	if (rc == 0)
-		rc = fileio_replace(s->dirfd[kind->dir], file, line, len, 0600,
-				    err, errlen);
+		cache_put(s, kind, rec, NULL);
+	else
+		cache_drop(s, kind, record_id(kind, rec));
+	pthread_mutex_unlock(&s->cache[kind->dir].write);
+out:
 	free(line);
 	return rc;
 }
@@ -181,8 +295,12 @@ store_record_delete(struct store *s, const struct record_kind *kind,
 	int rc;
 
 	rc = record_file(kind, id, file, err, errlen);
-	if (rc == 0)
-		rc = store_remove_file(s, kind->dir, file, err, errlen);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&s->cache[kind->dir].write);
+	rc = store_remove_file(s, kind->dir, file, err, errlen);
+	cache_drop(s, kind, id); /* gone, or of unknown state if it failed */
+	pthread_mutex_unlock(&s->cache[kind->dir].write);
 	if (rc == -ERR_NOT_FOUND)
 		return store_fail(err, errlen, ERR_NOT_FOUND, "no %s '%s'",
 				  kind->what, id);

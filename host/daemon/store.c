@@ -306,6 +306,7 @@ store_open(const char *datadir, struct store **out, char *err, size_t errlen)
 	for (i = 0; i < DIR_COUNT; i++)
 		s->dirfd[i] = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	store_caches_init(s);
 	rc = root_open(s, s->path, err, errlen);
 	for (i = 0; rc == 0 && i < DIR_COUNT; i++) {
 		store_shown(s, (enum store_dir)i, "", shown);
@@ -344,6 +345,7 @@ store_close(struct store *s)
 	if (s->rootfd >= 0)
 		close(s->rootfd); /* and with it the lock */
 	pthread_mutex_destroy(&s->lock);
+	store_caches_free(s);
 	free(s);
 }
 

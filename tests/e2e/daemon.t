@@ -192,6 +192,25 @@ def auth_and_sessions(d, tmp, fid, checksum):
     st2, o = open_session(d, fid, tok)
     tap(st == 204 and st2 == 401 and "revoked" in o["error"]["message"],
         "a revoked token is refused", o)
+    # A token in use (its record in the daemon's memory) is refused on
+    # the very next request after its revoke, on an open session too.
+    tok2 = d.token(fid)
+    st, o = open_session(d, fid, tok2)
+    sid2 = o.get("session")
+    st1, _, _ = d.request("POST", "/v1/sessions/%s/invoke" % sid2, hide,
+                          tok2)
+    st, lst = d.json("GET", "/v1/tokens", token=d.admin)
+    jti2 = [t["jti"] for t in lst if t["function"] == fid and
+            t["jti"] != jti][0]
+    st2, _, _ = d.request("DELETE", "/v1/tokens/%s" % jti2, None, d.admin)
+    st3, o = d.json("POST", "/v1/sessions/%s/invoke" % sid2, hide, tok2)
+    tap(st1 == 200 and st2 == 204 and st3 == 401 and
+        "revoked" in o["error"]["message"],
+        "a token in use is refused on the next request after its revoke",
+        (st1, st2, st3, o))
+    st, _, _ = d.request("DELETE", "/v1/sessions/%s" % sid2, None,
+                         d.token(fid))
+    tap(st == 204, "another token of the function closes that session", st)
     short = d.token(fid, ttl=1)
     time.sleep(2.1)
     st, o = open_session(d, fid, short)
@@ -261,7 +280,10 @@ def concurrency(d, tmp):
     time.sleep(0.3)
     before = d.metrics()["fnhost_sessions_ready"]
     st, _, _ = d.request("DELETE", "/v1/functions/%s" % fid, None, d.admin)
+    st2, o = open_session(d, fid, tok)
     m = d.metrics()
+    tap(st2 == 404, "a deleted function is not found on the next request",
+        (st2, o))
     # <=, not ==: the reaper may drop another function's ready session,
     # idle past session_idle, between the two reads.
     tap(st == 204 and before >= 1 and

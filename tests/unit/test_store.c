@@ -21,6 +21,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -799,7 +801,10 @@ test_corrupt(void **state)
 	assert_err(t->err, "not a function record");
 	assert_int_equal(unlink(p), 0);
 
-	/* A link in place of a record is not followed. */
+	/* A link in place of a record is not followed.  The record was
+	 * just read, so this store serves it from memory: a change made
+	 * behind an open store's back is seen by the next store_open(). */
+	store_reopen(t);
 	pathf(p, "%s/functions/" ID_1 ".json", t->data);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("/etc/passwd", p), 0);
@@ -1480,6 +1485,152 @@ test_unprivileged(void **state)
 	assert_int_equal(chown(t->root, 0, 0), 0);
 }
 
+/*
+ * The records in memory are kept true by every write: a put, a delete
+ * and a revoke are seen by the very next get, a record read before them
+ * is never served after, and a missing record stays missing.
+ */
+static void
+test_cache_writes(void **state)
+{
+	struct fixture *t = *state;
+	int64_t now = (int64_t)time(NULL);
+	struct store_function f, g;
+	struct store_token k, h;
+
+	fn_make(&f, "n", SUM_A, 1);
+	fn_put(t, &f);
+	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
+					    sizeof(t->err)),
+			 0);
+	assert_string_equal(g.version, "1.0");
+	/* changed: the next get has the change */
+	snprintf(f.version, sizeof(f.version), "2.0");
+	fn_put(t, &f);
+	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
+					    sizeof(t->err)),
+			 0);
+	assert_string_equal(g.version, "2.0");
+	/* deleted: the next get does not find it */
+	assert_int_equal(store_function_delete(t->s, f.id, t->err,
+					       sizeof(t->err)),
+			 0);
+	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
+					    sizeof(t->err)),
+			 -ERR_NOT_FOUND);
+	assert_int_equal(store_function_get(t->s, f.id, &g, t->err,
+					    sizeof(t->err)),
+			 -ERR_NOT_FOUND);
+
+	tok_make(&k, JTI_1, ID_1, "", now, now + 3600);
+	assert_int_equal(store_token_put(t->s, &k, t->err, sizeof(t->err)), 0);
+	assert_int_equal(store_token_get(t->s, JTI_1, &h, t->err,
+					 sizeof(t->err)),
+			 0);
+	assert_false(h.revoked);
+	assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
+					    sizeof(t->err)),
+			 0);
+	assert_int_equal(store_token_get(t->s, JTI_1, &h, t->err,
+					 sizeof(t->err)),
+			 0);
+	assert_true(h.revoked);
+	/* and what memory says is what the file says */
+	store_reopen(t);
+	assert_int_equal(store_token_get(t->s, JTI_1, &h, t->err,
+					 sizeof(t->err)),
+			 0);
+	assert_true(h.revoked);
+}
+
+/* Records whose ids share a slot evict each other, and each get still
+ * gives its own record. */
+static void
+test_cache_clash(void **state)
+{
+	struct fixture *t = *state;
+	struct store_function f[64], g;
+	int i, round;
+
+	for (i = 0; i < 64; i++) {
+		fn_make(&f[i], "n", SUM_A, i);
+		fn_put(t, &f[i]);
+	}
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < 64; i++) {
+			assert_int_equal(store_function_get(t->s, f[i].id, &g,
+							    t->err,
+							    sizeof(t->err)),
+					 0);
+			assert_memory_equal(&g, &f[i], sizeof(g));
+		}
+}
+
+struct reader {
+	struct store *s;
+	atomic_bool *stop;
+	bool saw_live_after; /* live seen after the revoke returned */
+	atomic_bool *revoked;
+};
+
+static void *
+reader_run(void *arg)
+{
+	struct reader *r = arg;
+	struct store_token h;
+	char err[256];
+
+	while (!atomic_load(r->stop)) {
+		bool after = atomic_load(r->revoked);
+
+		if (store_token_get(r->s, JTI_1, &h, err, sizeof(err)) == 0 &&
+		    after && !h.revoked)
+			r->saw_live_after = true;
+	}
+	return NULL;
+}
+
+/* Readers racing a revoke: once store_token_revoke() has returned, no
+ * get gives the token as live (a read that began before it must not
+ * put the old record back in memory). */
+static void
+test_cache_race(void **state)
+{
+	struct fixture *t = *state;
+	int64_t now = (int64_t)time(NULL);
+	atomic_bool stop, revoked;
+	struct reader r[3];
+	pthread_t th[3];
+	struct store_token k;
+	int round, i;
+
+	for (round = 0; round < 20; round++) {
+		tok_make(&k, JTI_1, ID_1, "", now, now + 3600);
+		assert_int_equal(store_token_put(t->s, &k, t->err,
+						 sizeof(t->err)),
+				 0);
+		atomic_store(&stop, false);
+		atomic_store(&revoked, false);
+		for (i = 0; i < 3; i++) {
+			r[i] = (struct reader){ t->s, &stop, false, &revoked };
+			assert_int_equal(pthread_create(&th[i], NULL,
+							reader_run, &r[i]),
+					 0);
+		}
+		usleep(2000);
+		assert_int_equal(store_token_revoke(t->s, JTI_1, t->err,
+						    sizeof(t->err)),
+				 0);
+		atomic_store(&revoked, true);
+		usleep(2000);
+		atomic_store(&stop, true);
+		for (i = 0; i < 3; i++) {
+			pthread_join(th[i], NULL);
+			assert_false(r[i].saw_live_after);
+		}
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1495,7 +1646,8 @@ main(void)
 		T(test_bundle_install),	 T(test_bundle_refuse),
 		T(test_staging_remove),	 T(test_bundle_kat),
 		T(test_bundle_collect),	 T(test_open_cleans),
-		T(test_unprivileged),
+		T(test_unprivileged),	 T(test_cache_writes),
+		T(test_cache_clash),	 T(test_cache_race),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,717 @@
+/*
+ * bench/api.c: what fnhostd's API costs, each figure against the
+ * baseline it is to be compared with, all measured in one run from a
+ * client on raw keep-alive sockets (rawhttp.h: pre-built request bytes,
+ * the response read by Content-Length; no libcurl on the clock).
+ *
+ * Baselines (baseline.h), in this process:
+ *	fork+wait	fork(), the child _exit(0)s, waitpid()
+ *	plain GET	a plain libmicrohttpd server threaded as fnhostd is
+ *	plain POST 60	... answering a 60 byte body back
+ *	bare invoke	a bare server's forked child, one socketpair round
+ *			trip of 60 bytes (as fnhostd does with a worker)
+ *	bare session	its open (fork), two invokes, close (reap)
+ *	ed25519		one attestation signature (OpenSSL, as fnhostd
+ *			signs) and sha256 x2, the hashes of 60 bytes
+ * fnhostd, a real one with the echo test plugin and the full sandbox:
+ *	healthz		GET /healthz
+ *	invoke missing	POST /v1/sessions/NONE/invoke: the token check, 404
+ *	warm invoke	60 bytes to an open session, attested
+ *	open pinned	POST .../sessions with Fnhost-Function-Checksum
+ *			(its close is not timed)
+ *	echo session	open, two invokes, close
+ *	one-shot run	POST .../run
+ * and sustained whole sessions per second from 2 client threads, each on
+ * its own connection, fnhostd against bare in alternating windows.
+ *
+ * Every figure is measured once per round, the figures interleaved round
+ * by round in a shuffled order, so that what the machine does meanwhile
+ * falls on all of them alike.  p50 and p90 in microseconds.  Nothing here asserts a
+ * time: a figure is for a reader, and a shared machine is noisy.
+ *
+ * Usage: bench-api BUILD_DIR [ROUNDS [SECONDS]].
+ */
+#define _GNU_SOURCE
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/hex.h"
+#include "formats/attest.h"
+#include "baseline.h"
+#include "rawhttp.h"
+#include "timing.h"
+
+/* fnhostd's default http_threads (fnhost.conf(5)): the baselines run
+ * with as many. */
+#define HTTP_THREADS 2
+#define INPUT_60 "012345678901234567890123456789012345678901234567890123456789"
+
+enum fig {
+	F_FORK,
+	F_GET,
+	F_POST,
+	F_SIGN,
+	F_BARE_INVOKE,
+	F_BARE_SESSION,
+	F_BARE_RUN,
+	F_HEALTHZ,
+	F_MISSING,
+	F_INVOKE,
+	F_OPEN,
+	F_SESSION,
+	F_RUN,
+	F_COUNT
+};
+
+static const char *const fig_name[F_COUNT] = {
+	"fork+wait",	"plain GET",	  "plain POST 60", "ed25519+sha x2",
+	"bare invoke",	"bare session",	  "bare run",	   "healthz",
+	"invoke none",	"warm invoke 60", "open pinned",   "echo session",
+	"one-shot run",
+};
+
+struct bench {
+	const char *build;
+	char tmp[64], shm[64];
+	unsigned short fn_port, plain_port, bare_port;
+	char admin[128], id[64], checksum[65], token[1024];
+	pid_t fnhostd;
+	struct raw_conn fn, plain, bare;
+	/* pre-built requests */
+	char rq_get[256], rq_post[256], rq_healthz[256], rq_missing[2048],
+		rq_open[2048], rq_run[2048], rq_bare_open[256],
+		rq_bare_run[256];
+	size_t n_get, n_post, n_healthz, n_missing, n_open, n_run, n_bare_open,
+		n_bare_run;
+	char rq_warm[2048], rq_bare_warm[256];
+	size_t n_warm, n_bare_warm;
+	struct attest_signer *signer;
+	double *t[F_COUNT];
+};
+
+static _Noreturn void
+die(const char *what)
+{
+	fprintf(stderr, "bench-api: %s\n", what);
+	exit(1);
+}
+
+/* ---- the machine --------------------------------------------------------- */
+
+static void
+print_machine(void)
+{
+	char line[512], model[256] = "unknown";
+	struct utsname u;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "model name : %255[^\n]", model) == 1)
+			break;
+	if (f)
+		fclose(f);
+	uname(&u);
+	printf("machine: %ld CPUs online, %s, %s %s %s\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), model, u.sysname, u.release,
+	       u.machine);
+}
+
+/* ---- fnhostd: set up through libcurl (not timed) ------------------------- */
+
+static unsigned short
+free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		die("no free port");
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+struct reply {
+	char buf[4096];
+	size_t len;
+};
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	size_t len = size * n, room = sizeof(r->buf) - 1 - r->len;
+
+	memcpy(r->buf + r->len, p, len < room ? len : room);
+	r->len += len < room ? len : room;
+	r->buf[r->len] = '\0';
+	return len;
+}
+
+static void
+read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		die(path);
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+}
+
+/* A string member of the JSON object text into out. */
+static void
+json_member(const char *text, const char *key, char *out, size_t len)
+{
+	json_object *o = json_tokener_parse(text), *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (size_t)snprintf(out, len, "%s", json_object_get_string(v)) >=
+		    len) {
+		fprintf(stderr, "bench-api: no '%s' in %s\n", key, text);
+		exit(1);
+	}
+	json_object_put(o);
+}
+
+/* One request through the raw connection, built now; dies unless the
+ * status is want. */
+static void
+fn_request(struct bench *b, const char *method, const char *path,
+	   const char *token, const char *body, int want)
+{
+	static char req[8192];
+	size_t n = raw_build(req, sizeof(req), method, path, token, NULL, body,
+			     body ? strlen(body) : 0);
+	int st;
+
+	if (!n)
+		die("request too long");
+	st = raw_round_trip(&b->fn, req, n);
+	if (st != want) {
+		fprintf(stderr, "bench-api: %s %s: %d %s\n", method, path, st,
+			st < 0 ? "" : b->fn.body);
+		exit(1);
+	}
+}
+
+static void
+start_fnhostd(struct bench *b)
+{
+	char conf[128], data[128], listen[64], path[4096 + 128];
+	FILE *f;
+	int i;
+
+	b->fn_port = free_port();
+	snprintf(conf, sizeof(conf), "%s/fnhost.conf", b->tmp);
+	snprintf(data, sizeof(data), "%s/data", b->tmp);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", b->fn_port);
+	f = fopen(conf, "w");
+	if (!f)
+		die("cannot write fnhost.conf");
+	fprintf(f, "scratch_root = %s\n", b->shm);
+	/* Room for the held session, the timed ones and 2 sustained
+	 * clients; the defaults (4 a token) are a policy, not a cost. */
+	fprintf(f, "sessions_per_token = 64\nsessions_per_function = 64\n"
+		   "sessions_total = 256\n");
+	if (getenv("FNHOST_SANDBOX_RELAXED"))
+		fprintf(f, "sandbox_relaxed = yes\n");
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/bin/fnhostd", b->build);
+	b->fnhostd = fork();
+	if (b->fnhostd == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(null, 1);
+		dup2(null, 2); /* a log line per request: not the bench's */
+		execl(path, path, "-f", "-c", conf, "-d", data, "-l", listen,
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 400; i++) {
+		if (raw_connect(&b->fn, b->fn_port) == 0)
+			break;
+		usleep(25000);
+	}
+	if (i == 400)
+		die("fnhostd did not start");
+	fn_request(b, "GET", "/healthz", NULL, NULL, 200);
+	snprintf(path, sizeof(path), "%s/keys/admin.token", data);
+	read_text(path, b->admin, sizeof(b->admin));
+}
+
+/* Sign the echo test plugin as a publisher would, trust the key, deploy
+ * it (multipart, through libcurl) and mint a token pinned to it. */
+static void
+deploy_echo(struct bench *b)
+{
+	char dir[128], cmd[2400], path[4096], pub[1024], body[256], url[128],
+		auth[256];
+	struct reply r = { .len = 0 };
+	struct curl_slist *h = NULL;
+	struct dirent *de;
+	curl_mime *mime;
+	long status = 0;
+	CURL *curl;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/echo", b->tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s' && cp '%s/tests/plugins/echo/plugin.so' "
+		 "'%s/echo.so' && '%s/bin/fnhost' sign -s "
+		 "'%s/dev-publisher.key' -n echo '%s' >/dev/null",
+		 dir, b->build, dir, b->build, b->build, dir);
+	if (system(cmd) != 0)
+		die("cannot sign the echo plugin");
+	snprintf(path, sizeof(path), "%s/dev-publisher.pub", b->build);
+	read_text(path, pub, sizeof(pub));
+	fn_request(b, "POST", "/v1/trust", b->admin, pub, 201);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    !(curl = curl_easy_init()))
+		die("cannot start libcurl");
+	mime = curl_mime_init(curl);
+	d = opendir(dir);
+	while (d && (de = readdir(d)) != NULL) {
+		curl_mimepart *part;
+
+		if (de->d_name[0] == '.')
+			continue;
+		part = curl_mime_addpart(mime);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		curl_mime_name(part, de->d_name);
+		curl_mime_filedata(part, path);
+		curl_mime_filename(part, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/functions",
+		 b->fn_port);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", b->admin);
+	h = curl_slist_append(h, auth);
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+	if (curl_easy_perform(curl) == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 201)
+		die(r.buf);
+	curl_mime_free(mime);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(curl);
+	curl_global_cleanup();
+	json_member(r.buf, "id", b->id, sizeof(b->id));
+	json_member(r.buf, "checksum", b->checksum, sizeof(b->checksum));
+
+	snprintf(path, sizeof(path), "/v1/functions/%s/tokens", b->id);
+	snprintf(body, sizeof(body), "{\"ttl\": 3600, \"checksum\": \"%s\"}",
+		 b->checksum);
+	fn_request(b, "POST", path, b->admin, body, 201);
+	json_member(b->fn.body, "token", b->token, sizeof(b->token));
+}
+
+/* ---- requests, built before the clock runs ------------------------------- */
+
+static void
+build_requests(struct bench *b)
+{
+	char path[256], pin[128];
+
+	b->n_get = raw_build(b->rq_get, sizeof(b->rq_get), "GET", "/", NULL,
+			     NULL, NULL, 0);
+	b->n_post = raw_build(b->rq_post, sizeof(b->rq_post), "POST", "/", NULL,
+			      NULL, INPUT_60, 60);
+	b->n_healthz = raw_build(b->rq_healthz, sizeof(b->rq_healthz), "GET",
+				 "/healthz", NULL, NULL, NULL, 0);
+	b->n_missing = raw_build(b->rq_missing, sizeof(b->rq_missing), "POST",
+				 "/v1/sessions/AAAAAAAAAAAAAAAAAAAAAA/invoke",
+				 b->token, NULL, INPUT_60, 60);
+	snprintf(path, sizeof(path), "/v1/functions/%s/sessions", b->id);
+	snprintf(pin, sizeof(pin), "Fnhost-Function-Checksum: %s", b->checksum);
+	b->n_open = raw_build(b->rq_open, sizeof(b->rq_open), "POST", path,
+			      b->token, pin, NULL, 0);
+	snprintf(path, sizeof(path), "/v1/functions/%s/run", b->id);
+	b->n_run = raw_build(b->rq_run, sizeof(b->rq_run), "POST", path,
+			     b->token, NULL, INPUT_60, 60);
+	b->n_bare_open = raw_build(b->rq_bare_open, sizeof(b->rq_bare_open),
+				   "POST", "/s", NULL, NULL, NULL, 0);
+	b->n_bare_run = raw_build(b->rq_bare_run, sizeof(b->rq_bare_run),
+				  "POST", "/run", NULL, NULL, INPUT_60, 60);
+	if (!b->n_get || !b->n_post || !b->n_healthz || !b->n_missing ||
+	    !b->n_open || !b->n_run || !b->n_bare_open || !b->n_bare_run)
+		die("a request does not fit");
+}
+
+static void
+expect(struct raw_conn *c, const char *req, size_t len, int want)
+{
+	int st = raw_round_trip(c, req, len);
+
+	if (st != want) {
+		fprintf(stderr, "bench-api: %.*s: got %d, not %d: %.300s\n",
+			(int)strcspn(req, "\r"), req, st, want,
+			st < 0 ? "(no answer)" : c->body);
+		exit(1);
+	}
+}
+
+/* ---- sessions on either server ------------------------------------------- */
+
+/* Open a session on fnhostd through c; its id into sid. */
+static void
+fn_open(struct bench *b, struct raw_conn *c, char sid[64])
+{
+	expect(c, b->rq_open, b->n_open, 201);
+	json_member(c->body, "session", sid, 64);
+}
+
+static void
+fn_close(struct bench *b, struct raw_conn *c, const char *sid)
+{
+	char req[2048], path[128];
+	size_t n;
+
+	snprintf(path, sizeof(path), "/v1/sessions/%s", sid);
+	n = raw_build(req, sizeof(req), "DELETE", path, b->token, NULL, NULL,
+		      0);
+	expect(c, req, n, 204);
+}
+
+/* open, two 60 byte invokes, close */
+static void
+fn_session(struct bench *b, struct raw_conn *c)
+{
+	char sid[64], req[2048], path[128];
+	size_t n;
+
+	fn_open(b, c, sid);
+	snprintf(path, sizeof(path), "/v1/sessions/%s/invoke", sid);
+	n = raw_build(req, sizeof(req), "POST", path, b->token, NULL, INPUT_60,
+		      60);
+	expect(c, req, n, 200);
+	expect(c, req, n, 200);
+	fn_close(b, c, sid);
+}
+
+static void
+bare_session(struct bench *b, struct raw_conn *c)
+{
+	char req[256], path[64];
+	int i;
+	size_t n;
+
+	expect(c, b->rq_bare_open, b->n_bare_open, 201);
+	i = atoi(c->body);
+	snprintf(path, sizeof(path), "/s/%d/invoke", i);
+	n = raw_build(req, sizeof(req), "POST", path, NULL, NULL, INPUT_60, 60);
+	expect(c, req, n, 200);
+	expect(c, req, n, 200);
+	snprintf(path, sizeof(path), "/s/%d", i);
+	n = raw_build(req, sizeof(req), "DELETE", path, NULL, NULL, NULL, 0);
+	expect(c, req, n, 204);
+}
+
+/* ---- one round: every figure once ---------------------------------------- */
+
+static void
+sign_once(struct bench *b)
+{
+	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
+
+	if (hex_sha256(in_hex, INPUT_60, 60) < 0 ||
+	    hex_sha256(out_hex, INPUT_60, 60) < 0 ||
+	    attest_signer_sign_b64(b->signer, b->checksum, in_hex, out_hex, sig,
+				   err, sizeof(err)) < 0)
+		die(err);
+}
+
+static double
+timed(struct bench *b, enum fig f)
+{
+	double start = now_us();
+	char sid[64];
+	pid_t pid;
+
+	switch (f) {
+	case F_FORK:
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		break;
+	case F_GET:
+		expect(&b->plain, b->rq_get, b->n_get, 200);
+		break;
+	case F_POST:
+		expect(&b->plain, b->rq_post, b->n_post, 200);
+		break;
+	case F_SIGN:
+		sign_once(b);
+		break;
+	case F_BARE_INVOKE:
+		expect(&b->bare, b->rq_bare_warm, b->n_bare_warm, 200);
+		break;
+	case F_BARE_SESSION:
+		bare_session(b, &b->bare);
+		break;
+	case F_BARE_RUN:
+		expect(&b->bare, b->rq_bare_run, b->n_bare_run, 200);
+		break;
+	case F_HEALTHZ:
+		expect(&b->fn, b->rq_healthz, b->n_healthz, 200);
+		break;
+	case F_MISSING:
+		expect(&b->fn, b->rq_missing, b->n_missing, 404);
+		break;
+	case F_INVOKE:
+		expect(&b->fn, b->rq_warm, b->n_warm, 200);
+		break;
+	case F_OPEN:
+		fn_open(b, &b->fn, sid);
+		start = now_us() - start;
+		fn_close(b, &b->fn, sid); /* not timed */
+		return start;
+	case F_SESSION:
+		fn_session(b, &b->fn);
+		break;
+	case F_RUN:
+		expect(&b->fn, b->rq_run, b->n_run, 200);
+		break;
+	case F_COUNT:
+		break;
+	}
+	return now_us() - start;
+}
+
+/* ---- sustained sessions/s from 2 client threads -------------------------- */
+
+struct load {
+	struct bench *b;
+	bool fnhost;
+	atomic_bool *stop;
+	long sessions;
+};
+
+static void *
+load_thread(void *arg)
+{
+	struct load *l = arg;
+	struct raw_conn *c = malloc(sizeof(*c));
+
+	if (!c ||
+	    raw_connect(c, l->fnhost ? l->b->fn_port : l->b->bare_port) < 0)
+		die("load: cannot connect");
+	while (!atomic_load(l->stop)) {
+		if (l->fnhost)
+			fn_session(l->b, c);
+		else
+			bare_session(l->b, c);
+		l->sessions++;
+	}
+	raw_close(c);
+	free(c);
+	return NULL;
+}
+
+/* Whole sessions per second from 2 clients at once for ms. */
+static double
+sustained(struct bench *b, bool fnhost, int ms)
+{
+	struct load l[2] = { { b, fnhost, NULL, 0 }, { b, fnhost, NULL, 0 } };
+	atomic_bool stop = false;
+	pthread_t th[2];
+	double start = now_us();
+
+	for (int i = 0; i < 2; i++) {
+		l[i].stop = &stop;
+		if (pthread_create(&th[i], NULL, load_thread, &l[i]) != 0)
+			die("pthread_create");
+	}
+	usleep((useconds_t)ms * 1000);
+	atomic_store(&stop, true);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	return (l[0].sessions + l[1].sessions) / ((now_us() - start) / 1e6);
+}
+
+/* ---- report -------------------------------------------------------------- */
+
+static void
+pct(double *t, int n, double *p50, double *p90)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	*p50 = t[n / 2];
+	*p90 = t[n * 9 / 10];
+}
+
+static void
+target(const char *what, double got, const char *of, double base, double limit,
+       bool at_least)
+{
+	double r = got / base;
+
+	printf("  %-30s %7.2fx %-34s target %s %.1fx: %s\n", what, r, of,
+	       at_least ? ">=" : "<=", limit,
+	       (at_least ? r >= limit : r <= limit) ? "met" : "not met");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench b = { .fnhostd = -1 };
+	int rounds = argc > 2 ? atoi(argv[2]) : 400;
+	int secs = argc > 3 ? atoi(argv[3]) : 3;
+	double p50[F_COUNT], p90[F_COUNT], fn_rate[8], bare_rate[8];
+	unsigned char sk[ATTEST_SK_BYTES];
+	struct MHD_Daemon *plain_d, *bare_d;
+	char sid[64], path[128], cmd[256], err[256];
+	int i, r, f, windows;
+
+	if (argc < 2 || rounds < 10 || secs < 1) {
+		fprintf(stderr,
+			"usage: bench-api BUILD_DIR [ROUNDS [SECONDS]]\n");
+		return 2;
+	}
+	b.build = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(b.tmp, sizeof(b.tmp), "/tmp/fnhost-bench-XXXXXX");
+	snprintf(b.shm, sizeof(b.shm), "%s/fnhost-bench-XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(b.tmp) || chmod(b.tmp, 0711) < 0 || !mkdtemp(b.shm) ||
+	    chmod(b.shm, 0711) < 0)
+		die("cannot make a temporary dir");
+	print_machine();
+
+	b.plain_port = free_port();
+	b.bare_port = free_port();
+	plain_d = base_start(plain_handler, b.plain_port, HTTP_THREADS);
+	bare_d = base_start(bare_handler, b.bare_port, HTTP_THREADS);
+	if (!plain_d || !bare_d || raw_connect(&b.plain, b.plain_port) < 0 ||
+	    raw_connect(&b.bare, b.bare_port) < 0)
+		die("cannot start the baseline servers");
+	start_fnhostd(&b);
+	deploy_echo(&b);
+	build_requests(&b);
+	if (RAND_bytes(sk, sizeof(sk)) != 1 ||
+	    !(b.signer = attest_signer_new(sk, err, sizeof(err))))
+		die("cannot make an Ed25519 key");
+
+	/* The held sessions the warm invokes go to. */
+	fn_open(&b, &b.fn, sid);
+	snprintf(path, sizeof(path), "/v1/sessions/%s/invoke", sid);
+	b.n_warm = raw_build(b.rq_warm, sizeof(b.rq_warm), "POST", path,
+			     b.token, NULL, INPUT_60, 60);
+	expect(&b.bare, b.rq_bare_open, b.n_bare_open, 201);
+	snprintf(path, sizeof(path), "/s/%d/invoke", atoi(b.bare.body));
+	b.n_bare_warm = raw_build(b.rq_bare_warm, sizeof(b.rq_bare_warm),
+				  "POST", path, NULL, NULL, INPUT_60, 60);
+
+	for (f = 0; f < F_COUNT; f++)
+		if (!(b.t[f] = calloc((size_t)rounds, sizeof(double))))
+			die("out of memory");
+	for (r = 0; r < rounds / 10 + 1; r++) /* warm up */
+		for (f = 0; f < F_COUNT; f++)
+			timed(&b, (enum fig)f);
+	/* Each round in a fresh order: a figure that follows a fork (or
+	 * any other) would otherwise always pay for what that left behind. */
+	srand(1);
+	for (r = 0; r < rounds; r++) {
+		int order[F_COUNT];
+
+		for (f = 0; f < F_COUNT; f++)
+			order[f] = f;
+		for (f = F_COUNT - 1; f > 0; f--) {
+			int j = rand() % (f + 1), x = order[f];
+
+			order[f] = order[j];
+			order[j] = x;
+		}
+		for (f = 0; f < F_COUNT; f++)
+			b.t[order[f]][r] = timed(&b, (enum fig)order[f]);
+	}
+	fn_close(&b, &b.fn, sid);
+
+	printf("fnhostd API: %d rounds, every figure once a round, "
+	       "interleaved in a shuffled order; one keep-alive connection, raw sockets; "
+	       "baselines with %d epoll threads as fnhostd\n",
+	       rounds, HTTP_THREADS);
+	printf("  %-16s %9s %9s\n", "figure", "p50 us", "p90 us");
+	for (f = 0; f < F_COUNT; f++) {
+		pct(b.t[f], rounds, &p50[f], &p90[f]);
+		printf("  %-16s %9.1f %9.1f\n", fig_name[f], p50[f], p90[f]);
+	}
+
+	/* Alternate 1 s windows, so that noise falls on both alike. */
+	windows = secs < 8 ? secs : 8;
+	for (i = 0; i < windows; i++) {
+		bare_rate[i] = sustained(&b, false, 1000);
+		fn_rate[i] = sustained(&b, true, 1000);
+	}
+	qsort(fn_rate, (size_t)windows, sizeof(double), cmp_double);
+	qsort(bare_rate, (size_t)windows, sizeof(double), cmp_double);
+	printf("sustained whole echo sessions/s, 2 client threads, %d x 1 s "
+	       "windows alternating, median (min-max):\n",
+	       windows);
+	printf("  %-16s %9.0f (%.0f-%.0f)\n", "bare", bare_rate[windows / 2],
+	       bare_rate[0], bare_rate[windows - 1]);
+	printf("  %-16s %9.0f (%.0f-%.0f)\n", "fnhostd", fn_rate[windows / 2],
+	       fn_rate[0], fn_rate[windows - 1]);
+
+	printf("ratios of p50s (issue 19's targets):\n");
+	target("warm invoke 60", p50[F_INVOKE], "/ (plain POST 60 + ed25519)",
+	       p50[F_POST] + p50[F_SIGN], 2.5, false);
+	target("open pinned", p50[F_OPEN], "/ plain GET", p50[F_GET], 2.0,
+	       false);
+	target("echo session", p50[F_SESSION], "/ fork+wait", p50[F_FORK], 2.0,
+	       false);
+	target("sustained sessions/s", fn_rate[windows / 2], "/ bare",
+	       bare_rate[windows / 2], 0.5, true);
+	printf("other ratios:\n");
+	printf("  %-30s %7.2fx plain GET\n", "healthz",
+	       p50[F_HEALTHZ] / p50[F_GET]);
+	printf("  %-30s %7.2fx plain POST 60\n", "invoke none",
+	       p50[F_MISSING] / p50[F_POST]);
+	printf("  %-30s %7.2fx bare invoke\n", "warm invoke 60",
+	       p50[F_INVOKE] / p50[F_BARE_INVOKE]);
+	printf("  %-30s %7.2fx bare session\n", "echo session",
+	       p50[F_SESSION] / p50[F_BARE_SESSION]);
+	printf("  %-30s %7.2fx bare run, %.2fx fork+wait\n", "one-shot run",
+	       p50[F_RUN] / p50[F_BARE_RUN], p50[F_RUN] / p50[F_FORK]);
+
+	raw_close(&b.fn);
+	raw_close(&b.plain);
+	raw_close(&b.bare);
+	kill(b.fnhostd, SIGTERM);
+	waitpid(b.fnhostd, NULL, 0);
+	MHD_stop_daemon(plain_d);
+	MHD_stop_daemon(bare_d);
+	attest_signer_free(b.signer);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", b.tmp, b.shm);
+	return system(cmd) != 0;
+}
