@@ -6,12 +6,28 @@
  *	fork+prepare     ... the child sets rlimits, drops privileges
  *	fork+lock        ... the child applies Landlock and seccomp
  *	clone+ns         clone() with the worker's pid and mount namespaces
- *	worker spawn     a zygote worker: namespaces, rlimits, uid drop
- *	session          spawn, Landlock, seccomp, dlopen of the plugin,
- *	                 one invoke, close and reap
+ *	clone+ns+root    ... the child builds the private root alone: its
+ *	                 tmpfs, the system paths' read-only binds, the
+ *	                 scratch tmpfs, pivot_root, a fresh procfs
+ *	spawn            a zygote worker: namespaces, rlimits, the private
+ *	                 root and scratch tmpfs (what a pooled worker has
+ *	                 done before its session), reaped at once
+ *	pooled open      what a session open over HTTP waits for once a
+ *	                 pooled worker exists: its scratch dir, SETUP (the
+ *	                 bundle bound, the host's tree let go, privileges
+ *	                 dropped, Landlock, seccomp), dlopen and init()
+ *	session          spawn, open, one invoke, close and reap
  *
- * Usage: bench-session BUNDLE_DIR [ROUNDS]; prints p50/p99 in
- * microseconds and each figure as a ratio to the baseline's p50.
+ * spawn, pooled open and session are measured twice, from two zygotes
+ * of the same run: one as fnhostd runs it, and one started with
+ * ZYGOTE_ENV_NO_MOUNTNS (zygote.h; "flat"), whose workers have no mount
+ * namespace, so no private root and no scratch tmpfs.  The difference is
+ * what the private world costs per session; bench/api gives the same two
+ * through a real fnhostd's warm pool.
+ *
+ * Usage: bench-session BUNDLE_DIR [ROUNDS]; prints p50, p90 and p99 in
+ * microseconds and each p50 and p90 as a ratio to the baseline's.  No
+ * figure is asserted: a shared machine is noisy.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -29,12 +45,14 @@
 #include <unistd.h>
 
 #include "formats/bundle.h"
+#include "sandbox/root.h"
 #include "sandbox/scratch.h"
 #include "timing.h"
 #include "sandbox/worker.h"
 
 struct bench_ctx {
-	struct zygote z;
+	struct zygote full, flat; /* flat: without a mount namespace */
+	struct zygote *z;	  /* the one the figure at hand uses */
 	struct sandbox_config cfg;
 	struct sandbox_policy policy;
 	struct sandbox_limits lim;
@@ -42,20 +60,34 @@ struct bench_ctx {
 	const char *bundle_path;
 };
 
-static void
+/* A figure: one round of it, returning the microseconds of what it
+ * times (the setup and teardown around that are not). */
+typedef double (*figure_fn)(struct bench_ctx *c);
+
+static _Noreturn void
+die(const char *err)
+{
+	fprintf(stderr, "bench: %s\n", err);
+	exit(1);
+}
+
+static double
 bare_fork(struct bench_ctx *c)
 {
+	double start = now_us();
 	pid_t pid = fork();
 
 	(void)c;
 	if (pid == 0)
 		_exit(0);
 	waitpid(pid, NULL, 0);
+	return now_us() - start;
 }
 
-static void
+static double
 fork_prepare(struct bench_ctx *c)
 {
+	double start = now_us();
 	char err[256];
 	pid_t pid = fork();
 
@@ -63,62 +95,102 @@ fork_prepare(struct bench_ctx *c)
 		_exit(sandbox_prepare(&c->cfg, &c->lim, c->cfg.worker_uid, err,
 				      sizeof(err)) < 0);
 	waitpid(pid, NULL, 0);
+	return now_us() - start;
 }
 
-static void
+static double
 fork_lock(struct bench_ctx *c)
 {
+	double start = now_us();
 	char err[256];
 	pid_t pid = fork();
 
 	if (pid == 0)
-		_exit(sandbox_lock(&c->policy, c->z.features.landlock_abi,
+		_exit(sandbox_lock(&c->policy, c->full.features.landlock_abi,
 				   c->bundle_fd, c->bundle_fd, err,
 				   sizeof(err)) < 0);
 	waitpid(pid, NULL, 0);
+	return now_us() - start;
 }
 
-static void
-clone_ns(struct bench_ctx *c)
+/* clone() with the worker's pid and mount namespaces; with_root: the
+ * child builds the private root in them (root.h) before it exits. */
+static double
+clone_ns_root(struct bench_ctx *c, bool with_root)
 {
+	double start = now_us();
+	char err[256];
 	pid_t pid = (pid_t)syscall(SYS_clone,
 				   CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL,
 				   NULL, NULL, NULL);
+	int st;
 
-	(void)c;
 	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
+		_exit(with_root &&
+		      root_build(c->cfg.scratch_root, &c->lim,
+				 c->cfg.worker_uid, c->cfg.worker_gid, false,
+				 true, err, sizeof(err)) < 0);
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("the private root could not be built");
+	return now_us() - start;
+}
+
+static double
+clone_ns(struct bench_ctx *c)
+{
+	return clone_ns_root(c, false);
+}
+
+static double
+clone_ns_with_root(struct bench_ctx *c)
+{
+	return clone_ns_root(c, true);
 }
 
 static void
-worker_spawn(struct bench_ctx *c)
+spawn_or_die(struct bench_ctx *c, struct zygote_worker *w)
 {
-	struct zygote_worker w;
 	char err[256];
 
-	if (zygote_spawn(&c->z, &c->lim, &w, err, sizeof(err)) < 0) {
-		fprintf(stderr, "bench: %s\n", err);
-		exit(1);
-	}
+	if (zygote_spawn(c->z, &c->lim, w, err, sizeof(err)) < 0)
+		die(err);
+}
+
+static double
+worker_spawn(struct bench_ctx *c)
+{
+	double start = now_us();
+	struct zygote_worker w;
+
+	spawn_or_die(c, &w);
 	close(w.chan); /* the idle worker exits on EOF */
 	waitid(P_PIDFD, (id_t)w.pidfd, NULL, WEXITED);
 	close(w.pidfd);
+	return now_us() - start;
 }
 
-static void
-full_session(struct bench_ctx *c)
+/* A session on a worker of c->z; pooled: the worker is spawned first and
+ * only what follows is timed, up to its plugin's init(); otherwise the
+ * whole session, spawn to reap, with one invoke. */
+static double
+session_on(struct bench_ctx *c, bool pooled)
 {
 	char scratch[4096], err[4200];
 	struct worker_params p = { 0 };
+	struct zygote_worker zw;
 	struct worker_result r;
 	struct worker *w;
+	double start, took = 0;
 	int sfd;
 
+	if (pooled)
+		spawn_or_die(c, &zw);
+	start = now_us();
 	if (scratch_create("/tmp", "fnhost-bench-", (uid_t)-1, (gid_t)-1,
 			   scratch, sizeof(scratch), &sfd, err,
 			   sizeof(err)) < 0)
-		goto fail;
+		die(err);
 	chmod(scratch, 0777);
 	p.limits = &c->lim;
 	p.bundle_fd = c->bundle_fd;
@@ -128,45 +200,110 @@ full_session(struct bench_ctx *c)
 	p.plugin_fd = c->memfd;
 	p.max_input = p.max_output = 1 << 20;
 	p.load_timeout_ms = 5000;
-	if (worker_open(&c->z, &p, &w, err, sizeof(err)) < 0)
-		goto fail;
+	if ((pooled ? worker_start(&zw, &p, &w, err, sizeof(err))
+		    : worker_open(c->z, &p, &w, err, sizeof(err))) < 0)
+		die(err);
+	if (pooled)
+		took = now_us() - start;
 	if (worker_invoke(w, "ping", 4, 5000, &r) != WORKER_OK) {
 		snprintf(err, sizeof(err), "invoke: %.4000s", r.error);
-		goto fail;
+		die(err);
 	}
 	free(r.output);
 	worker_close(w, 1000);
 	close(sfd);
 	scratch_remove(scratch);
-	return;
-fail:
-	fprintf(stderr, "bench: %s\n", err);
-	exit(1);
+	return pooled ? took : now_us() - start;
 }
 
 static double
-measure(const char *name, void (*fn)(struct bench_ctx *), struct bench_ctx *c,
-	int rounds, double base)
+pooled_open(struct bench_ctx *c)
 {
-	double *t = calloc((size_t)rounds, sizeof(*t)), p50, p99, start;
+	return session_on(c, true);
+}
+
+static double
+full_session(struct bench_ctx *c)
+{
+	return session_on(c, false);
+}
+
+struct figure {
+	double p50, p90;
+};
+
+/* Print name's p50, p90 and p99 of the n timings t (sorted then), with
+ * their ratios to base's unless base is NULL. */
+static struct figure
+report(const char *name, double *t, int n, const struct figure *base)
+{
+	struct figure f;
+	double p99;
+
+	percentiles(t, n, &f.p50, &p99);
+	f.p90 = t[n * 9 / 10];
+	printf("%-18s p50 %8.1f  p90 %8.1f  p99 %8.1f us", name, f.p50, f.p90,
+	       p99);
+	if (base)
+		printf("  %6.2fx %6.2fx fork+wait", f.p50 / base->p50,
+		       f.p90 / base->p90);
+	printf("\n");
+	return f;
+}
+
+static double *
+timings(int rounds)
+{
+	double *t = calloc((size_t)rounds, sizeof(*t));
+
+	if (!t)
+		die("out of memory");
+	return t;
+}
+
+static struct figure
+measure(const char *name, figure_fn fn, struct bench_ctx *c, int rounds,
+	const struct figure *base)
+{
+	double *t = timings(rounds);
+	struct figure f;
 	int i;
 
-	if (!t) {
-		fprintf(stderr, "bench: out of memory\n");
-		exit(1);
-	}
 	for (i = 0; i < rounds / 10 + 1; i++) /* warm up */
 		fn(c);
-	for (i = 0; i < rounds; i++) {
-		start = now_us();
-		fn(c);
-		t[i] = now_us() - start;
-	}
-	percentiles(t, rounds, &p50, &p99);
-	printf("%-14s p50 %8.1f us  p99 %8.1f us  ratio %5.2fx\n", name, p50,
-	       p99, base > 0 ? p50 / base : 1.0);
+	for (i = 0; i < rounds; i++)
+		t[i] = fn(c);
+	f = report(name, t, rounds, base);
 	free(t);
-	return p50;
+	return f;
+}
+
+/* name on the full zygote and on the flat one, round by round in turn
+ * so that what the machine does meanwhile falls on both alike, and what
+ * the private world adds. */
+static void
+measure_both(const char *name, figure_fn fn, struct bench_ctx *c, int rounds,
+	     const struct figure *base)
+{
+	double *full_t = timings(rounds), *flat_t = timings(rounds);
+	struct figure full, flat;
+	char label[64];
+	int i;
+
+	for (i = -(rounds / 10 + 1); i < rounds; i++) { /* i < 0: warm up */
+		c->z = &c->full;
+		full_t[i < 0 ? 0 : i] = fn(c);
+		c->z = &c->flat;
+		flat_t[i < 0 ? 0 : i] = fn(c);
+	}
+	full = report(name, full_t, rounds, base);
+	snprintf(label, sizeof(label), "%s flat", name);
+	flat = report(label, flat_t, rounds, base);
+	printf("%-18s p50 %+8.1f  p90 %+8.1f us  (%.2fx, %.2fx flat)\n",
+	       "  private world", full.p50 - flat.p50, full.p90 - flat.p90,
+	       full.p50 / flat.p50, full.p90 / flat.p90);
+	free(full_t);
+	free(flat_t);
 }
 
 int
@@ -178,7 +315,7 @@ main(int argc, char **argv)
 					.open_files = 64 } };
 	int rounds = argc > 2 ? atoi(argv[2]) : 300;
 	char err[4200], plugin[256];
-	double base;
+	struct figure base;
 	int dirfd;
 
 	if (argc < 2 || rounds < 10) {
@@ -189,7 +326,11 @@ main(int argc, char **argv)
 	c.cfg.worker_uid = c.cfg.worker_gid = 65534;
 	c.cfg.scratch_root = "/tmp";
 	c.cfg.relaxed = getenv("FNHOST_SANDBOX_RELAXED") != NULL;
-	c.bundle_path = argv[1];
+	/* The worker binds the bundle at the path it is given, which must be
+	 * absolute (root.h); make bench names it relative to the tree. */
+	c.bundle_path = realpath(argv[1], NULL);
+	if (!c.bundle_path)
+		die("cannot resolve the bundle's path");
 	dirfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	c.bundle_fd = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || c.bundle_fd < 0 ||
@@ -199,20 +340,31 @@ main(int argc, char **argv)
 			       sizeof(err)) < 0 ||
 	    sandbox_policy_compile(&c.policy, c.cfg.relaxed, err, sizeof(err)) <
 		    0 ||
-	    zygote_start(&c.z, &c.cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "bench: %s\n", err);
-		return 1;
-	}
-	printf("sessions: %d rounds each; Landlock ABI %d, seccomp %s\n",
-	       rounds, c.z.features.landlock_abi,
-	       c.z.features.seccomp ? "on" : "off");
-	base = measure("fork+wait", bare_fork, &c, rounds, 0);
-	measure("fork+prepare", fork_prepare, &c, rounds, base);
-	measure("fork+lock", fork_lock, &c, rounds, base);
-	measure("clone+ns", clone_ns, &c, rounds, base);
-	measure("worker spawn", worker_spawn, &c, rounds, base);
-	measure("session", full_session, &c, rounds, base);
-	zygote_stop(&c.z);
+	    zygote_start(&c.full, &c.cfg, err, sizeof(err)) < 0)
+		die(err);
+	/* The zygote reads the switch when it starts, from the environment
+	 * it inherits. */
+	if (setenv(ZYGOTE_ENV_NO_MOUNTNS, "1", 1) < 0 ||
+	    zygote_start(&c.flat, &c.cfg, err, sizeof(err)) < 0)
+		die(err);
+	unsetenv(ZYGOTE_ENV_NO_MOUNTNS);
+	if (!c.full.features.mountns || c.flat.features.mountns)
+		die("the kernel gives workers no mount namespace: there is no "
+		    "private world to measure");
+	printf("sessions: %d rounds each; Landlock ABI %d, seccomp %s; flat: "
+	       "a zygote without the private root and scratch tmpfs\n",
+	       rounds, c.full.features.landlock_abi,
+	       c.full.features.seccomp ? "on" : "off");
+	base = measure("fork+wait", bare_fork, &c, rounds, NULL);
+	measure("fork+prepare", fork_prepare, &c, rounds, &base);
+	measure("fork+lock", fork_lock, &c, rounds, &base);
+	measure("clone+ns", clone_ns, &c, rounds, &base);
+	measure("clone+ns+root", clone_ns_with_root, &c, rounds, &base);
+	measure_both("spawn", worker_spawn, &c, rounds, &base);
+	measure_both("pooled open", pooled_open, &c, rounds, &base);
+	measure_both("session", full_session, &c, rounds, &base);
+	zygote_stop(&c.full);
+	zygote_stop(&c.flat);
 	sandbox_policy_free(&c.policy);
 	return 0;
 }

@@ -50,7 +50,8 @@ struct sandbox_config {
 	bool relaxed;	  /* sanitizers: no RLIMIT_AS, their syscalls */
 	uid_t worker_uid; /* used only when the host runs as root */
 	gid_t worker_gid;
-	/* Root only: each worker runs as worker_uid_base + its pid (unique
+	/* Root only (of the host's user namespace: the zygote ignores it in
+	 * one of its own): each worker runs as worker_uid_base + its pid (unique
 	 * among the living, and all of a worker's processes die with it),
 	 * so that RLIMIT_NPROC bounds one worker's threads and no two
 	 * workers share a uid.  0: every worker is worker_uid. */

@@ -49,6 +49,7 @@ struct zygote_state {
 	int devnull;
 	int sock;
 	unsigned next_spare_uid; /* uids.h */
+	bool no_mountns;	 /* ZYGOTE_ENV_NO_MOUNTNS was set */
 };
 
 /* ---- in the zygote ------------------------------------------------------- */
@@ -216,7 +217,8 @@ fork_worker(struct zygote_state *zs, int chan, int *pidfd,
 	return pid;
 }
 
-/* Find out once which per-worker namespaces clone() grants. */
+/* Find out once which per-worker namespaces clone() grants (without a
+ * mount namespace when told so, see zygote.h). */
 static void
 probe_worker_namespaces(struct zygote_state *zs)
 {
@@ -226,9 +228,12 @@ probe_worker_namespaces(struct zygote_state *zs)
 	int st;
 
 	for (i = 0; i < sizeof(try) / sizeof(try[0]); i++) {
-		pid_t pid = (pid_t)syscall(SYS_clone, try[i] | SIGCHLD, NULL,
-					   NULL, NULL, NULL);
+		pid_t pid;
 
+		if (zs->no_mountns && (try[i] & CLONE_NEWNS))
+			continue;
+		pid = (pid_t)syscall(SYS_clone, try[i] | SIGCHLD, NULL, NULL,
+				     NULL, NULL);
 		if (pid == 0)
 			_exit(0);
 		if (pid < 0)
@@ -261,7 +266,7 @@ serve_spawn(struct zygote_state *zs, const struct sandbox_limits *lim)
 	/* The worker's uid, known now that its pid is: it reads it before
 	 * anything else from its end of the channel. */
 	reply.uid = zs->cfg.worker_uid;
-	if (zs->cfg.worker_uid_base && !zs->features.userns) {
+	if (zs->cfg.worker_uid_base) {
 		uid_t uid;
 
 		if (uid_pick(zs->cfg.worker_uid_base, pid, &zs->next_spare_uid,
@@ -346,9 +351,17 @@ zygote_main(struct zygote_state *zs)
 		close_range(3, (unsigned int)zs->sock - 1, 0);
 	close_range((unsigned int)zs->sock + 1, ~0U, 0);
 	signal(SIGCHLD, SIG_DFL);
+	zs->no_mountns = getenv(ZYGOTE_ENV_NO_MOUNTNS) != NULL;
 	scrub_environment();
 	sandbox_probe(&zs->features);
 	enter_shared_namespaces(&zs->features);
+	/* In a user namespace only the host's own uid is mapped, so every
+	 * worker has it and none has one of its own.  sandbox_limit() sees
+	 * euid 0 there; an RLIMIT_NPROC it set would count the tasks of all
+	 * workers together (since Linux 5.14, the namespace's), or every
+	 * process of the user (before), not one worker's threads. */
+	if (zs->features.userns)
+		zs->cfg.worker_uid_base = 0;
 	probe_worker_namespaces(zs);
 	zs->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* It reads and prints nothing: the host's terminal or pipes are not

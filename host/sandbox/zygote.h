@@ -10,7 +10,16 @@
  * its own pid and mount namespaces, has already run sandbox_limit() and
  * built its private root (root.h), and waits on its channel for a
  * session (runtime.h).  As root its uid is one no living task holds
- * (uids.h).
+ * (uids.h); in the user namespace a non-root caller's zygote enters,
+ * every worker has the caller's uid and worker_uid_base is ignored.
+ *
+ * Tests and benches only: with ZYGOTE_ENV_NO_MOUNTNS in the environment of
+ * zygote_start()'s caller, the zygote behaves as on a kernel that refuses
+ * its workers a mount namespace: no private root, no scratch tmpfs, and
+ * features.mountns false.  It only takes layers away, and fnhostd with
+ * require_sandbox (the default) then refuses to run; it lets tests see
+ * that refusal and benches measure what those layers cost on a kernel
+ * that has them.
  *
  * zygote_spawn() is not thread-safe; serialize calls on one zygote.
  */
@@ -20,6 +29,8 @@
 #include <sys/types.h>
 
 #include "sandbox/sandbox.h"
+
+#define ZYGOTE_ENV_NO_MOUNTNS "FNHOST_TEST_NO_MOUNTNS"
 
 struct zygote {
 	pid_t pid;

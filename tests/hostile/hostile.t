@@ -20,6 +20,7 @@ import json
 import os
 import pty
 import pwd
+import re
 import secrets
 import select
 import shutil
@@ -551,7 +552,21 @@ def leak_attacks(tmp):
                             ["readlink:/proc/self/exe"])
     tap(kind(res[0]) in ("blocked", "error") if res else False,
         "metadata readlink:/proc/self/exe: hidden", out,
-        todo="/proc/self/exe names the fnhost binary's host path")
+        todo="/proc/self/exe names the fnhost binary's host path (a "
+             "known limit, fnhostd(8))")
+    # What it names is out of reach: the path does not exist in the
+    # private root, and the link itself does not open.
+    m = re.search(r"/proc/self/exe -> (/\S+)", out or "")
+    if m:
+        rc, res, out, err = run(os.path.join(HOSTILE, "metadata"),
+                                ["stat:" + m.group(1)])
+        tap(kind(res[0]) == "blocked" and "No such file" in out
+            if res else False,
+            "metadata stat of what /proc/self/exe names: no such file", out)
+    rc, res, out, err = run(os.path.join(HOSTILE, "readfile"),
+                            ["/proc/self/exe"])
+    tap(kind(res[0]) == "blocked" if res else False,
+        "readfile /proc/self/exe: the binary does not open", out)
 
 
 def fault_attacks():
