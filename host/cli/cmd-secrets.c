@@ -28,8 +28,9 @@ static int
 secrets_path(struct remote *x, const char *name, char *path, size_t len)
 {
 	if (strchr(name, '@'))
-		return remote_fail(x, "secrets belong to a function name, not "
-				      "a version or alias ('%s')",
+		return remote_fail(x,
+				   "secrets belong to a function name, not "
+				   "a version or alias ('%s')",
 				   name);
 	if (remote_id_check(x, "function name", name) < 0)
 		return -1;

@@ -121,8 +121,9 @@ api_function_logs(struct request *rq, struct reply *rep)
 	f->deadline_ms = clock_now_ms() +
 			 (int64_t)(timeout_s > 1 ? timeout_s - 1 : 1) * 1000;
 	rep->status = 200;
-	rep->resp = MHD_create_response_from_callback(
-		MHD_SIZE_UNKNOWN, 4096, follow_read, f, follow_free);
+	rep->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+						      follow_read, f,
+						      follow_free);
 	if (!rep->resp) {
 		follow_free(f);
 		reply_error(rep, ERR_INTERNAL, "out of memory");

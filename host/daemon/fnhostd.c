@@ -57,7 +57,7 @@ struct daemon {
 	struct hostkeys keys;
 	bool keys_loaded;
 	struct secrets secrets; /* the store's, opened with keys */
-	int scratch_lock; /* flock()ed fd of cfg.scratch_root */
+	int scratch_lock;	/* flock()ed fd of cfg.scratch_root */
 	pthread_t reaper;
 	atomic_bool stopping;
 };

@@ -35,7 +35,7 @@ static struct {
 	struct ring *rings;
 	size_t nrings;
 } set = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	    .added = PTHREAD_COND_INITIALIZER };
+	  .added = PTHREAD_COND_INITIALIZER };
 
 int
 fnlog_init(unsigned int lines)

@@ -201,8 +201,8 @@ hostkeys_open_secret(struct hostkeys *k, const char *name, const char *key,
 	ret = hpke_open_secret(k->enc_sk, name, key, sealed, len, pt, ptlen,
 			       err, errlen);
 	if (ret < 0 && old_honoured(k) &&
-	    hpke_open_secret(k->old_sk, name, key, sealed, len, pt, ptlen,
-			     NULL, 0) == 0)
+	    hpke_open_secret(k->old_sk, name, key, sealed, len, pt, ptlen, NULL,
+			     0) == 0)
 		ret = 0;
 	pthread_rwlock_unlock(&k->lock);
 	return ret;

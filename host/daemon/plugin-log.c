@@ -76,8 +76,8 @@ plugin_log_line(void *ctx, int level, const char *msg)
 		"event=plugin_log function=%s session=%s plugin_level=%d "
 		"msg=\"%s\"",
 		pl->function_id, pl->session_id, level, msg);
-	fnlog_add(pl->name, pl->function_id, pl->session_id, "log", level,
-		  NULL, msg);
+	fnlog_add(pl->name, pl->function_id, pl->session_id, "log", level, NULL,
+		  msg);
 }
 
 void

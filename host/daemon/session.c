@@ -44,8 +44,8 @@ struct session {
 	char id[33];
 	char function_id[32];
 	char name[BUNDLE_LABEL_MAX + 1]; /* its function's, for fnlog.h */
-	char target[STORE_TARGET_MAX]; /* what its token names (sub) */
-	char owner[33];		       /* the jti of the token that opened it */
+	char target[STORE_TARGET_MAX];	 /* what its token names (sub) */
+	char owner[33]; /* the jti of the token that opened it */
 	char checksum[65];
 	pthread_mutex_t lock;		  /* serializes invokes and the close */
 	struct launched run;		  /* its worker and scratch dir */

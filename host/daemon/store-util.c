@@ -26,7 +26,7 @@
 #include "daemon/store-int.h"
 
 const char *const store_dir_names[DIR_COUNT] = {
-	"keys",   "trusted", "bundles", "functions",
+	"keys",	  "trusted", "bundles", "functions",
 	"tokens", "aliases", "secrets", "tmp",
 };
 

@@ -1055,8 +1055,8 @@ hpke_ohttp_clear(struct hpke_ohttp *st)
 /* "fnhost secret v1" || 0x00 || name || 0x00 || key into info (at least
  * HPKE_INFO_MAX bytes); its length in *len. */
 static int
-secret_info(const char *name, const char *key, unsigned char *info,
-	    size_t *len, char *err, size_t errlen)
+secret_info(const char *name, const char *key, unsigned char *info, size_t *len,
+	    char *err, size_t errlen)
 {
 	size_t l = sizeof(HPKE_SECRET_INFO), nl, kl;
 

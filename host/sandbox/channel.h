@@ -21,8 +21,8 @@
 
 enum chan_type {
 	/* host -> worker */
-	CHAN_SETUP = 1,	 /* struct chan_setup + two paths; 3 fds */
-	CHAN_INVOKE = 2, /* the input bytes */
+	CHAN_SETUP = 1,	  /* struct chan_setup + two paths; 3 fds */
+	CHAN_INVOKE = 2,  /* the input bytes */
 	CHAN_SECRETS = 3, /* right after SETUP, always: see below */
 	/* worker -> host */
 	CHAN_READY = 16,  /* plugin loaded, init ok: "name\0version" */

@@ -15,8 +15,7 @@ secret_handle(const struct fnh_host *host, struct fnh_call *call,
 
 	if (!FNH_HOST_HAS(host, secret))
 		return host->fail(call, "the host has no secret()");
-	snprintf(key, sizeof(key), "%.*s", (int)input_len,
-		 (const char *)input);
+	snprintf(key, sizeof(key), "%.*s", (int)input_len, (const char *)input);
 	n = host->secret(key, NULL, 0);
 	if (n < 0)
 		return host->fail(call, "no secret '%s'", key);
