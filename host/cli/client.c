@@ -181,6 +181,8 @@ struct sink {
 	struct client_response *rs;
 	size_t cap;
 	int too_big;
+	const struct client_request *rq; /* its on_body, if any */
+	CURL *h;			 /* for the status so far */
 };
 
 static size_t
@@ -193,6 +195,15 @@ body_write(char *data, size_t size, size_t nmemb, void *arg)
 	char *p;
 
 	(void)size;
+	if (s->rq->on_body) {
+		long status = 0;
+
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200) {
+			s->rq->on_body(s->rq->on_body_ctx, data, n);
+			return n;
+		}
+	}
 	if (n > CLIENT_MAX_RESPONSE - rs->len) {
 		s->too_big = 1;
 		return 0;
@@ -404,7 +415,7 @@ client_call(const struct client *c, const struct client_request *rq,
 	char url[CLIENT_MAX_URL + 1024], curlerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
 	struct part_src *src = NULL;
-	struct sink s = { .rs = rs };
+	struct sink s = { .rs = rs, .rq = rq };
 	curl_mime *mime = NULL;
 	CURL *h = NULL;
 	CURLcode rc;
@@ -432,6 +443,7 @@ client_call(const struct client *c, const struct client_request *rq,
 			 "memory");
 		goto out;
 	}
+	s.h = h;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);

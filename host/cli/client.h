@@ -63,6 +63,11 @@ struct client_request {
 	const struct client_part *parts; /* multipart instead of body */
 	size_t nparts;
 	const char *checksum; /* Fnhost-Function-Checksum, or NULL */
+	/* When set, a 200 answer's body goes to on_body piece by piece as
+	 * it arrives (a followed log) and is not kept in the response;
+	 * another status's body is kept as always, for its error. */
+	void (*on_body)(void *ctx, const char *data, size_t len);
+	void *on_body_ctx;
 };
 
 struct client_header {

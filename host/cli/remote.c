@@ -36,6 +36,7 @@ enum {
 	OPT_ENCRYPT,
 	OPT_VERIFY,
 	OPT_KEEP,
+	OPT_FOLLOW,
 };
 
 /* ---- options ------------------------------------------------------------- */
@@ -99,7 +100,8 @@ option_refuse(const struct remote_spec *sp, int c)
 		{ OPT_ENCRYPT, TAKES_SEAL, "--encrypt" },
 		{ OPT_VERIFY, TAKES_SEAL, "--verify" },
 		{ OPT_KEEP, TAKES_KEEP, "--keep" },
-		{ 'f', TAKES_FUNCTION, "-f" },
+		{ 'f', TAKES_FUNCTION | TAKES_FOLLOW, "-f" },
+		{ OPT_FOLLOW, TAKES_FOLLOW, "--follow" },
 	};
 	size_t i;
 
@@ -169,7 +171,13 @@ option_take(struct remote *x, int c, const char *arg)
 		x->keyfile = arg;
 		return -1;
 	case 'f':
-		x->function = arg;
+		if (sp->takes & TAKES_FOLLOW)
+			x->follow = 1;
+		else
+			x->function = arg;
+		return -1;
+	case OPT_FOLLOW:
+		x->follow = 1;
 		return -1;
 	case OPT_ENCRYPT:
 		x->encrypt = 1;
@@ -214,6 +222,7 @@ remote_init(struct remote *x, const struct remote_spec *sp, int argc,
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "keep", required_argument, NULL, OPT_KEEP },
 		{ "function", required_argument, NULL, 'f' },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -225,8 +234,11 @@ remote_init(struct remote *x, const struct remote_spec *sp, int argc,
 	x->keep = -1;
 	x->co.timeout_ms = sp->timeout_ms;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hu:t:o:c:k:f:", longopts, NULL)) !=
-	       -1)
+	/* -f is --follow for logs, which has no --function. */
+	while ((c = getopt_long(argc, argv,
+				sp->takes & TAKES_FOLLOW ? "hu:t:o:c:k:f"
+							 : "hu:t:o:c:k:f:",
+				longopts, NULL)) != -1)
 		if ((st = option_take(x, c, optarg)) >= 0)
 			return st;
 	x->args = argv + optind;

@@ -31,6 +31,7 @@
 #define TAKES_SEAL 16u	   /* --encrypt, --verify (run) */
 #define TAKES_KEEP 32u	   /* --keep DURATION (key rotate) */
 #define TAKES_FUNCTION 64u /* -f ID, --function (encrypt) */
+#define TAKES_FOLLOW 128u  /* -f, --follow without a value (logs) */
 
 struct remote;
 
@@ -60,6 +61,7 @@ struct remote {
 	int verify;	      /* --verify: check every attestation */
 	long keep;	      /* --keep, in seconds; -1 when not given */
 	const char *function; /* -f: a function id; NULL when not given */
+	int follow;	      /* -f, --follow of logs */
 	char **args;	      /* the positional arguments */
 	int nargs;
 	struct client c;
@@ -75,6 +77,8 @@ extern const struct remote_spec token_cmd, run_cmd, key_cmd, encrypt_cmd;
 extern const struct remote_spec trust_cmd;
 /* versions, alias and rollback in cmd-versions.c */
 extern const struct remote_spec versions_cmd, alias_cmd, rollback_cmd;
+/* secret in cmd-secrets.c, logs in cmd-logs.c */
+extern const struct remote_spec secret_cmd, logs_cmd;
 
 /* Run sp with its own argv (argv[0] is its name): pick its verb, parse
  * the options, set up the client, call sp->run() and clean up.  Returns

@@ -203,6 +203,14 @@ void api_trust_add(struct request *rq, struct reply *rep);
 void api_trust_list(struct request *rq, struct reply *rep);
 void api_trust_remove(struct request *rq, struct reply *rep);
 
+/* api-logs.c */
+void api_function_logs(struct request *rq, struct reply *rep);
+
+/* api-secrets.c */
+void api_secret_set(struct request *rq, struct reply *rep);
+void api_secret_list(struct request *rq, struct reply *rep);
+void api_secret_delete(struct request *rq, struct reply *rep);
+
 /* static.c */
 void api_static(struct request *rq, struct reply *rep);
 

@@ -28,6 +28,7 @@
 
 #include <openssl/crypto.h>
 
+#include "daemon/fnlog.h"
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
@@ -55,7 +56,8 @@ struct daemon {
 	struct server *srv;
 	struct hostkeys keys;
 	bool keys_loaded;
-	int scratch_lock; /* flock()ed fd of cfg.scratch_root */
+	struct secrets secrets; /* the store's, opened with keys */
+	int scratch_lock;	/* flock()ed fd of cfg.scratch_root */
 	pthread_t reaper;
 	atomic_bool stopping;
 };
@@ -475,7 +477,14 @@ start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "the sandbox is incomplete");
 		return -1;
 	}
-	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics);
+	/* After the zygote's fork, like the keys: no worker has a copy. */
+	if (fnlog_init(d->cfg.function_log_lines) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->secrets = (struct secrets){ .store = d->store, .keys = &d->keys };
+	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics,
+				   &d->secrets);
 	if (!d->sessions) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -625,6 +634,7 @@ out:
 	if (d.reaper)
 		pthread_join(d.reaper, NULL);
 	sessions_free(d.sessions);
+	fnlog_free();
 	zygote_stop(&d.zygote);
 	server_free(d.srv);
 	if (d.keys_loaded)

@@ -191,6 +191,24 @@ hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
 }
 
 int
+hostkeys_open_secret(struct hostkeys *k, const char *name, const char *key,
+		     const void *sealed, size_t len, unsigned char **pt,
+		     size_t *ptlen, char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&k->lock);
+	ret = hpke_open_secret(k->enc_sk, name, key, sealed, len, pt, ptlen,
+			       err, errlen);
+	if (ret < 0 && old_honoured(k) &&
+	    hpke_open_secret(k->old_sk, name, key, sealed, len, pt, ptlen, NULL,
+			     0) == 0)
+		ret = 0;
+	pthread_rwlock_unlock(&k->lock);
+	return ret;
+}
+
+int
 hostkeys_attest(struct hostkeys *k, const char *function_hex,
 		const char *input_hex, const char *output_hex,
 		char b64[ATTEST_SIG_B64_LEN + 1], char *err, size_t errlen)

@@ -65,6 +65,12 @@ int hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
 			  unsigned char **in, size_t *inlen, char *err,
 			  size_t errlen);
 
+/* Open a secret sealed for function name and key (hpke_open_secret()),
+ * with the current key, else the previous one before its deadline. */
+int hostkeys_open_secret(struct hostkeys *k, const char *name, const char *key,
+			 const void *sealed, size_t len, unsigned char **pt,
+			 size_t *ptlen, char *err, size_t errlen);
+
 /* The Fnhost-Attestation text over the three hex digests. */
 int hostkeys_attest(struct hostkeys *k, const char *function_hex,
 		    const char *input_hex, const char *output_hex,

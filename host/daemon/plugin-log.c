@@ -4,11 +4,14 @@
 #include <stdlib.h>
 
 #include "base/clock.h"
+#include "daemon/fnlog.h"
 #include "daemon/log.h"
+#include "formats/bundle.h"
 #include "daemon/plugin-log.h"
 
 struct plugin_log {
 	char function_id[32];
+	char name[BUNDLE_LABEL_MAX + 1];
 	char session_id[33]; /* "" while made ahead */
 	double tokens;	     /* lines it may log now */
 	int64_t last_ms;     /* when tokens was last topped up */
@@ -16,13 +19,14 @@ struct plugin_log {
 };
 
 struct plugin_log *
-plugin_log_new(const char *function_id)
+plugin_log_new(const char *function_id, const char *name)
 {
 	struct plugin_log *pl = calloc(1, sizeof(*pl));
 
 	if (!pl)
 		return NULL;
 	snprintf(pl->function_id, sizeof(pl->function_id), "%s", function_id);
+	snprintf(pl->name, sizeof(pl->name), "%s", name);
 	pl->tokens = PLUGIN_LOG_BURST;
 	pl->last_ms = clock_now_ms();
 	return pl;
@@ -72,6 +76,8 @@ plugin_log_line(void *ctx, int level, const char *msg)
 		"event=plugin_log function=%s session=%s plugin_level=%d "
 		"msg=\"%s\"",
 		pl->function_id, pl->session_id, level, msg);
+	fnlog_add(pl->name, pl->function_id, pl->session_id, "log", level, NULL,
+		  msg);
 }
 
 void

@@ -5,7 +5,8 @@
  * its lines are logged as "event=plugin_log function=... session=...
  * plugin_level=N msg=...", escaped like every value (log.h), and at most
  * PLUGIN_LOG_BURST lines, then PLUGIN_LOG_RATE a second, per session;
- * what is dropped is counted and said once the rate allows again.  A
+ * what is dropped is counted and said once the rate allows again.  The
+ * lines let through also go to the function name's ring (fnlog.h).  A
  * context is used by one thread at a time (its session's).
  */
 #ifndef FNHOST_PLUGIN_LOG_H
@@ -16,8 +17,9 @@
 
 struct plugin_log;
 
-/* A context for a worker of function_id; NULL when out of memory. */
-struct plugin_log *plugin_log_new(const char *function_id);
+/* A context for a worker of function_id, whose name is name; NULL when
+ * out of memory. */
+struct plugin_log *plugin_log_new(const char *function_id, const char *name);
 
 /* Tag the context's later lines with the session it now serves. */
 void plugin_log_attach(struct plugin_log *pl, const char *session_id);

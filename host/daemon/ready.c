@@ -43,6 +43,7 @@ struct ready_set {
 	const struct config *cfg;
 	struct metrics *m;
 	struct pool *pool;
+	const struct secrets *sec;
 	bool renice; /* root: may raise a worker's priority again */
 
 	pthread_mutex_t lock;
@@ -58,7 +59,8 @@ struct ready_set {
 static void *readier_main(void *arg);
 
 struct ready_set *
-ready_new(const struct config *cfg, struct metrics *m, struct pool *pool)
+ready_new(const struct config *cfg, struct metrics *m, struct pool *pool,
+	  const struct secrets *sec)
 {
 	struct ready_set *rs = calloc(1, sizeof(*rs));
 
@@ -67,6 +69,7 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool)
 	rs->cfg = cfg;
 	rs->m = m;
 	rs->pool = pool;
+	rs->sec = sec;
 	rs->renice = geteuid() == 0;
 	rs->ready = calloc(cfg->warm_sessions + 1, sizeof(*rs->ready));
 	rs->jobs = calloc(cfg->warm_sessions + 1, sizeof(*rs->jobs));
@@ -101,10 +104,26 @@ launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 		.log_free = plugin_log_free,
 	};
 
-	l.log_ctx = plugin_log_new(f->id);
-	if (!l.log_ctx)
-		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
-	return pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
+	unsigned char *secrets;
+	size_t secrets_len;
+	int rc;
+
+	/* Opened for this worker alone, and wiped once it holds them. */
+	rc = secrets_open_all(rs->sec, f->name, &secrets, &secrets_len, err,
+			      errlen);
+	if (rc < 0)
+		return rc;
+	l.secrets = secrets;
+	l.secrets_len = secrets_len;
+	l.log_ctx = plugin_log_new(f->id, f->name);
+	if (!l.log_ctx) {
+		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	rc = pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
+out:
+	secrets_wipe(secrets, secrets_len);
+	return rc;
 }
 
 int

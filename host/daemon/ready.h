@@ -17,15 +17,19 @@
 
 #include "daemon/metrics.h"
 #include "daemon/pool.h"
+#include "daemon/secrets.h"
 #include "daemon/store.h"
 #include "sandbox/launch.h"
 
 struct ready_set;
 
-/* A set making ready sessions with workers of pool; cfg, m and pool must
- * outlive it.  NULL when out of memory or threads. */
+/* A set making ready sessions with workers of pool, each handed the
+ * secrets of its function's name from sec (NULL: none) as it is made;
+ * cfg, m, pool and sec must outlive it.  NULL when out of memory or
+ * threads.  A ready session holds the secrets as they were when it was
+ * made: drop a name's ready sessions when its secrets change. */
 struct ready_set *ready_new(const struct config *cfg, struct metrics *m,
-			    struct pool *pool);
+			    struct pool *pool, const struct secrets *sec);
 
 /* Make a session of f, whose bundle is at bundle_fd/bundle_path, now:
  * pool_launch()'s result. */

@@ -30,6 +30,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "daemon/fnlog.h"
 #include "daemon/log.h"
 #include "daemon/plugin-log.h"
 #include "daemon/pool.h"
@@ -42,8 +43,9 @@
 struct session {
 	char id[33];
 	char function_id[32];
-	char target[STORE_TARGET_MAX]; /* what its token names (sub) */
-	char owner[33];		       /* the jti of the token that opened it */
+	char name[BUNDLE_LABEL_MAX + 1]; /* its function's, for fnlog.h */
+	char target[STORE_TARGET_MAX];	 /* what its token names (sub) */
+	char owner[33]; /* the jti of the token that opened it */
 	char checksum[65];
 	pthread_mutex_t lock;		  /* serializes invokes and the close */
 	struct launched run;		  /* its worker and scratch dir */
@@ -144,7 +146,8 @@ static const struct session_launcher ready_launcher_ops = {
 
 struct sessions *
 sessions_new(const struct config *cfg, struct zygote *z,
-	     const struct sandbox_limits *lim, struct metrics *m)
+	     const struct sandbox_limits *lim, struct metrics *m,
+	     const struct secrets *sec)
 {
 	struct ready_launcher *rl = calloc(1, sizeof(*rl));
 
@@ -154,7 +157,7 @@ sessions_new(const struct config *cfg, struct zygote *z,
 	rl->pool = pool_new(z, &rl->lim, cfg->warm_workers);
 	if (!rl->pool)
 		goto fail;
-	rl->ready = ready_new(cfg, m, rl->pool);
+	rl->ready = ready_new(cfg, m, rl->pool, sec);
 	if (!rl->ready)
 		goto fail;
 	return sessions_new_launcher(cfg, m, &ready_launcher_ops, rl);
@@ -436,6 +439,7 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	}
 	snprintf(s->function_id, sizeof(s->function_id), "%s", f->id);
+	snprintf(s->name, sizeof(s->name), "%s", f->name);
 	snprintf(s->owner, sizeof(s->owner), "%s", owner);
 	memcpy(s->checksum, f->checksum, sizeof(s->checksum));
 	s->run.scratch_fd = -1;
@@ -501,6 +505,7 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	s->busy = false;
 	pthread_mutex_unlock(&ss->lock);
 	atomic_fetch_add(&ss->m->sessions_total, 1);
+	fnlog_add(s->name, s->function_id, s->id, "open", 0, NULL, "");
 	memcpy(out->id, s->id, sizeof(out->id));
 	out->expires = time(NULL) + ss->cfg->session_lifetime_ms / 1000;
 	release(ss, s);
@@ -583,6 +588,13 @@ log_worker_died(struct sessions *ss, const struct session *s,
 		"reason=\"%s\"",
 		s->id, s->function_id, (int)worker_pid(w),
 		worker_cause_name(cause), extra, r->error);
+	/* The same for the function's admin; r->error is the host's text
+	 * of how the worker ended, never the function's output. */
+	fnlog_add(s->name, s->function_id, s->id,
+		  cause == WORKER_CAUSE_WALL || cause == WORKER_CAUSE_CPU
+			  ? "timeout"
+			  : "crash",
+		  0, worker_cause_name(cause), r->error);
 }
 
 /* An invoke of a session that is not there, counted as refused. */
@@ -675,6 +687,7 @@ sessions_close(struct sessions *ss, const char *sid, const char *function_id,
 	if (!s)
 		return err_set(err, errlen, ERR_NO_SESSION,
 			       "no session '%.40s'", sid);
+	fnlog_add(s->name, s->function_id, s->id, "close", 0, NULL, "");
 	end(ss, s);
 	return 0;
 }
@@ -702,6 +715,8 @@ sessions_reap(struct sessions *ss)
 	for (i = 0; i < n; i++) {
 		log_msg(LOG_LEVEL_INFO, "session=%s event=expired",
 			expired[i]->id);
+		fnlog_add(expired[i]->name, expired[i]->function_id,
+			  expired[i]->id, "expired", 0, NULL, "");
 		end(ss, expired[i]);
 	}
 	ss->mk->drop(ss->mk_ctx, NULL, ss->cfg->session_idle_ms);

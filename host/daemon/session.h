@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "daemon/metrics.h"
+#include "daemon/secrets.h"
 #include "daemon/store.h"
 #include "formats/config.h"
 #include "sandbox/sandbox.h"
@@ -39,11 +40,13 @@ struct session_opened {
 
 /* The zygote is shared with nothing else: the table's warm pool
  * (pool.h, cfg->warm_workers) makes every call to it.  Every worker is
- * under lim (launch_config()).  cfg, z, m must outlive the table.  Call
- * after the last fork of the process. */
+ * under lim (launch_config()).  Each worker gets the secrets of its
+ * function's name from sec (secrets.h; NULL: none) as it is made.  cfg,
+ * z, m and sec must outlive the table.  Call after the last fork of the
+ * process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 			      const struct sandbox_limits *lim,
-			      struct metrics *m);
+			      struct metrics *m, const struct secrets *sec);
 /* Close every session (killing workers still busy), wait until every
  * closed session's worker is reaped and scratch dir wiped, and free the
  * table. */

@@ -11,6 +11,7 @@
  *	store-keys.c	keys/: the admin token, the token secret, raw keys
  *	store-trust.c	trusted/: publisher keys
  *	store-bundles.c	tmp/ staging and bundles/<checksum>
+ *	store-secrets.c	secrets/: values sealed to the host
  *
  * Every failing function here returns a negated enum err_kind with a
  * one-line reason in err, and sets errno: the errno of the system call
@@ -41,6 +42,7 @@ enum store_dir {
 	DIR_FUNCTIONS,
 	DIR_TOKENS,
 	DIR_ALIASES,
+	DIR_SECRETS,
 	DIR_TMP,
 	DIR_COUNT
 };

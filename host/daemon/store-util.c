@@ -26,7 +26,8 @@
 #include "daemon/store-int.h"
 
 const char *const store_dir_names[DIR_COUNT] = {
-	"keys", "trusted", "bundles", "functions", "tokens", "aliases", "tmp",
+	"keys",	  "trusted", "bundles", "functions",
+	"tokens", "aliases", "secrets", "tmp",
 };
 
 /* ---- errors -------------------------------------------------------------- */

@@ -230,4 +230,35 @@ int store_token_list(struct store *s, struct store_token **out, size_t *n,
 int store_token_revoke(struct store *s, const char *jti, char *err,
 		       size_t errlen);
 
+/*
+ * Secrets: secrets/<name>@<key>.sealed, 0600, each the bytes
+ * hpke_seal_secret() made on the client (formats/hpke.h); the store never
+ * opens them.  name is a function name (a label), key 1 to
+ * STORE_SECRET_KEY_MAX of [A-Za-z0-9_.-] starting with a letter, a digit
+ * or '_'.  A name holds at most STORE_SECRETS_PER_NAME keys; a put of a
+ * key already there replaces it atomically.  -ERR_INVALID for a bad name
+ * or key or a sealed text out of bounds, -ERR_LIMIT past the keys' bound,
+ * -ERR_NOT_FOUND for a key that is not there.
+ */
+#define STORE_SECRET_KEY_MAX 64
+#define STORE_SECRETS_PER_NAME 64
+struct store_secret_key {
+	char key[STORE_SECRET_KEY_MAX + 1];
+};
+int store_secret_key_ok(const char *key);
+/* Whether name is a function name (a label). */
+int store_secret_name_ok(const char *name);
+int store_secret_put(struct store *s, const char *name, const char *key,
+		     const void *sealed, size_t len, char *err, size_t errlen);
+/* *sealed is malloc()ed; free() it. */
+int store_secret_get(struct store *s, const char *name, const char *key,
+		     unsigned char **sealed, size_t *len, char *err,
+		     size_t errlen);
+/* The keys of name, sorted; *keys is malloc()ed (NULL when none). */
+int store_secret_list(struct store *s, const char *name,
+		      struct store_secret_key **keys, size_t *n, char *err,
+		      size_t errlen);
+int store_secret_delete(struct store *s, const char *name, const char *key,
+			char *err, size_t errlen);
+
 #endif

@@ -114,6 +114,8 @@ static const struct key keys[] = {
 	  "1 and 4096" },
 	{ "warm_workers", K_COUNT, F(warm_workers), 0, 64, "0 and 64" },
 	{ "warm_sessions", K_COUNT, F(warm_sessions), 0, 1024, "0 and 1024" },
+	{ "function_log_lines", K_COUNT, F(function_log_lines), 0, 100000,
+	  "0 and 100000" },
 	{ "token_max_ttl", K_DURATION_S, F(token_max_ttl_s), 60,
 	  3650 * 86400ULL, "1m and 3650d" },
 	{ "token_default_ttl", K_DURATION_S, F(token_default_ttl_s), 1,
@@ -761,6 +763,7 @@ config_defaults(struct config *c)
 	c->sessions_per_token = 4;
 	c->warm_workers = 2;
 	c->warm_sessions = 4;
+	c->function_log_lines = 1000;
 	c->worker_uid_base = SANDBOX_UID_BASE_DEFAULT;
 	c->worker_threads = 64;
 	c->max_connections = 4096;

@@ -48,6 +48,8 @@ struct config {
 	uint32_t warm_workers;		  /* warm_workers = 2 */
 	uint32_t warm_sessions;		  /* warm_sessions = 4: ready ones, at
 					   most one per function */
+	uint32_t function_log_lines;	  /* function_log_lines = 1000: kept
+					   per function name (fnlog.h) */
 	uint32_t max_connections;	  /* max_connections = 256 */
 	uint32_t client_timeout_s;	  /* client_timeout = 30s: a connection
 					   idle this long is closed */

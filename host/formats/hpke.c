@@ -1049,3 +1049,105 @@ hpke_ohttp_clear(struct hpke_ohttp *st)
 	if (st != NULL)
 		OPENSSL_cleanse(st, sizeof(*st));
 }
+
+/* ---- secrets ------------------------------------------------------------- */
+
+/* "fnhost secret v1" || 0x00 || name || 0x00 || key into info (at least
+ * HPKE_INFO_MAX bytes); its length in *len. */
+static int
+secret_info(const char *name, const char *key, unsigned char *info, size_t *len,
+	    char *err, size_t errlen)
+{
+	size_t l = sizeof(HPKE_SECRET_INFO), nl, kl;
+
+	if (!name || !key)
+		return err_set(err, errlen, ERR_INVALID, "no name or key");
+	nl = strlen(name);
+	kl = strlen(key);
+	if (nl > HPKE_INFO_MAX || kl > HPKE_INFO_MAX - nl ||
+	    l + nl + 1 + kl > HPKE_INFO_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "name and key too long");
+	memcpy(info, HPKE_SECRET_INFO, l); /* with its NUL: the 0x00 */
+	memcpy(info + l, name, nl);
+	info[l + nl] = 0;
+	memcpy(info + l + nl + 1, key, kl);
+	*len = l + nl + 1 + kl;
+	return 0;
+}
+
+int
+hpke_seal_secret(const unsigned char pk[HPKE_NPK], const char *name,
+		 const char *key, const unsigned char *skE, const void *pt,
+		 size_t ptlen, unsigned char **sealed, size_t *sealedlen,
+		 char *err, size_t errlen)
+{
+	unsigned char info[HPKE_INFO_MAX], *raw;
+	struct hpke_ctx ctx;
+	size_t infolen;
+	int rc;
+
+	*sealed = NULL;
+	rc = secret_info(name, key, info, &infolen, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (ptlen > HPKE_SECRET_MAX)
+		return err_set(err, errlen, ERR_INVALID,
+			       "a secret is at most %d bytes", HPKE_SECRET_MAX);
+	raw = malloc(HPKE_NENC + ptlen + HPKE_NT);
+	if (!raw)
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
+	rc = hpke_setup_base_s(&ctx, raw, pk, info, infolen, skE, err, errlen);
+	if (rc == 0)
+		rc = hpke_seal(&ctx, NULL, 0, pt, ptlen, raw + HPKE_NENC, err,
+			       errlen);
+	hpke_ctx_clear(&ctx);
+	if (rc < 0) {
+		free(raw);
+		return rc;
+	}
+	*sealed = raw;
+	*sealedlen = HPKE_NENC + ptlen + HPKE_NT;
+	return 0;
+}
+
+int
+hpke_open_secret(const unsigned char sk[HPKE_NSK], const char *name,
+		 const char *key, const void *sealed, size_t sealedlen,
+		 unsigned char **pt, size_t *ptlen, char *err, size_t errlen)
+{
+	const unsigned char *raw = sealed;
+	unsigned char info[HPKE_INFO_MAX], *p;
+	struct hpke_ctx ctx;
+	size_t infolen, len;
+	int rc;
+
+	*pt = NULL;
+	*ptlen = 0;
+	rc = secret_info(name, key, info, &infolen, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (sealedlen < HPKE_NENC + HPKE_NT)
+		return err_set(err, errlen, ERR_INVALID, "too short");
+	if (sealedlen > HPKE_SECRET_SEALED_MAX)
+		return err_set(err, errlen, ERR_INVALID, "too long");
+	len = sealedlen - HPKE_NENC - HPKE_NT;
+	p = malloc(len + 1);
+	if (!p)
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
+	if (hpke_setup_base_r(&ctx, raw, sk, info, infolen, NULL, 0) < 0 ||
+	    hpke_open(&ctx, NULL, 0, raw + HPKE_NENC, sealedlen - HPKE_NENC, p,
+		      NULL, 0) < 0) {
+		hpke_ctx_clear(&ctx);
+		hpke_free(p, len + 1);
+		return err_set(err, errlen, ERR_INVALID,
+			       "not sealed for %.64s %.64s on this host, or "
+			       "altered",
+			       name, key);
+	}
+	hpke_ctx_clear(&ctx);
+	p[len] = '\0';
+	*pt = p;
+	*ptlen = len;
+	return 0;
+}

@@ -184,6 +184,37 @@ int hpke_decrypt_text(const unsigned char sk[HPKE_NSK], const char *checksum,
 		      const char *text, size_t textlen, unsigned char **pt,
 		      size_t *ptlen, char *err, size_t errlen);
 
+/* ---- secrets sealed to the host (`fnhost secret set`) -------------------- */
+
+/*
+ * A secret is sealed on the client to the host's key for one function
+ * name and one key: enc[32] || ciphertext, single-shot HPKE with
+ * info = "fnhost secret v1" || 0x00 || name || 0x00 || key, empty aad,
+ * sequence number 0.  Binding both into info is what keeps a sealed text
+ * from being replayed under another function's name or another key.
+ * name and key are not checked here beyond their lengths (the store
+ * owns their syntax); together they are at most HPKE_INFO_MAX bytes.
+ */
+#define HPKE_SECRET_INFO "fnhost secret v1"
+#define HPKE_SECRET_MAX 4096 /* bytes of one secret's value */
+#define HPKE_SECRET_SEALED_MAX (HPKE_NENC + HPKE_SECRET_MAX + HPKE_NT)
+
+/* Seal ptlen bytes (at most HPKE_SECRET_MAX) into *sealed (malloc()ed,
+ * free()), *sealedlen = HPKE_NENC + ptlen + HPKE_NT.  skE as for
+ * hpke_encap(). */
+int hpke_seal_secret(const unsigned char pk[HPKE_NPK], const char *name,
+		     const char *key, const unsigned char *skE, const void *pt,
+		     size_t ptlen, unsigned char **sealed, size_t *sealedlen,
+		     char *err, size_t errlen);
+/* Open a sealed secret made for name and key with sk into *pt
+ * (malloc()ed, a NUL after the *ptlen bytes; release with hpke_free()).
+ * -ERR_INVALID "not sealed for NAME KEY on this host, or altered" when it
+ * does not open, "too short" / "too long" for sizes out of bounds. */
+int hpke_open_secret(const unsigned char sk[HPKE_NSK], const char *name,
+		     const char *key, const void *sealed, size_t sealedlen,
+		     unsigned char **pt, size_t *ptlen, char *err,
+		     size_t errlen);
+
 /* ---- encrypted invokes (application/fnhost-hpke) ------------------------- */
 
 #define HPKE_OHTTP_HDR_LEN 7

@@ -21,8 +21,9 @@
 
 enum chan_type {
 	/* host -> worker */
-	CHAN_SETUP = 1,	 /* struct chan_setup + two paths; 3 fds */
-	CHAN_INVOKE = 2, /* the input bytes */
+	CHAN_SETUP = 1,	  /* struct chan_setup + two paths; 3 fds */
+	CHAN_INVOKE = 2,  /* the input bytes */
+	CHAN_SECRETS = 3, /* right after SETUP, always: see below */
 	/* worker -> host */
 	CHAN_READY = 16,  /* plugin loaded, init ok: "name\0version" */
 	CHAN_REFUSE = 17, /* plugin could not be loaded or init failed: text */
@@ -50,6 +51,16 @@ struct chan_setup {
 	uint32_t scratch_dir_len;
 };
 #define CHAN_SETUP_NFDS 3
+
+/* The SECRETS payload: the function's secrets, none or more of
+ * { uint32 key_len; uint32 value_len; key bytes; value bytes }, keys
+ * without a NUL, each at most CHAN_SECRET_KEY_MAX, values at most
+ * CHAN_SECRET_VALUE_MAX, the whole at most CHAN_SECRETS_MAX.  Only the
+ * worker of that function's session ever receives it. */
+#define CHAN_SECRET_KEY_MAX 64
+#define CHAN_SECRET_VALUE_MAX 4096
+#define CHAN_SECRETS_MAX                                                       \
+	(64u * (8 + CHAN_SECRET_KEY_MAX + CHAN_SECRET_VALUE_MAX))
 
 /* Write one frame, retrying on EINTR and short writes.  fd may be
  * non-blocking; then the write waits at most until deadline_ms (a

@@ -81,6 +81,8 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	p.cpu_budget_ms = cfg->invoke_cpu_ms;
 	p.log = l->log;
 	p.log_ctx = l->log_ctx;
+	p.secrets = l->secrets;
+	p.secrets_len = l->secrets_len;
 	rc = worker_start(zw, &p, &out->w, err, errlen) < 0 ? -ERR_REFUSED : 0;
 	if (rc < 0) {
 		out->w = NULL;

@@ -32,6 +32,10 @@ struct launch {
 	void (*log)(void *ctx, int level, const char *msg);
 	void *log_ctx;
 	void (*log_free)(void *ctx);
+	/* The function's secrets as the SECRETS frame carries them
+	 * (channel.h), borrowed for the call; NULL and 0 for none. */
+	const void *secrets;
+	size_t secrets_len;
 };
 
 /* A session's worker and its scratch dir. */

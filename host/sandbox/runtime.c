@@ -1,9 +1,10 @@
 /*
  * runtime.c: the worker's side of a session (see runtime.h).
  *
- * One piece of state is file-scoped on purpose: the ABI's log() callback
- * carries no context, so it needs to find the channel by itself.  It is
- * set once, before the plugin is loaded, and never changes.
+ * Two pieces of state are file-scoped on purpose: the ABI's log() and
+ * secret() callbacks carry no context, so they need to find the channel
+ * and the secrets by themselves.  Both are set once, before the plugin is
+ * loaded, and never change.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -50,6 +51,10 @@ struct worker_session {
 /* The session that fail(NULL, ...) writes to during init(); like
  * log_chan, set once before the plugin runs. */
 static struct worker_session *init_session;
+
+/* The SECRETS frame's payload (channel.h), checked; for secret(). */
+static unsigned char *secrets;
+static size_t secrets_len;
 
 static _Noreturn void
 refuse(int chan, const char *fmt, ...)
@@ -145,6 +150,31 @@ host_random(void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* The value of key into buf when it fits: the value's length, or -1 when
+ * the function has no such secret.  Entries were checked on receipt. */
+static int
+host_secret(const char *key, void *buf, size_t len)
+{
+	size_t off = 0, klen;
+	uint32_t kl, vl;
+
+	if (!key)
+		return -1;
+	klen = strlen(key);
+	while (off < secrets_len) {
+		memcpy(&kl, secrets + off, sizeof(kl));
+		memcpy(&vl, secrets + off + sizeof(kl), sizeof(vl));
+		off += 2 * sizeof(kl);
+		if (kl == klen && !memcmp(secrets + off, key, klen)) {
+			if (buf && vl <= len)
+				memcpy(buf, secrets + off + kl, vl);
+			return (int)vl;
+		}
+		off += kl + vl;
+	}
+	return -1;
 }
 
 /* ---- loading ------------------------------------------------------------- */
@@ -245,6 +275,37 @@ receive_setup(struct worker_session *s)
 	s->bundle_fd = fds[0];
 	s->scratch_fd = fds[1];
 	s->plugin_fd = fds[2];
+}
+
+/* Receive SECRETS, which follows SETUP, and check its entries' bounds so
+ * that secret() can walk it blindly.  Refuses (and exits) on any error. */
+static void
+receive_secrets(struct worker_session *s)
+{
+	struct chan_hdr hdr;
+	size_t off = 0;
+	uint32_t kl, vl;
+
+	if (chan_read_hdr(s->chan, &hdr, CHAN_BIT(CHAN_SECRETS),
+			  CHAN_SECRETS_MAX, 0) < 0)
+		refuse(s->chan, "worker: bad SECRETS: %s", strerror(errno));
+	secrets = malloc(hdr.len ? hdr.len : 1);
+	if (!secrets)
+		refuse(s->chan, "worker: out of memory for the secrets");
+	if (chan_read_full(s->chan, secrets, hdr.len, 0) < 0)
+		_exit(1);
+	secrets_len = hdr.len;
+	while (off < secrets_len) {
+		if (secrets_len - off < 2 * sizeof(kl))
+			refuse(s->chan, "worker: SECRETS is malformed");
+		memcpy(&kl, secrets + off, sizeof(kl));
+		memcpy(&vl, secrets + off + sizeof(kl), sizeof(vl));
+		off += 2 * sizeof(kl);
+		if (kl == 0 || kl > CHAN_SECRET_KEY_MAX ||
+		    vl > CHAN_SECRET_VALUE_MAX || secrets_len - off < kl + vl)
+			refuse(s->chan, "worker: SECRETS is malformed");
+		off += kl + vl;
+	}
 }
 
 /* With a scratch tmpfs of its own over root (zygote.c), the worker makes
@@ -398,6 +459,7 @@ runtime_main(int chan, const struct runtime_args *args)
 		.fail = host_fail,
 		.log = host_log,
 		.random = host_random,
+		.secret = host_secret,
 	};
 	char err[CHAN_MAX_TEXT], ready[256];
 	const struct fnh_plugin *p;
@@ -406,6 +468,7 @@ runtime_main(int chan, const struct runtime_args *args)
 	int n;
 
 	receive_setup(&s);
+	receive_secrets(&s);
 	if (args->private_root &&
 	    root_enter(s.bundle_dir, s.bundle_fd,
 		       args->own_scratch_root ? NULL : s.scratch_dir,

@@ -458,6 +458,12 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 	}
 	/* From here on the host only waits with a deadline. */
 	fcntl(w->chan, F_SETFL, fcntl(w->chan, F_GETFL) | O_NONBLOCK);
+	if (p->secrets_len > CHAN_SECRETS_MAX ||
+	    chan_send(w->chan, CHAN_SECRETS, p->secrets, p->secrets_len,
+		      deadline) < 0) {
+		snprintf(err, errlen, "cannot hand the secrets to the worker");
+		goto fail;
+	}
 	if (await_ready(w, deadline, err, errlen) < 0)
 		goto fail;
 	signal_worker(w, SIGSTOP); /* idle until the first invoke */

@@ -70,6 +70,10 @@ struct worker_params {
 	/* Log lines from the plugin; may be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);
 	void *log_ctx;
+	/* The SECRETS frame's payload (channel.h), borrowed for the call;
+	 * NULL and 0 for none. */
+	const void *secrets;
+	size_t secrets_len;
 };
 
 struct worker_result {

@@ -1332,6 +1332,59 @@ kat_fnh2_make(int argc, char **argv)
 	return 0;
 }
 
+/* A sealed secret opens for its name and key on its host only: the info
+ * binds both (and its 0x00 separators, so "ab"+"c" is not "a"+"bc"), and
+ * a flipped byte or a short text does not open. */
+static void
+test_secret_binding(void **state)
+{
+	unsigned char sk[HPKE_NSK], pk[HPKE_NPK], sk2[HPKE_NSK], pk2[HPKE_NPK];
+	unsigned char *sealed = NULL, *pt = NULL, big[HPKE_SECRET_MAX + 1];
+	size_t len, ptlen;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hpke_keygen(sk, pk, NULL, 0), 0);
+	assert_int_equal(hpke_keygen(sk2, pk2, NULL, 0), 0);
+	assert_int_equal(hpke_seal_secret(pk, "ab", "c", NULL, "hush", 4,
+					  &sealed, &len, NULL, 0),
+			 0);
+	assert_int_equal(len, HPKE_NENC + 4 + HPKE_NT);
+	assert_int_equal(hpke_open_secret(sk, "ab", "c", sealed, len, &pt,
+					  &ptlen, NULL, 0),
+			 0);
+	assert_int_equal(ptlen, 4);
+	assert_memory_equal(pt, "hush", 4);
+	hpke_free(pt, ptlen);
+	assert_int_equal(hpke_open_secret(sk, "a", "bc", sealed, len, &pt,
+					  &ptlen, err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_null(pt);
+	assert_string_equal(err,
+			    "not sealed for a bc on this host, or altered");
+	assert_int_equal(hpke_open_secret(sk, "ab", "d", sealed, len, &pt,
+					  &ptlen, NULL, 0),
+			 -ERR_INVALID);
+	assert_int_equal(hpke_open_secret(sk2, "ab", "c", sealed, len, &pt,
+					  &ptlen, NULL, 0),
+			 -ERR_INVALID);
+	sealed[len - 1] ^= 1;
+	assert_int_equal(hpke_open_secret(sk, "ab", "c", sealed, len, &pt,
+					  &ptlen, NULL, 0),
+			 -ERR_INVALID);
+	assert_int_equal(hpke_open_secret(sk, "ab", "c", sealed,
+					  HPKE_NENC + HPKE_NT - 1, &pt, &ptlen,
+					  err, sizeof(err)),
+			 -ERR_INVALID);
+	assert_string_equal(err, "too short");
+	free(sealed);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(hpke_seal_secret(pk, "ab", "c", NULL, big, sizeof(big),
+					  &sealed, &len, NULL, 0),
+			 -ERR_INVALID);
+	assert_null(sealed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1357,6 +1410,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_text_bad_key),
 		cmocka_unit_test(test_text_function_binding),
 		cmocka_unit_test(test_kat_fnh2),
+		cmocka_unit_test(test_secret_binding),
 		cmocka_unit_test(test_ohttp_roundtrip),
 		cmocka_unit_test(test_ohttp_request_refusals),
 		cmocka_unit_test(test_ohttp_response_refusals),

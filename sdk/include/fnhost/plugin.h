@@ -48,7 +48,7 @@ extern "C" {
 
 #define FNH_PLUGIN_MAGIC 0x464e4831u /* "FNH1" */
 #define FNH_ABI_MAJOR 1
-#define FNH_ABI_MINOR 0
+#define FNH_ABI_MINOR 1
 
 /* Levels for fnh_host.log(), as in syslog(3). */
 #define FNH_LOG_ERROR 3
@@ -89,7 +89,24 @@ struct fnh_host {
 	/* Fill buf with len cryptographically secure random bytes.  Returns
 	 * 0, or -1 on failure (buf is then unspecified). */
 	int (*random)(void *buf, size_t len);
+
+	/* Since minor version 1: check host->size covers it first, e.g.
+	 * "host->size >= offsetof(struct fnh_host, secret) +
+	 * sizeof(host->secret)" (FNH_HOST_HAS(host, secret) does it).
+	 *
+	 * The function's secret named key (set by the operator with
+	 * `fnhost secret set NAME KEY`, sealed to the host, opened only
+	 * for a worker of this function's name): copies the value into buf
+	 * when it fits len and returns its length, or returns -1 when the
+	 * function has no such secret.  A value is at most 4096 bytes and
+	 * not NUL-terminated; secret(key, NULL, 0) gives the length alone.
+	 * The values are those at the session's start. */
+	int (*secret)(const char *key, void *buf, size_t len);
 };
+
+/* Whether the host behind h offers member m (one added after minor 0). */
+#define FNH_HOST_HAS(h, m)                                                     \
+	((h)->size >= offsetof(struct fnh_host, m) + sizeof((h)->m))
 
 /* What a plugin exports through fnh_plugin_v1(). */
 struct fnh_plugin {

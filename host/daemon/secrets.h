@@ -1,0 +1,38 @@
+/*
+ * secrets.h: a function's secrets, opened for its worker and nothing else.
+ *
+ * The store keeps each secret sealed to the host's key for one function
+ * name and one key (store.h, formats/hpke.h).  secrets_open_all() opens
+ * every secret of a name at the moment a worker of that name is made,
+ * and packs them as the CHAN_SECRETS frame carries them (channel.h); the
+ * caller hands the frame to that worker alone and wipes it.  No other
+ * path of the daemon opens a secret: the API only checks, at a put, that
+ * the sealed text opens here (and wipes what it opened).
+ */
+#ifndef FNHOST_SECRETS_H
+#define FNHOST_SECRETS_H
+
+#include <stddef.h>
+
+#include "daemon/hostkeys.h"
+#include "daemon/store.h"
+
+struct secrets {
+	struct store *store;
+	struct hostkeys *keys;
+};
+
+/* The secrets of function name, opened and packed into *blob
+ * (malloc()ed, *len bytes; NULL and 0 when there are none; release with
+ * secrets_wipe()).  A secret that no longer opens (sealed to a key
+ * rotated out since) is left out and logged by key, never by value.
+ * Returns 0, or a negated kind with a reason in err when the store can
+ * not be read. */
+int secrets_open_all(const struct secrets *sec, const char *name,
+		     unsigned char **blob, size_t *len, char *err,
+		     size_t errlen);
+
+/* Wipe and free what secrets_open_all() gave. */
+void secrets_wipe(unsigned char *blob, size_t len);
+
+#endif
