@@ -19,10 +19,15 @@
 #include "daemon/log.h"
 #include "daemon/plugin-log.h"
 #include "daemon/ready.h"
+#include "daemon/sealed.h"
 #include "sandbox/channel.h"
 
 /* The nice value of a worker while it is made ahead of its session. */
 #define AHEAD_NICE 10
+
+/* Functions whose plugin's sealed memfd is kept (sealed.h): those in use
+ * on a busy host; one more past it costs a copy and a hash per miss. */
+#define SEALED_MAX 64
 
 /* A session's worker and scratch dir, made ahead for a function. */
 struct ready {
@@ -43,6 +48,7 @@ struct ready_set {
 	const struct config *cfg;
 	struct metrics *m;
 	struct pool *pool;
+	struct sealed_set *sealed; /* every function's plugin, sealed once */
 	bool renice; /* root: may raise a worker's priority again */
 
 	pthread_mutex_t lock;
@@ -70,7 +76,8 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool)
 	rs->renice = geteuid() == 0;
 	rs->ready = calloc(cfg->warm_sessions + 1, sizeof(*rs->ready));
 	rs->jobs = calloc(cfg->warm_sessions + 1, sizeof(*rs->jobs));
-	if (!rs->ready || !rs->jobs)
+	rs->sealed = sealed_new(SEALED_MAX);
+	if (!rs->ready || !rs->jobs || !rs->sealed)
 		goto fail;
 	pthread_mutex_init(&rs->lock, NULL);
 	pthread_cond_init(&rs->work, NULL);
@@ -81,6 +88,7 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool)
 	}
 	return rs;
 fail:
+	sealed_free(rs->sealed);
 	free(rs->jobs);
 	free(rs->ready);
 	free(rs);
@@ -97,14 +105,25 @@ launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 		.bundle_path = bundle_path,
 		.plugin = f->plugin,
 		.plugin_sha256 = f->plugin_sha256,
+		.sealed = true,
 		.log = plugin_log_line,
 		.log_free = plugin_log_free,
 	};
+	int rc;
 
+	l.plugin_memfd = sealed_get(rs->sealed, f->id, f->plugin_sha256,
+				    bundle_fd, f->plugin, err, errlen);
+	if (l.plugin_memfd < 0)
+		return -ERR_BAD_BUNDLE; /* as launch_session() says it */
 	l.log_ctx = plugin_log_new(f->id);
-	if (!l.log_ctx)
-		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
-	return pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
+	if (!l.log_ctx) {
+		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	rc = pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
+out:
+	close(l.plugin_memfd);
+	return rc;
 }
 
 int
@@ -288,6 +307,10 @@ ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms)
 	pthread_mutex_unlock(&rs->lock);
 	for (i = 0; i < n; i++)
 		discard(rs, &gone[i]);
+	/* Whatever its age, a function's ready sessions go when it does (or
+	 * the host drains): so does its plugin's memfd. */
+	if (idle_ms < 0)
+		sealed_drop(rs->sealed, function_id);
 }
 
 void
@@ -306,6 +329,7 @@ ready_free(struct ready_set *rs)
 		ready_drop(rs, NULL, -1);
 	pthread_cond_destroy(&rs->work);
 	pthread_mutex_destroy(&rs->lock);
+	sealed_free(rs->sealed);
 	free(rs->jobs);
 	free(rs->ready);
 	free(rs);

@@ -44,7 +44,8 @@ void ready_want(struct ready_set *rs, const struct store_function *f,
 		int bundle_fd, const char *bundle_path);
 
 /* Drop the ready sessions of function_id (NULL: all) unused for longer
- * than idle_ms (-1: whatever their age). */
+ * than idle_ms (-1: whatever their age, and then the sealed memfds of
+ * their plugins too, sealed.h). */
 void ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms);
 
 /* Stop making them, drop every one and free the set.  NULL is a no-op. */
