@@ -22,7 +22,7 @@
 struct sealed {
 	char function_id[32];
 	unsigned char sha256[32];
-	int fd;		/* -1: a free slot */
+	int fd;	       /* -1: a free slot */
 	uint64_t used; /* the set's clock at the last get */
 };
 
