@@ -25,6 +25,12 @@
 /* The nice value of a worker while it is made ahead of its session. */
 #define AHEAD_NICE 10
 
+/* Ready sessions per function, at most: with one, a second client opening
+ * while the first's replacement is being made waits for a whole launch
+ * on its request; two let two clients of a function open at once while
+ * the readier catches up. */
+#define READY_DEPTH 2
+
 /* Functions whose plugin's sealed memfd is kept (sealed.h): those in use
  * on a busy host; one more past it costs a copy and a hash per miss. */
 #define SEALED_MAX 64
@@ -49,7 +55,8 @@ struct ready_set {
 	struct metrics *m;
 	struct pool *pool;
 	struct sealed_set *sealed; /* every function's plugin, sealed once */
-	bool renice; /* root: may raise a worker's priority again */
+	bool renice;  /* root: may raise a worker's priority again */
+	size_t depth; /* ready sessions kept per function */
 
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a job, or stop */
@@ -74,6 +81,8 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool)
 	rs->m = m;
 	rs->pool = pool;
 	rs->renice = geteuid() == 0;
+	rs->depth = cfg->warm_sessions < READY_DEPTH ? cfg->warm_sessions
+						     : READY_DEPTH;
 	rs->ready = calloc(cfg->warm_sessions + 1, sizeof(*rs->ready));
 	rs->jobs = calloc(cfg->warm_sessions + 1, sizeof(*rs->jobs));
 	rs->sealed = sealed_new(SEALED_MAX);
@@ -169,20 +178,18 @@ ready_take(struct ready_set *rs, const struct store_function *f,
 	return true;
 }
 
-/* Whether f has a ready session, or one queued or being made.  Call with
- * the lock held. */
-static bool
-has_one_locked(const struct ready_set *rs, const char *function_id)
+/* How many ready sessions f has, queued and being made included.  Call
+ * with the lock held. */
+static size_t
+count_locked(const struct ready_set *rs, const char *function_id)
 {
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < rs->nready; i++)
-		if (!strcmp(rs->ready[i].function_id, function_id))
-			return true;
+		n += !strcmp(rs->ready[i].function_id, function_id);
 	for (i = 0; i < rs->njobs; i++)
-		if (!strcmp(rs->jobs[i].f.id, function_id))
-			return true;
-	return !strcmp(rs->making, function_id);
+		n += !strcmp(rs->jobs[i].f.id, function_id);
+	return n + !strcmp(rs->making, function_id);
 }
 
 void
@@ -195,7 +202,7 @@ ready_want(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 		return;
 	pthread_mutex_lock(&rs->lock);
 	if (rs->stop || rs->njobs == rs->cfg->warm_sessions ||
-	    has_one_locked(rs, f->id))
+	    count_locked(rs, f->id) >= rs->depth)
 		goto out;
 	j = &rs->jobs[rs->njobs];
 	if (snprintf(j->bundle_path, sizeof(j->bundle_path), "%s",

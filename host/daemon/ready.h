@@ -6,7 +6,7 @@
  * one for that function ahead of time (a worker from the warm pool, the
  * plugin loaded, init() run, an empty scratch dir), at a lower priority
  * than the sessions in use, so that the next open only hands it over.  At
- * most cfg->warm_sessions exist, one per function; one unused past
+ * most cfg->warm_sessions exist, up to two per function; one unused past
  * session_idle is dropped by ready_drop().  All calls are thread-safe.
  */
 #ifndef FNHOST_READY_H
