@@ -19,10 +19,21 @@
 #include "daemon/log.h"
 #include "daemon/plugin-log.h"
 #include "daemon/ready.h"
+#include "daemon/sealed.h"
 #include "sandbox/channel.h"
 
 /* The nice value of a worker while it is made ahead of its session. */
 #define AHEAD_NICE 10
+
+/* Ready sessions per function, at most: with one, a second client opening
+ * while the first's replacement is being made waits for a whole launch
+ * on its request; two let two clients of a function open at once while
+ * the readier catches up. */
+#define READY_DEPTH 2
+
+/* Functions whose plugin's sealed memfd is kept (sealed.h): those in use
+ * on a busy host; one more past it costs a copy and a hash per miss. */
+#define SEALED_MAX 64
 
 /* A session's worker and scratch dir, made ahead for a function. */
 struct ready {
@@ -44,7 +55,9 @@ struct ready_set {
 	struct metrics *m;
 	struct pool *pool;
 	const struct secrets *sec;
-	bool renice; /* root: may raise a worker's priority again */
+	struct sealed_set *sealed; /* every function's plugin, sealed once */
+	bool renice;  /* root: may raise a worker's priority again */
+	size_t depth; /* ready sessions kept per function */
 
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a job, or stop */
@@ -71,9 +84,12 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool,
 	rs->pool = pool;
 	rs->sec = sec;
 	rs->renice = geteuid() == 0;
+	rs->depth = cfg->warm_sessions < READY_DEPTH ? cfg->warm_sessions
+						     : READY_DEPTH;
 	rs->ready = calloc(cfg->warm_sessions + 1, sizeof(*rs->ready));
 	rs->jobs = calloc(cfg->warm_sessions + 1, sizeof(*rs->jobs));
-	if (!rs->ready || !rs->jobs)
+	rs->sealed = sealed_new(SEALED_MAX);
+	if (!rs->ready || !rs->jobs || !rs->sealed)
 		goto fail;
 	pthread_mutex_init(&rs->lock, NULL);
 	pthread_cond_init(&rs->work, NULL);
@@ -84,6 +100,7 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool,
 	}
 	return rs;
 fail:
+	sealed_free(rs->sealed);
 	free(rs->jobs);
 	free(rs->ready);
 	free(rs);
@@ -100,19 +117,25 @@ launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 		.bundle_path = bundle_path,
 		.plugin = f->plugin,
 		.plugin_sha256 = f->plugin_sha256,
+		.sealed = true,
 		.log = plugin_log_line,
 		.log_free = plugin_log_free,
 	};
-
 	unsigned char *secrets;
 	size_t secrets_len;
 	int rc;
 
+	l.plugin_memfd = sealed_get(rs->sealed, f->id, f->plugin_sha256,
+				    bundle_fd, f->plugin, err, errlen);
+	if (l.plugin_memfd < 0)
+		return -ERR_BAD_BUNDLE; /* as launch_session() says it */
 	/* Opened for this worker alone, and wiped once it holds them. */
 	rc = secrets_open_all(rs->sec, f->name, &secrets, &secrets_len, err,
 			      errlen);
-	if (rc < 0)
+	if (rc < 0) {
+		close(l.plugin_memfd);
 		return rc;
+	}
 	l.secrets = secrets;
 	l.secrets_len = secrets_len;
 	l.log_ctx = plugin_log_new(f->id, f->name);
@@ -123,6 +146,7 @@ launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 	rc = pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
 out:
 	secrets_wipe(secrets, secrets_len);
+	close(l.plugin_memfd);
 	return rc;
 }
 
@@ -169,20 +193,18 @@ ready_take(struct ready_set *rs, const struct store_function *f,
 	return true;
 }
 
-/* Whether f has a ready session, or one queued or being made.  Call with
- * the lock held. */
-static bool
-has_one_locked(const struct ready_set *rs, const char *function_id)
+/* How many ready sessions f has, queued and being made included.  Call
+ * with the lock held. */
+static size_t
+count_locked(const struct ready_set *rs, const char *function_id)
 {
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < rs->nready; i++)
-		if (!strcmp(rs->ready[i].function_id, function_id))
-			return true;
+		n += !strcmp(rs->ready[i].function_id, function_id);
 	for (i = 0; i < rs->njobs; i++)
-		if (!strcmp(rs->jobs[i].f.id, function_id))
-			return true;
-	return !strcmp(rs->making, function_id);
+		n += !strcmp(rs->jobs[i].f.id, function_id);
+	return n + !strcmp(rs->making, function_id);
 }
 
 void
@@ -195,7 +217,7 @@ ready_want(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 		return;
 	pthread_mutex_lock(&rs->lock);
 	if (rs->stop || rs->njobs == rs->cfg->warm_sessions ||
-	    has_one_locked(rs, f->id))
+	    count_locked(rs, f->id) >= rs->depth)
 		goto out;
 	j = &rs->jobs[rs->njobs];
 	if (snprintf(j->bundle_path, sizeof(j->bundle_path), "%s",
@@ -307,6 +329,10 @@ ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms)
 	pthread_mutex_unlock(&rs->lock);
 	for (i = 0; i < n; i++)
 		discard(rs, &gone[i]);
+	/* Whatever its age, a function's ready sessions go when it does (or
+	 * the host drains): so does its plugin's memfd. */
+	if (idle_ms < 0)
+		sealed_drop(rs->sealed, function_id);
 }
 
 void
@@ -325,6 +351,7 @@ ready_free(struct ready_set *rs)
 		ready_drop(rs, NULL, -1);
 	pthread_cond_destroy(&rs->work);
 	pthread_mutex_destroy(&rs->lock);
+	sealed_free(rs->sealed);
 	free(rs->jobs);
 	free(rs->ready);
 	free(rs);

@@ -6,7 +6,7 @@
  * one for that function ahead of time (a worker from the warm pool, the
  * plugin loaded, init() run, an empty scratch dir), at a lower priority
  * than the sessions in use, so that the next open only hands it over.  At
- * most cfg->warm_sessions exist, one per function; one unused past
+ * most cfg->warm_sessions exist, up to two per function; one unused past
  * session_idle is dropped by ready_drop().  All calls are thread-safe.
  */
 #ifndef FNHOST_READY_H
@@ -48,7 +48,8 @@ void ready_want(struct ready_set *rs, const struct store_function *f,
 		int bundle_fd, const char *bundle_path);
 
 /* Drop the ready sessions of function_id (NULL: all) unused for longer
- * than idle_ms (-1: whatever their age). */
+ * than idle_ms (-1: whatever their age, and then the sealed memfds of
+ * their plugins too, sealed.h). */
 void ready_drop(struct ready_set *rs, const char *function_id, int64_t idle_ms);
 
 /* Stop making them, drop every one and free the set.  NULL is a no-op. */

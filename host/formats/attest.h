@@ -53,8 +53,10 @@ int attest_sign(const unsigned char sk[ATTEST_SK_BYTES],
 		char *err, size_t errlen);
 
 /* A key made ready to sign once, for a host that signs every result:
- * making the key from its seed costs as much as a signature.  Several
- * threads may sign with one signer at once. */
+ * making the key from its seed costs as much as a signature, and the
+ * signer keeps the OpenSSL contexts it signs with for the next
+ * signatures (a few, one per thread signing at once).  Several threads
+ * may sign with one signer at once. */
 struct attest_signer;
 /* NULL, with err, when OpenSSL can not make the key. */
 struct attest_signer *attest_signer_new(const unsigned char sk[ATTEST_SK_BYTES],

@@ -1,5 +1,6 @@
 /* launch.c: a session's worker, made one way (see launch.h). */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,23 +43,41 @@ launch_config(const struct config *cfg, struct sandbox_config *sc,
 	return 0;
 }
 
+/* The seals that make a memfd's bytes final (worker_seal_plugin()'s). */
+#define FINAL_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
 int
 launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	       const struct launch *l, struct launched *out, char *err,
 	       size_t errlen)
 {
 	struct worker_params p = { 0 };
-	int memfd = -1, rc;
+	int memfd = -1, plugin_fd, seals, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->scratch_fd = -1;
 	out->log_ctx = l->log_ctx;
 	out->log_free = l->log_free;
-	if (worker_seal_plugin(l->bundle_fd, l->plugin, l->plugin_sha256, NULL,
-			       &memfd, err, errlen) < 0) {
+	if (l->sealed) {
+		/* Shared by every worker of the function: only the seals keep
+		 * what it maps equal to what was hashed. */
+		plugin_fd = l->plugin_memfd;
+		seals = fcntl(plugin_fd, F_GET_SEALS);
+		if (seals < 0 || (seals & FINAL_SEALS) != FINAL_SEALS) {
+			snprintf(err, errlen,
+				 "the copy of plugin '%s' is not sealed",
+				 l->plugin);
+			zygote_worker_kill(zw);
+			launch_discard(out, 0);
+			return -ERR_BAD_BUNDLE;
+		}
+	} else if (worker_seal_plugin(l->bundle_fd, l->plugin, l->plugin_sha256,
+				      NULL, &memfd, err, errlen) < 0) {
 		zygote_worker_kill(zw);
 		launch_discard(out, 0);
 		return -ERR_BAD_BUNDLE;
+	} else {
+		plugin_fd = memfd;
 	}
 	/* The scratch dir is the worker's own: its uid is the worker's. */
 	if (scratch_create(cfg->scratch_root, "session-", zw->uid, zw->gid,
@@ -74,7 +93,7 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	p.bundle_path = l->bundle_path;
 	p.scratch_fd = out->scratch_fd;
 	p.scratch_path = out->scratch;
-	p.plugin_fd = memfd;
+	p.plugin_fd = plugin_fd;
 	p.max_input = cfg->max_input;
 	p.max_output = cfg->max_output;
 	p.load_timeout_ms = (int)cfg->invoke_timeout_ms;
@@ -89,7 +108,8 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 		launch_discard(out, 0);
 	}
 out:
-	close(memfd);
+	if (memfd >= 0)
+		close(memfd);
 	return rc;
 }
 

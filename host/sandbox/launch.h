@@ -5,7 +5,8 @@
  * launch_config() turns fnhost.conf into what the zygote and every worker
  * are confined by; launch_session() takes one spawned, still anonymous
  * worker and makes it a session's: the plugin copied into a sealed memfd
- * and checked against its digest, a fresh scratch dir owned by the
+ * and checked against its digest (or a memfd so made earlier, which the
+ * caller keeps: daemon/sealed.h), a fresh scratch dir owned by the
  * worker's uid, and the worker handed both and waited for until its
  * plugin is loaded and init() has run.  launch_discard() undoes it.
  */
@@ -13,6 +14,7 @@
 #define FNHOST_LAUNCH_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "formats/config.h"
@@ -26,6 +28,13 @@ struct launch {
 	const char *bundle_path;	    /* as the plugin sees it */
 	const char *plugin;		    /* the .so's name in the bundle */
 	const unsigned char *plugin_sha256; /* as MANIFEST says; NULL: any */
+	/* When sealed is true, plugin_memfd is what worker_seal_plugin()
+	 * made of plugin and checked against plugin_sha256, borrowed for the
+	 * call (launch_session() hands the worker a copy of the descriptor
+	 * and refuses one that lacks a seal); else the plugin is sealed now.
+	 * A zeroed struct launch seals. */
+	bool sealed;
+	int plugin_memfd;
 	/* Log lines from the plugin, and their context, which the launched
 	 * session owns from launch_session() on (log_free releases it then,
 	 * or when the launch fails); each may be NULL. */
@@ -57,7 +66,7 @@ int launch_config(const struct config *cfg, struct sandbox_config *sc,
  * time limits and its scratch root.  zw is consumed either way: on
  * failure the worker is killed and reaped and nothing is left behind.
  * Returns 0 and fills out, or -ERR_BAD_BUNDLE (the plugin does not match
- * its digest), -ERR_IO (no scratch dir), -ERR_REFUSED (the plugin failed
+ * its digest, or l's memfd is not sealed for good), -ERR_IO (no scratch dir), -ERR_REFUSED (the plugin failed
  * to load or init) with a reason in err. */
 int launch_session(const struct zygote_worker *zw, const struct config *cfg,
 		   const struct launch *l, struct launched *out, char *err,

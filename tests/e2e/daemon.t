@@ -279,6 +279,7 @@ def concurrency(d, tmp):
         (firsts, m["fnhost_sessions_ready_taken_total"] - taken0))
     time.sleep(0.3)
     before = d.metrics()["fnhost_sessions_ready"]
+    sealed = plugin_memfds(d)
     st, _, _ = d.request("DELETE", "/v1/functions/%s" % fid, None, d.admin)
     st2, o = open_session(d, fid, tok)
     m = d.metrics()
@@ -291,6 +292,31 @@ def concurrency(d, tmp):
         len(d.session_dirs()) == m["fnhost_sessions_ready"] +
         m["fnhost_sessions_open"],
         "deleting a function drops its ready session", (before, m))
+    # Its plugin's sealed copy, kept for its sessions, goes with it.
+    # Polled: a ready session of another function may be in the making,
+    # holding a copy of that one's for a moment.
+    deadline = time.monotonic() + 5
+    while True:
+        now = plugin_memfds(d)
+        if now <= sealed - 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    tap(sealed >= 1 and now <= sealed - 1,
+        "deleting a function drops its plugin's sealed memfd",
+        (sealed, now))
+
+
+def plugin_memfds(d):
+    """How many of fnhostd's descriptors are sealed plugin memfds."""
+    n = 0
+    fds = "/proc/%d/fd" % d.pid
+    for fd in os.listdir(fds):
+        try:
+            n += os.readlink(os.path.join(fds, fd)).startswith(
+                "/memfd:fnhost-plugin")
+        except OSError:
+            pass  # closed since the listing
+    return n
 
 
 def deploy_test_plugin(d, tmp, name, src):

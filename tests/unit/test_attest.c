@@ -3,6 +3,7 @@
  * key, against a known-answer signature, and refused for any change of a
  * digest, the signature or the key, and for malformed digests or text.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/b64.h"
 #include "formats/attest.h"
 
 /* RFC 8032 section 7.1, TEST 1. */
@@ -119,6 +121,69 @@ test_known_answer(void **state)
 
 /* Changing any one hex digit of any digest, or swapping two digests,
  * breaks the signature. */
+/* A signer reuses its contexts: signature after signature, from several
+ * threads at once, with a malformed digest between, each is the one
+ * attest_sign() makes for its message. */
+struct signing {
+	struct attest_signer *signer;
+	const unsigned char *sk;
+	int bad;
+};
+
+static void *
+sign_many(void *arg)
+{
+	struct signing *sg = arg;
+	char b64[ATTEST_SIG_B64_LEN + 1], want_b64[ATTEST_SIG_B64_LEN + 1],
+		in[65], err[256];
+	unsigned char sig[64];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(in, sizeof(in), "%064x", i);
+		if (attest_signer_sign_b64(sg->signer, fn_hex, in, out_hex, b64,
+					   NULL, 0) != 0 ||
+		    attest_sign(sg->sk, fn_hex, in, out_hex, sig, NULL, 0) !=
+			    0 ||
+		    b64_encode(want_b64, sizeof(want_b64), sig, 64) !=
+			    ATTEST_SIG_B64_LEN ||
+		    strcmp(b64, want_b64) != 0)
+			sg->bad++;
+		if (i % 50 == 0 &&
+		    attest_signer_sign_b64(sg->signer, "nothex", in, out_hex,
+					   b64, err,
+					   sizeof(err)) != -ERR_INVALID)
+			sg->bad++;
+	}
+	return NULL;
+}
+
+static void
+test_signer_reused(void **state)
+{
+	unsigned char sk[32];
+	struct signing sg[4];
+	pthread_t th[4];
+	struct attest_signer *signer;
+	int i;
+
+	(void)state;
+	hex_decode(rfc8032_sk, sk, 32);
+	signer = attest_signer_new(sk, NULL, 0);
+	assert_non_null(signer);
+	for (i = 0; i < 4; i++) {
+		sg[i] = (struct signing){ signer, sk, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, sign_many,
+						&sg[i]),
+				 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(sg[i].bad, 0);
+	}
+	attest_signer_free(signer);
+}
+
 static void
 test_changed_digest(void **state)
 {
@@ -248,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_rfc8032_key),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_signer_reused),
 		cmocka_unit_test(test_changed_digest),
 		cmocka_unit_test(test_changed_signature_or_key),
 		cmocka_unit_test(test_malformed),
