@@ -156,6 +156,9 @@ $(B)/sdk/fnhost-plugin.pc: sdk/fnhost-plugin.pc.in Makefile FORCE
 FORCE:
 
 # ---- plugin bundles, signed with the development key --------------------
+# fnhost sign reads the plugin's name and version in the sandbox, which a
+# sanitizer build's runtime needs relaxed (README.md, Build options).
+SANDBOX_ENV = $(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1)
 $(DEVKEY): | $(B)/bin/fnhost
 	$(B)/bin/fnhost keygen -p $(DEVPUB) -s $(DEVKEY)
 
@@ -171,7 +174,7 @@ $(B)/plugins/$(1)/$(1).so: $(patsubst %.c,$(B)/obj/%.o,$(wildcard plugins/$(1)/*
 	$$(CC) $$(PLUGIN_LDFLAGS) -o $$@ $$^ $$(if $$($(1)_LIBS),$$(shell pkg-config --libs $$($(1)_LIBS))) -lm
 
 $(B)/plugins/$(1)/MANIFEST: $(B)/plugins/$(1)/$(1).so $$($(1)_RESOURCES) $(DEVKEY) $(B)/bin/fnhost
-	$(B)/bin/fnhost sign -s $(DEVKEY) $(B)/plugins/$(1) >/dev/null
+	$(SANDBOX_ENV) $(B)/bin/fnhost sign -s $(DEVKEY) $(B)/plugins/$(1) >/dev/null
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rules,$(p))))
 
