@@ -104,8 +104,12 @@ BAD_PLUGINS = bad_abi bad_magic bad_name bad_reserved bad_size no_symbol \
 	null_desc null_handle null_name null_version
 TPLUGIN_SRCS = $(filter-out tests/plugins/bad_descriptor.c,\
 	$(sort $(wildcard tests/hostile/*.c tests/plugins/*.c)))
+# versions.t's two versions of one name, svc: echo and counter renamed
+# (the host deploys a plugin only under its descriptor's name).
+SVC_PLUGINS = svc_echo svc_counter
 TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so) \
-	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
+	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so) \
+	$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
 
 .PHONY: all check unit test-scripts run bench install uninstall clean \
 	distclean lint-man format format-check
@@ -192,6 +196,12 @@ $(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/%/plugin.so:
 		tests/plugins/bad_descriptor.c sdk/include/fnhost/plugin.h
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -D$(shell echo $* | tr a-z A-Z) \
+		$(PLUGIN_LDFLAGS) -o $@ $<
+
+$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/svc_%/plugin.so: \
+		tests/plugins/%.c sdk/include/fnhost/plugin.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -DTEST_PLUGIN_NAME='"svc"' \
 		$(PLUGIN_LDFLAGS) -o $@ $<
 
 # ---- unit tests ---------------------------------------------------------
