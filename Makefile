@@ -111,7 +111,7 @@ TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s))
 	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so) \
 	$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
 
-.PHONY: all check unit test-scripts run bench install uninstall clean \
+.PHONY: all check check-fresh unit test-scripts run bench install uninstall clean \
 	distclean lint-man format format-check
 .DELETE_ON_ERROR:
 
@@ -282,6 +282,11 @@ check: all $(UNIT_BINS) $(REPLAY_BINS) $(GEODIFF) lint-man format-check
 	FNHOST_SANITIZER=$(SANITIZER) \
 	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1) \
 		prove -e '' $(UNIT_BINS) $(TEST_SCRIPTS)
+
+# The README's scenario on a fresh Debian 12 root (tests/fresh/run.sh):
+# root, debootstrap and the network; never part of check.
+check-fresh:
+	sh tests/fresh/run.sh
 
 lint-man:
 	@for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \

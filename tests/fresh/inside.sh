@@ -1,0 +1,72 @@
+#!/bin/sh
+# Run by tests/fresh/run.sh inside the fresh root, as pid 1 of its
+# namespace: the README's scenario.  Root runs `make check` in
+# /root/fnhost (installing what it needs); then the plain user
+# $FNHOST_FRESH_USER, who can not install anything, runs `make` and
+# `make run` in a checkout of their own, and /healthz must answer.
+set -eu
+user=${FNHOST_FRESH_USER:?}
+home=/home/$user
+start=$(date +%s)
+step() {
+	echo "== inside, $(($(date +%s) - start))s: $*"
+}
+as_user() {	# a login's environment, not root's
+	setpriv --reuid="$user" --regid="$user" --init-groups \
+		env -i HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/sh \
+		PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 TERM=dumb \
+		${SSL_CERT_FILE:+SSL_CERT_FILE=$SSL_CERT_FILE} \
+		${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS} \
+		${http_proxy:+http_proxy=$http_proxy} \
+		${https_proxy:+https_proxy=$https_proxy} \
+		${no_proxy:+no_proxy=$no_proxy} "$@"
+}
+
+step "root: make check in /root/fnhost"
+cd /root/fnhost
+make check
+
+step "$user: make in $home/fnhost"
+as_user sh -c 'cd ~/fnhost && make' || {
+	echo "fresh: make as $user failed" >&2
+	exit 1
+}
+
+# A port of its own: the network is the machine's.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+step "$user: make run on 127.0.0.1:$port"
+as_user setsid sh -c "cd ~/fnhost && FNHOST_LISTEN=127.0.0.1:$port exec make run" \
+	>/tmp/run.log 2>&1 &
+run=$!
+i=0
+until curl -fsS "http://127.0.0.1:$port/healthz" >/tmp/healthz 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 600 ] || ! kill -0 $run 2>/dev/null; then
+		echo "fresh: make run did not answer /healthz; its output:" >&2
+		cat /tmp/run.log >&2
+		exit 1
+	fi
+	sleep 0.5
+done
+echo "GET /healthz: $(head -c 300 /tmp/healthz)"
+# Its walkthrough follows the deploys of the seed plugins.
+i=0
+until grep -q hide_and_seek /tmp/run.log; do
+	i=$((i + 1))
+	if [ $i -gt 120 ] || ! kill -0 $run 2>/dev/null; then
+		echo "fresh: make run printed no walkthrough:" >&2
+		cat /tmp/run.log >&2
+		exit 1
+	fi
+	sleep 0.5
+done
+# setsid made make its process group: stop all of it.  TERM, not INT,
+# which a background job of a script ignores (and can not trap then).
+pgid=$(cut -d' ' -f5 /proc/$run/stat 2>/dev/null) || pgid=""
+[ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null
+wait $run 2>/dev/null || :
+if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+	echo "fresh: fnhostd still answers after make run was stopped" >&2
+	exit 1
+fi
+step "passed: root make check, $user make and make run"
