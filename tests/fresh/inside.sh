@@ -39,7 +39,12 @@ as_user sh -c 'cd ~/fnhost && make' || {
 # A port of its own: the network is the machine's.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 step "$user: make run on 127.0.0.1:$port"
-as_user setsid sh -c "cd ~/fnhost && FNHOST_LISTEN=127.0.0.1:$port exec make run" \
+# setsid makes it a session and process group of its own, led by that
+# sh, which says its pid: $! is only the subshell running as_user, in
+# this script's group (and the group of what started it).
+rm -f /tmp/run.pid
+as_user setsid sh -c "echo \$\$ >/tmp/run.pid; cd ~/fnhost &&
+	FNHOST_LISTEN=127.0.0.1:$port exec make run" \
 	>/tmp/run.log 2>&1 &
 run=$!
 i=0
@@ -64,10 +69,15 @@ until grep -q hide_and_seek /tmp/run.log; do
 	fi
 	sleep 0.5
 done
-# setsid made make its process group: stop all of it.  TERM, not INT,
-# which a background job of a script ignores (and can not trap then).
-pgid=$(cut -d' ' -f5 /proc/$run/stat 2>/dev/null) || pgid=""
-[ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null
+# Stop all of make run's group.  TERM, not INT, which a background job
+# of a script ignores (and can not trap then).  Never this script's own
+# group.
+pgid=$(cat /tmp/run.pid 2>/dev/null) || pgid=""
+if [ -z "$pgid" ] || [ "$pgid" = "$(cut -d' ' -f5 /proc/$$/stat)" ]; then
+	echo "fresh: make run's process group is not its own" >&2
+	exit 1
+fi
+kill -TERM -- "-$pgid" 2>/dev/null || :
 wait $run 2>/dev/null || :
 if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
 	echo "fresh: fnhostd still answers after make run was stopped" >&2
