@@ -58,9 +58,9 @@ until curl -fsS "http://127.0.0.1:$port/healthz" >/tmp/healthz 2>/dev/null; do
 	sleep 0.5
 done
 echo "GET /healthz: $(head -c 300 /tmp/healthz)"
-# Its walkthrough follows the deploys of the seed plugins.
+# Its walkthrough, whose last line is this, follows the seed deploys.
 i=0
-until grep -q hide_and_seek /tmp/run.log; do
+until grep -q "Ctrl-C stops the host" /tmp/run.log; do
 	i=$((i + 1))
 	if [ $i -gt 120 ] || ! kill -0 $run 2>/dev/null; then
 		echo "fresh: make run printed no walkthrough:" >&2
@@ -77,7 +77,18 @@ if [ -z "$pgid" ] || [ "$pgid" = "$(cut -d' ' -f5 /proc/$$/stat)" ]; then
 	echo "fresh: make run's process group is not its own" >&2
 	exit 1
 fi
-kill -TERM -- "-$pgid" 2>/dev/null || :
+# (dash's kill takes no "--": "-PGID" right after the signal.)
+kill -TERM "-$pgid"
+i=0
+while kill -0 "-$pgid" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 120 ]; then
+		kill -KILL "-$pgid" 2>/dev/null
+		echo "fresh: make run did not stop within 60 s of TERM" >&2
+		exit 1
+	fi
+	sleep 0.5
+done
 wait $run 2>/dev/null || :
 if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
 	echo "fresh: fnhostd still answers after make run was stopped" >&2
