@@ -104,10 +104,14 @@ BAD_PLUGINS = bad_abi bad_magic bad_name bad_reserved bad_size no_symbol \
 	null_desc null_handle null_name null_version
 TPLUGIN_SRCS = $(filter-out tests/plugins/bad_descriptor.c,\
 	$(sort $(wildcard tests/hostile/*.c tests/plugins/*.c)))
+# versions.t's two versions of one name, svc: echo and counter renamed
+# (the host deploys a plugin only under its descriptor's name).
+SVC_PLUGINS = svc_echo svc_counter
 TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so) \
-	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
+	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so) \
+	$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
 
-.PHONY: all check unit test-scripts run bench install uninstall clean \
+.PHONY: all check check-fresh unit test-scripts run bench install uninstall clean \
 	distclean lint-man format format-check
 .DELETE_ON_ERROR:
 
@@ -197,6 +201,12 @@ $(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/%/plugin.so:
 	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -D$(shell echo $* | tr a-z A-Z) \
 		$(PLUGIN_LDFLAGS) -o $@ $<
 
+$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/svc_%/plugin.so: \
+		tests/plugins/%.c sdk/include/fnhost/plugin.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -DTEST_PLUGIN_NAME='"svc"' \
+		$(PLUGIN_LDFLAGS) -o $@ $<
+
 # ---- unit tests ---------------------------------------------------------
 $(B)/tests/unit/%: tests/unit/%.c $(LIBFNHOST) $(LIBPLUGCOMMON)
 	@mkdir -p $(@D)
@@ -275,6 +285,11 @@ check: all $(UNIT_BINS) $(REPLAY_BINS) $(GEODIFF) lint-man format-check
 	FNHOST_SANITIZER=$(SANITIZER) \
 	$(if $(SANITIZER),FNHOST_SANDBOX_RELAXED=1) \
 		prove -e '' $(UNIT_BINS) $(TEST_SCRIPTS)
+
+# The README's scenario on a fresh Debian 12 root (tests/fresh/run.sh):
+# root, debootstrap and the network; never part of check.
+check-fresh:
+	sh tests/fresh/run.sh
 
 lint-man:
 	@for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \

@@ -82,16 +82,30 @@ api_deploy_refuse(struct server *srv, struct reply *rep, int rc,
 	reply_fail(rep, rc, why);
 }
 
+/* deploy_probe's descriptor(): a worker of the session table's. */
+static int
+probe_descriptor(void *ctx, const struct store_function *f, int bundle_fd,
+		 const char *bundle_path, char name[101], char version[101],
+		 char *err, size_t errlen)
+{
+	struct server *srv = ctx;
+
+	return sessions_descriptor(srv->sessions, f, bundle_fd, bundle_path,
+				   name, version, err, errlen);
+}
+
 void
 api_deploy(struct request *rq, struct reply *rep)
 {
 	struct server *srv = rq->srv;
 	struct deploy_upload *u = rq->upload;
+	struct deploy_probe probe = { probe_descriptor, srv };
 	struct store_function f;
 	int rc = u->rc;
 
 	if (rc == 0) {
-		rc = trust_commit(srv->trust, u->d, &f, u->why, sizeof(u->why));
+		rc = trust_commit(srv->trust, u->d, &probe, &f, u->why,
+				  sizeof(u->why));
 		u->d = NULL; /* consumed */
 	}
 	if (rc < 0) {

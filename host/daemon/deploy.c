@@ -204,10 +204,54 @@ record_of(const struct bundle_info *info, struct store_function *f)
 	f->created = time(NULL);
 }
 
+/*
+ * Whether the plugin of the installed bundle of f is what the signature
+ * says: the name and version its descriptor gives when it loads.  The
+ * signer's word alone would let one bundle join another plugin's name,
+ * and its versions then run code that is not that plugin.  Checked here,
+ * once per deploy, not at each session: a bundle is content-addressed
+ * and re-hashed at every session start, so the plugin loaded now is the
+ * one every session loads; and functions deployed before this check (an
+ * older fnhost sign wrote the .so's name and version 0) keep running.
+ */
+static int
+check_descriptor(struct deploy *d, const struct deploy_probe *probe,
+		 const struct store_function *f)
+{
+	char path[PATH_MAX], name[101] = "", version[101] = "";
+	int fd, rc;
+
+	rc = store_bundle_open(d->s, f->checksum, &fd, path, sizeof(path),
+			       d->why, sizeof(d->why));
+	if (rc < 0)
+		return rc;
+	rc = probe->descriptor(probe->ctx, f, fd, path, name, version, d->why,
+			       sizeof(d->why));
+	close(fd);
+	if (rc == -ERR_REFUSED) {
+		log_msg(LOG_LEVEL_WARN,
+			"event=deploy_unchecked name=%s version=%s "
+			"checksum=%s msg=\"the plugin does not load, so its "
+			"descriptor was not checked: %s\"",
+			f->name, f->version, f->checksum, d->why);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (strcmp(name, f->name) || strcmp(version, f->version))
+		return err_set(d->why, sizeof(d->why), ERR_BAD_BUNDLE,
+			       "the signature names %s version %s but the "
+			       "plugin's descriptor %.100s version %.100s: sign "
+			       "with the descriptor's (fnhost sign without -n "
+			       "and -v)",
+			       f->name, f->version, name, version);
+	return 0;
+}
+
 int
 deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
-	      size_t nkeys, struct store_function *out, char *err,
-	      size_t errlen)
+	      size_t nkeys, const struct deploy_probe *probe,
+	      struct store_function *out, char *err, size_t errlen)
 {
 	struct store_function f;
 	struct bundle_info info;
@@ -225,8 +269,11 @@ deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
 		/* Installed, or removed by the store: not ours any more. */
 		d->staging[0] = '\0';
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		record_of(&info, &f);
+	if (rc == 0 && probe)
+		rc = check_descriptor(d, probe, &f);
+	if (rc == 0) {
 		rc = store_version_add(d->s, &f, &added, d->why,
 				       sizeof(d->why));
 	}

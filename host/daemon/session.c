@@ -519,6 +519,26 @@ fail:
 	return rc;
 }
 
+int
+sessions_descriptor(struct sessions *ss, const struct store_function *f,
+		    int bundle_fd, const char *bundle_path, char name[101],
+		    char version[101], char *err, size_t errlen)
+{
+	struct launched run;
+	int rc;
+
+	/* The launcher, not take(): a ready session is one of an existing
+	 * record's, and a deploy's probe must load this bundle's plugin. */
+	rc = ss->mk->launch(ss->mk_ctx, f, bundle_fd, bundle_path, &run, err,
+			    errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(name, 101, "%s", worker_plugin_name(run.w));
+	snprintf(version, 101, "%s", worker_plugin_version(run.w));
+	launch_discard(&run, 1000);
+	return 0;
+}
+
 /* ---- invoking and closing ------------------------------------------------ */
 
 /* What an invoke's result means, counted in the metrics. */

@@ -67,6 +67,16 @@ int sessions_open(struct sessions *ss, const struct store_function *f,
 		  const char *target, struct session_opened *out, char *err,
 		  size_t errlen);
 
+/* Load f's plugin (its bundle at bundle_fd/bundle_path) in a worker made
+ * as a session's is, and end the worker at once: name and version get
+ * the plugin's descriptor's (at most 100 bytes each).  For the deploy's
+ * check of what the signature says (deploy.h, struct deploy_probe); no
+ * session is counted, held or made ready.  Returns 0, or
+ * launch_session()'s kinds. */
+int sessions_descriptor(struct sessions *ss, const struct store_function *f,
+			int bundle_fd, const char *bundle_path, char name[101],
+			char version[101], char *err, size_t errlen);
+
 /* Run one invoke of session sid, which must have been opened for
  * function_id (the target given to sessions_open()).
  * Fills r (free r->output) and checksum, the session's function's.

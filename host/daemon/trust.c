@@ -56,13 +56,14 @@ trust_reload(struct trust *t, size_t *n, char *err, size_t errlen)
 }
 
 int
-trust_commit(struct trust *t, struct deploy *d, struct store_function *out,
+trust_commit(struct trust *t, struct deploy *d,
+	     const struct deploy_probe *probe, struct store_function *out,
 	     char *err, size_t errlen)
 {
 	int rc;
 
 	pthread_rwlock_rdlock(&t->lock);
-	rc = deploy_commit(d, t->keys, t->n, out, err, errlen);
+	rc = deploy_commit(d, t->keys, t->n, probe, out, err, errlen);
 	pthread_rwlock_unlock(&t->lock);
 	return rc;
 }

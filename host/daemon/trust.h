@@ -25,8 +25,11 @@ void trust_free(struct trust *t);
  * in *n (if not NULL), or the store's error with the old keys kept. */
 int trust_reload(struct trust *t, size_t *n, char *err, size_t errlen);
 
-/* deploy_commit() of d against the keys held now: d is consumed. */
-int trust_commit(struct trust *t, struct deploy *d, struct store_function *out,
+/* deploy_commit() of d against the keys held now, its plugin checked
+ * with probe: d is consumed.  The keys are held until it returns, probe
+ * included: a change of the trusted keys waits for deploys in flight. */
+int trust_commit(struct trust *t, struct deploy *d,
+		 const struct deploy_probe *probe, struct store_function *out,
 		 char *err, size_t errlen);
 
 /* The key ids held now, as minisign prints them (16 upper-case hex), in

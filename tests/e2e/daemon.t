@@ -57,6 +57,7 @@ def run_all(d, tmp):
     hs_id = f["id"]
 
     deploy_refusals(d, tmp)
+    signed_names(d, tmp)
     auth_and_sessions(d, tmp, hs_id, want)
     concurrency(d, tmp)
     faults(d, tmp)
@@ -117,6 +118,47 @@ def deploy_refusals(d, tmp):
     after = sorted(os.listdir(os.path.join(d.data, "bundles")))
     tap(left == [] and after == before,
         "nothing of a refused deploy stays on disk", (left, before, after))
+
+
+def signed_names(d, tmp):
+    """The signature's name and version must be the plugin's descriptor's
+    (echo 1.0): the host loads the plugin at deploy and refuses either
+    mismatch, naming both, and records nothing."""
+    echo = os.path.join(BUILD, "tests", "plugins", "echo", "plugin.so")
+    for label, theirs, what in ((("counter", "1.0"), "counter version 1.0",
+                                 "name"),
+                                (("echo", "2.0"), "echo version 2.0",
+                                 "version")):
+        b = sign(tmp, echo, "as_" + what, label=label)
+        st, o = d.deploy(b)
+        err = o.get("error", {}) if isinstance(o, dict) else {}
+        msg = err.get("message", "")
+        tap(st == 400 and err.get("code") == "bad_bundle" and
+            ("the signature names %s but the plugin's descriptor echo "
+             "version 1.0" % theirs) in msg,
+            "deploy refused: a signature naming another %s than the "
+            "descriptor's" % what, (st, o))
+        r = d.fnhost(["deploy", b], token=d.admin)
+        tap(r.returncode == 1 and "fnhost deploy: " in r.stderr and
+            "descriptor echo version 1.0" in r.stderr and r.stdout == "",
+            "fnhost deploy says why (%s)" % what, r.stdout + r.stderr)
+    st, o = d.json("GET", "/v1/functions", token=d.admin)
+    names = [f["name"] for f in o] if isinstance(o, list) else o
+    tap(st == 200 and "counter" not in names,
+        "no record of a refused name", (st, o))
+    # The descriptor's own name and version, signed by fnhost sign
+    # without -n and -v, deploy and run.
+    st, o = d.deploy(sign(tmp, echo, "as_echo"))
+    tap(st == 201 and o["name"] == "echo" and o["version"] == "1.0",
+        "the descriptor's name and version deploy", (st, o))
+    if st == 201:
+        tok = d.token(o["id"])
+        _, so = open_session(d, o["id"], tok)
+        s = so.get("session") if isinstance(so, dict) else None
+        st, out, _ = d.request("POST", "/v1/sessions/%s/invoke" % s,
+                               b"same", tok)
+        tap(st == 200 and out == b"same", "and run", (st, out))
+        d.request("DELETE", "/v1/sessions/%s" % s, None, tok)
 
 
 def auth_and_sessions(d, tmp, fid, checksum):

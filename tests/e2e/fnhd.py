@@ -49,18 +49,21 @@ def config_text(scratch, **conf):
     return "".join(line + "\n" for line in lines)
 
 
-def sign(tmp, so, name, extra=None, key=DEVKEY):
+def sign(tmp, so, name, extra=None, key=DEVKEY, label=None):
     """A bundle tmp/bundles/<name> of so (as <name>.so) and extra's files
-    ({name: bytes}), signed with key; returns its directory."""
+    ({name: bytes}), signed with key; returns its directory.  The
+    signature names the plugin's descriptor's name and version, as the
+    host requires, unless label is a (name, version) to sign instead."""
     d = os.path.join(tmp, "bundles", name)
     os.makedirs(d, exist_ok=True)
     shutil.copy(so, os.path.join(d, name + ".so"))
     for fname, content in (extra or {}).items():
         with open(os.path.join(d, fname), "wb") as f:
             f.write(content)
-    subprocess.run([FNHOST, "sign", "-s", key, "-n", name, "-v", "1", d],
-                   check=True,
-                   capture_output=True)
+    argv = [FNHOST, "sign", "-s", key]
+    if label:
+        argv += ["-n", label[0], "-v", label[1]]
+    subprocess.run(argv + [d], check=True, capture_output=True)
     return d
 
 

@@ -48,7 +48,11 @@ def attack_paths(d):
 
 
 def attack_plugin(d):
-    st, o = d.deploy(sign(d.tmp, PLUGIN, "log_forge"))
+    # Its init fails, so fnhost sign can not read the descriptor: the
+    # descriptor's name and version are given (the host deploys it
+    # unchecked, its sessions refused as its init is).
+    st, o = d.deploy(sign(d.tmp, PLUGIN, "log_forge",
+                          label=("log_forge", "1.0")))
     require(st == 201, "log_forge deploys", o)
     fid = o["id"]
     tok = d.token(fid)

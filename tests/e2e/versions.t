@@ -19,8 +19,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
 from fnhtap import Stop, done, require, tap  # noqa: E402
 
-ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
-COUNTER = os.path.join(BUILD, "tests/plugins/counter/plugin.so")
+# echo and counter built with the descriptor name svc (the Makefile's
+# SVC_PLUGINS): the host deploys a plugin under its descriptor's name.
+ECHO = os.path.join(BUILD, "tests/plugins/svc_echo/plugin.so")
+COUNTER = os.path.join(BUILD, "tests/plugins/svc_counter/plugin.so")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "fixtures", "datadir-v1")
 

@@ -9,6 +9,12 @@
 
 #include <fnhost/plugin.h>
 
+/* versions.t deploys it under another name too, as another plugin would
+ * be: the Makefile builds it again with -DTEST_PLUGIN_NAME. */
+#ifndef TEST_PLUGIN_NAME
+#define TEST_PLUGIN_NAME "counter"
+#endif
+
 #define COUNTER_FILE "counter"
 
 /* Read the count from the scratch file; a missing file counts as 0.
@@ -69,6 +75,6 @@ counter_handle(const struct fnh_host *host, struct fnh_call *call,
 	return 0;
 }
 
-FNH_PLUGIN(.name = "counter", .version = "1.0",
+FNH_PLUGIN(.name = TEST_PLUGIN_NAME, .version = "1.0",
 	   .description = "counts the invokes of a session",
 	   .handle = counter_handle)

@@ -6,6 +6,12 @@
  */
 #include <fnhost/plugin.h>
 
+/* versions.t deploys it under another name too, as another plugin would
+ * be: the Makefile builds it again with -DTEST_PLUGIN_NAME. */
+#ifndef TEST_PLUGIN_NAME
+#define TEST_PLUGIN_NAME "echo"
+#endif
+
 static int
 echo_handle(const struct fnh_host *host, struct fnh_call *call,
 	    const void *input, size_t input_len)
@@ -17,5 +23,5 @@ echo_handle(const struct fnh_host *host, struct fnh_call *call,
 	return 0;
 }
 
-FNH_PLUGIN(.name = "echo", .version = "1.0", .description = "returns its input",
-	   .handle = echo_handle)
+FNH_PLUGIN(.name = TEST_PLUGIN_NAME, .version = "1.0",
+	   .description = "returns its input", .handle = echo_handle)

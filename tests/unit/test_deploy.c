@@ -2,7 +2,8 @@
  * test_deploy.c: the deploy use case (host/daemon/deploy.c) in a fresh
  * temporary DATADIR per test, on the bundle the real minisign signed
  * (tests/kat/bundle/): a good deploy and its record, the same bundle
- * twice, every refusal with its kind, the first reason kept, and after
+ * twice, every refusal with its kind, the first reason kept, a plugin
+ * whose descriptor (a fake probe's) is not what the signature says, and after
  * every refusal or abort nothing left in tmp/ (nor in bundles/ or
  * functions/).  Run from the top of the source tree.
  */
@@ -170,7 +171,7 @@ put_kat(struct fixture *t, struct deploy *d, const char *replace)
 static int
 commit(struct fixture *t, struct deploy *d, struct store_function *f)
 {
-	return deploy_commit(d, &t->kat, 1, f, t->err, sizeof(t->err));
+	return deploy_commit(d, &t->kat, 1, NULL, f, t->err, sizeof(t->err));
 }
 
 static int
@@ -289,7 +290,7 @@ test_untrusted(void **state)
 	minisign_seckey_clear(&sk);
 	d = begin(t, 1 << 20);
 	put_kat(t, d, NULL);
-	assert_int_equal(deploy_commit(d, &other, 1, &f, t->err,
+	assert_int_equal(deploy_commit(d, &other, 1, NULL, &f, t->err,
 				       sizeof(t->err)),
 			 -ERR_UNTRUSTED);
 	assert_err(t->err, "not a trusted key");
@@ -297,7 +298,8 @@ test_untrusted(void **state)
 	/* No key at all is no better. */
 	d = begin(t, 1 << 20);
 	put_kat(t, d, NULL);
-	assert_int_equal(deploy_commit(d, NULL, 0, &f, t->err, sizeof(t->err)),
+	assert_int_equal(deploy_commit(d, NULL, 0, NULL, &f, t->err,
+				       sizeof(t->err)),
 			 -ERR_UNTRUSTED);
 	assert_nothing_left(t);
 }
@@ -470,6 +472,104 @@ test_abort(void **state)
 	assert_nothing_left(t);
 }
 
+/* ---- the plugin's descriptor --------------------------------------------- */
+
+/* A probe that answers what its context says, and records what it saw. */
+struct fake_probe {
+	const char *name, *version; /* NULL: it fails with kind fail */
+	int fail;
+	int calls;
+	char checksum[65];
+	int bundle_fd_ok; /* the fd is the installed bundle's directory */
+};
+
+static int
+fake_descriptor(void *ctx, const struct store_function *f, int bundle_fd,
+		const char *bundle_path, char name[101], char version[101],
+		char *err, size_t errlen)
+{
+	struct fake_probe *fp = ctx;
+	struct stat st;
+
+	fp->calls++;
+	memcpy(fp->checksum, f->checksum, sizeof(fp->checksum));
+	fp->bundle_fd_ok = fstatat(bundle_fd, "tiny.so", &st, 0) == 0 &&
+			   strstr(bundle_path, f->checksum) != NULL;
+	if (!fp->name)
+		return err_set(err, errlen, fp->fail, "%s",
+			       fp->fail == ERR_REFUSED
+				       ? "the plugin's init failed: no licence"
+				       : "no worker");
+	snprintf(name, 101, "%s", fp->name);
+	snprintf(version, 101, "%s", fp->version);
+	return 0;
+}
+
+static int
+commit_probed(struct fixture *t, struct fake_probe *fp,
+	      struct store_function *f)
+{
+	struct deploy_probe probe = { fake_descriptor, fp };
+	struct deploy *d = begin(t, 1 << 20);
+
+	put_kat(t, d, NULL);
+	return deploy_commit(d, &t->kat, 1, &probe, f, t->err, sizeof(t->err));
+}
+
+/* The signature says name=tiny version=1.0: a descriptor that says
+ * otherwise, or no worker to load it, writes no record (the installed
+ * bundle, unreferenced, goes at the next store_open()); the same name
+ * and version, or a plugin that does not load (whose sessions fail as
+ * its probe did), deploy. */
+static void
+test_descriptor(void **state)
+{
+	struct fixture *t = *state;
+	struct fake_probe other = { "echo", "1.0", 0, 0, "", 0 };
+	struct fake_probe older = { "tiny", "0.9", 0, 0, "", 0 };
+	struct fake_probe noworker = { NULL, NULL, ERR_IO, 0, "", 0 };
+	struct fake_probe broken = { NULL, NULL, ERR_REFUSED, 0, "", 0 };
+	struct fake_probe same = { "tiny", "1.0", 0, 0, "", 0 };
+	struct store_function f;
+	char *sum = file_get(KAT_SUM, NULL);
+
+	assert_int_equal(commit_probed(t, &other, &f), -ERR_BAD_BUNDLE);
+	assert_int_equal(other.calls, 1);
+	assert_true(other.bundle_fd_ok);
+	assert_memory_equal(other.checksum, sum, 64);
+	assert_err(t->err, "the signature names tiny version 1.0 but the "
+			   "plugin's descriptor echo version 1.0");
+	assert_int_equal(count(t, "functions"), 0);
+	assert_int_equal(count(t, "tmp"), 0);
+
+	assert_int_equal(commit_probed(t, &older, &f), -ERR_BAD_BUNDLE);
+	assert_err(t->err, "descriptor tiny version 0.9");
+	assert_int_equal(count(t, "functions"), 0);
+
+	assert_int_equal(commit_probed(t, &noworker, &f), -ERR_IO);
+	assert_err(t->err, "no worker");
+	assert_int_equal(count(t, "functions"), 0);
+
+	store_close(t->s);
+	if (store_open(t->data, &t->s, t->err, sizeof(t->err)) < 0)
+		fail_msg("store_open: %s", t->err);
+	assert_nothing_left(t);
+
+	if (commit_probed(t, &same, &f) < 0)
+		fail_msg("deploy_commit: %s", t->err);
+	assert_int_equal(same.calls, 1);
+	assert_string_equal(f.name, "tiny");
+	assert_string_equal(f.version, "1.0");
+	assert_int_equal(count(t, "functions"), 1);
+
+	if (commit_probed(t, &broken, &f) < 0)
+		fail_msg("deploy_commit of a plugin that does not load: %s",
+			 t->err);
+	assert_int_equal(broken.calls, 1);
+	assert_string_equal(f.name, "tiny");
+	free(sum);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -479,6 +579,7 @@ main(void)
 		T(test_commit),	      T(test_untrusted),  T(test_mismatch),
 		T(test_bad_names),    T(test_sent_twice), T(test_too_large),
 		T(test_first_reason), T(test_io),	  T(test_abort),
+		T(test_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
