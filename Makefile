@@ -106,10 +106,12 @@ TPLUGIN_SRCS = $(filter-out tests/plugins/bad_descriptor.c,\
 	$(sort $(wildcard tests/hostile/*.c tests/plugins/*.c)))
 # versions.t's two versions of one name, svc: echo and counter renamed
 # (the host deploys a plugin only under its descriptor's name).
-SVC_PLUGINS = svc_echo svc_counter
+SVC_PLUGINS = svc_echo svc_counter svc_secret
+OTHER_PLUGINS = other_secret
 TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s)))/plugin.so) \
 	$(BAD_PLUGINS:%=$(B)/tests/plugins/%/plugin.so) \
-	$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
+	$(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so) \
+	$(OTHER_PLUGINS:%=$(B)/tests/plugins/%/plugin.so)
 
 .PHONY: all check check-fresh unit test-scripts run bench install uninstall clean \
 	distclean lint-man format format-check
@@ -205,6 +207,11 @@ $(SVC_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/svc_%/plugin
 		tests/plugins/%.c sdk/include/fnhost/plugin.h
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -DTEST_PLUGIN_NAME='"svc"' \
+		$(PLUGIN_LDFLAGS) -o $@ $<
+$(OTHER_PLUGINS:%=$(B)/tests/plugins/%/plugin.so): $(B)/tests/plugins/other_%/plugin.so: \
+		tests/plugins/%.c sdk/include/fnhost/plugin.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -DTEST_PLUGIN_NAME='"other"' \
 		$(PLUGIN_LDFLAGS) -o $@ $<
 
 # ---- unit tests ---------------------------------------------------------

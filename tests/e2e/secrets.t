@@ -19,7 +19,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
 from fnhtap import Stop, done, require, tap  # noqa: E402
 
-SECRET_SO = os.path.join(BUILD, "tests/plugins/secret/plugin.so")
+# The secret plugin built as svc and as other: one plugin under two
+# function names (the host refuses a name its descriptor does not say).
+SVC_SO = os.path.join(BUILD, "tests/plugins/svc_secret/plugin.so")
+OTHER_SO = os.path.join(BUILD, "tests/plugins/other_secret/plugin.so")
 MEMSCAN_SO = os.path.join(BUILD, "tests/hostile/memscan/plugin.so")
 
 
@@ -36,9 +39,9 @@ def main(tmp):
     h = Daemon(tmp)
     with h:
         h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
-        st, svc = h.deploy(sign(tmp, SECRET_SO, "svc"))
+        st, svc = h.deploy(sign(tmp, SVC_SO, "svc"))
         require(st == 201, "deploy svc", svc)
-        st, other = h.deploy(sign(tmp, SECRET_SO, "other"))
+        st, other = h.deploy(sign(tmp, OTHER_SO, "other"))
         require(st == 201, "deploy other (the same plugin)", other)
         st, scan = h.deploy(sign(tmp, MEMSCAN_SO, "memscan"))
         require(st == 201, "deploy memscan", scan)

@@ -20,6 +20,9 @@ export const VERSION = "0.1.0";
 export const TEXT_PREFIX = "fnh2:";
 const TEXT_LABEL = "fnhost encrypt v2";
 const ATTEST_LABEL = "fnhost-attest-v1";
+// WebCrypto: a global in browsers and in Node >= 19; Node 18 (Debian
+// 12's) has it only as node:crypto's webcrypto, imported only there.
+const crypto = globalThis.crypto ?? (await import("node:crypto")).webcrypto;
 const te = new TextEncoder();
 const td = new TextDecoder();
 

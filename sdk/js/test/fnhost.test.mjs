@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { webcrypto } from "node:crypto";
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 import Fnhost, { FnhostError, b64Decode, b64urlEncode, textInfo } from "../src/fnhost.js";
@@ -12,6 +13,7 @@ import Fnhost, { FnhostError, b64Decode, b64urlEncode, textInfo } from "../src/f
 const te = new TextEncoder();
 const SUM = "6b6d1c8b21f896269554cf633da084b25b49706a8efb41463687f353e0395171";
 const OTHER = "0".repeat(63) + "1";
+const crypto = globalThis.crypto ?? webcrypto; // Node 18: no global
 const KAT = process.env.FNHOST_KAT ?? new URL("../../../tests/kat/hpke/fnh2.txt", import.meta.url);
 
 const suite = new CipherSuite({
