@@ -303,7 +303,7 @@ lint-man:
 		mandoc -T lint -W warning "$$m" || exit 1; done
 
 # ---- bench ----------------------------------------------------------------
-$(B)/bench/%: bench/%.c bench/timing.h bench/rawhttp.h bench/baseline.h $(LIBFNHOST)
+$(B)/bench/%: bench/%.c bench/timing.h bench/rawhttp.h bench/baseline.h bench/harness.h $(LIBFNHOST)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBFNHOST) $(PKG_LIBS) -ldl
 

@@ -54,6 +54,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench-api"
+#include "harness.h"
 #include "base/hex.h"
 #include "formats/attest.h"
 #include "sandbox/zygote.h"
@@ -110,13 +112,6 @@ struct bench {
 	double *t[F_COUNT];
 };
 
-static _Noreturn void
-die(const char *what)
-{
-	fprintf(stderr, "bench-api: %s\n", what);
-	exit(1);
-}
-
 /* ---- the machine --------------------------------------------------------- */
 
 static void
@@ -138,53 +133,6 @@ print_machine(void)
 }
 
 /* ---- fnhostd: set up through libcurl (not timed) ------------------------- */
-
-static unsigned short
-free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		die("no free port");
-	close(s);
-	return ntohs(a.sin_port);
-}
-
-struct reply {
-	char buf[4096];
-	size_t len;
-};
-
-static size_t
-collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-	size_t len = size * n, room = sizeof(r->buf) - 1 - r->len;
-
-	memcpy(r->buf + r->len, p, len < room ? len : room);
-	r->len += len < room ? len : room;
-	r->buf[r->len] = '\0';
-	return len;
-}
-
-static void
-read_text(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		die(path);
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-}
 
 /* A string member of the JSON object text into out. */
 static void
@@ -629,12 +577,7 @@ main(int argc, char **argv)
 	}
 	b.build = argv[1];
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(b.tmp, sizeof(b.tmp), "/tmp/fnhost-bench-XXXXXX");
-	snprintf(b.shm, sizeof(b.shm), "%s/fnhost-bench-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(b.tmp) || chmod(b.tmp, 0711) < 0 || !mkdtemp(b.shm) ||
-	    chmod(b.shm, 0711) < 0)
-		die("cannot make a temporary dir");
+	temp_dirs(b.tmp, sizeof(b.tmp), b.shm, sizeof(b.shm));
 	print_machine();
 
 	b.plain_port = free_port();

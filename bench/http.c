@@ -52,12 +52,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench-http"
+#include "harness.h"
 #include "timing.h"
-
-struct reply {
-	char buf[4096];
-	size_t len;
-};
 
 struct function {
 	char id[64];
@@ -81,26 +78,7 @@ struct bench {
 	unsigned short hello_port;
 };
 
-static _Noreturn void
-die(const char *what)
-{
-	fprintf(stderr, "bench-http: %s\n", what);
-	exit(1);
-}
-
 /* ---- HTTP through libcurl ------------------------------------------------ */
-
-static size_t
-collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-	size_t len = size * n, room = sizeof(r->buf) - 1 - r->len;
-
-	memcpy(r->buf + r->len, p, len < room ? len : room);
-	r->len += len < room ? len : room;
-	r->buf[r->len] = '\0';
-	return len;
-}
 
 /* One request on the bench's keep-alive handle; returns the status.  body
  * NULL with method POST sends an empty body; mime overrides body. */
@@ -172,21 +150,6 @@ hello(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 
 /* ---- fnhostd ------------------------------------------------------------- */
 
-static unsigned short
-free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		die("no free port");
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 static void
 run_or_die(char *const argv[])
 {
@@ -205,21 +168,6 @@ run_or_die(char *const argv[])
 		fprintf(stderr, "bench-http: %s failed\n", argv[0]);
 		exit(1);
 	}
-}
-
-static void
-read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		die(path);
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
 }
 
 /* Copy the echo test plugin into a bundle dir and sign it with the
@@ -313,7 +261,7 @@ start_fnhostd(struct bench *b, const char *name, const char *preload)
 	if (i == 200)
 		die("fnhostd did not start");
 	snprintf(path, sizeof(path), "%s/keys/admin.token", data);
-	read_file(path, b->admin, sizeof(b->admin));
+	read_text(path, b->admin, sizeof(b->admin));
 }
 
 static void
@@ -322,7 +270,7 @@ trust_dev_key(struct bench *b)
 	char url[256], path[4096], pub[1024];
 
 	snprintf(path, sizeof(path), "%s/dev-publisher.pub", b->build);
-	read_file(path, pub, sizeof(pub));
+	read_text(path, pub, sizeof(pub));
 	snprintf(url, sizeof(url), "%s/v1/trust", b->url);
 	if (request(b, "POST", url, b->admin, pub, NULL) / 100 != 2)
 		die(b->r.buf);
@@ -721,12 +669,7 @@ main(int argc, char **argv)
 	}
 	b.build = argv[1];
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(b.tmp, sizeof(b.tmp), "/tmp/fnhost-bench-XXXXXX");
-	snprintf(b.shm, sizeof(b.shm), "%s/fnhost-bench-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(b.tmp) || chmod(b.tmp, 0711) < 0 || !mkdtemp(b.shm) ||
-	    chmod(b.shm, 0711) < 0)
-		die("cannot make a temporary dir");
+	temp_dirs(b.tmp, sizeof(b.tmp), b.shm, sizeof(b.shm));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    !(b.curl = curl_easy_init()))
 		die("cannot start libcurl");
