@@ -29,6 +29,8 @@ need_pc libmicrohttpd libmicrohttpd-dev
 need_pc libcurl libcurl4-openssl-dev
 need_pc libjwt libjwt-dev
 need_cmd openssl openssl
+# make run waits for fnhostd's /healthz with it, and prints a curl session
+need_cmd curl curl
 
 # make check alone: the unit test framework and what the tests drive.
 if [ "${1:-}" = test ]; then
@@ -36,7 +38,6 @@ if [ "${1:-}" = test ]; then
 	need_cmd minisign minisign
 	need_cmd mandoc mandoc
 	need_cmd prove perl
-	need_cmd curl curl
 	need_cmd ip iproute2
 	need_cmd tc iproute2
 	need_cmd node nodejs

@@ -1,14 +1,23 @@
 #!/bin/sh
 # Run by tests/fresh/run.sh inside the fresh root, as pid 1 of its
-# namespace: the README's scenario.  Root runs `make check` in
-# /root/fnhost (installing what it needs); then the plain user
-# $FNHOST_FRESH_USER, who can not install anything, runs `make` and
-# `make run` in a checkout of their own, and /healthz must answer.
-# Exits 0 when all three passed.
+# namespace: the README's two commands, in its order, for root in
+# /root/fnhost and for the plain user $FNHOST_FRESH_USER in a checkout
+# of their own, each make run followed by the README's walkthrough
+# (walkthrough.sh):
+#
+#	root	make run (it must install the build's packages only), the
+#		walkthrough, make check (installs the tests' packages,
+#		runs every test as root), the README's plugin block
+#	user	make run and the walkthrough, make check (every test
+#		again, now as a plain user: the unprivileged sandbox)
+#
+# Every step runs even after one failed, so one run tells about all;
+# exits 0 when all passed.
 set -eu
 user=${FNHOST_FRESH_USER:?}
 home=/home/$user
 start=$(date +%s)
+failed=""
 step() {
 	echo "== inside, $(($(date +%s) - start))s: $*"
 }
@@ -22,80 +31,108 @@ as_user() {	# a login's environment, not root's
 		${https_proxy:+https_proxy=$https_proxy} \
 		${no_proxy:+no_proxy=$no_proxy} "$@"
 }
-
-# A failed make check still leaves the packages installed: the plain
-# user's steps run anyway, so one run tells about all three.
-failed=""
-step "root: make check in /root/fnhost"
-cd /root/fnhost
-make check || failed="$failed make-check"
-
-step "$user: make in $home/fnhost"
-as_user sh -c 'cd ~/fnhost && make' || {
-	echo "fresh: make as $user failed" >&2
-	exit 1
+as() {	# as WHO COMMAND...: root's own environment, or the user's
+	who=$1
+	shift
+	if [ "$who" = root ]; then
+		"$@"
+	else
+		as_user "$@"
+	fi
 }
 
-# A port of its own: the network is the machine's.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-step "$user: make run on 127.0.0.1:$port"
-# setsid makes it a session and process group of its own, led by that
-# sh, which says its pid: $! is only the subshell running as_user, in
-# this script's group (and the group of what started it).
-rm -f /tmp/run.pid
-as_user setsid sh -c "echo \$\$ >/tmp/run.pid; cd ~/fnhost &&
-	FNHOST_LISTEN=127.0.0.1:$port exec make run" \
-	>/tmp/run.log 2>&1 &
-run=$!
-i=0
-until curl -fsS "http://127.0.0.1:$port/healthz" >/tmp/healthz 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 600 ] || ! kill -0 $run 2>/dev/null; then
-		echo "fresh: make run did not answer /healthz; its output:" >&2
-		cat /tmp/run.log >&2
-		exit 1
+# free_port: a TCP port nothing listens on (the network is the
+# machine's); no python3 yet before make check installs it.
+free_port() {
+	while :; do
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
+		h=$(printf ':%04X ' "$p")
+		grep -q "$h" /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
+			break
+	done
+	echo "$p"
+}
+
+# run_walk WHO DIR: make run in DIR on a port of its own, until it
+# prints its walkthrough; walkthrough.sh against it; then TERM to all
+# of make run's process group, and the host must be gone.
+run_walk() {
+	who=$1 dir=$2 rc=0
+	port=$(free_port)
+	log=/tmp/run-$who.log
+	step "$who: make run in $dir on 127.0.0.1:$port"
+	# setsid makes it a session and process group of its own, led by
+	# that sh, which says its pid: $! is only the subshell running as,
+	# in this script's group.
+	rm -f /tmp/run.pid
+	as "$who" setsid sh -c "echo \$\$ >/tmp/run.pid; cd $dir &&
+		FNHOST_LISTEN=127.0.0.1:$port exec make run" >"$log" 2>&1 &
+	run=$!
+	i=0
+	until grep -q "^Ctrl-C stops the host" "$log"; do
+		i=$((i + 1))
+		if [ $i -gt 1200 ] || ! kill -0 $run 2>/dev/null; then
+			echo "fresh: make run as $who printed no walkthrough:" >&2
+			cat "$log" >&2
+			rc=1
+			break
+		fi
+		sleep 0.5
+	done
+	if [ $rc = 0 ]; then
+		curl -fsS "http://127.0.0.1:$port/healthz" && echo
+		step "$who: the README's walkthrough"
+		as "$who" sh -c "cd $dir && sh /walkthrough.sh run $log" || rc=1
 	fi
-	sleep 0.5
-done
-echo "GET /healthz: $(head -c 300 /tmp/healthz)"
-# Its walkthrough, whose last line is this, follows the seed deploys.
-i=0
-until grep -q "Ctrl-C stops the host" /tmp/run.log; do
-	i=$((i + 1))
-	if [ $i -gt 120 ] || ! kill -0 $run 2>/dev/null; then
-		echo "fresh: make run printed no walkthrough:" >&2
-		cat /tmp/run.log >&2
-		exit 1
+	# TERM, not INT, which a background job of a script ignores.  Never
+	# this script's own group.  (dash's kill takes no "--".)
+	pgid=$(cat /tmp/run.pid 2>/dev/null) || pgid=""
+	if [ -z "$pgid" ] || [ "$pgid" = "$(cut -d' ' -f5 /proc/$$/stat)" ]; then
+		echo "fresh: make run's process group is not its own" >&2
+		return 1
 	fi
-	sleep 0.5
-done
-# Stop all of make run's group.  TERM, not INT, which a background job
-# of a script ignores (and can not trap then).  Never this script's own
-# group.
-pgid=$(cat /tmp/run.pid 2>/dev/null) || pgid=""
-if [ -z "$pgid" ] || [ "$pgid" = "$(cut -d' ' -f5 /proc/$$/stat)" ]; then
-	echo "fresh: make run's process group is not its own" >&2
-	exit 1
-fi
-# (dash's kill takes no "--": "-PGID" right after the signal.)
-kill -TERM "-$pgid"
-i=0
-while kill -0 "-$pgid" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 120 ]; then
-		kill -KILL "-$pgid" 2>/dev/null
-		echo "fresh: make run did not stop within 60 s of TERM" >&2
-		exit 1
+	kill -TERM "-$pgid" 2>/dev/null || :
+	i=0
+	while kill -0 "-$pgid" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 120 ]; then
+			kill -KILL "-$pgid" 2>/dev/null
+			echo "fresh: make run did not stop within 60 s of TERM" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
+	wait $run 2>/dev/null || :
+	if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+		echo "fresh: fnhostd still answers after make run stopped" >&2
+		return 1
 	fi
-	sleep 0.5
+	return $rc
+}
+
+run_walk root /root/fnhost || failed="$failed root-make-run"
+# make run needs the build's packages, not the tests' (mk/deps.sh).
+for p in nodejs libcmocka-dev chromium; do
+	if dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q installed
+	then
+		echo "fresh: make run installed $p, a test-only package" >&2
+		failed="$failed make-run-installs-tests"
+	fi
 done
-wait $run 2>/dev/null || :
-if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-	echo "fresh: fnhostd still answers after make run was stopped" >&2
-	exit 1
-fi
+
+step "root: make check in /root/fnhost"
+(cd /root/fnhost && make check) || failed="$failed root-make-check"
+
+step "root: the README's plugin block"
+(cd /root/fnhost && sh /walkthrough.sh plugin) || failed="$failed root-plugin"
+
+run_walk "$user" "$home/fnhost" || failed="$failed $user-make-run"
+
+step "$user: make check in $home/fnhost"
+as_user sh -c 'cd ~/fnhost && make check' || failed="$failed $user-make-check"
+
 if [ -n "$failed" ]; then
 	step "FAILED:$failed"
 	exit 1
 fi
-step "passed: root make check, $user make and make run"
+step "passed: make run, the walkthrough and make check as root and as $user"

@@ -74,7 +74,20 @@ sources() {
 mirror=${FNHOST_FRESH_MIRROR:-$(sources | awk -v s="$suite" '$2 == s { print $1; exit }')}
 [ -n "$mirror" ] || die "no $suite mirror in apt's sources (set FNHOST_FRESH_MIRROR)"
 
-root=$(mktemp -d /var/tmp/fnhost-fresh.XXXXXX)
+# Its work dir is the build dir's: make distclean forgets it.  The
+# minbase root debootstrap made is kept there as a tarball (with the
+# mirror it came from), and apt's downloads and lists in a dir of their
+# own that each run's root mounts: a second run downloads nothing that
+# has not changed on the mirror, and still starts from a root that has
+# never seen the project.
+work=${FNHOST_FRESH_DIR:-$top/build/fresh}
+mkdir -p "$work/apt/archives/partial" "$work/apt/lists/partial"
+base=$work/base-$suite.tar
+root=$work/root
+[ -e "$root" ] && ! grep -q " ${root}[/ ]" /proc/self/mounts &&
+	rm -rf "$root"
+[ -e "$root" ] && die "$root is still mounted: another check-fresh?"
+mkdir "$root"
 chmod 755 "$root" # it is /, which the plain user must pass
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
@@ -91,14 +104,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-step "debootstrap --variant=minbase $suite from $mirror into $root"
-timeout "$(left)" debootstrap --variant=minbase --include=make "$suite" \
-	"$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
-	tail -20 "$root.debootstrap.log"
-	rm -f "$root.debootstrap.log"
-	die "debootstrap failed"
-}
-rm -f "$root.debootstrap.log"
+if [ -f "$base" ] && [ "$(cat "$base.mirror" 2>/dev/null)" = "$mirror" ]; then
+	step "the minbase $suite root of $(date -r "$base" +%F) into $root"
+	tar -x -C "$root" -f "$base"
+else
+	step "debootstrap --variant=minbase $suite from $mirror into $root"
+	rm -f "$base" "$base.mirror"
+	timeout "$(left)" debootstrap --variant=minbase --include=make \
+		--cache-dir="$work/apt/archives" "$suite" "$root" "$mirror" \
+		>"$work/debootstrap.log" 2>&1 || {
+		tail -20 "$work/debootstrap.log"
+		die "debootstrap failed"
+	}
+	tar -c -C "$root" -f "$base.tmp" .
+	mv "$base.tmp" "$base"
+	echo "$mirror" >"$base.mirror"
+fi
 
 # The machine's apt sources for bookworm (updates and security too, as
 # a fresh install has them), its resolver, and its CA certificates, so
@@ -133,7 +154,7 @@ for d in "$root/root/fnhost" "$root/home/$user/fnhost"; do
 	git -C "$top" archive --format=tar HEAD | tar -x -C "$d"
 done
 chroot "$root" chown -R "$user:$user" "/home/$user/fnhost"
-cp "$top/tests/fresh/inside.sh" "$root/fresh-inside.sh"
+cp "$top/tests/fresh/inside.sh" "$top/tests/fresh/walkthrough.sh" "$root/"
 
 # Into the namespace: mount, pivot, drop the old root, run inside.sh as
 # its pid 1 with a clean environment.
@@ -143,8 +164,10 @@ set +e
 # script's variables are its own
 timeout -k 30 "$(left)" unshare --mount --pid --kill-child \
 	--propagation private sh -euc '
-	r=$1; shift
+	r=$1 a=$2; shift 2
 	mount --bind "$r" "$r"
+	mount --bind "$a/archives" "$r/var/cache/apt/archives"
+	mount --bind "$a/lists" "$r/var/lib/apt/lists"
 	mount -t proc proc "$r/proc"
 	mount --rbind /sys "$r/sys"
 	mount --rbind /dev "$r/dev"
@@ -155,8 +178,8 @@ timeout -k 30 "$(left)" unshare --mount --pid --kill-child \
 	umount -l /.host
 	rmdir /.host
 	exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 TERM=dumb "$@" /bin/sh /fresh-inside.sh
-	' sh "$root" $pass FNHOST_FRESH_USER="$user"
+		HOME=/root LANG=C.UTF-8 TERM=dumb "$@" /bin/sh /inside.sh
+	' sh "$root" "$work/apt" $pass FNHOST_FRESH_USER="$user"
 rc=$?
 set -e
 step "done: $([ $rc = 0 ] && echo passed || echo "FAILED (exit $rc)")"
