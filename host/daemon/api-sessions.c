@@ -10,6 +10,7 @@
  * to the function as if it were plain input.  Every answer a function
  * gives is signed (the attestation headers).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -150,9 +151,41 @@ text_len(const char *body, size_t len)
 	return len;
 }
 
+/* An encrypted invoke whose plaintext is itself an fnh2 text: a hider's
+ * sealed position sent by a seeker with fnhost run --encrypt.  The text
+ * is opened too, so the function sees what it sees without --encrypt; a
+ * text that does not open is answered 400, sealed to the request. */
+static bool
+input_open_inner(struct server *srv, const char *checksum, struct input *in,
+		 struct reply *rep)
+{
+	unsigned char *inner = NULL;
+	size_t inner_len = 0;
+	char err[256], why[320];
+
+	if (!hpke_is_text(in->plain, in->plain_len))
+		return true;
+	if (hostkeys_decrypt_text(srv->keys, checksum, (const char *)in->plain,
+				  text_len((const char *)in->plain,
+					   in->plain_len),
+				  &inner, &inner_len, err, sizeof(err)) < 0) {
+		snprintf(why, sizeof(why),
+			 "the encrypted input does not open for function "
+			 "%s: %s",
+			 checksum, err);
+		reply_fail_sealed(rep, -ERR_INVALID, why, &in->st);
+		return false;
+	}
+	hpke_free(in->plain, in->plain_len);
+	in->plain = inner;
+	in->plain_len = inner_len;
+	return true;
+}
+
 /* rq's body, decrypted for the function checksum when it is an encrypted
- * invoke or, whole, an fnh2 text.  A body over max_input is answered 413;
- * one that fails to decrypt 400.  On success, input_free() in. */
+ * invoke (and the fnh2 text it may carry) or, whole, an fnh2 text.  A
+ * body over max_input is answered 413; one that fails to decrypt 400.
+ * On success, and on a false return, input_free() in. */
 static bool
 input_open(struct request *rq, const char *checksum, struct input *in,
 	   struct reply *rep)
@@ -181,6 +214,8 @@ input_open(struct request *rq, const char *checksum, struct input *in,
 			return false;
 		}
 		in->sealed = true;
+		if (!input_open_inner(srv, checksum, in, rep))
+			return false;
 	} else if (hpke_is_text(body, rq->len)) {
 		if (hostkeys_decrypt_text(srv->keys, checksum, body,
 					  text_len(body, rq->len), &in->plain,
@@ -240,9 +275,8 @@ api_session_invoke(struct request *rq, struct reply *rep)
 		reply_fail(rep, rc, err);
 		return;
 	}
-	if (!input_open(rq, checksum, &in, rep))
-		return;
-	invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in, rep);
+	if (input_open(rq, checksum, &in, rep))
+		invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in, rep);
 	input_free(&in);
 }
 
@@ -275,7 +309,7 @@ api_run(struct request *rq, struct reply *rep)
 	if (!api_function_find(rq->srv, rq->arg, &f, rep))
 		return;
 	if (!input_open(rq, f.checksum, &in, rep))
-		return;
+		goto out;
 	if (open_session(rq, rq->arg, &opened, checksum, rep) == 0) {
 		/* An alias moved between the two look ups would leave the
 		 * input opened for a checksum that is not the session's. */
@@ -290,5 +324,6 @@ api_run(struct request *rq, struct reply *rep)
 		sessions_close(rq->srv->sessions, opened.id,
 			       rq->tok.function_id, err, sizeof(err));
 	}
+out:
 	input_free(&in);
 }

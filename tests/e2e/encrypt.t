@@ -105,6 +105,20 @@ def run_all(h, tmp):
         r.stdout.split("\n")[1].encode().startswith(DISTANCE),
         "the seeker's fnhost run --verify prints the distance",
         r.stdout + r.stderr)
+    # The seeker who also seals each invoke: the hider's text travels
+    # inside the encrypted invoke and is opened there too.
+    r = h.fnhost(["run", "--encrypt", "--verify", "-k", keyfile, "-c",
+                  checksum, fid, text, SEEK], token=tok)
+    tap(r.returncode == 0 and r.stdout.split("\n")[0] == "" and
+        r.stdout.split("\n")[1].encode().startswith(DISTANCE),
+        "fnhost run --encrypt with the hider's fnh2: text", r.stdout + r.stderr)
+    r = h.fnhost(["encrypt", "-k", keyfile, "-c", "ab" * 32, HIDE])
+    r = h.fnhost(["run", "--encrypt", "-k", keyfile, "-c", checksum, fid,
+                  r.stdout.strip()], token=tok)
+    tap(r.returncode != 0 and "does not open for function" in r.stdout and
+        "Expecting value" not in r.stdout + r.stderr,
+        "and a text for another function inside it is refused, never run",
+        r.stdout + r.stderr)
     with open(h.log, "rb") as f:
         logged = f.read()
     found = []
