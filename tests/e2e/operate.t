@@ -76,10 +76,16 @@ def rotation(tmp):
         st, _ = d.json("POST", "/v1/functions/%s/sessions" % f["id"], b"",
                        tok)
         tap(st == 401, "a token made with the old key is refused (%d)" % st)
+    # The old way, deleting the file, still works; it is not a new host.
+    os.unlink(os.path.join(d.data, "keys", "admin.token"))
+    with d.start():
+        st, _ = d.json("GET", "/v1/functions", token=d.admin)
+        tap(st == 200, "a deleted admin.token is made anew (%d)" % st)
     tap("first_start" in d.log_text() and
-        d.log_text().count("first_start") == 1,
-        "first_start is logged once, on the first start alone",
-        d.log_tail())
+        d.log_text().count("first_start") == 1 and
+        "event=admin_token_made" in d.log_text(),
+        "first_start is logged once, on the first start alone; a deleted "
+        "admin.token logs admin_token_made", d.log_tail())
 
 
 def restore(tmp):
