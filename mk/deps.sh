@@ -45,6 +45,8 @@ if [ "${1:-}" = test ]; then
 	# the browser test drives Debian's chromium (never a downloaded one)
 	need_cmd chromium chromium
 	need_cmd clang-format clang-format
+	# install.t verifies both systemd units with it
+	need_cmd systemd-analyze systemd
 	need_cmd /usr/bin/python3 python3
 	need_py geopy python3-geopy
 	need_py Cryptodome python3-pycryptodome
