@@ -4,11 +4,14 @@
 # Builds a minbase bookworm root with debootstrap (plus make, which the
 # README assumes) from the Debian mirror this machine's apt uses, puts
 # the repository's HEAD (git archive: what is committed, not the work
-# tree) in /root/fnhost and in a plain user's home, and inside it runs,
-# as root in /root/fnhost, `make check` (which installs every package
-# it needs), then as the plain user `make` (it can not apt-get: root
-# installed the packages) and `make run` until /healthz answers.  Exits
-# 0 when all of that passed; the log of each step is on stdout.
+# tree) in /root/fnhost and in a plain user's home, and inside it runs
+# inside.sh: for root, then the plain user, `make run` and the README's
+# walkthrough against it (walkthrough.sh), then `make check`; root also
+# the README's plugin block after make install.  The log of each step
+# is on stdout.  Exits 0 when all of that passed, 77 when it could not
+# run here (not root, no debootstrap, no checkout, no mirror, the
+# mirror unreachable, or out of time: what it needs, not a defect; the
+# reason on stderr), 1 when a step failed.
 #
 # The root is entered in a mount and pid namespace of its own, with
 # pivot_root rather than chroot alone: the kernel refuses a chrooted
@@ -20,6 +23,8 @@
 # the tests that install JavaScript packages).  Environment:
 #	FNHOST_FRESH_MIRROR	the mirror (default: apt's, for bookworm)
 #	FNHOST_FRESH_TIMEOUT	seconds for all of it (default 5400)
+#	FNHOST_FRESH_DIR	its work dir (default build/fresh): the
+#				cached root and apt's downloads, the root
 #	FNHOST_FRESH_KEEP=1	keep the root (its path is printed)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +38,10 @@ die() {
 	echo "check-fresh: $*" >&2
 	exit 1
 }
+cannot() {	# it can not run here: what it needs is missing
+	echo "check-fresh: can not run here: $*" >&2
+	exit 77
+}
 step() {
 	echo "== $(($(date +%s) - start))s: $*"
 }
@@ -41,10 +50,11 @@ left() {	# seconds left of the budget, at least 1
 	[ $l -gt 0 ] && echo $l || echo 1
 }
 
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, namespaces, mounts)"
-command -v debootstrap >/dev/null || die "needs debootstrap (apt-get install debootstrap)"
+[ "$(id -u)" = 0 ] || cannot "needs root (debootstrap, namespaces, mounts)"
+command -v debootstrap >/dev/null ||
+	cannot "needs debootstrap (apt-get install debootstrap)"
 if ! git -C "$top" rev-parse HEAD >/dev/null 2>&1; then
-	die "needs git and a checkout: the root gets HEAD by git archive"
+	cannot "needs git and a checkout: the root gets HEAD by git archive"
 fi
 
 # apt's sources as "URI SUITE" lines: one-line .list entries and deb822
@@ -72,7 +82,7 @@ sources() {
 	done | awk -v s="$suite" '$2 == s || index($2, s "-") == 1' | sort -u
 }
 mirror=${FNHOST_FRESH_MIRROR:-$(sources | awk -v s="$suite" '$2 == s { print $1; exit }')}
-[ -n "$mirror" ] || die "no $suite mirror in apt's sources (set FNHOST_FRESH_MIRROR)"
+[ -n "$mirror" ] || cannot "no $suite mirror in apt's sources (set FNHOST_FRESH_MIRROR)"
 
 # Its work dir is the build dir's: make distclean forgets it.  The
 # minbase root debootstrap made is kept there as a tarball (with the
@@ -114,7 +124,7 @@ else
 		--cache-dir="$work/apt/archives" "$suite" "$root" "$mirror" \
 		>"$work/debootstrap.log" 2>&1 || {
 		tail -20 "$work/debootstrap.log"
-		die "debootstrap failed"
+		cannot "debootstrap from $mirror failed (the log above)"
 	}
 	tar -c -C "$root" -f "$base.tmp" .
 	mv "$base.tmp" "$base"
@@ -158,7 +168,7 @@ cp "$top/tests/fresh/inside.sh" "$top/tests/fresh/walkthrough.sh" "$root/"
 
 # Into the namespace: mount, pivot, drop the old root, run inside.sh as
 # its pid 1 with a clean environment.
-step "inside: as root make check, as $user make and make run"
+step "inside: make run, its walkthrough, make check: as root, then as $user"
 set +e
 # shellcheck disable=SC2086,SC2016 # $pass is words of VAR=value; the
 # script's variables are its own
@@ -182,5 +192,10 @@ timeout -k 30 "$(left)" unshare --mount --pid --kill-child \
 	' sh "$root" "$work/apt" $pass FNHOST_FRESH_USER="$user"
 rc=$?
 set -e
+# timeout's own codes: out of time (TERM, then KILL after -k).
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	step "out of time after $(($(date +%s) - start))s of $limit"
+	cannot "out of time (FNHOST_FRESH_TIMEOUT=$limit)"
+fi
 step "done: $([ $rc = 0 ] && echo passed || echo "FAILED (exit $rc)")"
 exit $rc
