@@ -70,9 +70,14 @@ def tap(passed, name, diag=None, todo=None):
     if todo:
         line += " # TODO " + todo
     print(line, flush=True)
+    if not passed and not todo:
+        # prove shows stderr without -v: the reason, not just "Dubious".
+        print(line, file=sys.stderr, flush=True)
     if not passed and diag:
         for d in str(diag).splitlines()[:20]:
             print("#   " + d, flush=True)
+            if not todo:
+                print("#   " + d, file=sys.stderr, flush=True)
     if not passed and not todo:
         failures += 1
 
@@ -757,8 +762,15 @@ def distinct_uids():
             p.stdin.write(b"x\n")
             p.stdin.flush()
             p.stdout.readline()
-            # Between invokes the host keeps its worker stopped.
-            ws = worker_uids(p.pid)
+            # Between invokes the host keeps its worker stopped: SIGSTOP
+            # is sent before the answer, but a loaded machine may run the
+            # worker to its stop only after the answer is read.
+            for _ in range(100):
+                ws = worker_uids(p.pid)
+                if len(ws) == 1 and \
+                        all(state == "T" for (_, state) in ws.values()):
+                    break
+                time.sleep(0.05)
             seen.append(ws)
     finally:
         for p in procs:
