@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -104,8 +105,6 @@ test_probe_sees_living_process(void **state)
 	pid_t pid;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip();
 	assert_int_equal(uid_in_use(uid, NULL), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -126,6 +125,11 @@ test_probe_sees_living_process(void **state)
 	assert_int_equal(uid_in_use(uid + 1, NULL), 0);
 }
 
+/*
+ * The probe is root's alone (it switches uids).  For a plain user its test
+ * is left out of the plan rather than skipped: Debian 12's cmocka prints a
+ * skipped test as "not ok # SKIP" in TAP, which prove counts as failed.
+ */
 int
 main(void)
 {
@@ -135,6 +139,11 @@ main(void)
 		cmocka_unit_test(test_all_busy_fails),
 		cmocka_unit_test(test_probe_sees_living_process),
 	};
+	size_t n = sizeof(tests) / sizeof(tests[0]);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (geteuid() != 0) {
+		printf("# test_probe_sees_living_process: root only\n");
+		n--;
+	}
+	return _cmocka_run_group_tests("tests", tests, n, NULL, NULL);
 }
