@@ -84,7 +84,7 @@ sources() {
 mirror=${FNHOST_FRESH_MIRROR:-$(sources | awk -v s="$suite" '$2 == s { print $1; exit }')}
 [ -n "$mirror" ] || cannot "no $suite mirror in apt's sources (set FNHOST_FRESH_MIRROR)"
 
-# Its work dir is the build dir's: make distclean forgets it.  The
+# Its work dir is the build dir's: make clean forgets it.  The
 # minbase root debootstrap made is kept there as a tarball (with the
 # mirror it came from), and apt's downloads and lists in a dir of their
 # own that each run's root mounts: a second run downloads nothing that
