@@ -59,6 +59,13 @@ struct session {
 	struct session *next; /* in the graves, once gone and unreferenced */
 };
 
+/* Open sessions with one key (a function id or a token's jti); an entry
+ * with n 0 is empty. */
+struct count {
+	char key[34];
+	size_t n;
+};
+
 struct sessions {
 	const struct config *cfg;
 	struct metrics *m;
@@ -73,6 +80,9 @@ struct sessions {
 	 * of every open one. */
 	struct session **by_id;
 	size_t id_mask;
+	/* How many are open per function and per token, so that admitting
+	 * one is no scan either; the same size and probing as by_id. */
+	struct count *per_function, *per_owner;
 	bool draining;
 
 	pthread_mutex_t bury_lock; /* guards graves, ngraves, bury_stop */
@@ -194,8 +204,10 @@ sessions_new_launcher(const struct config *cfg, struct metrics *m,
 	ss->v = calloc(cfg->sessions_total, sizeof(*ss->v));
 	for (ss->id_mask = 1; ss->id_mask < 2 * (size_t)cfg->sessions_total;)
 		ss->id_mask <<= 1;
+	ss->per_function = calloc(ss->id_mask, sizeof(*ss->per_function));
+	ss->per_owner = calloc(ss->id_mask, sizeof(*ss->per_owner));
 	ss->by_id = calloc(ss->id_mask--, sizeof(*ss->by_id));
-	if (!ss->v || !ss->by_id)
+	if (!ss->v || !ss->by_id || !ss->per_function || !ss->per_owner)
 		goto fail;
 	pthread_mutex_init(&ss->lock, NULL);
 	pthread_mutex_init(&ss->bury_lock, NULL);
@@ -208,6 +220,8 @@ sessions_new_launcher(const struct config *cfg, struct metrics *m,
 	return ss;
 fail:
 	if (ss) {
+		free(ss->per_function);
+		free(ss->per_owner);
 		free(ss->by_id);
 		free(ss->v);
 	}
@@ -270,6 +284,54 @@ id_remove(struct sessions *ss, const struct session *s)
 	ss->by_id[hole] = NULL;
 }
 
+/* The entry of key in the count table t, or the empty one where it
+ * would go.  Call with the table lock held. */
+static size_t
+count_slot(const struct sessions *ss, const struct count *t, const char *key)
+{
+	size_t i = id_hash(key) & ss->id_mask;
+
+	while (t[i].n && strcmp(t[i].key, key))
+		i = (i + 1) & ss->id_mask;
+	return i;
+}
+
+static size_t
+count_get(const struct sessions *ss, const struct count *t, const char *key)
+{
+	return t[count_slot(ss, t, key)].n;
+}
+
+static void
+count_add(struct sessions *ss, struct count *t, const char *key)
+{
+	struct count *c = &t[count_slot(ss, t, key)];
+
+	if (!c->n++)
+		snprintf(c->key, sizeof(c->key), "%s", key);
+}
+
+/* One fewer of key; the entry goes at 0, as id_remove() takes one. */
+static void
+count_sub(struct sessions *ss, struct count *t, const char *key)
+{
+	size_t hole = count_slot(ss, t, key), j = hole, home;
+
+	if (!t[hole].n || --t[hole].n)
+		return;
+	for (;;) {
+		j = (j + 1) & ss->id_mask;
+		if (!t[j].n)
+			break;
+		home = id_hash(t[j].key) & ss->id_mask;
+		if (((j - home) & ss->id_mask) >= ((j - hole) & ss->id_mask)) {
+			t[hole] = t[j];
+			hole = j;
+		}
+	}
+	t[hole].n = 0;
+}
+
 /* ---- references ---------------------------------------------------------- */
 
 /* End s's worker (it runs fini() for up to a second), wipe its scratch
@@ -293,6 +355,8 @@ unlink_locked(struct sessions *ss, struct session *s)
 		return;
 	s->gone = true;
 	id_remove(ss, s);
+	count_sub(ss, ss->per_function, s->function_id);
+	count_sub(ss, ss->per_owner, s->owner);
 	ss->v[s->slot] = ss->v[--ss->n];
 	ss->v[s->slot]->slot = s->slot;
 	atomic_fetch_sub(&ss->m->sessions_open, 1);
@@ -455,13 +519,10 @@ admit_locked(struct sessions *ss, const struct store_function *f,
 	     const char *owner, unsigned *retry_s, char *err, size_t errlen)
 {
 	const struct config *cfg = ss->cfg;
-	size_t i, same = 0, mine = 0;
+	size_t same = count_get(ss, ss->per_function, f->id);
+	size_t mine = count_get(ss, ss->per_owner, owner);
 	size_t reserve = cfg->sessions_total / 8 ? cfg->sessions_total / 8 : 1;
 
-	for (i = 0; i < ss->n; i++) {
-		same += !strcmp(ss->v[i]->function_id, f->id);
-		mine += !strcmp(ss->v[i]->owner, owner);
-	}
 	if (ss->draining)
 		return err_set(err, errlen, ERR_DRAINING,
 			       "the host is shutting down");
@@ -527,6 +588,8 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 		s->slot = ss->n;
 		ss->v[ss->n++] = s;
 		id_add(ss, s);
+		count_add(ss, ss->per_function, s->function_id);
+		count_add(ss, ss->per_owner, s->owner);
 		atomic_fetch_add(&ss->m->sessions_open, 1);
 		pthread_mutex_unlock(&ss->lock);
 		*out = s;
@@ -877,6 +940,8 @@ sessions_free(struct sessions *ss)
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);
 	pthread_mutex_destroy(&ss->lock);
+	free(ss->per_function);
+	free(ss->per_owner);
 	free(ss->by_id);
 	free(ss->v);
 	free(ss);
