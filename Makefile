@@ -315,7 +315,7 @@ $(B)/bench/hostile: bench/hostile.c bench/timing.h $(LIBPLUGCOMMON)
 bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile $(B)/bench/api
 	$(B)/bench/hostile 5
 	$(B)/bench/session $(B)/tests/plugins/echo 300
-	$(B)/bench/api $(B) 400 5
+	$(B)/bench/api $(B) 400 5 10000
 	$(B)/bench/http $(B) 300
 
 # ---- format -------------------------------------------------------------

@@ -577,23 +577,37 @@ detached(int ready_fd)
 	close(ready_fd);
 }
 
-/* Every connection is a descriptor: let max_connections of them be open
- * (as far as the hard limit allows), and say so when it does not. */
+/* Every connection is a descriptor, and so is every open session (its
+ * worker's channel): raise the soft limit on open files to the hard one,
+ * say so, and warn when even that is short of max_connections and
+ * sessions_total. */
 static void
 raise_open_files(const struct config *cfg)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)cfg->max_connections + 256;
+	rlim_t want = (rlim_t)cfg->max_connections + cfg->sessions_total + 256,
+	       was;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = was;
+		else
+			log_msg(LOG_LEVEL_INFO,
+				"msg=\"open files: soft limit raised from %llu "
+				"to the hard limit, %llu\"",
+				(unsigned long long)was,
+				(unsigned long long)rl.rlim_cur);
+	}
 	if (rl.rlim_cur < want)
 		log_msg(LOG_LEVEL_WARN,
 			"msg=\"open files are limited to %llu, fewer than "
-			"max_connections needs\"",
-			(unsigned long long)rl.rlim_cur);
+			"max_connections and sessions_total need (%llu)\"",
+			(unsigned long long)rl.rlim_cur,
+			(unsigned long long)want);
 }
 
 int

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -52,9 +53,17 @@ struct session {
 	int64_t created_ms, last_used_ms; /* CLOCK_MONOTONIC */
 	/* guarded by the table lock: */
 	int refs;
+	size_t slot; /* its place in the array, while not gone */
 	bool busy;
 	bool gone;
 	struct session *next; /* in the graves, once gone and unreferenced */
+};
+
+/* Open sessions with one key (a function id or a token's jti); an entry
+ * with n 0 is empty. */
+struct count {
+	char key[34];
+	size_t n;
 };
 
 struct sessions {
@@ -66,6 +75,14 @@ struct sessions {
 	pthread_mutex_t lock;
 	struct session **v;
 	size_t n;
+	/* The same sessions by id, open addressing with linear probing, at
+	 * most half full: an invoke finds its session in O(1), not in a scan
+	 * of every open one. */
+	struct session **by_id;
+	size_t id_mask;
+	/* How many are open per function and per token, so that admitting
+	 * one is no scan either; the same size and probing as by_id. */
+	struct count *per_function, *per_owner;
 	bool draining;
 
 	pthread_mutex_t bury_lock; /* guards graves, ngraves, bury_stop */
@@ -78,6 +95,10 @@ struct sessions {
 
 /* Closed sessions whose workers may end off the request path. */
 #define GRAVES_MAX 16
+
+/* Burials after which, the graves empty, freed memory goes back to the
+ * system (malloc_trim()): a few hundred KiB of sessions' structs. */
+#define TRIM_EVERY 64
 
 static void *burier_main(void *arg);
 
@@ -181,7 +202,12 @@ sessions_new_launcher(const struct config *cfg, struct metrics *m,
 	ss->mk = ops;
 	ss->mk_ctx = ctx;
 	ss->v = calloc(cfg->sessions_total, sizeof(*ss->v));
-	if (!ss->v)
+	for (ss->id_mask = 1; ss->id_mask < 2 * (size_t)cfg->sessions_total;)
+		ss->id_mask <<= 1;
+	ss->per_function = calloc(ss->id_mask, sizeof(*ss->per_function));
+	ss->per_owner = calloc(ss->id_mask, sizeof(*ss->per_owner));
+	ss->by_id = calloc(ss->id_mask--, sizeof(*ss->by_id));
+	if (!ss->v || !ss->by_id || !ss->per_function || !ss->per_owner)
 		goto fail;
 	pthread_mutex_init(&ss->lock, NULL);
 	pthread_mutex_init(&ss->bury_lock, NULL);
@@ -193,11 +219,117 @@ sessions_new_launcher(const struct config *cfg, struct metrics *m,
 	}
 	return ss;
 fail:
-	if (ss)
+	if (ss) {
+		free(ss->per_function);
+		free(ss->per_owner);
+		free(ss->by_id);
 		free(ss->v);
+	}
 	free(ss);
 	ops->free(ctx);
 	return NULL;
+}
+
+/* ---- the index by id ----------------------------------------------------- */
+
+/* FNV-1a of a session id: ids are random, but may carry a prefix. */
+static size_t
+id_hash(const char *id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*id)
+		h = (h ^ (unsigned char)*id++) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of session id, or of the empty one where it would go.  Call
+ * with the table lock held. */
+static size_t
+id_slot(const struct sessions *ss, const char *id)
+{
+	size_t i = id_hash(id) & ss->id_mask;
+
+	while (ss->by_id[i] && strcmp(ss->by_id[i]->id, id))
+		i = (i + 1) & ss->id_mask;
+	return i;
+}
+
+static void
+id_add(struct sessions *ss, struct session *s)
+{
+	ss->by_id[id_slot(ss, s->id)] = s;
+}
+
+/* Take s out, moving back each later entry of the run that its own slot
+ * no longer reaches past the hole (so that no probe stops early). */
+static void
+id_remove(struct sessions *ss, const struct session *s)
+{
+	size_t hole = id_slot(ss, s->id), j = hole, home;
+
+	if (ss->by_id[hole] != s)
+		return;
+	for (;;) {
+		j = (j + 1) & ss->id_mask;
+		if (!ss->by_id[j])
+			break;
+		home = id_hash(ss->by_id[j]->id) & ss->id_mask;
+		/* does j's probe from home pass the hole? */
+		if (((j - home) & ss->id_mask) >= ((j - hole) & ss->id_mask)) {
+			ss->by_id[hole] = ss->by_id[j];
+			hole = j;
+		}
+	}
+	ss->by_id[hole] = NULL;
+}
+
+/* The entry of key in the count table t, or the empty one where it
+ * would go.  Call with the table lock held. */
+static size_t
+count_slot(const struct sessions *ss, const struct count *t, const char *key)
+{
+	size_t i = id_hash(key) & ss->id_mask;
+
+	while (t[i].n && strcmp(t[i].key, key))
+		i = (i + 1) & ss->id_mask;
+	return i;
+}
+
+static size_t
+count_get(const struct sessions *ss, const struct count *t, const char *key)
+{
+	return t[count_slot(ss, t, key)].n;
+}
+
+static void
+count_add(struct sessions *ss, struct count *t, const char *key)
+{
+	struct count *c = &t[count_slot(ss, t, key)];
+
+	if (!c->n++)
+		snprintf(c->key, sizeof(c->key), "%s", key);
+}
+
+/* One fewer of key; the entry goes at 0, as id_remove() takes one. */
+static void
+count_sub(struct sessions *ss, struct count *t, const char *key)
+{
+	size_t hole = count_slot(ss, t, key), j = hole, home;
+
+	if (!t[hole].n || --t[hole].n)
+		return;
+	for (;;) {
+		j = (j + 1) & ss->id_mask;
+		if (!t[j].n)
+			break;
+		home = id_hash(t[j].key) & ss->id_mask;
+		if (((j - home) & ss->id_mask) >= ((j - hole) & ss->id_mask)) {
+			t[hole] = t[j];
+			hole = j;
+		}
+	}
+	t[hole].n = 0;
 }
 
 /* ---- references ---------------------------------------------------------- */
@@ -219,16 +351,14 @@ destroy(struct session *s)
 static void
 unlink_locked(struct sessions *ss, struct session *s)
 {
-	size_t i;
-
 	if (s->gone)
 		return;
 	s->gone = true;
-	for (i = 0; i < ss->n; i++)
-		if (ss->v[i] == s) {
-			ss->v[i] = ss->v[--ss->n];
-			break;
-		}
+	id_remove(ss, s);
+	count_sub(ss, ss->per_function, s->function_id);
+	count_sub(ss, ss->per_owner, s->owner);
+	ss->v[s->slot] = ss->v[--ss->n];
+	ss->v[s->slot]->slot = s->slot;
 	atomic_fetch_sub(&ss->m->sessions_open, 1);
 }
 
@@ -261,6 +391,7 @@ burier_main(void *arg)
 {
 	struct sessions *ss = arg;
 	struct session *s;
+	size_t buried = 0;
 
 	pthread_mutex_lock(&ss->bury_lock);
 	for (;;) {
@@ -274,6 +405,15 @@ burier_main(void *arg)
 		destroy(s);
 		pthread_mutex_lock(&ss->bury_lock);
 		ss->ngraves--; /* only now: it counts workers still ending */
+		if (++buried >= TRIM_EVERY && !ss->graves) {
+			/* Sessions are freed by other threads than made them,
+			 * into arenas glibc returns to the system only when
+			 * asked: after a burst of closes, ask. */
+			pthread_mutex_unlock(&ss->bury_lock);
+			malloc_trim(0);
+			pthread_mutex_lock(&ss->bury_lock);
+			buried = 0;
+		}
 	}
 	pthread_mutex_unlock(&ss->bury_lock);
 	return NULL;
@@ -295,17 +435,14 @@ release(struct sessions *ss, struct session *s)
 static struct session *
 acquire(struct sessions *ss, const char *sid, const char *function_id)
 {
-	struct session *s = NULL;
-	size_t i;
+	struct session *s;
 
 	pthread_mutex_lock(&ss->lock);
-	for (i = 0; i < ss->n; i++)
-		if (!strcmp(ss->v[i]->id, sid) &&
-		    !strcmp(ss->v[i]->target, function_id)) {
-			s = ss->v[i];
-			s->refs++;
-			break;
-		}
+	s = ss->by_id[id_slot(ss, sid)];
+	if (s && strcmp(s->target, function_id))
+		s = NULL;
+	if (s)
+		s->refs++;
 	pthread_mutex_unlock(&ss->lock);
 	return s;
 }
@@ -382,13 +519,10 @@ admit_locked(struct sessions *ss, const struct store_function *f,
 	     const char *owner, unsigned *retry_s, char *err, size_t errlen)
 {
 	const struct config *cfg = ss->cfg;
-	size_t i, same = 0, mine = 0;
+	size_t same = count_get(ss, ss->per_function, f->id);
+	size_t mine = count_get(ss, ss->per_owner, owner);
 	size_t reserve = cfg->sessions_total / 8 ? cfg->sessions_total / 8 : 1;
 
-	for (i = 0; i < ss->n; i++) {
-		same += !strcmp(ss->v[i]->function_id, f->id);
-		mine += !strcmp(ss->v[i]->owner, owner);
-	}
 	if (ss->draining)
 		return err_set(err, errlen, ERR_DRAINING,
 			       "the host is shutting down");
@@ -451,7 +585,11 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 	pthread_mutex_lock(&ss->lock);
 	rc = admit_locked(ss, f, owner, retry_s, err, errlen);
 	if (rc == 0) {
+		s->slot = ss->n;
 		ss->v[ss->n++] = s;
+		id_add(ss, s);
+		count_add(ss, ss->per_function, s->function_id);
+		count_add(ss, ss->per_owner, s->owner);
 		atomic_fetch_add(&ss->m->sessions_open, 1);
 		pthread_mutex_unlock(&ss->lock);
 		*out = s;
@@ -802,6 +940,9 @@ sessions_free(struct sessions *ss)
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);
 	pthread_mutex_destroy(&ss->lock);
+	free(ss->per_function);
+	free(ss->per_owner);
+	free(ss->by_id);
 	free(ss->v);
 	free(ss);
 }

@@ -106,7 +106,12 @@ launch_session(const struct zygote_worker *zw, const struct config *cfg,
 	if (rc < 0) {
 		out->w = NULL;
 		launch_discard(out, 0);
+		goto out;
 	}
+	/* The worker holds its own; the dir is removed by its path, which
+	 * scratch_remove() walks without following a link. */
+	close(out->scratch_fd);
+	out->scratch_fd = -1;
 out:
 	if (memfd >= 0)
 		close(memfd);

@@ -51,7 +51,7 @@ struct launch {
 struct launched {
 	struct worker *w;
 	char scratch[PATH_MAX];
-	int scratch_fd; /* O_PATH, -1 when none */
+	int scratch_fd; /* O_PATH while the worker is made, then -1 */
 	void *log_ctx;	/* struct launch's, released by launch_discard() */
 	void (*log_free)(void *ctx);
 };

@@ -21,7 +21,12 @@
 
 struct worker {
 	pid_t pid;
+	/* The pidfd is held only while the worker is made and reaped: a
+	 * worker is this process's child (CLONE_PARENT), and an unreaped
+	 * child's pid names it alone, so that between those kill() is as
+	 * safe, and an open session costs one descriptor, its channel. */
 	int pidfd;
+	bool child; /* pid is our unreaped child's */
 	int chan;
 	bool dead;
 	enum worker_cause cause; /* once dead */
@@ -135,8 +140,33 @@ out:
 static void
 signal_worker(struct worker *w, int sig)
 {
-	if (w->pidfd >= 0 && !w->dead)
+	if (w->dead)
+		return;
+	if (w->pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+	else if (w->child)
+		kill(w->pid, sig);
+}
+
+/* Wait up to ms for the child w to exit, without a pidfd (none could be
+ * opened: at the descriptor limit, say).  Returns whether it did. */
+static bool
+wait_exit_polling(struct worker *w, int ms)
+{
+	const struct timespec tick = { .tv_nsec = 2 * 1000 * 1000 };
+	siginfo_t si;
+	int waited;
+
+	for (waited = 0;; waited += 2) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)w->pid, &si,
+			   WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == w->pid)
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&tick, NULL);
+	}
 }
 
 /* CPU time used by all of the worker's threads, in ms, from its
@@ -256,11 +286,24 @@ static void
 reap(struct worker *w, int ms, enum worker_cause kill_cause, char *buf,
      size_t len)
 {
-	struct pollfd pfd = { .fd = w->pidfd, .events = POLLIN };
+	struct pollfd pfd = { .events = POLLIN };
 	char how[256];
 	siginfo_t si;
 	int killed = 0;
 
+	if (w->pidfd < 0 && w->child)
+		w->pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	if (w->pidfd < 0 && w->child) {
+		if (ms <= 0 || !wait_exit_polling(w, ms)) {
+			kill(w->pid, SIGKILL);
+			killed = 1;
+		}
+		memset(&si, 0, sizeof(si));
+		while (waitid(P_PID, (id_t)w->pid, &si, WEXITED) < 0 &&
+		       errno == EINTR)
+			;
+		goto reaped;
+	}
 	if (w->pidfd < 0) {
 		/* No process to wait for (worker_adopt(), or reaped before):
 		 * the worker is over all the same, so that every later invoke
@@ -270,6 +313,7 @@ reap(struct worker *w, int ms, enum worker_cause kill_cause, char *buf,
 		w->dead = true;
 		return;
 	}
+	pfd.fd = w->pidfd; /* opened above */
 	if (ms <= 0 || poll(&pfd, 1, ms) <= 0) {
 		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
 		killed = 1;
@@ -278,6 +322,10 @@ reap(struct worker *w, int ms, enum worker_cause kill_cause, char *buf,
 	while (waitid(P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 &&
 	       errno == EINTR)
 		;
+	close(w->pidfd);
+	w->pidfd = -1;
+reaped:
+	w->child = false;
 	if (killed) {
 		w->cause = kill_cause;
 		snprintf(how, sizeof(how),
@@ -287,8 +335,6 @@ reap(struct worker *w, int ms, enum worker_cause kill_cause, char *buf,
 	}
 	if (buf)
 		snprintf(buf, len, "%s", how);
-	close(w->pidfd);
-	w->pidfd = -1;
 	w->dead = true;
 }
 
@@ -439,6 +485,7 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 	}
 	w->pid = zw.pid;
 	w->pidfd = zw.pidfd;
+	w->child = true;
 	w->chan = zw.chan;
 	w->max_input = p->max_input;
 	w->max_output = p->max_output;
@@ -467,6 +514,8 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 	if (await_ready(w, deadline, err, errlen) < 0)
 		goto fail;
 	signal_worker(w, SIGSTOP); /* idle until the first invoke */
+	close(w->pidfd);	   /* see struct worker */
+	w->pidfd = -1;
 	*out = w;
 	return 0;
 fail:
