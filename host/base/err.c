@@ -30,7 +30,7 @@ err_kind_of(int rc)
 {
 	if (rc >= 0)
 		return ERR_OK;
-	if (rc < -(int)ERR_TIMEOUT)
+	if (rc < -(int)ERR_KIND_LAST)
 		return ERR_INTERNAL;
 	return (enum err_kind)(-rc);
 }
@@ -58,6 +58,7 @@ err_kind_name(enum err_kind kind)
 		[ERR_REFUSED] = "refused",
 		[ERR_CRASHED] = "crashed",
 		[ERR_TIMEOUT] = "timeout",
+		[ERR_MISDIRECTED] = "misdirected",
 	};
 
 	return (unsigned)kind < ERR_KIND_COUNT ? names[kind] : "internal";

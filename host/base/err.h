@@ -34,8 +34,11 @@ enum err_kind {
 	ERR_REFUSED,	  /* the plugin could not be loaded or initialised */
 	ERR_CRASHED,	  /* the worker died; the session is gone */
 	ERR_TIMEOUT,	  /* past a time limit; the worker was killed */
+	/* A cluster's kinds. */
+	ERR_MISDIRECTED, /* a session id naming another node of the cluster */
 };
-#define ERR_KIND_COUNT (ERR_TIMEOUT + 1)
+#define ERR_KIND_LAST ERR_MISDIRECTED
+#define ERR_KIND_COUNT (ERR_KIND_LAST + 1)
 
 /* Format the reason into err[errlen] (truncated, always terminated; err
  * may be NULL when errlen is 0) and return -(int)kind, for

@@ -51,6 +51,10 @@ api_healthz(struct request *rq, struct reply *rep)
 			       json_object_new_int64(
 				       (int64_t)sessions_count(srv->sessions)));
 	json_object_object_add(o, "sandbox", sb);
+	/* Which host of a cluster answered (fnhost.conf node). */
+	if (srv->cfg->node[0])
+		json_object_object_add(o, "node",
+				       json_object_new_string(srv->cfg->node));
 	reply_json(rep, draining ? 503 : 200, o);
 }
 

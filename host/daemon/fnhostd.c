@@ -28,6 +28,7 @@
 
 #include <openssl/crypto.h>
 
+#include "base/hex.h"
 #include "daemon/fnlog.h"
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
@@ -411,6 +412,38 @@ drain(struct daemon *d)
 		nanosleep(&tick, NULL);
 }
 
+/*
+ * SIGHUP: the host keys again from DATADIR/keys, which the operator of a
+ * cluster replaces on every host with the one key set after a rotation
+ * (fnhost-cluster(7)).  A set that does not load leaves the keys in use
+ * as they were and says why.
+ */
+static void
+reload_keys(struct daemon *d)
+{
+	unsigned char enc[HPKE_NPK], att[ATTEST_PK_BYTES];
+	char err[PATH_MAX + 256], enc_hex[2 * HPKE_NPK + 1];
+	char att_hex[2 * ATTEST_PK_BYTES + 1];
+	bool changed;
+	int64_t old_until;
+
+	if (hostkeys_reload(&d->keys, d->store, &changed, err, sizeof(err)) <
+	    0) {
+		log_msg(LOG_LEVEL_ERROR,
+			"event=reload_keys msg=\"%s; the keys in use are "
+			"kept\"",
+			err);
+		return;
+	}
+	hostkeys_public(&d->keys, enc, att, &old_until);
+	hex_encode(enc_hex, enc, sizeof(enc));
+	hex_encode(att_hex, att, sizeof(att));
+	log_msg(LOG_LEVEL_INFO,
+		"event=reload_keys changed=%s encrypt=%s attest=%s "
+		"previous_until=%lld",
+		changed ? "yes" : "no", enc_hex, att_hex, (long long)old_until);
+}
+
 static int
 serve(struct daemon *d, const sigset_t *waitset)
 {
@@ -429,6 +462,7 @@ serve(struct daemon *d, const sigset_t *waitset)
 			else
 				log_msg(LOG_LEVEL_INFO,
 					"event=reload trusted_keys=%zu", n);
+			reload_keys(d);
 			continue;
 		}
 		log_msg(LOG_LEVEL_INFO, "event=shutdown signal=%s",

@@ -89,6 +89,64 @@ out:
 	return ret;
 }
 
+/*
+ * The keys as the files now hold them, all or none: a missing or
+ * malformed file leaves k as it was.  Nothing is made: on a reload a
+ * missing key is the operator's copy gone wrong, and a key made here
+ * would split the cluster.
+ */
+int
+hostkeys_reload(struct hostkeys *k, struct store *s, bool *changed, char *err,
+		size_t errlen)
+{
+	unsigned char enc[HPKE_NSK], enc_pk[HPKE_NPK], att[ATTEST_SK_BYTES];
+	unsigned char att_pk[ATTEST_PK_BYTES], old[OLD_LEN], old_sk[HPKE_NSK];
+	struct attest_signer *signer = NULL, *was = NULL;
+	int64_t old_until = 0;
+	int ret = -1;
+
+	*changed = false;
+	memset(old_sk, 0, sizeof(old_sk));
+	if (store_key_get(s, ENCRYPT_KEY, enc, sizeof(enc), err, errlen) < 0 ||
+	    hpke_public_key(enc, enc_pk, err, errlen) < 0 ||
+	    store_key_get(s, ATTEST_KEY, att, sizeof(att), err, errlen) < 0 ||
+	    attest_public_key(att, att_pk, err, errlen) < 0)
+		goto out;
+	if (store_key_get(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) == 0)
+		old_decode(old, old_sk, &old_until);
+	else if (errno != ENOENT)
+		goto out;
+	pthread_rwlock_wrlock(&k->lock);
+	*changed = CRYPTO_memcmp(enc, k->enc_sk, sizeof(enc)) != 0 ||
+		   CRYPTO_memcmp(att, k->att_sk, sizeof(att)) != 0 ||
+		   CRYPTO_memcmp(old_sk, k->old_sk, sizeof(old_sk)) != 0 ||
+		   old_until != k->old_until;
+	if (CRYPTO_memcmp(att, k->att_sk, sizeof(att)) != 0) {
+		signer = attest_signer_new(att, err, errlen);
+		if (signer == NULL) {
+			pthread_rwlock_unlock(&k->lock);
+			goto out;
+		}
+		was = k->signer;
+		k->signer = signer;
+		memcpy(k->att_sk, att, sizeof(att));
+		memcpy(k->att_pk, att_pk, sizeof(att_pk));
+	}
+	memcpy(k->enc_sk, enc, sizeof(enc));
+	memcpy(k->enc_pk, enc_pk, sizeof(enc_pk));
+	memcpy(k->old_sk, old_sk, sizeof(old_sk));
+	k->old_until = old_until;
+	pthread_rwlock_unlock(&k->lock);
+	attest_signer_free(was);
+	ret = 0;
+out:
+	OPENSSL_cleanse(enc, sizeof(enc));
+	OPENSSL_cleanse(att, sizeof(att));
+	OPENSSL_cleanse(old, sizeof(old));
+	OPENSSL_cleanse(old_sk, sizeof(old_sk));
+	return ret;
+}
+
 void
 hostkeys_clear(struct hostkeys *k)
 {
@@ -213,7 +271,12 @@ hostkeys_attest(struct hostkeys *k, const char *function_hex,
 		const char *input_hex, const char *output_hex,
 		char b64[ATTEST_SIG_B64_LEN + 1], char *err, size_t errlen)
 {
-	/* No lock: a rotation changes only the encryption keys. */
-	return attest_signer_sign_b64(k->signer, function_hex, input_hex,
-				      output_hex, b64, err, errlen);
+	int ret;
+
+	/* Read-locked: a reload may replace the signer. */
+	pthread_rwlock_rdlock(&k->lock);
+	ret = attest_signer_sign_b64(k->signer, function_hex, input_hex,
+				     output_hex, b64, err, errlen);
+	pthread_rwlock_unlock(&k->lock);
+	return ret;
 }

@@ -20,6 +20,7 @@
 #define FNHOST_HOSTKEYS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,12 +36,18 @@ struct hostkeys {
 	unsigned char old_sk[HPKE_NSK];
 	int64_t old_until; /* Unix seconds; 0: no previous key */
 	unsigned char att_sk[ATTEST_SK_BYTES], att_pk[ATTEST_PK_BYTES];
-	struct attest_signer *signer; /* att_sk's; never changes */
+	struct attest_signer *signer; /* att_sk's; replaced by a reload */
 };
 
 /* Read the keys from s, making those that are missing. */
 int hostkeys_load(struct hostkeys *k, struct store *s, char *err,
 		  size_t errlen);
+/* Read the keys again from s, after the operator replaced the files (a
+ * cluster's hosts share one key set, fnhost-cluster(7)): all of them or,
+ * when one is missing or malformed, none (k unchanged, the reason in
+ * err).  *changed says whether any key differs from what k held. */
+int hostkeys_reload(struct hostkeys *k, struct store *s, bool *changed,
+		    char *err, size_t errlen);
 /* Wipe the keys. */
 void hostkeys_clear(struct hostkeys *k);
 

@@ -8,13 +8,14 @@
 #include "daemon/log.h"
 #include "formats/bundle.h"
 #include "daemon/plugin-log.h"
+#include "daemon/session.h"
 
 struct plugin_log {
 	char function_id[32];
 	char name[BUNDLE_LABEL_MAX + 1];
-	char session_id[33]; /* "" while made ahead */
-	double tokens;	     /* lines it may log now */
-	int64_t last_ms;     /* when tokens was last topped up */
+	char session_id[SESSION_ID_MAX + 1]; /* "" while made ahead */
+	double tokens;			     /* lines it may log now */
+	int64_t last_ms; /* when tokens was last topped up */
 	unsigned long dropped;
 };
 

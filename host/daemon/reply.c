@@ -32,6 +32,9 @@ static const struct {
 	[ERR_REFUSED] = { 502, "plugin_refused" },
 	[ERR_CRASHED] = { 502, "worker_crashed" },
 	[ERR_TIMEOUT] = { 504, "timeout" },
+	/* RFC 9110's 421: this host can not answer for that session, its
+	 * node can; a proxy routing by the id's node label never sends it. */
+	[ERR_MISDIRECTED] = { 421, "wrong_node" },
 };
 
 int

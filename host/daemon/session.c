@@ -42,7 +42,7 @@
 #include "sandbox/launch.h"
 
 struct session {
-	char id[33];
+	char id[SESSION_ID_MAX + 1];
 	char function_id[32];
 	char name[BUNDLE_LABEL_MAX + 1]; /* its function's, for fnlog.h */
 	char target[STORE_TARGET_MAX];	 /* what its token names (sub) */
@@ -449,20 +449,27 @@ acquire(struct sessions *ss, const char *sid, const char *function_id)
 
 /* ---- opening ------------------------------------------------------------- */
 
+/* "NODE." (node: the host's label, "" for none) and 32 random hex. */
 static int
-new_id(char id[33])
+new_id(char id[SESSION_ID_MAX + 1], const char *node)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
+	size_t n = 0;
 	int i;
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -1;
-	for (i = 0; i < 16; i++) {
-		id[2 * i] = hex[raw[i] >> 4];
-		id[2 * i + 1] = hex[raw[i] & 15];
+	if (node[0]) {
+		n = strnlen(node, CONFIG_NODE_MAX);
+		memcpy(id, node, n);
+		id[n++] = '.';
 	}
-	id[32] = '\0';
+	for (i = 0; i < 16; i++) {
+		id[n + 2 * i] = hex[raw[i] >> 4];
+		id[n + 2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[n + 32] = '\0';
 	return 0;
 }
 
@@ -568,7 +575,7 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 	int rc;
 
 	s = calloc(1, sizeof(*s));
-	if (!s || new_id(s->id) < 0) {
+	if (!s || new_id(s->id, ss->cfg->node) < 0) {
 		free(s);
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
 	}
@@ -755,15 +762,44 @@ log_worker_died(struct sessions *ss, const struct session *s,
 		  0, worker_cause_name(cause), r->error);
 }
 
+/*
+ * A session id this host never gave because it names another node (or
+ * any node, on a host without one): the request was routed to the wrong
+ * host, which is told apart from a session that ended here.
+ */
+static int
+misdirected(const struct sessions *ss, const char *sid, char *err,
+	    size_t errlen)
+{
+	const char *dot = strchr(sid, '.');
+	const char *node = ss->cfg->node;
+	size_t n = dot ? (size_t)(dot - sid) : 0;
+
+	if (!dot || (node[0] && strlen(node) == n && !memcmp(sid, node, n)))
+		return 0;
+	return err_set(err, errlen, ERR_MISDIRECTED,
+		       "session '%.60s' is held by node '%.*s', and this "
+		       "host is %s%s%s: route /v1/sessions/%.*s.* to that "
+		       "node",
+		       sid, (int)(n > CONFIG_NODE_MAX ? CONFIG_NODE_MAX : n),
+		       sid, node[0] ? "node '" : "no node", node,
+		       node[0] ? "'" : "",
+		       (int)(n > CONFIG_NODE_MAX ? CONFIG_NODE_MAX : n), sid);
+}
+
 /* An invoke of a session that is not there, counted as refused. */
 static int
 no_session(struct sessions *ss, const char *sid, bool ended, char *err,
 	   size_t errlen)
 {
+	int rc;
+
 	metrics_invoke(ss->m, METRICS_INVOKE_REFUSED, 0);
+	if (!ended && (rc = misdirected(ss, sid, err, errlen)) < 0)
+		return rc;
 	return err_set(err, errlen, ERR_NO_SESSION,
-		       ended ? "session '%.40s' has ended"
-			     : "no session '%.40s'",
+		       ended ? "session '%.60s' has ended"
+			     : "no session '%.60s'",
 		       sid);
 }
 
@@ -841,10 +877,13 @@ sessions_close(struct sessions *ss, const char *sid, const char *function_id,
 	       char *err, size_t errlen)
 {
 	struct session *s = acquire(ss, sid, function_id);
+	int rc;
 
+	if (!s && (rc = misdirected(ss, sid, err, errlen)) < 0)
+		return rc;
 	if (!s)
 		return err_set(err, errlen, ERR_NO_SESSION,
-			       "no session '%.40s'", sid);
+			       "no session '%.60s'", sid);
 	fnlog_add(s->name, s->function_id, s->id, "close", 0, NULL, "");
 	end(ss, s);
 	return 0;

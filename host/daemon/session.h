@@ -30,8 +30,13 @@ struct sessions;
  * few words. */
 #define SESSION_ERR_MAX 4300
 
+/* A session id: 32 lower-case hex characters, after "NODE." when the
+ * host has a node label (fnhost.conf node), so that a proxy can route
+ * each request of a session to the host that holds its worker. */
+#define SESSION_ID_MAX (CONFIG_NODE_MAX + 1 + 32)
+
 struct session_opened {
-	char id[33];	 /* 32 lower-case hex characters */
+	char id[SESSION_ID_MAX + 1];
 	int64_t expires; /* Unix seconds: the lifetime limit */
 	/* Refused over a limit: seconds until a place frees at the latest
 	 * (the first session it counts reaches its idle or lifetime limit). */
@@ -80,8 +85,9 @@ int sessions_descriptor(struct sessions *ss, const struct store_function *f,
 /* Run one invoke of session sid, which must have been opened for
  * function_id (the target given to sessions_open()).
  * Fills r (free r->output) and checksum, the session's function's.
- * Returns 0, -ERR_NO_SESSION, -ERR_TOO_LARGE (input or output over its
- * limit), -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or
+ * Returns 0, -ERR_NO_SESSION, -ERR_MISDIRECTED (sid names another node
+ * of the cluster), -ERR_TOO_LARGE (input or output over its limit),
+ * -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or
  * -ERR_TIMEOUT (the session is gone then). */
 int sessions_invoke(struct sessions *ss, const char *sid,
 		    const char *function_id, const void *input, size_t len,
@@ -89,15 +95,16 @@ int sessions_invoke(struct sessions *ss, const char *sid,
 		    size_t errlen);
 
 /* The checksum of session sid's function (which must be function_id):
- * 0, or -ERR_NO_SESSION.  A session's checksum never changes, so an
- * input can be opened for it before the invoke. */
+ * 0, or -ERR_NO_SESSION or -ERR_MISDIRECTED.  A session's checksum never
+ * changes, so an input can be opened for it before the invoke. */
 int sessions_checksum(struct sessions *ss, const char *sid,
 		      const char *function_id, char checksum[65], char *err,
 		      size_t errlen);
 
-/* Close session sid of function_id: 0, or -ERR_NO_SESSION.  The session
- * is unreachable on return; its worker ends and its scratch dir is wiped
- * by a thread of the table, unless too many closes are already waiting. */
+/* Close session sid of function_id: 0, or -ERR_NO_SESSION or
+ * -ERR_MISDIRECTED.  The session is unreachable on return; its worker
+ * ends and its scratch dir is wiped by a thread of the table, unless too
+ * many closes are already waiting. */
 int sessions_close(struct sessions *ss, const char *sid,
 		   const char *function_id, char *err, size_t errlen);
 

@@ -48,6 +48,8 @@ enum kind {
 	K_USER,		/* char[64], a portable user name */
 	K_LIBS,		/* char[1024], sonames or absolute paths */
 	K_ORIGINS,	/* char[1024], http(s)://host[:port] ... */
+	/* A cluster's settings. */
+	K_NODE,		/* char[CONFIG_NODE_MAX + 1], a node label */
 };
 /* clang-format on */
 /* clang-format off */
@@ -130,6 +132,8 @@ static const struct key keys[] = {
 	{ "sandbox_relaxed", K_BOOL, F(sandbox_relaxed), 0, 0, NULL },
 	{ "cors_origins", K_ORIGINS, F(cors_origins), 0, 0, NULL },
 	{ "app_dir", K_PATH, F(app_dir), 0, 0, NULL },
+	/* A cluster's settings. */
+	{ "node", K_NODE, F(node), 0, 0, NULL },
 };
 /* clang-format on */
 
@@ -521,6 +525,26 @@ check_origins(const char *v, size_t n)
 	return NULL;
 }
 
+/* A node label goes into every session id the host gives and into the
+ * HAProxy rule that routes them back: lower case, digits and '-', so
+ * that it needs no quoting anywhere and never holds the '.' that ends it. */
+static const char *
+check_node(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return "is empty";
+	if (v[0] == '-')
+		return "starts with '-'";
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+			return "holds a character other than a-z, 0-9 and "
+			       "'-'";
+	return NULL;
+}
+
 static int
 set_string(struct config *c, const struct key *k, const char *v, size_t n,
 	   const struct pos *p)
@@ -546,6 +570,8 @@ set_string(struct config *c, const struct key *k, const char *v, size_t n,
 		why = check_libs(v, n);
 	} else if (k->kind == K_ORIGINS) {
 		why = check_origins(v, n);
+	} else if (k->kind == K_NODE) {
+		why = check_node(v, n);
 	} else if (!valid_user(v, n)) {
 		why = "is not a valid user name";
 	}
@@ -577,6 +603,7 @@ set_value(struct config *c, const struct key *k, const char *v, size_t n,
 	case K_USER:
 	case K_LIBS:
 	case K_ORIGINS:
+	case K_NODE:
 		return set_string(c, k, v, n, p);
 	default:
 		return set_number(c, k, v, n, p);

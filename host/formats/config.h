@@ -22,6 +22,9 @@
 
 #include "base/err.h"
 
+/* A node label: 1 to CONFIG_NODE_MAX of [a-z0-9-], not starting with '-'. */
+#define CONFIG_NODE_MAX 16
+
 struct config {
 	char listen[128];	     /* listen = 127.0.0.1:8080 */
 	char data_dir[PATH_MAX];     /* data_dir = /var/lib/fnhost */
@@ -83,6 +86,11 @@ struct config {
 				      whose browser apps may call the API */
 	char app_dir[PATH_MAX];	   /* app_dir = (none): the directory whose
 				      files GET /app/... serves; none: off */
+
+	/* One host of a cluster (fnhost-cluster(7)). */
+	char node[CONFIG_NODE_MAX + 1]; /* node = (none): the label every
+					   session id this host gives
+					   starts with, "NODE." */
 };
 
 /* Fill c with every default.  Cheap and deterministic: no I/O, so
