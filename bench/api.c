@@ -549,28 +549,6 @@ static void pct(double *t, int n, double *p50, double *p90);
 
 /* ---- many sessions at once ---------------------------------------------- */
 
-/* The kB of the "key:" line of /proc/PID/file (VmRSS: in status, Pss: in
- * smaps_rollup), or -1. */
-static long
-proc_kib(pid_t pid, const char *file, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen)) {
-			kib = strtol(line + klen, NULL, 10);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return kib;
-}
-
 /* How many pid namespaces deep pid is (the fields of NSpid), or 0. */
 static int
 pidns_depth(pid_t pid)
@@ -750,7 +728,7 @@ mean_pss(pid_t fnhostd, size_t cap, size_t *count)
 		die("out of memory");
 	n = workers_of(fnhostd, pids, depth, cap);
 	for (i = 0; i < n; i++)
-		if ((kib = proc_kib(pids[i], "smaps_rollup", "Pss:")) >= 0) {
+		if ((kib = pss_kib(pids[i])) >= 0) {
 			sum += (double)kib;
 			got++;
 		}
@@ -811,7 +789,7 @@ many_sessions(struct bench *b, size_t n)
 	t_open = many_run(m, 0);
 	t_invoke = many_run(m, 1);
 	rss_open = proc_kib(b->fnhostd, "status", "VmRSS:");
-	pss_fnhostd = proc_kib(b->fnhostd, "smaps_rollup", "Pss:");
+	pss_fnhostd = pss_kib(b->fnhostd);
 	pss = mean_pss(b->fnhostd, cap, &workers);
 	t_close = many_run(m, 2);
 	/* The workers end off the request path (session.c's burier): wait

@@ -71,6 +71,36 @@ read_text(const char *path, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* The kB of the "key:" line of /proc/PID/file (VmRSS: in status, Pss: in
+ * smaps_rollup), or -1. */
+static inline long
+proc_kib(pid_t pid, const char *file, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen)) {
+			kib = strtol(line + klen, NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* Proportional set size of pid in KiB: shared pages split among their
+ * users, so that a worker is charged for what it alone adds; or -1. */
+static inline long
+pss_kib(pid_t pid)
+{
+	return proc_kib(pid, "smaps_rollup", "Pss:");
+}
+
 /* A response body, cut to fit. */
 struct reply {
 	char buf[4096];

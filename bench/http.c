@@ -528,25 +528,6 @@ hostile_stop(struct hostile *h)
 
 /* ---- memory -------------------------------------------------------------- */
 
-/* Proportional set size of pid in KiB: shared pages split among their
- * users, so that a worker is charged for what it alone adds. */
-static long
-pss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pss: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* The summed PSS of parent's children (zygote, warm and busy workers). */
 static long
 children_pss_kb(pid_t parent)
@@ -568,7 +549,7 @@ children_pss_kb(pid_t parent)
 		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 		fclose(f);
 		if (p && sscanf(p, ") %*c %d", &ppid) == 1 && ppid == parent &&
-		    (kb = pss_kb(atoi(de->d_name))) > 0)
+		    (kb = pss_kib(atoi(de->d_name))) > 0)
 			sum += kb;
 	}
 	if (d)
@@ -592,7 +573,7 @@ measure_memory(struct bench *b, int rounds)
 		_exit(0);
 	}
 	usleep(50000);
-	base = pss_kb(child);
+	base = pss_kib(child);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 
@@ -616,10 +597,10 @@ measure_memory(struct bench *b, int rounds)
 	       "echo memory", (during - before) / OPEN,
 	       base > 0 ? (double)(during - before) / OPEN / base : 0.0, base);
 
-	rss0 = pss_kb(b->fnhostd);
+	rss0 = pss_kib(b->fnhostd);
 	for (i = 0; i < rounds; i++)
 		echo_session(b);
-	rss1 = pss_kb(b->fnhostd);
+	rss1 = pss_kib(b->fnhostd);
 	printf("%-13s pss %6ld KiB -> %ld KiB over %d more sessions\n",
 	       "fnhostd", rss0, rss1, rounds);
 }

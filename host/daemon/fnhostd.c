@@ -415,7 +415,7 @@ drain(struct daemon *d)
 /*
  * SIGHUP: the host keys again from DATADIR/keys, which the operator of a
  * cluster replaces on every host with the one key set after a rotation
- * (fnhost-cluster(7)).  A set that does not load leaves the keys in use
+ * (fnhostd(8), SIGHUP).  A set that does not load leaves the keys in use
  * as they were and says why.
  */
 static void

@@ -43,7 +43,7 @@ struct hostkeys {
 int hostkeys_load(struct hostkeys *k, struct store *s, char *err,
 		  size_t errlen);
 /* Read the keys again from s, after the operator replaced the files (a
- * cluster's hosts share one key set, fnhost-cluster(7)): all of them or,
+ * cluster's hosts share one key set, fnhostd(8) SIGHUP): all of them or,
  * when one is missing or malformed, none (k unchanged, the reason in
  * err).  *changed says whether any key differs from what k held. */
 int hostkeys_reload(struct hostkeys *k, struct store *s, bool *changed,

@@ -261,12 +261,25 @@ id_add(struct sessions *ss, struct session *s)
 	ss->by_id[id_slot(ss, s->id)] = s;
 }
 
-/* Take s out, moving back each later entry of the run that its own slot
- * no longer reaches past the hole (so that no probe stops early). */
+/*
+ * Removing from a table probed linearly (by_id and the counts) leaves a
+ * hole that would stop a later probe early: each later entry of the run
+ * whose key hashes to home moves back into the hole when its probe from
+ * home passes the hole, and the hole moves to where it was.
+ */
+static bool
+moves_back(const struct sessions *ss, const char *key, size_t j, size_t hole)
+{
+	size_t home = id_hash(key) & ss->id_mask;
+
+	return ((j - home) & ss->id_mask) >= ((j - hole) & ss->id_mask);
+}
+
+/* Take s out (see moves_back()). */
 static void
 id_remove(struct sessions *ss, const struct session *s)
 {
-	size_t hole = id_slot(ss, s->id), j = hole, home;
+	size_t hole = id_slot(ss, s->id), j = hole;
 
 	if (ss->by_id[hole] != s)
 		return;
@@ -274,9 +287,7 @@ id_remove(struct sessions *ss, const struct session *s)
 		j = (j + 1) & ss->id_mask;
 		if (!ss->by_id[j])
 			break;
-		home = id_hash(ss->by_id[j]->id) & ss->id_mask;
-		/* does j's probe from home pass the hole? */
-		if (((j - home) & ss->id_mask) >= ((j - hole) & ss->id_mask)) {
+		if (moves_back(ss, ss->by_id[j]->id, j, hole)) {
 			ss->by_id[hole] = ss->by_id[j];
 			hole = j;
 		}
@@ -315,7 +326,7 @@ count_add(struct sessions *ss, struct count *t, const char *key)
 static void
 count_sub(struct sessions *ss, struct count *t, const char *key)
 {
-	size_t hole = count_slot(ss, t, key), j = hole, home;
+	size_t hole = count_slot(ss, t, key), j = hole;
 
 	if (!t[hole].n || --t[hole].n)
 		return;
@@ -323,8 +334,7 @@ count_sub(struct sessions *ss, struct count *t, const char *key)
 		j = (j + 1) & ss->id_mask;
 		if (!t[j].n)
 			break;
-		home = id_hash(t[j].key) & ss->id_mask;
-		if (((j - home) & ss->id_mask) >= ((j - hole) & ss->id_mask)) {
+		if (moves_back(ss, t[j].key, j, hole)) {
 			t[hole] = t[j];
 			hole = j;
 		}

@@ -87,7 +87,7 @@ struct config {
 	char app_dir[PATH_MAX];	   /* app_dir = (none): the directory whose
 				      files GET /app/... serves; none: off */
 
-	/* One host of a cluster (fnhost-cluster(7)). */
+	/* One host of a cluster (fnhost.conf(5) node). */
 	char node[CONFIG_NODE_MAX + 1]; /* node = (none): the label every
 					   session id this host gives
 					   starts with, "NODE." */
