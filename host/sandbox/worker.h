@@ -98,8 +98,9 @@ int worker_seal_plugin(int dirfd, const char *name,
 int worker_open(struct zygote *z, const struct worker_params *p,
 		struct worker **out, char *err, size_t errlen);
 
-/* The same with a worker already spawned (pool.h), whose pidfd and
- * channel pass to the session, or are closed on failure. */
+/* The same with a worker already spawned (pool.h), whose channel passes
+ * to the session and whose pidfd is closed once the worker is ready (it
+ * is reopened to reap it), or both are closed on failure. */
 int worker_start(const struct zygote_worker *spawned,
 		 const struct worker_params *p, struct worker **out, char *err,
 		 size_t errlen);
