@@ -570,15 +570,18 @@ def leaks(d, tmp):
                   etok)
         d.request("DELETE", "/v1/sessions/%s" % s["session"], None, etok)
     # The pool and the ready session are refilled in the background: give
-    # them a moment to be back where they were, no more.
+    # them a moment to be back where they were, no more.  A worker being
+    # spawned holds a pidfd and a channel socket, and the pool and the
+    # ready session may each have one in flight: 4 descriptors of slack,
+    # where a leak per session would show as 1000.
     deadline = time.monotonic() + 5
     while True:
         time.sleep(0.2)
         fd1, ch1, rss1 = snapshot()
-        if (ch1 <= ch0 and fd1 <= fd0 + 2) or time.monotonic() > deadline:
+        if (ch1 <= ch0 and fd1 <= fd0 + 4) or time.monotonic() > deadline:
             break
     tap(bad == 0, "1000 sessions opened and closed", bad)
-    tap(fd1 <= fd0 + 2, "no fd growth (%d -> %d)" % (fd0, fd1))
+    tap(fd1 <= fd0 + 4, "no fd growth (%d -> %d)" % (fd0, fd1))
     tap(ch1 <= ch0, "no process growth (%d -> %d children)" % (ch0, ch1))
     if RELAXED:
         # AddressSanitizer's quarantine holds freed memory back on
