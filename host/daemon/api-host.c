@@ -137,13 +137,15 @@ api_openapi(struct request *rq, struct reply *rep)
 }
 
 /* POST /v1/key/rotate {"keep": seconds}: a new encryption key; the old
- * one decrypts for keep seconds more. */
+ * one decrypts clients' texts for keep seconds more, and the stored
+ * secrets are resealed to the new one. */
 void
 api_key_rotate(struct request *rq, struct reply *rep)
 {
 	struct server *srv = rq->srv;
 	json_object *body, *v;
 	int64_t keep = 0;
+	size_t resealed = 0;
 	char err[512];
 	int rc;
 
@@ -167,8 +169,15 @@ api_key_rotate(struct request *rq, struct reply *rep)
 		reply_fail(rep, rc, err);
 		goto out;
 	}
-	log_msg(LOG_LEVEL_INFO, "event=key_rotate keep_s=%lld",
-		(long long)keep);
+	/* The new key is in force; a reseal cut short (here or by a crash)
+	 * is finished at the next start, the previous key kept till then. */
+	rc = secrets_reseal_all(srv->secrets, &resealed, err, sizeof(err));
+	if (rc < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"event=secrets_reseal_failed resealed=%zu msg=\"%s\"",
+			resealed, err);
+	log_msg(LOG_LEVEL_INFO, "event=key_rotate keep_s=%lld resealed=%zu",
+		(long long)keep, resealed);
 	key_page(srv, rep);
 out:
 	json_object_put(body);

@@ -11,8 +11,9 @@
  * first deploy.  "sealed" is base64url (no padding) of what
  * hpke_seal_secret() made for this name and key on the client.  A put is
  * opened once here, only to refuse at once a text sealed to another
- * host, name or key (what it opens to is wiped unread), and no reply or
- * log line ever carries a value.  A change drops the name's sessions
+ * host, name or key (what it opens to is wiped unread; one sealed to the
+ * previous key is resealed to the current one), and no reply or log line
+ * ever carries a value.  A change drops the name's sessions
  * made ahead, so that the next session's worker gets the new values;
  * sessions already open keep those they started with.
  */
@@ -56,9 +57,9 @@ void
 api_secret_set(struct request *rq, struct reply *rep)
 {
 	struct server *srv = rq->srv;
-	unsigned char *sealed = NULL, *pt = NULL;
+	unsigned char *sealed = NULL, *resealed = NULL;
 	const char *key, *b64;
-	size_t slen, ptlen, blen;
+	size_t slen, rlen, blen;
 	json_object *body, *jk, *js;
 	char err[512];
 	int rc;
@@ -101,9 +102,11 @@ api_secret_set(struct request *rq, struct reply *rep)
 		reply_error(rep, ERR_INVALID, "sealed is not base64url");
 		goto out;
 	}
-	rc = hostkeys_open_secret(srv->keys, rq->arg, key, sealed, slen, &pt,
-				  &ptlen, err, sizeof(err));
-	hpke_free(pt, ptlen);
+	/* A text sealed to the key just rotated out is stored resealed to
+	 * the current one: the store holds no secret that the next
+	 * hostkeys_forget_old() would strand. */
+	rc = hostkeys_reseal_secret(srv->keys, rq->arg, key, sealed, slen,
+				    &resealed, &rlen, err, sizeof(err));
 	if (rc < 0) {
 		reply_error(rep, ERR_INVALID,
 			    "%s (seal it with `fnhost secret set` against "
@@ -111,8 +114,9 @@ api_secret_set(struct request *rq, struct reply *rep)
 			    err);
 		goto out;
 	}
-	rc = store_secret_put(srv->store, rq->arg, key, sealed, slen, err,
-			      sizeof(err));
+	rc = store_secret_put(srv->store, rq->arg, key,
+			      resealed ? resealed : sealed,
+			      resealed ? rlen : slen, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		goto out;
@@ -123,6 +127,7 @@ api_secret_set(struct request *rq, struct reply *rep)
 	reply_empty(rep, 204);
 out:
 	free(sealed);
+	free(resealed);
 	json_object_put(body);
 }
 

@@ -413,6 +413,24 @@ drain(struct daemon *d)
 }
 
 /*
+ * Reseal the secrets still sealed to the previous key: at a start, to
+ * finish a rotation that a crash cut short, before any worker asks for
+ * them (a store that can not be read is a start that fails, like any
+ * other); after a reload that brought a rotation made elsewhere.
+ */
+static int
+finish_reseal(struct daemon *d, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	if (secrets_reseal_all(&d->secrets, &n, err, errlen) < 0)
+		return -1;
+	if (n)
+		log_msg(LOG_LEVEL_INFO, "event=secrets_resealed count=%zu", n);
+	return 0;
+}
+
+/*
  * SIGHUP: the host keys again from DATADIR/keys, which the operator of a
  * cluster replaces on every host with the one key set after a rotation
  * (fnhostd(8), SIGHUP).  A set that does not load leaves the keys in use
@@ -442,6 +460,9 @@ reload_keys(struct daemon *d)
 		"event=reload_keys changed=%s encrypt=%s attest=%s "
 		"previous_until=%lld",
 		changed ? "yes" : "no", enc_hex, att_hex, (long long)old_until);
+	if (changed && finish_reseal(d, err, sizeof(err)) < 0)
+		log_msg(LOG_LEVEL_ERROR,
+			"event=secrets_reseal_failed msg=\"%s\"", err);
 }
 
 static int
@@ -517,6 +538,8 @@ start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->secrets = (struct secrets){ .store = d->store, .keys = &d->keys };
+	if (finish_reseal(d, err, errlen) < 0)
+		return -1;
 	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics,
 				   &d->secrets);
 	if (!d->sessions) {
@@ -530,6 +553,7 @@ start(struct daemon *d, char *err, size_t errlen)
 		.metrics = &d->metrics,
 		.features = &d->zygote.features,
 		.keys = &d->keys,
+		.secrets = &d->secrets,
 	};
 	/* The token key is made with the admin token on a first start; a
 	 * missing admin token alone is not a new host. */

@@ -75,10 +75,12 @@ hostkeys_load(struct hostkeys *k, struct store *s, char *err, size_t errlen)
 	    attest_public_key(k->att_sk, k->att_pk, err, errlen) < 0 ||
 	    (k->signer = attest_signer_new(k->att_sk, err, errlen)) == NULL)
 		goto out;
-	if (store_key_get(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) == 0)
+	if (store_key_get(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) == 0) {
 		old_decode(old, k->old_sk, &k->old_until);
-	else if (errno != ENOENT)
+		k->old_held = true;
+	} else if (errno != ENOENT) {
 		goto out;
+	}
 	ret = 0;
 out:
 	OPENSSL_cleanse(old, sizeof(old));
@@ -103,6 +105,7 @@ hostkeys_reload(struct hostkeys *k, struct store *s, bool *changed, char *err,
 	unsigned char att_pk[ATTEST_PK_BYTES], old[OLD_LEN], old_sk[HPKE_NSK];
 	struct attest_signer *signer = NULL, *was = NULL;
 	int64_t old_until = 0;
+	bool old_held = false;
 	int ret = -1;
 
 	*changed = false;
@@ -112,10 +115,12 @@ hostkeys_reload(struct hostkeys *k, struct store *s, bool *changed, char *err,
 	    store_key_get(s, ATTEST_KEY, att, sizeof(att), err, errlen) < 0 ||
 	    attest_public_key(att, att_pk, err, errlen) < 0)
 		goto out;
-	if (store_key_get(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) == 0)
+	if (store_key_get(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) == 0) {
 		old_decode(old, old_sk, &old_until);
-	else if (errno != ENOENT)
+		old_held = true;
+	} else if (errno != ENOENT) {
 		goto out;
+	}
 	pthread_rwlock_wrlock(&k->lock);
 	*changed = CRYPTO_memcmp(enc, k->enc_sk, sizeof(enc)) != 0 ||
 		   CRYPTO_memcmp(att, k->att_sk, sizeof(att)) != 0 ||
@@ -136,6 +141,7 @@ hostkeys_reload(struct hostkeys *k, struct store *s, bool *changed, char *err,
 	memcpy(k->enc_pk, enc_pk, sizeof(enc_pk));
 	memcpy(k->old_sk, old_sk, sizeof(old_sk));
 	k->old_until = old_until;
+	k->old_held = old_held;
 	pthread_rwlock_unlock(&k->lock);
 	attest_signer_free(was);
 	ret = 0;
@@ -169,7 +175,9 @@ hostkeys_public(struct hostkeys *k, unsigned char enc_pk[HPKE_NPK],
 /*
  * The previous key is written first: a crash between the two writes
  * leaves the current key also named the previous one, which is harmless,
- * never a key lost that clients still encrypt to.
+ * never a key lost that clients still encrypt to or that a stored secret
+ * is sealed to.  It is written whatever keep_s: the secrets need it
+ * until they are resealed (hostkeys_forget_old() then drops it).
  */
 int
 hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s, char *err,
@@ -187,13 +195,12 @@ hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s, char *err,
 	if (hpke_public_key(sk, pk, err, errlen) < 0)
 		goto out;
 	old_encode(old, k->enc_sk, until);
-	if ((until ? store_key_put(s, ENCRYPT_OLD, old, sizeof(old), err,
-				   errlen)
-		   : store_key_remove(s, ENCRYPT_OLD, err, errlen)) < 0 ||
+	if (store_key_put(s, ENCRYPT_OLD, old, sizeof(old), err, errlen) < 0 ||
 	    store_key_put(s, ENCRYPT_KEY, sk, sizeof(sk), err, errlen) < 0)
 		goto out;
 	memcpy(k->old_sk, k->enc_sk, HPKE_NSK);
 	k->old_until = until;
+	k->old_held = true;
 	memcpy(k->enc_sk, sk, HPKE_NSK);
 	memcpy(k->enc_pk, pk, HPKE_NPK);
 	ret = 0;
@@ -209,6 +216,56 @@ static bool
 old_honoured(const struct hostkeys *k)
 {
 	return k->old_until != 0 && (int64_t)time(NULL) < k->old_until;
+}
+
+int
+hostkeys_reseal_secret(struct hostkeys *k, const char *name, const char *key,
+		       const void *sealed, size_t len, unsigned char **out,
+		       size_t *outlen, char *err, size_t errlen)
+{
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	int ret;
+
+	*out = NULL;
+	*outlen = 0;
+	pthread_rwlock_rdlock(&k->lock);
+	ret = hpke_open_secret(k->enc_sk, name, key, sealed, len, &pt, &ptlen,
+			       err, errlen);
+	if (ret == 0)
+		goto out; /* the current key's already */
+	if (!k->old_held)
+		goto out;
+	ret = hpke_open_secret(k->old_sk, name, key, sealed, len, &pt, &ptlen,
+			       err, errlen);
+	if (ret == 0)
+		ret = hpke_seal_secret(k->enc_pk, name, key, NULL, pt, ptlen,
+				       out, outlen, err, errlen);
+out:
+	pthread_rwlock_unlock(&k->lock);
+	if (pt)
+		hpke_free(pt, ptlen);
+	return ret;
+}
+
+int
+hostkeys_forget_old(struct hostkeys *k, struct store *s, char *err,
+		    size_t errlen)
+{
+	int ret = 0;
+
+	pthread_rwlock_wrlock(&k->lock);
+	if (!k->old_held || old_honoured(k))
+		goto out;
+	ret = store_key_remove(s, ENCRYPT_OLD, err, errlen);
+	if (ret < 0)
+		goto out;
+	OPENSSL_cleanse(k->old_sk, sizeof(k->old_sk));
+	k->old_until = 0;
+	k->old_held = false;
+out:
+	pthread_rwlock_unlock(&k->lock);
+	return ret;
 }
 
 int
@@ -258,7 +315,9 @@ hostkeys_open_secret(struct hostkeys *k, const char *name, const char *key,
 	pthread_rwlock_rdlock(&k->lock);
 	ret = hpke_open_secret(k->enc_sk, name, key, sealed, len, pt, ptlen,
 			       err, errlen);
-	if (ret < 0 && old_honoured(k) &&
+	/* Not old_honoured(): a secret not yet resealed since a rotation
+	 * is the host's own, not a client's late text. */
+	if (ret < 0 && k->old_held &&
 	    hpke_open_secret(k->old_sk, name, key, sealed, len, pt, ptlen, NULL,
 			     0) == 0)
 		ret = 0;

@@ -34,7 +34,8 @@ struct hostkeys {
 	pthread_rwlock_t lock;
 	unsigned char enc_sk[HPKE_NSK], enc_pk[HPKE_NPK];
 	unsigned char old_sk[HPKE_NSK];
-	int64_t old_until; /* Unix seconds; 0: no previous key */
+	int64_t old_until; /* Unix seconds; 0: clients' texts not opened */
+	bool old_held;	   /* old_sk is a key, if only for the secrets */
 	unsigned char att_sk[ATTEST_SK_BYTES], att_pk[ATTEST_PK_BYTES];
 	struct attest_signer *signer; /* att_sk's; replaced by a reload */
 };
@@ -55,10 +56,29 @@ void hostkeys_clear(struct hostkeys *k);
 void hostkeys_public(struct hostkeys *k, unsigned char enc_pk[HPKE_NPK],
 		     unsigned char att_pk[ATTEST_PK_BYTES], int64_t *old_until);
 
-/* Make a new encryption key; the current one decrypts on until now +
- * keep_s (0: not at all), replacing any previous one. */
+/* Make a new encryption key; the current one decrypts clients' texts on
+ * until now + keep_s (0: not at all), replacing any previous one.  It is
+ * kept as encrypt.old even for keep_s 0, until hostkeys_forget_old():
+ * the stored secrets are sealed to it until they are resealed. */
 int hostkeys_rotate(struct hostkeys *k, struct store *s, uint32_t keep_s,
 		    char *err, size_t errlen);
+
+/* A sealed secret of function name and key, as the current key should
+ * hold it: 0 and *out NULL when it opens with the current key already; 0
+ * and *out (malloc()ed, *outlen bytes; free()) sealed to the current key
+ * when it opens with the previous one, whatever its deadline (that is
+ * for clients' texts, this is the host's own store); a negated kind when
+ * it opens with neither. */
+int hostkeys_reseal_secret(struct hostkeys *k, const char *name,
+			   const char *key, const void *sealed, size_t len,
+			   unsigned char **out, size_t *outlen, char *err,
+			   size_t errlen);
+
+/* Drop the previous key, from k and from s, unless clients' texts are
+ * still opened with it: for once every stored secret is sealed to the
+ * current key. */
+int hostkeys_forget_old(struct hostkeys *k, struct store *s, char *err,
+			size_t errlen);
 
 /* Open an fnh2 text (hpke_decrypt_text()) or an encrypted invoke's request
  * (hpke_ohttp_open_request(); st then answers it) made for the function
@@ -73,7 +93,7 @@ int hostkeys_open_request(struct hostkeys *k, struct hpke_ohttp *st,
 			  size_t errlen);
 
 /* Open a secret sealed for function name and key (hpke_open_secret()),
- * with the current key, else the previous one before its deadline. */
+ * with the current key, else the previous one while it is held. */
 int hostkeys_open_secret(struct hostkeys *k, const char *name, const char *key,
 			 const void *sealed, size_t len, unsigned char **pt,
 			 size_t *ptlen, char *err, size_t errlen);

@@ -85,6 +85,63 @@ secrets_open_all(const struct secrets *sec, const char *name,
 	return rc;
 }
 
+/* Reseal one secret, if it is sealed to the previous key. */
+static int
+reseal_one(const struct secrets *sec, const struct store_secret_ref *r,
+	   size_t *resealed, char *err, size_t errlen)
+{
+	unsigned char *sealed = NULL, *now = NULL;
+	size_t slen = 0, nlen = 0;
+	bool swapped = false;
+	char e2[256];
+	int rc;
+
+	rc = store_secret_get(sec->store, r->name, r->key, &sealed, &slen, err,
+			      errlen);
+	if (rc == -ERR_NOT_FOUND)
+		return 0; /* deleted since the listing */
+	if (rc < 0)
+		return rc;
+	if (hostkeys_reseal_secret(sec->keys, r->name, r->key, sealed, slen,
+				   &now, &nlen, e2, sizeof(e2)) < 0) {
+		log_msg(LOG_LEVEL_WARN,
+			"event=secret_unopenable function=%s key=%s "
+			"msg=\"%s; set it again\"",
+			r->name, r->key, e2);
+		goto out;
+	}
+	if (now)
+		rc = store_secret_swap(sec->store, r->name, r->key, sealed,
+				       slen, now, nlen, &swapped, err, errlen);
+	if (swapped)
+		(*resealed)++;
+out:
+	free(sealed);
+	free(now); /* sealed: nothing to wipe */
+	return rc;
+}
+
+int
+secrets_reseal_all(const struct secrets *sec, size_t *resealed, char *err,
+		   size_t errlen)
+{
+	struct store_secret_ref *refs = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	*resealed = 0;
+	rc = store_secret_list_all(sec->store, &refs, &n, err, errlen);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = reseal_one(sec, &refs[i], resealed, err, errlen);
+	free(refs);
+	/* One that opens with neither key (sealed before an earlier
+	 * rotation, by a host that did not reseal) is no reason to keep
+	 * the previous key: it does not open that one either. */
+	if (rc == 0)
+		rc = hostkeys_forget_old(sec->keys, sec->store, err, errlen);
+	return rc;
+}
+
 void
 secrets_wipe(unsigned char *blob, size_t len)
 {

@@ -12,6 +12,7 @@
 #ifndef FNHOST_SECRETS_H
 #define FNHOST_SECRETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "daemon/hostkeys.h"
@@ -31,6 +32,18 @@ struct secrets {
 int secrets_open_all(const struct secrets *sec, const char *name,
 		     unsigned char **blob, size_t *len, char *err,
 		     size_t errlen);
+
+/* Reseal every stored secret that is sealed to the previous host key
+ * to the current one (hostkeys_reseal_secret()), each file replaced
+ * atomically and only if unchanged since it was read; then, when every
+ * secret opens with the current key, drop the previous key
+ * (hostkeys_forget_old()).  Run after a rotation and at each start, so
+ * that a rotation cut short by a crash is finished.  A secret that opens
+ * with neither key is left as it is and logged by key.  *resealed counts
+ * the files rewritten.  Returns 0, or a negated kind with a reason in
+ * err (what was resealed so far stays resealed). */
+int secrets_reseal_all(const struct secrets *sec, size_t *resealed, char *err,
+		       size_t errlen);
 
 /* Wipe and free what secrets_open_all() gave. */
 void secrets_wipe(unsigned char *blob, size_t len);

@@ -20,6 +20,7 @@ server_new(const struct server_deps *deps, struct server **out,
 	srv->metrics = deps->metrics;
 	srv->features = deps->features;
 	srv->keys = deps->keys;
+	srv->secrets = deps->secrets;
 	rc = store_admin_token(srv->store, srv->admin_token, first_start, err,
 			       errlen);
 	if (rc == 0)

@@ -217,3 +217,84 @@ store_secret_delete(struct store *s, const char *name, const char *key,
 				  name);
 	return rc;
 }
+
+static int
+list_all_one(struct store *s, const char *file, const char *stem, void *ctx,
+	     char *err, size_t errlen)
+{
+	struct store_vec *vec = ctx;
+	struct store_secret_ref *r;
+	const char *at = strchr(stem, '@'); /* stem_ok() saw it */
+
+	(void)s;
+	(void)file;
+	r = store_vec_next(vec);
+	if (!r)
+		return store_fail(err, errlen, ERR_INTERNAL, "out of memory");
+	snprintf(r->name, sizeof(r->name), "%.*s", (int)(at - stem), stem);
+	snprintf(r->key, sizeof(r->key), "%s", at + 1);
+	vec->n++;
+	return 0;
+}
+
+int
+store_secret_list_all(struct store *s, struct store_secret_ref **refs,
+		      size_t *n, char *err, size_t errlen)
+{
+	struct store_vec vec = { NULL, 0, 0, sizeof(**refs) };
+	int rc;
+
+	*refs = NULL;
+	*n = 0;
+	rc = store_dir_each(s, DIR_SECRETS, SECRET_SUFFIX, stem_ok,
+			    "not named <name>@<key>" SECRET_SUFFIX,
+			    list_all_one, &vec, err, errlen);
+	if (rc < 0) {
+		free(vec.v);
+		return rc;
+	}
+	*refs = vec.v;
+	*n = vec.n;
+	return 0;
+}
+
+int
+store_secret_swap(struct store *s, const char *name, const char *key,
+		  const void *was, size_t was_len, const void *now,
+		  size_t now_len, bool *swapped, char *err, size_t errlen)
+{
+	char file[NAME_MAX + 1], shown[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*swapped = false;
+	rc = check(name, key, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (now_len < HPKE_NENC + HPKE_NT || now_len > HPKE_SECRET_SEALED_MAX)
+		return store_fail(err, errlen, ERR_INVALID,
+				  "a sealed secret is %d to %d bytes",
+				  HPKE_NENC + HPKE_NT, HPKE_SECRET_SEALED_MAX);
+	file_of(name, key, file);
+	store_shown(s, DIR_SECRETS, file, shown);
+	/* The read and the write under one lock: a put or a delete in
+	 * between is kept, never overwritten with what was. */
+	pthread_mutex_lock(&s->lock);
+	rc = store_read_file(s->dirfd[DIR_SECRETS], file,
+			     HPKE_SECRET_SEALED_MAX, shown, &buf, &len, err,
+			     errlen);
+	if (rc == -ERR_NOT_FOUND) {
+		rc = 0; /* deleted meanwhile */
+		goto out;
+	}
+	if (rc < 0 || len != was_len || memcmp(buf, was, len) != 0)
+		goto out;
+	rc = fileio_replace(s->dirfd[DIR_SECRETS], file, now, now_len, 0600,
+			    err, errlen);
+	*swapped = rc == 0;
+out:
+	pthread_mutex_unlock(&s->lock);
+	free(buf);
+	return rc;
+}

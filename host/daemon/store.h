@@ -260,5 +260,18 @@ int store_secret_list(struct store *s, const char *name,
 		      size_t errlen);
 int store_secret_delete(struct store *s, const char *name, const char *key,
 			char *err, size_t errlen);
+/* Every secret of every name, unsorted; *refs is malloc()ed (NULL when
+ * none). */
+struct store_secret_ref {
+	char name[BUNDLE_LABEL_MAX + 1];
+	char key[STORE_SECRET_KEY_MAX + 1];
+};
+int store_secret_list_all(struct store *s, struct store_secret_ref **refs,
+			  size_t *n, char *err, size_t errlen);
+/* Replace name's key with now only if it still holds exactly was (a put
+ * or a delete since it was read wins); *swapped says whether it did. */
+int store_secret_swap(struct store *s, const char *name, const char *key,
+		      const void *was, size_t was_len, const void *now,
+		      size_t now_len, bool *swapped, char *err, size_t errlen);
 
 #endif

@@ -7,7 +7,9 @@ name or key is refused, a new value reaches the next session, and a
 plugin of another function scanning its worker's memory
 (tests/hostile/memscan.c) finds no trace of the value while a worker
 holding it is alive, though the same scan finds it in a worker that was
-given it.  The value is in no log line and no metric.  TAP on stdout."""
+given it.  The value is in no log line and no metric.  A key rotation
+reseals the stored secrets, and a start finishes a reseal that a crash
+cut short.  TAP on stdout."""
 import base64
 import json
 import os
@@ -33,6 +35,50 @@ def run(h, fid, text):
                            text.encode() if isinstance(text, str) else text,
                            tok)
     return st, out
+
+
+def rotation(h, svc, path, value):
+    """`fnhost key rotate` reseals the stored secrets to the new key and
+    drops the old one; a rotation cut short by a crash before the reseal
+    is finished at the next start."""
+    keys = os.path.join(h.data, "keys")
+    with open(path, "rb") as f:
+        before = f.read()
+    with open(os.path.join(keys, "encrypt.key"), "rb") as f:
+        old_key = f.read()
+    r = h.fnhost(["key", "rotate"], token=h.admin)
+    tap(r.returncode == 0, "fnhost key rotate", r.stderr)
+    with open(path, "rb") as f:
+        after = f.read()
+    tap(after != before and len(after) == len(before) and
+        not os.path.exists(os.path.join(keys, "encrypt.old")) and
+        "event=key_rotate keep_s=0 resealed=2" in h.log_text(),
+        "key rotate reseals both stored secrets and keeps no old key",
+        h.log_tail(3))
+    st, out = run(h, svc["id"], "API_KEY")
+    tap(st == 200 and out == value.encode(),
+        "the function reads its secret after the rotation", (st, out))
+
+    # What a kill -9 between the key files' writes and the reseal leaves:
+    # the new key, the old one kept for the secrets only (deadline 0),
+    # the secret still sealed to the old key.
+    h.kill()
+    with open(os.path.join(keys, "encrypt.old"), "wb") as f:
+        f.write(old_key + bytes(8))
+    os.chmod(os.path.join(keys, "encrypt.old"), 0o600)
+    with open(path, "wb") as f:
+        f.write(before)
+    h.start()
+    with open(path, "rb") as f:
+        now = f.read()
+    tap(now != before and
+        not os.path.exists(os.path.join(keys, "encrypt.old")) and
+        "event=secrets_resealed count=1" in h.log_text(),
+        "a start finishes a reseal that a crash cut short, then drops "
+        "the old key", h.log_tail(5))
+    st, out = run(h, svc["id"], "API_KEY")
+    tap(st == 200 and out == value.encode(),
+        "... and the function reads its secret", (st, out))
 
 
 def main(tmp):
@@ -136,6 +182,8 @@ def main(tmp):
         tap(value not in log and value2 not in log and
             "event=secret_set function=svc key=API_KEY" in log,
             "the log names the key, never the value", h.log_tail(3))
+
+        rotation(h, svc, path, value2)
 
         r = h.fnhost(["secret", "delete", "svc", "API_KEY"], token=h.admin)
         tap(r.returncode == 0 and not os.path.exists(path),
