@@ -51,15 +51,19 @@ follow_read(void *cls, uint64_t pos, char *out, size_t max)
 	if (f->sent == f->pending.len) {
 		buf_free(&f->pending, false);
 		f->sent = 0;
-		while (!fnlog_read(f->fw.name, &f->after, &f->pending)) {
+		if (!fnlog_read(f->fw.name, &f->after, &f->pending)) {
 			switch (follows_park(&f->fw, f->after)) {
 			case FOLLOW_PARKED:
 				return 0; /* called again once resumed */
 			case FOLLOW_END:
 				return MHD_CONTENT_READER_END_OF_STREAM;
 			case FOLLOW_READ:
-				break;
+				break; /* logged since the read above */
 			}
+			/* The ring has a line and pending room for one: only
+			 * memory can fail this, and a loop would spin. */
+			if (!fnlog_read(f->fw.name, &f->after, &f->pending))
+				return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
 	}
 	n = f->pending.len - f->sent;
