@@ -13,9 +13,10 @@
  * never holds a connection past the inactivity limit, nor anything
  * forever); `fnhost logs -f` asks again.  The route runs inline: the
  * body comes from libmicrohttpd's content callback on the event thread,
- * which never blocks longer than FOLLOW_WAIT_MS per call, the price of
- * not holding a handler thread (of which there are few, for workers) for
- * a follower's whole time.
+ * which never blocks: with nothing new it parks the connection
+ * (follows.h) until the name logs a line or the deadline passes, so that
+ * a follower holds neither a handler thread (they are few, for workers)
+ * nor an event thread (they serve every other client).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +26,16 @@
 #include "base/clock.h"
 #include "daemon/api.h"
 #include "daemon/fnlog.h"
+#include "daemon/follows.h"
 
 #define LOGS_TYPE "application/x-ndjson"
-/* The longest a content callback waits for a line. */
-#define FOLLOW_WAIT_MS 100
 /* What one callback reads from the ring at most. */
 #define FOLLOW_CHUNK (64u << 10)
 
 struct follow {
-	char name[BUNDLE_LABEL_MAX + 1];
-	uint64_t after; /* the last seq sent */
-	int64_t deadline_ms;
+	struct follower fw; /* its name, connection and deadline */
+	uint64_t after;	    /* the last seq sent */
+	bool added;	    /* to the followers (follows.h) */
 	struct buf pending;
 	size_t sent; /* of pending */
 };
@@ -51,16 +51,19 @@ follow_read(void *cls, uint64_t pos, char *out, size_t max)
 	if (f->sent == f->pending.len) {
 		buf_free(&f->pending, false);
 		f->sent = 0;
-		if (!fnlog_read(f->name, &f->after, &f->pending)) {
-			int64_t left = f->deadline_ms - clock_now_ms();
-
-			if (left <= 0)
+		if (!fnlog_read(f->fw.name, &f->after, &f->pending)) {
+			switch (follows_park(&f->fw, f->after)) {
+			case FOLLOW_PARKED:
+				return 0; /* called again once resumed */
+			case FOLLOW_END:
 				return MHD_CONTENT_READER_END_OF_STREAM;
-			fnlog_wait(f->name, f->after,
-				   left < FOLLOW_WAIT_MS ? (int)left
-							 : FOLLOW_WAIT_MS);
-			if (!fnlog_read(f->name, &f->after, &f->pending))
-				return 0; /* asked again at once */
+			case FOLLOW_READ:
+				break; /* logged since the read above */
+			}
+			/* The ring has a line and pending room for one: only
+			 * memory can fail this, and a loop would spin. */
+			if (!fnlog_read(f->fw.name, &f->after, &f->pending))
+				return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
 	}
 	n = f->pending.len - f->sent;
@@ -76,6 +79,10 @@ follow_free(void *cls)
 {
 	struct follow *f = cls;
 
+	/* Before the memory goes, and before libmicrohttpd frees the
+	 * connection: no resume may reach it after this. */
+	if (f->added)
+		follows_remove(&f->fw);
 	buf_free(&f->pending, false);
 	free(f);
 }
@@ -91,6 +98,7 @@ api_function_logs(struct request *rq, struct reply *rep)
 	uint32_t timeout_s = rq->srv->cfg->client_timeout_s;
 	size_t len;
 	char *text;
+	int rc;
 
 	if (!api_function_find(rq->srv, rq->arg, &fn, rep))
 		return;
@@ -116,10 +124,24 @@ api_function_logs(struct request *rq, struct reply *rep)
 		reply_error(rep, ERR_INTERNAL, "out of memory");
 		return;
 	}
-	snprintf(f->name, sizeof(f->name), "%s", fn.name);
+	snprintf(f->fw.name, sizeof(f->fw.name), "%s", fn.name);
+	f->fw.conn = rq->conn;
+	f->fw.deadline_ms = clock_now_ms() +
+			    (int64_t)(timeout_s > 1 ? timeout_s - 1 : 1) * 1000;
 	buf_init(&f->pending, FOLLOW_CHUNK);
-	f->deadline_ms = clock_now_ms() +
-			 (int64_t)(timeout_s > 1 ? timeout_s - 1 : 1) * 1000;
+	rc = follows_add(&f->fw);
+	if (rc == -ERR_LIMIT)
+		reply_error(rep, ERR_LIMIT,
+			    "over %u followers of '%s' or %u in all; "
+			    "try again later",
+			    FOLLOWS_PER_NAME, fn.name, FOLLOWS_MAX);
+	else if (rc < 0)
+		reply_fail(rep, rc, "the host is shutting down");
+	if (rc < 0) {
+		follow_free(f);
+		return;
+	}
+	f->added = true;
 	rep->status = 200;
 	rep->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
 						      follow_read, f,

@@ -26,6 +26,7 @@ struct conn {
 
 struct conns {
 	uint32_t head_ms, body_ms;
+	void (*tick)(void);
 	pthread_mutex_t lock;
 	pthread_cond_t stop_cond;
 	struct conn *list;
@@ -66,13 +67,20 @@ sweeper_main(void *arg)
 		}
 		pthread_cond_timedwait(&cs->stop_cond, &cs->lock, &until);
 		sweep_locked(cs);
+		if (!cs->tick)
+			continue;
+		/* Unlocked: the tick may take locks under which conns_*()
+		 * are called. */
+		pthread_mutex_unlock(&cs->lock);
+		cs->tick();
+		pthread_mutex_lock(&cs->lock);
 	}
 	pthread_mutex_unlock(&cs->lock);
 	return NULL;
 }
 
 struct conns *
-conns_new(uint32_t head_ms, uint32_t body_ms)
+conns_new(uint32_t head_ms, uint32_t body_ms, void (*tick)(void))
 {
 	struct conns *cs = calloc(1, sizeof(*cs));
 	pthread_condattr_t ca;
@@ -81,6 +89,7 @@ conns_new(uint32_t head_ms, uint32_t body_ms)
 		return NULL;
 	cs->head_ms = head_ms;
 	cs->body_ms = body_ms;
+	cs->tick = tick;
 	pthread_mutex_init(&cs->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -8,7 +8,9 @@
  * its head; while its request waits on a worker it has no deadline (the
  * invoke has its own).  A thread of the set shuts down (shutdown(2), the
  * descriptor stays libmicrohttpd's to close) every connection past its
- * deadline, about twice a second.  All calls are thread-safe.
+ * deadline, about twice a second, and then calls the set's tick, for
+ * other deadlines that need no thread of their own (follows.h).  All
+ * calls are thread-safe.
  */
 #ifndef FNHOST_CONNS_H
 #define FNHOST_CONNS_H
@@ -18,8 +20,10 @@
 struct conns;
 struct conn;
 
-/* A set with these limits; NULL when out of memory or threads. */
-struct conns *conns_new(uint32_t head_ms, uint32_t body_ms);
+/* A set with these limits whose thread calls tick (NULL: none) after
+ * each sweep, without the set's lock; NULL when out of memory or
+ * threads. */
+struct conns *conns_new(uint32_t head_ms, uint32_t body_ms, void (*tick)(void));
 /* Stop the thread and free the set; every connection must be closed.
  * NULL is a no-op. */
 void conns_free(struct conns *cs);

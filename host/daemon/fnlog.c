@@ -3,11 +3,12 @@
  *
  * One lock over every ring: a line is added under it in the time of
  * making its JSON text, and the names are few (those deployed), so a scan
- * of them costs less than a hash table would in code.  One condition
- * variable wakes every follower of any name; each checks its own.
+ * of them costs less than a hash table would in code.  A new line wakes
+ * its name's parked followers (follows.h) once it is in the ring and the
+ * lock is let go: follows.c takes this lock under its own, never the
+ * other way round.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "base/clock.h"
 #include "daemon/fnlog.h"
+#include "daemon/follows.h"
 #include "formats/bundle.h"
 
 struct ring {
@@ -29,30 +31,20 @@ struct ring {
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t added;
 	bool on;
 	unsigned int cap;
 	struct ring *rings;
 	size_t nrings;
-} set = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	  .added = PTHREAD_COND_INITIALIZER };
+} set = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int
 fnlog_init(unsigned int lines)
 {
-	pthread_condattr_t ca;
-
 	if (lines == 0)
 		return 0;
 	set.rings = calloc(FNLOG_NAMES_MAX, sizeof(*set.rings));
 	if (!set.rings)
 		return -1;
-	/* Followers wait on the monotonic clock, like every deadline. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&set.added);
-	pthread_cond_init(&set.added, &ca);
-	pthread_condattr_destroy(&ca);
 	set.cap = lines;
 	set.on = true;
 	return 0;
@@ -168,9 +160,9 @@ fnlog_add(const char *name, const char *function_id, const char *session,
 		r->lines[(r->first + r->n) % set.cap] = text;
 		r->n++;
 	}
-	pthread_cond_broadcast(&set.added);
 	pthread_mutex_unlock(&set.lock);
 	free(old);
+	follows_wake(name);
 }
 
 /* The seq a kept line starts with: "{"seq":N," as line_text() wrote. */
@@ -207,36 +199,18 @@ fnlog_read(const char *name, uint64_t *after, struct buf *out)
 	return got;
 }
 
-/* Whether name has a line after seq after.  Under the lock. */
-static bool
-has_after(const char *name, uint64_t after)
-{
-	struct ring *r = ring_of(name, false);
-
-	return r && r->n &&
-	       seq_of(r->lines[(r->first + r->n - 1) % set.cap]) > after;
-}
-
 bool
-fnlog_wait(const char *name, uint64_t after, int timeout_ms)
+fnlog_has_after(const char *name, uint64_t after)
 {
-	struct timespec ts;
+	struct ring *r;
 	bool yes;
 
 	if (!set.on)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&set.lock);
-	while (!(yes = has_after(name, after)))
-		if (pthread_cond_timedwait(&set.added, &set.lock, &ts) ==
-		    ETIMEDOUT)
-			break;
+	r = ring_of(name, false);
+	yes = r && r->n &&
+	      seq_of(r->lines[(r->first + r->n - 1) % set.cap]) > after;
 	pthread_mutex_unlock(&set.lock);
 	return yes;
 }

@@ -49,8 +49,9 @@ void fnlog_add(const char *name, const char *function_id, const char *session,
  * to the last one appended.  Returns how many were appended. */
 size_t fnlog_read(const char *name, uint64_t *after, struct buf *out);
 
-/* Wait at most timeout_ms for name to have a line after seq after.
- * Returns whether it has one. */
-bool fnlog_wait(const char *name, uint64_t after, int timeout_ms);
+/* Whether name has a line after seq after.  fnlog_add() wakes the name's
+ * followers (follows.h) after the line is in, so that a follower that
+ * checks this under the followers' lock misses none. */
+bool fnlog_has_after(const char *name, uint64_t after);
 
 #endif

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "daemon/api.h"
 #include "daemon/cors.h"
+#include "daemon/follows.h"
 #include "daemon/log.h"
 #include "sandbox/channel.h"
 
@@ -378,7 +379,7 @@ http_start(struct server *srv, char *err, size_t errlen)
 			       cfg->listen);
 	srv->jobs = jobs_new(cfg->handler_threads);
 	srv->conns = conns_new(cfg->request_head_timeout_ms,
-			       cfg->request_body_timeout_ms);
+			       cfg->request_body_timeout_ms, follows_expire);
 	if (!srv->jobs || !srv->conns) {
 		http_stop(srv);
 		return err_set(err, errlen, ERR_INTERNAL,
@@ -412,8 +413,10 @@ http_start(struct server *srv, char *err, size_t errlen)
 void
 http_stop(struct server *srv)
 {
-	/* The handlers first: each resumes its suspended connection, which
-	 * libmicrohttpd must have back before it stops. */
+	/* The parked followers and the handlers first: each resumes its
+	 * suspended connection, which libmicrohttpd must have back before
+	 * it stops; a follower resumed so ends its answer. */
+	follows_stop();
 	jobs_free(srv->jobs);
 	srv->jobs = NULL;
 	if (srv->mhd)
