@@ -248,6 +248,17 @@ out:
 	return ret;
 }
 
+bool
+hostkeys_hold_old(struct hostkeys *k)
+{
+	bool held;
+
+	pthread_rwlock_rdlock(&k->lock);
+	held = k->old_held;
+	pthread_rwlock_unlock(&k->lock);
+	return held;
+}
+
 int
 hostkeys_forget_old(struct hostkeys *k, struct store *s, char *err,
 		    size_t errlen)

@@ -74,6 +74,11 @@ int hostkeys_reseal_secret(struct hostkeys *k, const char *name,
 			   unsigned char **out, size_t *outlen, char *err,
 			   size_t errlen);
 
+/* Whether k holds a previous key (hostkeys_rotate() made one that
+ * hostkeys_forget_old() has not dropped): else there is nothing to
+ * reseal. */
+bool hostkeys_hold_old(struct hostkeys *k);
+
 /* Drop the previous key, from k and from s, unless clients' texts are
  * still opened with it: for once every stored secret is sealed to the
  * current key. */

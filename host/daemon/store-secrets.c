@@ -69,6 +69,20 @@ check(const char *name, const char *key, char *err, size_t errlen)
 	return 0;
 }
 
+static bool
+sealed_len_ok(size_t len)
+{
+	return len >= HPKE_NENC + HPKE_NT && len <= HPKE_SECRET_SEALED_MAX;
+}
+
+static int
+sealed_len_fail(char *err, size_t errlen)
+{
+	return store_fail(err, errlen, ERR_INVALID,
+			  "a sealed secret is %d to %d bytes",
+			  HPKE_NENC + HPKE_NT, HPKE_SECRET_SEALED_MAX);
+}
+
 static void
 file_of(const char *name, const char *key, char file[NAME_MAX + 1])
 {
@@ -148,10 +162,8 @@ store_secret_put(struct store *s, const char *name, const char *key,
 	rc = check(name, key, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (len < HPKE_NENC + HPKE_NT || len > HPKE_SECRET_SEALED_MAX)
-		return store_fail(err, errlen, ERR_INVALID,
-				  "a sealed secret is %d to %d bytes",
-				  HPKE_NENC + HPKE_NT, HPKE_SECRET_SEALED_MAX);
+	if (!sealed_len_ok(len))
+		return sealed_len_fail(err, errlen);
 	file_of(name, key, file);
 	/* The count and the write under one lock, so that two puts can not
 	 * both pass the bound. */
@@ -272,10 +284,8 @@ store_secret_swap(struct store *s, const char *name, const char *key,
 	rc = check(name, key, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (now_len < HPKE_NENC + HPKE_NT || now_len > HPKE_SECRET_SEALED_MAX)
-		return store_fail(err, errlen, ERR_INVALID,
-				  "a sealed secret is %d to %d bytes",
-				  HPKE_NENC + HPKE_NT, HPKE_SECRET_SEALED_MAX);
+	if (!sealed_len_ok(now_len))
+		return sealed_len_fail(err, errlen);
 	file_of(name, key, file);
 	store_shown(s, DIR_SECRETS, file, shown);
 	/* The read and the write under one lock: a put or a delete in
