@@ -143,6 +143,7 @@ api_function_logs(struct request *rq, struct reply *rep)
 	}
 	f->added = true;
 	rep->status = 200;
+	rep->own_deadline = true; /* f->fw.deadline_ms, swept by follows.c */
 	rep->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
 						      follow_read, f,
 						      follow_free);

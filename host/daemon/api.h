@@ -120,6 +120,10 @@ struct request {
 struct reply {
 	int status;
 	struct MHD_Response *resp;
+	/* The answer streams until a deadline of its handler's own (a log
+	 * follower's): the connection's body deadline (conns.h) must not
+	 * cut it short. */
+	bool own_deadline;
 };
 
 /* Decide whether rq's caller may call rq->route, from the request head

@@ -199,6 +199,8 @@ queue(struct exchange *x, const char *method, const char *url,
 		return MHD_NO;
 	}
 	cors_decorate(rq->srv->cfg, rq->conn, rep->resp);
+	if (rep->own_deadline)
+		conns_waiting(rq->srv->conns, conn_of(rq->conn));
 	ok = MHD_queue_response(rq->conn, (unsigned int)rep->status, rep->resp);
 	MHD_destroy_response(rep->resp);
 	rep->resp = NULL;

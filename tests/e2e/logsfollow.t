@@ -2,7 +2,8 @@
 """Log followers, through a real fnhostd with one event thread
 (http_threads = 1): `fnhost logs -f` prints a session's open, its
 plugin's lines and its close as they happen, in order, once each, and
-goes on across the host's ends of its answers; idle followers park
+goes on across the host's ends of its answers; one answer lasts its
+own deadline (client_timeout), not request_body_timeout; idle followers park
 rather than hold the event thread, so that /healthz and a session are
 still served; a name takes at most 16
 followers (429 past that), a follower whose client left is freed, and
@@ -28,6 +29,7 @@ from fnhtap import Stop, done, require, tap  # noqa: E402
 CHATTY = os.path.join(BUILD, "tests/plugins/chatty/plugin.so")
 ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
 TIMEOUT_S = 6  # client_timeout: a followed answer lasts 5 s
+BODY_S = 2  # request_body_timeout: shorter, and a follower outlives it
 PER_NAME = 16  # FOLLOWS_PER_NAME
 IDLE = 8
 
@@ -54,6 +56,24 @@ def session(h, fid, tok, text):
                           text.encode(), tok)
     st3, _, _ = h.request("DELETE", "/v1/sessions/%s" % sid, token=tok)
     return st1, st2, st3
+
+
+def read_until(c, r, want, limit):
+    """What a follower's answer r brings within limit s, up to want."""
+    got = b""
+    end = time.monotonic() + limit
+    c.sock.settimeout(0.2)
+    while want not in got and time.monotonic() < end:
+        try:
+            part = r.read1(4096)
+        except (socket.timeout, TimeoutError):
+            continue
+        except (OSError, http.client.HTTPException):
+            break
+        if not part:
+            break
+        got += part
+    return got
 
 
 def cpu_s(pid):
@@ -116,7 +136,8 @@ class Cli:
 
 def main(tmp):
     h = Daemon(tmp, function_log_lines=200, http_threads=1,
-               client_timeout="%ds" % TIMEOUT_S)
+               client_timeout="%ds" % TIMEOUT_S,
+               request_body_timeout="%ds" % BODY_S)
     with h:
         h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
         ids = {}
@@ -160,6 +181,16 @@ def main(tmp):
         tap(seqs == list(range(1, 13)),
             "every line once, in order, none twice", seqs)
         cli.stop()
+
+        # One answer outlives request_body_timeout: the follower's own
+        # deadline (client_timeout less a second) bounds it, not that.
+        c, r = follower(h, "chatty")
+        require(c is not None, "a follower", r)
+        time.sleep(BODY_S + 1)
+        session(h, ids["chatty"], tok, "late")
+        tap(b"debug late" in read_until(c, r, b"debug late", TIMEOUT_S),
+            "a followed answer goes on past request_body_timeout")
+        c.close()
 
         # Idle followers on the only event thread.
         idle = [follower(h, "echo") for _ in range(IDLE)]
