@@ -163,19 +163,12 @@ api_key_rotate(struct request *rq, struct reply *rep)
 			goto out;
 		}
 	}
-	rc = hostkeys_rotate(srv->keys, srv->store, (uint32_t)keep, err,
-			     sizeof(err));
+	rc = secrets_rotate(srv->secrets, (uint32_t)keep, &resealed, err,
+			    sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		goto out;
 	}
-	/* The new key is in force; a reseal cut short (here or by a crash)
-	 * is finished at the next start, the previous key kept till then. */
-	rc = secrets_reseal_all(srv->secrets, &resealed, err, sizeof(err));
-	if (rc < 0)
-		log_msg(LOG_LEVEL_WARN,
-			"event=secrets_reseal_failed resealed=%zu msg=\"%s\"",
-			resealed, err);
 	log_msg(LOG_LEVEL_INFO, "event=key_rotate keep_s=%lld resealed=%zu",
 		(long long)keep, resealed);
 	key_page(srv, rep);

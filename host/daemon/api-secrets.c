@@ -57,9 +57,9 @@ void
 api_secret_set(struct request *rq, struct reply *rep)
 {
 	struct server *srv = rq->srv;
-	unsigned char *sealed = NULL, *resealed = NULL;
+	unsigned char *sealed = NULL;
 	const char *key, *b64;
-	size_t slen, rlen, blen;
+	size_t slen, blen;
 	json_object *body, *jk, *js;
 	char err[512];
 	int rc;
@@ -102,21 +102,15 @@ api_secret_set(struct request *rq, struct reply *rep)
 		reply_error(rep, ERR_INVALID, "sealed is not base64url");
 		goto out;
 	}
-	/* A text sealed to the key just rotated out is stored resealed to
-	 * the current one: the store holds no secret that the next
-	 * hostkeys_forget_old() would strand. */
-	rc = hostkeys_reseal_secret(srv->keys, rq->arg, key, sealed, slen,
-				    &resealed, &rlen, err, sizeof(err));
-	if (rc < 0) {
+	rc = secrets_put(srv->secrets, rq->arg, key, sealed, slen, err,
+			 sizeof(err));
+	if (rc == -ERR_INVALID) {
 		reply_error(rep, ERR_INVALID,
 			    "%s (seal it with `fnhost secret set` against "
 			    "this host's key)",
 			    err);
 		goto out;
 	}
-	rc = store_secret_put(srv->store, rq->arg, key,
-			      resealed ? resealed : sealed,
-			      resealed ? rlen : slen, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		goto out;
@@ -127,7 +121,6 @@ api_secret_set(struct request *rq, struct reply *rep)
 	reply_empty(rep, 204);
 out:
 	free(sealed);
-	free(resealed);
 	json_object_put(body);
 }
 

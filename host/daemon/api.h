@@ -43,9 +43,9 @@ struct server {
 	struct sessions *sessions;
 	struct metrics *metrics;
 	const struct sandbox_features *features;
-	struct hostkeys *keys;	       /* encryption and attestation */
-	const struct secrets *secrets; /* resealed by a key rotation */
-	struct trust *trust;	       /* trusted publisher keys */
+	struct hostkeys *keys;	 /* encryption and attestation */
+	struct secrets *secrets; /* resealed by a key rotation */
+	struct trust *trust;	 /* trusted publisher keys */
 	char admin_token[65];
 	struct token_cache *tokens; /* verified function tokens */
 	unsigned char token_secret[32];

@@ -57,6 +57,7 @@ struct daemon {
 	struct server *srv;
 	struct hostkeys keys;
 	bool keys_loaded;
+	bool secrets_made;	/* secrets_init() done: secrets_fini() due */
 	struct secrets secrets; /* the store's, opened with keys */
 	int scratch_lock;	/* flock()ed fd of cfg.scratch_root */
 	pthread_t reaper;
@@ -416,7 +417,7 @@ drain(struct daemon *d)
  * Reseal the secrets still sealed to the previous key: at a start, to
  * finish a rotation that a crash cut short, before any worker asks for
  * them (a store that can not be read is a start that fails, like any
- * other); after a reload that brought a rotation made elsewhere.
+ * other).  A reload does its own (secrets_reload_keys()).
  */
 static int
 finish_reseal(struct daemon *d, char *err, size_t errlen)
@@ -444,9 +445,10 @@ reload_keys(struct daemon *d)
 	char att_hex[2 * ATTEST_PK_BYTES + 1];
 	bool changed;
 	int64_t old_until;
+	size_t resealed;
 
-	if (hostkeys_reload(&d->keys, d->store, &changed, err, sizeof(err)) <
-	    0) {
+	if (secrets_reload_keys(&d->secrets, &changed, &resealed, err,
+				sizeof(err)) < 0) {
 		log_msg(LOG_LEVEL_ERROR,
 			"event=reload_keys msg=\"%s; the keys in use are "
 			"kept\"",
@@ -460,9 +462,9 @@ reload_keys(struct daemon *d)
 		"event=reload_keys changed=%s encrypt=%s attest=%s "
 		"previous_until=%lld",
 		changed ? "yes" : "no", enc_hex, att_hex, (long long)old_until);
-	if (changed && finish_reseal(d, err, sizeof(err)) < 0)
-		log_msg(LOG_LEVEL_ERROR,
-			"event=secrets_reseal_failed msg=\"%s\"", err);
+	if (resealed)
+		log_msg(LOG_LEVEL_INFO, "event=secrets_resealed count=%zu",
+			resealed);
 }
 
 static int
@@ -537,7 +539,9 @@ start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	d->secrets = (struct secrets){ .store = d->store, .keys = &d->keys };
+	if (secrets_init(&d->secrets, d->store, &d->keys, err, errlen) < 0)
+		return -1;
+	d->secrets_made = true;
 	if (finish_reseal(d, err, errlen) < 0)
 		return -1;
 	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics,
@@ -709,6 +713,8 @@ out:
 	fnlog_free();
 	zygote_stop(&d.zygote);
 	server_free(d.srv);
+	if (d.secrets_made)
+		secrets_fini(&d.secrets);
 	if (d.keys_loaded)
 		hostkeys_clear(&d.keys);
 	if (d.store)

@@ -32,7 +32,7 @@ struct server_deps {
 	struct metrics *metrics;
 	const struct sandbox_features *features;
 	struct hostkeys *keys;
-	const struct secrets *secrets; /* the store's, opened with keys */
+	struct secrets *secrets; /* the store's, opened with keys */
 };
 
 /* A server over deps, holding the admin token and the token key (read

@@ -54,7 +54,7 @@ struct ready_set {
 	const struct config *cfg;
 	struct metrics *m;
 	struct pool *pool;
-	const struct secrets *sec;
+	struct secrets *sec;
 	struct sealed_set *sealed; /* every function's plugin, sealed once */
 	bool renice;  /* root: may raise a worker's priority again */
 	size_t depth; /* ready sessions kept per function */
@@ -73,7 +73,7 @@ static void *readier_main(void *arg);
 
 struct ready_set *
 ready_new(const struct config *cfg, struct metrics *m, struct pool *pool,
-	  const struct secrets *sec)
+	  struct secrets *sec)
 {
 	struct ready_set *rs = calloc(1, sizeof(*rs));
 

@@ -29,7 +29,7 @@ struct ready_set;
  * threads.  A ready session holds the secrets as they were when it was
  * made: drop a name's ready sessions when its secrets change. */
 struct ready_set *ready_new(const struct config *cfg, struct metrics *m,
-			    struct pool *pool, const struct secrets *sec);
+			    struct pool *pool, struct secrets *sec);
 
 /* Make a session of f, whose bundle is at bundle_fd/bundle_path, now:
  * pool_launch()'s result. */

@@ -37,8 +37,27 @@ pack(unsigned char **blob, size_t *len, const char *key, const void *val,
 }
 
 int
-secrets_open_all(const struct secrets *sec, const char *name,
-		 unsigned char **blob, size_t *len, char *err, size_t errlen)
+secrets_init(struct secrets *sec, struct store *s, struct hostkeys *k,
+	     char *err, size_t errlen)
+{
+	sec->store = s;
+	sec->keys = k;
+	if (pthread_rwlock_init(&sec->keys_lock, NULL) != 0)
+		return err_set(err, errlen, ERR_INTERNAL,
+			       "can not make the secrets' lock");
+	return 0;
+}
+
+void
+secrets_fini(struct secrets *sec)
+{
+	pthread_rwlock_destroy(&sec->keys_lock);
+}
+
+/* Open every secret of name and pack them; under keys_lock, shared. */
+static int
+open_all_locked(struct secrets *sec, const char *name, unsigned char **blob,
+		size_t *len, char *err, size_t errlen)
 {
 	struct store_secret_key *keys = NULL;
 	unsigned char *sealed, *pt;
@@ -46,10 +65,6 @@ secrets_open_all(const struct secrets *sec, const char *name,
 	char e2[256];
 	int rc;
 
-	*blob = NULL;
-	*len = 0;
-	if (!sec || !sec->store)
-		return 0;
 	rc = store_secret_list(sec->store, name, &keys, &n, err, errlen);
 	for (i = 0; rc == 0 && i < n; i++) {
 		rc = store_secret_get(sec->store, name, keys[i].key, &sealed,
@@ -85,9 +100,52 @@ secrets_open_all(const struct secrets *sec, const char *name,
 	return rc;
 }
 
+int
+secrets_open_all(struct secrets *sec, const char *name, unsigned char **blob,
+		 size_t *len, char *err, size_t errlen)
+{
+	int rc;
+
+	*blob = NULL;
+	*len = 0;
+	if (!sec || !sec->store)
+		return 0;
+	pthread_rwlock_rdlock(&sec->keys_lock);
+	rc = open_all_locked(sec, name, blob, len, err, errlen);
+	pthread_rwlock_unlock(&sec->keys_lock);
+	return rc;
+}
+
+int
+secrets_put(struct secrets *sec, const char *name, const char *key,
+	    const void *sealed, size_t len, char *err, size_t errlen)
+{
+	unsigned char *resealed = NULL;
+	size_t rlen = 0;
+	int rc;
+
+	pthread_rwlock_rdlock(&sec->keys_lock);
+	/* A text sealed to the key just rotated out is stored resealed to
+	 * the current one: the store holds no secret that the next
+	 * hostkeys_forget_old() would strand. */
+	rc = hostkeys_reseal_secret(sec->keys, name, key, sealed, len,
+				    &resealed, &rlen, err, errlen);
+	if (rc < 0) {
+		rc = -ERR_INVALID;
+		goto out;
+	}
+	rc = store_secret_put(sec->store, name, key,
+			      resealed ? resealed : sealed,
+			      resealed ? rlen : len, err, errlen);
+out:
+	pthread_rwlock_unlock(&sec->keys_lock);
+	free(resealed); /* sealed: nothing to wipe */
+	return rc;
+}
+
 /* Reseal one secret, if it is sealed to the previous key. */
 static int
-reseal_one(const struct secrets *sec, const struct store_secret_ref *r,
+reseal_one(struct secrets *sec, const struct store_secret_ref *r,
 	   size_t *resealed, char *err, size_t errlen)
 {
 	unsigned char *sealed = NULL, *now = NULL;
@@ -121,9 +179,10 @@ out:
 	return rc;
 }
 
-int
-secrets_reseal_all(const struct secrets *sec, size_t *resealed, char *err,
-		   size_t errlen)
+/* The reseal of every stored secret; under keys_lock, exclusive. */
+static int
+reseal_all_locked(struct secrets *sec, size_t *resealed, char *err,
+		  size_t errlen)
 {
 	struct store_secret_ref *refs = NULL;
 	size_t i, n = 0;
@@ -141,6 +200,62 @@ secrets_reseal_all(const struct secrets *sec, size_t *resealed, char *err,
 	 * the previous key: it does not open that one either. */
 	if (rc == 0)
 		rc = hostkeys_forget_old(sec->keys, sec->store, err, errlen);
+	return rc;
+}
+
+int
+secrets_reseal_all(struct secrets *sec, size_t *resealed, char *err,
+		   size_t errlen)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&sec->keys_lock);
+	rc = reseal_all_locked(sec, resealed, err, errlen);
+	pthread_rwlock_unlock(&sec->keys_lock);
+	return rc;
+}
+
+/* After the keys changed: a reseal that fails is logged, and finished at
+ * the next start, which runs it again. */
+static void
+reseal_after_change(struct secrets *sec, size_t *resealed)
+{
+	char err[512];
+
+	if (reseal_all_locked(sec, resealed, err, sizeof(err)) < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"event=secrets_reseal_failed resealed=%zu msg=\"%s\"",
+			*resealed, err);
+}
+
+int
+secrets_rotate(struct secrets *sec, uint32_t keep_s, size_t *resealed,
+	       char *err, size_t errlen)
+{
+	int rc;
+
+	*resealed = 0;
+	pthread_rwlock_wrlock(&sec->keys_lock);
+	rc = hostkeys_rotate(sec->keys, sec->store, keep_s, err, errlen);
+	if (rc == 0)
+		reseal_after_change(sec, resealed);
+	pthread_rwlock_unlock(&sec->keys_lock);
+	return rc;
+}
+
+int
+secrets_reload_keys(struct secrets *sec, bool *changed, size_t *resealed,
+		    char *err, size_t errlen)
+{
+	int rc;
+
+	*changed = false;
+	*resealed = 0;
+	pthread_rwlock_wrlock(&sec->keys_lock);
+	rc = hostkeys_reload(sec->keys, sec->store, changed, err, errlen);
+	if (rc == 0 && *changed)
+		reseal_after_change(sec, resealed);
+	pthread_rwlock_unlock(&sec->keys_lock);
 	return rc;
 }
 

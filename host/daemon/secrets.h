@@ -12,8 +12,10 @@
 #ifndef FNHOST_SECRETS_H
 #define FNHOST_SECRETS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/hostkeys.h"
 #include "daemon/store.h"
@@ -21,7 +23,40 @@
 struct secrets {
 	struct store *store;
 	struct hostkeys *keys;
+	/* Shared by a put from its check of the sealed text against the
+	 * keys to its write, and by secrets_open_all(); exclusive for a
+	 * change of the keys and the reseal after it.  So no put stores a
+	 * text sealed to a key that a rotation is dropping, which the
+	 * rotation's reseal would miss and nothing could open again. */
+	pthread_rwlock_t keys_lock;
 };
+
+/* Bind sec to store s and keys k; -ERR_INTERNAL when the lock can not be
+ * made.  secrets_fini() undoes it. */
+int secrets_init(struct secrets *sec, struct store *s, struct hostkeys *k,
+		 char *err, size_t errlen);
+void secrets_fini(struct secrets *sec);
+
+/* Store sealed (len bytes, from the client) as name's key: it must open
+ * with the current host key, or with the previous one, and is then
+ * stored resealed to the current key.  -ERR_INVALID with the reason when
+ * it opens with neither; the store's kinds otherwise. */
+int secrets_put(struct secrets *sec, const char *name, const char *key,
+		const void *sealed, size_t len, char *err, size_t errlen);
+
+/* hostkeys_rotate() and then the reseal of every stored secret, as one
+ * step that no put or worker's opening sees half done.  Returns 0, or
+ * the rotation's negated kind (the keys are then as they were).  A
+ * reseal that fails after a rotation is logged and finished at the next
+ * start; *resealed counts the files rewritten. */
+int secrets_rotate(struct secrets *sec, uint32_t keep_s, size_t *resealed,
+		   char *err, size_t errlen);
+
+/* hostkeys_reload() (SIGHUP), and when the keys changed, the reseal, as
+ * one step like secrets_rotate(); *changed says whether they did.
+ * Returns the reload's negated kind when it failed. */
+int secrets_reload_keys(struct secrets *sec, bool *changed, size_t *resealed,
+			char *err, size_t errlen);
 
 /* The secrets of function name, opened and packed into *blob
  * (malloc()ed, *len bytes; NULL and 0 when there are none; release with
@@ -29,7 +64,7 @@ struct secrets {
  * rotated out since) is left out and logged by key, never by value.
  * Returns 0, or a negated kind with a reason in err when the store can
  * not be read. */
-int secrets_open_all(const struct secrets *sec, const char *name,
+int secrets_open_all(struct secrets *sec, const char *name,
 		     unsigned char **blob, size_t *len, char *err,
 		     size_t errlen);
 
@@ -42,7 +77,7 @@ int secrets_open_all(const struct secrets *sec, const char *name,
  * with neither key is left as it is and logged by key.  *resealed counts
  * the files rewritten.  Returns 0, or a negated kind with a reason in
  * err (what was resealed so far stays resealed). */
-int secrets_reseal_all(const struct secrets *sec, size_t *resealed, char *err,
+int secrets_reseal_all(struct secrets *sec, size_t *resealed, char *err,
 		       size_t errlen);
 
 /* Wipe and free what secrets_open_all() gave. */

@@ -168,7 +168,7 @@ static const struct session_launcher ready_launcher_ops = {
 struct sessions *
 sessions_new(const struct config *cfg, struct zygote *z,
 	     const struct sandbox_limits *lim, struct metrics *m,
-	     const struct secrets *sec)
+	     struct secrets *sec)
 {
 	struct ready_launcher *rl = calloc(1, sizeof(*rl));
 

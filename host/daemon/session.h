@@ -51,7 +51,7 @@ struct session_opened {
  * process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 			      const struct sandbox_limits *lim,
-			      struct metrics *m, const struct secrets *sec);
+			      struct metrics *m, struct secrets *sec);
 /* Close every session (killing workers still busy), wait until every
  * closed session's worker is reaped and scratch dir wiped, and free the
  * table. */
