@@ -4,8 +4,8 @@ bench/cluster.
     with Cluster(tmp, ["a", "b", "c"]) as cl:  # namespaces, links
         cl.start_hosts()                       # a first, its keys/ to b, c
         cl.start_haproxy()                     # dist/haproxy.cfg, readdressed
-        cl.deploy_everywhere(bundle_dir)
-        tok = cl.token("counter")              # valid on every host
+        fn = cl.deploy_everywhere(bundle_dir)["name"]
+        tok = cl.token(fn)                     # valid on every host
         st, obj = cl.json("POST", "/v1/functions/counter/sessions", None, tok)
         cl.hosts["b"].kill()                   # kill -9, its whole group
 
@@ -35,7 +35,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from fnhd import DEVPUB, Daemon, DaemonError  # noqa: E402,F401
+from fnhd import BUILD as BUILD_DIR, DEVPUB, Daemon, DaemonError  # noqa: E402,F401
 from fnhtap import free_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -207,9 +207,11 @@ class Cluster:
 
     def deploy_everywhere(self, bundle_dir):
         """Trust the development key and deploy bundle_dir on every
-        running host (each its own file store); the plugin's name.  With
-        a shared registry this is one deploy through one host."""
-        name = None
+        running host (each its own file store); the deploy's answer
+        ({"id", "name", "version", "checksum"}: the id differs from host
+        to host, so clients name the function by its name).  With a
+        shared registry this is one deploy through one host."""
+        answer = None
         for h in self.running():
             # --insecure: plain http off loopback, on this cluster's own
             # links only.
@@ -218,8 +220,8 @@ class Cluster:
             st, o = h.deploy(bundle_dir)
             if st != 201:
                 raise DaemonError("deploy to host %s: %s %s" % (h.name, st, o))
-            name = o["name"]
-        return name
+            answer = o
+        return answer
 
     def token(self, target, ttl=3600):
         """A function token for target (an id, or a name: its latest),
