@@ -91,8 +91,7 @@ session_open(struct raw_conn *c, const struct target *t, const char *token,
 	char path[256], req[2048];
 	size_t len;
 
-	snprintf(path, sizeof(path), "/v1/functions/%s/sessions",
-		 t->function);
+	snprintf(path, sizeof(path), "/v1/functions/%s/sessions", t->function);
 	len = raw_build(req, sizeof(req), "POST", path, token, NULL, NULL, 0);
 	if (len == 0 || raw_round_trip(c, req, len) != 201)
 		return -1;
@@ -181,7 +180,8 @@ rate(const struct target *t, double seconds, char **tokens, int n)
 	int i, j, k;
 
 	for (i = 0; i < n; i++) {
-		w[i] = (struct worker){ .t = t, .token = tokens[i],
+		w[i] = (struct worker){ .t = t,
+					.token = tokens[i],
 					.until_us = start + seconds * 1e6 };
 		if (pthread_create(&w[i].tid, NULL, rate_main, &w[i]) != 0)
 			die("cannot start a thread");
