@@ -311,7 +311,19 @@ class Cluster:
     # ---- the end -------------------------------------------------------
     def stop(self):
         """End HAProxy and every host, delete the links and namespaces;
-        never raises."""
+        never raises.  A SIGTERM meanwhile waits until it is done, so
+        that a test stopped while it cleans up leaves nothing behind."""
+        try:
+            term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to hold off
+            term = None
+        try:
+            self._stop()
+        finally:
+            if term is not None:
+                signal.signal(signal.SIGTERM, term)
+
+    def _stop(self):
         if self.haproxy is not None:
             try:
                 os.killpg(self.haproxy.pid, signal.SIGKILL)

@@ -392,6 +392,9 @@ def kill_one(cl, tok):
 
 
 def main():
+    # A SIGTERM (prove's or make's) unwinds like an error, so that the
+    # hosts, HAProxy and the namespaces go with the test.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     tmp = tempfile.mkdtemp(prefix="fnhost-cluster-")
     os.chmod(tmp, 0o711)
     try:
