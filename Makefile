@@ -312,11 +312,16 @@ $(B)/bench/hostile: bench/hostile.c bench/timing.h $(LIBPLUGCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBPLUGCOMMON) -lm
 
-bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile $(B)/bench/api
+# bench/cluster: three hosts in network namespaces behind HAProxy (root
+# only; it says so and passes otherwise), with bench/cluster-load.c as
+# its client.
+bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile $(B)/bench/api \
+	$(B)/bench/cluster-load
 	$(B)/bench/hostile 5
 	$(B)/bench/session $(B)/tests/plugins/echo 300
 	$(B)/bench/api $(B) 400 5 10000
 	$(B)/bench/http $(B) 300
+	/usr/bin/python3 bench/cluster $(B) 5 300
 
 # ---- format -------------------------------------------------------------
 # The tracked C sources, in .clang-format's style; the generated tables

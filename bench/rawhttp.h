@@ -32,13 +32,14 @@ struct raw_conn {
 	size_t body_len;
 };
 
-/* Connect c to 127.0.0.1:port; 0 or -1. */
+/* Connect c to addr:port (addr an IPv4 address in network order); 0 or
+ * -1. */
 static inline int
-raw_connect(struct raw_conn *c, unsigned short port)
+raw_connect_addr(struct raw_conn *c, in_addr_t addr, unsigned short port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+				 .sin_addr.s_addr = addr };
 	int one = 1;
 
 	c->have = 0;
@@ -53,6 +54,13 @@ raw_connect(struct raw_conn *c, unsigned short port)
 		return -1;
 	}
 	return 0;
+}
+
+/* Connect c to 127.0.0.1:port; 0 or -1. */
+static inline int
+raw_connect(struct raw_conn *c, unsigned short port)
+{
+	return raw_connect_addr(c, htonl(INADDR_LOOPBACK), port);
 }
 
 static inline void

@@ -40,6 +40,8 @@ if [ "${1:-}" = test ]; then
 	need_cmd prove perl
 	need_cmd ip iproute2
 	need_cmd tc iproute2
+	# tests/cluster runs dist/haproxy.cfg in a real one
+	need_cmd haproxy haproxy
 	need_cmd node nodejs
 	need_cmd npm npm
 	# the browser test drives Debian's chromium (never a downloaded one)

@@ -92,6 +92,13 @@ class Daemon:
         self.log = os.path.join(tmp, "fnhostd.log")
         self.proc = None
         self.admin = None
+        # For a host in a network namespace (tests/cluster): a command
+        # that fnhostd's argv follows ("ip netns exec NS"), a port fixed
+        # in advance (its address is not the root namespace's, where
+        # free_port looks), and Popen's extra keywords.
+        self.wrap = []
+        self.fixed_port = None
+        self.popen = {}
         with open(self.conf, "w") as f:
             f.write(config_text(self.scratch, **conf))
         # The client sees only what the test gives it: no user config.
@@ -110,13 +117,14 @@ class Daemon:
 
     def start(self, timeout=30):
         """Start fnhostd on a new free port and wait until it serves."""
-        self.port = free_port(addr=self.addr)
+        self.port = self.fixed_port or free_port(addr=self.addr)
         self.env["FNHOST_URL"] = self.url
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [FNHOSTD, "-f", "-c", self.conf, "-d", self.data,
-                 "-l", "%s:%d" % (self.addr, self.port)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                self.wrap + [FNHOSTD, "-f", "-c", self.conf, "-d", self.data,
+                             "-l", "%s:%d" % (self.addr, self.port)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                **self.popen)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:

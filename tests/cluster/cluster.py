@@ -1,0 +1,356 @@
+"""cluster: fnhost as a cluster on one machine, for tests/cluster and
+bench/cluster.
+
+    with Cluster(tmp, ["a", "b", "c"]) as cl:  # namespaces, links
+        cl.start_hosts()                       # a first, its keys/ to b, c
+        cl.start_haproxy()                     # dist/haproxy.cfg, readdressed
+        fn = cl.deploy_everywhere(bundle_dir)["name"]
+        tok = cl.token(fn)                     # valid on every host
+        st, obj = cl.json("POST", "/v1/functions/counter/sessions", None, tok)
+        cl.hosts["b"].kill()                   # kill -9, its whole group
+
+Each host is a real fnhostd with "node = NAME" in its own network
+namespace, fnhc<pid>-NAME, reached from the root namespace over a veth
+pair with a /30 of its own (10.213.X.1 on the root's end, .2 on the
+host's); HAProxy runs in the root namespace on a free loopback port,
+with dist/haproxy.cfg whose listen address and server addresses alone
+are replaced, so that the shipped file is what runs.  Leaving the with
+block (or stop()) ends HAProxy and every host by process group and
+deletes the links and namespaces, whatever failed.
+
+Until the hosts share a registry each has its own file store: the same
+signed bundle is deployed to every host, and a token issued on one is
+valid on the others because they share keys/ (the token secret) and
+its record is copied into their tokens/.  host_config() and
+deploy_everywhere() are the two places a shared registry changes."""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from fnhd import BUILD as BUILD_DIR, DEVPUB, Daemon, DaemonError  # noqa: E402,F401
+from fnhtap import free_port  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+HAPROXY_CFG = os.path.join(ROOT, "dist", "haproxy.cfg")
+PORT = 8080  # each host's, inside its own namespace
+
+
+class Unavailable(Exception):
+    """This machine can not run a cluster (no root, no namespaces, no
+    HAProxy); the message says what is missing."""
+
+
+def sh(*argv, check=True):
+    return subprocess.run(list(argv), capture_output=True, text=True,
+                          check=check)
+
+
+def host_config(name):
+    """The fnhost.conf keys of host name.  With a shared registry, its
+    store and DSN go here, the same for every host."""
+    return {"node": name}
+
+
+def copy_files(src, dst, names=None):
+    """The operator's copy of key files: src's into dst, each written
+    under a temporary name, 0600, and renamed, as a secret tool would."""
+    os.makedirs(dst, mode=0o700, exist_ok=True)
+    for name in names or sorted(os.listdir(src)):
+        tmp = os.path.join(dst, ".copy-" + name)
+        with open(os.path.join(src, name), "rb") as f:
+            data = f.read()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.rename(tmp, os.path.join(dst, name))
+
+
+def haproxy_config(text, listen, servers):
+    """dist/haproxy.cfg's text for this machine: its bind address replaced
+    by listen ("127.0.0.1:PORT") and each server's address by
+    servers[name] ("10.213.X.2:8080"); nothing else changes.  Raises
+    ValueError when the file has no such line to replace, so that a
+    change of the shipped file fails the test rather than being run
+    half-readdressed."""
+    out, n = re.subn(r"(?m)^(\tbind )\S+$", r"\g<1>" + listen, text)
+    if n != 1:
+        raise ValueError("dist/haproxy.cfg: %d bind lines, not 1" % n)
+    seen = set()
+
+    def server(m):
+        name = m.group(2)
+        if name not in servers:
+            raise ValueError("dist/haproxy.cfg names server %s, which "
+                             "this cluster does not have" % name)
+        seen.add(name)
+        return m.group(1) + servers[name]
+
+    out = re.sub(r"(?m)^(\tserver (\S+) )\S+", server, out)
+    if seen != set(servers):
+        raise ValueError("dist/haproxy.cfg has servers %s, not %s"
+                         % (sorted(seen), sorted(servers)))
+    return out
+
+
+class Host(Daemon):
+    """One fnhostd in its own namespace, in its own process group so
+    that a kill ends its zygote and workers with it, as a host's death
+    does."""
+
+    def __init__(self, tmp, name, ns, addr):
+        os.makedirs(tmp, exist_ok=True)
+        super().__init__(tmp, listen=addr, **host_config(name))
+        self.name = name
+        self.ns = ns
+        self.wrap = ["ip", "netns", "exec", ns]
+        self.fixed_port = PORT
+        self.popen = {"start_new_session": True}
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc is None:
+            return None
+        pgid = self.proc.pid
+        if sig == signal.SIGKILL and self.proc.poll() is None:
+            os.killpg(pgid, signal.SIGKILL)
+        rc = super().stop(sig, timeout)
+        try:
+            os.killpg(pgid, signal.SIGKILL)  # whatever it left behind
+        except ProcessLookupError:
+            pass
+        return rc
+
+
+class Cluster:
+    def __init__(self, tmp, names):
+        if os.geteuid() != 0:
+            raise Unavailable("network namespaces need root")
+        if not shutil.which("haproxy") and \
+                not os.path.exists("/usr/sbin/haproxy"):
+            raise Unavailable("no haproxy (apt-get install haproxy)")
+        self.tmp = tmp
+        self.names = list(names)
+        self.tag = "%d" % (os.getpid() % 100000)
+        self.made = []
+        self.addrs = {}
+        self.hosts = {}
+        self.haproxy = None
+        self.hport = None
+        self.hlog = os.path.join(tmp, "haproxy.log")
+        self.hcfg = os.path.join(tmp, "haproxy.cfg")
+        try:
+            self._links()
+        except (subprocess.CalledProcessError, OSError) as e:
+            self.stop()
+            raise Unavailable("network namespaces can not be made here: %s"
+                              % (getattr(e, "stderr", None) or
+                                 str(e)).strip()[:120])
+
+    def _subnet(self):
+        """A third octet X for 10.213.X.0/24 whose /30s no address of
+        this machine uses: each run takes its own, from its pid."""
+        used = sh("ip", "-4", "-o", "addr").stdout
+        base = os.getpid() % 80 * 3
+        for k in range(80):
+            x = (base + 3 * k) % 240
+            if not any("10.213.%d." % (x + i) in used
+                       for i in range(len(self.names))):
+                return x
+        raise OSError("no free 10.213.X.0/30 for the cluster's links")
+
+    def _links(self):
+        x = self._subnet()
+        for i, name in enumerate(self.names):
+            ns = "fnhc%s-%s" % (self.tag, name)
+            root_end, ns_end = "fc%s%s" % (self.tag, name), "fh%s" % name
+            net = "10.213.%d" % (x + i)
+            sh("ip", "netns", "add", ns)
+            self.made.append(("netns", ns))
+            sh("ip", "link", "add", root_end, "type", "veth", "peer", "name",
+               ns_end, "netns", ns)
+            self.made.append(("link", root_end))
+            sh("ip", "addr", "add", net + ".1/30", "dev", root_end)
+            sh("ip", "link", "set", root_end, "up")
+            for argv in (["ip", "addr", "add", net + ".2/30", "dev", ns_end],
+                         ["ip", "link", "set", ns_end, "up"],
+                         ["ip", "link", "set", "lo", "up"]):
+                sh("ip", "netns", "exec", ns, *argv)
+            self.addrs[name] = net + ".2"
+            self.hosts[name] = Host(os.path.join(self.tmp, name), name, ns,
+                                    net + ".2")
+
+    # ---- hosts -----------------------------------------------------------
+    def start_hosts(self, names=None):
+        """Start the hosts named (all by default): the first of the
+        cluster makes the keys, and every other starts on a copy of its
+        keys/ (admin token, token secret, encryption and attestation
+        keys), so that all answer with one identity."""
+        first = self.hosts[self.names[0]]
+        for name in names or self.names:
+            h = self.hosts[name]
+            if h is not first:
+                if first.proc is None:
+                    first.start()
+                keys = os.path.join(h.data, "keys")
+                if not os.path.isdir(keys):
+                    os.makedirs(h.data, mode=0o711, exist_ok=True)
+                    copy_files(os.path.join(first.data, "keys"), keys)
+            if h.proc is None or h.proc.poll() is not None:
+                h.start()
+
+    def deploy_everywhere(self, bundle_dir):
+        """Trust the development key and deploy bundle_dir on every
+        running host (each its own file store); the deploy's answer
+        ({"id", "name", "version", "checksum"}: the id differs from host
+        to host, so clients name the function by its name).  With a
+        shared registry this is one deploy through one host."""
+        answer = None
+        for h in self.running():
+            # --insecure: plain http off loopback, on this cluster's own
+            # links only.
+            h.fnhost(["trust", "add", "--insecure", DEVPUB], token=h.admin,
+                     check=True)
+            st, o = h.deploy(bundle_dir)
+            if st != 201:
+                raise DaemonError("deploy to host %s: %s %s" % (h.name, st, o))
+            answer = o
+        return answer
+
+    def token(self, target, ttl=3600):
+        """A function token for target (an id, or a name: its latest),
+        issued by the first host and valid on every host: they share the
+        token secret, and its record (what revocation reads) is copied
+        into each other host's tokens/, as a shared registry will hold
+        it."""
+        first = self.hosts[self.names[0]]
+        st, o = first.json("POST", "/v1/functions/%s/tokens" % target,
+                           json.dumps({"ttl": ttl}), first.admin)
+        if st != 201:
+            raise DaemonError("token for %s: %s %s" % (target, st, o))
+        jti = json.loads(b64url(o["token"].split(".")[1]))["jti"]
+        src = os.path.join(first.data, "tokens")
+        names = [n for n in os.listdir(src) if n.startswith(jti)]
+        for h in self.hosts.values():
+            if h is not first:
+                copy_files(src, os.path.join(h.data, "tokens"), names)
+        return o["token"]
+
+    def running(self):
+        return [h for h in self.hosts.values()
+                if h.proc is not None and h.proc.poll() is None]
+
+    # ---- HAProxy -------------------------------------------------------
+    def start_haproxy(self, timeout=20):
+        """HAProxy on a free loopback port with dist/haproxy.cfg
+        readdressed, checked with haproxy -c first; waits until it
+        answers /healthz through a host."""
+        with open(HAPROXY_CFG) as f:
+            text = f.read()
+        self.hport = free_port()
+        cfg = haproxy_config(text, "127.0.0.1:%d" % self.hport,
+                             {n: "%s:%d" % (a, PORT)
+                              for n, a in self.addrs.items()})
+        with open(self.hcfg, "w") as f:
+            f.write(cfg)
+        r = sh("haproxy", "-c", "-f", self.hcfg, check=False)
+        if r.returncode != 0:
+            raise DaemonError("haproxy -c refuses the readdressed "
+                              "dist/haproxy.cfg:\n" + r.stdout + r.stderr)
+        with open(self.hlog, "ab") as log:
+            self.haproxy = subprocess.Popen(
+                ["haproxy", "-db", "-f", self.hcfg],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.haproxy.poll() is not None:
+                raise DaemonError("haproxy exited: " + self.haproxy_log())
+            try:
+                if self.request("GET", "/healthz", timeout=5)[0] == 200:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.1)
+        raise DaemonError("haproxy did not serve: " + self.haproxy_log())
+
+    def haproxy_log(self, lines=20):
+        with open(self.hlog, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def request(self, method, path, body=None, token=None, headers=None,
+                timeout=30):
+        """One request through HAProxy; (status, body, headers)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.hport,
+                                       timeout=timeout)
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            data = r.read()
+            return r.status, data, {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            c.close()
+
+    def json(self, method, path, body=None, token=None, headers=None):
+        st, data, _ = self.request(method, path, body, token, headers)
+        try:
+            return st, json.loads(data) if data else None
+        except ValueError:
+            return st, data
+
+    # ---- the end -------------------------------------------------------
+    def stop(self):
+        """End HAProxy and every host, delete the links and namespaces;
+        never raises.  A SIGTERM meanwhile waits until it is done, so
+        that a test stopped while it cleans up leaves nothing behind."""
+        try:
+            term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to hold off
+            term = None
+        try:
+            self._stop()
+        finally:
+            if term is not None:
+                signal.signal(signal.SIGTERM, term)
+
+    def _stop(self):
+        if self.haproxy is not None:
+            try:
+                os.killpg(self.haproxy.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.haproxy.wait()
+            self.haproxy = None
+        for h in self.hosts.values():
+            try:
+                h.stop()
+            except OSError:
+                pass
+        for kind, name in reversed(self.made):
+            if kind == "netns":
+                sh("ip", "netns", "del", name, check=False)
+            else:
+                sh("ip", "link", "del", name, check=False)
+        self.made = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        self.stop()
+        return False
+
+
+def b64url(text):
+    import base64
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
