@@ -36,6 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from fnhd import BUILD as BUILD_DIR, DEVPUB, Daemon, DaemonError  # noqa: E402,F401
+from fnhd import b64url, copy_key_files, http_request  # noqa: E402
 from fnhtap import free_port  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -57,20 +58,6 @@ def host_config(name):
     """The fnhost.conf keys of host name.  With a shared registry, its
     store and DSN go here, the same for every host."""
     return {"node": name}
-
-
-def copy_files(src, dst, names=None):
-    """The operator's copy of key files: src's into dst, each written
-    under a temporary name, 0600, and renamed, as a secret tool would."""
-    os.makedirs(dst, mode=0o700, exist_ok=True)
-    for name in names or sorted(os.listdir(src)):
-        tmp = os.path.join(dst, ".copy-" + name)
-        with open(os.path.join(src, name), "rb") as f:
-            data = f.read()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.rename(tmp, os.path.join(dst, name))
 
 
 def haproxy_config(text, listen, servers):
@@ -201,7 +188,7 @@ class Cluster:
                 keys = os.path.join(h.data, "keys")
                 if not os.path.isdir(keys):
                     os.makedirs(h.data, mode=0o711, exist_ok=True)
-                    copy_files(os.path.join(first.data, "keys"), keys)
+                    copy_key_files(os.path.join(first.data, "keys"), keys)
             if h.proc is None or h.proc.poll() is not None:
                 h.start()
 
@@ -239,7 +226,7 @@ class Cluster:
         names = [n for n in os.listdir(src) if n.startswith(jti)]
         for h in self.hosts.values():
             if h is not first:
-                copy_files(src, os.path.join(h.data, "tokens"), names)
+                copy_key_files(src, os.path.join(h.data, "tokens"), names)
         return o["token"]
 
     def running(self):
@@ -288,18 +275,8 @@ class Cluster:
     def request(self, method, path, body=None, token=None, headers=None,
                 timeout=30):
         """One request through HAProxy; (status, body, headers)."""
-        c = http.client.HTTPConnection("127.0.0.1", self.hport,
-                                       timeout=timeout)
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = "Bearer " + token
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            data = r.read()
-            return r.status, data, {k.lower(): v for k, v in r.getheaders()}
-        finally:
-            c.close()
+        return http_request("127.0.0.1", self.hport, method, path, body,
+                            token, headers, timeout)
 
     def json(self, method, path, body=None, token=None, headers=None):
         st, data, _ = self.request(method, path, body, token, headers)
@@ -349,8 +326,3 @@ class Cluster:
     def __exit__(self, kind, value, tb):
         self.stop()
         return False
-
-
-def b64url(text):
-    import base64
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

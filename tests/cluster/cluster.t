@@ -17,7 +17,6 @@ its own sessions get HAProxy's session_gone error, never a 404; started
 again, it is back in rotation.  Every wait is bounded; no time is
 asserted.  Skipped, saying why, without root, namespaces or HAProxy.
 TAP on stdout."""
-import base64
 import json
 import os
 import re
@@ -30,11 +29,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import BUILD_DIR, Cluster, Unavailable, copy_files  # noqa: E402
-from fnhd import DaemonError, sign  # noqa: E402
+from cluster import BUILD_DIR, Cluster, Unavailable  # noqa: E402
+from fnhd import DaemonError, attest_verifies, b64url, copy_key_files, sign  # noqa: E402,E501
 from fnhtap import Stop, done, require, skip, tap  # noqa: E402
 
-ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
 SID = re.compile(r"([a-z0-9][a-z0-9-]{0,15})\.[0-9a-f]{32}")
 LOAD_THREADS = 4
 INVOKES = 4  # a load session's invokes, each checked to count up
@@ -68,31 +66,6 @@ def error_code(body):
         return json.loads(body)["error"]["code"]
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def b64url(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def verifies(tmp, att_b64, hd):
-    """Whether openssl's Ed25519 verifies an invoke's attestation headers
-    with the public key att_b64 (base64url)."""
-    pem = os.path.join(tmp, "att.pem")
-    with open(pem, "w") as f:
-        f.write("-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n"
-                % base64.b64encode(ED25519_SPKI + b64url(att_b64)).decode())
-    msg, sig = os.path.join(tmp, "msg"), os.path.join(tmp, "sig")
-    with open(msg, "wb") as f:
-        f.write(("fnhost-attest-v1\n%s\n%s\n%s" % (
-            hd.get("fnhost-function-checksum"),
-            hd.get("fnhost-input-sha256"),
-            hd.get("fnhost-output-sha256"))).encode())
-    with open(sig, "wb") as f:
-        f.write(base64.b64decode(hd.get("fnhost-attestation", "")))
-    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                        pem, "-rawin", "-in", msg, "-sigfile", sig],
-                       capture_output=True, text=True)
-    return r.returncode == 0
 
 
 def host_key(h):
@@ -153,11 +126,11 @@ def identity(tmp, cl, tok_echo, echo_sum):
     sst, body, hd = invoke(b, sid, tok_echo, b"signed by b")
     close(b, sid, tok_echo)
     att = ka["attestation"]["public_key"] if ka else ""
-    tap(sst == 200 and verifies(tmp, att, hd),
+    tap(sst == 200 and attest_verifies(tmp, att, hd),
         "a result signed by host b verifies with the key read from host a",
         (st, sst, body))
     bad = dict(hd, **{"fnhost-output-sha256": "0" * 64})
-    tap(not verifies(tmp, att, bad), "and not over another output")
+    tap(not attest_verifies(tmp, att, bad), "and not over another output")
 
     # A rotation: made on a, its two files copied, b and c reloaded.
     r = a.fnhost(["key", "rotate", "-u", a.url, "--insecure", "--keep", "1h",
@@ -171,7 +144,7 @@ def identity(tmp, cl, tok_echo, echo_sum):
             r.stdout + r.stderr)
     lines = {}
     for h in (b, c):
-        copy_files(os.path.join(a.data, "keys"), os.path.join(h.data, "keys"),
+        copy_key_files(os.path.join(a.data, "keys"), os.path.join(h.data, "keys"),
                    ["encrypt.old", "encrypt.key"])
         lines[h.name] = reload(h)
     keys = {n: host_key(h) for n, h in cl.hosts.items()}

@@ -16,6 +16,7 @@ log.  Leaving the with block stops fnhostd (SIGTERM, then kill -9) and,
 when a test failed or an exception is on its way, prints the end of the
 log as TAP comments.  stdout and stderr of every start go to one log
 file, d.log."""
+import base64
 import http.client
 import json
 import os
@@ -65,6 +66,67 @@ def sign(tmp, so, name, extra=None, key=DEVKEY, label=None):
         argv += ["-n", label[0], "-v", label[1]]
     subprocess.run(argv + [d], check=True, capture_output=True)
     return d
+
+
+ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
+
+
+def b64url(text):
+    """The bytes of unpadded base64url text."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def copy_key_files(src, dst, names=None):
+    """The operator's copy of key files (all of src's, or names): each
+    written into dst under a temporary name, 0600, and renamed, as a
+    secret tool would."""
+    os.makedirs(dst, mode=0o700, exist_ok=True)
+    for name in names or sorted(os.listdir(src)):
+        tmp = os.path.join(dst, ".copy-" + name)
+        with open(os.path.join(src, name), "rb") as f:
+            data = f.read()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.rename(tmp, os.path.join(dst, name))
+
+
+def attest_verifies(tmp, att_b64, hd):
+    """Whether openssl's Ed25519 verifies an invoke's attestation headers
+    hd with the public key att_b64 (base64url); files go in tmp."""
+    pem = os.path.join(tmp, "att.pem")
+    with open(pem, "w") as f:
+        f.write("-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n"
+                % base64.b64encode(ED25519_SPKI + b64url(att_b64)).decode())
+    msg, sig = os.path.join(tmp, "msg"), os.path.join(tmp, "sig")
+    with open(msg, "wb") as f:
+        f.write(("fnhost-attest-v1\n%s\n%s\n%s" % (
+            hd.get("fnhost-function-checksum"),
+            hd.get("fnhost-input-sha256"),
+            hd.get("fnhost-output-sha256"))).encode())
+    with open(sig, "wb") as f:
+        f.write(base64.b64decode(hd.get("fnhost-attestation", "")))
+    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
+                        pem, "-rawin", "-in", msg, "-sigfile", sig],
+                       capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def http_request(addr, port, method, path, body=None, token=None,
+                 headers=None, timeout=30):
+    """One HTTP request on a connection of its own; (status, body bytes,
+    lower-case headers)."""
+    c = http.client.HTTPConnection(addr, port, timeout=timeout)
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    try:
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        return r.status, data, {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        c.close()
 
 
 def parse_metrics(text):
@@ -183,17 +245,8 @@ class Daemon:
     def request(self, method, path, body=None, token=None, headers=None,
                 timeout=30):
         """One HTTP request; (status, body bytes, lower-case headers)."""
-        c = http.client.HTTPConnection(self.addr, self.port, timeout=timeout)
-        h = dict(headers or {})
-        if token:
-            h["Authorization"] = "Bearer " + token
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            data = r.read()
-            return r.status, data, {k.lower(): v for k, v in r.getheaders()}
-        finally:
-            c.close()
+        return http_request(self.addr, self.port, method, path, body, token,
+                            headers, timeout)
 
     def json(self, method, path, body=None, token=None, headers=None):
         """request() with the body parsed as JSON (the raw bytes when it

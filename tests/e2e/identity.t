@@ -15,7 +15,6 @@ with its keys and says why in the log.  Session ids name their node
 ("a." + 32 hex); one naming another node is answered 421 wrong_node,
 not 404, and a bad node label fails fnhostd -t naming it.  TAP on
 stdout."""
-import base64
 import hashlib
 import json
 import os
@@ -29,36 +28,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fnhd import BUILD, DEVPUB, FNHOSTD, Daemon  # noqa: E402
+from fnhd import attest_verifies, b64url, copy_key_files  # noqa: E402
 from fnhtap import done, tap  # noqa: E402
 
 HIDE = '{"latitude": 48.8584, "longitude": 2.2945}'
 SEEK = '{"latitude": 48.8606, "longitude": 2.3376}'
 DISTANCE = b"Getting closer!"
 BUNDLE = os.path.join(BUILD, "plugins", "hide_and_seek")
-ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
-
-
-def b64url(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def host_key(h):
     st, body, _ = h.request("GET", "/v1/key")
     return st, json.loads(body) if st == 200 else body
-
-
-def copy_keys(src, dst, names=None):
-    """The operator's copy: src's key files into dst, each written under
-    a temporary name and renamed, 0600, as a secret tool would."""
-    os.makedirs(dst, mode=0o700, exist_ok=True)
-    for name in names or sorted(os.listdir(src)):
-        tmp = os.path.join(dst, ".copy-" + name)
-        with open(os.path.join(src, name), "rb") as f:
-            data = f.read()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.rename(tmp, os.path.join(dst, name))
 
 
 def reload(h, count):
@@ -91,27 +70,6 @@ def invoke(h, sid, tok, data):
     return h.request("POST", "/v1/sessions/%s/invoke" % sid, data, tok)
 
 
-def verifies(tmp, att_b64, hd):
-    """Whether openssl's Ed25519 verifies an invoke's attestation headers
-    with the published key att_b64."""
-    pem = os.path.join(tmp, "att.pem")
-    with open(pem, "w") as f:
-        f.write("-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n"
-                % base64.b64encode(ED25519_SPKI + b64url(att_b64)).decode())
-    msg, sig = os.path.join(tmp, "msg"), os.path.join(tmp, "sig")
-    with open(msg, "wb") as f:
-        f.write(("fnhost-attest-v1\n%s\n%s\n%s" % (
-            hd.get("fnhost-function-checksum"),
-            hd.get("fnhost-input-sha256"),
-            hd.get("fnhost-output-sha256"))).encode())
-    with open(sig, "wb") as f:
-        f.write(base64.b64decode(hd.get("fnhost-attestation", "")))
-    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                        pem, "-rawin", "-in", msg, "-sigfile", sig],
-                       capture_output=True, text=True)
-    return r.returncode == 0
-
-
 def game(h, fid, tok, text):
     """A session of h: the hider's text, then a guess; the statuses and
     the guess's answer and headers."""
@@ -131,7 +89,7 @@ def main():
     try:
         with Daemon(ta, node="a") as a:
             os.makedirs(os.path.join(tb, "data"), mode=0o711)
-            copy_keys(os.path.join(a.data, "keys"),
+            copy_key_files(os.path.join(a.data, "keys"),
                       os.path.join(tb, "data", "keys"))
             with Daemon(tb, node="b") as b:
                 run_all(tmp, a, b)
@@ -188,10 +146,10 @@ def run_all(tmp, a, b):
         "a text encrypted to host a's key opens on host b", (st, out))
     att = ka["attestation"]["public_key"]
     st2, _, hd2 = game(a, fa, ta, old_text)
-    tap(verifies(tmp, att, hd) and verifies(tmp, att, hd2),
+    tap(attest_verifies(tmp, att, hd) and attest_verifies(tmp, att, hd2),
         "openssl verifies both hosts' attestations with the one key")
     hd_bad = dict(hd, **{"fnhost-output-sha256": "0" * 64})
-    tap(not verifies(tmp, att, hd_bad), "and none over another output")
+    tap(not attest_verifies(tmp, att, hd_bad), "and none over another output")
 
     rotation(tmp, a, b, fa, ta, fb, tb, checksum, old_text)
 
@@ -200,7 +158,7 @@ def rotation(tmp, a, b, fa, ta, fb, tb, checksum, old_text):
     r = a.fnhost(["key", "rotate", "--keep", "1h", "-o", "json"],
                  token=a.admin)
     new = json.loads(r.stdout)["encryption"]["public_key"]
-    copy_keys(os.path.join(a.data, "keys"), os.path.join(b.data, "keys"),
+    copy_key_files(os.path.join(a.data, "keys"), os.path.join(b.data, "keys"),
               ["encrypt.old", "encrypt.key"])
     line = reload(b, 1)
     ka, kb = host_key(a)[1], host_key(b)[1]
@@ -222,8 +180,8 @@ def rotation(tmp, a, b, fa, ta, fb, tb, checksum, old_text):
     keys_a = os.path.join(a.data, "keys")
     with open(os.path.join(tmp, "attest.key"), "wb") as f:
         f.write(os.urandom(32))
-    copy_keys(tmp, keys_a, ["attest.key"])
-    copy_keys(tmp, os.path.join(b.data, "keys"), ["attest.key"])
+    copy_key_files(tmp, keys_a, ["attest.key"])
+    copy_key_files(tmp, os.path.join(b.data, "keys"), ["attest.key"])
     la, lb = reload(a, 1), reload(b, 2)
     ka, kb = host_key(a)[1], host_key(b)[1]
     att = ka["attestation"]["public_key"]
@@ -231,7 +189,7 @@ def rotation(tmp, a, b, fa, ta, fb, tb, checksum, old_text):
     _, _, hd2 = game(b, fb, tb, HIDE)
     tap("changed=yes" in la and "changed=yes" in lb and ka == kb and
         att != json.loads(r.stdout)["attestation"]["public_key"] and
-        verifies(tmp, att, hd) and verifies(tmp, att, hd2),
+        attest_verifies(tmp, att, hd) and attest_verifies(tmp, att, hd2),
         "a new attestation key, copied to both and reloaded, is the one "
         "both publish and sign with", (la, lb))
 
