@@ -72,10 +72,11 @@ int secrets_open_all(struct secrets *sec, const char *name,
  * to the current one (hostkeys_reseal_secret()), each file replaced
  * atomically and only if unchanged since it was read; then, when every
  * secret opens with the current key, drop the previous key
- * (hostkeys_forget_old()).  Run after a rotation and at each start, so
- * that a rotation cut short by a crash is finished.  A secret that opens
- * with neither key is left as it is and logged by key.  *resealed counts
- * the files rewritten.  Returns 0, or a negated kind with a reason in
+ * (hostkeys_forget_old()), all under keys_lock, exclusive.  Run at
+ * each start, so that a rotation cut short by a crash is finished
+ * (secrets_rotate() and secrets_reload_keys() run it themselves).  A
+ * secret that opens with neither key is left as it is and logged by
+ * key.  *resealed counts the files rewritten.  Returns 0, or a negated kind with a reason in
  * err (what was resealed so far stays resealed). */
 int secrets_reseal_all(struct secrets *sec, size_t *resealed, char *err,
 		       size_t errlen);
