@@ -42,6 +42,8 @@ if [ "${1:-}" = test ]; then
 	need_cmd tc iproute2
 	# tests/cluster runs dist/haproxy.cfg in a real one
 	need_cmd haproxy haproxy
+	# crashwrite.t kills fnhostd at each writing system call with it
+	need_cmd strace strace
 	need_cmd node nodejs
 	need_cmd npm npm
 	# the browser test drives Debian's chromium (never a downloaded one)

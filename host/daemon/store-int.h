@@ -12,6 +12,7 @@
  *	store-trust.c	trusted/: publisher keys
  *	store-bundles.c	tmp/ staging and bundles/<checksum>
  *	store-secrets.c	secrets/: values sealed to the host
+ *	store-journal.c	DATADIR/journal: operations of several writes
  *
  * Every failing function here returns a negated enum err_kind with a
  * one-line reason in err, and sets errno: the errno of the system call
@@ -25,6 +26,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -95,6 +97,12 @@ struct store {
 	int dirfd[DIR_COUNT]; /* O_RDONLY | O_DIRECTORY */
 	pthread_mutex_t lock; /* read-modify-write sequences */
 	struct record_cache cache[DIR_COUNT]; /* for the record dirs */
+	/* Held while DATADIR/journal is written, done or removed; taken
+	 * inside lock, never the other way round. */
+	pthread_mutex_t journal_lock;
+	/* A journal is on disk that a failure left unfinished: the next
+	 * record write finishes it first (store_journal_settle()). */
+	atomic_bool journal_left;
 };
 
 /* ---- the record caches (store-records.c) ---- */
@@ -243,6 +251,12 @@ int store_record_list(struct store *s, const struct record_kind *kind,
 		      void **out, size_t *n, char *err, size_t errlen);
 int store_record_delete(struct store *s, const struct record_kind *kind,
 			const char *id, char *err, size_t errlen);
+/* The same two without finishing a left journal first: the journal's
+ * own steps. */
+int store_record_put_now(struct store *s, const struct record_kind *kind,
+			 const void *rec, char *err, size_t errlen);
+int store_record_delete_now(struct store *s, const struct record_kind *kind,
+			    const char *id, char *err, size_t errlen);
 /* A fresh function id into f->id. */
 int store_function_new_id(struct store *s, struct store_function *f, char *err,
 			  size_t errlen);
@@ -253,6 +267,44 @@ int store_alias_id_ok(const char *s);
 /* "<name>@<alias>" or "<name>@<number>": what a token's sub may be
  * besides a function id. */
 int store_target_sub_ok(const char *s);
+
+/*
+ * The journal (store-journal.c).  An operation that writes several
+ * records (a deploy: highest, the version, latest; a version delete: its
+ * aliases, then the version) gathers its steps, each a whole record put
+ * or a delete, and store_journal_run() writes them to DATADIR/journal
+ * atomically, does them, and removes the journal; store_open() calls
+ * store_journal_replay(), which does again the steps of a journal a
+ * crash left.  A step done twice is done once, so a crash at any point
+ * leaves the state from before the operation (no journal yet) or, once
+ * the store is open again, the one after it.  The caller of run holds
+ * s->lock, so one journal is written at a time, and reads what it
+ * journals under that lock.  Every function returns 0 or a negated kind.
+ */
+struct store_journal {
+	char *text; /* the steps' text, once a step is added */
+	size_t len;
+	int steps;
+};
+void store_journal_init(struct store_journal *j);
+/* Add a put of rec (checked as a put would check it), or a delete of
+ * id, to the steps of j. */
+int store_journal_put(struct store_journal *j, const struct record_kind *kind,
+		      const void *rec, char *err, size_t errlen);
+int store_journal_delete(struct store_journal *j,
+			 const struct record_kind *kind, const char *id,
+			 char *err, size_t errlen);
+/* Do the steps of j whole, as above, and free j.  On failure before the
+ * journal is written nothing is done; after, the journal stays and is
+ * finished by the next record write or the next start. */
+int store_journal_run(struct store *s, struct store_journal *j, char *err,
+		      size_t errlen);
+void store_journal_free(struct store_journal *j);
+/* Finish a journal a failure left (nothing when none is). */
+int store_journal_settle(struct store *s, char *err, size_t errlen);
+/* At open: do the steps of DATADIR/journal if there is one, then remove
+ * it; a damaged journal is -ERR_IO with no step of it done. */
+int store_journal_replay(struct store *s, char *err, size_t errlen);
 
 /* Bring a data dir of an earlier release to this one's layout, once
  * (store-versions.c); store_open() calls it. */

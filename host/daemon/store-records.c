@@ -218,6 +218,15 @@ int
 store_record_put(struct store *s, const struct record_kind *kind,
 		 const void *rec, char *err, size_t errlen)
 {
+	int rc = store_journal_settle(s, err, errlen);
+
+	return rc < 0 ? rc : store_record_put_now(s, kind, rec, err, errlen);
+}
+
+int
+store_record_put_now(struct store *s, const struct record_kind *kind,
+		     const void *rec, char *err, size_t errlen)
+{
 	char file[NAME_MAX + 1], shown[64], *line = NULL;
 	size_t len = 0;
 	int rc;
@@ -290,6 +299,15 @@ store_record_list(struct store *s, const struct record_kind *kind, void **out,
 int
 store_record_delete(struct store *s, const struct record_kind *kind,
 		    const char *id, char *err, size_t errlen)
+{
+	int rc = store_journal_settle(s, err, errlen);
+
+	return rc < 0 ? rc : store_record_delete_now(s, kind, id, err, errlen);
+}
+
+int
+store_record_delete_now(struct store *s, const struct record_kind *kind,
+			const char *id, char *err, size_t errlen)
 {
 	char file[NAME_MAX + 1];
 	int rc;

@@ -9,11 +9,10 @@
  * moving it is one atomic write, so a promotion or a rollback is seen
  * whole or not at all.  Every read-modify-write holds the store's lock.
  *
- * The order of writes makes each crash point harmless: a deploy writes
- * the version, then moves "latest" (a crash between leaves a version
- * that latest does not name yet; the client had no answer and retries,
- * and the retry moves it); a delete moves "latest" away first, then
- * removes the version.
+ * An operation of several writes (a deploy: "highest", the version,
+ * "latest"; a version delete: the aliases it moves or removes, then the
+ * version) goes through the store's journal (store-journal.c), so a
+ * crash leaves it done or not done, never part done.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -148,21 +147,40 @@ versions_of(struct store *s, const char *name, struct store_function **out,
 	return 0;
 }
 
+/* The record of alias of name pointing at number, set now. */
+static void
+alias_make(const char *name, const char *alias, int64_t number,
+	   struct store_alias *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->id, sizeof(rec->id), "%s@%s", name, alias);
+	snprintf(rec->name, sizeof(rec->name), "%s", name);
+	snprintf(rec->alias, sizeof(rec->alias), "%s", alias);
+	rec->number = number;
+	rec->set = time(NULL);
+}
+
 static int
 alias_write(struct store *s, const char *name, const char *alias,
 	    int64_t number, struct store_alias *a, char *err, size_t errlen)
 {
 	struct store_alias rec;
 
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.id, sizeof(rec.id), "%s@%s", name, alias);
-	snprintf(rec.name, sizeof(rec.name), "%s", name);
-	snprintf(rec.alias, sizeof(rec.alias), "%s", alias);
-	rec.number = number;
-	rec.set = time(NULL);
+	alias_make(name, alias, number, &rec);
 	if (a != NULL)
 		*a = rec;
 	return store_record_put(s, &store_alias_records, &rec, err, errlen);
+}
+
+/* Add to j the put of alias of name at number. */
+static int
+journal_alias(struct store_journal *j, const char *name, const char *alias,
+	      int64_t number, char *err, size_t errlen)
+{
+	struct store_alias rec;
+
+	alias_make(name, alias, number, &rec);
+	return store_journal_put(j, &store_alias_records, &rec, err, errlen);
 }
 
 /* The highest number name ever had (0: none, or a data dir from before
@@ -184,9 +202,11 @@ store_version_add(struct store *s, struct store_function *f, bool *added,
 		  char *err, size_t errlen)
 {
 	struct store_function *v = NULL;
+	struct store_journal j;
 	size_t i, n = 0;
 	int rc;
 
+	store_journal_init(&j);
 	pthread_mutex_lock(&s->lock);
 	rc = versions_of(s, f->name, &v, &n, err, errlen);
 	if (rc < 0)
@@ -204,17 +224,22 @@ store_version_add(struct store *s, struct store_function *f, bool *added,
 		f->number = highest(s, f->name) + 1;
 		if (n > 0 && v[n - 1].number >= f->number)
 			f->number = v[n - 1].number + 1;
-		f->id[0] = '\0';
-		rc = alias_write(s, f->name, STORE_ALIAS_HIGHEST, f->number,
-				 NULL, err, errlen);
+		rc = store_function_new_id(s, f, err, errlen);
 		if (rc == 0)
-			rc = store_function_put(s, f, err, errlen);
+			rc = journal_alias(&j, f->name, STORE_ALIAS_HIGHEST,
+					   f->number, err, errlen);
+		if (rc == 0)
+			rc = store_journal_put(&j, &store_function_records, f,
+					       err, errlen);
 	}
 	if (rc == 0)
-		rc = alias_write(s, f->name, STORE_ALIAS_LATEST, f->number,
-				 NULL, err, errlen);
+		rc = journal_alias(&j, f->name, STORE_ALIAS_LATEST, f->number,
+				   err, errlen);
+	if (rc == 0)
+		rc = store_journal_run(s, &j, err, errlen);
 out:
 	pthread_mutex_unlock(&s->lock);
+	store_journal_free(&j);
 	free(v);
 	return rc;
 }
@@ -473,11 +498,12 @@ store_version_delete(struct store *s, const char *id, char *err, size_t errlen)
 {
 	struct store_function f, *v = NULL;
 	struct store_alias *al = NULL;
+	struct store_journal j;
 	int64_t newest = 0;
 	size_t i, n = 0, na = 0;
-	char aid[STORE_TARGET_MAX];
 	int rc;
 
+	store_journal_init(&j);
 	pthread_mutex_lock(&s->lock);
 	rc = store_function_get(s, id, &f, err, errlen);
 	if (rc == 0)
@@ -502,21 +528,21 @@ store_version_delete(struct store *s, const char *id, char *err, size_t errlen)
 	for (i = 0; rc == 0 && i < na; i++) {
 		if (al[i].number != f.number)
 			continue;
-		if (newest > 0) {
-			rc = alias_write(s, f.name, al[i].alias, newest, NULL,
-					 err, errlen);
-		} else {
-			snprintf(aid, sizeof(aid), "%s", al[i].id);
-			rc = store_record_delete(s, &store_alias_records, aid,
-						 err, errlen);
-			if (rc == -ERR_NOT_FOUND)
-				rc = 0;
-		}
+		if (newest > 0)
+			rc = journal_alias(&j, f.name, al[i].alias, newest, err,
+					   errlen);
+		else
+			rc = store_journal_delete(&j, &store_alias_records,
+						  al[i].id, err, errlen);
 	}
 	if (rc == 0)
-		rc = store_function_delete(s, f.id, err, errlen);
+		rc = store_journal_delete(&j, &store_function_records, f.id,
+					  err, errlen);
+	if (rc == 0)
+		rc = store_journal_run(s, &j, err, errlen);
 out:
 	pthread_mutex_unlock(&s->lock);
+	store_journal_free(&j);
 	free(v);
 	free(al);
 	return rc;

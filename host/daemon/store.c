@@ -100,6 +100,40 @@ clean_one(struct store *s, enum store_dir dir, const char *name,
 	return 0;
 }
 
+/* Temporaries (".tmp-*") directly in DATADIR: of its format and
+ * journal files. */
+static int
+clean_root_temporaries(struct store *s, char *err, size_t errlen)
+{
+	struct dirent *de;
+	int rc = 0, e;
+	DIR *d;
+
+	if ((d = store_open_listing(s->rootfd)) == NULL)
+		return store_fail_io(err, errlen, errno, "cannot list %s: %s",
+				     s->path, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!store_is_temporary(de->d_name))
+			continue;
+		if (store_remove_tree(s->rootfd, de->d_name, 0) < 0) {
+			e = errno;
+			rc = store_fail_io(err, errlen, e,
+					   "cannot remove %s/%s: %s", s->path,
+					   de->d_name, strerror(e));
+		} else {
+			log_msg(LOG_LEVEL_INFO,
+				"event=store_clean removed=\"%s/%s\" "
+				"why=temporary",
+				s->path, de->d_name);
+		}
+	}
+	closedir(d);
+	if (rc == 0 && fsync(s->rootfd) < 0)
+		rc = store_fail_io(err, errlen, errno, "cannot sync %s: %s",
+				   s->path, strerror(errno));
+	return rc;
+}
+
 /* Temporaries (".tmp-*") in every directory, and all of tmp/. */
 static int
 clean_temporaries(struct store *s, char *err, size_t errlen)
@@ -108,6 +142,9 @@ clean_temporaries(struct store *s, char *err, size_t errlen)
 	DIR *d;
 	int i, rc;
 
+	rc = clean_root_temporaries(s, err, errlen);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < DIR_COUNT; i++) {
 		if ((d = store_open_listing(s->dirfd[i])) == NULL)
 			return store_fail_io(err, errlen, errno,
@@ -246,6 +283,10 @@ store_clean(struct store *s, char *err, size_t errlen)
 	int i, rc;
 
 	rc = clean_temporaries(s, err, errlen);
+	/* An operation a crash cut is finished before anything reads the
+	 * records, and before the bundle its version names is collected. */
+	if (rc == 0)
+		rc = store_journal_replay(s, err, errlen);
 	/* Before anything reads a function record in this release's form. */
 	if (rc == 0)
 		rc = store_migrate(s, err, errlen);
@@ -306,6 +347,8 @@ store_open(const char *datadir, struct store **out, char *err, size_t errlen)
 	for (i = 0; i < DIR_COUNT; i++)
 		s->dirfd[i] = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->journal_lock, NULL);
+	atomic_init(&s->journal_left, false);
 	store_caches_init(s);
 	rc = root_open(s, s->path, err, errlen);
 	for (i = 0; rc == 0 && i < DIR_COUNT; i++) {
@@ -345,6 +388,7 @@ store_close(struct store *s)
 	if (s->rootfd >= 0)
 		close(s->rootfd); /* and with it the lock */
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->journal_lock);
 	store_caches_free(s);
 	free(s);
 }

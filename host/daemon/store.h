@@ -9,12 +9,15 @@
  *	aliases/<name>@<alias>.json	an alias of a name: a version number
  *	tokens/<jti>.json	issued tokens (for list and revoke)
  *	format		"2\n" once the data dir is migrated (store_open())
+ *	journal		an operation of several record writes while it runs
  *	tmp/		deploy staging; emptied at start
  *
  * Every write is atomic: a temporary name in the same directory, fsync,
- * rename, fsync of the directory.  A crash at any point leaves the old
- * state or the new one, and store_open() removes what a crash left
- * behind (temporaries, staging dirs).  Functions are safe to call from
+ * rename, fsync of the directory.  An operation of several writes (a
+ * deploy of a new version, a version delete) writes its steps to the
+ * journal first and removes it after.  A crash at any point leaves the
+ * old state or the new one: store_open() finishes a journal it finds,
+ * and removes what a crash left behind (temporaries, staging dirs).  Functions are safe to call from
  * several threads at once; each call is one file operation or guarded.
  *
  * Every function returns 0, or a negated enum err_kind (base/err.h) with

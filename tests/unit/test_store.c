@@ -1631,6 +1631,116 @@ test_cache_race(void **state)
 	}
 }
 
+/* ---- the journal ---------------------------------------------------------- */
+
+#define HEX_AB                                                                 \
+	"abababababababababababababababababababababababababababababababab"
+/* What a deploy of version 2 of "a" journals (store-journal.c's
+ * format), and the same with its second step cut. */
+#define JOURNAL_DEPLOY_HEAD                                                    \
+	"fnhost-journal 1\n"                                                   \
+	"put alias {\"id\":\"a@highest\",\"name\":\"a\",\"alias\":"            \
+	"\"highest\",\"number\":2,\"set\":1700000000}\n"
+#define JOURNAL_DEPLOY_FN                                                      \
+	"put function {\"id\":\"" ID_1 "\",\"name\":\"a\",\"version\":"        \
+	"\"1.0\",\"checksum\":\"" SUM_B "\",\"plugin\":\"a.so\","              \
+	"\"plugin_sha256\":\"" HEX_AB "\",\"created\":1700000000,"             \
+	"\"number\":2}\n"
+#define JOURNAL_DEPLOY_TAIL                                                    \
+	"put alias {\"id\":\"a@latest\",\"name\":\"a\",\"alias\":"             \
+	"\"latest\",\"number\":2,\"set\":1700000000}\n"                        \
+	"end\n"
+
+/* A journal a crash left is done at open, from its first step, before
+ * the bundle its version names could be collected; the journal and the
+ * temporary a crash left of it are gone after. */
+static void
+test_journal_replay(void **state)
+{
+	struct fixture *t = *state;
+	struct store_function f;
+	char p[PATH_MAX];
+	bool added;
+
+	fn_make(&f, "a", SUM_A, 1);
+	assert_int_equal(store_version_add(t->s, &f, &added, t->err,
+					   sizeof(t->err)),
+			 0);
+	bundle_fake(t, SUM_A, 0555);
+	bundle_fake(t, SUM_B, 0555);
+	pathf(p, "%s/journal", t->data);
+	file_put(p, JOURNAL_DEPLOY_HEAD JOURNAL_DEPLOY_FN JOURNAL_DEPLOY_TAIL,
+		 0600);
+	pathf(p, "%s/.tmp-journal-AbCdEf123456", t->data);
+	file_put(p, "half", 0600);
+
+	store_reopen(t);
+	assert_int_equal(store_function_resolve(t->s, "a", &f, t->err,
+						sizeof(t->err)),
+			 0);
+	assert_string_equal(f.id, ID_1);
+	assert_int_equal(f.number, 2);
+	pathf(p, "%s/bundles/" SUM_B "/x.so", t->data);
+	assert_true(exists(p));
+	pathf(p, "%s/journal", t->data);
+	assert_false(exists(p));
+	assert_int_equal(count_entries(t->data, ".tmp-"), 0);
+
+	/* A delete whose first step the crash had done already. */
+	file_put(p,
+		 "fnhost-journal 1\n"
+		 "delete alias a@stable\n"
+		 "delete function " ID_1 "\n"
+		 "put alias {\"id\":\"a@latest\",\"name\":\"a\",\"alias\":"
+		 "\"latest\",\"number\":1,\"set\":1700000001}\n"
+		 "end\n",
+		 0600);
+	store_reopen(t);
+	assert_int_equal(store_function_resolve(t->s, "a", &f, t->err,
+						sizeof(t->err)),
+			 0);
+	assert_int_equal(f.number, 1);
+	assert_int_equal(store_function_get(t->s, ID_1, &f, t->err,
+					    sizeof(t->err)),
+			 -ERR_NOT_FOUND);
+}
+
+/* A damaged journal stops the open, naming it, with no step of it done:
+ * half of an operation is worse than an error the operator reads. */
+static void
+test_journal_damaged(void **state)
+{
+	static const char *const damaged[] = {
+		JOURNAL_DEPLOY_HEAD "put function {\"id\":\"" ID_1 "\"\n"
+				    "end\n",
+		JOURNAL_DEPLOY_HEAD JOURNAL_DEPLOY_FN, /* no end */
+		JOURNAL_DEPLOY_HEAD "put token {}\nend\n",
+		JOURNAL_DEPLOY_HEAD "delete alias ../x\nend\n",
+		JOURNAL_DEPLOY_HEAD "rename alias a@x\nend\n",
+		"fnhost-journal 2\nend\n",
+	};
+	struct fixture *t = *state;
+	struct store *s = NULL;
+	char p[PATH_MAX];
+	size_t i;
+
+	store_close(t->s);
+	t->s = NULL;
+	pathf(p, "%s/journal", t->data);
+	for (i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+		file_put(p, damaged[i], 0600);
+		assert_int_equal(store_open(t->data, &s, t->err,
+					    sizeof(t->err)),
+				 -ERR_IO);
+		assert_err(t->err, "journal");
+		pathf(p, "%s/aliases/a@highest.json", t->data);
+		assert_false(exists(p));
+		pathf(p, "%s/journal", t->data);
+	}
+	assert_int_equal(unlink(p), 0);
+	store_reopen(t);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1648,6 +1758,7 @@ main(void)
 		T(test_bundle_collect),	 T(test_open_cleans),
 		T(test_unprivileged),	 T(test_cache_writes),
 		T(test_cache_clash),	 T(test_cache_race),
+		T(test_journal_replay),	 T(test_journal_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
