@@ -34,9 +34,10 @@ OTHER = os.path.join(BUILD, "tests/plugins/other_secret/plugin.so")
 # openat() leaves the same as one at the fsync() that follows it.
 CALLS = ("rename,renameat,renameat2,unlink,unlinkat,rmdir,mkdir,mkdirat,"
          "fsync,fdatasync,link,linkat,fchmod,fchmodat")
-# Kill points tried per operation at most: every one up to this, then
-# evenly spread ones (a deploy makes many calls per bundle file).
-MAX_POINTS = 24
+# Kill points tried per operation at most (a deploy makes about 35):
+# every one up to this, then
+# evenly spread ones, for a bundle of many files.
+MAX_POINTS = 48
 
 
 def tids(pid):
@@ -118,6 +119,10 @@ def state(h):
                    if st == 200 else st,
                    sorted((a["alias"], a["number"]) for a in o["aliases"])
                    if st == 200 else st)
+    # Every record, also one no name reaches any more.
+    st, o = h.json("GET", "/v1/functions", token=h.admin)
+    s["records"] = sorted((f["name"], f["number"], f["checksum"])
+                          for f in o) if st == 200 else st
     st, o = h.json("GET", "/v1/tokens", token=h.admin)
     s["tokens"] = sorted((t.get("sub") or t.get("function"),
                           bool(t.get("revoked"))) for t in o) \
