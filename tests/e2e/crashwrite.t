@@ -35,8 +35,8 @@ OTHER = os.path.join(BUILD, "tests/plugins/other_secret/plugin.so")
 CALLS = ("rename,renameat,renameat2,unlink,unlinkat,rmdir,mkdir,mkdirat,"
          "fsync,fdatasync,link,linkat,fchmod,fchmodat")
 # Kill points tried per operation at most (a deploy makes about 35):
-# every one up to this, then
-# evenly spread ones, for a bundle of many files.
+# every one up to this, then evenly spread ones, for a bundle of many
+# files.
 MAX_POINTS = 48
 
 
