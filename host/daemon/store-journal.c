@@ -173,6 +173,16 @@ damaged:
 	return store_fail(err, errlen, ERR_IO, "%s: a damaged step", shown);
 }
 
+/* A delete step: a record already gone was deleted before the crash. */
+static int
+journal_delete(struct store *s, const struct record_kind *kind, const char *id,
+	       char *err, size_t errlen)
+{
+	int rc = store_record_delete_now(s, kind, id, err, errlen);
+
+	return rc == -ERR_NOT_FOUND ? 0 : rc;
+}
+
 /*
  * Do the steps of text[len], a whole journal, in order; with check_only
  * only parse them all, so that a damaged journal is refused before any
@@ -200,20 +210,15 @@ journal_steps(struct store *s, const char *text, size_t len, bool check_only,
 		nl = memchr(p, '\n', (size_t)(stop - p));
 		if (nl == NULL)
 			return store_fail(err, errlen, ERR_IO,
-					  "%s/%s: not a whole journal",
-					  s->path, JOURNAL_FILE);
+					  "%s/%s: not a whole journal", s->path,
+					  JOURNAL_FILE);
 		memset(&rec, 0, sizeof(rec));
 		rc = journal_parse(s, p, (size_t)(nl - p), &kind, &put, &rec,
 				   id, err, errlen);
-		if (rc < 0 || check_only)
-			goto next;
-		if (put)
-			rc = store_record_put_now(s, kind, &rec, err, errlen);
-		else if ((rc = store_record_delete_now(s, kind, id, err,
-						       errlen)) ==
-			 -ERR_NOT_FOUND)
-			rc = 0; /* done before the crash */
-	next:
+		if (rc == 0 && !check_only)
+			rc = put ? store_record_put_now(s, kind, &rec, err,
+							errlen)
+				 : journal_delete(s, kind, id, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -243,8 +248,8 @@ journal_finish_left(struct store *s, char *err, size_t errlen)
 	size_t len = 0;
 	int rc;
 
-	rc = store_read_file(s->rootfd, JOURNAL_FILE, JOURNAL_MAX,
-			     JOURNAL_FILE, &text, &len, err, errlen);
+	rc = store_read_file(s->rootfd, JOURNAL_FILE, JOURNAL_MAX, JOURNAL_FILE,
+			     &text, &len, err, errlen);
 	if (rc == -ERR_NOT_FOUND)
 		return journal_remove(s, err, errlen); /* and sync the dir */
 	if (rc == 0)
