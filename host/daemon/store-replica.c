@@ -5,6 +5,7 @@
  * records into this host's store as given, through the record layer, so
  * that the record caches stay true.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/store-int.h"
