@@ -668,6 +668,22 @@ apply_tokens(struct registry *r, const PGresult *res, struct live *l)
 	}
 }
 
+/* A ready session of name was made with its secrets as they were. */
+static void
+forget_name(struct registry *r, const char *name)
+{
+	struct store_function *v = NULL;
+	char e[512];
+	size_t i, n = 0;
+
+	if (!r->d.sessions ||
+	    store_version_list(r->d.store, name, &v, &n, e, sizeof(e)) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		sessions_forget(r->d.sessions, v[i].id);
+	free(v);
+}
+
 static void
 apply_secrets(struct registry *r, const PGresult *res, struct live *l)
 {
@@ -686,6 +702,7 @@ apply_secrets(struct registry *r, const PGresult *res, struct live *l)
 						 sizeof(e));
 			if (rc < 0 && rc != -ERR_NOT_FOUND)
 				apply_failed("secret", name, e);
+			forget_name(r, name);
 			continue;
 		}
 		if (l)
@@ -701,6 +718,7 @@ apply_secrets(struct registry *r, const PGresult *res, struct live *l)
 		PQfreemem(sealed);
 		if (rc < 0)
 			apply_failed("secret", name, e);
+		forget_name(r, name);
 	}
 }
 
