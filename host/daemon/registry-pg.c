@@ -612,6 +612,10 @@ apply_functions(struct registry *r, const PGresult *res, struct live *l)
 				"event=registry_bundle_refused function=%s "
 				"name=%s checksum=%s msg=\"%s\"",
 				f.id, f.name, f.checksum, e);
+			/* A record kept from before names a bundle this
+			 * host no longer has and will not take. */
+			store_replica_function_remove(r->d.store, f.id, e,
+						      sizeof(e));
 		}
 	}
 }
