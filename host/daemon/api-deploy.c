@@ -60,8 +60,7 @@ api_deploy_begin(struct request *rq, char *err, size_t errlen)
 		return err_set(err, errlen, ERR_INVALID,
 			       "a deploy is multipart/form-data, one part "
 			       "per file");
-	rc = deploy_begin(srv->store, srv->cfg->max_bundle, &u->d, err,
-			  errlen);
+	rc = deploy_begin(srv->store, srv->cfg->max_bundle, &u->d, err, errlen);
 	if (rc == 0 && srv->registry) {
 		struct deploy_recorder rec = { registry_deploy_record,
 					       srv->registry };

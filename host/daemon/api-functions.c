@@ -287,11 +287,10 @@ api_alias_delete(struct request *rq, struct reply *rep)
 
 	if (!target_alias(rq->arg, name, alias, NULL, rep))
 		return;
-	rc = rq->srv->registry
-		     ? registry_alias_delete(rq->srv->registry, name, alias,
-					     err, sizeof(err))
-		     : store_alias_delete(rq->srv->store, name, alias, err,
-					  sizeof(err));
+	rc = rq->srv->registry ? registry_alias_delete(rq->srv->registry, name,
+						       alias, err, sizeof(err))
+			       : store_alias_delete(rq->srv->store, name, alias,
+						    err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;

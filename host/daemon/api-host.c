@@ -205,9 +205,8 @@ api_trust_add(struct request *rq, struct reply *rep)
 	int rc;
 
 	if (srv->registry)
-		rc = registry_trust_add(srv->registry,
-					rq->body ? rq->body : "", rq->len,
-					keyid, err, sizeof(err));
+		rc = registry_trust_add(srv->registry, rq->body ? rq->body : "",
+					rq->len, keyid, err, sizeof(err));
 	else
 		rc = store_trust_add(srv->store, rq->body ? rq->body : "",
 				     rq->len, keyid, err, sizeof(err));

@@ -59,10 +59,10 @@ struct daemon {
 	struct server *srv;
 	struct hostkeys keys;
 	bool keys_loaded;
-	bool secrets_made;	/* secrets_init() done: secrets_fini() due */
-	struct secrets secrets; /* the store's, opened with keys */
+	bool secrets_made;	   /* secrets_init() done: secrets_fini() due */
+	struct secrets secrets;	   /* the store's, opened with keys */
 	struct registry *registry; /* store = postgres, else NULL */
-	int scratch_lock;	/* flock()ed fd of cfg.scratch_root */
+	int scratch_lock;	   /* flock()ed fd of cfg.scratch_root */
 	pthread_t reaper;
 	atomic_bool stopping;
 };

@@ -129,9 +129,8 @@ conn_ok(struct registry *r, PGconn **c, char *err, size_t errlen)
 /* Run sql with n text parameters (a NULL lens: all text; fmts[i] 1 for
  * bytes); *res (NULL: not wanted) gets the result to PQclear(). */
 static int
-run(PGconn *c, const char *sql, int n, const char *const *vals,
-    const int *lens, const int *fmts, PGresult **res, char *err,
-    size_t errlen)
+run(PGconn *c, const char *sql, int n, const char *const *vals, const int *lens,
+    const int *fmts, PGresult **res, char *err, size_t errlen)
 {
 	PGresult *pr = PQexecParams(c, sql, n, NULL, vals, lens, fmts, 0);
 	ExecStatusType st = pr ? PQresultStatus(pr) : PGRES_FATAL_ERROR;
@@ -195,8 +194,9 @@ migrate(struct registry *r, char *err, size_t errlen)
 
 	rc = run0(r->w, "BEGIN", err, errlen);
 	if (rc == 0)
-		rc = run0(r->w, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",
-			  err, errlen);
+		rc = run0(r->w,
+			  "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", err,
+			  errlen);
 	if (rc == 0)
 		rc = run0(r->w,
 			  "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -397,8 +397,8 @@ bundle_unpack(int dirfd, const unsigned char *b, size_t len, char *err,
 		put = write(fd, b + off, (size_t)fl);
 		close(fd);
 		if (put < 0 || (uint64_t)put != fl)
-			return err_set(err, errlen, ERR_IO,
-				       "cannot stage '%s'", name);
+			return err_set(err, errlen, ERR_IO, "cannot stage '%s'",
+				       name);
 		off += (size_t)fl;
 	}
 	return 0;
@@ -418,8 +418,8 @@ bundle_pull(struct registry *r, const char *checksum, char *err, size_t errlen)
 	size_t blen = 0;
 	int dfd = -1, rc;
 
-	rc = run(r->a, "SELECT body FROM fnhost_bundles WHERE checksum = $1",
-		 1, v, NULL, NULL, &res, err, errlen);
+	rc = run(r->a, "SELECT body FROM fnhost_bundles WHERE checksum = $1", 1,
+		 v, NULL, NULL, &res, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (PQntuples(res) != 1) {
@@ -437,8 +437,8 @@ bundle_pull(struct registry *r, const char *checksum, char *err, size_t errlen)
 			     "bundle %s is over max_bundle", checksum);
 		goto out;
 	}
-	rc = store_staging_create(r->d.store, staging, sizeof(staging), &dfd,
-				  e, sizeof(e));
+	rc = store_staging_create(r->d.store, staging, sizeof(staging), &dfd, e,
+				  sizeof(e));
 	if (rc < 0) {
 		err_set(err, errlen, err_kind_of(rc), "%s", e);
 		goto out;
@@ -455,8 +455,8 @@ bundle_pull(struct registry *r, const char *checksum, char *err, size_t errlen)
 		staging[0] = '\0';
 	}
 	if (rc < 0)
-		err_set(err, errlen, err_kind_of(rc), "bundle %s: %s",
-			checksum, e);
+		err_set(err, errlen, err_kind_of(rc), "bundle %s: %s", checksum,
+			e);
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -523,8 +523,8 @@ live_free(struct live *l)
 static void
 apply_failed(const char *what, const char *id, const char *why)
 {
-	log_msg(LOG_LEVEL_ERROR,
-		"event=registry_apply_failed %s=%s msg=\"%s\"", what, id, why);
+	log_msg(LOG_LEVEL_ERROR, "event=registry_apply_failed %s=%s msg=\"%s\"",
+		what, id, why);
 }
 
 static bool
@@ -711,8 +711,10 @@ apply_secrets(struct registry *r, const PGresult *res, struct live *l)
 		}
 		if (l)
 			idset_add(&l->secrets, name, key);
-		sealed = PQunescapeBytea(
-			(const unsigned char *)PQgetvalue(res, i, 2), &slen);
+		sealed = PQunescapeBytea((const unsigned char *)PQgetvalue(res,
+									   i,
+									   2),
+					 &slen);
 		if (!sealed) {
 			apply_failed("secret", name, "out of memory");
 			continue;
@@ -830,8 +832,7 @@ catch_up(struct registry *r, bool full, char *err, size_t errlen)
 	PQclear(top);
 	snprintf(since, sizeof(since), "%lld",
 		 full ? 0LL : (long long)r->applied);
-	for (i = 0; rc == 0 && i < NCHANGES && (full || upto > r->applied);
-	     i++)
+	for (i = 0; rc == 0 && i < NCHANGES && (full || upto > r->applied); i++)
 		rc = run(r->a, changes[i], 1, v, NULL, NULL, &res[i], err,
 			 errlen);
 	if (rc == 0)
@@ -1138,9 +1139,9 @@ registry_deploy_record(void *ctx, struct store *s, struct store_function *f,
 				 (long long)f->number);
 		}
 		if (rc == 0) {
-			const char *fv[] = { f->id,	 f->name,   f->version,
+			const char *fv[] = { f->id,	  f->name,   f->version,
 					     f->checksum, f->plugin, hex,
-					     created,	 number,    seq };
+					     created,	  number,    seq };
 
 			rc = run(r->w,
 				 "INSERT INTO fnhost_functions (id, name, "
@@ -1272,8 +1273,8 @@ registry_alias_set(struct registry *r, const char *name, const char *alias,
 			 2, v, NULL, NULL, &res, err, errlen);
 	}
 	if (rc == 0 && one_row(res) != 1)
-		rc = err_set(err, errlen, ERR_NOT_FOUND, "no version %s of '%s'",
-			     num, name);
+		rc = err_set(err, errlen, ERR_NOT_FOUND,
+			     "no version %s of '%s'", num, name);
 	if (rc == 0) {
 		const char *v[] = { name, alias, num, now, seq };
 
@@ -1289,9 +1290,8 @@ registry_alias_set(struct registry *r, const char *name, const char *alias,
 }
 
 int
-registry_alias_rollback(struct registry *r, const char *name,
-			const char *alias, struct store_alias *a, char *err,
-			size_t errlen)
+registry_alias_rollback(struct registry *r, const char *name, const char *alias,
+			struct store_alias *a, char *err, size_t errlen)
 {
 	char seq[24], now[24], cur[24] = "", to[24] = "";
 	PGresult *res = NULL;
@@ -1382,8 +1382,9 @@ registry_token_put(struct registry *r, const struct store_token *t, char *err,
 	if (rc < 0)
 		return rc;
 	{
-		const char *v[] = { t->jti, t->function_id, t->checksum,
-				    iat,    exp,	    t->revoked ? "t" : "f",
+		const char *v[] = { t->jti,	 t->function_id,
+				    t->checksum, iat,
+				    exp,	 t->revoked ? "t" : "f",
 				    seq };
 
 		rc = run(r->w,

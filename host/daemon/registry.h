@@ -53,10 +53,10 @@ struct sessions;
 struct registry;
 
 struct registry_deps {
-	const struct config *cfg; /* postgres_dsn, max_bundle */
-	struct store *store;	  /* the cache */
-	struct trust *trust;	  /* reloaded when trusted keys change */
-	struct secrets *secrets;  /* replicated secrets are put through it */
+	const struct config *cfg;  /* postgres_dsn, max_bundle */
+	struct store *store;	   /* the cache */
+	struct trust *trust;	   /* reloaded when trusted keys change */
+	struct secrets *secrets;   /* replicated secrets are put through it */
 	struct sessions *sessions; /* a deleted version's ready session */
 };
 

@@ -11,15 +11,15 @@
 #include "daemon/store-int.h"
 
 int
-store_replica_alias_put(struct store *s, const struct store_alias *a,
-			char *err, size_t errlen)
+store_replica_alias_put(struct store *s, const struct store_alias *a, char *err,
+			size_t errlen)
 {
 	return store_record_put(s, &store_alias_records, a, err, errlen);
 }
 
 int
-store_replica_alias_remove(struct store *s, const char *name,
-			   const char *alias, char *err, size_t errlen)
+store_replica_alias_remove(struct store *s, const char *name, const char *alias,
+			   char *err, size_t errlen)
 {
 	char id[STORE_TARGET_MAX];
 	int rc;

@@ -92,9 +92,9 @@ struct config {
 					   session id this host gives
 					   starts with, "NODE." */
 	/* Where the registry lives (fnhost.conf(5) store). */
-	char store[16];		   /* store = file: DATADIR alone; postgres:
+	char store[16];		 /* store = file: DATADIR alone; postgres:
 				      PostgreSQL, DATADIR its cache */
-	char postgres_dsn[1024];   /* postgres_dsn = (none): libpq's
+	char postgres_dsn[1024]; /* postgres_dsn = (none): libpq's
 				      connection string, for store = postgres */
 };
 
