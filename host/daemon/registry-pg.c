@@ -411,7 +411,7 @@ static int
 bundle_pull(struct registry *r, const char *checksum, char *err, size_t errlen)
 {
 	const char *v[1] = { checksum };
-	char staging[PATH_MAX], e[512];
+	char staging[PATH_MAX] = "", e[512];
 	struct bundle_info info;
 	unsigned char *body = NULL;
 	PGresult *res = NULL;
