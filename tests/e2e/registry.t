@@ -10,11 +10,9 @@ and the schema is migrated once by two hosts starting at once.
 PostgreSQL runs from the test (initdb in a temp dir, a unix socket
 there, as nobody when run as root).  TAP on stdout."""
 import base64
-import glob
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,56 +20,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fnhd import BUILD, DEVPUB, Daemon, copy_key_files, sign  # noqa: E402
-from fnhtap import Stop, done, free_port, require, skip, tap  # noqa: E402
+from fnhtap import Stop, done, require, skip, tap  # noqa: E402
+from pgtest import PGBINS, Postgres  # noqa: E402
 
 ECHO = os.path.join(BUILD, "tests/plugins/svc_echo/plugin.so")
 COUNTER = os.path.join(BUILD, "tests/plugins/svc_counter/plugin.so")
 SECRET = os.path.join(BUILD, "tests/plugins/svc_secret/plugin.so")
-PGBINS = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-
-
-class Postgres:
-    """One PostgreSQL cluster in dir, listening on a unix socket there
-    alone, run as nobody when the test runs as root."""
-
-    def __init__(self, dir):
-        self.bin = os.path.dirname(PGBINS[-1])
-        self.dir = dir
-        self.data = os.path.join(dir, "data")
-        self.port = free_port()
-        self.as_user = []
-        os.makedirs(dir, mode=0o755)
-        if os.geteuid() == 0:
-            shutil.chown(dir, "nobody", "nogroup")
-            self.as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup",
-                            "--clear-groups"]
-        self.cmd(["initdb", "-D", self.data, "-A", "trust", "-U", "fnhost",
-                  "--no-sync", "-E", "UTF8"])
-
-    def cmd(self, argv, check=True):
-        return subprocess.run(self.as_user + [os.path.join(self.bin, argv[0])]
-                              + argv[1:], capture_output=True, text=True,
-                              check=check, cwd=self.dir)
-
-    def start(self):
-        self.cmd(["pg_ctl", "-D", self.data, "-l",
-                  os.path.join(self.dir, "log"), "-w", "-o",
-                  "-k %s -c listen_addresses='' -p %d -c fsync=off"
-                  % (self.dir, self.port), "start"])
-
-    def stop(self):
-        self.cmd(["pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"],
-                 check=False)
-
-    def dsn(self, db="postgres"):
-        return "host=%s port=%d dbname=%s user=fnhost" % (self.dir,
-                                                          self.port, db)
-
-    def sql(self, q, db="postgres"):
-        r = self.cmd(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h",
-                      self.dir, "-p", str(self.port), "-U", "fnhost", "-d",
-                      db, "-c", q])
-        return r.stdout.strip()
 
 
 def host(tmp, name, pg, db="postgres", keys_from=None):
