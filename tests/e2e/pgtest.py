@@ -5,6 +5,7 @@
     pg.start()              # a unix socket in dir alone, no TCP
     pg.dsn()                # fnhost.conf's postgres_dsn
     pg.sql("SELECT 1")      # psql, its output
+    pg.statements()         # (the replication polls', the others') calls
     pg.stop()
 
 PGBINS is empty when PostgreSQL is not installed: the caller skips."""
@@ -44,7 +45,8 @@ class Postgres:
     def start(self):
         self.cmd(["pg_ctl", "-D", self.data, "-l",
                   os.path.join(self.dir, "log"), "-w", "-o",
-                  "-k %s -c listen_addresses='' -p %d -c fsync=off"
+                  "-k %s -c listen_addresses='' -p %d -c fsync=off "
+                  "-c shared_preload_libraries=pg_stat_statements"
                   % (self.dir, self.port), "start"])
 
     def stop(self):
@@ -60,3 +62,20 @@ class Postgres:
                       self.dir, "-p", str(self.port), "-U", "fnhost", "-d",
                       db, "-c", q])
         return r.stdout.strip()
+
+    # What a host's replication thread runs when nothing changed.
+    POLL = ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            "SELECT seq FROM fnhost_state", "COMMIT")
+
+    def statements(self):
+        """(calls of the replication polls' statements, calls of every
+        other statement but psql's own) since the last reset, from
+        pg_stat_statements (loaded by start(), made by the caller's
+        CREATE EXTENSION)."""
+        poll = ", ".join("'%s'" % q for q in self.POLL)
+        out = self.sql("SELECT coalesce(sum(calls) FILTER (WHERE query IN "
+                       "(%s)), 0), coalesce(sum(calls) FILTER (WHERE query "
+                       "NOT IN (%s) AND query NOT LIKE '%%pg_stat%%'), 0) "
+                       "FROM pg_stat_statements" % (poll, poll))
+        a, b = out.split("|")
+        return int(a), int(b)
