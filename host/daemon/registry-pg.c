@@ -1239,11 +1239,20 @@ registry_version_delete(struct registry *r, const char *id, char *err,
 	return tx_end(r, rc, true, err, errlen);
 }
 
-static int
-alias_answer(struct registry *r, const char *name, const char *alias,
-	     struct store_alias *a, char *err, size_t errlen)
+/* The alias as written, into *a (NULL: not wanted): the answer does not
+ * wait on this host's copy of it. */
+static void
+alias_answer(const char *name, const char *alias, int64_t number,
+	     const char *now, struct store_alias *a)
 {
-	return a ? store_alias_get(r->d.store, name, alias, a, err, errlen) : 0;
+	if (!a)
+		return;
+	memset(a, 0, sizeof(*a));
+	snprintf(a->id, sizeof(a->id), "%s@%s", name, alias);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->alias, sizeof(a->alias), "%s", alias);
+	a->number = number;
+	a->set = strtoll(now, NULL, 10);
 }
 
 int
@@ -1286,7 +1295,9 @@ registry_alias_set(struct registry *r, const char *name, const char *alias,
 			 5, v, NULL, NULL, NULL, err, errlen);
 	}
 	rc = tx_end(r, rc, true, err, errlen);
-	return rc < 0 ? rc : alias_answer(r, name, alias, a, err, errlen);
+	if (rc == 0)
+		alias_answer(name, alias, number, now, a);
+	return rc;
 }
 
 int
@@ -1334,7 +1345,9 @@ registry_alias_rollback(struct registry *r, const char *name, const char *alias,
 			 5, v, NULL, NULL, NULL, err, errlen);
 	}
 	rc = tx_end(r, rc, true, err, errlen);
-	return rc < 0 ? rc : alias_answer(r, name, alias, a, err, errlen);
+	if (rc == 0)
+		alias_answer(name, alias, strtoll(to, NULL, 10), now, a);
+	return rc;
 }
 
 int
