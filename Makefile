@@ -34,7 +34,7 @@ endif
 endif
 
 CC ?= cc
-PKGS = libseccomp openssl json-c libmicrohttpd libcurl libjwt
+PKGS = libseccomp openssl json-c libmicrohttpd libcurl libjwt libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -28,6 +28,7 @@ need_pc json-c libjson-c-dev
 need_pc libmicrohttpd libmicrohttpd-dev
 need_pc libcurl libcurl4-openssl-dev
 need_pc libjwt libjwt-dev
+need_pc libpq libpq-dev
 need_cmd openssl openssl
 # make run waits for fnhostd's /healthz with it, and prints a curl session
 need_cmd curl curl
@@ -44,6 +45,9 @@ if [ "${1:-}" = test ]; then
 	need_cmd haproxy haproxy
 	# crashwrite.t kills fnhostd at each writing system call with it
 	need_cmd strace strace
+	# registry.t and tests/cluster run a real PostgreSQL (store = postgres)
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
+		pkgs="$pkgs postgresql"
 	need_cmd node nodejs
 	need_cmd npm npm
 	# the browser test drives Debian's chromium (never a downloaded one)

@@ -59,6 +59,7 @@ err_kind_name(enum err_kind kind)
 		[ERR_CRASHED] = "crashed",
 		[ERR_TIMEOUT] = "timeout",
 		[ERR_MISDIRECTED] = "misdirected",
+		[ERR_UNAVAILABLE] = "unavailable",
 	};
 
 	return (unsigned)kind < ERR_KIND_COUNT ? names[kind] : "internal";

@@ -36,8 +36,9 @@ enum err_kind {
 	ERR_TIMEOUT,	  /* past a time limit; the worker was killed */
 	/* A cluster's kinds. */
 	ERR_MISDIRECTED, /* a session id naming another node of the cluster */
+	ERR_UNAVAILABLE, /* the shared registry (PostgreSQL) cannot be reached */
 };
-#define ERR_KIND_LAST ERR_MISDIRECTED
+#define ERR_KIND_LAST ERR_UNAVAILABLE
 #define ERR_KIND_COUNT (ERR_KIND_LAST + 1)
 
 /* Format the reason into err[errlen] (truncated, always terminated; err

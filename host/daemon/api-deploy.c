@@ -46,6 +46,7 @@ api_deploy_begin(struct request *rq, char *err, size_t errlen)
 {
 	struct server *srv = rq->srv;
 	struct deploy_upload *u;
+	int rc;
 
 	if (atomic_load(&srv->draining))
 		return err_set(err, errlen, ERR_DRAINING,
@@ -59,8 +60,14 @@ api_deploy_begin(struct request *rq, char *err, size_t errlen)
 		return err_set(err, errlen, ERR_INVALID,
 			       "a deploy is multipart/form-data, one part "
 			       "per file");
-	return deploy_begin(srv->store, srv->cfg->max_bundle, &u->d, err,
-			    errlen);
+	rc = deploy_begin(srv->store, srv->cfg->max_bundle, &u->d, err, errlen);
+	if (rc == 0 && srv->registry) {
+		struct deploy_recorder rec = { registry_deploy_record,
+					       srv->registry };
+
+		deploy_set_recorder(u->d, &rec);
+	}
+	return rc;
 }
 
 void
@@ -112,6 +119,12 @@ api_deploy(struct request *rq, struct reply *rep)
 		api_deploy_refuse(srv, rep, rc, u->why);
 		return;
 	}
+	/* Committed to the registry: this host's cache gets it before the
+	 * answer, out of the trusted keys' lock the commit held. */
+	if (srv->registry &&
+	    registry_catch_up(srv->registry, u->why, sizeof(u->why)) < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"event=registry_catch_up_failed msg=\"%s\"", u->why);
 	atomic_fetch_add(&srv->metrics->deploys_ok, 1);
 	log_msg(LOG_LEVEL_INFO,
 		"event=deploy function=%s name=%s version=%s checksum=%s", f.id,

@@ -85,7 +85,10 @@ api_function_delete(struct request *rq, struct reply *rep)
 
 	if (!api_function_find(srv, rq->arg, &f, rep))
 		return;
-	rc = store_version_delete(srv->store, f.id, err, sizeof(err));
+	rc = srv->registry
+		     ? registry_version_delete(srv->registry, f.id, err,
+					       sizeof(err))
+		     : store_version_delete(srv->store, f.id, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
@@ -261,8 +264,10 @@ api_alias_set(struct request *rq, struct reply *rep)
 	body = request_json(rq, rep);
 	if (!body || !body_version(srv, body, name, &number, rep))
 		goto out;
-	rc = store_alias_set(srv->store, name, alias, number, &a, err,
-			     sizeof(err));
+	rc = srv->registry ? registry_alias_set(srv->registry, name, alias,
+						number, &a, err, sizeof(err))
+			   : store_alias_set(srv->store, name, alias, number,
+					     &a, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		goto out;
@@ -282,7 +287,10 @@ api_alias_delete(struct request *rq, struct reply *rep)
 
 	if (!target_alias(rq->arg, name, alias, NULL, rep))
 		return;
-	rc = store_alias_delete(rq->srv->store, name, alias, err, sizeof(err));
+	rc = rq->srv->registry ? registry_alias_delete(rq->srv->registry, name,
+						       alias, err, sizeof(err))
+			       : store_alias_delete(rq->srv->store, name, alias,
+						    err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
@@ -301,8 +309,11 @@ api_rollback(struct request *rq, struct reply *rep)
 
 	if (!target_alias(rq->arg, name, alias, STORE_ALIAS_LATEST, rep))
 		return;
-	rc = store_alias_rollback(rq->srv->store, name, alias, &a, err,
-				  sizeof(err));
+	rc = rq->srv->registry
+		     ? registry_alias_rollback(rq->srv->registry, name, alias,
+					       &a, err, sizeof(err))
+		     : store_alias_rollback(rq->srv->store, name, alias, &a,
+					    err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
@@ -376,7 +387,9 @@ api_token_create(struct request *rq, struct reply *rep)
 		goto out;
 	rc = token_issue(srv->token_secret, target, pin, time(NULL), ttl, &rec,
 			 &jwt, err, sizeof(err));
-	if (rc == 0)
+	if (rc == 0 && srv->registry)
+		rc = registry_token_put(srv->registry, &rec, err, sizeof(err));
+	else if (rc == 0)
 		rc = store_token_put(srv->store, &rec, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
@@ -438,7 +451,11 @@ api_token_revoke(struct request *rq, struct reply *rep)
 	char err[512];
 	int rc;
 
-	rc = store_token_revoke(rq->srv->store, rq->arg, err, sizeof(err));
+	rc = rq->srv->registry
+		     ? registry_token_revoke(rq->srv->registry, rq->arg, err,
+					     sizeof(err))
+		     : store_token_revoke(rq->srv->store, rq->arg, err,
+					  sizeof(err));
 	if (rc < 0) {
 		if (err_kind_of(rc) == ERR_NOT_FOUND)
 			reply_error(rep, ERR_NOT_FOUND, "no token '%.40s'",

@@ -204,8 +204,12 @@ api_trust_add(struct request *rq, struct reply *rep)
 	char err[512], keyid[17] = "";
 	int rc;
 
-	rc = store_trust_add(srv->store, rq->body ? rq->body : "", rq->len,
-			     keyid, err, sizeof(err));
+	if (srv->registry)
+		rc = registry_trust_add(srv->registry, rq->body ? rq->body : "",
+					rq->len, keyid, err, sizeof(err));
+	else
+		rc = store_trust_add(srv->store, rq->body ? rq->body : "",
+				     rq->len, keyid, err, sizeof(err));
 	if (!trust_changed(srv, rep, rc, err, sizeof(err), "trust_add", keyid))
 		return;
 	o = json_object_new_object();
@@ -238,7 +242,10 @@ api_trust_remove(struct request *rq, struct reply *rep)
 	char err[512];
 	int rc;
 
-	rc = store_trust_remove(srv->store, rq->arg, err, sizeof(err));
+	rc = srv->registry ? registry_trust_remove(srv->registry, rq->arg, err,
+						   sizeof(err))
+			   : store_trust_remove(srv->store, rq->arg, err,
+						sizeof(err));
 	if (trust_changed(srv, rep, rc, err, sizeof(err), "trust_remove",
 			  rq->arg))
 		reply_empty(rep, 204);

@@ -39,6 +39,31 @@ path_name(struct request *rq, struct reply *rep)
 
 /* Drop the sessions made ahead of every version of name: they hold the
  * secrets as they were. */
+/*
+ * A put into the shared registry: the sealed text is checked against
+ * this host's keys as secrets_put() checks it (every host has the same
+ * keys), and what goes there is sealed to the current key, so that no
+ * host stores a text the next rotation would strand.
+ */
+static int
+shared_put(struct server *srv, const char *name, const char *key,
+	   const void *sealed, size_t len, char *err, size_t errlen)
+{
+	unsigned char *resealed = NULL;
+	size_t rlen = 0;
+	int rc;
+
+	rc = hostkeys_reseal_secret(srv->keys, name, key, sealed, len,
+				    &resealed, &rlen, err, errlen);
+	if (rc < 0)
+		return -ERR_INVALID;
+	rc = registry_secret_put(srv->registry, name, key,
+				 resealed ? resealed : sealed,
+				 resealed ? rlen : len, err, errlen);
+	free(resealed);
+	return rc;
+}
+
 static void
 forget_name(struct server *srv, const char *name)
 {
@@ -102,8 +127,12 @@ api_secret_set(struct request *rq, struct reply *rep)
 		reply_error(rep, ERR_INVALID, "sealed is not base64url");
 		goto out;
 	}
-	rc = secrets_put(srv->secrets, rq->arg, key, sealed, slen, err,
-			 sizeof(err));
+	if (srv->registry)
+		rc = shared_put(srv, rq->arg, key, sealed, slen, err,
+				sizeof(err));
+	else
+		rc = secrets_put(srv->secrets, rq->arg, key, sealed, slen, err,
+				 sizeof(err));
 	if (rc == -ERR_INVALID) {
 		reply_error(rep, ERR_INVALID,
 			    "%s (seal it with `fnhost secret set` against "
@@ -166,8 +195,11 @@ api_secret_delete(struct request *rq, struct reply *rep)
 		reply_error(rep, ERR_INVALID, "say which secret: ?key=KEY");
 		return;
 	}
-	rc = store_secret_delete(rq->srv->store, rq->arg, key, err,
-				 sizeof(err));
+	rc = rq->srv->registry
+		     ? registry_secret_delete(rq->srv->registry, rq->arg, key,
+					      err, sizeof(err))
+		     : store_secret_delete(rq->srv->store, rq->arg, key, err,
+					   sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;

@@ -28,6 +28,7 @@
 #include "daemon/http.h"
 #include "daemon/jobs.h"
 #include "daemon/metrics.h"
+#include "daemon/registry.h"
 #include "daemon/secrets.h"
 #include "daemon/session.h"
 #include "daemon/store.h"
@@ -53,6 +54,10 @@ struct server {
 	struct MHD_Daemon *mhd;
 	struct jobs *jobs;   /* the handlers that wait */
 	struct conns *conns; /* every connection's deadline */
+	/* store = postgres: the shared registry every write goes to (the
+	 * store is its cache); NULL with store = file.  Set before
+	 * http_start(). */
+	struct registry *registry;
 };
 
 /* Who may call a route. */

@@ -33,6 +33,7 @@ struct deploy {
 	size_t nfiles;
 	int refused;   /* 0, or the first refusal's negated kind */
 	char why[512]; /* the reason of the last step that failed */
+	struct deploy_recorder recorder; /* record NULL: the local store */
 };
 
 /* Close what is open and remove the staging dir, if it is still ours. */
@@ -151,6 +152,12 @@ put_piece(struct deploy *d, const char *name, uint64_t offset, const void *data,
 			       d->max_bytes);
 	d->total += len;
 	return file_write(d, offset, data, len);
+}
+
+void
+deploy_set_recorder(struct deploy *d, const struct deploy_recorder *rec)
+{
+	d->recorder = *rec;
 }
 
 int
@@ -273,10 +280,12 @@ deploy_commit(struct deploy *d, const struct minisign_pubkey *keys,
 		record_of(&info, &f);
 	if (rc == 0 && probe)
 		rc = check_descriptor(d, probe, &f);
-	if (rc == 0) {
+	if (rc == 0 && d->recorder.record)
+		rc = d->recorder.record(d->recorder.ctx, d->s, &f, d->why,
+					sizeof(d->why));
+	else if (rc == 0)
 		rc = store_version_add(d->s, &f, &added, d->why,
 				       sizeof(d->why));
-	}
 	if (rc == 0)
 		*out = f;
 	else

@@ -51,6 +51,24 @@ struct deploy_probe {
 	void *ctx;
 };
 
+/*
+ * Where a deploy's record goes instead of store_version_add(): a shared
+ * registry (daemon/registry.h), which numbers the version for every host.
+ * record() gets f, verified, installed and checked, without id or number,
+ * and fills them (as store_version_add() would: an existing version of
+ * the same checksum is that version), or returns a negated kind with a
+ * reason.  It must not write the local store's "latest" or records
+ * itself; the caller's registry catches up after the commit.
+ */
+struct deploy_recorder {
+	int (*record)(void *ctx, struct store *s, struct store_function *f,
+		      char *err, size_t errlen);
+	void *ctx;
+};
+
+/* Record d's version through rec instead of the local store. */
+void deploy_set_recorder(struct deploy *d, const struct deploy_recorder *rec);
+
 /* A fresh, empty staging dir in the store's tmp/ for a bundle of at most
  * max_bytes (all its files together); *out is ended by deploy_commit()
  * or deploy_abort(). */

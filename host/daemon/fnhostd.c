@@ -29,10 +29,12 @@
 #include <openssl/crypto.h>
 
 #include "base/hex.h"
+#include "daemon/api.h"
 #include "daemon/fnlog.h"
 #include "daemon/hostkeys.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/registry.h"
 #include "daemon/session.h"
 #include "daemon/store.h"
 #include "formats/config.h"
@@ -57,9 +59,10 @@ struct daemon {
 	struct server *srv;
 	struct hostkeys keys;
 	bool keys_loaded;
-	bool secrets_made;	/* secrets_init() done: secrets_fini() due */
-	struct secrets secrets; /* the store's, opened with keys */
-	int scratch_lock;	/* flock()ed fd of cfg.scratch_root */
+	bool secrets_made;	   /* secrets_init() done: secrets_fini() due */
+	struct secrets secrets;	   /* the store's, opened with keys */
+	struct registry *registry; /* store = postgres, else NULL */
+	int scratch_lock;	   /* flock()ed fd of cfg.scratch_root */
 	pthread_t reaper;
 	atomic_bool stopping;
 };
@@ -567,6 +570,21 @@ start(struct daemon *d, char *err, size_t errlen)
 	if (server_new(&deps, &d->srv, &created, err, errlen) < 0 ||
 	    server_reload_trust(d->srv, &trusted, err, errlen) < 0)
 		return -1;
+	if (!strcmp(d->cfg.store, "postgres")) {
+		/* Before serving: the cache as the registry has it now. */
+		struct registry_deps rd = {
+			.cfg = &d->cfg,
+			.store = d->store,
+			.trust = d->srv->trust,
+			.secrets = &d->secrets,
+			.sessions = d->sessions,
+		};
+
+		if (registry_open(&rd, &d->registry, err, errlen) < 0 ||
+		    registry_start(d->registry, err, errlen) < 0)
+			return -1;
+		d->srv->registry = d->registry;
+	}
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
 			"event=%s admin_token=%s/keys/admin.token",
@@ -709,6 +727,8 @@ out:
 		http_stop(d.srv);
 	if (d.reaper)
 		pthread_join(d.reaper, NULL);
+	/* After the HTTP threads: no write is in flight. */
+	registry_close(d.registry);
 	sessions_free(d.sessions);
 	fnlog_free();
 	zygote_stop(&d.zygote);

@@ -35,6 +35,7 @@ static const struct {
 	/* RFC 9110's 421: this host can not answer for that session, its
 	 * node can; a proxy routing by the id's node label never sends it. */
 	[ERR_MISDIRECTED] = { 421, "wrong_node" },
+	[ERR_UNAVAILABLE] = { 503, "registry_unavailable" },
 };
 
 int

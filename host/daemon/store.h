@@ -277,4 +277,32 @@ int store_secret_swap(struct store *s, const char *name, const char *key,
 		      const void *was, size_t was_len, const void *now,
 		      size_t now_len, bool *swapped, char *err, size_t errlen);
 
+/*
+ * ---- the store as a registry's cache (store-replica.c) ----
+ *
+ * With store = postgres the registry (daemon/registry.h) decides ids,
+ * numbers and aliases for every host; these write what it decided into
+ * this host's store as given.  Kinds as above.
+ */
+
+/* Write a (any alias, "highest" and "latest" too) as it is. */
+int store_replica_alias_put(struct store *s, const struct store_alias *a,
+			    char *err, size_t errlen);
+/* Remove an alias record ("latest" and "highest" too); a missing one is
+ * no error. */
+int store_replica_alias_remove(struct store *s, const char *name,
+			       const char *alias, char *err, size_t errlen);
+/* Every alias record, "highest" ones too, unsorted; free(*out). */
+int store_replica_alias_all(struct store *s, struct store_alias **out,
+			    size_t *n, char *err, size_t errlen);
+/* Remove a function record; a missing one is no error. */
+int store_replica_function_remove(struct store *s, const char *id, char *err,
+				  size_t errlen);
+/* Whether alias is a valid alias label; whether id is a function id. */
+int store_replica_alias_ok(const char *alias);
+int store_replica_id_ok(const char *id);
+/* A fresh function id, as store_function_put() would make. */
+int store_replica_new_id(struct store *s, char id[32], char *err,
+			 size_t errlen);
+
 #endif

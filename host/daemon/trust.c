@@ -68,6 +68,18 @@ trust_commit(struct trust *t, struct deploy *d,
 	return rc;
 }
 
+int
+trust_verify(struct trust *t, int dirfd, struct bundle_info *info, char *err,
+	     size_t errlen)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&t->lock);
+	rc = bundle_verify(dirfd, t->keys, t->n, info, err, errlen);
+	pthread_rwlock_unlock(&t->lock);
+	return rc;
+}
+
 char (*trust_ids(struct trust *t, size_t *n))[17]
 {
 	char(*ids)[17] = NULL;

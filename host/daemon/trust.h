@@ -35,6 +35,11 @@ int trust_commit(struct trust *t, struct deploy *d,
 /* The key ids held now, as minisign prints them (16 upper-case hex), in
  * a malloc()ed array of *n entries (free()); NULL with *n = 0 when there
  * are none or memory is short. */
+/* bundle_verify() of the staged bundle at dirfd with the keys held now:
+ * what a bundle pulled from a shared registry passes before it is
+ * installed, as a deploy's does. */
+int trust_verify(struct trust *t, int dirfd, struct bundle_info *info,
+		 char *err, size_t errlen);
 char (*trust_ids(struct trust *t, size_t *n))[17];
 
 #endif

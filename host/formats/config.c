@@ -50,6 +50,8 @@ enum kind {
 	K_ORIGINS,	/* char[1024], http(s)://host[:port] ... */
 	/* A cluster's settings. */
 	K_NODE,		/* char[CONFIG_NODE_MAX + 1], a node label */
+	K_STORE,	/* char[16], "file" or "postgres" */
+	K_DSN,		/* char[1024], a libpq connection string */
 };
 /* clang-format on */
 /* clang-format off */
@@ -134,6 +136,8 @@ static const struct key keys[] = {
 	{ "app_dir", K_PATH, F(app_dir), 0, 0, NULL },
 	/* A cluster's settings. */
 	{ "node", K_NODE, F(node), 0, 0, NULL },
+	{ "store", K_STORE, F(store), 0, 0, NULL },
+	{ "postgres_dsn", K_DSN, F(postgres_dsn), 0, 0, NULL },
 };
 /* clang-format on */
 
@@ -572,6 +576,13 @@ set_string(struct config *c, const struct key *k, const char *v, size_t n,
 		why = check_origins(v, n);
 	} else if (k->kind == K_NODE) {
 		why = check_node(v, n);
+	} else if (k->kind == K_STORE) {
+		if (!(n == 4 && !memcmp(v, "file", 4)) &&
+		    !(n == 8 && !memcmp(v, "postgres", 8)))
+			why = "is neither file nor postgres";
+	} else if (k->kind == K_DSN) {
+		if (n == 0)
+			why = "is empty";
 	} else if (!valid_user(v, n)) {
 		why = "is not a valid user name";
 	}
@@ -604,6 +615,8 @@ set_value(struct config *c, const struct key *k, const char *v, size_t n,
 	case K_LIBS:
 	case K_ORIGINS:
 	case K_NODE:
+	case K_STORE:
+	case K_DSN:
 		return set_string(c, k, v, n, p);
 	default:
 		return set_number(c, k, v, n, p);
@@ -803,6 +816,7 @@ config_defaults(struct config *c)
 	c->token_max_ttl_s = 30 * 86400;
 	c->token_default_ttl_s = 3600;
 	snprintf(c->worker_user, sizeof(c->worker_user), "nobody");
+	snprintf(c->store, sizeof(c->store), "file");
 	c->require_sandbox = true;
 	c->sandbox_relaxed = false;
 }
@@ -812,6 +826,9 @@ config_resolve(struct config *c, char *err, size_t errlen)
 {
 	int n;
 
+	if (!strcmp(c->store, "postgres") && c->postgres_dsn[0] == '\0')
+		return err_set(err, errlen, ERR_INVALID,
+			       "store = postgres needs postgres_dsn");
 	if (c->scratch_root[0] != '\0')
 		return 0;
 	/*

@@ -91,6 +91,11 @@ struct config {
 	char node[CONFIG_NODE_MAX + 1]; /* node = (none): the label every
 					   session id this host gives
 					   starts with, "NODE." */
+	/* Where the registry lives (fnhost.conf(5) store). */
+	char store[16];		 /* store = file: DATADIR alone; postgres:
+				      PostgreSQL, DATADIR its cache */
+	char postgres_dsn[1024]; /* postgres_dsn = (none): libpq's
+				      connection string, for store = postgres */
 };
 
 /* Fill c with every default.  Cheap and deterministic: no I/O, so

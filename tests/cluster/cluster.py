@@ -18,11 +18,13 @@ are replaced, so that the shipped file is what runs.  Leaving the with
 block (or stop()) ends HAProxy and every host by process group and
 deletes the links and namespaces, whatever failed.
 
-Until the hosts share a registry each has its own file store: the same
-signed bundle is deployed to every host, and a token issued on one is
-valid on the others because they share keys/ (the token secret) and
-its record is copied into their tokens/.  host_config() and
-deploy_everywhere() are the two places a shared registry changes."""
+The hosts share one registry (store = postgres): a real PostgreSQL
+started by the cluster (tests/e2e/pgtest.py: initdb in tmp, a unix
+socket there, which every namespace reaches through the file system),
+stopped with it.  A deploy and a token go through one host; the
+others serve them once their replication has applied them, which
+deploy_everywhere() and token() wait for.  They share keys/ (the token
+secret, the host keys), which never go into the database."""
 import http.client
 import json
 import os
@@ -38,6 +40,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from fnhd import BUILD as BUILD_DIR, DEVPUB, Daemon, DaemonError  # noqa: E402,F401
 from fnhd import b64url, copy_key_files, http_request  # noqa: E402
 from fnhtap import free_port  # noqa: E402
+from pgtest import PGBINS, Postgres  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 HAPROXY_CFG = os.path.join(ROOT, "dist", "haproxy.cfg")
@@ -54,10 +57,10 @@ def sh(*argv, check=True):
                           check=check)
 
 
-def host_config(name):
-    """The fnhost.conf keys of host name.  With a shared registry, its
-    store and DSN go here, the same for every host."""
-    return {"node": name}
+def host_config(name, dsn):
+    """The fnhost.conf keys of host name: its node label, and the shared
+    registry, the same for every host."""
+    return {"node": name, "store": "postgres", "postgres_dsn": dsn}
 
 
 def haproxy_config(text, listen, servers):
@@ -92,9 +95,9 @@ class Host(Daemon):
     that a kill ends its zygote and workers with it, as a host's death
     does."""
 
-    def __init__(self, tmp, name, ns, addr):
+    def __init__(self, tmp, name, ns, addr, dsn):
         os.makedirs(tmp, exist_ok=True)
-        super().__init__(tmp, listen=addr, **host_config(name))
+        super().__init__(tmp, listen=addr, **host_config(name, dsn))
         self.name = name
         self.ns = ns
         self.wrap = ["ip", "netns", "exec", ns]
@@ -122,6 +125,8 @@ class Cluster:
         if not shutil.which("haproxy") and \
                 not os.path.exists("/usr/sbin/haproxy"):
             raise Unavailable("no haproxy (apt-get install haproxy)")
+        if not PGBINS:
+            raise Unavailable("no PostgreSQL (apt-get install postgresql)")
         self.tmp = tmp
         self.names = list(names)
         self.tag = "%d" % (os.getpid() % 100000)
@@ -132,6 +137,15 @@ class Cluster:
         self.hport = None
         self.hlog = os.path.join(tmp, "haproxy.log")
         self.hcfg = os.path.join(tmp, "haproxy.cfg")
+        self.pg = None
+        try:
+            self.pg = Postgres(os.path.join(tmp, "pg"))
+            self.pg.start()
+        except (subprocess.CalledProcessError, OSError) as e:
+            self.stop()
+            raise DaemonError("PostgreSQL does not start: %s"
+                              % (getattr(e, "stderr", None) or
+                                 str(e)).strip()[:300])
         try:
             self._links()
         except (subprocess.CalledProcessError, OSError) as e:
@@ -171,7 +185,7 @@ class Cluster:
                 sh("ip", "netns", "exec", ns, *argv)
             self.addrs[name] = net + ".2"
             self.hosts[name] = Host(os.path.join(self.tmp, name), name, ns,
-                                    net + ".2")
+                                    net + ".2", self.pg.dsn())
 
     # ---- hosts -----------------------------------------------------------
     def start_hosts(self, names=None):
@@ -192,42 +206,60 @@ class Cluster:
             if h.proc is None or h.proc.poll() is not None:
                 h.start()
 
-    def deploy_everywhere(self, bundle_dir):
-        """Trust the development key and deploy bundle_dir on every
-        running host (each its own file store); the deploy's answer
-        ({"id", "name", "version", "checksum"}: the id differs from host
-        to host, so clients name the function by its name).  With a
-        shared registry this is one deploy through one host."""
-        answer = None
+    def deploy_everywhere(self, bundle_dir, timeout=30):
+        """Trust the development key and deploy bundle_dir through the
+        first running host, once, into the shared registry; return when
+        every running host serves it (lists its checksum among the
+        name's versions).  The deploy's answer ({"id", "name", "number",
+        "checksum", ...}), the same on every host."""
+        first = self.running()[0]
+        # --insecure: plain http off loopback, on this cluster's own
+        # links only.
+        first.fnhost(["trust", "add", "--insecure", DEVPUB],
+                     token=first.admin, check=True)
+        st, o = first.deploy(bundle_dir)
+        if st != 201:
+            raise DaemonError("deploy through host %s: %s %s"
+                              % (first.name, st, o))
         for h in self.running():
-            # --insecure: plain http off loopback, on this cluster's own
-            # links only.
-            h.fnhost(["trust", "add", "--insecure", DEVPUB], token=h.admin,
-                     check=True)
-            st, o = h.deploy(bundle_dir)
-            if st != 201:
-                raise DaemonError("deploy to host %s: %s %s" % (h.name, st, o))
-            answer = o
-        return answer
+            self._wait(h, "/v1/functions/%s/versions" % o["name"],
+                       lambda v: any(x["checksum"] == o["checksum"]
+                                     for x in v["versions"]), timeout,
+                       "version %s of %s" % (o["number"], o["name"]))
+        return o
 
-    def token(self, target, ttl=3600):
+    def token(self, target, ttl=3600, timeout=30):
         """A function token for target (an id, or a name: its latest),
-        issued by the first host and valid on every host: they share the
-        token secret, and its record (what revocation reads) is copied
-        into each other host's tokens/, as a shared registry will hold
-        it."""
+        issued through the first host into the shared registry; return
+        when every running host holds its record (what revocation
+        reads)."""
         first = self.hosts[self.names[0]]
         st, o = first.json("POST", "/v1/functions/%s/tokens" % target,
                            json.dumps({"ttl": ttl}), first.admin)
         if st != 201:
             raise DaemonError("token for %s: %s %s" % (target, st, o))
-        jti = json.loads(b64url(o["token"].split(".")[1]))["jti"]
-        src = os.path.join(first.data, "tokens")
-        names = [n for n in os.listdir(src) if n.startswith(jti)]
-        for h in self.hosts.values():
-            if h is not first:
-                copy_key_files(src, os.path.join(h.data, "tokens"), names)
+        jti = self.jti(o["token"])
+        for h in self.running():
+            self._wait(h, "/v1/tokens",
+                       lambda v: any(t.get("jti") == jti for t in v),
+                       timeout, "token %s" % jti)
         return o["token"]
+
+    @staticmethod
+    def jti(token):
+        return json.loads(b64url(token.split(".")[1]))["jti"]
+
+    def _wait(self, h, path, pred, timeout, what):
+        """Poll h's admin GET path until pred(its JSON) holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st, o = h.json("GET", path, token=h.admin)
+            if st == 200 and pred(o):
+                return
+            if time.monotonic() > deadline:
+                raise DaemonError("host %s does not have %s after %d s: "
+                                  "%s %s" % (h.name, what, timeout, st, o))
+            time.sleep(0.05)
 
     def running(self):
         return [h for h in self.hosts.values()
@@ -313,6 +345,9 @@ class Cluster:
                 h.stop()
             except OSError:
                 pass
+        if self.pg is not None:
+            self.pg.stop()
+            self.pg = None
         for kind, name in reversed(self.made):
             if kind == "netns":
                 sh("ip", "netns", "del", name, check=False)

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """fnhost as a cluster on one machine: three fnhostd (node = a, b, c),
 each in its own network namespace with its own data dir and one shared
-keys/, behind a real HAProxy running dist/haproxy.cfg with only its
-addresses replaced (tests/cluster/cluster.py).
+keys/ and one registry in a real PostgreSQL (store = postgres), behind a
+real HAProxy running dist/haproxy.cfg with only its addresses replaced
+(tests/cluster/cluster.py).  Functions are deployed and tokens issued
+through host a alone; a token revoked on a is refused on b and c within
+a second.
 
 Through HAProxy, opens and one-shot runs reach all three hosts and a
 session's invokes stay on its own (the counter plugin counts up).  The
@@ -248,6 +251,30 @@ def until(pred, bound=WAIT):
         time.sleep(0.2)
 
 
+def revoke_everywhere(cl):
+    """A token revoked through a is refused by b and c within 1 s."""
+    tok = cl.token("echo")
+    others = [cl.hosts[n] for n in ("b", "c")]
+
+    def status(h):
+        return h.request("POST", "/v1/functions/echo/run", b"x", tok)[0]
+    require(all(status(h) == 200 for h in others),
+            "a token issued through a runs on b and on c")
+    a = cl.hosts["a"]
+    st = a.request("DELETE", "/v1/tokens/" + cl.jti(tok), token=a.admin)[0]
+    t0 = time.monotonic()
+    took = {}
+    while len(took) < len(others) and time.monotonic() - t0 < WAIT:
+        for h in others:
+            if h.name not in took and status(h) == 401:
+                took[h.name] = time.monotonic() - t0
+        time.sleep(0.02)
+    print("# revoked on a, refused after: %s" %
+          ", ".join("%s %.3f s" % kv for kv in sorted(took.items())))
+    tap(st == 204 and len(took) == 2 and max(took.values()) < 1.0,
+        "a revoke on a is refused on b and c within 1 s", (st, took))
+
+
 def kill_one(cl, tok):
     """kill -9 host b under load; then bring it back."""
     victim = cl.hosts["b"]
@@ -409,6 +436,7 @@ def run(tmp, cl):
     tok, tok_echo = cl.token("counter"), cl.token("echo")
 
     routing(cl, tok)
+    revoke_everywhere(cl)
     identity(tmp, cl, tok_echo, echo["checksum"])
 
     st, o = cl.json("POST", "/v1/sessions/z.%s/invoke" % ("0" * 32), b"x",

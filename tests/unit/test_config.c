@@ -260,6 +260,36 @@ test_units(void **state)
 		     "'1500ms'");
 }
 
+/* store is file or postgres, and postgres needs a DSN. */
+static void
+test_store(void **state)
+{
+	struct config c;
+	char err[512];
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.store, "file");
+	expect_ok(&c, "store = postgres\n"
+		      "postgres_dsn = host=/run/pg dbname=fnhost user=fnhost");
+	assert_string_equal(c.store, "postgres");
+	assert_string_equal(c.postgres_dsn,
+			    "host=/run/pg dbname=fnhost user=fnhost");
+	assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
+	expect_ok(&c, "store = postgres");
+	assert_int_equal(config_resolve(&c, err, sizeof(err)), -ERR_INVALID);
+	assert_string_equal(err, "store = postgres needs postgres_dsn");
+	expect_ok(&c, "store = file");
+	assert_int_equal(config_resolve(&c, err, sizeof(err)), 0);
+	expect_error("store = sqlite",
+		     "t.conf:1: store 'sqlite' is neither file nor postgres");
+	expect_error("store = postgresql",
+		     "t.conf:1: store 'postgresql' is neither file nor "
+		     "postgres");
+	if (parse(&c, "postgres_dsn = a\x01b", err, sizeof(err)) >= 0)
+		fail_msg("a control character in postgres_dsn accepted");
+}
+
 static void
 test_listen(void **state)
 {
@@ -622,6 +652,7 @@ main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_cross_rules),
 		cmocka_unit_test(test_comments),
