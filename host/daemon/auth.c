@@ -120,6 +120,14 @@ check_function_token(struct request *rq, const char *t, char *err,
 	if (rc < 0 && err_kind_of(rc) != ERR_NOT_FOUND)
 		return err_set(err, errlen, ERR_IO, "cannot check token %s: %s",
 			       rq->tok.jti, why);
+	/* With a shared registry a token issued on another host a moment
+	 * ago may not be replicated here yet (within milliseconds, at most
+	 * REGISTRY_POLL_MS): the request path never asks the database. */
+	if (rc < 0 && srv->registry)
+		return err_set(err, errlen, ERR_UNAUTHORIZED,
+			       "token %s is not known to this host yet (one "
+			       "issued on another host is, once replicated)",
+			       rq->tok.jti);
 	if (rc < 0 || rec.revoked)
 		return err_set(err, errlen, ERR_UNAUTHORIZED,
 			       "token %s is revoked", rq->tok.jti);

@@ -62,6 +62,24 @@ def oneshot(h, target, token, text="hi"):
     return st, out.decode(errors="replace")
 
 
+def knows(h, token):
+    """Whether h has the record of token (replicated from the host that
+    issued it)."""
+    st, o = h.json("GET", "/v1/tokens", token=h.admin)
+    return st == 200 and any(t.get("jti") == jti_of(token) for t in o)
+
+
+def issued(a, target, *others):
+    """A token for target issued on a, once every host of others knows
+    it: a token is known elsewhere only once replicated (milliseconds,
+    or longer on a loaded machine), and a host refuses one it does not
+    know yet."""
+    tok = a.token(target)
+    if tok is not None:
+        until(lambda: all(knows(h, tok) for h in others), 10)
+    return tok
+
+
 def until(cond, timeout=5.0):
     """Poll cond until it holds; the seconds it took, or None."""
     t0 = time.monotonic()
@@ -114,7 +132,7 @@ def main(tmp, pg):
         a.fnhost(["trust", "add", DEVPUB], token=a.admin, check=True)
         st, v1 = a.deploy(sign(os.path.join(tmp, "v1"), ECHO, "svc"))
         require(st == 201 and v1["number"] == 1, "deploy v1 through a", v1)
-        tok = a.token("svc")
+        tok = issued(a, "svc", b)
         require(tok, "a token issued on a")
         tap(until(lambda: numbers(b) == [1]) is not None,
             "b has version 1 (and pulled its bundle)", numbers(b))
@@ -139,7 +157,7 @@ def main(tmp, pg):
               "their polls in the 2.5 s after)" % pg.statements()[0])
 
         # Revocation: refused on b within 1 s.
-        tok2 = a.token("svc")
+        tok2 = issued(a, "svc", b)
         require(oneshot(b, "svc", tok2)[0] == 200, "a second token works")
         st, _, _ = a.request("DELETE", "/v1/tokens/" + jti_of(tok2),
                              token=a.admin)
@@ -157,14 +175,14 @@ def main(tmp, pg):
         st, _ = a.json("PUT", "/v1/functions/svc@stable/alias",
                        json.dumps({"version": 1}), a.admin)
         require(st == 200, "alias stable set to 1 on a", st)
-        tstable = a.token("svc@stable")
+        tstable = issued(a, "svc@stable", b)
         tap(until(lambda: run(b, "svc@stable", tstable) == (200, "hi"))
             is not None, "b follows svc@stable to 1")
         st, _ = a.json("PUT", "/v1/functions/svc@stable/alias",
                        json.dumps({"version": 2}), a.admin)
         tap(until(lambda: run(b, "svc@stable", tstable) == (200, "1"))
             is not None, "an alias moved on a moves on b")
-        tid = a.token(v1["id"])
+        tid = issued(a, v1["id"], b)
         require(oneshot(b, v1["id"], tid)[0] == 200, "v1 by id runs on b")
         st, _, _ = a.request("DELETE", "/v1/functions/" + v1["id"],
                              token=a.admin)
@@ -179,7 +197,7 @@ def main(tmp, pg):
         r = a.fnhost(["secret", "set", "svc", "API_KEY", "s3cr3t-value"],
                      token=a.admin)
         require(r.returncode == 0, "secret set through a", r.stderr)
-        t3 = a.token(v3["id"])
+        t3 = issued(a, v3["id"], b)
         tap(until(lambda: oneshot(b, v3["id"], t3, "API_KEY") ==
                   (200, "s3cr3t-value")) is not None,
             "the function's worker on b reads the secret put on a")
