@@ -313,9 +313,8 @@ $(B)/bench/hostile: bench/hostile.c bench/timing.h $(LIBPLUGCOMMON)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(LIBPLUGCOMMON) -lm
 
 # bench/cluster: three hosts in network namespaces behind HAProxy and one
-# PostgreSQL registry (root
-# only; it says so and passes otherwise), with bench/cluster-load.c as
-# its client.
+# PostgreSQL registry (root only; it says so and passes otherwise), with
+# bench/cluster-load.c as its client.
 bench: all $(B)/bench/session $(B)/bench/http $(B)/bench/hostile $(B)/bench/api \
 	$(B)/bench/cluster-load
 	$(B)/bench/hostile 5
