@@ -39,31 +39,6 @@ path_name(struct request *rq, struct reply *rep)
 
 /* Drop the sessions made ahead of every version of name: they hold the
  * secrets as they were. */
-/*
- * A put into the shared registry: the sealed text is checked against
- * this host's keys as secrets_put() checks it (every host has the same
- * keys), and what goes there is sealed to the current key, so that no
- * host stores a text the next rotation would strand.
- */
-static int
-shared_put(struct server *srv, const char *name, const char *key,
-	   const void *sealed, size_t len, char *err, size_t errlen)
-{
-	unsigned char *resealed = NULL;
-	size_t rlen = 0;
-	int rc;
-
-	rc = hostkeys_reseal_secret(srv->keys, name, key, sealed, len,
-				    &resealed, &rlen, err, errlen);
-	if (rc < 0)
-		return -ERR_INVALID;
-	rc = registry_secret_put(srv->registry, name, key,
-				 resealed ? resealed : sealed,
-				 resealed ? rlen : len, err, errlen);
-	free(resealed);
-	return rc;
-}
-
 static void
 forget_name(struct server *srv, const char *name)
 {
@@ -127,12 +102,8 @@ api_secret_set(struct request *rq, struct reply *rep)
 		reply_error(rep, ERR_INVALID, "sealed is not base64url");
 		goto out;
 	}
-	if (srv->registry)
-		rc = shared_put(srv, rq->arg, key, sealed, slen, err,
-				sizeof(err));
-	else
-		rc = secrets_put(srv->secrets, rq->arg, key, sealed, slen, err,
-				 sizeof(err));
+	rc = secrets_put(srv->secrets, rq->arg, key, sealed, slen, err,
+			 sizeof(err));
 	if (rc == -ERR_INVALID) {
 		reply_error(rep, ERR_INVALID,
 			    "%s (seal it with `fnhost secret set` against "

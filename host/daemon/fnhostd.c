@@ -545,8 +545,6 @@ start(struct daemon *d, char *err, size_t errlen)
 	if (secrets_init(&d->secrets, d->store, &d->keys, err, errlen) < 0)
 		return -1;
 	d->secrets_made = true;
-	if (finish_reseal(d, err, errlen) < 0)
-		return -1;
 	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics,
 				   &d->secrets);
 	if (!d->sessions) {
@@ -585,6 +583,9 @@ start(struct daemon *d, char *err, size_t errlen)
 			return -1;
 		d->srv->registry = d->registry;
 	}
+	/* With the registry, its copies are resealed, which it holds now. */
+	if (finish_reseal(d, err, errlen) < 0)
+		return -1;
 	if (created)
 		log_msg(LOG_LEVEL_INFO,
 			"event=%s admin_token=%s/keys/admin.token",

@@ -719,8 +719,8 @@ apply_secrets(struct registry *r, const PGresult *res, struct live *l)
 			apply_failed("secret", name, "out of memory");
 			continue;
 		}
-		rc = secrets_put(r->d.secrets, name, key, sealed, slen, e,
-				 sizeof(e));
+		rc = secrets_cache_put(r->d.secrets, name, key, sealed, slen, e,
+				       sizeof(e));
 		PQfreemem(sealed);
 		if (rc < 0)
 			apply_failed("secret", name, e);
@@ -948,6 +948,13 @@ replicate_main(void *arg)
 
 /* ---- open and close ------------------------------------------------------- */
 
+/* The secrets' part (struct secrets_shared), with the writes below. */
+static int shared_put(void *ctx, const char *name, const char *key,
+		      const void *sealed, size_t len, char *err, size_t errlen);
+static void shared_catch_up(void *ctx);
+static int shared_reseal(void *ctx, struct hostkeys *k, struct store *cache,
+			 size_t *resealed, char *err, size_t errlen);
+
 int
 registry_open(const struct registry_deps *deps, struct registry **out,
 	      char *err, size_t errlen)
@@ -971,6 +978,12 @@ registry_open(const struct registry_deps *deps, struct registry **out,
 	}
 	log_msg(LOG_LEVEL_INFO, "event=registry_synced seq=%lld",
 		(long long)r->applied);
+	secrets_share(r->d.secrets, &(struct secrets_shared){
+					    .put = shared_put,
+					    .catch_up = shared_catch_up,
+					    .reseal = shared_reseal,
+					    .ctx = r,
+				    });
 	*out = r;
 	return 0;
 }
@@ -993,6 +1006,8 @@ registry_close(struct registry *r)
 	atomic_store(&r->stop, true);
 	if (r->started)
 		pthread_join(r->thread, NULL);
+	if (r->d.secrets)
+		secrets_share(r->d.secrets, &(struct secrets_shared){ 0 });
 	PQfinish(r->l);
 	PQfinish(r->a);
 	PQfinish(r->w);
@@ -1506,10 +1521,13 @@ registry_trust_remove(struct registry *r, const char *keyid, char *err,
 	return tx_end(r, rc, true, err, errlen);
 }
 
-int
-registry_secret_put(struct registry *r, const char *name, const char *key,
-		    const void *sealed, size_t len, char *err, size_t errlen)
+/* secrets_shared's put(): sealed as secrets_put() checked and resealed
+ * it, not caught up (the caller holds keys_lock). */
+static int
+shared_put(void *ctx, const char *name, const char *key, const void *sealed,
+	   size_t len, char *err, size_t errlen)
 {
+	struct registry *r = ctx;
 	char seq[24], max[24];
 	PGresult *res = NULL;
 	int rc;
@@ -1544,7 +1562,115 @@ registry_secret_put(struct registry *r, const char *name, const char *key,
 			 "UPDATE SET sealed = $3, seq = $4, deleted = false",
 			 4, v, l, f, NULL, err, errlen);
 	}
-	return tx_end(r, rc, true, err, errlen);
+	return tx_end(r, rc, false, err, errlen);
+}
+
+/* secrets_shared's catch_up(). */
+static void
+shared_catch_up(void *ctx)
+{
+	char e[512];
+
+	if (catch_up(ctx, false, e, sizeof(e)) < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"event=registry_catch_up_failed msg=\"%s\"", e);
+}
+
+/* The cache holds sealed as name's key, written only when it holds
+ * another text. */
+static int
+cache_hold(struct store *cache, const char *name, const char *key,
+	   const unsigned char *sealed, size_t len, char *err, size_t errlen)
+{
+	unsigned char *held = NULL;
+	size_t hlen = 0;
+	bool same;
+
+	same = store_secret_get(cache, name, key, &held, &hlen, err, errlen) ==
+		       0 &&
+	       hlen == len && !memcmp(held, sealed, len);
+	free(held);
+	if (same)
+		return 0;
+	return store_secret_put(cache, name, key, sealed, len, err, errlen);
+}
+
+/* One row (name, key, sealed) of shared_reseal()'s listing. */
+static int
+reseal_row(struct registry *r, struct hostkeys *k, struct store *cache,
+	   const PGresult *res, int row, const char *seq, size_t *resealed,
+	   char *err, size_t errlen)
+{
+	char name[BUNDLE_LABEL_MAX + 1], key[STORE_SECRET_KEY_MAX + 1];
+	unsigned char *sealed, *now = NULL;
+	size_t slen, nlen = 0;
+	char e[256];
+	int rc = 0;
+
+	if (!text_at(res, row, 0, name, sizeof(name)) ||
+	    !text_at(res, row, 1, key, sizeof(key)))
+		return 0; /* not a row fnhost wrote */
+	sealed = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 2),
+				 &slen);
+	if (!sealed)
+		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
+	if (hostkeys_reseal_secret(k, name, key, sealed, slen, &now, &nlen, e,
+				   sizeof(e)) < 0) {
+		log_msg(LOG_LEVEL_WARN,
+			"event=secret_unopenable function=%s key=%s "
+			"msg=\"%s; set it again\"",
+			name, key, e);
+		goto out;
+	}
+	if (now) {
+		const char *v[] = { name, key, (const char *)now, seq };
+		const int l[] = { 0, 0, (int)nlen, 0 }, f[] = { 0, 0, 1, 0 };
+
+		rc = run(r->w,
+			 "UPDATE fnhost_secrets SET sealed = $3, seq = $4 "
+			 "WHERE name = $1 AND key = $2",
+			 4, v, l, f, NULL, err, errlen);
+		if (rc == 0)
+			(*resealed)++;
+	}
+	if (rc == 0)
+		rc = cache_hold(cache, name, key, now ? now : sealed,
+				now ? nlen : slen, err, errlen);
+out:
+	PQfreemem(sealed);
+	free(now); /* sealed: nothing to wipe */
+	return rc;
+}
+
+/*
+ * secrets_shared's reseal(), as one write: the change counter's lock,
+ * held to the commit, keeps every other write out meanwhile.  Not caught
+ * up (the caller holds keys_lock); the other hosts reseal nothing, they
+ * take the new texts as they replicate, or at their own pass once they
+ * have the new key.  A commit that fails leaves the cache holding texts
+ * that open as the registry's still do.
+ */
+static int
+shared_reseal(void *ctx, struct hostkeys *k, struct store *cache,
+	      size_t *resealed, char *err, size_t errlen)
+{
+	struct registry *r = ctx;
+	PGresult *res = NULL;
+	char seq[24];
+	int i, rc;
+
+	rc = tx_begin(r, seq, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = run(r->w,
+		 "SELECT name, key, sealed FROM fnhost_secrets "
+		 "WHERE NOT deleted ORDER BY name, key",
+		 0, NULL, NULL, NULL, &res, err, errlen);
+	for (i = 0; rc == 0 && i < PQntuples(res); i++)
+		rc = reseal_row(r, k, cache, res, i, seq, resealed, err,
+				errlen);
+	PQclear(res);
+	return tx_end(r, rc, false, err, errlen);
 }
 
 int

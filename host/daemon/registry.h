@@ -62,9 +62,10 @@ struct registry_deps {
 
 /* Connect, run the schema's missing steps, and replace the cache's
  * registry records with the database's (records it no longer has are
- * removed; local tokens it does not know are revoked).  A database that
- * cannot be reached is -ERR_UNAVAILABLE: a host does not serve from a
- * cache it could not bring up to date. */
+ * removed; local tokens it does not know are revoked); then make the
+ * secrets shared through it (secrets_share()).  A database that cannot
+ * be reached is -ERR_UNAVAILABLE: a host does not serve from a cache it
+ * could not bring up to date. */
 int registry_open(const struct registry_deps *deps, struct registry **out,
 		  char *err, size_t errlen);
 /* Start the replication thread. */
@@ -101,11 +102,9 @@ int registry_trust_add(struct registry *r, const char *text, size_t len,
 		       char keyid[17], char *err, size_t errlen);
 int registry_trust_remove(struct registry *r, const char *keyid, char *err,
 			  size_t errlen);
-/* sealed as the client sent it (checked by the caller against the keys):
- * each host's secrets_put() reseals what is sealed to its previous key. */
-int registry_secret_put(struct registry *r, const char *name, const char *key,
-			const void *sealed, size_t len, char *err,
-			size_t errlen);
+/* A secret's put, and the reseal after a change of the keys, go through
+ * secrets_put() and secrets_reseal_all(), which registry_open() makes
+ * shared (struct secrets_shared). */
 int registry_secret_delete(struct registry *r, const char *name,
 			   const char *key, char *err, size_t errlen);
 

@@ -116,31 +116,67 @@ secrets_open_all(struct secrets *sec, const char *name, unsigned char **blob,
 	return rc;
 }
 
-int
-secrets_put(struct secrets *sec, const char *name, const char *key,
+void
+secrets_share(struct secrets *sec, const struct secrets_shared *sh)
+{
+	sec->shared = *sh;
+}
+
+/* Check sealed against the keys and store it, resealed to the current
+ * key when it is sealed to the previous one: in the registry when
+ * shared is true and the secrets are, else in the store.  Under
+ * keys_lock, shared, from the check to the write: so no put stores a
+ * text sealed to a key that a rotation's reseal is dropping. */
+static int
+put_checked(struct secrets *sec, bool shared, const char *name, const char *key,
 	    const void *sealed, size_t len, char *err, size_t errlen)
 {
 	unsigned char *resealed = NULL;
+	const void *text = sealed;
 	size_t rlen = 0;
 	int rc;
 
 	pthread_rwlock_rdlock(&sec->keys_lock);
-	/* A text sealed to the key just rotated out is stored resealed to
-	 * the current one: the store holds no secret that the next
-	 * hostkeys_forget_old() would strand. */
 	rc = hostkeys_reseal_secret(sec->keys, name, key, sealed, len,
 				    &resealed, &rlen, err, errlen);
 	if (rc < 0) {
 		rc = -ERR_INVALID;
 		goto out;
 	}
-	rc = store_secret_put(sec->store, name, key,
-			      resealed ? resealed : sealed,
-			      resealed ? rlen : len, err, errlen);
+	if (resealed) {
+		text = resealed;
+		len = rlen;
+	}
+	if (shared)
+		rc = sec->shared.put(sec->shared.ctx, name, key, text, len, err,
+				     errlen);
+	else
+		rc = store_secret_put(sec->store, name, key, text, len, err,
+				      errlen);
 out:
 	pthread_rwlock_unlock(&sec->keys_lock);
 	free(resealed); /* sealed: nothing to wipe */
 	return rc;
+}
+
+int
+secrets_put(struct secrets *sec, const char *name, const char *key,
+	    const void *sealed, size_t len, char *err, size_t errlen)
+{
+	bool shared = sec->shared.put != NULL;
+	int rc;
+
+	rc = put_checked(sec, shared, name, key, sealed, len, err, errlen);
+	if (rc == 0 && shared)
+		sec->shared.catch_up(sec->shared.ctx);
+	return rc;
+}
+
+int
+secrets_cache_put(struct secrets *sec, const char *name, const char *key,
+		  const void *sealed, size_t len, char *err, size_t errlen)
+{
+	return put_checked(sec, false, name, key, sealed, len, err, errlen);
 }
 
 /* Reseal one secret, if it is sealed to the previous key. */
@@ -179,22 +215,38 @@ out:
 	return rc;
 }
 
-/* The reseal of every stored secret; under keys_lock, exclusive. */
+/* Reseal every secret of the store, one by one. */
 static int
-reseal_all_locked(struct secrets *sec, size_t *resealed, char *err,
-		  size_t errlen)
+reseal_stored(struct secrets *sec, size_t *resealed, char *err, size_t errlen)
 {
 	struct store_secret_ref *refs = NULL;
 	size_t i, n = 0;
 	int rc;
 
-	*resealed = 0;
-	if (!hostkeys_hold_old(sec->keys))
-		return 0; /* each start: no listing when no rotation is due */
 	rc = store_secret_list_all(sec->store, &refs, &n, err, errlen);
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = reseal_one(sec, &refs[i], resealed, err, errlen);
 	free(refs);
+	return rc;
+}
+
+/* The reseal of every secret; under keys_lock, exclusive.  always: the
+ * pass over shared secrets runs even with no previous key held. */
+static int
+reseal_all_locked(struct secrets *sec, bool always, size_t *resealed, char *err,
+		  size_t errlen)
+{
+	bool shared = sec->shared.reseal != NULL;
+	int rc;
+
+	*resealed = 0;
+	if (!hostkeys_hold_old(sec->keys) && !(shared && always))
+		return 0; /* each start: no listing when no rotation is due */
+	if (shared)
+		rc = sec->shared.reseal(sec->shared.ctx, sec->keys, sec->store,
+					resealed, err, errlen);
+	else
+		rc = reseal_stored(sec, resealed, err, errlen);
 	/* One that opens with neither key (sealed before an earlier
 	 * rotation, by a host that did not reseal) is no reason to keep
 	 * the previous key: it does not open that one either. */
@@ -210,7 +262,7 @@ secrets_reseal_all(struct secrets *sec, size_t *resealed, char *err,
 	int rc;
 
 	pthread_rwlock_wrlock(&sec->keys_lock);
-	rc = reseal_all_locked(sec, resealed, err, errlen);
+	rc = reseal_all_locked(sec, false, resealed, err, errlen);
 	pthread_rwlock_unlock(&sec->keys_lock);
 	return rc;
 }
@@ -222,7 +274,7 @@ reseal_after_change(struct secrets *sec, size_t *resealed)
 {
 	char err[512];
 
-	if (reseal_all_locked(sec, resealed, err, sizeof(err)) < 0)
+	if (reseal_all_locked(sec, true, resealed, err, sizeof(err)) < 0)
 		log_msg(LOG_LEVEL_WARN,
 			"event=secrets_reseal_failed resealed=%zu msg=\"%s\"",
 			*resealed, err);

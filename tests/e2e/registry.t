@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -93,6 +94,35 @@ def until(cond, timeout=5.0):
 def numbers(h):
     st, o = h.json("GET", "/v1/functions/svc/versions", token=h.admin)
     return [v["number"] for v in o["versions"]] if st == 200 else []
+
+
+def sealed_copy(pg):
+    return pg.sql("SELECT encode(sealed, 'hex') FROM fnhost_secrets "
+                  "WHERE name = 'svc' AND key = 'API_KEY'")
+
+
+def rotation(pg, a, b, v3, t3):
+    """A key rotation on a (keeping no old key), its new key copied to b
+    alone and SIGHUP: the registry's copy of the secret is resealed, and
+    b opens it still (the late host below, started with the new key
+    alone, too)."""
+    before = sealed_copy(pg)
+    r = a.fnhost(["key", "rotate", "-o", "json"], token=a.admin)
+    require(r.returncode == 0, "key rotate on a", r.stderr)
+    tap(sealed_copy(pg) not in ("", before) and
+        not os.path.exists(os.path.join(a.data, "keys", "encrypt.old")),
+        "a rotation on a reseals the registry's copy of the secret, then "
+        "drops the old key")
+    copy_key_files(os.path.join(a.data, "keys"), os.path.join(b.data, "keys"),
+                   ["encrypt.key"])
+    reloads = b.log_text().count("event=reload_keys")
+    b.proc.send_signal(signal.SIGHUP)
+    until(lambda: b.log_text().count("event=reload_keys") > reloads, 10)
+    # Twice: the first may be a session made ahead, before the reload.
+    got = [oneshot(b, v3["id"], t3, "API_KEY") for _ in range(2)]
+    tap(got == [(200, "s3cr3t-value")] * 2 and
+        "event=secret_unopenable" not in b.log_text(),
+        "b, given the new key alone and SIGHUP, opens the secret still", got)
 
 
 def migration_race(tmp, pg):
@@ -201,6 +231,7 @@ def main(tmp, pg):
         tap(until(lambda: oneshot(b, v3["id"], t3, "API_KEY") ==
                   (200, "s3cr3t-value")) is not None,
             "the function's worker on b reads the secret put on a")
+        rotation(pg, a, b, v3, t3)
 
         # Two deploys of one name at once, one on each host.
         dirs = [sign(os.path.join(tmp, "r%d" % i), ECHO, "svc",
@@ -263,6 +294,9 @@ def main(tmp, pg):
             oneshot(late, "svc", tok2)[0] == 401,
             "a host started late serves what the registry holds",
             (numbers(late), numbers(a)))
+        tap(oneshot(late, v3["id"], t3, "API_KEY") == (200, "s3cr3t-value"),
+            "... and, with the rotated key alone, opens the secret set "
+            "before the rotation")
 
         # A bundle tampered in the database is refused by the pulling host.
         st, v6 = a.deploy(sign(os.path.join(tmp, "v6"), ECHO, "svc",
