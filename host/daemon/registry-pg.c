@@ -565,11 +565,15 @@ apply_trusted(struct registry *r, const PGresult *res, struct live *l)
 	return changed;
 }
 
-static void
+/* Returns whether a bundle could not be pulled for the database (an
+ * error of its own, not of the bundle): the rows are then applied again
+ * at the next catch-up rather than left out until a restart. */
+static bool
 apply_functions(struct registry *r, const PGresult *res, struct live *l)
 {
 	struct store_function f;
 	char path[PATH_MAX], hex[65], e[512];
+	bool again = false;
 	int i, fd, rc;
 
 	for (i = 0; i < PQntuples(res); i++) {
@@ -605,6 +609,8 @@ apply_functions(struct registry *r, const PGresult *res, struct live *l)
 			close(fd);
 		else if (rc == -ERR_NOT_FOUND)
 			rc = bundle_pull(r, f.checksum, e, sizeof(e));
+		if (rc == -ERR_UNAVAILABLE)
+			again = true;
 		if (rc == 0)
 			rc = store_function_put(r->d.store, &f, e, sizeof(e));
 		if (rc < 0) {
@@ -618,6 +624,7 @@ apply_functions(struct registry *r, const PGresult *res, struct live *l)
 						      sizeof(e));
 		}
 	}
+	return again;
 }
 
 static void
@@ -812,7 +819,7 @@ catch_up(struct registry *r, bool full, char *err, size_t errlen)
 	char since[24], e[512];
 	const char *v[1] = { since };
 	int64_t upto;
-	bool trust_changed;
+	bool trust_changed, again;
 	size_t i;
 	int rc;
 
@@ -828,8 +835,28 @@ catch_up(struct registry *r, bool full, char *err, size_t errlen)
 			 NULL, &top, err, errlen);
 	if (rc < 0)
 		goto out;
+	/* Nothing but a bad day leaves fnhost_state without its one row;
+	 * PQgetvalue() of a row it lacks is NULL. */
+	if (PQntuples(top) != 1) {
+		PQclear(top);
+		rc = err_set(err, errlen, ERR_UNAVAILABLE,
+			     "the registry is unavailable: fnhost_state does "
+			     "not hold the change counter");
+		goto out;
+	}
 	upto = int_at(top, 0, 0);
 	PQclear(top);
+	/* A counter below what the cache holds is a database put back
+	 * from a backup (or another one): rows it numbers again would be
+	 * taken for applied, so the cache is made its copy afresh. */
+	if (!full && upto < r->applied) {
+		log_msg(LOG_LEVEL_WARN,
+			"event=registry_counter_back seq=%lld applied=%lld "
+			"msg=\"a full sync\"",
+			(long long)upto, (long long)r->applied);
+		full = true;
+		l = &live;
+	}
 	snprintf(since, sizeof(since), "%lld",
 		 full ? 0LL : (long long)r->applied);
 	for (i = 0; rc == 0 && i < NCHANGES && (full || upto > r->applied); i++)
@@ -847,13 +874,15 @@ catch_up(struct registry *r, bool full, char *err, size_t errlen)
 	/* The keys a pulled bundle is verified with are the new ones. */
 	if (trust_changed && trust_reload(r->d.trust, NULL, e, sizeof(e)) < 0)
 		apply_failed("trusted", "*", e);
-	apply_functions(r, res[1], l);
+	again = apply_functions(r, res[1], l);
 	apply_aliases(r, res[2], l);
 	apply_tokens(r, res[3], l);
 	apply_secrets(r, res[4], l);
 	if (full)
 		prune(r, l, false);
-	r->applied = upto;
+	/* Every row is applied again, which is applying it once. */
+	if (!again)
+		r->applied = upto;
 out:
 	if (rc < 0 && r->a && PQtransactionStatus(r->a) != PQTRANS_IDLE)
 		PQclear(PQexec(r->a, "ROLLBACK"));
@@ -1034,11 +1063,16 @@ tx_begin(struct registry *r, char seq[24], char *err, size_t errlen)
 		rc = run(r->w,
 			 "UPDATE fnhost_state SET seq = seq + 1 RETURNING seq",
 			 0, NULL, NULL, NULL, &res, err, errlen);
+	if (rc == 0 && PQntuples(res) != 1)
+		rc = err_set(err, errlen, ERR_UNAVAILABLE,
+			     "the registry is unavailable: fnhost_state does "
+			     "not hold the change counter");
 	if (rc == 0) {
 		snprintf(seq, 24, "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 		return 0;
 	}
+	PQclear(res);
 	if (r->w && PQtransactionStatus(r->w) != PQTRANS_IDLE)
 		PQclear(PQexec(r->w, "ROLLBACK"));
 	pthread_mutex_unlock(&r->wlock);

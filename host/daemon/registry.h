@@ -25,7 +25,12 @@
  *    reconnect, applies every row changed since the last sequence it
  *    applied to the cache.  Deleted rows stay as tombstones, so a delete
  *    replicates like a put.  It reconnects with backoff while the
- *    database is away; the cache serves meanwhile.
+ *    database is away; the cache serves meanwhile.  A counter below the
+ *    applied one (a database put back from a backup) makes the catch-up
+ *    a full sync, as registry_open()'s.
+ *  - A catch-up's rows are applied again at the next one when a bundle
+ *    could not be pulled for a database error; a row that is bad in
+ *    itself is skipped and logged.
  *  - Bundles: a function row whose bundle this host lacks makes it pull
  *    the files from the database and verify them as a deploy does (the
  *    signature against the trusted keys, the SHA-256 of every file) and

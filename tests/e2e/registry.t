@@ -5,7 +5,9 @@ served by the other, revocations and deletes reach it within a second,
 two deploys at once get distinct numbers, a stopped PostgreSQL leaves
 sessions running and writes refused with 503 until it is back, a host
 started late catches up, a bundle tampered in the database is refused,
-and the schema is migrated once by two hosts starting at once.
+the schema is migrated once by two hosts starting at once, and a
+bad day (a pull failing for the database, the counter's row deleted,
+a restore from a backup) is weathered.
 
 PostgreSQL runs from the test (initdb in a temp dir, a unix socket
 there, as nobody when run as root).  TAP on stdout."""
@@ -149,6 +151,60 @@ def migration_race(tmp, pg):
         "the schema's steps ran once each, by one of them", (rows, logged))
     c.stop()
     d.stop()
+
+
+def bad_day(tmp, pg):
+    """An operator's bad day, on its own database: a bundle that cannot
+    be pulled for a while, the change counter's row gone, and the
+    database put back from a backup (the counter lower than a host has
+    applied).  The hosts stay up and end up holding what the database
+    holds."""
+    pg.sql("CREATE DATABASE badday")
+    c = host(tmp, "bad-c", pg, "badday")
+    c.start()
+    d = host(tmp, "bad-d", pg, "badday", keys_from=c)
+    try:
+        d.start()
+        c.fnhost(["trust", "add", DEVPUB], token=c.admin, check=True)
+
+        # d catches up while the bundles cannot be read, then they can.
+        d.proc.send_signal(signal.SIGSTOP)
+        st, v1 = c.deploy(sign(os.path.join(tmp, "bd1"), ECHO, "svc"))
+        pg.sql("ALTER TABLE fnhost_bundles RENAME TO fnhost_bundles_away",
+               "badday")
+        d.proc.send_signal(signal.SIGCONT)
+        require(st == 201, "deploy through c", v1)
+        until(lambda: "event=registry_bundle_refused" in d.log_text(), 5)
+        pg.sql("ALTER TABLE fnhost_bundles_away RENAME TO fnhost_bundles",
+               "badday")
+        tap(until(lambda: numbers(d) == [1], 6) is not None,
+            "a bundle pull that failed for a database error is retried",
+            numbers(d))
+
+        # The counter's row deleted: no crash, writes refused.
+        t1 = issued(c, "svc", d)
+        require(t1, "a token issued on c")
+        pg.sql("DELETE FROM fnhost_state", "badday")
+        time.sleep(2.5)
+        st, o = c.json("POST", "/v1/functions/svc/tokens", "{}", c.admin)
+        tap(c.proc.poll() is None and d.proc.poll() is None and st == 503,
+            "with the counter's row gone the hosts stay up and refuse "
+            "writes", (c.proc.poll(), d.proc.poll(), st, o))
+
+        # Put back from a backup taken before t1 was issued.
+        pg.sql("INSERT INTO fnhost_state (seq) VALUES (1); "
+               "DELETE FROM fnhost_tokens", "badday")
+        t2 = c.token("svc")
+        require(t2, "a token issued on c after the restore")
+        tap(until(lambda: knows(c, t2) and knows(d, t2), 6) is not None,
+            "after a restore that lowered the counter, a write is seen by "
+            "the host that made it and by the other")
+        tap(oneshot(c, "svc", t2)[0] == 200 and
+            until(lambda: oneshot(d, "svc", t1)[0] == 401, 3) is not None,
+            "... and the token the restored database lacks is refused")
+    finally:
+        c.stop()
+        d.stop()
 
 
 def main(tmp, pg):
@@ -332,6 +388,7 @@ if __name__ == "__main__":
         pg = Postgres(os.path.join(tmp, "pg"))
         pg.start()
         migration_race(tmp, pg)
+        bad_day(tmp, pg)
         main(tmp, pg)
     except Stop:
         pass
