@@ -472,36 +472,55 @@ out:
 struct idset {
 	char (*v)[STORE_TARGET_MAX + STORE_SECRET_KEY_MAX + 2];
 	size_t n, cap;
+	bool short_of; /* an id could not be added: prune none by it */
 };
 
 static int
 idset_add(struct idset *s, const char *a, const char *b)
 {
+	size_t cap = s->cap ? 2 * s->cap : 64;
 	void *nv;
 
 	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		nv = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!nv)
+		/* cap only once it is true: a failed realloc() leaves it. */
+		nv = realloc(s->v, cap * sizeof(*s->v));
+		if (!nv) {
+			s->short_of = true;
 			return -1;
+		}
 		s->v = nv;
+		s->cap = cap;
 	}
 	snprintf(s->v[s->n++], sizeof(*s->v), "%s%s%s", a, b ? "@" : "",
 		 b ? b : "");
 	return 0;
 }
 
+static int
+idset_cmp(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+/* Sort s for idset_has(): a full sync looks up every record the cache
+ * holds, so a scan of the set each time is quadratic in the tokens. */
+static void
+idset_sort(struct idset *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), idset_cmp);
+}
+
+/* Whether s, sorted (idset_sort()), holds a (with "@b" when b). */
 static bool
 idset_has(const struct idset *s, const char *a, const char *b)
 {
 	char id[sizeof(*s->v)];
-	size_t i;
 
+	if (s->n == 0)
+		return false;
 	snprintf(id, sizeof(id), "%s%s%s", a, b ? "@" : "", b ? b : "");
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], id))
-			return true;
-	return false;
+	return bsearch(id, s->v, s->n, sizeof(*s->v), idset_cmp) != NULL;
 }
 
 struct live {
@@ -738,7 +757,7 @@ apply_secrets(struct registry *r, const PGresult *res, struct live *l)
 /* A full sync's second half: what the cache holds and the database no
  * longer does goes (a token is revoked rather than forgotten). */
 static bool
-prune(struct registry *r, const struct live *l, bool keys_only)
+prune(struct registry *r, struct live *l, bool keys_only)
 {
 	struct store_function *f = NULL;
 	struct store_alias *a = NULL;
@@ -751,33 +770,43 @@ prune(struct registry *r, const struct live *l, bool keys_only)
 
 	if (keys_only)
 		goto keys;
-	if (store_function_list(r->d.store, &f, &n, e, sizeof(e)) == 0)
+	idset_sort(&l->functions);
+	idset_sort(&l->aliases);
+	idset_sort(&l->tokens);
+	idset_sort(&l->secrets);
+	if (!l->functions.short_of &&
+	    store_function_list(r->d.store, &f, &n, e, sizeof(e)) == 0)
 		for (i = 0; i < n; i++)
 			if (!idset_has(&l->functions, f[i].id, NULL))
 				store_replica_function_remove(r->d.store,
 							      f[i].id, e,
 							      sizeof(e));
-	if (store_replica_alias_all(r->d.store, &a, &n, e, sizeof(e)) == 0)
+	if (!l->aliases.short_of &&
+	    store_replica_alias_all(r->d.store, &a, &n, e, sizeof(e)) == 0)
 		for (i = 0; i < n; i++)
 			if (!idset_has(&l->aliases, a[i].id, NULL))
 				store_replica_alias_remove(r->d.store,
 							   a[i].name,
 							   a[i].alias, e,
 							   sizeof(e));
-	if (store_token_list(r->d.store, &t, &n, e, sizeof(e)) == 0)
+	if (!l->tokens.short_of &&
+	    store_token_list(r->d.store, &t, &n, e, sizeof(e)) == 0)
 		for (i = 0; i < n; i++)
 			if (!t[i].revoked &&
 			    !idset_has(&l->tokens, t[i].jti, NULL))
 				store_token_revoke(r->d.store, t[i].jti, e,
 						   sizeof(e));
-	if (store_secret_list_all(r->d.store, &sr, &n, e, sizeof(e)) == 0)
+	if (!l->secrets.short_of &&
+	    store_secret_list_all(r->d.store, &sr, &n, e, sizeof(e)) == 0)
 		for (i = 0; i < n; i++)
 			if (!idset_has(&l->secrets, sr[i].name, sr[i].key))
 				store_secret_delete(r->d.store, sr[i].name,
 						    sr[i].key, e, sizeof(e));
 	goto out;
 keys:
-	if (store_trust_load(r->d.store, &k, &n, e, sizeof(e)) == 0)
+	idset_sort(&l->trusted);
+	if (!l->trusted.short_of &&
+	    store_trust_load(r->d.store, &k, &n, e, sizeof(e)) == 0)
 		for (i = 0; i < n; i++) {
 			minisign_keyid_hex(k[i].key_id, keyid);
 			if (!idset_has(&l->trusted, keyid, NULL)) {
