@@ -314,6 +314,47 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- the daemon ---------------------------------------------------------- */
 
+static int
+hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The percent-decoding of the path and of each query key and value, as
+ * libmicrohttpd's own but for "%00".  Decoded, a NUL would end the text
+ * there: "/v1/functions/svc@1%00/versions" would be served as
+ * "/v1/functions/svc@1" (a DELETE of it deletes version 1) and
+ * "?key=K%00x" as "?key=K".  It stays its three characters, which no
+ * route, name, alias, key or flag takes, so the request is refused as
+ * the malformed one it is. */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	const char *r = s;
+	char *w = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*r) {
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
+		    (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 /* Parse "ADDR:PORT" or "[ADDR6]:PORT". */
 static int
 parse_listen(const char *s, struct sockaddr_storage *ss, unsigned int *flags)
@@ -401,7 +442,8 @@ http_start(struct server *srv, char *err, size_t errlen)
 				    (unsigned int)cfg->connections_per_ip,
 				    MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned int)cfg->client_timeout_s,
-				    MHD_OPTION_END);
+				    MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+				    NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
 		int saved = errno;
 

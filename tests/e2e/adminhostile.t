@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""The admin routes of names, versions, aliases, logs, secrets and tokens
+against a hostile client: odd bytes in the path and the query, values of
+the wrong type or out of range in a body, methods a path does not take.
+Each bad request gets its one error and changes nothing, which the
+listings after it show.  TAP on stdout."""
+import http.client
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
+from fnhtap import Stop, done, require, tap  # noqa: E402
+
+ECHO = os.path.join(BUILD, "tests/plugins/svc_echo/plugin.so")
+COUNTER = os.path.join(BUILD, "tests/plugins/svc_counter/plugin.so")
+
+
+def code_of(body):
+    try:
+        return body["error"]["code"]
+    except (TypeError, KeyError):
+        return None
+
+
+def numbers(h):
+    """The version numbers of svc and its aliases, as the host lists
+    them."""
+    st, o = h.json("GET", "/v1/functions/svc/versions", token=h.admin)
+    if st != 200:
+        return st, o
+    return ([v["number"] for v in o["versions"]],
+            {a["alias"]: a["number"] for a in o["aliases"]})
+
+
+def status_of(h, method, path):
+    """The status of a request's answer, read without its body (which a
+    followed answer does not end)."""
+    c = http.client.HTTPConnection(h.addr, h.port, timeout=10)
+    try:
+        c.request(method, path, headers={"Authorization": "Bearer " +
+                                         h.admin})
+        return c.getresponse().status
+    finally:
+        c.close()
+
+
+def nul_bytes(h):
+    """A %00 in the path or the query is no end of the text: the request
+    is refused as malformed, not served as the shorter one."""
+    before = numbers(h)
+    st, o = h.json("DELETE", "/v1/functions/svc@1%00/versions",
+                   token=h.admin)
+    # No route takes DELETE on .../versions: it is no DELETE of svc@1.
+    tap(st in (404, 405) and code_of(o) != "ok",
+        "DELETE .../svc@1%00/versions: refused, not the version's delete",
+        (st, o))
+    tap(numbers(h) == before, "and svc's versions are as they were",
+        (before, numbers(h)))
+    st, o = h.json("GET", "/v1/functions/svc%00/versions", token=h.admin)
+    tap(st == 400 and code_of(o) == "bad_request",
+        "GET .../svc%00/versions: 400, not GET /v1/functions/svc", (st, o))
+    st, o = h.json("PUT", "/v1/functions/svc@st%00x/alias",
+                   '{"version":1}', token=h.admin)
+    tap(st == 400 and code_of(o) == "bad_request",
+        "PUT .../svc@st%00x/alias: 400", (st, o))
+    tap(numbers(h) == before, "and no alias was set", (before, numbers(h)))
+
+    r = h.fnhost(["secret", "set", "svc", "K", "value-of-k"], token=h.admin)
+    require(r.returncode == 0, "fnhost secret set svc K", r.stderr)
+    st, o = h.json("DELETE", "/v1/functions/svc/secrets?key=K%00junk",
+                   token=h.admin)
+    tap(st == 400 and code_of(o) == "bad_request",
+        "DELETE .../secrets?key=K%00junk: 400, not the delete of K", (st, o))
+    st, o = h.json("GET", "/v1/functions/svc/secrets", token=h.admin)
+    tap(st == 200 and o["keys"] == ["K"], "and K is still there", (st, o))
+    st = status_of(h, "GET", "/v1/functions/svc/logs?follow=1%00x")
+    tap(st == 400, "GET .../logs?follow=1%00x: 400, not a follow", st)
+
+
+def main(tmp):
+    h = Daemon(tmp)
+    with h:
+        h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
+        st, v1 = h.deploy(sign(os.path.join(tmp, "a"), ECHO, "svc"))
+        require(st == 201 and v1["number"] == 1, "deploy v1 of svc", v1)
+        st, v2 = h.deploy(sign(os.path.join(tmp, "b"), COUNTER, "svc"))
+        require(st == 201 and v2["number"] == 2, "deploy v2 of svc", v2)
+        nul_bytes(h)
+
+
+if __name__ == "__main__":
+    tmp = tempfile.mkdtemp(prefix="adminhostile.")
+    try:
+        main(tmp)
+    except Stop:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(done())
