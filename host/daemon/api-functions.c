@@ -220,8 +220,17 @@ body_version(struct server *srv, json_object *body, const char *name,
 		return false;
 	}
 	if (json_object_is_type(j, json_type_int)) {
+		/* A number no version can have is a malformed request, not
+		 * one for a version that is not there; json-c gives one past
+		 * the int64 range as INT64_MAX, which this refuses too. */
 		*number = json_object_get_int64(j);
-		return true;
+		if (*number >= 1 && *number <= STORE_NUMBER_MAX)
+			return true;
+		reply_error(rep, ERR_INVALID,
+			    "\"version\" is a number from 1 to %lld or a "
+			    "checksum",
+			    STORE_NUMBER_MAX);
+		return false;
 	}
 	s = json_object_get_string(j);
 	if (!json_object_is_type(j, json_type_string)) {

@@ -81,6 +81,34 @@ def nul_bytes(h):
     tap(st == 400, "GET .../logs?follow=1%00x: 400, not a follow", st)
 
 
+def version_numbers(h):
+    """A "version" that no version can have is a malformed body (400),
+    not a version that is not there (404), and the message names the
+    range rather than a number the client did not send."""
+    before = numbers(h)
+    for text in ["-1", "0", "9223372036854775807", "9223372036854775808",
+                 "18446744073709551616", "1000000000000"]:
+        st, o = h.json("PUT", "/v1/functions/svc@st/alias",
+                       '{"version":%s}' % text, token=h.admin)
+        tap(st == 400 and code_of(o) == "bad_request" and
+            "1 to 999999999999" in o["error"]["message"],
+            "PUT svc@st alias {\"version\":%s}: 400" % text, (st, o))
+    for text in ["1.5", "1e30", "null", "true", "[1]", "{}"]:
+        st, o = h.json("PUT", "/v1/functions/svc@st/alias",
+                       '{"version":%s}' % text, token=h.admin)
+        tap(st == 400 and code_of(o) == "bad_request",
+            "PUT svc@st alias {\"version\":%s}: 400" % text, (st, o))
+    tap(numbers(h) == before, "and no alias was set", (before, numbers(h)))
+    st, o = h.json("PUT", "/v1/functions/svc@st/alias",
+                   '{"version":999999999999}', token=h.admin)
+    tap(st == 404 and code_of(o) == "not_found",
+        "the highest number there can be: 404, no such version", (st, o))
+    st, o = h.json("PUT", "/v1/functions/svc@st/alias", '{"version":1}',
+                   token=h.admin)
+    tap(st == 200 and o["number"] == 1, "{\"version\":1} sets it", (st, o))
+    h.json("DELETE", "/v1/functions/svc@st/alias", token=h.admin)
+
+
 def main(tmp):
     h = Daemon(tmp)
     with h:
@@ -90,6 +118,7 @@ def main(tmp):
         st, v2 = h.deploy(sign(os.path.join(tmp, "b"), COUNTER, "svc"))
         require(st == 201 and v2["number"] == 2, "deploy v2 of svc", v2)
         nul_bytes(h)
+        version_numbers(h)
 
 
 if __name__ == "__main__":
