@@ -97,6 +97,28 @@ content_length(struct MHD_Connection *c)
 	return cl ? strtoull(cl, NULL, 10) : 0;
 }
 
+/* No route for method and url.  A path that routes take with other
+ * methods is 405 with those in Allow (RFC 9110, 15.5.6), so that "PUT
+ * .../logs" is told the path is there and which methods it takes, not
+ * that it does not exist; any other is 404. */
+static int
+no_route(const char *method, const char *url, struct reply *rep)
+{
+	char allow[128];
+
+	if (route_methods(url, allow, sizeof(allow)) == 0) {
+		reply_error(rep, ERR_NOT_FOUND, "no route %s %.200s", method,
+			    url);
+		return -ERR_NOT_FOUND;
+	}
+	reply_error(rep, ERR_METHOD, "%.200s takes %s, not %.16s", url, allow,
+		    method);
+	if (rep->resp)
+		MHD_add_response_header(rep->resp, MHD_HTTP_HEADER_ALLOW,
+					allow);
+	return -ERR_METHOD;
+}
+
 /* Everything decided on the head: the route, the caller, the body's
  * limit.  Returns 0 to read the body, or an error with rep answered. */
 static int
@@ -111,11 +133,8 @@ request_head(struct request *rq, const char *method, const char *url,
 	if (cors_preflight(srv->cfg, rq->conn, method, url, rep))
 		return 1; /* answered on the head: there is no body */
 	rq->route = route_find(method, url, rq->arg, sizeof(rq->arg));
-	if (!rq->route) {
-		reply_error(rep, ERR_NOT_FOUND, "no route %s %.200s", method,
-			    url);
-		return -ERR_NOT_FOUND;
-	}
+	if (!rq->route)
+		return no_route(method, url, rep);
 	rc = auth_check(rq, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);

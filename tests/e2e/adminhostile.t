@@ -109,6 +109,35 @@ def version_numbers(h):
     h.json("DELETE", "/v1/functions/svc@st/alias", token=h.admin)
 
 
+def wrong_methods(h):
+    """A path that routes take, asked with a method none of them takes:
+    405 method_not_allowed with the methods it takes in Allow, and the
+    request does nothing; a path no route takes stays 404."""
+    before = numbers(h)
+    cases = [("POST", "/v1/functions/svc/versions", "GET"),
+             ("DELETE", "/v1/functions/svc/versions", "GET"),
+             ("GET", "/v1/functions/svc@st/alias", "PUT, DELETE"),
+             ("GET", "/v1/functions/svc/rollback", "POST"),
+             ("PUT", "/v1/functions/svc/logs", "GET"),
+             ("POST", "/v1/functions/svc/secrets", "PUT, GET, DELETE"),
+             ("PATCH", "/v1/functions/svc", "GET, DELETE"),
+             ("GET", "/v1/functions/svc/tokens", "POST")]
+    for method, path, allow in cases:
+        st, body, hdrs = h.request(method, path, "{}", token=h.admin)
+        try:
+            o = json.loads(body)
+        except ValueError:
+            o = body
+        tap(st == 405 and code_of(o) == "method_not_allowed" and
+            hdrs.get("allow") == allow,
+            "%s %s: 405, Allow: %s" % (method, path, allow),
+            (st, o, hdrs.get("allow")))
+    tap(numbers(h) == before, "and nothing changed", (before, numbers(h)))
+    st, o = h.json("GET", "/v1/functions/svc/nothing", token=h.admin)
+    tap(st == 404 and code_of(o) == "not_found",
+        "a path no route takes: 404", (st, o))
+
+
 def main(tmp):
     h = Daemon(tmp)
     with h:
@@ -119,6 +148,7 @@ def main(tmp):
         require(st == 201 and v2["number"] == 2, "deploy v2 of svc", v2)
         nul_bytes(h)
         version_numbers(h)
+        wrong_methods(h)
 
 
 if __name__ == "__main__":
