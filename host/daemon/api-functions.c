@@ -111,23 +111,19 @@ alias_json(const struct store_alias *a)
 	return o;
 }
 
-/* The name a target is of: the part before '@', or the name of the
- * version an id names. */
+/* The name a target is of: the name of the version it resolves to.
+ * Taking the part before an '@' unresolved would answer "svc@nosuch"
+ * or "svc@99" with svc's versions, as if the alias or the version were
+ * there. */
 static bool
 target_name(struct server *srv, const char *arg,
 	    char name[BUNDLE_LABEL_MAX + 1], struct reply *rep)
 {
 	struct store_function f;
-	const char *at = strchr(arg, '@');
 
-	if (at == NULL || (size_t)(at - arg) > BUNDLE_LABEL_MAX) {
-		if (!api_function_find(srv, arg, &f, rep))
-			return false;
-		memcpy(name, f.name, sizeof(f.name));
-		return true;
-	}
-	memcpy(name, arg, (size_t)(at - arg));
-	name[at - arg] = '\0';
+	if (!api_function_find(srv, arg, &f, rep))
+		return false;
+	memcpy(name, f.name, sizeof(f.name));
 	return true;
 }
 

@@ -138,6 +138,21 @@ def wrong_methods(h):
         "a path no route takes: 404", (st, o))
 
 
+def versions_of_targets(h):
+    """GET .../versions of a target that names nothing is 404, not the
+    name's versions; one that names a version lists its name's."""
+    for target in ("svc@nosuch", "svc@99", "svc@highest"):
+        st, o = h.json("GET", "/v1/functions/%s/versions" % target,
+                       token=h.admin)
+        tap(st == 404 and code_of(o) == "not_found",
+            "GET /v1/functions/%s/versions: 404" % target, (st, o))
+    for target in ("svc", "svc@latest", "svc@1"):
+        st, o = h.json("GET", "/v1/functions/%s/versions" % target,
+                       token=h.admin)
+        tap(st == 200 and [v["number"] for v in o["versions"]] == [1, 2],
+            "GET /v1/functions/%s/versions: svc's" % target, (st, o))
+
+
 def main(tmp):
     h = Daemon(tmp)
     with h:
@@ -149,6 +164,7 @@ def main(tmp):
         nul_bytes(h)
         version_numbers(h)
         wrong_methods(h)
+        versions_of_targets(h)
 
 
 if __name__ == "__main__":
