@@ -346,12 +346,14 @@ hex_digit(char ch)
 }
 
 /* The percent-decoding of the path and of each query key and value, as
- * libmicrohttpd's own but for "%00".  Decoded, a NUL would end the text
- * there: "/v1/functions/svc@1%00/versions" would be served as
+ * libmicrohttpd's own but for "%00" and "%2F".  Decoded, a NUL would end
+ * the text there: "/v1/functions/svc@1%00/versions" would be served as
  * "/v1/functions/svc@1" (a DELETE of it deletes version 1) and
- * "?key=K%00x" as "?key=K".  It stays its three characters, which no
- * route, name, alias, key or flag takes, so the request is refused as
- * the malformed one it is. */
+ * "?key=K%00x" as "?key=K".  A '/' would split a segment in two after
+ * the fact, so that "PUT /v1/functions/svc@st%2Falias", one segment of
+ * data, is served as the alias route.  Both stay their three
+ * characters, which no route, name, alias, key or flag takes, so the
+ * request is refused as the malformed one it is. */
 static size_t
 unescape(void *cls, struct MHD_Connection *c, char *s)
 {
@@ -363,7 +365,8 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	(void)c;
 	while (*r) {
 		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
-		    (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+		    (lo = hex_digit(r[2])) >= 0 && (hi << 4 | lo) != '\0' &&
+		    (hi << 4 | lo) != '/') {
 			*w++ = (char)(hi << 4 | lo);
 			r += 3;
 		} else {

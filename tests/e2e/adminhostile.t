@@ -81,6 +81,28 @@ def nul_bytes(h):
     tap(st == 400, "GET .../logs?follow=1%00x: 400, not a follow", st)
 
 
+def encoded_slashes(h):
+    """A %2F is data in its segment, not a separator: the request is
+    refused, not served as the route its decoded path would match."""
+    h.json("PUT", "/v1/functions/svc@st/alias", '{"version":1}',
+           token=h.admin)
+    before = numbers(h)
+    st, o = h.json("DELETE", "/v1/functions/svc@st%2Falias", token=h.admin)
+    tap(st == 400 and code_of(o) == "bad_request",
+        "DELETE /v1/functions/svc@st%2Falias: 400, not the alias's delete",
+        (st, o))
+    st, o = h.json("PUT", "/v1/functions/svc@st%2falias", '{"version":2}',
+                   token=h.admin)
+    tap(st in (400, 404, 405) and code_of(o) != "ok",
+        "PUT /v1/functions/svc@st%2falias: refused", (st, o))
+    tap(numbers(h) == before, "and svc@st is as it was",
+        (before, numbers(h)))
+    st, o = h.json("GET", "/v1/functions/svc%2Fversions", token=h.admin)
+    tap(st == 400 and code_of(o) == "bad_request",
+        "GET /v1/functions/svc%2Fversions: 400, not the versions", (st, o))
+    h.json("DELETE", "/v1/functions/svc@st/alias", token=h.admin)
+
+
 def version_numbers(h):
     """A "version" that no version can have is a malformed body (400),
     not a version that is not there (404), and the message names the
@@ -162,6 +184,7 @@ def main(tmp):
         st, v2 = h.deploy(sign(os.path.join(tmp, "b"), COUNTER, "svc"))
         require(st == 201 and v2["number"] == 2, "deploy v2 of svc", v2)
         nul_bytes(h)
+        encoded_slashes(h)
         version_numbers(h)
         wrong_methods(h)
         versions_of_targets(h)
