@@ -198,8 +198,32 @@ out:
 	free(al);
 }
 
+/* The text of a version number as a target writes it ("name@12"): 1 to
+ * 12 digits, no leading 0; into *n. */
+static bool
+number_text(const char *s, int64_t *n)
+{
+	size_t len = strspn(s, "0123456789");
+
+	if (len == 0 || len > 12 || s[len] != '\0' || s[0] == '0')
+		return false;
+	*n = strtoll(s, NULL, 10);
+	return true;
+}
+
+/* A bundle's checksum as the host writes it: 64 lower-case hex digits. */
+static bool
+checksum_text(const char *s)
+{
+	size_t len = strspn(s, "0123456789abcdef");
+
+	return len == 64 && s[len] == '\0';
+}
+
 /* The version number a request body's "version" names: a number, the
- * text of one, or a checksum of one of name's versions. */
+ * text of one, or a checksum of one of name's versions.  Anything else
+ * ("0", "-1", "1.0", " 1") is malformed, 400, rather than a version that
+ * is not there. */
 static bool
 body_version(struct server *srv, json_object *body, const char *name,
 	     int64_t *number, struct reply *rep)
@@ -229,9 +253,12 @@ body_version(struct server *srv, json_object *body, const char *name,
 		return false;
 	}
 	s = json_object_get_string(j);
-	if (!json_object_is_type(j, json_type_string)) {
+	if (!json_object_is_type(j, json_type_string) ||
+	    (!number_text(s, number) && !checksum_text(s))) {
 		reply_error(rep, ERR_INVALID,
-			    "\"version\" is a number or a checksum");
+			    "\"version\" is a number from 1 to %lld or a "
+			    "checksum (64 lower-case hex digits)",
+			    STORE_NUMBER_MAX);
 		return false;
 	}
 	rc = store_version_list(srv->store, name, &v, &n, err, sizeof(err));

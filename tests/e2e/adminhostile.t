@@ -115,7 +115,9 @@ def version_numbers(h):
         tap(st == 400 and code_of(o) == "bad_request" and
             "1 to 999999999999" in o["error"]["message"],
             "PUT svc@st alias {\"version\":%s}: 400" % text, (st, o))
-    for text in ["1.5", "1e30", "null", "true", "[1]", "{}"]:
+    for text in ["1.5", "1e30", "null", "true", "[1]", "{}", '"0"',
+                 '"-1"', '"01"', '" 1"', '"1.0"', '""', '"A" ', '"x"',
+                 '"1000000000000"', '"%s"' % ("A" * 64)]:
         st, o = h.json("PUT", "/v1/functions/svc@st/alias",
                        '{"version":%s}' % text, token=h.admin)
         tap(st == 400 and code_of(o) == "bad_request",
@@ -125,6 +127,19 @@ def version_numbers(h):
                    '{"version":999999999999}', token=h.admin)
     tap(st == 404 and code_of(o) == "not_found",
         "the highest number there can be: 404, no such version", (st, o))
+    st, o = h.json("PUT", "/v1/functions/svc@st/alias",
+                   '{"version":"%s"}' % ("0" * 64), token=h.admin)
+    tap(st == 404 and code_of(o) == "not_found",
+        "a checksum of no version: 404", (st, o))
+    _, vs = h.json("GET", "/v1/functions/svc/versions", token=h.admin)
+    st, o = h.json("PUT", "/v1/functions/svc@st/alias",
+                   json.dumps({"version": vs["versions"][0]["checksum"]}),
+                   token=h.admin)
+    tap(st == 200 and o["number"] == 1, "v1's checksum sets it", (st, o))
+    st, o = h.json("PUT", "/v1/functions/svc@st/alias", '{"version":"2"}',
+                   token=h.admin)
+    tap(st == 200 and o["number"] == 2, "{\"version\":\"2\"} sets it",
+        (st, o))
     st, o = h.json("PUT", "/v1/functions/svc@st/alias", '{"version":1}',
                    token=h.admin)
     tap(st == 200 and o["number"] == 1, "{\"version\":1} sets it", (st, o))
