@@ -380,8 +380,17 @@ token_request(struct server *srv, json_object *body,
 	}
 	if (json_object_object_get_ex(body, "checksum", &v)) {
 		*pin = json_object_get_string(v);
+		/* A pin that is no checksum at all (5, null, "abc") is a
+		 * malformed request; only a checksum of another bundle is
+		 * the conflict. */
 		if (!json_object_is_type(v, json_type_string) ||
-		    strcmp(*pin, f->checksum) != 0) {
+		    !checksum_text(*pin)) {
+			reply_error(rep, ERR_INVALID,
+				    "checksum is 64 lower-case hex digits");
+			*pin = NULL;
+			return false;
+		}
+		if (strcmp(*pin, f->checksum) != 0) {
 			reply_error(rep, ERR_CONFLICT,
 				    "function %s has checksum %s, not the "
 				    "pinned one",

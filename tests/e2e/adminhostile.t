@@ -190,6 +190,27 @@ def versions_of_targets(h):
             "GET /v1/functions/%s/versions: svc's" % target, (st, o))
 
 
+def token_bodies(h):
+    """A token request's fields of the wrong type or form are 400; only a
+    well-formed checksum of another bundle is 409; no token is made."""
+    st, before = h.json("GET", "/v1/tokens", token=h.admin)
+    for body in ('{"checksum":5}', '{"checksum":null}', '{"checksum":[]}',
+                 '{"checksum":"abc"}', '{"checksum":"%s"}' % ("A" * 64),
+                 '{"ttl":"60"}', '{"ttl":0}', '{"ttl":-1}', '{"ttl":1.5}',
+                 '{"ttl":9223372036854775808}', '[]'):
+        st, o = h.json("POST", "/v1/functions/svc/tokens", body,
+                       token=h.admin)
+        tap(st == 400 and code_of(o) == "bad_request",
+            "POST .../svc/tokens %s: 400" % body, (st, o))
+    st, o = h.json("POST", "/v1/functions/svc/tokens",
+                   '{"checksum":"%s"}' % ("0" * 64), token=h.admin)
+    tap(st == 409 and code_of(o) == "checksum_mismatch",
+        "a checksum of another bundle: 409", (st, o))
+    st, after = h.json("GET", "/v1/tokens", token=h.admin)
+    tap(st == 200 and after == before, "and no token was made",
+        (len(before), len(after)))
+
+
 def main(tmp):
     h = Daemon(tmp)
     with h:
@@ -203,6 +224,7 @@ def main(tmp):
         version_numbers(h)
         wrong_methods(h)
         versions_of_targets(h)
+        token_bodies(h)
 
 
 if __name__ == "__main__":
