@@ -211,9 +211,8 @@ number_text(const char *s, int64_t *n)
 	return true;
 }
 
-/* A bundle's checksum as the host writes it: 64 lower-case hex digits. */
-static bool
-checksum_text(const char *s)
+bool
+api_checksum_text(const char *s)
 {
 	size_t len = strspn(s, "0123456789abcdef");
 
@@ -254,7 +253,7 @@ body_version(struct server *srv, json_object *body, const char *name,
 	}
 	s = json_object_get_string(j);
 	if (!json_object_is_type(j, json_type_string) ||
-	    (!number_text(s, number) && !checksum_text(s))) {
+	    (!number_text(s, number) && !api_checksum_text(s))) {
 		reply_error(rep, ERR_INVALID,
 			    "\"version\" is a number from 1 to %lld or a "
 			    "checksum (64 lower-case hex digits)",
@@ -384,7 +383,7 @@ token_request(struct server *srv, json_object *body,
 		 * malformed request; only a checksum of another bundle is
 		 * the conflict. */
 		if (!json_object_is_type(v, json_type_string) ||
-		    !checksum_text(*pin)) {
+		    !api_checksum_text(*pin)) {
 			reply_error(rep, ERR_INVALID,
 				    "checksum is 64 lower-case hex digits");
 			*pin = NULL;

@@ -4,6 +4,7 @@ against a hostile client: odd bytes in the path and the query, values of
 the wrong type or out of range in a body, methods a path does not take.
 Each bad request gets its one error and changes nothing, which the
 listings after it show.  TAP on stdout."""
+import base64
 import http.client
 import json
 import os
@@ -190,6 +191,13 @@ def versions_of_targets(h):
             "GET /v1/functions/%s/versions: svc's" % target, (st, o))
 
 
+def token_jti(h, tok):
+    """The jti of a token the host issued, from its payload."""
+    payload = tok.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(
+        payload + "=" * (-len(payload) % 4)))["jti"]
+
+
 def token_bodies(h):
     """A token request's fields of the wrong type or form are 400; only a
     well-formed checksum of another bundle is 409; no token is made."""
@@ -206,8 +214,21 @@ def token_bodies(h):
                    '{"checksum":"%s"}' % ("0" * 64), token=h.admin)
     tap(st == 409 and code_of(o) == "checksum_mismatch",
         "a checksum of another bundle: 409", (st, o))
+    tok = h.token("svc")
+    for pin in ("abc", "A" * 64, "0" * 63):
+        st, o = h.json("POST", "/v1/functions/svc/sessions", token=tok,
+                       headers={"Fnhost-Function-Checksum": pin})
+        tap(st == 400 and code_of(o) == "bad_request",
+            "a session pinned to %r: 400" % pin[:8], (st, o))
+    st, o = h.json("POST", "/v1/functions/svc/sessions", token=tok,
+                   headers={"Fnhost-Function-Checksum": "0" * 64})
+    tap(st == 409 and code_of(o) == "checksum_mismatch",
+        "a session pinned to another bundle's checksum: 409", (st, o))
+    h.json("DELETE", "/v1/tokens/%s" % token_jti(h, tok), token=h.admin)
     st, after = h.json("GET", "/v1/tokens", token=h.admin)
-    tap(st == 200 and after == before, "and no token was made",
+    made = [t for t in after if t not in before]
+    tap(st == 200 and all(t["revoked"] for t in made) and len(made) <= 1,
+        "and no token was made but the one revoked here",
         (len(before), len(after)))
 
 
