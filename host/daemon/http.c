@@ -104,8 +104,23 @@ content_length(struct MHD_Connection *c)
 static int
 no_route(const char *method, const char *url, struct reply *rep)
 {
-	char allow[128];
+	size_t len = strlen(url) + 1;
+	const struct route *r = NULL;
+	char allow[128], *arg;
 
+	/* A route that matches once its argument may be as long as the
+	 * path: the path is there, its name or id is what is wrong (the
+	 * static files' "*" excepted: any path they lack is 404). */
+	arg = malloc(len);
+	if (arg)
+		r = route_find(method, url, arg, len);
+	free(arg);
+	if (r && r->path[strlen(r->path) - 1] != '*') {
+		reply_error(rep, ERR_INVALID,
+			    "the path's name or id is over %zu bytes",
+			    sizeof(((struct request *)0)->arg) - 1);
+		return -ERR_INVALID;
+	}
 	if (route_methods(url, allow, sizeof(allow)) == 0) {
 		reply_error(rep, ERR_NOT_FOUND, "no route %s %.200s", method,
 			    url);

@@ -104,6 +104,23 @@ def encoded_slashes(h):
     h.json("DELETE", "/v1/functions/svc@st/alias", token=h.admin)
 
 
+def long_names(h):
+    """A name, alias or id longer than the host takes is a malformed
+    path (400), whether it fits the route's buffer or not; not a route
+    that is not there."""
+    before = numbers(h)
+    for n in (64, 255, 256, 300, 4000):
+        st, o = h.json("GET", "/v1/functions/%s/versions" % ("a" * n),
+                       token=h.admin)
+        tap(st == 400 and code_of(o) == "bad_request",
+            "GET .../versions of a %d-byte name: 400" % n, (st, o))
+        st, o = h.json("DELETE", "/v1/functions/svc@%s/alias" % ("a" * n),
+                       token=h.admin)
+        tap(st == 400 and code_of(o) == "bad_request",
+            "DELETE svc@<%d bytes>/alias: 400" % n, (st, o))
+    tap(numbers(h) == before, "and nothing changed", (before, numbers(h)))
+
+
 def version_numbers(h):
     """A "version" that no version can have is a malformed body (400),
     not a version that is not there (404), and the message names the
@@ -242,6 +259,7 @@ def main(tmp):
         require(st == 201 and v2["number"] == 2, "deploy v2 of svc", v2)
         nul_bytes(h)
         encoded_slashes(h)
+        long_names(h)
         version_numbers(h)
         wrong_methods(h)
         versions_of_targets(h)
