@@ -60,6 +60,7 @@ err_kind_name(enum err_kind kind)
 		[ERR_TIMEOUT] = "timeout",
 		[ERR_MISDIRECTED] = "misdirected",
 		[ERR_UNAVAILABLE] = "unavailable",
+		[ERR_METHOD] = "method",
 	};
 
 	return (unsigned)kind < ERR_KIND_COUNT ? names[kind] : "internal";

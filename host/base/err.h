@@ -37,8 +37,9 @@ enum err_kind {
 	/* A cluster's kinds. */
 	ERR_MISDIRECTED, /* a session id naming another node of the cluster */
 	ERR_UNAVAILABLE, /* the shared registry (PostgreSQL) cannot be reached */
+	ERR_METHOD, /* a route's path, asked with a method it does not take */
 };
-#define ERR_KIND_LAST ERR_UNAVAILABLE
+#define ERR_KIND_LAST ERR_METHOD
 #define ERR_KIND_COUNT (ERR_KIND_LAST + 1)
 
 /* Format the reason into err[errlen] (truncated, always terminated; err

@@ -111,23 +111,19 @@ alias_json(const struct store_alias *a)
 	return o;
 }
 
-/* The name a target is of: the part before '@', or the name of the
- * version an id names. */
+/* The name a target is of: the name of the version it resolves to.
+ * Taking the part before an '@' unresolved would answer "svc@nosuch"
+ * or "svc@99" with svc's versions, as if the alias or the version were
+ * there. */
 static bool
 target_name(struct server *srv, const char *arg,
 	    char name[BUNDLE_LABEL_MAX + 1], struct reply *rep)
 {
 	struct store_function f;
-	const char *at = strchr(arg, '@');
 
-	if (at == NULL || (size_t)(at - arg) > BUNDLE_LABEL_MAX) {
-		if (!api_function_find(srv, arg, &f, rep))
-			return false;
-		memcpy(name, f.name, sizeof(f.name));
-		return true;
-	}
-	memcpy(name, arg, (size_t)(at - arg));
-	name[at - arg] = '\0';
+	if (!api_function_find(srv, arg, &f, rep))
+		return false;
+	memcpy(name, f.name, sizeof(f.name));
 	return true;
 }
 
@@ -202,8 +198,31 @@ out:
 	free(al);
 }
 
+/* The text of a version number as a target writes it ("name@12"): 1 to
+ * 12 digits, no leading 0; into *n. */
+static bool
+number_text(const char *s, int64_t *n)
+{
+	size_t len = strspn(s, "0123456789");
+
+	if (len == 0 || len > 12 || s[len] != '\0' || s[0] == '0')
+		return false;
+	*n = strtoll(s, NULL, 10);
+	return true;
+}
+
+bool
+api_checksum_text(const char *s)
+{
+	size_t len = strspn(s, "0123456789abcdef");
+
+	return len == 64 && s[len] == '\0';
+}
+
 /* The version number a request body's "version" names: a number, the
- * text of one, or a checksum of one of name's versions. */
+ * text of one, or a checksum of one of name's versions.  Anything else
+ * ("0", "-1", "1.0", " 1") is malformed, 400, rather than a version that
+ * is not there. */
 static bool
 body_version(struct server *srv, json_object *body, const char *name,
 	     int64_t *number, struct reply *rep)
@@ -220,13 +239,25 @@ body_version(struct server *srv, json_object *body, const char *name,
 		return false;
 	}
 	if (json_object_is_type(j, json_type_int)) {
+		/* A number no version can have is a malformed request, not
+		 * one for a version that is not there; json-c gives one past
+		 * the int64 range as INT64_MAX, which this refuses too. */
 		*number = json_object_get_int64(j);
-		return true;
+		if (*number >= 1 && *number <= STORE_NUMBER_MAX)
+			return true;
+		reply_error(rep, ERR_INVALID,
+			    "\"version\" is a number from 1 to %lld or a "
+			    "checksum",
+			    STORE_NUMBER_MAX);
+		return false;
 	}
 	s = json_object_get_string(j);
-	if (!json_object_is_type(j, json_type_string)) {
+	if (!json_object_is_type(j, json_type_string) ||
+	    (!number_text(s, number) && !api_checksum_text(s))) {
 		reply_error(rep, ERR_INVALID,
-			    "\"version\" is a number or a checksum");
+			    "\"version\" is a number from 1 to %lld or a "
+			    "checksum (64 lower-case hex digits)",
+			    STORE_NUMBER_MAX);
 		return false;
 	}
 	rc = store_version_list(srv->store, name, &v, &n, err, sizeof(err));
@@ -348,8 +379,17 @@ token_request(struct server *srv, json_object *body,
 	}
 	if (json_object_object_get_ex(body, "checksum", &v)) {
 		*pin = json_object_get_string(v);
+		/* A pin that is no checksum at all (5, null, "abc") is a
+		 * malformed request; only a checksum of another bundle is
+		 * the conflict. */
 		if (!json_object_is_type(v, json_type_string) ||
-		    strcmp(*pin, f->checksum) != 0) {
+		    !api_checksum_text(*pin)) {
+			reply_error(rep, ERR_INVALID,
+				    "checksum is 64 lower-case hex digits");
+			*pin = NULL;
+			return false;
+		}
+		if (strcmp(*pin, f->checksum) != 0) {
 			reply_error(rep, ERR_CONFLICT,
 				    "function %s has checksum %s, not the "
 				    "pinned one",

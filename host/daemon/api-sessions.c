@@ -37,6 +37,12 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 
 	if (!api_function_find(srv, id, &f, rep))
 		return -1;
+	if (pin && !api_checksum_text(pin)) {
+		reply_error(rep, ERR_INVALID,
+			    "Fnhost-Function-Checksum is 64 lower-case hex "
+			    "digits");
+		return -1;
+	}
 	/* The pins are checked before any worker exists. */
 	if ((pin && strcmp(pin, f.checksum) != 0) ||
 	    (tpin[0] && strcmp(tpin, f.checksum) != 0)) {

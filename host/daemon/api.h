@@ -187,6 +187,9 @@ json_object *api_function_json(const struct store_function *f);
  * it names no version.  Returns whether f was filled. */
 bool api_function_find(struct server *srv, const char *id,
 		       struct store_function *f, struct reply *rep);
+/* Whether s is a checksum as the host writes one (64 lower-case hex
+ * digits): a pin that is not one is malformed (400), not a conflict. */
+bool api_checksum_text(const char *s);
 
 /* api-deploy.c: the upload's life follows the request's. */
 int api_deploy_begin(struct request *rq, char *err, size_t errlen);

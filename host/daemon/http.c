@@ -97,6 +97,43 @@ content_length(struct MHD_Connection *c)
 	return cl ? strtoull(cl, NULL, 10) : 0;
 }
 
+/* No route for method and url.  A path that routes take with other
+ * methods is 405 with those in Allow (RFC 9110, 15.5.6), so that "PUT
+ * .../logs" is told the path is there and which methods it takes, not
+ * that it does not exist; any other is 404. */
+static int
+no_route(const char *method, const char *url, struct reply *rep)
+{
+	size_t len = strlen(url) + 1;
+	const struct route *r = NULL;
+	char allow[128], *arg;
+
+	/* A route that matches once its argument may be as long as the
+	 * path: the path is there, its name or id is what is wrong (the
+	 * static files' "*" excepted: any path they lack is 404). */
+	arg = malloc(len);
+	if (arg)
+		r = route_find(method, url, arg, len);
+	free(arg);
+	if (r && r->path[strlen(r->path) - 1] != '*') {
+		reply_error(rep, ERR_INVALID,
+			    "the path's name or id is over %zu bytes",
+			    sizeof(((struct request *)0)->arg) - 1);
+		return -ERR_INVALID;
+	}
+	if (route_methods(url, allow, sizeof(allow)) == 0) {
+		reply_error(rep, ERR_NOT_FOUND, "no route %s %.200s", method,
+			    url);
+		return -ERR_NOT_FOUND;
+	}
+	reply_error(rep, ERR_METHOD, "%.200s takes %s, not %.16s", url, allow,
+		    method);
+	if (rep->resp)
+		MHD_add_response_header(rep->resp, MHD_HTTP_HEADER_ALLOW,
+					allow);
+	return -ERR_METHOD;
+}
+
 /* Everything decided on the head: the route, the caller, the body's
  * limit.  Returns 0 to read the body, or an error with rep answered. */
 static int
@@ -111,11 +148,8 @@ request_head(struct request *rq, const char *method, const char *url,
 	if (cors_preflight(srv->cfg, rq->conn, method, url, rep))
 		return 1; /* answered on the head: there is no body */
 	rq->route = route_find(method, url, rq->arg, sizeof(rq->arg));
-	if (!rq->route) {
-		reply_error(rep, ERR_NOT_FOUND, "no route %s %.200s", method,
-			    url);
-		return -ERR_NOT_FOUND;
-	}
+	if (!rq->route)
+		return no_route(method, url, rep);
 	rc = auth_check(rq, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
@@ -314,6 +348,50 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- the daemon ---------------------------------------------------------- */
 
+static int
+hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The percent-decoding of the path and of each query key and value, as
+ * libmicrohttpd's own but for "%00" and "%2F".  Decoded, a NUL would end
+ * the text there: "/v1/functions/svc@1%00/versions" would be served as
+ * "/v1/functions/svc@1" (a DELETE of it deletes version 1) and
+ * "?key=K%00x" as "?key=K".  A '/' would split a segment in two after
+ * the fact, so that "PUT /v1/functions/svc@st%2Falias", one segment of
+ * data, is served as the alias route.  Both stay their three
+ * characters, which no route, name, alias, key or flag takes, so the
+ * request is refused as the malformed one it is. */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	const char *r = s;
+	char *w = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*r) {
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 &&
+		    (lo = hex_digit(r[2])) >= 0 && (hi << 4 | lo) != '\0' &&
+		    (hi << 4 | lo) != '/') {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 /* Parse "ADDR:PORT" or "[ADDR6]:PORT". */
 static int
 parse_listen(const char *s, struct sockaddr_storage *ss, unsigned int *flags)
@@ -401,7 +479,8 @@ http_start(struct server *srv, char *err, size_t errlen)
 				    (unsigned int)cfg->connections_per_ip,
 				    MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned int)cfg->client_timeout_s,
-				    MHD_OPTION_END);
+				    MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+				    NULL, MHD_OPTION_END);
 	if (!srv->mhd) {
 		int saved = errno;
 

@@ -36,6 +36,7 @@ static const struct {
 	 * node can; a proxy routing by the id's node label never sends it. */
 	[ERR_MISDIRECTED] = { 421, "wrong_node" },
 	[ERR_UNAVAILABLE] = { 503, "registry_unavailable" },
+	[ERR_METHOD] = { 405, "method_not_allowed" },
 };
 
 int

@@ -62,6 +62,9 @@ struct store_function {
 	int64_t created; /* Unix seconds */
 	int64_t number;	 /* 1, 2, ... within name */
 };
+/* The highest version number a target ("name@N", 12 digits at most) or
+ * a request body can name. */
+#define STORE_NUMBER_MAX 999999999999LL
 
 /* An alias: a label of [A-Za-z0-9._+-], at most STORE_ALIAS_MAX
  * characters, not all digits (those are version numbers), pointing at a

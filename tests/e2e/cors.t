@@ -139,7 +139,7 @@ def static(h):
         tap(st == 404 and b"SECRET" not in body,
             "refused: %s (404)" % why, (st, body[:200]))
     st, _, _ = h.request("POST", "/app/game/app.js", b"x")
-    tap(st == 404, "only GET serves files", st)
+    tap(st == 405, "only GET serves files (405, not a file)", st)
 
 
 def bad_origin(tmp):
