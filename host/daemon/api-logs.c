@@ -11,12 +11,14 @@
  * ?follow=1 keeps the answer open and sends each new line as it comes,
  * for at most client_timeout less a second, then ends it (so a follower
  * never holds a connection past the inactivity limit, nor anything
- * forever); `fnhost logs -f` asks again.  The route runs inline: the
- * body comes from libmicrohttpd's content callback on the event thread,
- * which never blocks: with nothing new it parks the connection
- * (follows.h) until the name logs a line or the deadline passes, so that
- * a follower holds neither a handler thread (they are few, for workers)
- * nor an event thread (they serve every other client).
+ * forever); `fnhost logs -f` asks again.  The handler runs on a handler
+ * thread, as every route that may read the disk does (resolving a name
+ * can list its records), and returns at once; the body comes from
+ * libmicrohttpd's content callback on the event thread, which never
+ * blocks: with nothing new it parks the connection (follows.h) until
+ * the name logs a line or the deadline passes, so that a follower holds
+ * neither a handler thread (they are few, for workers) nor an event
+ * thread (they serve every other client).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -57,7 +57,7 @@ const struct route route_table[] = {
 	{ "DELETE", "/v1/functions/{}/secrets",  CALLER_ADMIN,    BODY_NONE,
 		    RUNS_WAITING, api_secret_delete },
 	{ "GET",    "/v1/functions/{}/logs",     CALLER_ADMIN,    BODY_NONE,
-		    RUNS_INLINE,  api_function_logs },
+		    RUNS_WAITING, api_function_logs },
 	{ "GET",    "/v1/tokens",                CALLER_ADMIN,    BODY_NONE,
 		    RUNS_WAITING, api_token_list },
 	{ "DELETE", "/v1/tokens/{}",             CALLER_ADMIN,    BODY_NONE,
