@@ -1,20 +1,21 @@
 /* quote.c: bytes made safe for a message (see quote.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/quote.h"
 
 /* Write the escape of c into piece (at least 5 bytes); returns its
- * length. */
+ * length.  space: a space is escaped too. */
 static size_t
-escape(unsigned char c, char piece[5])
+escape(unsigned char c, bool space, char piece[5])
 {
 	if (c == '"' || c == '\\') {
 		piece[0] = '\\';
 		piece[1] = (char)c;
 		return 2;
 	}
-	if (c >= 0x20 && c < 0x7f) {
+	if ((c > 0x20 && c < 0x7f) || (c == ' ' && !space)) {
 		piece[0] = (char)c;
 		return 1;
 	}
@@ -22,8 +23,9 @@ escape(unsigned char c, char piece[5])
 	return 4;
 }
 
-const char *
-quote_bytes(char *out, size_t outlen, const void *s, size_t n)
+/* quote_bytes(), and quote_field() when space. */
+static const char *
+quote(char *out, size_t outlen, const void *s, size_t n, bool space)
 {
 	const unsigned char *p = s;
 	size_t i, o = 0, total = 0, room, k;
@@ -36,11 +38,11 @@ quote_bytes(char *out, size_t outlen, const void *s, size_t n)
 		return out;
 	}
 	for (i = 0; i < n && total < outlen; i++)
-		total += escape(p[i], piece);
+		total += escape(p[i], space, piece);
 	/* Everything fits, or leave room for "..." after the last escape. */
 	room = total < outlen ? outlen - 1 : outlen - 1 - 3;
 	for (i = 0; i < n; i++) {
-		k = escape(p[i], piece);
+		k = escape(p[i], space, piece);
 		if (o + k > room)
 			break;
 		memcpy(out + o, piece, k);
@@ -52,6 +54,18 @@ quote_bytes(char *out, size_t outlen, const void *s, size_t n)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+const char *
+quote_bytes(char *out, size_t outlen, const void *s, size_t n)
+{
+	return quote(out, outlen, s, n, false);
+}
+
+const char *
+quote_field(char *out, size_t outlen, const void *s, size_t n)
+{
+	return quote(out, outlen, s, n, true);
 }
 
 const char *

@@ -11,6 +11,10 @@
  * out is always NUL-terminated when outlen > 0; outlen below QUOTE_MIN
  * gives "".  s may be NULL when n is 0.  Returns out, for use in printf.
  *
+ * quote_field() is quote_bytes() that writes a space as \x20 too: for a
+ * value written outside quotes, which must stay one field of a
+ * "key=value key=value" line whatever it holds.
+ *
  * quote_str() is quote_bytes() over a NUL-terminated s, which may be
  * NULL (quoted as "").
  */
@@ -23,6 +27,7 @@
 #define QUOTE_MIN 4
 
 const char *quote_bytes(char *out, size_t outlen, const void *s, size_t n);
+const char *quote_field(char *out, size_t outlen, const void *s, size_t n);
 const char *quote_str(char *out, size_t outlen, const char *s);
 
 #endif

@@ -93,10 +93,13 @@ put_integer(struct line *l, char conv, char length, va_list *ap)
 	put(l, p, (size_t)(buf + 32 - p));
 }
 
-/* %s, %.Ns and %.*s: the string, quoted. */
+/* %s, %.Ns and %.*s: the string, quoted; bare (outside the format's
+ * quotes) with its spaces escaped too, so that it stays one field. */
 static void
-put_string(struct line *l, int precision, va_list *ap)
+put_string(struct line *l, int precision, bool bare, va_list *ap)
 {
+	const char *(*q_of)(char *, size_t, const void *,
+			    size_t) = bare ? quote_field : quote_bytes;
 	const char *s = va_arg(*ap, const char *);
 	char q[4 * VALUE_MAX + QUOTE_MIN];
 	size_t n;
@@ -109,11 +112,11 @@ put_string(struct line *l, int precision, va_list *ap)
 	/* Straight into the line when even all-escapes fit (an escape is
 	 * 4 bytes): the same text as through q, one copy fewer. */
 	if (l->cap - l->len >= 4 * n + QUOTE_MIN) {
-		quote_bytes(l->out + l->len, l->cap - l->len, s, n);
+		q_of(l->out + l->len, l->cap - l->len, s, n);
 		l->len += strlen(l->out + l->len);
 		return;
 	}
-	quote_bytes(q, sizeof(q), s, n);
+	q_of(q, sizeof(q), s, n);
 	put(l, q, strlen(q));
 }
 
@@ -121,7 +124,8 @@ void
 log_format(char *out, size_t outlen, const char *fmt, va_list ap)
 {
 	struct line l = { .out = out, .cap = outlen };
-	const char *p = fmt, *pct;
+	const char *p = fmt, *pct, *dq;
+	bool quoted = false; /* inside the format's own quotes */
 	int precision;
 	char length, c;
 	va_list aq;
@@ -132,6 +136,8 @@ log_format(char *out, size_t outlen, const char *fmt, va_list ap)
 	va_copy(aq, ap);
 	while ((pct = strchr(p, '%')) != NULL) {
 		put(&l, p, (size_t)(pct - p));
+		for (dq = p; (dq = memchr(dq, '"', (size_t)(pct - dq))); dq++)
+			quoted = !quoted;
 		p = pct + 1;
 		precision = -1;
 		length = 0;
@@ -153,13 +159,14 @@ log_format(char *out, size_t outlen, const char *fmt, va_list ap)
 		}
 		c = *p ? *p++ : '\0';
 		if (c == 's')
-			put_string(&l, precision, &aq);
+			put_string(&l, precision, !quoted, &aq);
 		else if (c == 'd' || c == 'i' || c == 'u' || c == 'x')
 			put_integer(&l, c, length, &aq);
 		else if (c == 'c') {
 			char ch = (char)va_arg(aq, int), q[8];
 
-			quote_bytes(q, sizeof(q), &ch, 1);
+			(quoted ? quote_bytes : quote_field)(q, sizeof(q), &ch,
+							     1);
 			put(&l, q, strlen(q));
 		} else if (c == '%')
 			put(&l, "%", 1);

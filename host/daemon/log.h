@@ -5,7 +5,9 @@
  * Lines can not be forged: the format is the caller's own text, and every
  * %s argument, whatever it came from (a request path, a plugin's text, a
  * file name), is written through quote_bytes(), so no value carries a
- * control byte, a quote or a backslash into the line.  The conversions
+ * control byte, a quote or a backslash into the line; and a value
+ * outside the format's own quotes (path=%s, not msg="%s") through
+ * quote_field(), so that its spaces can not add a "key=value" field.  The conversions
  * are printf's %s (with a precision, %.Ns), %c, %d, %i, %u, %x with no,
  * l, ll or z length, and %%; any other writes "?".  Callers never pass
  * input or output bytes, tokens or keys: only sizes, ids, statuses and

@@ -740,29 +740,39 @@ log_worker_died(struct sessions *ss, const struct session *s,
 {
 	const struct worker *w = s->run.w;
 	enum worker_cause cause;
-	char extra[96] = "";
+	const char *key = NULL; /* of the field that says more */
+	char val[64];
 	const char *name;
 	int signo, status;
 
 	cause = worker_cause(w, &signo, &status);
 	if (signo) {
 		name = sigabbrev_np(signo);
-		snprintf(extra, sizeof(extra), " signal=SIG%s",
-			 name ? name : "?");
+		key = "signal";
+		snprintf(val, sizeof(val), "SIG%s", name ? name : "?");
 	} else if (cause == WORKER_CAUSE_EXIT) {
-		snprintf(extra, sizeof(extra), " exit_status=%d", status);
-	} else if (cause == WORKER_CAUSE_WALL) {
-		snprintf(extra, sizeof(extra), " limit_ms=%u",
-			 ss->cfg->invoke_timeout_ms);
-	} else if (cause == WORKER_CAUSE_CPU) {
-		snprintf(extra, sizeof(extra), " limit_ms=%u",
-			 ss->cfg->invoke_cpu_ms);
+		key = "exit_status";
+		snprintf(val, sizeof(val), "%d", status);
+	} else if (cause == WORKER_CAUSE_WALL || cause == WORKER_CAUSE_CPU) {
+		key = "limit_ms";
+		snprintf(val, sizeof(val), "%u",
+			 cause == WORKER_CAUSE_WALL ? ss->cfg->invoke_timeout_ms
+						    : ss->cfg->invoke_cpu_ms);
 	}
-	log_msg(LOG_LEVEL_WARN,
-		"event=worker_died session=%s function=%s pid=%d cause=%s%s "
-		"reason=\"%s\"",
-		s->id, s->function_id, (int)worker_pid(w),
-		worker_cause_name(cause), extra, r->error);
+	/* Two formats, not a field built into a value: a %s outside quotes
+	 * is one field, its spaces escaped (log.h). */
+	if (key)
+		log_msg(LOG_LEVEL_WARN,
+			"event=worker_died session=%s function=%s pid=%d "
+			"cause=%s %s=%s reason=\"%s\"",
+			s->id, s->function_id, (int)worker_pid(w),
+			worker_cause_name(cause), key, val, r->error);
+	else
+		log_msg(LOG_LEVEL_WARN,
+			"event=worker_died session=%s function=%s pid=%d "
+			"cause=%s reason=\"%s\"",
+			s->id, s->function_id, (int)worker_pid(w),
+			worker_cause_name(cause), r->error);
 	/* The same for the function's admin; r->error is the host's text
 	 * of how the worker ended, never the function's output. */
 	fnlog_add(s->name, s->function_id, s->id,

@@ -429,7 +429,8 @@ def log_injection():
         ua = (b'Mozilla "quoted" \\back %0A' + forged + b" " + b"u" * 4000)
         for path in [b"/v1/functions%0A" + forged.replace(b" ", b"%20"),
                      b"/v1/x%0D%0A" + forged.replace(b" ", b"%20"),
-                     b"/v1/\"q\"\\b%1b[2J%00"]:
+                     b"/v1/\"q\"\\b%1b[2J%00",
+                     b"/v1/x%20status=200%20event=FORGED"]:
             s = connect_from(d, addr(1))
             s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n"
                       b"User-Agent: " + ua + b"\r\nConnection: close\r\n\r\n")
@@ -464,8 +465,13 @@ def log_checks(lines, garbage, tok):
                    if not l.startswith(b"fnhostd: ts="))[:2000].decode(
                        errors="replace"))
     tap(not any(re.match(rb"fnhostd: level=|FORGED", l) for l in lines) and
-        not any(b" event=FORGED" in l.split(b" path=")[0] for l in lines),
+        not any(b" event=FORGED" in l for l in lines),
         "log: the forged event is nowhere an event")
+    tap(all(l.count(b" status=") <= 1 for l in lines) and
+        any(b"path=/v1/x\\x20status=200\\x20event=FORGED " in l
+            for l in lines),
+        "log: a path's spaces add no field to its line",
+        [l for l in lines if b"x status=" in l or b"x\\x20" in l])
     text = b"\n".join(lines)
     tap(b"Mozilla" not in text and b"uuuuuuuu" not in text,
         "log: the User-Agent does not reach the log")

@@ -39,8 +39,17 @@ test_values_escaped(void **state)
 	assert_string_equal(
 		fmt("path=%s status=%d",
 		    "/x\nfnhostd: level=info event=trust_add key=X", 404),
-		"path=/x\\x0afnhostd: level=info event=trust_add key=X "
-		"status=404");
+		"path=/x\\x0afnhostd:\\x20level=info\\x20event=trust_add"
+		"\\x20key=X status=404");
+	/* A path with %20: a forged field of the same line.  Inside the
+	 * format's quotes a space stays one. */
+	assert_string_equal(fmt("path=%s status=%d", "/x status=200", 404),
+			    "path=/x\\x20status=200 status=404");
+	assert_string_equal(fmt("msg=\"%s\" key=%s", "a b", "c d"),
+			    "msg=\"a b\" key=c\\x20d");
+	assert_string_equal(fmt("msg=\"x %s: %s\"", "a b", "c d"),
+			    "msg=\"x a b: c d\"");
+	assert_string_equal(fmt("%c|\"%c\"", ' ', ' '), "\\x20|\" \"");
 	assert_string_equal(fmt("msg=\"%s\"", "a\" level=info b=\\"),
 			    "msg=\"a\\\" level=info b=\\\\\"");
 	assert_string_equal(fmt("%s", "\r\t\x7f\xff"), "\\x0d\\x09\\x7f\\xff");
