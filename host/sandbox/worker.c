@@ -205,37 +205,76 @@ worker_cpu_ms(const struct worker *w)
 /*
  * The CPU budget of an invoke: what all of the worker's threads may use
  * between INVOKE and DONE, on top of the wall-clock limit.  The host
- * watches it itself, from /proc/PID/stat, while it waits for a frame:
+ * watches it itself, from /proc/PID/stat, while it waits for a byte:
  * no cgroup is needed, and RLIMIT_CPU could not do it, since raising it
  * again for the next invoke takes CAP_SYS_RESOURCE, which a host in a
  * container may lack.  The worker can use at most ncpu ms of CPU per ms,
  * so waiting (left / ncpu) ms between looks never lets it overrun.
+ * Returns 0 once the channel is readable or the deadline has passed (the
+ * read then says which), or -1 with errno ETIME past the budget.
  */
 static int
-await_frame(struct worker *w, int64_t deadline)
+await_readable(struct worker *w, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = w->chan, .events = POLLIN };
 	int64_t used, slice, left;
 
-	if (!w->cpu_limit_ms)
-		return 0;
 	for (;;) {
-		used = worker_cpu_ms(w);
-		if (used < 0)
-			return 0; /* gone: the read says how */
-		if ((uint64_t)used >= w->cpu_limit_ms) {
+		left = deadline - clock_now_ms();
+		if (left <= 0)
+			return 0;
+		used = w->cpu_limit_ms ? worker_cpu_ms(w) : -1;
+		if (used >= 0 && (uint64_t)used >= w->cpu_limit_ms) {
 			errno = ETIME;
 			return -1;
 		}
-		left = deadline - clock_now_ms();
-		if (left <= 0)
-			return 0; /* the read times out */
-		slice = ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1;
-		if (slice > left)
-			slice = left;
+		slice = left;
+		if (used >= 0 &&
+		    ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1 < slice)
+			slice = ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1;
+		if (slice > 1 << 30)
+			slice = 1 << 30;
 		if (poll(&pfd, 1, (int)slice) != 0)
 			return 0;
 	}
+}
+
+/*
+ * Read exactly len bytes of an invoke's frames.  Every wait, not only the
+ * one for a frame's first byte, counts the worker's CPU: a plugin that
+ * writes part of a header (or of a payload) and then spins would
+ * otherwise run on past its budget until the wall-clock limit.  Errors as
+ * chan_read_full(), and ETIME past the budget.
+ */
+static int
+read_invoke(struct worker *w, void *buf, size_t len, int64_t deadline)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = read(w->chan, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -1;
+		if (clock_now_ms() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (await_readable(w, deadline) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Say how the worker ended from its waitid() record, into buf and
@@ -612,7 +651,7 @@ take_output(struct worker *w, struct worker_result *r, uint32_t len,
 	if (!p)
 		return -1;
 	r->output = p;
-	if (chan_read_full(w->chan, p + r->output_len, len, deadline) < 0)
+	if (read_invoke(w, p + r->output_len, len, deadline) < 0)
 		return -1;
 	r->output_len += len;
 	p[r->output_len] = '\0';
@@ -660,9 +699,8 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 	for (;;) {
 		size_t max = CHAN_MAX_TEXT;
 
-		if (await_frame(w, deadline) < 0 ||
-		    chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_CHUNK,
-				  deadline) < 0)
+		if (read_invoke(w, &hdr, sizeof(hdr), deadline) < 0 ||
+		    chan_check_hdr(&hdr, allowed, CHAN_MAX_CHUNK) < 0)
 			goto io_error;
 		if (hdr.type == CHAN_OUTPUT) {
 			if (hdr.len > w->max_output - r->output_len)
@@ -680,7 +718,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			errno = EPROTO;
 			goto io_error;
 		}
-		if (chan_read_full(w->chan, text, hdr.len, deadline) < 0)
+		if (read_invoke(w, text, hdr.len, deadline) < 0)
 			goto io_error;
 		text[hdr.len] = '\0';
 		if (hdr.type == CHAN_LOG) {
