@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
 #include "sandbox/channel.h"
 #include "sandbox/runtime.h"
 #include "sandbox/worker.h"
@@ -433,18 +434,24 @@ send_setup(struct worker *w, const struct worker_params *p)
 	return ret;
 }
 
+/*
+ * Every text a worker sends (log lines, REFUSE, the DONE error, READY's
+ * name and version) is made valid UTF-8 here, where it enters the host:
+ * it goes on into JSON (answers, the function's log ring, `fnhost test
+ * -o json`), which a plugin's stray bytes would make unreadable (utf8.h).
+ */
 static void
 forward_log(struct worker *w, const char *payload, size_t len)
 {
-	char msg[CHAN_MAX_TEXT + 1];
+	/* Room for a replacement character for every byte. */
+	char msg[3 * CHAN_MAX_TEXT + 1];
 	int32_t level;
 
 	if (len < sizeof(level) || !w->log)
 		return;
 	memcpy(&level, payload, sizeof(level));
-	len -= sizeof(level);
-	memcpy(msg, payload + sizeof(level), len);
-	msg[len] = '\0';
+	utf8_clean(msg, sizeof(msg), payload + sizeof(level),
+		   len - sizeof(level));
 	w->log(w->log_ctx, level, msg);
 }
 
@@ -485,14 +492,15 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 			continue;
 		}
 		if (hdr.type == CHAN_REFUSE) {
-			snprintf(err, errlen, "%s", buf);
+			utf8_clean(err, errlen, buf, hdr.len);
 			reap(w, EXIT_GRACE_MS, WORKER_CAUSE_HUNG, NULL, 0);
 			return -1;
 		}
-		snprintf(w->name, sizeof(w->name), "%.100s", buf);
+		utf8_clean(w->name, sizeof(w->name), buf, hdr.len);
 		if (strlen(buf) < hdr.len)
-			snprintf(w->version, sizeof(w->version), "%.100s",
-				 buf + strlen(buf) + 1);
+			utf8_clean(w->version, sizeof(w->version),
+				   buf + strlen(buf) + 1,
+				   hdr.len - strlen(buf) - 1);
 		return 0;
 	}
 }
@@ -732,8 +740,8 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			return r->status;
 		}
 		r->status = WORKER_FAILED;
-		snprintf(r->error, sizeof(r->error), "%s",
-			 text + sizeof(status));
+		utf8_clean(r->error, sizeof(r->error), text + sizeof(status),
+			   hdr.len - sizeof(status));
 		free(r->output);
 		r->output = NULL;
 		r->output_len = 0;

@@ -609,6 +609,20 @@ def fault_attacks():
         case("chanabuse", "chanabuse", [how, "again"], ["error", "error"],
              check=over_budget, cpu="1")
 
+    # Text that is no UTF-8 from a plugin: fnhost test's JSON lines stay
+    # UTF-8 (run() decodes leniently, so read the bytes here).
+    case("chanabuse", "chanabuse", ["badtext"], ["error"])
+    p = subprocess.run([FNHOST, "test", "-o", "json", "--timeout", TIMEOUT,
+                        os.path.join(HOSTILE, "chanabuse"), "badtext"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       timeout=120)
+    try:
+        got = json.loads(p.stdout.decode("utf-8"))["error"]
+    except (ValueError, KeyError) as e:
+        got = "undecodable: %s %r" % (e, p.stdout[:200])
+    tap(got == "bad \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd \ufffd\ufffd",
+        "chanabuse badtext: the fail() text is UTF-8 in the JSON line", got)
+
     def exact(res):
         """the fail() text arrives exactly"""
         want = "failtext says no: hello \"world\""
