@@ -165,6 +165,16 @@ def main(tmp):
             "log lines that are no UTF-8, or cut inside a character, are "
             "UTF-8 in the ring", (st, got))
 
+        # Terminal controls in a plugin's lines: the ring keeps them as
+        # JSON escapes them, fnhost logs shows none (C1 U+009B included).
+        run(h, f["id"], "ansi")
+        r = h.fnhost(["logs", "chanabuse"], token=h.admin)
+        bad = [c for c in ("\x1b", "\x07", "\x9b", "\nplugin error")
+               if c in r.stdout]
+        tap(r.returncode == 0 and "FORGED" in r.stdout and not bad,
+            "fnhost logs shows no terminal control of a plugin's line",
+            (bad, r.stdout[-300:]))
+
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,6 +6,8 @@
  *	bodyspin	an OUTPUT header and part of its payload, then burn
  *	badtext		log() and fail() text that is no UTF-8
  *	cutlog		a log() line whose cut point falls inside a character
+ *	ansi		log() and fail() text with terminal controls (C0 and
+ *			C1) and a newline before a forged line
  *
  * The spinning modes must end by the invoke's CPU budget, not only by its
  * wall-clock limit: a frame begun is no licence to use more CPU.
@@ -25,6 +27,11 @@ struct hdr {
 };
 
 #define OUTPUT 18
+
+/* ESC's CSI and OSC, C1's CSI (U+009B) and a line of the host's own. */
+#define ANSI                                                                   \
+	"\x1b[2J\x1b]0;title\x07 \xc2\x9b"                                     \
+	"31m\nplugin error: FORGED"
 
 /* The worker's channel: its only socket. */
 static int
@@ -81,6 +88,10 @@ chanabuse_handle(const struct fnh_host *h, struct fnh_call *c,
 		memcpy(line + 1023, "\xc3\xa9\xc3\xa9", 5);
 		h->log(6, "%s", line);
 		return h->output(c, "logged", 6);
+	}
+	if (!strcmp(arg, "ansi")) {
+		h->log(6, ANSI);
+		return h->fail(c, ANSI);
 	}
 	return h->output(c, "again", 5);
 }

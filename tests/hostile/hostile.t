@@ -623,6 +623,20 @@ def fault_attacks():
     tap(got == "bad \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd \ufffd\ufffd",
         "chanabuse badtext: the fail() text is UTF-8 in the JSON line", got)
 
+    # Terminal controls in a plugin's log() lines: fnhost test shows none
+    # of them on stderr, and starts no line for the plugin.  (The error
+    # text is the invoke's result, printed as it is, like its output.)
+    p = subprocess.run([FNHOST, "test", "--timeout", TIMEOUT,
+                        os.path.join(HOSTILE, "chanabuse"), "ansi"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120)
+    bad = [c for c in (b"\x1b", b"\x07", b"\xc2\x9b", b"\nplugin error: F")
+           if c in p.stderr]
+    tap(p.returncode == 1 and b"FORGED" in p.stderr and not bad,
+        "chanabuse ansi: no terminal control or forged line of a log() "
+        "line reaches the tester's terminal",
+        "exit %s, found %r in %r" % (p.returncode, bad, p.stderr[:400]))
+
     def exact(res):
         """the fail() text arrives exactly"""
         want = "failtext says no: hello \"world\""
