@@ -241,14 +241,15 @@ await_readable(struct worker *w, int64_t deadline)
 }
 
 /*
- * Read exactly len bytes of an invoke's frames.  Every wait, not only the
- * one for a frame's first byte, counts the worker's CPU: a plugin that
+ * Read exactly len bytes of the frames of a load or an invoke.  Every
+ * wait, not only the one for a frame's first byte, counts the worker's
+ * CPU against w->cpu_limit_ms (when set): a plugin that
  * writes part of a header (or of a payload) and then spins would
  * otherwise run on past its budget until the wall-clock limit.  Errors as
  * chan_read_full(), and ETIME past the budget.
  */
 static int
-read_invoke(struct worker *w, void *buf, size_t len, int64_t deadline)
+read_budgeted(struct worker *w, void *buf, size_t len, int64_t deadline)
 {
 	char *p = buf;
 	ssize_t n;
@@ -466,9 +467,9 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 	struct worker_result r;
 
 	for (;;) {
-		if (chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_TEXT,
-				  deadline) < 0 ||
-		    chan_read_full(w->chan, buf, hdr.len, deadline) < 0) {
+		if (read_budgeted(w, &hdr, sizeof(hdr), deadline) < 0 ||
+		    chan_check_hdr(&hdr, allowed, CHAN_MAX_TEXT) < 0 ||
+		    read_budgeted(w, buf, hdr.len, deadline) < 0) {
 			int e = errno;
 
 			memset(&r, 0, sizeof(r));
@@ -478,6 +479,12 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 					    WORKER_CAUSE_WALL,
 					    "the plugin did not load within "
 					    "the time limit");
+			else if (e == ETIME)
+				end_session(w, &r, WORKER_TIMEOUT,
+					    WORKER_CAUSE_CPU,
+					    "the plugin used up its CPU budget "
+					    "of %u ms while loading",
+					    w->cpu_budget_ms);
 			else
 				end_session(w, &r, WORKER_CRASHED,
 					    WORKER_CAUSE_PROTOCOL,
@@ -558,8 +565,18 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 		snprintf(err, errlen, "cannot hand the secrets to the worker");
 		goto fail;
 	}
+	/* Loading, init() included, has an invoke's CPU budget: its
+	 * threads could otherwise burn every CPU until the time limit, at
+	 * each session's start. */
+	if (w->cpu_budget_ms) {
+		int64_t used = worker_cpu_ms(w);
+
+		if (used >= 0)
+			w->cpu_limit_ms = (uint64_t)used + w->cpu_budget_ms;
+	}
 	if (await_ready(w, deadline, err, errlen) < 0)
 		goto fail;
+	w->cpu_limit_ms = 0;
 	signal_worker(w, SIGSTOP); /* idle until the first invoke */
 	close(w->pidfd);	   /* see struct worker */
 	w->pidfd = -1;
@@ -659,7 +676,7 @@ take_output(struct worker *w, struct worker_result *r, uint32_t len,
 	if (!p)
 		return -1;
 	r->output = p;
-	if (read_invoke(w, p + r->output_len, len, deadline) < 0)
+	if (read_budgeted(w, p + r->output_len, len, deadline) < 0)
 		return -1;
 	r->output_len += len;
 	p[r->output_len] = '\0';
@@ -707,7 +724,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 	for (;;) {
 		size_t max = CHAN_MAX_TEXT;
 
-		if (read_invoke(w, &hdr, sizeof(hdr), deadline) < 0 ||
+		if (read_budgeted(w, &hdr, sizeof(hdr), deadline) < 0 ||
 		    chan_check_hdr(&hdr, allowed, CHAN_MAX_CHUNK) < 0)
 			goto io_error;
 		if (hdr.type == CHAN_OUTPUT) {
@@ -726,7 +743,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			errno = EPROTO;
 			goto io_error;
 		}
-		if (read_invoke(w, text, hdr.len, deadline) < 0)
+		if (read_budgeted(w, text, hdr.len, deadline) < 0)
 			goto io_error;
 		text[hdr.len] = '\0';
 		if (hdr.type == CHAN_LOG) {

@@ -609,6 +609,15 @@ def fault_attacks():
         case("chanabuse", "chanabuse", [how, "again"], ["error", "error"],
              check=over_budget, cpu="1")
 
+    # An init() that spins: the load has the CPU budget of an invoke.
+    rc, res, out, err = run(os.path.join(HOSTILE, "initspin"), ["x"],
+                            cpu="1")
+    tap(rc == 1 and not res and "CPU budget" in err,
+        "initspin: its load ends by the CPU budget",
+        "exit %s\nstdout: %s\nstderr: %s" % (rc, out[:300], err[:300]))
+    tap(not leftovers(), "initspin: no worker left behind")
+    tap(echo_alive(), "initspin: echo answers in a fresh session")
+
     # Text that is no UTF-8 from a plugin: fnhost test's JSON lines stay
     # UTF-8 (run() decodes leniently, so read the bytes here).
     case("chanabuse", "chanabuse", ["badtext"], ["error"])
