@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -683,6 +684,42 @@ take_output(struct worker *w, struct worker_result *r, uint32_t len,
 	return 0;
 }
 
+/*
+ * What a stopped worker left on its channel since its last DONE (or
+ * READY): it was written when no invoke was asked, since the worker runs
+ * only from this invoke's SIGCONT on.  A LOG frame is a line a thread
+ * logged just before the stop, and goes on; an OUTPUT or DONE frame would
+ * be taken for this invoke's answer, given before its input: the worker
+ * broke the protocol.  A frame not yet whole is left to the invoke, which
+ * reads it after the worker finishes writing it.  Returns 0, or -1 with
+ * errno EPROTO.
+ */
+static int
+drain_idle(struct worker *w)
+{
+	char buf[sizeof(struct chan_hdr) + CHAN_MAX_TEXT + 1];
+	struct chan_hdr hdr;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(w->chan, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
+		if (n < (ssize_t)sizeof(hdr))
+			return 0; /* nothing, a part, or the end: read later */
+		if (hdr.type != CHAN_LOG || hdr.len > CHAN_MAX_TEXT) {
+			errno = EPROTO;
+			return -1;
+		}
+		n = recv(w->chan, buf, sizeof(hdr) + hdr.len,
+			 MSG_PEEK | MSG_DONTWAIT);
+		if (n < (ssize_t)(sizeof(hdr) + hdr.len))
+			return 0;
+		if (recv(w->chan, buf, sizeof(hdr) + hdr.len, MSG_DONTWAIT) !=
+		    n)
+			return 0;
+		forward_log(w, buf + sizeof(hdr), hdr.len);
+	}
+}
+
 enum worker_status
 worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 	      struct worker_result *r)
@@ -718,6 +755,12 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 					   "cannot read the worker's CPU time");
 		w->cpu_limit_ms = (uint64_t)used + w->cpu_budget_ms;
 	}
+	/* Only a worker the host stops between invokes has frames that
+	 * are surely stale (worker_adopt()'s peer may answer ahead). */
+	if (w->child && drain_idle(w) < 0)
+		return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_PROTOCOL,
+				   "the worker sent an answer before it was "
+				   "asked");
 	signal_worker(w, SIGCONT);
 	if (chan_send(w->chan, CHAN_INVOKE, input, len, deadline) < 0)
 		goto io_error;

@@ -8,6 +8,9 @@
  *	cutlog		a log() line whose cut point falls inside a character
  *	ansi		log() and fail() text with terminal controls (C0 and
  *			C1) and a newline before a forged line
+ *	twodone		answers this invoke and, ahead, the next one, in one
+ *			write, then never returns: the next invoke must not
+ *			take the answer given before its input
  *
  * The spinning modes must end by the invoke's CPU budget, not only by its
  * wall-clock limit: a frame begun is no licence to use more CPU.
@@ -27,6 +30,7 @@ struct hdr {
 };
 
 #define OUTPUT 18
+#define DONE 20
 
 /* ESC's CSI and OSC, C1's CSI (U+009B) and a line of the host's own. */
 #define ANSI                                                                   \
@@ -88,6 +92,27 @@ chanabuse_handle(const struct fnh_host *h, struct fnh_call *c,
 		memcpy(line + 1023, "\xc3\xa9\xc3\xa9", 5);
 		h->log(6, "%s", line);
 		return h->output(c, "logged", 6);
+	}
+	if (!strcmp(arg, "twodone")) {
+		/* OUTPUT "first", DONE 0, OUTPUT "forged", DONE 0. */
+		struct {
+			struct hdr o1;
+			char first[5];
+			struct hdr d1;
+			int32_t s1;
+			struct hdr o2;
+			char forged[6];
+			struct hdr d2;
+			int32_t s2;
+		} __attribute__((packed)) two = {
+			{ OUTPUT, 5 }, "first",	 { DONE, 4 }, 0,
+			{ OUTPUT, 6 }, "forged", { DONE, 4 }, 0,
+		};
+
+		if (fd < 0 || write(fd, &two, sizeof(two)) != sizeof(two))
+			return h->fail(c, "write failed");
+		for (;;)
+			pause();
 	}
 	if (!strcmp(arg, "ansi")) {
 		h->log(6, ANSI);

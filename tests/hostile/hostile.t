@@ -609,6 +609,15 @@ def fault_attacks():
         case("chanabuse", "chanabuse", [how, "again"], ["error", "error"],
              check=over_budget, cpu="1")
 
+    # An answer to the next invoke, written before it was asked.
+    def not_ahead(res):
+        """the next invoke did not take an answer given before its input"""
+        outs = [r.get("output") for r in res]
+        return None if outs[:1] == ["first"] and "forged" not in outs \
+            else "outputs %r" % outs
+    case("chanabuse", "chanabuse", ["twodone", "again"], ["ok", "error"],
+         check=not_ahead)
+
     # An init() that spins: the load has the CPU budget of an invoke.
     rc, res, out, err = run(os.path.join(HOSTILE, "initspin"), ["x"],
                             cpu="1")
