@@ -25,6 +25,7 @@
 #include "fnhost/plugin.h"
 #include "formats/bundle.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "formats/config.h"
 #include "sandbox/launch.h"
 #include "sandbox/scratch.h"
@@ -283,7 +284,11 @@ static void
 log_to_stderr(void *ctx, int level, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "plugin %s: %s\n", level_name(level), msg);
+	/* The plugin's text, on the tester's terminal: no control byte of
+	 * it may move the cursor or start a line of its own. */
+	fprintf(stderr, "plugin %s: ", level_name(level));
+	output_text_to(stderr, msg);
+	putc('\n', stderr);
 }
 
 /* One local session: the staged bundle, its zygote and its worker. */

@@ -14,10 +14,26 @@ output_json(json_object *obj)
 }
 
 void
+output_text_to(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		/* A C1 control (U+0080 to U+009F) is one to a terminal in
+		 * UTF-8 too: U+009B alone begins an escape sequence. */
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			putc('?', f);
+			p++;
+			continue;
+		}
+		putc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+	}
+}
+
+void
 output_text(const char *s)
 {
-	for (; *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	output_text_to(stdout, s);
 }
 
 void

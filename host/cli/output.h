@@ -3,19 +3,24 @@
  *
  * -o json prints the host's JSON as it is, on one line; text prints it
  * for people.  Text that comes from the host goes out with its control
- * bytes as '?', so an answer can not move the cursor or forge lines.  All
+ * characters as '?', so an answer can not move the cursor or forge lines.  All
  * of it goes to stdout; errors are cli_fail()'s (cli.h).
  */
 #ifndef FNHOST_OUTPUT_H
 #define FNHOST_OUTPUT_H
 
 #include <json-c/json.h>
+#include <stdio.h>
 
 /* obj as plain JSON on one line, slashes unescaped. */
 void output_json(json_object *obj);
 
-/* s with control bytes as '?'. */
+/* s with control bytes as '?': C0, DEL, and C1 in UTF-8 (U+0080 to
+ * U+009F, two bytes for one '?'). */
 void output_text(const char *s);
+
+/* The same to f. */
+void output_text_to(FILE *f, const char *s);
 
 /* "label value" and a newline, value as output_text() shows it, "-" for
  * NULL. */

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "base/clock.h"
+#include "base/utf8.h"
 #include "daemon/fnlog.h"
 #include "daemon/follows.h"
 #include "formats/bundle.h"
@@ -103,7 +104,9 @@ line_text(uint64_t seq, const char *function_id, const char *session,
 	char *text;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(cut, sizeof(cut), "%s", msg ? msg : "");
+	/* Cut between characters, and valid UTF-8 whatever the caller
+	 * passed: the line is JSON (utf8.h). */
+	utf8_clean(cut, sizeof(cut), msg, msg ? strlen(msg) : 0);
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
 	json_object_object_add(o, "time",
 			       json_object_new_int64((int64_t)ts.tv_sec * 1000 +

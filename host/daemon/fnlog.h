@@ -13,8 +13,8 @@
  *	 "level":L (for "log"),"cause":C (for "crash"/"timeout"),"msg":TEXT}
  *
  * seq counts a name's lines from 1 and never goes back, so a reader asks
- * for the lines after the last it saw.  A message is cut to FNLOG_MSG_MAX
- * bytes; at most FNLOG_NAMES_MAX names are kept (lines of further names
+ * for the lines after the last it saw.  A message is made valid UTF-8
+ * and cut to FNLOG_MSG_MAX bytes between characters (utf8.h); at most FNLOG_NAMES_MAX names are kept (lines of further names
  * are dropped).  The set is the process's one, made by
  * fnlog_init() before any thread logs; until then every call is a no-op,
  * so that a table without a daemon (tests, `fnhost test`) keeps nothing.

@@ -4,10 +4,13 @@
  * Each session's worker gets a context of its own (launch.h's log_ctx):
  * its lines are logged as "event=plugin_log function=... session=...
  * plugin_level=N msg=...", escaped like every value (log.h), and at most
- * PLUGIN_LOG_BURST lines, then PLUGIN_LOG_RATE a second, per session;
- * what is dropped is counted and said once the rate allows again.  The
- * lines let through also go to the function name's ring (fnlog.h).  A
- * context is used by one thread at a time (its session's).
+ * PLUGIN_LOG_BURST lines, then PLUGIN_LOG_RATE a second, per function:
+ * all of its sessions (and those made ahead) share them, and a session
+ * opened after others closed starts with what they left.  What is
+ * dropped is counted and said once the rate allows again.  The lines let
+ * through also go to the function name's ring (fnlog.h).  A context is
+ * used by one thread at a time (its session's); contexts of one function
+ * may be used by several at once.
  */
 #ifndef FNHOST_PLUGIN_LOG_H
 #define FNHOST_PLUGIN_LOG_H

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "daemon/api.h"
 
 static const struct {
@@ -84,10 +85,18 @@ static json_object *
 error_json(enum err_kind kind, const char *msg)
 {
 	json_object *err = json_object_new_object(), *top;
+	size_t n = strlen(msg);
+	char *clean = malloc(3 * n + 1);
 
+	/* A message may carry a plugin's text, or be cut to a buffer inside
+	 * a character: JSON is UTF-8 (utf8.h). */
+	if (clean)
+		utf8_clean(clean, 3 * n + 1, msg, n);
 	json_object_object_add(err, "code",
 			       json_object_new_string(reply_code_of(kind)));
-	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(err, "message",
+			       json_object_new_string(clean ? clean : ""));
+	free(clean);
 	top = json_object_new_object();
 	json_object_object_add(top, "error", err);
 	return top;

@@ -172,6 +172,13 @@ chan_read_hdr(int fd, struct chan_hdr *hdr, uint32_t allowed_mask,
 {
 	if (chan_read_full(fd, hdr, sizeof(*hdr), deadline_ms) < 0)
 		return -1;
+	return chan_check_hdr(hdr, allowed_mask, max_len);
+}
+
+int
+chan_check_hdr(const struct chan_hdr *hdr, uint32_t allowed_mask,
+	       size_t max_len)
+{
 	if (hdr->type >= 32 || !(allowed_mask & CHAN_BIT(hdr->type)) ||
 	    hdr->len > max_len) {
 		errno = EPROTO;

@@ -88,6 +88,10 @@ int chan_read_full(int fd, void *buf, size_t len, int64_t deadline_ms);
 int chan_read_hdr(int fd, struct chan_hdr *hdr, uint32_t allowed_mask,
 		  size_t max_len, int64_t deadline_ms);
 
+/* chan_read_hdr()'s check of a header read by other means. */
+int chan_check_hdr(const struct chan_hdr *hdr, uint32_t allowed_mask,
+		   size_t max_len);
+
 /* Receive a frame that carries exactly nfds fds, on a blocking socket.  The
  * payload must fit buf (len in *len, updated).  Returns 0, or -1 with errno
  * (EPROTO when the frame or its fds are not as expected; received fds are

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
 #include "sandbox/channel.h"
 #include "sandbox/runtime.h"
 #include "sandbox/worker.h"
@@ -205,37 +207,77 @@ worker_cpu_ms(const struct worker *w)
 /*
  * The CPU budget of an invoke: what all of the worker's threads may use
  * between INVOKE and DONE, on top of the wall-clock limit.  The host
- * watches it itself, from /proc/PID/stat, while it waits for a frame:
+ * watches it itself, from /proc/PID/stat, while it waits for a byte:
  * no cgroup is needed, and RLIMIT_CPU could not do it, since raising it
  * again for the next invoke takes CAP_SYS_RESOURCE, which a host in a
  * container may lack.  The worker can use at most ncpu ms of CPU per ms,
  * so waiting (left / ncpu) ms between looks never lets it overrun.
+ * Returns 0 once the channel is readable or the deadline has passed (the
+ * read then says which), or -1 with errno ETIME past the budget.
  */
 static int
-await_frame(struct worker *w, int64_t deadline)
+await_readable(struct worker *w, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = w->chan, .events = POLLIN };
 	int64_t used, slice, left;
 
-	if (!w->cpu_limit_ms)
-		return 0;
 	for (;;) {
-		used = worker_cpu_ms(w);
-		if (used < 0)
-			return 0; /* gone: the read says how */
-		if ((uint64_t)used >= w->cpu_limit_ms) {
+		left = deadline - clock_now_ms();
+		if (left <= 0)
+			return 0;
+		used = w->cpu_limit_ms ? worker_cpu_ms(w) : -1;
+		if (used >= 0 && (uint64_t)used >= w->cpu_limit_ms) {
 			errno = ETIME;
 			return -1;
 		}
-		left = deadline - clock_now_ms();
-		if (left <= 0)
-			return 0; /* the read times out */
-		slice = ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1;
-		if (slice > left)
-			slice = left;
+		slice = left;
+		if (used >= 0 &&
+		    ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1 < slice)
+			slice = ((int64_t)w->cpu_limit_ms - used) / w->ncpu + 1;
+		if (slice > 1 << 30)
+			slice = 1 << 30;
 		if (poll(&pfd, 1, (int)slice) != 0)
 			return 0;
 	}
+}
+
+/*
+ * Read exactly len bytes of the frames of a load or an invoke.  Every
+ * wait, not only the one for a frame's first byte, counts the worker's
+ * CPU against w->cpu_limit_ms (when set): a plugin that
+ * writes part of a header (or of a payload) and then spins would
+ * otherwise run on past its budget until the wall-clock limit.  Errors as
+ * chan_read_full(), and ETIME past the budget.
+ */
+static int
+read_budgeted(struct worker *w, void *buf, size_t len, int64_t deadline)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = read(w->chan, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -1;
+		if (clock_now_ms() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (await_readable(w, deadline) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Say how the worker ended from its waitid() record, into buf and
@@ -394,18 +436,24 @@ send_setup(struct worker *w, const struct worker_params *p)
 	return ret;
 }
 
+/*
+ * Every text a worker sends (log lines, REFUSE, the DONE error, READY's
+ * name and version) is made valid UTF-8 here, where it enters the host:
+ * it goes on into JSON (answers, the function's log ring, `fnhost test
+ * -o json`), which a plugin's stray bytes would make unreadable (utf8.h).
+ */
 static void
 forward_log(struct worker *w, const char *payload, size_t len)
 {
-	char msg[CHAN_MAX_TEXT + 1];
+	/* Room for a replacement character for every byte. */
+	char msg[3 * CHAN_MAX_TEXT + 1];
 	int32_t level;
 
 	if (len < sizeof(level) || !w->log)
 		return;
 	memcpy(&level, payload, sizeof(level));
-	len -= sizeof(level);
-	memcpy(msg, payload + sizeof(level), len);
-	msg[len] = '\0';
+	utf8_clean(msg, sizeof(msg), payload + sizeof(level),
+		   len - sizeof(level));
 	w->log(w->log_ctx, level, msg);
 }
 
@@ -420,9 +468,9 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 	struct worker_result r;
 
 	for (;;) {
-		if (chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_TEXT,
-				  deadline) < 0 ||
-		    chan_read_full(w->chan, buf, hdr.len, deadline) < 0) {
+		if (read_budgeted(w, &hdr, sizeof(hdr), deadline) < 0 ||
+		    chan_check_hdr(&hdr, allowed, CHAN_MAX_TEXT) < 0 ||
+		    read_budgeted(w, buf, hdr.len, deadline) < 0) {
 			int e = errno;
 
 			memset(&r, 0, sizeof(r));
@@ -432,6 +480,12 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 					    WORKER_CAUSE_WALL,
 					    "the plugin did not load within "
 					    "the time limit");
+			else if (e == ETIME)
+				end_session(w, &r, WORKER_TIMEOUT,
+					    WORKER_CAUSE_CPU,
+					    "the plugin used up its CPU budget "
+					    "of %u ms while loading",
+					    w->cpu_budget_ms);
 			else
 				end_session(w, &r, WORKER_CRASHED,
 					    WORKER_CAUSE_PROTOCOL,
@@ -446,14 +500,15 @@ await_ready(struct worker *w, int64_t deadline, char *err, size_t errlen)
 			continue;
 		}
 		if (hdr.type == CHAN_REFUSE) {
-			snprintf(err, errlen, "%s", buf);
+			utf8_clean(err, errlen, buf, hdr.len);
 			reap(w, EXIT_GRACE_MS, WORKER_CAUSE_HUNG, NULL, 0);
 			return -1;
 		}
-		snprintf(w->name, sizeof(w->name), "%.100s", buf);
+		utf8_clean(w->name, sizeof(w->name), buf, hdr.len);
 		if (strlen(buf) < hdr.len)
-			snprintf(w->version, sizeof(w->version), "%.100s",
-				 buf + strlen(buf) + 1);
+			utf8_clean(w->version, sizeof(w->version),
+				   buf + strlen(buf) + 1,
+				   hdr.len - strlen(buf) - 1);
 		return 0;
 	}
 }
@@ -511,8 +566,18 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 		snprintf(err, errlen, "cannot hand the secrets to the worker");
 		goto fail;
 	}
+	/* Loading, init() included, has an invoke's CPU budget: its
+	 * threads could otherwise burn every CPU until the time limit, at
+	 * each session's start. */
+	if (w->cpu_budget_ms) {
+		int64_t used = worker_cpu_ms(w);
+
+		if (used >= 0)
+			w->cpu_limit_ms = (uint64_t)used + w->cpu_budget_ms;
+	}
 	if (await_ready(w, deadline, err, errlen) < 0)
 		goto fail;
+	w->cpu_limit_ms = 0;
 	signal_worker(w, SIGSTOP); /* idle until the first invoke */
 	close(w->pidfd);	   /* see struct worker */
 	w->pidfd = -1;
@@ -612,11 +677,47 @@ take_output(struct worker *w, struct worker_result *r, uint32_t len,
 	if (!p)
 		return -1;
 	r->output = p;
-	if (chan_read_full(w->chan, p + r->output_len, len, deadline) < 0)
+	if (read_budgeted(w, p + r->output_len, len, deadline) < 0)
 		return -1;
 	r->output_len += len;
 	p[r->output_len] = '\0';
 	return 0;
+}
+
+/*
+ * What a stopped worker left on its channel since its last DONE (or
+ * READY): it was written when no invoke was asked, since the worker runs
+ * only from this invoke's SIGCONT on.  A LOG frame is a line a thread
+ * logged just before the stop, and goes on; an OUTPUT or DONE frame would
+ * be taken for this invoke's answer, given before its input: the worker
+ * broke the protocol.  A frame not yet whole is left to the invoke, which
+ * reads it after the worker finishes writing it.  Returns 0, or -1 with
+ * errno EPROTO.
+ */
+static int
+drain_idle(struct worker *w)
+{
+	char buf[sizeof(struct chan_hdr) + CHAN_MAX_TEXT + 1];
+	struct chan_hdr hdr;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(w->chan, &hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
+		if (n < (ssize_t)sizeof(hdr))
+			return 0; /* nothing, a part, or the end: read later */
+		if (hdr.type != CHAN_LOG || hdr.len > CHAN_MAX_TEXT) {
+			errno = EPROTO;
+			return -1;
+		}
+		n = recv(w->chan, buf, sizeof(hdr) + hdr.len,
+			 MSG_PEEK | MSG_DONTWAIT);
+		if (n < (ssize_t)(sizeof(hdr) + hdr.len))
+			return 0;
+		if (recv(w->chan, buf, sizeof(hdr) + hdr.len, MSG_DONTWAIT) !=
+		    n)
+			return 0;
+		forward_log(w, buf + sizeof(hdr), hdr.len);
+	}
 }
 
 enum worker_status
@@ -654,15 +755,20 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 					   "cannot read the worker's CPU time");
 		w->cpu_limit_ms = (uint64_t)used + w->cpu_budget_ms;
 	}
+	/* Only a worker the host stops between invokes has frames that
+	 * are surely stale (worker_adopt()'s peer may answer ahead). */
+	if (w->child && drain_idle(w) < 0)
+		return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_PROTOCOL,
+				   "the worker sent an answer before it was "
+				   "asked");
 	signal_worker(w, SIGCONT);
 	if (chan_send(w->chan, CHAN_INVOKE, input, len, deadline) < 0)
 		goto io_error;
 	for (;;) {
 		size_t max = CHAN_MAX_TEXT;
 
-		if (await_frame(w, deadline) < 0 ||
-		    chan_read_hdr(w->chan, &hdr, allowed, CHAN_MAX_CHUNK,
-				  deadline) < 0)
+		if (read_budgeted(w, &hdr, sizeof(hdr), deadline) < 0 ||
+		    chan_check_hdr(&hdr, allowed, CHAN_MAX_CHUNK) < 0)
 			goto io_error;
 		if (hdr.type == CHAN_OUTPUT) {
 			if (hdr.len > w->max_output - r->output_len)
@@ -680,7 +786,7 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			errno = EPROTO;
 			goto io_error;
 		}
-		if (chan_read_full(w->chan, text, hdr.len, deadline) < 0)
+		if (read_budgeted(w, text, hdr.len, deadline) < 0)
 			goto io_error;
 		text[hdr.len] = '\0';
 		if (hdr.type == CHAN_LOG) {
@@ -694,8 +800,8 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			return r->status;
 		}
 		r->status = WORKER_FAILED;
-		snprintf(r->error, sizeof(r->error), "%s",
-			 text + sizeof(status));
+		utf8_clean(r->error, sizeof(r->error), text + sizeof(status),
+			   hdr.len - sizeof(status));
 		free(r->output);
 		r->output = NULL;
 		r->output_len = 0;

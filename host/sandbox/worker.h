@@ -64,8 +64,9 @@ struct worker_params {
 	int plugin_fd; /* sealed memfd, see worker_seal_plugin() */
 	uint32_t max_input, max_output;
 	int load_timeout_ms; /* for loading and init() */
-	/* CPU time of all the worker's threads per invoke, in ms, enforced
-	 * to the second by RLIMIT_CPU (0: only the spawn's backstop). */
+	/* CPU time of all the worker's threads per invoke, and for the
+	 * load with init(), in ms, watched by the host while it waits for
+	 * the worker's bytes (0: only the spawn's backstop). */
 	uint32_t cpu_budget_ms;
 	/* Log lines from the plugin; may be NULL. */
 	void (*log)(void *ctx, int level, const char *msg);

@@ -20,6 +20,7 @@ from fnhtap import Stop, done, require, tap  # noqa: E402
 CHATTY = os.path.join(BUILD, "tests/plugins/chatty/plugin.so")
 ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
 SEGV = os.path.join(BUILD, "tests/hostile/segv/plugin.so")
+CHANABUSE = os.path.join(BUILD, "tests/hostile/chanabuse/plugin.so")
 RING = 20
 
 
@@ -135,6 +136,44 @@ def main(tmp):
         tap(body and all(json.loads(l)["function"] == ids["chatty"]
                          for l in body),
             "followed lines are whole JSON lines of the function", body[-2:])
+
+        # A plugin's bytes that are no UTF-8, and a valid line cut at the
+        # ring's limit inside a character: the answers and the ring stay
+        # UTF-8 (JSON), the bad bytes each one U+FFFD.
+        st, f = h.deploy(sign(tmp, CHANABUSE, "chanabuse"))
+        require(st == 201, "deploy chanabuse", f)
+        st, out = run(h, f["id"], "badtext")
+        try:
+            msg = json.loads(out.decode("utf-8"))["error"]["message"]
+        except (ValueError, KeyError) as e:
+            msg = "undecodable: %s %r" % (e, out[:200])
+        tap(st != 200 and msg == "bad \ufffd\ufffd \ufffd( \ufffd\ufffd"
+            "\ufffd \ufffd\ufffd",
+            "a fail() text that is no UTF-8 answers as UTF-8", (st, msg))
+        run(h, f["id"], "cutlog")
+        st, body, _ = h.request("GET", "/v1/functions/chanabuse/logs",
+                                token=h.admin)
+        try:
+            got = [json.loads(l) for l in body.decode("utf-8").splitlines()]
+        except ValueError as e:
+            got = "undecodable: %s" % e
+        logs = [l["msg"] for l in got if l.get("event") == "log"] \
+            if isinstance(got, list) else []
+        tap(st == 200 and len(logs) == 2 and
+            logs[0] == "bad \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd "
+            "\ufffd\ufffd\ufffd\ufffd\ufffd" and logs[1] == "a" * 1023,
+            "log lines that are no UTF-8, or cut inside a character, are "
+            "UTF-8 in the ring", (st, got))
+
+        # Terminal controls in a plugin's lines: the ring keeps them as
+        # JSON escapes them, fnhost logs shows none (C1 U+009B included).
+        run(h, f["id"], "ansi")
+        r = h.fnhost(["logs", "chanabuse"], token=h.admin)
+        bad = [c for c in ("\x1b", "\x07", "\x9b", "\nplugin error")
+               if c in r.stdout]
+        tap(r.returncode == 0 and "FORGED" in r.stdout and not bad,
+            "fnhost logs shows no terminal control of a plugin's line",
+            (bad, r.stdout[-300:]))
 
 
 if __name__ == "__main__":

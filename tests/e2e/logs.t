@@ -14,6 +14,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 
 BUILD = os.environ.get("FNHOST_BUILD")
 if not BUILD:
@@ -25,6 +26,7 @@ from fnhtap import Stop, done, require, tap  # noqa: E402
 
 PLUGIN = os.path.join(BUILD, "tests", "plugins", "log_forge", "plugin.so")
 BURST = 100  # PLUGIN_LOG_BURST in host/daemon/plugin-log.h
+RATE = 10  # PLUGIN_LOG_RATE
 
 
 def raw_request(d, line):
@@ -79,7 +81,19 @@ def attack_plugin(d):
     return fid, last, flood
 
 
-def check_log(d, fid, sid, flood):
+def churn(d, fid, n=6):
+    """Open, flood and close n sessions of fid one after another."""
+    tok = d.token(fid)
+    for _ in range(n):
+        st, o = d.json("POST", "/v1/functions/%s/sessions" % fid, "", tok)
+        if st != 201:
+            continue  # its init() failed: that line counts as well
+        d.request("POST", "/v1/sessions/%s/invoke" % o["session"],
+                  b"flood", tok)
+        d.request("DELETE", "/v1/sessions/%s" % o["session"], token=tok)
+
+
+def check_log(d, fid, sid, flood, elapsed):
     d.stop()
     with open(d.log, "rb") as f:
         lines = f.read().split(b"\n")
@@ -100,10 +114,20 @@ def check_log(d, fid, sid, flood):
         "escaped", b"\n".join(mine[:3]).decode(errors="replace"))
     flooded = [l for l in lines if b"event=plugin_log " in l and
                b"session=%s " % flood.encode() in l]
-    # init()'s own line came out of the same session's burst.
-    tap(BURST - 1 <= len(flooded) <= BURST + 20,
+    # The function's earlier sessions took from the same burst.
+    tap(1 <= len(flooded) <= BURST + 20,
         "a flood of 5000 log() calls is cut to the burst (%d lines)"
         % len(flooded))
+    # All sessions of the function share one rate, however many it opens
+    # or reopens: the burst, then RATE a second over the time the test
+    # took, and no more.
+    every = [l for l in lines if b"event=plugin_log " in l and
+             b"function=%s " % fid.encode() in l]
+    most = BURST + RATE * (elapsed + 2)
+    tap(len(every) <= most,
+        "a function's sessions, opened one after another, log at most "
+        "the burst and the rate together (%d lines, at most %d)"
+        % (len(every), most))
 
 
 def main():
@@ -115,8 +139,10 @@ def main():
                        open(os.path.join(BUILD, "dev-publisher.pub")).read(),
                        d.admin)[0] == 201, "the development key is trusted")
         attack_paths(d)
+        start = time.monotonic()
         fid, sid, flood = attack_plugin(d)
-        check_log(d, fid, sid, flood)
+        churn(d, fid)
+        check_log(d, fid, sid, flood, time.monotonic() - start)
     except Stop as e:
         print("# stopped after: %s" % e)
     finally:

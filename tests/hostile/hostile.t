@@ -599,6 +599,62 @@ def fault_attacks():
     case("flood", "flood", ["", ""], ["any", "any"], check=capped)
     case("thread", "thread", ["start", "again", "again"], ["ok", "ok", "ok"])
 
+    # A frame begun and never finished, by a plugin that writes on the
+    # channel itself and then spins: the CPU budget still ends it.
+    def over_budget(res):
+        """ended by its CPU budget although a frame was begun"""
+        err = res[0].get("error", "") if res else ""
+        return None if "CPU budget" in err else "error %r" % err
+    for how in ["hdrspin", "bodyspin"]:
+        case("chanabuse", "chanabuse", [how, "again"], ["error", "error"],
+             check=over_budget, cpu="1")
+
+    # An answer to the next invoke, written before it was asked.
+    def not_ahead(res):
+        """the next invoke did not take an answer given before its input"""
+        outs = [r.get("output") for r in res]
+        return None if outs[:1] == ["first"] and "forged" not in outs \
+            else "outputs %r" % outs
+    case("chanabuse", "chanabuse", ["twodone", "again"], ["ok", "error"],
+         check=not_ahead)
+
+    # An init() that spins: the load has the CPU budget of an invoke.
+    rc, res, out, err = run(os.path.join(HOSTILE, "initspin"), ["x"],
+                            cpu="1")
+    tap(rc == 1 and not res and "CPU budget" in err,
+        "initspin: its load ends by the CPU budget",
+        "exit %s\nstdout: %s\nstderr: %s" % (rc, out[:300], err[:300]))
+    tap(not leftovers(), "initspin: no worker left behind")
+    tap(echo_alive(), "initspin: echo answers in a fresh session")
+
+    # Text that is no UTF-8 from a plugin: fnhost test's JSON lines stay
+    # UTF-8 (run() decodes leniently, so read the bytes here).
+    case("chanabuse", "chanabuse", ["badtext"], ["error"])
+    p = subprocess.run([FNHOST, "test", "-o", "json", "--timeout", TIMEOUT,
+                        os.path.join(HOSTILE, "chanabuse"), "badtext"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       timeout=120)
+    try:
+        got = json.loads(p.stdout.decode("utf-8"))["error"]
+    except (ValueError, KeyError) as e:
+        got = "undecodable: %s %r" % (e, p.stdout[:200])
+    tap(got == "bad \ufffd\ufffd \ufffd( \ufffd\ufffd\ufffd \ufffd\ufffd",
+        "chanabuse badtext: the fail() text is UTF-8 in the JSON line", got)
+
+    # Terminal controls in a plugin's log() lines: fnhost test shows none
+    # of them on stderr, and starts no line for the plugin.  (The error
+    # text is the invoke's result, printed as it is, like its output.)
+    p = subprocess.run([FNHOST, "test", "--timeout", TIMEOUT,
+                        os.path.join(HOSTILE, "chanabuse"), "ansi"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120)
+    bad = [c for c in (b"\x1b", b"\x07", b"\xc2\x9b", b"\nplugin error: F")
+           if c in p.stderr]
+    tap(p.returncode == 1 and b"FORGED" in p.stderr and not bad,
+        "chanabuse ansi: no terminal control or forged line of a log() "
+        "line reaches the tester's terminal",
+        "exit %s, found %r in %r" % (p.returncode, bad, p.stderr[:400]))
+
     def exact(res):
         """the fail() text arrives exactly"""
         want = "failtext says no: hello \"world\""

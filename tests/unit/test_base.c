@@ -27,6 +27,7 @@
 #include "base/fileio.h"
 #include "base/hex.h"
 #include "base/quote.h"
+#include "base/utf8.h"
 
 /* ---- hex ----------------------------------------------------------------- */
 
@@ -524,6 +525,45 @@ test_err(void **state)
 	assert_string_equal(err_kind_name(ERR_TOO_LARGE), "too_large");
 }
 
+/* ---- utf8 ---------------------------------------------------------------- */
+
+static void
+test_utf8_clean(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "\xff", "\xef\xbf\xbd" },
+		{ "\xc3(", "\xef\xbf\xbd(" },		    /* lead, no trail */
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong */
+		{ "\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80", /* past U+10FFFF */
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd" }, /* cut short */
+	};
+	char out[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(utf8_clean(out, sizeof(out), cases[i].in,
+					    strlen(cases[i].in)),
+				 strlen(cases[i].want));
+		assert_string_equal(out, cases[i].want);
+	}
+	/* A cut falls between characters, never inside one. */
+	assert_int_equal(utf8_clean(out, 4, "ab\xc3\xa9", 4), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(utf8_clean(out, 5, "ab\xc3\xa9", 4), 4);
+	assert_int_equal(utf8_clean(out, 3, "\xff", 1), 0);
+	/* The text ends at a NUL, like the C strings it becomes. */
+	assert_int_equal(utf8_clean(out, sizeof(out), "a\0b", 3), 1);
+	assert_int_equal(utf8_clean(out, 0, "a", 1), 0);
+}
+
 int
 main(void)
 {
@@ -532,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_never_raw),
+		cmocka_unit_test(test_utf8_clean),
 		cmocka_unit_test_setup_teardown(test_read, dir_setup,
 						dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace, dir_setup,
