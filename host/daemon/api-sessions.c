@@ -249,10 +249,11 @@ input_free(struct input *in)
 	hpke_ohttp_clear(&in->st);
 }
 
-/* Run one invoke of session sid with input in, and answer it. */
+/* Run one invoke of session sid with input in, and answer it; or, with
+ * wt and the session busy, queue wt (rep->queued) and answer nothing. */
 static void
 invoke_reply(struct server *srv, const char *sid, const char *function_id,
-	     struct input *in, struct reply *rep)
+	     struct input *in, struct session_waiter *wt, struct reply *rep)
 {
 	struct hpke_ohttp *st = in->sealed ? &in->st : NULL;
 	struct worker_result r = { 0 };
@@ -260,29 +261,42 @@ invoke_reply(struct server *srv, const char *sid, const char *function_id,
 	int rc;
 
 	rc = sessions_invoke(srv->sessions, sid, function_id, in->buf, in->len,
-			     &r, checksum, err, sizeof(err));
-	if (rc == 0)
+			     wt, &r, checksum, err, sizeof(err));
+	if (rc == SESSIONS_QUEUED)
+		rep->queued = true;
+	else if (rc == 0)
 		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
 	else
 		reply_fail_sealed(rep, rc, err, st);
 	free(r.output);
 }
 
+/*
+ * An invoke of a busy session waits in the session's queue without a
+ * handler thread (session.h, struct session_waiter), and is handled
+ * here again when its turn comes: once queued, rq may be answered and
+ * freed by another thread, so nothing of it is touched after.
+ */
 void
 api_session_invoke(struct request *rq, struct reply *rep)
 {
+	struct sessions *ss = rq->srv->sessions;
 	char checksum[65], err[SESSION_ERR_MAX];
 	struct input in;
 	int rc;
 
-	rc = sessions_checksum(rq->srv->sessions, rq->arg, rq->tok.function_id,
-			       checksum, err, sizeof(err));
+	rc = sessions_checksum(ss, rq->arg, rq->tok.function_id, checksum, err,
+			       sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
 	}
 	if (input_open(rq, checksum, &in, rep))
-		invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in, rep);
+		invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in,
+			     &rq->wait, rep);
+	else /* a turn kept for this request would be kept for ever */
+		sessions_invoke_cancel(ss, rq->arg, rq->tok.function_id,
+				       &rq->wait);
 	input_free(&in);
 }
 
@@ -326,7 +340,8 @@ api_run(struct request *rq, struct reply *rep)
 				    f.id, checksum, f.checksum);
 		else
 			invoke_reply(rq->srv, opened.id, rq->tok.function_id,
-				     &in, rep);
+				     &in, NULL,
+				     rep); /* none other has its id */
 		sessions_close(rq->srv->sessions, opened.id,
 			       rq->tok.function_id, err, sizeof(err));
 	}

@@ -525,7 +525,7 @@ invoke(struct fx *fx, const char *sid, int fn, const char *input, char *out,
 	int rc;
 
 	rc = sessions_invoke(fx->ss, sid, fx->f[fn].id, input, strlen(input),
-			     &r, sum, err, sizeof(err));
+			     NULL, &r, sum, err, sizeof(err));
 	if (out)
 		snprintf(out, out_len, "%s",
 			 rc == 0 ? (r.output ? r.output : "") : err);

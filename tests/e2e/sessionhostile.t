@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""The session routes against a hostile client holding a valid function
+token: what one client does with its own sessions must not slow, reach or
+outlive into another's.  TAP on stdout."""
+import os
+import shutil
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
+from fnhtap import Stop, done, require, tap  # noqa: E402
+
+ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
+NAP = os.path.join(BUILD, "tests/plugins/nap/plugin.so")
+
+
+def open_session(h, fid, tok):
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    require(st == 201, "open a session of %s" % fid, (st, o))
+    return o["session"]
+
+
+def queued_invokes(h, nap, echo):
+    """Invokes queued on one busy session wait without a handler thread
+    each: another client's invoke of its own session is answered while
+    they wait, not after them."""
+    atok, btok = h.token(nap), h.token(echo)
+    a, b = open_session(h, nap, atok), open_session(h, echo, btok)
+    finished, answers, lock = [], [], threading.Lock()
+
+    def hog():
+        st, body, _ = h.request("POST", "/v1/sessions/%s/invoke" % a,
+                                b"1500", atok, timeout=60)
+        with lock:
+            finished.append(st)
+
+    hogs = [threading.Thread(target=hog) for _ in range(6)]
+    for t in hogs:
+        t.start()
+    # The hogs reach the host before the other client asks: its own
+    # invoke queues behind theirs only if they each hold a thread.
+    threading.Event().wait(0.5)
+    st, body, _ = h.request("POST", "/v1/sessions/%s/invoke" % b, b"hi",
+                            btok, timeout=60)
+    with lock:
+        before = len(finished)
+    answers.append((st, body))
+    tap(st == 200 and body == b"hi",
+        "another client's invoke of its own session is answered",
+        (st, body))
+    tap(before <= 1,
+        "while the hogs queued on one session still wait (%d of 6 had "
+        "their answer)" % before, finished)
+    st, _ = h.json("DELETE", "/v1/sessions/%s" % a, None, atok)
+    tap(st == 204, "the busy session closes with invokes queued on it", st)
+    for t in hogs:
+        t.join()
+    tap(len(finished) == 6 and all(s in (200, 404) for s in finished),
+        "each queued invoke gets its answer: its output, or 404 once the "
+        "session is closed", finished)
+    st, body, _ = h.request("POST", "/v1/sessions/%s/invoke" % b, b"again",
+                            btok)
+    tap(st == 200 and body == b"again", "the other session still works",
+        (st, body))
+
+
+def main(tmp):
+    h = Daemon(tmp, handler_threads="2", warm_sessions="0",
+               shutdown_grace="1s")
+    with h:
+        h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
+        st, e = h.deploy(sign(os.path.join(tmp, "e"), ECHO, "echo"))
+        require(st == 201, "deploy echo", e)
+        st, n = h.deploy(sign(os.path.join(tmp, "n"), NAP, "nap"))
+        require(st == 201, "deploy nap", n)
+        queued_invokes(h, n["id"], e["id"])
+
+
+if __name__ == "__main__":
+    tmp = tempfile.mkdtemp(prefix="sessionhostile.")
+    try:
+        main(tmp)
+    except Stop:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(done())
