@@ -249,10 +249,11 @@ input_free(struct input *in)
 	hpke_ohttp_clear(&in->st);
 }
 
-/* Run one invoke of session sid with input in, and answer it; or, with
- * wt and the session busy, queue wt (rep->queued) and answer nothing. */
+/* Run one invoke of session sid, opened by the caller's token tok, with
+ * input in, and answer it; or, with wt and the session busy, queue wt
+ * (rep->queued) and answer nothing. */
 static void
-invoke_reply(struct server *srv, const char *sid, const char *function_id,
+invoke_reply(struct server *srv, const char *sid, const struct store_token *tok,
 	     struct input *in, struct session_waiter *wt, struct reply *rep)
 {
 	struct hpke_ohttp *st = in->sealed ? &in->st : NULL;
@@ -260,8 +261,9 @@ invoke_reply(struct server *srv, const char *sid, const char *function_id,
 	char checksum[65], err[SESSION_ERR_MAX];
 	int rc;
 
-	rc = sessions_invoke(srv->sessions, sid, function_id, in->buf, in->len,
-			     wt, &r, checksum, err, sizeof(err));
+	rc = sessions_invoke(srv->sessions, sid, tok->function_id, tok->jti,
+			     in->buf, in->len, wt, &r, checksum, err,
+			     sizeof(err));
 	if (rc == SESSIONS_QUEUED)
 		rep->queued = true;
 	else if (rc == 0)
@@ -272,6 +274,9 @@ invoke_reply(struct server *srv, const char *sid, const char *function_id,
 }
 
 /*
+ * A session answers only the token that opened it (session.h): another
+ * token of the same function, pinned to another checksum or held by
+ * another client, gets 404 as for a session that is not there.
  * An invoke of a busy session waits in the session's queue without a
  * handler thread (session.h, struct session_waiter), and is handled
  * here again when its turn comes: once queued, rq may be answered and
@@ -285,18 +290,17 @@ api_session_invoke(struct request *rq, struct reply *rep)
 	struct input in;
 	int rc;
 
-	rc = sessions_checksum(ss, rq->arg, rq->tok.function_id, checksum, err,
-			       sizeof(err));
+	rc = sessions_checksum(ss, rq->arg, rq->tok.function_id, rq->tok.jti,
+			       checksum, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
 	}
 	if (input_open(rq, checksum, &in, rep))
-		invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in,
-			     &rq->wait, rep);
+		invoke_reply(rq->srv, rq->arg, &rq->tok, &in, &rq->wait, rep);
 	else /* a turn kept for this request would be kept for ever */
 		sessions_invoke_cancel(ss, rq->arg, rq->tok.function_id,
-				       &rq->wait);
+				       rq->tok.jti, &rq->wait);
 	input_free(&in);
 }
 
@@ -339,9 +343,9 @@ api_run(struct request *rq, struct reply *rep)
 				    "its input was opened for %s",
 				    f.id, checksum, f.checksum);
 		else
-			invoke_reply(rq->srv, opened.id, rq->tok.function_id,
-				     &in, NULL,
-				     rep); /* none other has its id */
+			/* none other has its id: nothing queues */
+			invoke_reply(rq->srv, opened.id, &rq->tok, &in, NULL,
+				     rep);
 		sessions_close(rq->srv->sessions, opened.id,
 			       rq->tok.function_id, err, sizeof(err));
 	}

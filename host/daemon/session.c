@@ -448,15 +448,18 @@ release(struct sessions *ss, struct session *s)
 		bury(ss, s);
 }
 
-/* Find a live session of function_id and take a reference. */
+/* Find a live session of function_id and take a reference; with owner,
+ * only one that token opened. */
 static struct session *
-acquire(struct sessions *ss, const char *sid, const char *function_id)
+acquire(struct sessions *ss, const char *sid, const char *function_id,
+	const char *owner)
 {
 	struct session *s;
 
 	pthread_mutex_lock(&ss->lock);
 	s = ss->by_id[id_slot(ss, sid)];
-	if (s && strcmp(s->target, function_id))
+	if (s && (strcmp(s->target, function_id) ||
+		  (owner && strcmp(s->owner, owner))))
 		s = NULL;
 	if (s)
 		s->refs++;
@@ -893,9 +896,9 @@ take_turn_locked(struct sessions *ss, struct session *s,
 
 int
 sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
-		const void *input, size_t len, struct session_waiter *wt,
-		struct worker_result *r, char checksum[65], char *err,
-		size_t errlen)
+		const char *owner, const void *input, size_t len,
+		struct session_waiter *wt, struct worker_result *r,
+		char checksum[65], char *err, size_t errlen)
 {
 	struct session_waiter *woken;
 	struct session *s;
@@ -903,7 +906,7 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	s = acquire(ss, sid, function_id);
+	s = acquire(ss, sid, function_id, owner);
 	if (!s)
 		return no_session(ss, sid, false, err, errlen);
 	memcpy(checksum, s->checksum, 65);
@@ -939,10 +942,11 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 
 void
 sessions_invoke_cancel(struct sessions *ss, const char *sid,
-		       const char *function_id, struct session_waiter *wt)
+		       const char *function_id, const char *owner,
+		       struct session_waiter *wt)
 {
 	struct session_waiter *woken = NULL;
-	struct session *s = acquire(ss, sid, function_id);
+	struct session *s = acquire(ss, sid, function_id, owner);
 
 	if (!s)
 		return; /* gone: no turn is kept for anyone */
@@ -958,9 +962,10 @@ sessions_invoke_cancel(struct sessions *ss, const char *sid,
 
 int
 sessions_checksum(struct sessions *ss, const char *sid, const char *function_id,
-		  char checksum[65], char *err, size_t errlen)
+		  const char *owner, char checksum[65], char *err,
+		  size_t errlen)
 {
-	struct session *s = acquire(ss, sid, function_id);
+	struct session *s = acquire(ss, sid, function_id, owner);
 
 	if (!s)
 		return no_session(ss, sid, false, err, errlen);
@@ -993,7 +998,7 @@ int
 sessions_close(struct sessions *ss, const char *sid, const char *function_id,
 	       char *err, size_t errlen)
 {
-	struct session *s = acquire(ss, sid, function_id);
+	struct session *s = acquire(ss, sid, function_id, NULL);
 	int rc;
 
 	if (!s && (rc = misdirected(ss, sid, err, errlen)) < 0)

@@ -102,7 +102,11 @@ struct session_waiter {
 #define SESSIONS_QUEUED 1
 
 /* Run one invoke of session sid, which must have been opened for
- * function_id (the target given to sessions_open()).  The invokes of one
+ * function_id (the target given to sessions_open()) by the token owner:
+ * what a session holds (its worker's memory, its scratch dir) is that
+ * caller's, and another token, of another client or pinned to another
+ * checksum, reaches it no more than a session of another function.  The
+ * invokes of one
  * session run one at a time, in the order they arrive: with wt, one that
  * finds the session busy is queued (SESSIONS_QUEUED, see struct
  * session_waiter); without, the call waits for its turn.
@@ -112,22 +116,25 @@ struct session_waiter {
  * -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or
  * -ERR_TIMEOUT (the session is gone then). */
 int sessions_invoke(struct sessions *ss, const char *sid,
-		    const char *function_id, const void *input, size_t len,
-		    struct session_waiter *wt, struct worker_result *r,
-		    char checksum[65], char *err, size_t errlen);
+		    const char *function_id, const char *owner,
+		    const void *input, size_t len, struct session_waiter *wt,
+		    struct worker_result *r, char checksum[65], char *err,
+		    size_t errlen);
 
 /* wt, woken for its turn (SESSIONS_QUEUED), will not invoke after all
  * (its input did not open): the turn goes to the next waiter.  Nothing
  * when no turn is kept for wt. */
 void sessions_invoke_cancel(struct sessions *ss, const char *sid,
-			    const char *function_id, struct session_waiter *wt);
+			    const char *function_id, const char *owner,
+			    struct session_waiter *wt);
 
-/* The checksum of session sid's function (which must be function_id):
+/* The checksum of session sid's function (which must be function_id,
+ * opened by owner, as for sessions_invoke()):
  * 0, or -ERR_NO_SESSION or -ERR_MISDIRECTED.  A session's checksum never
  * changes, so an input can be opened for it before the invoke. */
 int sessions_checksum(struct sessions *ss, const char *sid,
-		      const char *function_id, char checksum[65], char *err,
-		      size_t errlen);
+		      const char *function_id, const char *owner,
+		      char checksum[65], char *err, size_t errlen);
 
 /* Close session sid of function_id: 0, or -ERR_NO_SESSION or
  * -ERR_MISDIRECTED.  The session is unreachable on return; its worker

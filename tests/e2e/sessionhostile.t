@@ -14,6 +14,8 @@ from fnhtap import Stop, done, require, tap  # noqa: E402
 
 ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
 NAP = os.path.join(BUILD, "tests/plugins/nap/plugin.so")
+SVC_ECHO = os.path.join(BUILD, "tests/plugins/svc_echo/plugin.so")
+SVC_COUNTER = os.path.join(BUILD, "tests/plugins/svc_counter/plugin.so")
 
 
 def open_session(h, fid, tok):
@@ -66,6 +68,36 @@ def queued_invokes(h, nap, echo):
         (st, body))
 
 
+def other_tokens(h, tmp):
+    """A session answers only the token that opened it: another token of
+    the same function, pinned to another version or not, is no way into
+    what the session holds."""
+    st, v1 = h.deploy(sign(os.path.join(tmp, "s1"), SVC_ECHO, "svc"))
+    require(st == 201, "deploy svc v1 (echo)", v1)
+    pinned = h.token("svc", checksum=v1["checksum"])
+    require(pinned, "a token of svc pinned to v1")
+    st, v2 = h.deploy(sign(os.path.join(tmp, "s2"), SVC_COUNTER, "svc"))
+    require(st == 201, "deploy svc v2 (counter): latest moves to it", v2)
+    mine, other = h.token("svc"), h.token("svc")
+    sid = open_session(h, "svc", mine)
+    path = "/v1/sessions/%s/invoke" % sid
+    got = [h.request("POST", path, b"", mine)[1] for _ in range(2)]
+    require(got == [b"1", b"2"], "the opener counts 1, 2", got)
+    st, body, hdrs = h.request("POST", path, b"", pinned)
+    tap(st == 404,
+        "a token pinned to v1 does not reach a session of v2 (404)",
+        (st, body, hdrs.get("fnhost-function-checksum")))
+    st, body, _ = h.request("POST", path, b"", other)
+    tap(st == 404,
+        "another token of the same function does not reach the session "
+        "(404)", (st, body))
+    st, body, _ = h.request("POST", path, b"", mine)
+    tap(st == 200 and body == b"3",
+        "the opener's session went on untouched: 3", (st, body))
+    st, _ = h.json("DELETE", "/v1/sessions/%s" % sid, None, mine)
+    tap(st == 204, "the opener closes it", st)
+
+
 def main(tmp):
     h = Daemon(tmp, handler_threads="2", warm_sessions="0",
                shutdown_grace="1s")
@@ -76,6 +108,7 @@ def main(tmp):
         st, n = h.deploy(sign(os.path.join(tmp, "n"), NAP, "nap"))
         require(st == 201, "deploy nap", n)
         queued_invokes(h, n["id"], e["id"])
+        other_tokens(h, tmp)
 
 
 if __name__ == "__main__":

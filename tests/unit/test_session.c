@@ -514,8 +514,9 @@ open_refused(struct fx *fx, int fn, const char *owner, const char *want)
 	assert_true(retry > 0);
 }
 
-/* Invoke sid of function fn with input: the return code; the output
- * into out (out_len bytes) when it is 0, else the reason. */
+/* Invoke sid of function fn with input, as tokenA (which opens the
+ * sessions invoked here): the return code; the output into out (out_len
+ * bytes) when it is 0, else the reason. */
 static int
 invoke(struct fx *fx, const char *sid, int fn, const char *input, char *out,
        size_t out_len)
@@ -524,8 +525,8 @@ invoke(struct fx *fx, const char *sid, int fn, const char *input, char *out,
 	struct worker_result r;
 	int rc;
 
-	rc = sessions_invoke(fx->ss, sid, fx->f[fn].id, input, strlen(input),
-			     NULL, &r, sum, err, sizeof(err));
+	rc = sessions_invoke(fx->ss, sid, fx->f[fn].id, "tokenA", input,
+			     strlen(input), NULL, &r, sum, err, sizeof(err));
 	if (out)
 		snprintf(out, out_len, "%s",
 			 rc == 0 ? (r.output ? r.output : "") : err);
@@ -779,8 +780,8 @@ test_crash(void **state)
 	assert_non_null(strstr(out, "the session is gone"));
 	/* Gone from the table, not only failing at its worker. */
 	assert_int_equal(sessions_count(fx->ss), 1);
-	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, sum, NULL,
-					   0),
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenA",
+					   sum, NULL, 0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(invoke(fx, sid, 0, "after", out, sizeof(out)),
 			 -ERR_NO_SESSION);
@@ -797,18 +798,40 @@ test_other_function(void **state)
 	open_ok(fx, 0, "tokenA", sid);
 	assert_int_equal(invoke(fx, sid, 1, "hello", out, sizeof(out)),
 			 -ERR_NO_SESSION);
-	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[1].id, sum, NULL,
-					   0),
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[1].id, "tokenA",
+					   sum, NULL, 0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(sessions_close(fx->ss, sid, fx->f[1].id, NULL, 0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(get(&fx->fake, &newest(fx)->started), 0);
 	/* Still there for its own function. */
 	invoke_ok(fx, sid, 0, "hello");
-	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, sum, NULL,
-					   0),
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenA",
+					   sum, NULL, 0),
 			 0);
 	assert_memory_equal(sum, fx->f[0].checksum, 65);
+}
+
+/* Another token of the same function reaches a session no more than a
+ * token of another function does. */
+static void
+test_other_owner(void **state)
+{
+	struct fx *fx = *state;
+	char sid[33], err[SESSION_ERR_MAX], sum[65];
+	struct worker_result r;
+
+	start(fx);
+	open_ok(fx, 0, "tokenA", sid);
+	assert_int_equal(sessions_invoke(fx->ss, sid, fx->f[0].id, "tokenB",
+					 "x", 1, NULL, &r, sum, err,
+					 sizeof(err)),
+			 -ERR_NO_SESSION);
+	free(r.output);
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenB",
+					   sum, NULL, 0),
+			 -ERR_NO_SESSION);
+	invoke_ok(fx, sid, 0, "still the opener's");
 }
 
 static void
@@ -903,6 +926,7 @@ main(void)
 		T(test_close_waits_for_invoke),
 		T(test_crash),
 		T(test_other_function),
+		T(test_other_owner),
 		T(test_refused_launch),
 		T(test_idle_expiry),
 		T(test_lifetime_expiry),
