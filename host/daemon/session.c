@@ -912,6 +912,21 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 	memcpy(checksum, s->checksum, 65);
 	pthread_mutex_lock(&ss->lock);
 	rc = take_turn_locked(ss, s, wt);
+	if (rc == 0 &&
+	    mono_ms() - s->created_ms > (int64_t)ss->cfg->session_lifetime_ms) {
+		/* The reaper passes a busy session by, and one whose turn
+		 * goes from invoke to invoke is never idle: its lifetime is
+		 * kept here, before another invoke starts. */
+		unlink_locked(ss, s);
+		woken = pass_turn_locked(ss, s);
+		pthread_mutex_unlock(&ss->lock);
+		wake_all(woken);
+		log_msg(LOG_LEVEL_INFO, "session=%s event=expired", s->id);
+		fnlog_add(s->name, s->function_id, s->id, "expired", 0, NULL,
+			  "");
+		release(ss, s);
+		return no_session(ss, sid, true, err, errlen);
+	}
 	pthread_mutex_unlock(&ss->lock);
 	if (rc != 0) {
 		/* Queued: wt may be woken, and its request answered and

@@ -98,6 +98,42 @@ def other_tokens(h, tmp):
     tap(st == 204, "the opener closes it", st)
 
 
+def kept_busy(tmp):
+    """session_lifetime holds for a session that is never idle: two
+    clients keeping an invoke always running or queued do not keep it
+    open past its lifetime (2 s here; 24 naps of 300 ms run 7 s)."""
+    d = os.path.join(tmp, "busy")
+    os.makedirs(d)
+    h = Daemon(d, session_lifetime="2s", session_idle="1s",
+               warm_sessions="0", shutdown_grace="1s")
+    with h:
+        h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
+        st, n = h.deploy(sign(os.path.join(d, "n"), NAP, "nap"))
+        require(st == 201, "deploy nap", n)
+        tok = h.token(n["id"])
+        sid = open_session(h, n["id"], tok)
+        got, lock = [], threading.Lock()
+
+        def keep():
+            for _ in range(12):
+                st, body, _ = h.request(
+                    "POST", "/v1/sessions/%s/invoke" % sid, b"300", tok)
+                with lock:
+                    got.append(st)
+                if st != 200:
+                    return
+        ts = [threading.Thread(target=keep) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        tap(200 in got and got[-1] == 404 and set(got) <= {200, 404},
+            "a session kept busy ends at its lifetime: its invokes are "
+            "answered, then 404", got)
+        st, o = h.json("POST", "/v1/sessions/%s/invoke" % sid, b"0", tok)
+        tap(st == 404, "and it stays ended", (st, o))
+
+
 def main(tmp):
     h = Daemon(tmp, handler_threads="2", warm_sessions="0",
                shutdown_grace="1s")
@@ -109,6 +145,7 @@ def main(tmp):
         require(st == 201, "deploy nap", n)
         queued_invokes(h, n["id"], e["id"])
         other_tokens(h, tmp)
+    kept_busy(tmp)
 
 
 if __name__ == "__main__":
