@@ -21,6 +21,35 @@
 #include "daemon/api.h"
 #include "daemon/log.h"
 
+/* Whether f is what rq's pins (the Fnhost-Function-Checksum header, the
+ * token's fch) allow; else rep is answered.  Checked before anything
+ * else of a request is looked at, its input included, so that a pinned
+ * caller is told of the pin whatever it sent. */
+static bool
+pins_allow(struct request *rq, const struct store_function *f,
+	   struct reply *rep)
+{
+	const char *pin = MHD_lookup_connection_value(
+		rq->conn, MHD_HEADER_KIND, "Fnhost-Function-Checksum");
+	const char *tpin = rq->tok.checksum;
+
+	if (pin && !api_checksum_text(pin)) {
+		reply_error(rep, ERR_INVALID,
+			    "Fnhost-Function-Checksum is 64 lower-case hex "
+			    "digits");
+		return false;
+	}
+	if ((pin && strcmp(pin, f->checksum) != 0) ||
+	    (tpin[0] && strcmp(tpin, f->checksum) != 0)) {
+		reply_error(rep, ERR_CONFLICT,
+			    "function %s has checksum %s, not the pinned %.64s",
+			    f->id, f->checksum,
+			    pin && strcmp(pin, f->checksum) ? pin : tpin);
+		return false;
+	}
+	return true;
+}
+
 /* Open a session of function id for rq's caller, once the pins are
  * checked; fills opened and checksum. */
 static int
@@ -28,30 +57,15 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 	     char checksum[65], struct reply *rep)
 {
 	struct server *srv = rq->srv;
-	const char *pin = MHD_lookup_connection_value(
-		rq->conn, MHD_HEADER_KIND, "Fnhost-Function-Checksum");
-	const char *tpin = rq->tok.checksum;
 	struct store_function f;
 	char path[PATH_MAX], err[SESSION_ERR_MAX];
 	int bundle_fd, rc;
 
 	if (!api_function_find(srv, id, &f, rep))
 		return -1;
-	if (pin && !api_checksum_text(pin)) {
-		reply_error(rep, ERR_INVALID,
-			    "Fnhost-Function-Checksum is 64 lower-case hex "
-			    "digits");
-		return -1;
-	}
 	/* The pins are checked before any worker exists. */
-	if ((pin && strcmp(pin, f.checksum) != 0) ||
-	    (tpin[0] && strcmp(tpin, f.checksum) != 0)) {
-		reply_error(rep, ERR_CONFLICT,
-			    "function %s has checksum %s, not the pinned %.64s",
-			    f.id, f.checksum,
-			    pin && strcmp(pin, f.checksum) ? pin : tpin);
+	if (!pins_allow(rq, &f, rep))
 		return -1;
-	}
 	if (atomic_load(&srv->draining)) {
 		reply_error(rep, ERR_DRAINING, "the host is shutting down");
 		return -1;
@@ -330,7 +344,8 @@ api_run(struct request *rq, struct reply *rep)
 
 	/* The input is opened for the function's checksum before any worker
 	 * exists, so one made for another function starts nothing. */
-	if (!api_function_find(rq->srv, rq->arg, &f, rep))
+	if (!api_function_find(rq->srv, rq->arg, &f, rep) ||
+	    !pins_allow(rq, &f, rep))
 		return;
 	if (!input_open(rq, f.checksum, &in, rep))
 		goto out;

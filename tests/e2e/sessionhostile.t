@@ -96,6 +96,16 @@ def other_tokens(h, tmp):
         "the opener's session went on untouched: 3", (st, body))
     st, _ = h.json("DELETE", "/v1/sessions/%s" % sid, None, mine)
     tap(st == 204, "the opener closes it", st)
+    # A run is refused on its pins first, as an open is, whatever its
+    # input: sealed for v1, it is not answered as input v2 can not open.
+    r = h.fnhost(["encrypt", "-c", v1["checksum"], "for v1"])
+    require(r.returncode == 0 and r.stdout.startswith("fnh2:"),
+            "fnhost encrypt -c V1", r.stderr)
+    st, o = h.json("POST", "/v1/functions/svc/run", r.stdout.strip(),
+                   pinned)
+    tap(st == 409 and o["error"]["code"] == "checksum_mismatch",
+        "a run with a token pinned to v1, now that latest is v2: 409 "
+        "checksum_mismatch, as its open would be", (st, o))
 
 
 def kept_busy(tmp):
