@@ -1094,14 +1094,10 @@ stop_thread(pthread_mutex_t *lock, pthread_cond_t *work, bool *stop,
 }
 
 void
-sessions_free(struct sessions *ss)
+sessions_close_all(struct sessions *ss)
 {
 	struct session *s;
 
-	if (!ss)
-		return;
-	/* Nothing is made ahead from now on; what was is dropped. */
-	ss->mk->free(ss->mk_ctx);
 	for (;;) {
 		pthread_mutex_lock(&ss->lock);
 		s = ss->n ? ss->v[0] : NULL;
@@ -1112,6 +1108,16 @@ sessions_free(struct sessions *ss)
 			break;
 		end(ss, s);
 	}
+}
+
+void
+sessions_free(struct sessions *ss)
+{
+	if (!ss)
+		return;
+	/* Nothing is made ahead from now on; what was is dropped. */
+	ss->mk->free(ss->mk_ctx);
+	sessions_close_all(ss);
 	stop_thread(&ss->bury_lock, &ss->bury_work, &ss->bury_stop, ss->burier);
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);

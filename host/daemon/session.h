@@ -150,6 +150,12 @@ void sessions_reap(struct sessions *ss);
 /* Refuse new sessions from now on (503), and drop the ready ones. */
 void sessions_drain(struct sessions *ss);
 
+/* Close every session: the invokes waiting for a turn are answered
+ * -ERR_NO_SESSION at once, and the call returns once the invokes already
+ * running are done.  For shutdown, past its grace: what is queued must
+ * not run one after another while the host waits to stop. */
+void sessions_close_all(struct sessions *ss);
+
 /* Drop the ready session of function_id, if any: the function is gone.
  * Its open sessions go on. */
 void sessions_forget(struct sessions *ss, const char *function_id);

@@ -144,6 +144,43 @@ def kept_busy(tmp):
         tap(st == 404, "and it stays ended", (st, o))
 
 
+def shutdown_queue(tmp):
+    """shutdown_grace holds for invokes queued on a session: past it the
+    session is closed, and what still waits is answered 404 rather than
+    run one after another while the host waits to stop."""
+    d = os.path.join(tmp, "shut")
+    os.makedirs(d)
+    h = Daemon(d, warm_sessions="0", shutdown_grace="1s")
+    with h:
+        h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
+        st, n = h.deploy(sign(os.path.join(d, "n"), NAP, "nap"))
+        require(st == 201, "deploy nap", n)
+        tok = h.token(n["id"])
+        sid = open_session(h, n["id"], tok)
+        got, lock = [], threading.Lock()
+
+        def hog():
+            try:
+                st = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                               b"2000", tok, timeout=120)[0]
+            except OSError as e:
+                st = repr(e)
+            with lock:
+                got.append(st)
+        ts = [threading.Thread(target=hog) for _ in range(6)]
+        for t in ts:
+            t.start()
+        threading.Event().wait(0.5)
+        rc = h.stop(timeout=120)
+        for t in ts:
+            t.join()
+        tap(rc == 0, "fnhostd exits 0 with invokes queued", rc)
+        tap(got.count(200) <= 2 and got.count(404) >= 4 and
+            set(got) <= {200, 404},
+            "past shutdown_grace the invokes still queued are answered "
+            "404, not run (%d of 6 ran)" % got.count(200), got)
+
+
 def main(tmp):
     h = Daemon(tmp, handler_threads="2", warm_sessions="0",
                shutdown_grace="1s")
@@ -156,6 +193,7 @@ def main(tmp):
         queued_invokes(h, n["id"], e["id"])
         other_tokens(h, tmp)
     kept_busy(tmp)
+    shutdown_queue(tmp)
 
 
 if __name__ == "__main__":
