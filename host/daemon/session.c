@@ -87,9 +87,14 @@ struct sessions {
 	 * of every open one. */
 	struct session **by_id;
 	size_t id_mask;
-	/* How many are open per function and per token, so that admitting
-	 * one is no scan either; the same size and probing as by_id. */
+	/* How many places are held per function and per token, and in all
+	 * (held), so that admitting one is no scan either; the same size and
+	 * probing as by_id.  A session holds its place until its last
+	 * reference goes, not when it is unlinked: one closed while its
+	 * invoke runs still has a worker at work, and closing and reopening
+	 * must not give a token more of them than its share. */
 	struct count *per_function, *per_owner;
+	size_t held;
 	bool draining;
 
 	pthread_mutex_t bury_lock; /* guards graves, ngraves, bury_stop */
@@ -372,8 +377,6 @@ unlink_locked(struct sessions *ss, struct session *s)
 		return;
 	s->gone = true;
 	id_remove(ss, s);
-	count_sub(ss, ss->per_function, s->function_id);
-	count_sub(ss, ss->per_owner, s->owner);
 	ss->v[s->slot] = ss->v[--ss->n];
 	ss->v[s->slot]->slot = s->slot;
 	atomic_fetch_sub(&ss->m->sessions_open, 1);
@@ -443,6 +446,12 @@ release(struct sessions *ss, struct session *s)
 
 	pthread_mutex_lock(&ss->lock);
 	last = --s->refs == 0 && s->gone;
+	if (last) {
+		/* Its place is free only now (see held). */
+		count_sub(ss, ss->per_function, s->function_id);
+		count_sub(ss, ss->per_owner, s->owner);
+		ss->held--;
+	}
 	pthread_mutex_unlock(&ss->lock);
 	if (last)
 		bury(ss, s);
@@ -553,7 +562,7 @@ admit_locked(struct sessions *ss, const struct store_function *f,
 	if (ss->draining)
 		return err_set(err, errlen, ERR_DRAINING,
 			       "the host is shutting down");
-	if (ss->n >= cfg->sessions_total) {
+	if (ss->held >= cfg->sessions_total) {
 		*retry_s = retry_locked(ss, SCOPE_HOST, f->id, owner);
 		return err_set(err, errlen, ERR_LIMIT,
 			       "the host has %u sessions open, its limit "
@@ -574,7 +583,7 @@ admit_locked(struct sessions *ss, const struct store_function *f,
 			       "(sessions_per_token)",
 			       owner, cfg->sessions_per_token);
 	}
-	if (cfg->sessions_total - ss->n <= reserve && same >= reserve) {
+	if (cfg->sessions_total - ss->held <= reserve && same >= reserve) {
 		*retry_s = retry_locked(ss, SCOPE_FUNCTION, f->id, owner);
 		return err_set(err, errlen, ERR_LIMIT,
 			       "the host is nearly full and function %s holds "
@@ -616,6 +625,7 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 		id_add(ss, s);
 		count_add(ss, ss->per_function, s->function_id);
 		count_add(ss, ss->per_owner, s->owner);
+		ss->held++;
 		atomic_fetch_add(&ss->m->sessions_open, 1);
 		pthread_mutex_unlock(&ss->lock);
 		*out = s;

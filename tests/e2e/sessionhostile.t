@@ -181,9 +181,47 @@ def shutdown_queue(tmp):
             "404, not run (%d of 6 ran)" % got.count(200), got)
 
 
+def close_while_busy(h, nap):
+    """A session closed while its invoke runs holds its place until the
+    invoke ends: closing and reopening does not give one token more
+    workers than sessions_per_token (1 here).  The host has 3 handler
+    threads: the invoke's, the close's, and one for the open."""
+    tok = h.token(nap)
+    sid = open_session(h, nap, tok)
+    got = {}
+
+    def run():
+        got["invoke"] = h.request("POST", "/v1/sessions/%s/invoke" % sid,
+                                  b"2000", tok, timeout=60)[0]
+
+    def close():
+        got["close"] = h.request("DELETE", "/v1/sessions/%s" % sid, None,
+                                 tok, timeout=60)[0]
+    ts = [threading.Thread(target=run), threading.Thread(target=close)]
+    ts[0].start()
+    threading.Event().wait(0.3)
+    ts[1].start()
+    threading.Event().wait(0.3)
+    st, body, hdrs = h.request("POST", "/v1/functions/%s/sessions" % nap,
+                               b"", tok)
+    ra = hdrs.get("retry-after", "")
+    tap(st == 429 and b"sessions_per_token" in body and ra.isdigit(),
+        "a token whose one session is closed mid-invoke can not open "
+        "another while that invoke runs: 429 with Retry-After",
+        (st, body, ra))
+    for t in ts:
+        t.join()
+    tap(got.get("invoke") == 200 and got.get("close") == 204,
+        "the running invoke is answered, the close 204", got)
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % nap, b"", tok)
+    tap(st == 201, "once it ended, the token opens again", (st, o))
+    if st == 201:
+        h.json("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
+
+
 def main(tmp):
-    h = Daemon(tmp, handler_threads="2", warm_sessions="0",
-               shutdown_grace="1s")
+    h = Daemon(tmp, handler_threads="3", warm_sessions="0",
+               shutdown_grace="1s", sessions_per_token="1")
     with h:
         h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
         st, e = h.deploy(sign(os.path.join(tmp, "e"), ECHO, "echo"))
@@ -192,6 +230,7 @@ def main(tmp):
         require(st == 201, "deploy nap", n)
         queued_invokes(h, n["id"], e["id"])
         other_tokens(h, tmp)
+        close_while_busy(h, n["id"])
     kept_busy(tmp)
     shutdown_queue(tmp)
 

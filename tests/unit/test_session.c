@@ -814,6 +814,51 @@ test_other_function(void **state)
 
 /* Another token of the same function reaches a session no more than a
  * token of another function does. */
+static void *
+closer_main(void *arg)
+{
+	struct invoker *iv = arg;
+
+	iv->rc = sessions_close(iv->fx->ss, iv->sid, iv->fx->f[0].id, NULL, 0);
+	return NULL;
+}
+
+/* A session closed while its invoke runs keeps its place until the
+ * invoke ends: closing and reopening gives a token no more workers than
+ * its share. */
+static void
+test_close_keeps_place(void **state)
+{
+	struct fx *fx = *state;
+	struct invoker a = { .input = "slow:300" }, c = { 0 };
+	struct fake_worker *fw;
+	int refused, answered, i;
+	char sid[33], err[SESSION_ERR_MAX];
+	pthread_t ta, tc;
+
+	fx->cfg.sessions_per_token = 1;
+	start(fx);
+	open_ok(fx, 0, "tokenA", sid);
+	fw = newest(fx);
+	a.fx = c.fx = fx;
+	a.sid = c.sid = sid;
+	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
+	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	assert_int_equal(pthread_create(&tc, NULL, closer_main, &c), 0);
+	for (i = 0; i < 1000 && sessions_count(fx->ss) > 0; i++)
+		sleep_ms(1);
+	refused = open_one(fx, 0, "tokenA", NULL, err, NULL);
+	answered = get(&fx->fake, &fw->answered);
+	/* Joined before any assertion, which would leave them running. */
+	pthread_join(ta, NULL);
+	pthread_join(tc, NULL);
+	assert_int_equal(answered, 0); /* the invoke still ran */
+	assert_int_equal(refused, -ERR_LIMIT);
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(c.rc, 0);
+	open_ok(fx, 0, "tokenA", sid);
+}
+
 static void
 test_other_owner(void **state)
 {
@@ -931,6 +976,7 @@ main(void)
 		T(test_crash),
 		T(test_other_function),
 		T(test_other_owner),
+		T(test_close_keeps_place),
 		T(test_refused_launch),
 		T(test_idle_expiry),
 		T(test_lifetime_expiry),
