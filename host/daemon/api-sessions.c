@@ -21,6 +21,35 @@
 #include "daemon/api.h"
 #include "daemon/log.h"
 
+/* Whether f is what rq's pins (the Fnhost-Function-Checksum header, the
+ * token's fch) allow; else rep is answered.  Checked before anything
+ * else of a request is looked at, its input included, so that a pinned
+ * caller is told of the pin whatever it sent. */
+static bool
+pins_allow(struct request *rq, const struct store_function *f,
+	   struct reply *rep)
+{
+	const char *pin = MHD_lookup_connection_value(
+		rq->conn, MHD_HEADER_KIND, "Fnhost-Function-Checksum");
+	const char *tpin = rq->tok.checksum;
+
+	if (pin && !api_checksum_text(pin)) {
+		reply_error(rep, ERR_INVALID,
+			    "Fnhost-Function-Checksum is 64 lower-case hex "
+			    "digits");
+		return false;
+	}
+	if ((pin && strcmp(pin, f->checksum) != 0) ||
+	    (tpin[0] && strcmp(tpin, f->checksum) != 0)) {
+		reply_error(rep, ERR_CONFLICT,
+			    "function %s has checksum %s, not the pinned %.64s",
+			    f->id, f->checksum,
+			    pin && strcmp(pin, f->checksum) ? pin : tpin);
+		return false;
+	}
+	return true;
+}
+
 /* Open a session of function id for rq's caller, once the pins are
  * checked; fills opened and checksum. */
 static int
@@ -28,30 +57,15 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 	     char checksum[65], struct reply *rep)
 {
 	struct server *srv = rq->srv;
-	const char *pin = MHD_lookup_connection_value(
-		rq->conn, MHD_HEADER_KIND, "Fnhost-Function-Checksum");
-	const char *tpin = rq->tok.checksum;
 	struct store_function f;
 	char path[PATH_MAX], err[SESSION_ERR_MAX];
 	int bundle_fd, rc;
 
 	if (!api_function_find(srv, id, &f, rep))
 		return -1;
-	if (pin && !api_checksum_text(pin)) {
-		reply_error(rep, ERR_INVALID,
-			    "Fnhost-Function-Checksum is 64 lower-case hex "
-			    "digits");
-		return -1;
-	}
 	/* The pins are checked before any worker exists. */
-	if ((pin && strcmp(pin, f.checksum) != 0) ||
-	    (tpin[0] && strcmp(tpin, f.checksum) != 0)) {
-		reply_error(rep, ERR_CONFLICT,
-			    "function %s has checksum %s, not the pinned %.64s",
-			    f.id, f.checksum,
-			    pin && strcmp(pin, f.checksum) ? pin : tpin);
+	if (!pins_allow(rq, &f, rep))
 		return -1;
-	}
 	if (atomic_load(&srv->draining)) {
 		reply_error(rep, ERR_DRAINING, "the host is shutting down");
 		return -1;
@@ -249,40 +263,58 @@ input_free(struct input *in)
 	hpke_ohttp_clear(&in->st);
 }
 
-/* Run one invoke of session sid with input in, and answer it. */
+/* Run one invoke of session sid, opened by the caller's token tok, with
+ * input in, and answer it; or, with wt and the session busy, queue wt
+ * (rep->queued) and answer nothing. */
 static void
-invoke_reply(struct server *srv, const char *sid, const char *function_id,
-	     struct input *in, struct reply *rep)
+invoke_reply(struct server *srv, const char *sid, const struct store_token *tok,
+	     struct input *in, struct session_waiter *wt, struct reply *rep)
 {
 	struct hpke_ohttp *st = in->sealed ? &in->st : NULL;
 	struct worker_result r = { 0 };
 	char checksum[65], err[SESSION_ERR_MAX];
 	int rc;
 
-	rc = sessions_invoke(srv->sessions, sid, function_id, in->buf, in->len,
-			     &r, checksum, err, sizeof(err));
-	if (rc == 0)
+	rc = sessions_invoke(srv->sessions, sid, tok->function_id, tok->jti,
+			     in->buf, in->len, wt, &r, checksum, err,
+			     sizeof(err));
+	if (rc == SESSIONS_QUEUED)
+		rep->queued = true;
+	else if (rc == 0)
 		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
 	else
 		reply_fail_sealed(rep, rc, err, st);
 	free(r.output);
 }
 
+/*
+ * A session answers only the token that opened it (session.h): another
+ * token of the same function, pinned to another checksum or held by
+ * another client, gets 404 as for a session that is not there.
+ * An invoke of a busy session waits in the session's queue without a
+ * handler thread (session.h, struct session_waiter), and is handled
+ * here again when its turn comes: once queued, rq may be answered and
+ * freed by another thread, so nothing of it is touched after.
+ */
 void
 api_session_invoke(struct request *rq, struct reply *rep)
 {
+	struct sessions *ss = rq->srv->sessions;
 	char checksum[65], err[SESSION_ERR_MAX];
 	struct input in;
 	int rc;
 
-	rc = sessions_checksum(rq->srv->sessions, rq->arg, rq->tok.function_id,
+	rc = sessions_checksum(ss, rq->arg, rq->tok.function_id, rq->tok.jti,
 			       checksum, err, sizeof(err));
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
 		return;
 	}
 	if (input_open(rq, checksum, &in, rep))
-		invoke_reply(rq->srv, rq->arg, rq->tok.function_id, &in, rep);
+		invoke_reply(rq->srv, rq->arg, &rq->tok, &in, &rq->wait, rep);
+	else /* a turn kept for this request would be kept for ever */
+		sessions_invoke_cancel(ss, rq->arg, rq->tok.function_id,
+				       rq->tok.jti, &rq->wait);
 	input_free(&in);
 }
 
@@ -312,7 +344,8 @@ api_run(struct request *rq, struct reply *rep)
 
 	/* The input is opened for the function's checksum before any worker
 	 * exists, so one made for another function starts nothing. */
-	if (!api_function_find(rq->srv, rq->arg, &f, rep))
+	if (!api_function_find(rq->srv, rq->arg, &f, rep) ||
+	    !pins_allow(rq, &f, rep))
 		return;
 	if (!input_open(rq, f.checksum, &in, rep))
 		goto out;
@@ -325,8 +358,9 @@ api_run(struct request *rq, struct reply *rep)
 				    "its input was opened for %s",
 				    f.id, checksum, f.checksum);
 		else
-			invoke_reply(rq->srv, opened.id, rq->tok.function_id,
-				     &in, rep);
+			/* none other has its id: nothing queues */
+			invoke_reply(rq->srv, opened.id, &rq->tok, &in, NULL,
+				     rep);
 		sessions_close(rq->srv->sessions, opened.id,
 			       rq->tok.function_id, err, sizeof(err));
 	}

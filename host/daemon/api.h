@@ -119,6 +119,9 @@ struct request {
 	size_t len, limit;
 	bool too_large; /* the body passed limit; the rest drained */
 	struct deploy_upload *upload; /* BODY_DEPLOY */
+	/* An invoke's place in its session's queue (session.h); http.c
+	 * sets it to hand the request back to a handler thread. */
+	struct session_waiter wait;
 };
 
 /* What a handler answers. */
@@ -129,6 +132,10 @@ struct reply {
 	 * follower's): the connection's body deadline (conns.h) must not
 	 * cut it short. */
 	bool own_deadline;
+	/* No answer yet: the request waits in its session's queue, to be
+	 * handled again when its turn comes, and is another thread's from
+	 * the moment it was queued.  Only for a RUNS_WAITING route. */
+	bool queued;
 };
 
 /* Decide whether rq's caller may call rq->route, from the request head

@@ -401,7 +401,8 @@ reaper_main(void *arg)
 }
 
 /* SIGTERM: refuse new work, let sessions finish up to the grace period,
- * then end the rest. */
+ * then end the rest: the invokes queued on them are answered then, not
+ * run while the handler threads are stopped. */
 static void
 drain(struct daemon *d)
 {
@@ -414,6 +415,7 @@ drain(struct daemon *d)
 		sessions_count(d->sessions));
 	while (sessions_count(d->sessions) > 0 && clock_now_ms() < deadline)
 		nanosleep(&tick, NULL);
+	sessions_close_all(d->sessions);
 }
 
 /*

@@ -248,16 +248,32 @@ queue(struct exchange *x, const char *method, const char *url,
 
 /* On a handler thread: answer x, then let its connection go on.  x may
  * be freed the moment the connection is resumed, so that is the last
- * thing done with it. */
+ * thing done with it.  A handler that queued x (an invoke of a busy
+ * session) leaves it suspended, holding no thread, and x may be another
+ * thread's at once: nothing of it is touched then. */
 static void
 answer_waiting(void *arg)
 {
 	struct exchange *x = arg;
 	struct MHD_Connection *c = x->rq.conn;
+	struct reply rep = { 0 };
 
-	request_answer(&x->rq, &x->done);
+	request_answer(&x->rq, &rep);
+	if (rep.queued)
+		return;
+	x->done = rep;
 	atomic_store(&x->answered, true);
 	MHD_resume_connection(c);
+}
+
+/* x's turn in its session's queue came (session.h): handle it again on a
+ * handler thread. */
+static void
+wake_waiting(void *arg)
+{
+	struct exchange *x = arg;
+
+	jobs_add(x->rq.srv->jobs, answer_waiting, x);
 }
 
 /* The body is complete: answer now, or hand the request to a handler
@@ -305,6 +321,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		x->rq.srv = cls;
 		x->rq.conn = c;
 		x->rq.start_ms = clock_now_ms();
+		x->rq.wait.wake = wake_waiting;
+		x->rq.wait.arg = x;
 		conns_reading_body(x->rq.srv->conns, conn_of(c));
 		if (request_head(&x->rq, method, url, &rep) == 0)
 			return MHD_YES; /* read the body */

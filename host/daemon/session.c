@@ -2,8 +2,12 @@
  * session.c: the live session table (see session.h).
  *
  * Locking: the table lock guards the array of sessions and every
- * session's refs, busy and gone fields; it is never held across a worker
- * call.  Each session's own lock serializes its invokes and its close.
+ * session's refs, busy, gone, turn and waiters fields; it is never held
+ * across a worker call.  A session's invokes run one at a time: busy is
+ * its turn, held by the running invoke, and the invokes that arrive
+ * meanwhile queue as waiters, holding no thread (a client that sends
+ * many at once must not take the handler threads every other client
+ * needs); the turn passes to the first of them when the invoke ends.
  * A session leaves the array the moment it is marked gone, and is freed
  * when the last reference is dropped.
  *
@@ -48,14 +52,16 @@ struct session {
 	char target[STORE_TARGET_MAX];	 /* what its token names (sub) */
 	char owner[33]; /* the jti of the token that opened it */
 	char checksum[65];
-	pthread_mutex_t lock;		  /* serializes invokes and the close */
 	struct launched run;		  /* its worker and scratch dir */
 	int64_t created_ms, last_used_ms; /* CLOCK_MONOTONIC */
 	/* guarded by the table lock: */
 	int refs;
 	size_t slot; /* its place in the array, while not gone */
-	bool busy;
+	bool busy;   /* an invoke (or the open) has the turn */
 	bool gone;
+	/* The invokes waiting for the turn, first to last; the one woken
+	 * for it is turn until it comes back (busy stays set meanwhile). */
+	struct session_waiter *waiters, *waiters_last, *turn;
 	struct session *next; /* in the graves, once gone and unreferenced */
 };
 
@@ -73,6 +79,7 @@ struct sessions {
 	const struct session_launcher *mk;
 	void *mk_ctx;
 	pthread_mutex_t lock;
+	pthread_cond_t turn_free; /* some session's busy was cleared */
 	struct session **v;
 	size_t n;
 	/* The same sessions by id, open addressing with linear probing, at
@@ -80,9 +87,14 @@ struct sessions {
 	 * of every open one. */
 	struct session **by_id;
 	size_t id_mask;
-	/* How many are open per function and per token, so that admitting
-	 * one is no scan either; the same size and probing as by_id. */
+	/* How many places are held per function and per token, and in all
+	 * (held), so that admitting one is no scan either; the same size and
+	 * probing as by_id.  A session holds its place until its last
+	 * reference goes, not when it is unlinked: one closed while its
+	 * invoke runs still has a worker at work, and closing and reopening
+	 * must not give a token more of them than its share. */
 	struct count *per_function, *per_owner;
+	size_t held;
 	bool draining;
 
 	pthread_mutex_t bury_lock; /* guards graves, ngraves, bury_stop */
@@ -210,6 +222,7 @@ sessions_new_launcher(const struct config *cfg, struct metrics *m,
 	if (!ss->v || !ss->by_id || !ss->per_function || !ss->per_owner)
 		goto fail;
 	pthread_mutex_init(&ss->lock, NULL);
+	pthread_cond_init(&ss->turn_free, NULL);
 	pthread_mutex_init(&ss->bury_lock, NULL);
 	pthread_cond_init(&ss->bury_work, NULL);
 	if (pthread_create(&ss->burier, NULL, burier_main, ss) != 0) {
@@ -353,7 +366,6 @@ destroy(struct session *s)
 		log_msg(LOG_LEVEL_WARN,
 			"session=%s msg=\"cannot remove its scratch dir\"",
 			s->id);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -365,8 +377,6 @@ unlink_locked(struct sessions *ss, struct session *s)
 		return;
 	s->gone = true;
 	id_remove(ss, s);
-	count_sub(ss, ss->per_function, s->function_id);
-	count_sub(ss, ss->per_owner, s->owner);
 	ss->v[s->slot] = ss->v[--ss->n];
 	ss->v[s->slot]->slot = s->slot;
 	atomic_fetch_sub(&ss->m->sessions_open, 1);
@@ -436,20 +446,29 @@ release(struct sessions *ss, struct session *s)
 
 	pthread_mutex_lock(&ss->lock);
 	last = --s->refs == 0 && s->gone;
+	if (last) {
+		/* Its place is free only now (see held). */
+		count_sub(ss, ss->per_function, s->function_id);
+		count_sub(ss, ss->per_owner, s->owner);
+		ss->held--;
+	}
 	pthread_mutex_unlock(&ss->lock);
 	if (last)
 		bury(ss, s);
 }
 
-/* Find a live session of function_id and take a reference. */
+/* Find a live session of function_id and take a reference; with owner,
+ * only one that token opened. */
 static struct session *
-acquire(struct sessions *ss, const char *sid, const char *function_id)
+acquire(struct sessions *ss, const char *sid, const char *function_id,
+	const char *owner)
 {
 	struct session *s;
 
 	pthread_mutex_lock(&ss->lock);
 	s = ss->by_id[id_slot(ss, sid)];
-	if (s && strcmp(s->target, function_id))
+	if (s && (strcmp(s->target, function_id) ||
+		  (owner && strcmp(s->owner, owner))))
 		s = NULL;
 	if (s)
 		s->refs++;
@@ -543,7 +562,7 @@ admit_locked(struct sessions *ss, const struct store_function *f,
 	if (ss->draining)
 		return err_set(err, errlen, ERR_DRAINING,
 			       "the host is shutting down");
-	if (ss->n >= cfg->sessions_total) {
+	if (ss->held >= cfg->sessions_total) {
 		*retry_s = retry_locked(ss, SCOPE_HOST, f->id, owner);
 		return err_set(err, errlen, ERR_LIMIT,
 			       "the host has %u sessions open, its limit "
@@ -564,7 +583,7 @@ admit_locked(struct sessions *ss, const struct store_function *f,
 			       "(sessions_per_token)",
 			       owner, cfg->sessions_per_token);
 	}
-	if (cfg->sessions_total - ss->n <= reserve && same >= reserve) {
+	if (cfg->sessions_total - ss->held <= reserve && same >= reserve) {
 		*retry_s = retry_locked(ss, SCOPE_FUNCTION, f->id, owner);
 		return err_set(err, errlen, ERR_LIMIT,
 			       "the host is nearly full and function %s holds "
@@ -597,7 +616,6 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 	s->refs = 1;
 	s->busy = true; /* until it is open */
 	s->created_ms = s->last_used_ms = clock_now_ms();
-	pthread_mutex_init(&s->lock, NULL);
 
 	pthread_mutex_lock(&ss->lock);
 	rc = admit_locked(ss, f, owner, retry_s, err, errlen);
@@ -607,6 +625,7 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 		id_add(ss, s);
 		count_add(ss, ss->per_function, s->function_id);
 		count_add(ss, ss->per_owner, s->owner);
+		ss->held++;
 		atomic_fetch_add(&ss->m->sessions_open, 1);
 		pthread_mutex_unlock(&ss->lock);
 		*out = s;
@@ -614,7 +633,6 @@ reserve(struct sessions *ss, const struct store_function *f, const char *owner,
 	}
 	pthread_mutex_unlock(&ss->lock);
 	atomic_fetch_add(&ss->m->sessions_refused, 1);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return rc;
 }
@@ -657,7 +675,8 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	plugin_log_attach(s->run.log_ctx, s->id);
 	s->created_ms = s->last_used_ms = mono_ms();
 	pthread_mutex_lock(&ss->lock);
-	s->busy = false;
+	s->busy = false; /* no invoke can have queued: the id is not out */
+	pthread_cond_broadcast(&ss->turn_free);
 	pthread_mutex_unlock(&ss->lock);
 	atomic_fetch_add(&ss->m->sessions_total, 1);
 	fnlog_add(s->name, s->function_id, s->id, "open", 0, NULL, "");
@@ -669,6 +688,8 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 fail:
 	pthread_mutex_lock(&ss->lock);
 	unlink_locked(ss, s);
+	s->busy = false;
+	pthread_cond_broadcast(&ss->turn_free);
 	pthread_mutex_unlock(&ss->lock);
 	release(ss, s);
 	return rc;
@@ -823,30 +844,118 @@ no_session(struct sessions *ss, const char *sid, bool ended, char *err,
 		       sid);
 }
 
+/* Wake each waiter of list; none may be touched after its wake. */
+static void
+wake_all(struct session_waiter *list)
+{
+	struct session_waiter *w, *next;
+
+	for (w = list; w; w = next) {
+		next = w->next;
+		w->wake(w->arg);
+	}
+}
+
+/*
+ * The running invoke of s is done (or, for a gone s, will never run):
+ * pass the turn to the first waiter, or free it.  A gone session's
+ * waiters are all handed back, to find it ended.  Returns the waiters to
+ * wake once the table lock is dropped.  Call with the table lock held.
+ */
+static struct session_waiter *
+pass_turn_locked(struct sessions *ss, struct session *s)
+{
+	struct session_waiter *w = s->waiters;
+
+	if (s->gone) {
+		s->waiters = s->waiters_last = s->turn = NULL;
+		s->busy = false;
+		pthread_cond_broadcast(&ss->turn_free);
+		return w;
+	}
+	if (w) {
+		s->waiters = w->next;
+		if (!s->waiters)
+			s->waiters_last = NULL;
+		w->next = NULL;
+		s->turn = w; /* busy stays set: the turn is kept for w */
+		return w;
+	}
+	s->busy = false;
+	pthread_cond_broadcast(&ss->turn_free);
+	return NULL;
+}
+
+/* Take s's turn for an invoke, or queue wt for it: 0 (the turn is the
+ * caller's), SESSIONS_QUEUED, or -ERR_NO_SESSION when s has ended.  Call
+ * with the table lock held. */
+static int
+take_turn_locked(struct sessions *ss, struct session *s,
+		 struct session_waiter *wt)
+{
+	if (wt && s->turn == wt) {
+		s->turn = NULL; /* woken for it: busy was kept set */
+		return s->gone ? -ERR_NO_SESSION : 0;
+	}
+	if (wt && !s->gone && s->busy) {
+		wt->next = NULL;
+		if (s->waiters_last)
+			s->waiters_last->next = wt;
+		else
+			s->waiters = wt;
+		s->waiters_last = wt;
+		return SESSIONS_QUEUED;
+	}
+	while (s->busy && !s->gone)
+		pthread_cond_wait(&ss->turn_free, &ss->lock);
+	if (s->gone)
+		return -ERR_NO_SESSION;
+	s->busy = true;
+	return 0;
+}
+
 int
 sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
-		const void *input, size_t len, struct worker_result *r,
+		const char *owner, const void *input, size_t len,
+		struct session_waiter *wt, struct worker_result *r,
 		char checksum[65], char *err, size_t errlen)
 {
+	struct session_waiter *woken;
 	struct session *s;
 	int64_t start;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	s = acquire(ss, sid, function_id);
+	s = acquire(ss, sid, function_id, owner);
 	if (!s)
 		return no_session(ss, sid, false, err, errlen);
 	memcpy(checksum, s->checksum, 65);
-	pthread_mutex_lock(&s->lock);
 	pthread_mutex_lock(&ss->lock);
-	if (s->gone) {
+	rc = take_turn_locked(ss, s, wt);
+	if (rc == 0 &&
+	    mono_ms() - s->created_ms > (int64_t)ss->cfg->session_lifetime_ms) {
+		/* The reaper passes a busy session by, and one whose turn
+		 * goes from invoke to invoke is never idle: its lifetime is
+		 * kept here, before another invoke starts. */
+		unlink_locked(ss, s);
+		woken = pass_turn_locked(ss, s);
 		pthread_mutex_unlock(&ss->lock);
-		pthread_mutex_unlock(&s->lock);
+		wake_all(woken);
+		log_msg(LOG_LEVEL_INFO, "session=%s event=expired", s->id);
+		fnlog_add(s->name, s->function_id, s->id, "expired", 0, NULL,
+			  "");
 		release(ss, s);
 		return no_session(ss, sid, true, err, errlen);
 	}
-	s->busy = true;
 	pthread_mutex_unlock(&ss->lock);
+	if (rc != 0) {
+		/* Queued: wt may be woken, and its request answered and
+		 * freed, from here on; only s is still ours. */
+		release(ss, s);
+		return rc == SESSIONS_QUEUED
+			       ? rc
+			       : no_session(ss, sid, true, err, errlen);
+	}
 
 	start = mono_ms();
 	worker_invoke(s->run.w, input, len, (int)ss->cfg->invoke_timeout_ms, r);
@@ -856,21 +965,42 @@ sessions_invoke(struct sessions *ss, const char *sid, const char *function_id,
 		log_worker_died(ss, s, r);
 
 	pthread_mutex_lock(&ss->lock);
-	s->busy = false;
 	s->last_used_ms = mono_ms();
 	if (!worker_alive(s->run.w))
 		unlink_locked(ss, s); /* crashed or timed out */
+	woken = pass_turn_locked(ss, s);
 	pthread_mutex_unlock(&ss->lock);
-	pthread_mutex_unlock(&s->lock);
+	wake_all(woken);
 	release(ss, s);
 	return rc;
 }
 
+void
+sessions_invoke_cancel(struct sessions *ss, const char *sid,
+		       const char *function_id, const char *owner,
+		       struct session_waiter *wt)
+{
+	struct session_waiter *woken = NULL;
+	struct session *s = acquire(ss, sid, function_id, owner);
+
+	if (!s)
+		return; /* gone: no turn is kept for anyone */
+	pthread_mutex_lock(&ss->lock);
+	if (s->turn == wt) {
+		s->turn = NULL;
+		woken = pass_turn_locked(ss, s);
+	}
+	pthread_mutex_unlock(&ss->lock);
+	wake_all(woken);
+	release(ss, s);
+}
+
 int
 sessions_checksum(struct sessions *ss, const char *sid, const char *function_id,
-		  char checksum[65], char *err, size_t errlen)
+		  const char *owner, char checksum[65], char *err,
+		  size_t errlen)
 {
-	struct session *s = acquire(ss, sid, function_id);
+	struct session *s = acquire(ss, sid, function_id, owner);
 
 	if (!s)
 		return no_session(ss, sid, false, err, errlen);
@@ -880,15 +1010,22 @@ sessions_checksum(struct sessions *ss, const char *sid, const char *function_id,
 }
 
 /* Unlink s (already referenced by the caller) and wait for its running
- * invoke, if any; the last release() buries it. */
+ * invoke, if any; the last release() buries it.  Its waiters are woken
+ * to find it ended: now, when no invoke runs (a turn kept for one is
+ * void), or by the running invoke as it ends. */
 static void
 end(struct sessions *ss, struct session *s)
 {
+	struct session_waiter *woken = NULL;
+
 	pthread_mutex_lock(&ss->lock);
 	unlink_locked(ss, s);
+	if (s->turn || !s->busy)
+		woken = pass_turn_locked(ss, s);
+	while (s->busy)
+		pthread_cond_wait(&ss->turn_free, &ss->lock);
 	pthread_mutex_unlock(&ss->lock);
-	pthread_mutex_lock(&s->lock);
-	pthread_mutex_unlock(&s->lock);
+	wake_all(woken);
 	release(ss, s);
 }
 
@@ -896,7 +1033,7 @@ int
 sessions_close(struct sessions *ss, const char *sid, const char *function_id,
 	       char *err, size_t errlen)
 {
-	struct session *s = acquire(ss, sid, function_id);
+	struct session *s = acquire(ss, sid, function_id, NULL);
 	int rc;
 
 	if (!s && (rc = misdirected(ss, sid, err, errlen)) < 0)
@@ -977,14 +1114,10 @@ stop_thread(pthread_mutex_t *lock, pthread_cond_t *work, bool *stop,
 }
 
 void
-sessions_free(struct sessions *ss)
+sessions_close_all(struct sessions *ss)
 {
 	struct session *s;
 
-	if (!ss)
-		return;
-	/* Nothing is made ahead from now on; what was is dropped. */
-	ss->mk->free(ss->mk_ctx);
 	for (;;) {
 		pthread_mutex_lock(&ss->lock);
 		s = ss->n ? ss->v[0] : NULL;
@@ -995,9 +1128,20 @@ sessions_free(struct sessions *ss)
 			break;
 		end(ss, s);
 	}
+}
+
+void
+sessions_free(struct sessions *ss)
+{
+	if (!ss)
+		return;
+	/* Nothing is made ahead from now on; what was is dropped. */
+	ss->mk->free(ss->mk_ctx);
+	sessions_close_all(ss);
 	stop_thread(&ss->bury_lock, &ss->bury_work, &ss->bury_stop, ss->burier);
 	pthread_cond_destroy(&ss->bury_work);
 	pthread_mutex_destroy(&ss->bury_lock);
+	pthread_cond_destroy(&ss->turn_free);
 	pthread_mutex_destroy(&ss->lock);
 	free(ss->per_function);
 	free(ss->per_owner);

@@ -82,24 +82,59 @@ int sessions_descriptor(struct sessions *ss, const struct store_function *f,
 			int bundle_fd, const char *bundle_path, char name[101],
 			char version[101], char *err, size_t errlen);
 
+/*
+ * An invoke that waits for its session's turn without holding a thread:
+ * a caller's own (the request's), given to sessions_invoke().  When the
+ * session is busy the waiter is queued and the call returns
+ * SESSIONS_QUEUED at once; wake(arg) is then called once, from another
+ * thread of the daemon, when the waiter's turn comes or the session
+ * ends, and the caller calls sessions_invoke() again with the same
+ * waiter, which finds its turn kept for it (or the session gone).  The
+ * waiter's memory must last until then, and the caller touches nothing
+ * of its request after SESSIONS_QUEUED: wake may already run.
+ */
+struct session_waiter {
+	void (*wake)(void *arg);
+	void *arg;
+	struct session_waiter *next; /* the table's */
+};
+
+#define SESSIONS_QUEUED 1
+
 /* Run one invoke of session sid, which must have been opened for
- * function_id (the target given to sessions_open()).
+ * function_id (the target given to sessions_open()) by the token owner:
+ * what a session holds (its worker's memory, its scratch dir) is that
+ * caller's, and another token, of another client or pinned to another
+ * checksum, reaches it no more than a session of another function.  The
+ * invokes of one
+ * session run one at a time, in the order they arrive: with wt, one that
+ * finds the session busy is queued (SESSIONS_QUEUED, see struct
+ * session_waiter); without, the call waits for its turn.
  * Fills r (free r->output) and checksum, the session's function's.
  * Returns 0, -ERR_NO_SESSION, -ERR_MISDIRECTED (sid names another node
  * of the cluster), -ERR_TOO_LARGE (input or output over its limit),
  * -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or
  * -ERR_TIMEOUT (the session is gone then). */
 int sessions_invoke(struct sessions *ss, const char *sid,
-		    const char *function_id, const void *input, size_t len,
+		    const char *function_id, const char *owner,
+		    const void *input, size_t len, struct session_waiter *wt,
 		    struct worker_result *r, char checksum[65], char *err,
 		    size_t errlen);
 
-/* The checksum of session sid's function (which must be function_id):
+/* wt, woken for its turn (SESSIONS_QUEUED), will not invoke after all
+ * (its input did not open): the turn goes to the next waiter.  Nothing
+ * when no turn is kept for wt. */
+void sessions_invoke_cancel(struct sessions *ss, const char *sid,
+			    const char *function_id, const char *owner,
+			    struct session_waiter *wt);
+
+/* The checksum of session sid's function (which must be function_id,
+ * opened by owner, as for sessions_invoke()):
  * 0, or -ERR_NO_SESSION or -ERR_MISDIRECTED.  A session's checksum never
  * changes, so an input can be opened for it before the invoke. */
 int sessions_checksum(struct sessions *ss, const char *sid,
-		      const char *function_id, char checksum[65], char *err,
-		      size_t errlen);
+		      const char *function_id, const char *owner,
+		      char checksum[65], char *err, size_t errlen);
 
 /* Close session sid of function_id: 0, or -ERR_NO_SESSION or
  * -ERR_MISDIRECTED.  The session is unreachable on return; its worker
@@ -114,6 +149,12 @@ void sessions_reap(struct sessions *ss);
 
 /* Refuse new sessions from now on (503), and drop the ready ones. */
 void sessions_drain(struct sessions *ss);
+
+/* Close every session: the invokes waiting for a turn are answered
+ * -ERR_NO_SESSION at once, and the call returns once the invokes already
+ * running are done.  For shutdown, past its grace: what is queued must
+ * not run one after another while the host waits to stop. */
+void sessions_close_all(struct sessions *ss);
 
 /* Drop the ready session of function_id, if any: the function is gone.
  * Its open sessions go on. */

@@ -514,8 +514,9 @@ open_refused(struct fx *fx, int fn, const char *owner, const char *want)
 	assert_true(retry > 0);
 }
 
-/* Invoke sid of function fn with input: the return code; the output
- * into out (out_len bytes) when it is 0, else the reason. */
+/* Invoke sid of function fn with input, as tokenA (which opens the
+ * sessions invoked here): the return code; the output into out (out_len
+ * bytes) when it is 0, else the reason. */
 static int
 invoke(struct fx *fx, const char *sid, int fn, const char *input, char *out,
        size_t out_len)
@@ -524,8 +525,8 @@ invoke(struct fx *fx, const char *sid, int fn, const char *input, char *out,
 	struct worker_result r;
 	int rc;
 
-	rc = sessions_invoke(fx->ss, sid, fx->f[fn].id, input, strlen(input),
-			     &r, sum, err, sizeof(err));
+	rc = sessions_invoke(fx->ss, sid, fx->f[fn].id, "tokenA", input,
+			     strlen(input), NULL, &r, sum, err, sizeof(err));
 	if (out)
 		snprintf(out, out_len, "%s",
 			 rc == 0 ? (r.output ? r.output : "") : err);
@@ -779,8 +780,8 @@ test_crash(void **state)
 	assert_non_null(strstr(out, "the session is gone"));
 	/* Gone from the table, not only failing at its worker. */
 	assert_int_equal(sessions_count(fx->ss), 1);
-	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, sum, NULL,
-					   0),
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenA",
+					   sum, NULL, 0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(invoke(fx, sid, 0, "after", out, sizeof(out)),
 			 -ERR_NO_SESSION);
@@ -797,18 +798,85 @@ test_other_function(void **state)
 	open_ok(fx, 0, "tokenA", sid);
 	assert_int_equal(invoke(fx, sid, 1, "hello", out, sizeof(out)),
 			 -ERR_NO_SESSION);
-	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[1].id, sum, NULL,
-					   0),
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[1].id, "tokenA",
+					   sum, NULL, 0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(sessions_close(fx->ss, sid, fx->f[1].id, NULL, 0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(get(&fx->fake, &newest(fx)->started), 0);
 	/* Still there for its own function. */
 	invoke_ok(fx, sid, 0, "hello");
-	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, sum, NULL,
-					   0),
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenA",
+					   sum, NULL, 0),
 			 0);
 	assert_memory_equal(sum, fx->f[0].checksum, 65);
+}
+
+/* Another token of the same function reaches a session no more than a
+ * token of another function does. */
+static void *
+closer_main(void *arg)
+{
+	struct invoker *iv = arg;
+
+	iv->rc = sessions_close(iv->fx->ss, iv->sid, iv->fx->f[0].id, NULL, 0);
+	return NULL;
+}
+
+/* A session closed while its invoke runs keeps its place until the
+ * invoke ends: closing and reopening gives a token no more workers than
+ * its share. */
+static void
+test_close_keeps_place(void **state)
+{
+	struct fx *fx = *state;
+	struct invoker a = { .input = "slow:300" }, c = { 0 };
+	struct fake_worker *fw;
+	int refused, answered, i;
+	char sid[33], err[SESSION_ERR_MAX];
+	pthread_t ta, tc;
+
+	fx->cfg.sessions_per_token = 1;
+	start(fx);
+	open_ok(fx, 0, "tokenA", sid);
+	fw = newest(fx);
+	a.fx = c.fx = fx;
+	a.sid = c.sid = sid;
+	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
+	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	assert_int_equal(pthread_create(&tc, NULL, closer_main, &c), 0);
+	for (i = 0; i < 1000 && sessions_count(fx->ss) > 0; i++)
+		sleep_ms(1);
+	refused = open_one(fx, 0, "tokenA", NULL, err, NULL);
+	answered = get(&fx->fake, &fw->answered);
+	/* Joined before any assertion, which would leave them running. */
+	pthread_join(ta, NULL);
+	pthread_join(tc, NULL);
+	assert_int_equal(answered, 0); /* the invoke still ran */
+	assert_int_equal(refused, -ERR_LIMIT);
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(c.rc, 0);
+	open_ok(fx, 0, "tokenA", sid);
+}
+
+static void
+test_other_owner(void **state)
+{
+	struct fx *fx = *state;
+	char sid[33], err[SESSION_ERR_MAX], sum[65];
+	struct worker_result r;
+
+	start(fx);
+	open_ok(fx, 0, "tokenA", sid);
+	assert_int_equal(sessions_invoke(fx->ss, sid, fx->f[0].id, "tokenB",
+					 "x", 1, NULL, &r, sum, err,
+					 sizeof(err)),
+			 -ERR_NO_SESSION);
+	free(r.output);
+	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenB",
+					   sum, NULL, 0),
+			 -ERR_NO_SESSION);
+	invoke_ok(fx, sid, 0, "still the opener's");
 }
 
 static void
@@ -876,15 +944,19 @@ test_lifetime_expiry(void **state)
 	open_ok(fx, 0, "tokenA", b);
 	wb = newest(fx);
 	sleep_ms(400);
-	/* In use until now, and still past its lifetime. */
-	invoke_ok(fx, a, 0, "busy");
-	sessions_reap(fx->ss);
-	assert_int_equal(sessions_count(fx->ss), 1);
+	/* Past its lifetime, not yet reaped: no invoke starts any more (one
+	 * kept busy is never reaped), and the session ends. */
 	assert_int_equal(invoke(fx, a, 0, "x", out, sizeof(out)),
 			 -ERR_NO_SESSION);
+	assert_int_equal(sessions_count(fx->ss), 1);
 	assert_true(wait_hung_up(&fx->fake, wa));
 	assert_false(get_flag(&fx->fake, &wb->hung_up));
 	invoke_ok(fx, b, 0, "still open");
+	sleep_ms(300);
+	/* In use until now, and past its lifetime: reaped. */
+	sessions_reap(fx->ss);
+	assert_int_equal(sessions_count(fx->ss), 0);
+	assert_true(wait_hung_up(&fx->fake, wb));
 }
 
 int
@@ -903,6 +975,8 @@ main(void)
 		T(test_close_waits_for_invoke),
 		T(test_crash),
 		T(test_other_function),
+		T(test_other_owner),
+		T(test_close_keeps_place),
 		T(test_refused_launch),
 		T(test_idle_expiry),
 		T(test_lifetime_expiry),
