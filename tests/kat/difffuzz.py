@@ -55,7 +55,46 @@ NUM_TEXTS = [
     "2.225073858507201e-308", "179.99999999999997", "1.0000000000000002",
     "0.30000000000000004", "1e15", "1e17", "123.456", "-0.5e1",
     "12345678901234567890.5", "4.35", "0.5", "1.25", "7e22", "8.5e-3",
+    str(2 ** 1024 - 2 ** 970 - 1), str(2 ** 1024 - 2 ** 970),
+    str(-(2 ** 1024 - 2 ** 970)), str(2 ** 1024), str(2 ** 1023),
+    str(2 ** 53 + 1), str(-(2 ** 63)), str(2 ** 64 - 1),
+    "179769313486231570000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000.0",
+    "0.1e1", "10e-1", "1e-1", "-1e-7", "1.0E+2", "1e+308", "2e308",
 ]
+
+KEY_SPELLINGS = {
+    "latitude": ['"latitude"', '"\\u006catitude"', '"latitud\\u0065"',
+                 '"\\u006c\\u0061titude"', '"Latitude"', '"latitude "',
+                 '"latitude\\u0000"'],
+    "longitude": ['"longitude"', '"\\u006congitude"',
+                  '"longitud\\u0065"', '"LONGITUDE"'],
+    "node_list": ['"node_list"', '"\\u006eode_list"', '"node\\u005flist"',
+                  '"node_lis\\u0074"', '"node_list "', '"nodelist"'],
+}
+
+
+def key(r, name):
+    if r.random() < 0.85:
+        return '"%s"' % name
+    return r.choice(KEY_SPELLINGS[name])
+
+
+def rand_float_str(r):
+    """A str for float(): pieces of what it accepts and refuses."""
+    pieces = ["0", "1", "9", "5", "_", ".", "e", "E", "-", "+", " ", "\\t",
+              "\\n", "\u00a0", "\u2003", "\u3000", "\u0661", "\u0665",
+              "\uff11", "\U0001d7d9", "\u0e51", "inf", "nan", "Infinity",
+              "i", "n", "x", "\\u0000", "\\u001c", "\\u000b", "\u0085",
+              "\u200b", "\u2028", "\ufeff", "\u066b", "\u066c", ","]
+    out = "".join(r.choice(pieces) for _ in range(r.randint(1, 8)))
+    if r.random() < 0.5:
+        out = r.choice(["", " ", "-", "+"]) + rand_number_text(r)[:30] + \
+            r.choice(["", " ", "\u00a0", "_", "\\u0000"])
+    return out
 
 STR_FLOATS = [
     "1.5", " 1.5 ", "1_0", "1__0", "_1", "1_", "inf", "-inf", "+inf",
@@ -201,6 +240,25 @@ def obj(pairs, r):
 
 def mutate(r, text):
     """Damage a valid text the ways json.loads might or might not accept."""
+    b = mutate1(r, text)
+    for _ in range(r.choice([0, 0, 1, 2])):
+        i = r.randrange(len(b) + 1)
+        c = r.random()
+        if c < 0.3:
+            b = b[:i] + bytes([r.randrange(256)]) + b[i:]
+        elif c < 0.6:
+            b = b[:i] + b[i + 1:]
+        elif c < 0.8:
+            b = b[:i] + r.choice([b"\x00", b"\xd8", b"\xdc", b"\xff",
+                                  b"\x00\xd8", b"\x00\xdc", b"\x11",
+                                  b"\x00\x00\x11\x00", b"\x00\xd8\x00\x00",
+                                  b"\xed", b"\xf0\x90", b"\x80"]) + b[i:]
+        else:
+            b = b[:i] + b[i:i + r.randint(1, 4)] + b[i:]
+    return b
+
+
+def mutate1(r, text):
     b = text.encode("utf-8", "surrogatepass")
     c = r.random()
     if c < 0.1:
@@ -242,8 +300,10 @@ def hs_coord(r):
     c = r.random()
     if c < 0.35:
         return rand_number_text(r)
-    if c < 0.6:
+    if c < 0.5:
         return '"' + r.choice(STR_FLOATS) + '"'
+    if c < 0.6:
+        return '"' + rand_float_str(r) + '"'
     if c < 0.7:
         return "%r" % r.uniform(-90, 90)
     return rand_value(r)
@@ -253,11 +313,12 @@ def hs_input(r):
     c = r.random()
     lat, lon = hs_coord(r), hs_coord(r)
     if c < 0.55:
-        pairs = [('"latitude"', lat), ('"longitude"', lon)]
+        pairs = [(key(r, "latitude"), lat), (key(r, "longitude"), lon)]
         if r.random() < 0.3:
             r.shuffle(pairs)
         if r.random() < 0.2:
-            pairs.append((r.choice(['"latitude"', '"longitude"',
+            pairs.append((r.choice([key(r, "latitude"),
+                                    key(r, "longitude"),
                                     rand_str_text(r)]), hs_coord(r)))
         if r.random() < 0.15:
             pairs.insert(r.randrange(len(pairs) + 1),
@@ -270,9 +331,11 @@ def hs_input(r):
                     ('"longitude"', "%r" % r.uniform(-540, 540))], r)
     elif c < 0.75:
         text = rand_value(r)
-    elif c < 0.8:
+    elif c < 0.78:
         text = r.choice(["null", "[]", "{}", "[null]", '""', "0",
                          '"latitude"', "NaN", "true"])
+    elif c < 0.8:
+        text = deep(r, r.randint(980, 992))
     else:
         text = obj([('"latitude"', lat), ('"longitude"', lon)], r)
         return mutate(r, text)
@@ -299,7 +362,57 @@ def le_item(r):
     return rand_value(r)
 
 
+EQUALS = ["0", "0.0", "-0.0", "false", "1", "1.0", "true", "NaN", "2",
+          "2.0", "-0", "1e0", "Infinity", "1e400", "-Infinity", "0e5",
+          "[]", "[1]", "[1.0]", "[true]", "[NaN]", "[NaN, 1]", "[1, NaN]",
+          "9007199254740993", "9007199254740992.0", "9007199254740992"]
+
+
+def deep(r, k):
+    """A value nested k levels, or two of them in a list."""
+    a = r.choice([("[" * k, "]" * k), ('{"a":' * k, "}" * k),
+                  ("[{\"a\":" * (k // 2), "}]" * (k // 2))])
+    leaf = r.choice(["", "1", "NaN", '"x"', "[]", "{}", "null"])
+    if a[0].startswith("{") or a[0].endswith(":"):
+        leaf = leaf or "1"
+    return a[0] + leaf + a[1]
+
+
+def le_long(r):
+    """Long lists of equal but distinguishable items, NaN, runs: the
+    timsort paths (runs, galloping, merges) and its stability."""
+    n = r.choice([33, 64, 65, 100, 257, 1000, 3000])
+    mode = r.random()
+    if mode < 0.4:
+        pool = r.sample(EQUALS, r.randint(2, 6))
+        items = [r.choice(pool) for _ in range(n)]
+    elif mode < 0.7:
+        items = []
+        while len(items) < n:
+            seg = sorted(r.randint(0, r.choice([3, 30, 1000]))
+                         for _ in range(r.randint(1, 80)))
+            if r.random() < 0.5:
+                seg.reverse()
+            items += [str(x) if r.random() > 0.02 else
+                      r.choice(["NaN", "1.0", "true", "-0.0"])
+                      for x in seg]
+        items = items[:n]
+    else:
+        items = [rand_number_text(r)[:40] for _ in range(n)]
+    for _ in range(r.choice([0, 0, 1, 2])):
+        items[r.randrange(n)] = r.choice(['"x"', "null", "{}", "[1]",
+                                          '["a"]', "[]"])
+    return "[" + ",".join(items) + "]"
+
+
 def le_list(r):
+    kind = r.random()
+    if kind < 0.15:
+        return le_long(r)
+    if kind < 0.18:
+        k = r.randint(970, 992)
+        return "[" + ",".join(deep(r, k) for _ in range(r.randint(1, 2))) \
+            + "]"
     kind = r.random()
     n = r.choice([0, 1, 2, 3, 5, 10, 40])
     if kind < 0.4:
@@ -319,11 +432,11 @@ def le_list(r):
 def le_input(r):
     c = r.random()
     if c < 0.7:
-        pairs = [('"node_list"', le_list(r))]
+        pairs = [(key(r, "node_list"), le_list(r))]
         if r.random() < 0.2:
             pairs.insert(r.randrange(2), (rand_str_text(r), rand_value(r)))
         if r.random() < 0.1:
-            pairs.append(('"node_list"', le_list(r)))
+            pairs.append((key(r, "node_list"), le_list(r)))
         text = obj(pairs, r)
     elif c < 0.8:
         text = obj([('"node_list"', rand_value(r))], r)
