@@ -756,6 +756,15 @@ pyjson_value(struct pyjson_parser *p, size_t i, size_t *next)
 	for (k = 0; k < sizeof(consts) / sizeof(*consts); k++) {
 		if (!pyjson_word(p, i, consts[k].word))
 			continue;
+		/* The scanner makes NaN and the infinities by calling json's
+		 * parse_constant, a call that takes one more recursion level:
+		 * at the innermost level it is the one that fails. */
+		if (consts[k].kind == 3 && p->depth >= p->max_depth) {
+			snprintf(p->err, p->errlen,
+				 "maximum recursion depth exceeded while "
+				 "calling a Python object");
+			return NULL;
+		}
 		v = consts[k].kind == 0	  ? pyv_new_none()
 		    : consts[k].kind == 3 ? pyv_new_float(consts[k].f)
 					  : pyv_new_bool(consts[k].kind == 1);

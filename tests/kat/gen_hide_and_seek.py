@@ -303,6 +303,14 @@ def sessions(rng):
             pt(1, 1))
         add("deep-first-obj-%d" % k, b'{"a":' * (n - k - 1) + b"[]" +
             b"}" * (n - k - 1), pt(1, 1), pt(1, 1))
+    # NaN, Infinity and -Infinity cost the scanner one more level (it
+    # calls json's parse_constant): at the innermost level they fail.
+    add("deep-constant", b"[" * n + b"NaN" + b"]" * n,
+        b"[" * (n - 1) + b"-Infinity" + b"]" * (n - 1), pt(1, 1))
+    for k in (2, 3):
+        add("deep-constant-secret-%d" % k,
+            b'{"a":' * (n - k) + b"Infinity" + b"}" * (n - k), pt(1, 1),
+            pt(1, 1))
     add("deep-secret", b'{"latitude": 1, "longitude": 2, "d": ' +
         b"[" * 100 + b"]" * 100 + b"}", pt(1, 2))
     # Whitespace and number forms.
