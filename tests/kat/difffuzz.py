@@ -471,6 +471,18 @@ def split_transport(inputs):
     return [[b for b, _ in cur]]
 
 
+def chunks(inputs, limit=1000000):
+    """Stateless inputs in groups small enough for one argv."""
+    out, cur, size = [], [], 0
+    for b in inputs:
+        if cur and size + len(b) + 1 > limit:
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(b)
+        size += len(b) + 1
+    return out + [cur] if cur else out
+
+
 def fnhost_run(build, bundle, inputs):
     cmd = [os.path.join(build, "bin", "fnhost"), "test", "-o", "json",
            bundle]
@@ -490,19 +502,51 @@ def fnhost_run(build, bundle, inputs):
     return out, p.stderr.decode("utf-8", "replace")
 
 
+SAVE = None
+# The host carries an invoke's error text in one frame of at most this
+# many bytes (host/sandbox/channel.h): a longer Python error cannot be
+# matched, and is counted apart as a known limit, not reported.
+HOST_ERROR_MAX = 4091
+KNOWN = {"long-error": 0}
+
+
+def known_limit(want, got):
+    if (want and not want["ok"] and got and not got.get("ok") and
+            len(want["error"].encode("utf-8", "surrogatepass")) >
+            HOST_ERROR_MAX):
+        KNOWN["long-error"] += 1
+        return True
+    return False
+
+
 def report(plugin, inputs, k, want, got, err):
+    if SAVE is not None:
+        SAVE.write(json.dumps({"plugin": plugin, "inputs": [
+            b.hex() for b in inputs[:k + 1]]}) + "\n")
+        SAVE.flush()
     print("MISMATCH %s input %d of %d" % (plugin, k, len(inputs)))
     for i, b in enumerate(inputs[:k + 1]):
         print("  in[%d] %s" % (i, ascii(b)[:600]))
-    print("  python %s" % ascii(want)[:600])
-    print("  plugin %s" % ascii(got)[:600])
+    w, g = ascii(want), ascii(got)
+    at = next((i for i, (x, y) in enumerate(zip(w, g)) if x != y), 0)
+    at = max(0, at - 100)
+    print("  python %s%s" % ("..." if at else "", w[at:at + 600]))
+    print("  plugin %s%s" % ("..." if at else "", g[at:at + 600]))
     if err.strip():
         print("  stderr %s" % ascii(err.strip())[:300])
     sys.stdout.flush()
 
 
+def replay_sessions(path):
+    """Sessions saved by --save: [(plugin, [bytes, ...]), ...]."""
+    with open(path) as f:
+        return [(d["plugin"], [bytes.fromhex(h) for h in d["inputs"]])
+                for d in map(json.loads, f) if d]
+
+
 def fuzz(args, build):
     warnings.simplefilter("ignore")
+    replay = replay_sessions(args.replay) if args.replay else None
     r = random.Random(args.seed)
     mismatches = 0
     counts = {}
@@ -524,23 +568,27 @@ def fuzz(args, build):
     # Both calibrations and every answer are computed from this very
     # frame depth: the recursion limit found holds only at that depth.
     here = os.getcwd()
-    for rnd in range(args.rounds):
+    for rnd in range(1 if replay else args.rounds):
         if hs is not None:
             ghs.calibrate(hs)
-            for _ in range(args.batch):
-                for inputs in split_transport(hs_session(r)):
+            todo = ([s for p, s in replay if p == "hide_and_seek"] if replay
+                    else [hs_session(r) for _ in range(args.batch)])
+            for sess in todo:
+                for inputs in split_transport(sess):
                     want = ghs.run_session(hs, inputs)
                     got, err = fnhost_run(build, hs_bundle, inputs)
                     counts["hs"] = counts.get("hs", 0) + len(inputs)
                     for k, w in enumerate(want):
                         g = got[k] if k < len(got) else None
-                        if w != g:
+                        if w != g and not known_limit(w, g):
                             report("hide_and_seek", inputs, k, w, g, err)
                             mismatches += 1
                             break
         if le is not None:
             gle.calibrate(le)
-            batch = [le_input(r) for _ in range(args.batch * 5)]
+            batch = ([s[0] for p, s in replay if p == "leader_election"]
+                     if replay else
+                     [le_input(r) for _ in range(args.batch * 5)])
             for inputs in [[b for b in batch if b"\0" not in b
                             and len(b) <= 100000 and b != b"-"],
                            [b for b in batch if (b"\0" in b or len(b) >
@@ -553,15 +601,20 @@ def fuzz(args, build):
                     want = gle.session_answers(le, inputs)
                 finally:
                     os.chdir(here)
-                got, err = fnhost_run(build, le_bundle, inputs)
+                got, err = [], ""
+                for part in chunks(inputs):
+                    g, e = fnhost_run(build, le_bundle, part)
+                    got += g + [None] * (len(part) - len(g))
+                    err += e
                 counts["le"] = counts.get("le", 0) + len(inputs)
                 for k, w in enumerate(want):
                     g = got[k] if k < len(got) else None
-                    if w != g:
+                    if w != g and not known_limit(w, g):
                         report("leader_election", [inputs[k]], 0, w, g,
                                err)
                         mismatches += 1
-        print("round %d: %s, %d mismatches" % (rnd, counts, mismatches))
+        print("round %d: %s, %d mismatches, known limits %s"
+              % (rnd, counts, mismatches, KNOWN))
         sys.stdout.flush()
     shutil.rmtree(tmp)
     return mismatches
@@ -574,7 +627,12 @@ def main():
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--only", choices=["hide_and_seek", "leader_election"])
     ap.add_argument("--seed-dir", default="/work/shared/seed")
+    ap.add_argument("--save", help="append each mismatching session here")
+    ap.add_argument("--replay", help="run the sessions of a --save file")
     args = ap.parse_args()
+    global SAVE
+    if args.save:
+        SAVE = open(args.save, "a")
     build = os.environ.get("FNHOST_BUILD")
     if not build:
         sys.exit("difffuzz: set FNHOST_BUILD")
