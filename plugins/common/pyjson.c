@@ -23,7 +23,6 @@
 #include "pyfloat.h"
 #include "pyjson.h"
 
-#define PYJSON_MAX_DEPTH 990
 #define PYJSON_MAX_INT_DIGITS 4300
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -279,7 +278,7 @@ pyjson_decode(const unsigned char *b, size_t n, uint32_t *out, size_t *nout,
 struct pyjson_parser {
 	const uint32_t *s;
 	size_t n;
-	int depth;
+	int depth, max_depth;
 	char *err;
 	size_t errlen;
 };
@@ -716,7 +715,7 @@ pyjson_nested(struct pyjson_parser *p, size_t i, size_t *next)
 	struct pyv *v;
 	int obj = p->s[i] == '{';
 
-	if (p->depth >= PYJSON_MAX_DEPTH) {
+	if (p->depth >= p->max_depth) {
 		snprintf(p->err, p->errlen,
 			 "maximum recursion depth exceeded while decoding a "
 			 "JSON %s from a unicode string",
@@ -757,6 +756,15 @@ pyjson_value(struct pyjson_parser *p, size_t i, size_t *next)
 	for (k = 0; k < sizeof(consts) / sizeof(*consts); k++) {
 		if (!pyjson_word(p, i, consts[k].word))
 			continue;
+		/* The scanner makes NaN and the infinities by calling json's
+		 * parse_constant, a call that takes one more recursion level:
+		 * at the innermost level it is the one that fails. */
+		if (consts[k].kind == 3 && p->depth >= p->max_depth) {
+			snprintf(p->err, p->errlen,
+				 "maximum recursion depth exceeded while "
+				 "calling a Python object");
+			return NULL;
+		}
 		v = consts[k].kind == 0	  ? pyv_new_none()
 		    : consts[k].kind == 3 ? pyv_new_float(consts[k].f)
 					  : pyv_new_bool(consts[k].kind == 1);
@@ -769,7 +777,8 @@ pyjson_value(struct pyjson_parser *p, size_t i, size_t *next)
 }
 
 struct pyv *
-pyjson_loads(const void *buf, size_t len, char *err, size_t errlen)
+pyjson_loads_depth(const void *buf, size_t len, int max_depth, char *err,
+		   size_t errlen)
 {
 	struct pyjson_parser p;
 	struct pyv *v = NULL;
@@ -787,6 +796,7 @@ pyjson_loads(const void *buf, size_t len, char *err, size_t errlen)
 	p.s = cp;
 	p.n = n;
 	p.depth = 0;
+	p.max_depth = max_depth;
 	p.err = err;
 	p.errlen = errlen;
 	if ((v = pyjson_value(&p, pyjson_skip(&p, 0), &end)) == NULL)
@@ -799,6 +809,12 @@ pyjson_loads(const void *buf, size_t len, char *err, size_t errlen)
 out:
 	free(cp);
 	return v;
+}
+
+struct pyv *
+pyjson_loads(const void *buf, size_t len, char *err, size_t errlen)
+{
+	return pyjson_loads_depth(buf, len, PYJSON_MAX_DEPTH, err, errlen);
 }
 
 /* ---- dumping ------------------------------------------------------------- */

@@ -10,6 +10,13 @@
 #include "pyvalue.h"
 
 /*
+ * Nesting json.loads() parses when called from a handler: CPython raises
+ * RecursionError when the scanner's C recursion meets the interpreter's
+ * recursion limit, counted from the caller's own frames (see pyjson.c).
+ */
+#define PYJSON_MAX_DEPTH 990
+
+/*
  * Parse buf[0..len) as Python's json.loads(bytes) does: detect the encoding
  * (UTF-8, UTF-16, UTF-32, with or without BOM), decode with surrogatepass,
  * then parse with the json module's grammar.  Returns the value, owned by
@@ -17,6 +24,15 @@
  * written (NUL-terminated, truncated to errlen) into err.
  */
 struct pyv *pyjson_loads(const void *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * pyjson_loads() for a caller whose json.loads() runs max_depth levels
+ * from the recursion limit: each Python frame between the handler and the
+ * parse takes one level from PYJSON_MAX_DEPTH.  Past it, the same
+ * RecursionError text.
+ */
+struct pyv *pyjson_loads_depth(const void *buf, size_t len, int max_depth,
+			       char *err, size_t errlen);
 
 /*
  * The bytes json.dump(v, f, ensure_ascii=False, indent=4) writes to a

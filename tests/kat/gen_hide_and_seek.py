@@ -294,6 +294,23 @@ def sessions(rng):
         b"[" * (n + 1) + b"]" * (n + 1),
         b'{"a":' * (n + 1) + b"1" + b"}" * (n + 1),
         b"[" * 5000, b"[" * 100 + b"]" * 100)
+    # A secret is read back by json.load() inside open_secret(), two
+    # frames deeper than the handler's json.loads(): stored up to
+    # MAX_DEPTH, it reads back only up to MAX_DEPTH - 2, and past that it
+    # is no secret and the next input is stored.
+    for k in (2, 1, 0):
+        add("deep-first-%d" % k, b"[" * (n - k) + b"]" * (n - k), pt(1, 1),
+            pt(1, 1))
+        add("deep-first-obj-%d" % k, b'{"a":' * (n - k - 1) + b"[]" +
+            b"}" * (n - k - 1), pt(1, 1), pt(1, 1))
+    # NaN, Infinity and -Infinity cost the scanner one more level (it
+    # calls json's parse_constant): at the innermost level they fail.
+    add("deep-constant", b"[" * n + b"NaN" + b"]" * n,
+        b"[" * (n - 1) + b"-Infinity" + b"]" * (n - 1), pt(1, 1))
+    for k in (2, 3):
+        add("deep-constant-secret-%d" % k,
+            b'{"a":' * (n - k) + b"Infinity" + b"}" * (n - k), pt(1, 1),
+            pt(1, 1))
     add("deep-secret", b'{"latitude": 1, "longitude": 2, "d": ' +
         b"[" * 100 + b"]" * 100 + b"}", pt(1, 2))
     # Whitespace and number forms.

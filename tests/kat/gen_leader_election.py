@@ -230,6 +230,14 @@ def fixed_sessions():
               '{"node_list": ' + "[" * (d + 1) + "]" * (d + 1) + "}",
               '{"node_list": [1, ' + "[" * 5000, "[" * 100000,
               '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)])
+    # NaN, Infinity and -Infinity cost the scanner one more level (a call
+    # of json's parse_constant): at the innermost level they fail.
+    s.append(['{"node_list": ' + "[" * d + "NaN" + "]" * d + "}",
+              '{"node_list": ' + "[" * (d - 1) + "NaN" + "]" * (d - 1) + "}",
+              "[" * MAX_DEPTH + "-Infinity" + "]" * MAX_DEPTH,
+              '{"a": ' * MAX_DEPTH + "Infinity" + "}" * MAX_DEPTH,
+              '{"a": ' * MAX_DEPTH + "1" + "}" * MAX_DEPTH,
+              "[" * (MAX_DEPTH - 1) + "Infinity" + "]" * (MAX_DEPTH - 1)])
     s.append([nl('["\\u00e9", "\u00e9"]'), nl('["\u4e2d\u6587", "z"]'),
               nl('[["\u00e9\u4e2d\U0001F600"]]'),
               nl('["\u0085", "\u00a0"]')])

@@ -310,6 +310,48 @@ test_depth_limit(void **state)
 	free(b);
 }
 
+/* The innermost level holds a NaN, Infinity or -Infinity only below the
+ * limit: CPython calls parse_constant for them, one level more. */
+static void
+test_depth_constants(void **state)
+{
+	static const char *const words[] = { "NaN", "Infinity", "-Infinity",
+					     "1" };
+	char err[256], b[2 * PYJSON_MAX_DEPTH + 16];
+	struct pyv *v;
+	size_t i, w, n, len;
+
+	(void)state;
+	for (w = 0; w < sizeof(words) / sizeof(*words); w++) {
+		for (n = PYJSON_MAX_DEPTH - 1; n <= PYJSON_MAX_DEPTH; n++) {
+			memset(b, '[', n);
+			len = strlen(words[w]);
+			memcpy(b + n, words[w], len);
+			for (i = 0; i < n; i++)
+				b[n + len + i] = ']';
+			len += 2 * n;
+			v = pyjson_loads(b, len, err, sizeof(err));
+			if (n < PYJSON_MAX_DEPTH || w == 3) {
+				assert_non_null(v);
+				pyv_free(v);
+				continue;
+			}
+			assert_null(v);
+			assert_string_equal(err,
+					    "maximum recursion depth exceeded "
+					    "while calling a Python object");
+		}
+	}
+	/* A caller's own limit: "[[[1]]]" within 3 levels, not within 2. */
+	v = pyjson_loads_depth("[[[1]]]", 7, 3, err, sizeof(err));
+	assert_non_null(v);
+	pyv_free(v);
+	assert_null(pyjson_loads_depth("[[[1]]]", 7, 2, err, sizeof(err)));
+	assert_null(pyjson_loads_depth("[[NaN]]", 7, 2, err, sizeof(err)));
+	assert_string_equal(err, "maximum recursion depth exceeded while "
+				 "calling a Python object");
+}
+
 static void
 test_duplicate_keys(void **state)
 {
@@ -362,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_int_digit_limit),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_depth_constants),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_many_keys),
 	};
