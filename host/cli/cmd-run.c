@@ -23,8 +23,9 @@
 
 /* Longest input line `run -` reads from standard input. */
 #define RUN_MAX_LINE CLIENT_MAX_RESPONSE
-/* Room for a function's error text (the host bounds it far below). */
-#define RUN_ERROR_MAX 16384
+/* Room for the text of an error answer beyond its body's length: the
+ * host's own "answered HTTP N (code)" when the body has no message. */
+#define RUN_ERROR_MIN 128
 
 /*
  * How `fnhost run` treats its invokes: --encrypt seals each input to the
@@ -182,6 +183,7 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 				     .body_len = len };
 	struct client_response rs = { 0 };
 	char path[256], code[64], *msg = NULL;
+	size_t msglen;
 	struct hpke_ohttp hs = { 0 };
 	unsigned char *req = NULL;
 	size_t reqlen;
@@ -221,11 +223,14 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 			result_print(st, 1, rs.body, rs.len);
 		goto out;
 	}
-	if ((msg = malloc(RUN_ERROR_MAX)) == NULL) {
+	/* The whole message: a function's error text is its answer as
+	 * much as its output is, and no longer than the body it is in. */
+	msglen = rs.len + RUN_ERROR_MIN;
+	if ((msg = malloc(msglen)) == NULL) {
 		result_error(st, "out of memory");
 		goto out;
 	}
-	client_error(&rs, code, sizeof(code), msg, RUN_ERROR_MAX);
+	client_error(&rs, code, sizeof(code), msg, msglen);
 	result_error(st, msg);
 	/* The host drops the session when its worker crashed (502) or ran
 	 * out of time (504); 404 says it is gone already, 503 that the host

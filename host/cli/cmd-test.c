@@ -206,7 +206,8 @@ print_result(const struct test_opts *o, const struct worker_result *r)
 			       stdout);
 			putchar('\n');
 		} else {
-			printf("error: %s\n", r->error);
+			printf("error: %s\n",
+			       r->error_text ? r->error_text : r->error);
 		}
 		fflush(stdout);
 		return;
@@ -221,7 +222,9 @@ print_result(const struct test_opts *o, const struct worker_result *r)
 						   (int)r->output_len));
 	else
 		json_object_object_add(obj, "error",
-				       json_object_new_string(r->error));
+				       json_object_new_string(
+					       r->error_text ? r->error_text
+							     : r->error));
 	puts(json_object_to_json_string_ext(
 		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
@@ -239,7 +242,7 @@ invoke_one(struct worker *w, const struct test_opts *o, const char *in,
 	worker_invoke(w, in, len, o->timeout_ms, &r);
 	print_result(o, &r);
 	ok = r.status == WORKER_OK;
-	free(r.output);
+	worker_result_free(&r);
 	return ok ? 0 : -1;
 }
 

@@ -282,9 +282,11 @@ invoke_reply(struct server *srv, const char *sid, const struct store_token *tok,
 		rep->queued = true;
 	else if (rc == 0)
 		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
+	else if (rc == -ERR_FUNCTION && r.error_text)
+		reply_fail_sealed(rep, rc, r.error_text, st); /* all of it */
 	else
 		reply_fail_sealed(rep, rc, err, st);
-	free(r.output);
+	worker_result_free(&r);
 }
 
 /*

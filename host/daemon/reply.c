@@ -105,13 +105,24 @@ error_json(enum err_kind kind, const char *msg)
 void
 reply_error(struct reply *rep, enum err_kind kind, const char *fmt, ...)
 {
-	char msg[4400];
+	char small[512], *msg = small;
 	va_list ap;
+	int n;
 
+	/* Any length: a function's error text is as long as it says. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	if (!msg)
+		msg = small; /* out of memory: what fitted */
 	reply_json(rep, reply_status_of(kind), error_json(kind, msg));
+	if (msg != small)
+		free(msg);
 }
 
 void

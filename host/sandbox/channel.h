@@ -33,8 +33,23 @@ enum chan_type {
 };
 
 /* Payload limits for what the host accepts from a worker. */
-#define CHAN_MAX_TEXT 4096	  /* REFUSE, LOG, DONE error text, READY */
+#define CHAN_MAX_TEXT 4096	  /* REFUSE, LOG, READY */
 #define CHAN_MAX_CHUNK (1u << 20) /* one OUTPUT frame */
+
+/* The longest error text of a DONE frame of an invoke whose output may
+ * be max_output bytes: as long as that output, within one frame, and
+ * never shorter than a text frame's. */
+static inline size_t
+chan_error_max(size_t max_output)
+{
+	size_t max = max_output;
+
+	if (max < CHAN_MAX_TEXT - sizeof(int32_t))
+		max = CHAN_MAX_TEXT - sizeof(int32_t);
+	if (max > CHAN_MAX_CHUNK - sizeof(int32_t))
+		max = CHAN_MAX_CHUNK - sizeof(int32_t);
+	return max;
+}
 
 struct chan_hdr {
 	uint32_t type;

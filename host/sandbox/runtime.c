@@ -25,7 +25,7 @@
 #include "sandbox/root.h"
 #include "sandbox/runtime.h"
 
-/* Longest error text: a DONE frame is the status plus the text. */
+/* Longest text of fail(NULL, ...) in init(): a REFUSE frame's. */
 #define ERROR_MAX (CHAN_MAX_TEXT - sizeof(int32_t))
 
 /* The channel, for log(); see the comment at the top. */
@@ -35,7 +35,13 @@ struct fnh_call {
 	int chan;
 	size_t out_total;
 	size_t max_output;
-	char *error; /* what fail() said; NUL-terminated */
+	/* What fail() said, malloc()ed, NUL-terminated, at most
+	 * chan_error_max(max_output) bytes: an invoke's error text is the
+	 * function's answer as much as its output is (a seed function's
+	 * exception repeats its input), so it is not cut at a log line's
+	 * length. */
+	char *error;
+	size_t error_len;
 };
 
 struct worker_session {
@@ -95,18 +101,43 @@ host_output(struct fnh_call *call, const void *buf, size_t len)
 	return 0;
 }
 
+/* fail(call, ...) of an invoke: the text, up to the invoke's limit. */
+static void
+fail_invoke(struct fnh_call *call, const char *fmt, va_list ap)
+{
+	size_t max = chan_error_max(call->max_output);
+	va_list aq;
+	char *text;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if ((size_t)n > max)
+		n = (int)max;
+	text = malloc((size_t)n + 1);
+	if (!text)
+		return; /* the earlier text, if any, stands */
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	free(call->error);
+	call->error = text;
+	call->error_len = (size_t)n;
+}
+
 static int
 host_fail(struct fnh_call *call, const char *fmt, ...)
 {
-	char *dst = call ? call->error
-			 : (init_session ? init_session->init_error : NULL);
 	va_list ap;
 
-	if (!dst || !fmt)
+	if (!fmt || (!call && !init_session))
 		return -1;
 	va_start(ap, fmt);
-	/* Room for the status in front of it in the DONE frame. */
-	vsnprintf(dst, ERROR_MAX, fmt, ap);
+	if (call)
+		fail_invoke(call, fmt, ap);
+	else
+		vsnprintf(init_session->init_error, ERROR_MAX, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -420,11 +451,9 @@ static void
 serve_invoke(struct worker_session *s, const struct fnh_plugin *p,
 	     const struct fnh_host *host, size_t len)
 {
-	char error[ERROR_MAX] = "";
 	struct fnh_call call = {
 		.chan = s->chan,
 		.max_output = s->max_output,
-		.error = error,
 	};
 	int32_t status;
 	char *input;
@@ -437,13 +466,15 @@ serve_invoke(struct worker_session *s, const struct fnh_plugin *p,
 		_exit(1);
 	status = p->handle(host, &call, input, len);
 	free(input);
-	if (status != 0 && !error[0])
-		snprintf(error, sizeof(error),
-			 "the function failed (returned %d) without a message",
-			 (int)status);
-	if (chan_send2(s->chan, CHAN_DONE, &status, sizeof(status), error,
-		       status ? strlen(error) : 0, 0) < 0)
+	if (status != 0 && !call.error_len)
+		host_fail(&call,
+			  "the function failed (returned %d) without a message",
+			  (int)status);
+	if (chan_send2(s->chan, CHAN_DONE, &status, sizeof(status),
+		       status ? call.error : NULL, status ? call.error_len : 0,
+		       0) < 0)
 		_exit(1);
+	free(call.error);
 }
 
 _Noreturn void

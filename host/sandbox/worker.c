@@ -399,9 +399,7 @@ end_session(struct worker *w, struct worker_result *r, enum worker_status st,
 		vsnprintf(r->error, sizeof(r->error), fmt, ap);
 		va_end(ap);
 	}
-	free(r->output);
-	r->output = NULL;
-	r->output_len = 0;
+	worker_result_free(r);
 	r->status = st;
 	return st;
 }
@@ -720,6 +718,91 @@ drain_idle(struct worker *w)
 	}
 }
 
+void
+worker_result_free(struct worker_result *r)
+{
+	free(r->output);
+	free(r->error_text);
+	r->output = r->error_text = NULL;
+	r->output_len = r->error_text_len = 0;
+}
+
+/* The end of an invoke, by a DONE frame of status and error text: the
+ * output stands only for status 0; a failure's text goes to r->error,
+ * and when it is longer, whole to r->error_text (valid UTF-8 both). */
+static enum worker_status
+invoke_done(struct worker *w, struct worker_result *r, int32_t status,
+	    const char *text, size_t len)
+{
+	size_t room;
+
+	signal_worker(w, SIGSTOP);
+	if (status == 0) {
+		r->status = WORKER_OK;
+		return r->status;
+	}
+	r->status = WORKER_FAILED;
+	worker_result_free(r);
+	utf8_clean(r->error, sizeof(r->error), text, len);
+	if (len < sizeof(r->error) && strlen(r->error) == len)
+		return r->status; /* r->error holds it all */
+	/* Room for a replacement character for every byte. */
+	room = 3 * len + 1;
+	r->error_text = malloc(room);
+	if (r->error_text) {
+		utf8_clean(r->error_text, room, text, len);
+		r->error_text_len = strlen(r->error_text);
+	}
+	return r->status;
+}
+
+/* An invoke that failed for e (the channel's or the budget's errno):
+ * the session ends, and r says why. */
+static enum worker_status
+invoke_io_error(struct worker *w, struct worker_result *r, int e,
+		int timeout_ms)
+{
+	if (e == ETIMEDOUT)
+		return end_session(w, r, WORKER_TIMEOUT, WORKER_CAUSE_WALL,
+				   "the invoke ran past its time limit of "
+				   "%d ms",
+				   timeout_ms);
+	if (e == ETIME)
+		return end_session(w, r, WORKER_TIMEOUT, WORKER_CAUSE_CPU,
+				   "the invoke used up its CPU budget of %u ms",
+				   w->cpu_budget_ms);
+	errno = e;
+	if (e == ECONNRESET || e == EPIPE)
+		return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_NONE, "");
+	return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_PROTOCOL,
+			   "the worker broke the channel protocol (%s)",
+			   strerror(e));
+}
+
+/* A DONE frame of len bytes, more than the text buffer holds: read into
+ * memory of its own, then as invoke_done(). */
+static enum worker_status
+take_done_long(struct worker *w, struct worker_result *r, uint32_t len,
+	       int64_t deadline, int timeout_ms)
+{
+	enum worker_status st;
+	int32_t status;
+	char *buf = malloc(len);
+
+	if (!buf)
+		return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_PROTOCOL,
+				   "out of memory for the worker's answer");
+	if (read_budgeted(w, buf, len, deadline) < 0) {
+		free(buf);
+		return invoke_io_error(w, r, errno, timeout_ms);
+	}
+	memcpy(&status, buf, sizeof(status));
+	st = invoke_done(w, r, status, buf + sizeof(status),
+			 len - sizeof(status));
+	free(buf);
+	return st;
+}
+
 enum worker_status
 worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 	      struct worker_result *r)
@@ -730,7 +813,6 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 	int64_t deadline = clock_now_ms() + timeout_ms;
 	struct chan_hdr hdr;
 	int32_t status;
-	int e;
 
 	memset(r, 0, sizeof(*r));
 	if (w->dead) {
@@ -781,11 +863,16 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 				goto io_error;
 			continue;
 		}
+		if (hdr.type == CHAN_DONE)
+			max = sizeof(status) + chan_error_max(w->max_output);
 		if (hdr.len > max ||
 		    (hdr.type == CHAN_DONE && hdr.len < sizeof(status))) {
 			errno = EPROTO;
 			goto io_error;
 		}
+		if (hdr.type == CHAN_DONE && hdr.len > CHAN_MAX_TEXT)
+			return take_done_long(w, r, hdr.len, deadline,
+					      timeout_ms);
 		if (read_budgeted(w, text, hdr.len, deadline) < 0)
 			goto io_error;
 		text[hdr.len] = '\0';
@@ -794,36 +881,11 @@ worker_invoke(struct worker *w, const void *input, size_t len, int timeout_ms,
 			continue;
 		}
 		memcpy(&status, text, sizeof(status));
-		signal_worker(w, SIGSTOP);
-		if (status == 0) {
-			r->status = WORKER_OK;
-			return r->status;
-		}
-		r->status = WORKER_FAILED;
-		utf8_clean(r->error, sizeof(r->error), text + sizeof(status),
-			   hdr.len - sizeof(status));
-		free(r->output);
-		r->output = NULL;
-		r->output_len = 0;
-		return r->status;
+		return invoke_done(w, r, status, text + sizeof(status),
+				   hdr.len - sizeof(status));
 	}
 io_error:
-	e = errno;
-	if (e == ETIMEDOUT)
-		return end_session(w, r, WORKER_TIMEOUT, WORKER_CAUSE_WALL,
-				   "the invoke ran past its time limit of "
-				   "%d ms",
-				   timeout_ms);
-	if (e == ETIME)
-		return end_session(w, r, WORKER_TIMEOUT, WORKER_CAUSE_CPU,
-				   "the invoke used up its CPU budget of %u ms",
-				   w->cpu_budget_ms);
-	errno = e;
-	if (e == ECONNRESET || e == EPIPE)
-		return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_NONE, "");
-	return end_session(w, r, WORKER_CRASHED, WORKER_CAUSE_PROTOCOL,
-			   "the worker broke the channel protocol (%s)",
-			   strerror(errno));
+	return invoke_io_error(w, r, errno, timeout_ms);
 }
 
 void

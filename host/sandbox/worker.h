@@ -82,7 +82,15 @@ struct worker_result {
 	char *output; /* malloc'd, output_len bytes (+ a NUL); NULL if none */
 	size_t output_len;
 	char error[4200]; /* one line, for every status but WORKER_OK */
+	/* WORKER_FAILED: the function's whole error text, valid UTF-8,
+	 * malloc'd (+ a NUL), of which error holds what fits; NULL when
+	 * error holds it all. */
+	char *error_text;
+	size_t error_text_len;
 };
+
+/* Free what r holds (output, error_text); r may be reused after. */
+void worker_result_free(struct worker_result *r);
 
 struct worker;
 

@@ -39,6 +39,7 @@
 #define HS_SECRET_PATH "secret.json"
 /* Far above anything a bounded input can dump to; refuses, never cuts. */
 #define HS_SECRET_MAX (64u << 20)
+/* An error text's room beyond what it repeats of a value (hs_err()). */
 #define HS_ERR_MAX 4096
 /* Nesting open_secret()'s json.load() reads back (see hs_open_secret). */
 #define HS_SECRET_DEPTH (PYJSON_MAX_DEPTH - 2)
@@ -111,7 +112,8 @@ out:
  * returns None).  Returns 0, or -1 with err set on an I/O failure.
  */
 static int
-hs_open_secret(struct pyv **secret, char *err, size_t errlen)
+hs_open_secret(struct pyv **secret, size_t *secret_len, char *err,
+	       size_t errlen)
 {
 	char perr[HS_ERR_MAX];
 	size_t len;
@@ -126,6 +128,7 @@ hs_open_secret(struct pyv **secret, char *err, size_t errlen)
 	 * nesting; a deeper secret, stored fine, reads back as none. */
 	*secret = pyjson_loads_depth(buf, len, HS_SECRET_DEPTH, perr,
 				     sizeof(perr));
+	*secret_len = len;
 	free(buf);
 	return 0;
 }
@@ -320,28 +323,61 @@ hs_answer(const struct fnh_host *host, struct fnh_call *call, double d)
 	return 0;
 }
 
+/*
+ * Room for an error text about values read from n bytes of JSON: the
+ * seed's messages repeat a value whole (float()'s "could not convert
+ * string to float: '...'", a repr), and Python writes a character of it
+ * in at most 4 bytes for each byte it took in the JSON (U+0085, two
+ * bytes, as \x85), so the text is the function's answer byte for byte
+ * whatever the input's length.  NULL when out of memory.
+ */
+static char *
+hs_err(char *err, size_t n, size_t *errlen)
+{
+	size_t room = 4 * n + HS_ERR_MAX;
+	char *e;
+
+	if (room <= *errlen)
+		return err;
+	e = realloc(err, room);
+	if (e == NULL)
+		return NULL;
+	if (err == NULL)
+		e[0] = '\0';
+	*errlen = room;
+	return e;
+}
+
 static int
 hs_handle(const struct fnh_host *host, struct fnh_call *call, const void *input,
 	  size_t input_len)
 {
-	struct pyv *user, *secret = NULL;
+	struct pyv *user = NULL, *secret = NULL;
 	double user_loco[2], secret_loco[2];
-	char err[HS_ERR_MAX];
+	size_t errlen = 0, secret_len = 0;
+	char *err, *more;
 	int rc = -1;
 
-	err[0] = '\0';
-	if ((user = pyjson_loads(input, input_len, err, sizeof(err))) == NULL)
-		return host->fail(call, "%s", err);
-	if (hs_open_secret(&secret, err, sizeof(err)) != 0)
+	if ((err = hs_err(NULL, input_len, &errlen)) == NULL)
+		return host->fail(call, "out of memory");
+	if ((user = pyjson_loads(input, input_len, err, errlen)) == NULL)
+		goto out;
+	if (hs_open_secret(&secret, &secret_len, err, errlen) != 0)
 		goto out;
 	if (secret == NULL || secret->type == PYV_NONE) {
-		rc = hs_store_secret(user, err, sizeof(err));
+		rc = hs_store_secret(user, err, errlen);
 		goto out;
 	}
-	if (hs_loco(user, user_loco, err, sizeof(err)) != 0 ||
-	    hs_loco(secret, secret_loco, err, sizeof(err)) != 0 ||
-	    hs_point(secret_loco, err, sizeof(err)) != 0 ||
-	    hs_point(user_loco, err, sizeof(err)) != 0)
+	/* From here on a message may repeat the secret's values too. */
+	if ((more = hs_err(err, input_len + secret_len, &errlen)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	err = more;
+	if (hs_loco(user, user_loco, err, errlen) != 0 ||
+	    hs_loco(secret, secret_loco, err, errlen) != 0 ||
+	    hs_point(secret_loco, err, errlen) != 0 ||
+	    hs_point(user_loco, err, errlen) != 0)
 		goto out;
 	rc = hs_answer(host, call, hs_distance(secret_loco, user_loco));
 	err[0] = '\0';
@@ -349,7 +385,8 @@ out:
 	pyv_free(user);
 	pyv_free(secret);
 	if (rc != 0 && err[0] != '\0')
-		return host->fail(call, "%s", err);
+		rc = host->fail(call, "%s", err);
+	free(err);
 	return rc;
 }
 

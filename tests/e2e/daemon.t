@@ -198,6 +198,14 @@ def auth_and_sessions(d, tmp, fid, checksum):
     st, o = d.json("POST", "/v1/sessions/%s/invoke" % sid, b"not json", tok)
     tap(st == 422 and "Expecting value" in o["error"]["message"],
         "a function error is a 422 with its text", o)
+    # float()'s message repeats the string: the whole of it, as the seed
+    # answers, however long.
+    long_lon = b'{"latitude": 1, "longitude": "%s"}' % (b"x" * 20000)
+    st, o = d.json("POST", "/v1/sessions/%s/invoke" % sid, long_lon, tok)
+    tap(st == 422 and o["error"]["message"] ==
+        "could not convert string to float: '%s'" % ("x" * 20000),
+        "a function error of 20 kB is a 422 with all of its text",
+        (st, len(o["error"]["message"]) if st == 422 else o))
     st, _ = d.json("POST", "/v1/sessions/%s/invoke" % sid,
                    b"x" * (65 << 10), tok)
     tap(st == 413, "an input over max_input: 413", st)

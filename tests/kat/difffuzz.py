@@ -503,22 +503,6 @@ def fnhost_run(build, bundle, inputs):
 
 
 SAVE = None
-# The host carries an invoke's error text in one frame of at most this
-# many bytes (host/sandbox/channel.h): a longer Python error cannot be
-# matched, and is counted apart as a known limit, not reported.
-HOST_ERROR_MAX = 4091
-KNOWN = {"long-error": 0}
-
-
-def known_limit(want, got):
-    if (want and not want["ok"] and got and not got.get("ok") and
-            len(want["error"].encode("utf-8", "surrogatepass")) >
-            HOST_ERROR_MAX):
-        KNOWN["long-error"] += 1
-        return True
-    return False
-
-
 def report(plugin, inputs, k, want, got, err):
     if SAVE is not None:
         SAVE.write(json.dumps({"plugin": plugin, "inputs": [
@@ -580,7 +564,7 @@ def fuzz(args, build):
                     counts["hs"] = counts.get("hs", 0) + len(inputs)
                     for k, w in enumerate(want):
                         g = got[k] if k < len(got) else None
-                        if w != g and not known_limit(w, g):
+                        if w != g:
                             report("hide_and_seek", inputs, k, w, g, err)
                             mismatches += 1
                             break
@@ -609,12 +593,11 @@ def fuzz(args, build):
                 counts["le"] = counts.get("le", 0) + len(inputs)
                 for k, w in enumerate(want):
                     g = got[k] if k < len(got) else None
-                    if w != g and not known_limit(w, g):
+                    if w != g:
                         report("leader_election", [inputs[k]], 0, w, g,
                                err)
                         mismatches += 1
-        print("round %d: %s, %d mismatches, known limits %s"
-              % (rnd, counts, mismatches, KNOWN))
+        print("round %d: %s, %d mismatches" % (rnd, counts, mismatches))
         sys.stdout.flush()
     shutil.rmtree(tmp)
     return mismatches

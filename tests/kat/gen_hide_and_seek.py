@@ -185,6 +185,11 @@ def sessions(rng):
           "1" + "0" * 400, "1" * 5000, "infinit", "infinityy"]
     add("float-strings-2", pt(0, 0),
         *[b'{"latitude": 1, "longitude": "%s"}' % f.encode() for f in fs])
+    # Error texts longer than a log line: float()'s repeats the string.
+    add("long-error", pt(0, 0),
+        b'{"latitude": 1, "longitude": "%s"}' % ("\u00e9" * 3000).encode(),
+        b'{"latitude": "%s", "longitude": 1}' % (b"x" * 20000),
+        b'{"latitude": 1, "longitude": "%s"}' % (b"\\u00e9" * 2000))
     # A BOM with the other byte order, and what is no BOM at all.
     add("bom-be", b"\xfe\xff" + pt(3, 4).decode().encode("utf-16-be"),
         b"\x00\x00\xfe\xff" + pt(3, 4.5).decode().encode("utf-32-be"),

@@ -75,9 +75,10 @@ struct fnh_host {
 	 * nothing appended when the output limit would be passed. */
 	int (*output)(struct fnh_call *call, const void *buf, size_t len);
 
-	/* Set the invoke's error text (printf-style; truncated to the host's
-	 * limit; a later call replaces an earlier one).  Returns -1 so that a
-	 * handler can write "return host->fail(call, ...);". */
+	/* Set the invoke's error text (printf-style; as long as the
+	 * invoke's output may be, truncated beyond; a later call replaces
+	 * an earlier one).  Returns -1 so that a handler can write
+	 * "return host->fail(call, ...);". */
 	int (*fail)(struct fnh_call *call, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 
