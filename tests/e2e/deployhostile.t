@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""POST /v1/functions against a hostile admin client: bodies built by
+hand, not by curl or fnhost deploy.  A deploy body is multipart/form-data
+and nothing else.  Nothing of a refused deploy stays in tmp/.  TAP on
+stdout."""
+import os
+import shutil
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
+from fnhtap import Stop, done, require, tap  # noqa: E402
+
+ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
+BOUNDARY = "hostile-b0undary"
+MULTIPART = "multipart/form-data; boundary=" + BOUNDARY
+
+
+def bundle_files(bundle):
+    """[(name, bytes)] of a bundle directory, sorted by name."""
+    out = []
+    for name in sorted(os.listdir(bundle)):
+        with open(os.path.join(bundle, name), "rb") as f:
+            out.append((name, f.read()))
+    return out
+
+
+def multipart(files, close=True):
+    """A multipart/form-data body, one part per file; without its
+    closing boundary unless close."""
+    out = b""
+    for name, data in files:
+        out += (b"--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                b"filename=\"%s\"\r\nContent-Type: application/octet-stream"
+                b"\r\n\r\n" % (BOUNDARY.encode(), name.encode(),
+                               name.encode()))
+        out += data + b"\r\n"
+    if close:
+        out += b"--%s--\r\n" % BOUNDARY.encode()
+    return out
+
+
+def post(h, body, ctype):
+    """(status, error code, message) of a deploy of body."""
+    st, o = h.json("POST", "/v1/functions", body, h.admin,
+                   {"Content-Type": ctype})
+    err = o.get("error", {}) if isinstance(o, dict) else {}
+    return st, err.get("code"), err.get("message", str(o))
+
+
+def versions(h):
+    st, o = h.json("GET", "/v1/functions", token=h.admin)
+    require(st == 200, "list functions", (st, o))
+    return len(o)
+
+
+def only_multipart(h, files):
+    """A bundle spelled as application/x-www-form-urlencoded is refused
+    as a body that is not multipart (fnhostd(8)), not deployed: its names
+    would be percent-decoded, another spelling of a name than the one
+    every other reader of a bundle checks."""
+    before = versions(h)
+    body = "&".join("%s=%s" % (urllib.parse.quote(n, safe=""),
+                               urllib.parse.quote_from_bytes(d, safe=""))
+                    for n, d in files).encode()
+    st, code, msg = post(h, body, "application/x-www-form-urlencoded")
+    tap(st == 400 and code == "bad_request" and "multipart" in msg,
+        "a urlencoded bundle: 400 bad_request", (st, code, msg))
+    tap(versions(h) == before, "a urlencoded bundle records nothing",
+        before)
+
+
+def main(tmp):
+    h = Daemon(tmp)
+    with h:
+        h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
+        files = bundle_files(sign(tmp, ECHO, "echo", {"data.txt": b"hi"}))
+        only_multipart(h, files)
+        left = os.listdir(os.path.join(h.data, "tmp"))
+        tap(left == [], "nothing of a refused deploy stays in tmp/", left)
+
+
+if __name__ == "__main__":
+    tmp = tempfile.mkdtemp(prefix="deployhostile.")
+    try:
+        main(tmp)
+    except Stop:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(done())
