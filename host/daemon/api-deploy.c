@@ -132,8 +132,20 @@ api_deploy(struct request *rq, struct reply *rep)
 	struct deploy_upload *u = rq->upload;
 	struct deploy_probe probe = { probe_descriptor, srv };
 	struct store_function f;
+	enum MHD_Result whole;
 	int rc = u->rc;
 
+	/* A body that stops before its closing boundary is not a bundle,
+	 * whatever its parts hash to: the post processor holds back the
+	 * last bytes it saw, which might begin a boundary, so the last
+	 * file is short of them, and files never sent are missing; either
+	 * would be told as the bundle's fault instead of the body's. */
+	whole = MHD_destroy_post_processor(u->pp);
+	u->pp = NULL;
+	if (rc == 0 && whole != MHD_YES)
+		rc = err_set(u->why, sizeof(u->why), ERR_INVALID,
+			     "the multipart body ends before its closing "
+			     "boundary");
 	if (rc == 0) {
 		rc = trust_commit(srv->trust, u->d, &probe, &f, u->why,
 				  sizeof(u->why));

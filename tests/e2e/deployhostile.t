@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """POST /v1/functions against a hostile admin client: bodies built by
 hand, not by curl or fnhost deploy.  A deploy body is multipart/form-data
-and nothing else.  Nothing of a refused deploy stays in tmp/.  TAP on
+and nothing else, and one that is not whole is told as the body's fault,
+not as the bundle's.  Nothing of a refused deploy stays in tmp/.  TAP on
 stdout."""
 import os
 import shutil
@@ -72,12 +73,32 @@ def only_multipart(h, files):
         before)
 
 
+def unfinished(h, files):
+    """A body that stops before its closing boundary, every file whole
+    or some never sent: 400 bad_request saying so, not bad_bundle
+    blaming a file the client sent whole."""
+    whole = multipart(files)
+    cases = (("every part sent, no closing boundary",
+              whole[:-len("--%s--\r\n" % BOUNDARY)]),
+             ("two parts of four, no closing boundary",
+              multipart(files[:2], close=False)),
+             ("cut in the middle of a part", whole[:len(whole) // 2]))
+    for what, body in cases:
+        st, code, msg = post(h, body, MULTIPART)
+        tap(st == 400 and code == "bad_request" and
+            "closing boundary" in msg,
+            "a body %s: 400 bad_request" % what, (st, code, msg))
+    st, code, msg = post(h, whole, MULTIPART)
+    tap(st in (200, 201), "the same body whole deploys", (st, code, msg))
+
+
 def main(tmp):
     h = Daemon(tmp)
     with h:
         h.fnhost(["trust", "add", DEVPUB], token=h.admin, check=True)
         files = bundle_files(sign(tmp, ECHO, "echo", {"data.txt": b"hi"}))
         only_multipart(h, files)
+        unfinished(h, files)
         left = os.listdir(os.path.join(h.data, "tmp"))
         tap(left == [], "nothing of a refused deploy stays in tmp/", left)
 
