@@ -2,8 +2,8 @@
 """POST /v1/functions against a hostile admin client: bodies built by
 hand, not by curl or fnhost deploy.  A deploy body is multipart/form-data
 and nothing else, and one that is not whole is told as the body's fault,
-not as the bundle's.  Nothing of a refused deploy stays in tmp/.  TAP on
-stdout."""
+not as the bundle's.  max_bundle is no larger than a bundle may be.
+Nothing of a refused deploy stays in tmp/.  TAP on stdout."""
 import os
 import shutil
 import sys
@@ -11,7 +11,7 @@ import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
+from fnhd import BUILD, DEVPUB, Daemon, DaemonError, sign  # noqa: E402
 from fnhtap import Stop, done, require, tap  # noqa: E402
 
 ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
@@ -92,6 +92,25 @@ def unfinished(h, files):
     tap(st in (200, 201), "the same body whole deploys", (st, code, msg))
 
 
+def limits(tmp):
+    """max_bundle is at most what a bundle may hold (256M): a host told
+    to take more would read and stage a body of 257M and more only to
+    refuse it as a bad bundle, never as too large."""
+    for size, starts in (("256M", True), ("257M", False)):
+        d = os.path.join(tmp, "limit-" + size)
+        os.makedirs(d)
+        h = Daemon(d, max_bundle=size)
+        try:
+            h.start()
+            ok, why = starts, "started"
+        except DaemonError as e:
+            ok, why = not starts and "max_bundle" in str(e), str(e)
+        finally:
+            h.stop()
+        tap(ok, "max_bundle = %s %s" % (size, "starts" if starts
+                                       else "is refused"), why)
+
+
 def main(tmp):
     h = Daemon(tmp)
     with h:
@@ -101,6 +120,7 @@ def main(tmp):
         unfinished(h, files)
         left = os.listdir(os.path.join(h.data, "tmp"))
         tap(left == [], "nothing of a refused deploy stays in tmp/", left)
+    limits(tmp)
 
 
 if __name__ == "__main__":
