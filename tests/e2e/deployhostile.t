@@ -3,11 +3,15 @@
 hand, not by curl or fnhost deploy.  A deploy body is multipart/form-data
 and nothing else, and one that is not whole is told as the body's fault,
 not as the bundle's.  max_bundle is no larger than a bundle may be.
-Nothing of a refused deploy stays in tmp/.  TAP on stdout."""
+Nothing of a refused deploy stays in tmp/.  A key removed from the
+trusted set stays removed however many reloads overlap.  TAP on
+stdout."""
 import os
+import base64
 import shutil
 import sys
 import tempfile
+import threading
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -92,6 +96,64 @@ def unfinished(h, files):
     tap(st in (200, 201), "the same body whole deploys", (st, code, msg))
 
 
+def key_text(key_id):
+    """A public key file for the 8 bytes key_id (the point is random:
+    the set is only loaded, nothing is verified with it)."""
+    blob = b"Ed" + key_id + os.urandom(32)
+    return "untrusted comment: filler\n%s\n" % base64.b64encode(
+        blob).decode()
+
+
+def key_hex(key_id):
+    return key_id[::-1].hex().upper()
+
+
+def removed_key(h, rounds=200, churners=3):
+    """A key whose DELETE /v1/trust/ID was answered 204 is no longer
+    trusted, while other trust changes reload the set at the same time:
+    a reload that read trusted/ before the removal must not swap the
+    key back in after it.  A thousand keys make each read long enough
+    for reloads to overlap."""
+    tdir = os.path.join(h.data, "trusted")
+    filler = None
+    for _ in range(1000):
+        key_id = os.urandom(8)
+        filler = key_text(key_id)
+        with open(os.path.join(tdir, key_hex(key_id) + ".pub"), "w") as f:
+            f.write(filler)
+    st, o = h.json("POST", "/v1/trust", filler, h.admin)
+    require(st == 201, "a thousand keys trusted", (st, o))
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            h.request("POST", "/v1/trust", filler, h.admin)
+
+    threads = [threading.Thread(target=churn) for _ in range(churners)]
+    for t in threads:
+        t.start()
+    key_id = os.urandom(8)
+    text, kid = key_text(key_id), key_hex(key_id)
+    stale, answers = 0, set()
+    try:
+        for _ in range(rounds):
+            st, _ = h.json("POST", "/v1/trust", text, h.admin)
+            st2, _, _ = h.request("DELETE", "/v1/trust/" + kid, None,
+                                  h.admin)
+            answers.add((st, st2))
+            st3, keys = h.json("GET", "/v1/trust", None, h.admin)
+            if st3 != 200 or any(k["key_id"] == kid for k in keys):
+                stale += 1
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    tap(answers == {(201, 204)} and stale == 0,
+        "a key removed while the set reloads stays removed (%d rounds)"
+        % rounds, "trusted after its DELETE in %d rounds; answers %s"
+        % (stale, answers))
+
+
 def limits(tmp):
     """max_bundle is at most what a bundle may hold (256M): a host told
     to take more would read and stage a body of 257M and more only to
@@ -120,6 +182,7 @@ def main(tmp):
         unfinished(h, files)
         left = os.listdir(os.path.join(h.data, "tmp"))
         tap(left == [], "nothing of a refused deploy stays in tmp/", left)
+        removed_key(h)
     limits(tmp)
 
 
