@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon/api.h"
 #include "daemon/log.h"
@@ -41,6 +42,25 @@ upload_part(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES; /* keep reading: the answer waits for the body */
 }
 
+/*
+ * Whether the body is declared multipart/form-data.  The post processor
+ * takes application/x-www-form-urlencoded as well, whose names and
+ * data are percent-decoded: a second way to spell a bundle, which the
+ * route does not offer and no client sends, so only the one is let in.
+ */
+static bool
+is_multipart(struct MHD_Connection *conn)
+{
+	const char *ct = MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA);
+
+	return ct &&
+	       strncasecmp(ct, MHD_HTTP_POST_ENCODING_MULTIPART_FORMDATA, n) ==
+		       0 &&
+	       (ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
 int
 api_deploy_begin(struct request *rq, char *err, size_t errlen)
 {
@@ -51,6 +71,10 @@ api_deploy_begin(struct request *rq, char *err, size_t errlen)
 	if (atomic_load(&srv->draining))
 		return err_set(err, errlen, ERR_DRAINING,
 			       "the host is shutting down");
+	if (!is_multipart(rq->conn))
+		return err_set(err, errlen, ERR_INVALID,
+			       "a deploy is multipart/form-data, one part "
+			       "per file");
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return err_set(err, errlen, ERR_INTERNAL, "out of memory");
@@ -108,8 +132,20 @@ api_deploy(struct request *rq, struct reply *rep)
 	struct deploy_upload *u = rq->upload;
 	struct deploy_probe probe = { probe_descriptor, srv };
 	struct store_function f;
+	enum MHD_Result whole;
 	int rc = u->rc;
 
+	/* A body that stops before its closing boundary is not a bundle,
+	 * whatever its parts hash to: the post processor holds back the
+	 * last bytes it saw, which might begin a boundary, so the last
+	 * file is short of them, and files never sent are missing; either
+	 * would be told as the bundle's fault instead of the body's. */
+	whole = MHD_destroy_post_processor(u->pp);
+	u->pp = NULL;
+	if (rc == 0 && whole != MHD_YES)
+		rc = err_set(u->why, sizeof(u->why), ERR_INVALID,
+			     "the multipart body ends before its closing "
+			     "boundary");
 	if (rc == 0) {
 		rc = trust_commit(srv->trust, u->d, &probe, &f, u->why,
 				  sizeof(u->why));

@@ -7,6 +7,12 @@
 
 struct trust {
 	struct store *store;
+	/* Held from a reload's read of trusted/ to its swap: reloads run
+	 * one at a time, so the set swapped in last was read last.  Without
+	 * it, a reload that read trusted/ before a key was removed could
+	 * swap in after the removal's own reload, and the removed key stay
+	 * trusted although its DELETE was answered. */
+	pthread_mutex_t reload;
 	pthread_rwlock_t lock; /* guards keys and n */
 	struct minisign_pubkey *keys;
 	size_t n;
@@ -20,6 +26,7 @@ trust_new(struct store *s)
 	if (!t)
 		return NULL;
 	t->store = s;
+	pthread_mutex_init(&t->reload, NULL);
 	pthread_rwlock_init(&t->lock, NULL);
 	return t;
 }
@@ -30,6 +37,7 @@ trust_free(struct trust *t)
 	if (!t)
 		return;
 	pthread_rwlock_destroy(&t->lock);
+	pthread_mutex_destroy(&t->reload);
 	free(t->keys);
 	free(t);
 }
@@ -41,9 +49,12 @@ trust_reload(struct trust *t, size_t *n, char *err, size_t errlen)
 	size_t count = 0;
 	int rc;
 
+	/* Deploys verify under the read lock meanwhile: only the swap
+	 * waits for them, not the read of trusted/. */
+	pthread_mutex_lock(&t->reload);
 	rc = store_trust_load(t->store, &keys, &count, err, errlen);
 	if (rc < 0)
-		return rc;
+		goto out;
 	pthread_rwlock_wrlock(&t->lock);
 	old = t->keys;
 	t->keys = keys;
@@ -52,7 +63,9 @@ trust_reload(struct trust *t, size_t *n, char *err, size_t errlen)
 	free(old);
 	if (n)
 		*n = count;
-	return 0;
+out:
+	pthread_mutex_unlock(&t->reload);
+	return rc;
 }
 
 int

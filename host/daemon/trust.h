@@ -22,7 +22,10 @@ struct trust *trust_new(struct store *s);
 void trust_free(struct trust *t);
 
 /* Read the keys from the store again.  Returns 0 and the number of keys
- * in *n (if not NULL), or the store's error with the old keys kept. */
+ * in *n (if not NULL), or the store's error with the old keys kept.
+ * Reloads run one at a time, so once one returns the keys held are at
+ * least as new as trusted/ was when it began: a key removed before is
+ * gone, whatever other reloads ran meanwhile. */
 int trust_reload(struct trust *t, size_t *n, char *err, size_t errlen);
 
 /* deploy_commit() of d against the keys held now, its plugin checked

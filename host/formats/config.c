@@ -22,6 +22,7 @@
 
 #include "base/duration.h"
 #include "base/err.h"
+#include "formats/bundle.h"
 #include "formats/config.h"
 #include "sandbox/sandbox.h"
 
@@ -85,8 +86,11 @@ static const struct key keys[] = {
 	  0, 600 * MS_PER_S, "0ms and 10m" },
 	{ "max_input", K_SIZE32, F(max_input), 1, GIB, "1 and 1G" },
 	{ "max_output", K_SIZE32, F(max_output), 1, GIB, "1 and 1G" },
-	{ "max_bundle", K_SIZE64, F(max_bundle), KIB, 4 * GIB,
-	  "1K and 4G" },
+	/* No more than a bundle may hold (bundle.h): a larger limit would
+	 * take in a body that bundle_verify() then refuses as malformed,
+	 * after writing all of it to tmp/. */
+	{ "max_bundle", K_SIZE64, F(max_bundle), KIB, BUNDLE_MAX_BYTES,
+	  "1K and 256M" },
 	{ "worker_memory", K_SIZE64, F(worker_memory), 16 * MIB, TIB,
 	  "16M and 1024G" },
 	{ "worker_file_size", K_SIZE64, F(worker_file_size), KIB, TIB,

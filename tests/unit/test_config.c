@@ -160,7 +160,7 @@ test_every_key(void **state)
 		      "shutdown_grace = 0s\n"
 		      "max_input = 64K\n"
 		      "max_output = 3M\n"
-		      "max_bundle = 2G\n"
+		      "max_bundle = 200M\n"
 		      "worker_memory = 1G\n"
 		      "worker_file_size = 12345\n"
 		      "worker_open_files = 128\n"
@@ -181,7 +181,7 @@ test_every_key(void **state)
 	assert_int_equal(c.shutdown_grace_ms, 0);
 	assert_int_equal(c.max_input, 65536);
 	assert_int_equal(c.max_output, 3 * 1048576);
-	assert_int_equal(c.max_bundle, 2ULL << 30);
+	assert_int_equal(c.max_bundle, 200ULL << 20);
 	assert_int_equal(c.worker_memory, 1ULL << 30);
 	assert_int_equal(c.worker_file_size, 12345);
 	assert_int_equal(c.worker_open_files, 128);
@@ -218,8 +218,8 @@ test_units(void **state)
 		{ "max_bundle = 1024", 1024 },
 		{ "max_bundle = 1K", 1024 },
 		{ "max_bundle = 5M", 5 * 1048576ULL },
-		{ "max_bundle = 4G", 4ULL << 30 },
-		{ "max_bundle = 4194304K", 4ULL << 30 },
+		{ "max_bundle = 256M", 256ULL << 20 },
+		{ "max_bundle = 262144K", 256ULL << 20 },
 	};
 	static const struct {
 		const char *text;
@@ -377,6 +377,10 @@ test_messages(void **state)
 	expect_error("max_input = 1025M",
 		     "t.conf:1: max_input must be between 1 and 1G, not "
 		     "'1025M'");
+	/* A bundle holds at most 256M: a larger limit could never deploy. */
+	expect_error("max_bundle = 257M",
+		     "t.conf:1: max_bundle must be between 1K and 256M, not "
+		     "'257M'");
 	expect_error("max_input = 1T",
 		     "t.conf:1: bad size '1T' for max_input (use bytes or K, "
 		     "M, G)");
