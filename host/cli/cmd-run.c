@@ -105,33 +105,33 @@ invoke_check(struct run_state *st, const struct client_response *rs)
 /*
  * --verify: the host's signature must hold over the checksum, the input
  * and the output it names, and those must be the pinned checksum, the
- * input sent and the output received.  An fnh2: input was encrypted by
- * someone else: its plaintext digest is taken as signed.
+ * input sent and the output received: in_hex and out_hex, the digests
+ * of the bytes on the wire (an encrypted invoke's are its sealed request
+ * and answer, which is what the host attests of one: fnhostd(8)).  An
+ * fnh2: input sent in the clear was encrypted by someone else: its
+ * plaintext digest is taken as signed.
  */
 static int
 attest_check(struct run_state *st, const char *in, size_t len,
+	     const char *in_hex, const char *out_hex,
 	     const struct client_response *rs)
 {
 	const char *fn = client_header(rs, "Fnhost-Function-Checksum");
 	const char *ih = client_header(rs, "Fnhost-Input-Sha256");
 	const char *oh = client_header(rs, "Fnhost-Output-Sha256");
 	const char *sig = client_header(rs, "Fnhost-Attestation");
-	char in_hex[ATTEST_HEX_LEN + 1], out_hex[ATTEST_HEX_LEN + 1];
 	char why[256] = "";
 
 	if (!st->o->verify)
 		return 0;
 	if (!fn || !ih || !oh || !sig)
 		snprintf(why, sizeof(why), "the answer carries no attestation");
-	else if (attest_sha256_hex(rs->body, rs->len, out_hex, why,
-				   sizeof(why)) < 0 ||
-		 attest_sha256_hex(in, len, in_hex, why, sizeof(why)) < 0)
-		;
 	else if (strcmp(oh, out_hex))
 		snprintf(why, sizeof(why),
 			 "the output received is not the "
 			 "one attested");
-	else if (!hpke_is_text(in, len) && strcmp(ih, in_hex))
+	else if ((st->o->encrypt || !hpke_is_text(in, len)) &&
+		 strcmp(ih, in_hex))
 		snprintf(why, sizeof(why),
 			 "the input attested is not the one "
 			 "sent");
@@ -183,6 +183,7 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 				     .body_len = len };
 	struct client_response rs = { 0 };
 	char path[256], code[64], *msg = NULL;
+	char in_hex[ATTEST_HEX_LEN + 1], out_hex[ATTEST_HEX_LEN + 1];
 	size_t msglen;
 	struct hpke_ohttp hs = { 0 };
 	unsigned char *req = NULL;
@@ -211,6 +212,16 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 		st->ended = "not sent after the failure above";
 		goto out;
 	}
+	/* The digests of what went and came on the wire, before the
+	 * answer is opened in place. */
+	if (st->o->verify &&
+	    (attest_sha256_hex(rq.body, rq.body_len, in_hex, st->x->err,
+			       sizeof(st->x->err)) < 0 ||
+	     attest_sha256_hex(rs.body, rs.len, out_hex, st->x->err,
+			       sizeof(st->x->err)) < 0)) {
+		result_error(st, st->x->err);
+		goto out;
+	}
 	if (st->o->encrypt && answer_open(st, &hs, &rs) < 0) {
 		result_error(st, "the host's encrypted answer can not be "
 				 "opened");
@@ -219,7 +230,7 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 	}
 	if (rs.status == 200) {
 		if (invoke_check(st, &rs) == 0 &&
-		    attest_check(st, in, len, &rs) == 0)
+		    attest_check(st, in, len, in_hex, out_hex, &rs) == 0)
 			result_print(st, 1, rs.body, rs.len);
 		goto out;
 	}

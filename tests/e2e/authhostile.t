@@ -3,8 +3,12 @@
 client: what the host reads from a request head must be read one way
 only, whoever else (a proxy, a client library) reads it too.  TAP on
 stdout."""
+import base64
+import hashlib
+import hmac
 import json
 import os
+import struct
 import shutil
 import socket
 import sys
@@ -15,6 +19,86 @@ from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
 from fnhtap import Stop, done, require, tap  # noqa: E402
 
 ECHO = os.path.join(BUILD, "tests/plugins/echo/plugin.so")
+
+# RFC 9180 base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+# ChaCha20-Poly1305, written out here so the test needs no HPKE library.
+KEM_ID = b"KEM\x00\x20"
+SUITE = b"HPKE\x00\x20\x00\x01\x00\x03"
+HDR = b"\x00\x00\x20\x00\x01\x00\x03"
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def extract(salt, ikm):
+    return hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
+
+
+def expand(prk, info, n):
+    out, t, i = b"", b"", 1
+    while len(out) < n:
+        t = hmac.new(prk, t + info + bytes([i]), hashlib.sha256).digest()
+        out, i = out + t, i + 1
+    return out[:n]
+
+
+def l_extract(suite, salt, label, ikm):
+    return extract(salt, b"HPKE-v1" + suite + label + ikm)
+
+
+def l_expand(suite, prk, label, info, n):
+    return expand(prk, struct.pack(">H", n) + b"HPKE-v1" + suite + label +
+                  info, n)
+
+
+def ohttp_request(pk, checksum, data):
+    """An encrypted invoke's body for the function checksum, and what
+    its answer is opened with."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey, X25519PublicKey)
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from cryptography.hazmat.primitives import serialization
+    ske = X25519PrivateKey.generate()
+    enc = ske.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    dh = ske.exchange(X25519PublicKey.from_public_bytes(pk))
+    prk = l_extract(KEM_ID, b"", b"eae_prk", dh)
+    shared = l_expand(KEM_ID, prk, b"shared_secret", enc + pk, 32)
+    info = b"fnhost request\x00" + HDR + checksum.encode()
+    ctx = (b"\x00" + l_extract(SUITE, b"", b"psk_id_hash", b"") +
+           l_extract(SUITE, b"", b"info_hash", info))
+    secret = l_extract(SUITE, shared, b"secret", b"")
+    key = l_expand(SUITE, secret, b"key", ctx, 32)
+    nonce = l_expand(SUITE, secret, b"base_nonce", ctx, 12)
+    exp = l_expand(SUITE, secret, b"exp", ctx, 32)
+    ct = ChaCha20Poly1305(key).encrypt(nonce, data, b"")
+    resp_secret = l_expand(SUITE, exp, b"sec", b"fnhost response", 32)
+    return HDR + enc + ct, (enc, resp_secret)
+
+
+def ohttp_response(state, body):
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    enc, secret = state
+    prk = extract(enc + body[:32], secret)
+    return ChaCha20Poly1305(expand(prk, b"key", 32)).decrypt(
+        expand(prk, b"nonce", 12), body[32:], b"")
+
+
+def attests(att_pk, hdrs, ih, oh):
+    """Whether the answer's signature holds over these digests."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PublicKey)
+    msg = "fnhost-attest-v1\n%s\n%s\n%s" % (
+        hdrs.get("fnhost-function-checksum"), ih, oh)
+    try:
+        Ed25519PublicKey.from_public_bytes(att_pk).verify(
+            base64.b64decode(hdrs.get("fnhost-attestation", "")),
+            msg.encode())
+        return True
+    except (InvalidSignature, ValueError):
+        return False
 
 
 def raw(h, method, path, headers, body=b""):
@@ -51,8 +135,10 @@ def repeated_headers(h, fid, checksum):
     tok = h.token(fid)
     require(tok, "a token for echo")
     sessions = "/v1/functions/%s/sessions" % fid
-    st, _ = raw(h, "POST", sessions, [("Authorization", "Bearer " + tok)])
+    st, body = raw(h, "POST", sessions, [("Authorization", "Bearer " + tok)])
     require(st == 201, "one Authorization header: a session", st)
+    h.request("DELETE", "/v1/sessions/%s" % json.loads(body)["session"],
+              None, tok)
     st, body = raw(h, "POST", sessions,
                    [("Authorization", "Bearer " + tok),
                     ("Authorization", "Bearer not-a-token")])
@@ -92,6 +178,51 @@ def repeated_headers(h, fid, checksum):
                    [("Authorization", "bearer  " + tok)])
     tap(st == 201, "one Authorization header, scheme in lower case and "
         "two spaces: still the token", (st, body))
+    if st == 201:
+        h.request("DELETE", "/v1/sessions/%s" %
+                  json.loads(body)["session"], None, tok)
+
+
+def sealed_answers(h, fid, checksum):
+    """An encrypted invoke's answer says nothing of its plaintext in the
+    clear: not its digests, and no signature that a guess of them can be
+    checked against.  Its attestation is of the bytes on the wire, which
+    the client that opens them can check."""
+    tok = h.token(fid)
+    st, k = h.json("GET", "/v1/key")
+    require(st == 200, "the host's keys", k)
+    pk = b64url(k["encryption"]["public_key"])
+    att = b64url(k["attestation"]["public_key"])
+    st, o = h.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok)
+    require(st == 201, "a session of echo", o)
+    guess = b"yes"
+    req, state = ohttp_request(pk, checksum, guess)
+    st, body, hdrs = h.request("POST", "/v1/sessions/%s/invoke" %
+                               o["session"], req, tok,
+                               {"Content-Type": "application/fnhost-hpke"})
+    out = ohttp_response(state, body) if st == 200 else None
+    require(out == guess, "an encrypted invoke of echo answers its input",
+            (st, body))
+    plain = hashlib.sha256(guess).hexdigest()
+    tap(plain not in hdrs.values(),
+        "the sealed answer's headers hold no digest of its plaintext",
+        hdrs)
+    tap(not attests(att, hdrs, plain, plain),
+        "its signature does not confirm a guess of input and output",
+        hdrs)
+    tap(hdrs.get("fnhost-input-sha256") == hashlib.sha256(req).hexdigest()
+        and hdrs.get("fnhost-output-sha256") ==
+        hashlib.sha256(body).hexdigest() and
+        attests(att, hdrs, hashlib.sha256(req).hexdigest(),
+                hashlib.sha256(body).hexdigest()),
+        "it attests the sealed request and answer as sent", hdrs)
+    st, body, hdrs = h.request("POST", "/v1/sessions/%s/invoke" %
+                               o["session"], guess, tok)
+    tap(st == 200 and body == guess and
+        hdrs.get("fnhost-input-sha256") == plain and
+        attests(att, hdrs, plain, plain),
+        "a plain invoke still attests its plaintext", hdrs)
+    h.request("DELETE", "/v1/sessions/%s" % o["session"], None, tok)
 
 
 def main():
@@ -104,6 +235,7 @@ def main():
             st, f = h.deploy(sign(tmp, ECHO, "echo"))
             require(st == 201, "deploy echo", f)
             repeated_headers(h, f["id"], f["checksum"])
+            sealed_answers(h, f["id"], f["checksum"])
     except Stop:
         pass
     finally:
