@@ -105,33 +105,33 @@ invoke_check(struct run_state *st, const struct client_response *rs)
 /*
  * --verify: the host's signature must hold over the checksum, the input
  * and the output it names, and those must be the pinned checksum, the
- * input sent and the output received: in_hex and out_hex, the digests
- * of the bytes on the wire (an encrypted invoke's are its sealed request
- * and answer, which is what the host attests of one: fnhostd(8)).  An
- * fnh2: input sent in the clear was encrypted by someone else: its
- * plaintext digest is taken as signed.
+ * input sent and the output received.  An fnh2: input was encrypted by
+ * someone else: its plaintext digest is taken as signed.
  */
 static int
 attest_check(struct run_state *st, const char *in, size_t len,
-	     const char *in_hex, const char *out_hex,
 	     const struct client_response *rs)
 {
 	const char *fn = client_header(rs, "Fnhost-Function-Checksum");
 	const char *ih = client_header(rs, "Fnhost-Input-Sha256");
 	const char *oh = client_header(rs, "Fnhost-Output-Sha256");
 	const char *sig = client_header(rs, "Fnhost-Attestation");
+	char in_hex[ATTEST_HEX_LEN + 1], out_hex[ATTEST_HEX_LEN + 1];
 	char why[256] = "";
 
 	if (!st->o->verify)
 		return 0;
 	if (!fn || !ih || !oh || !sig)
 		snprintf(why, sizeof(why), "the answer carries no attestation");
+	else if (attest_sha256_hex(rs->body, rs->len, out_hex, why,
+				   sizeof(why)) < 0 ||
+		 attest_sha256_hex(in, len, in_hex, why, sizeof(why)) < 0)
+		;
 	else if (strcmp(oh, out_hex))
 		snprintf(why, sizeof(why),
 			 "the output received is not the "
 			 "one attested");
-	else if ((st->o->encrypt || !hpke_is_text(in, len)) &&
-		 strcmp(ih, in_hex))
+	else if (!hpke_is_text(in, len) && strcmp(ih, in_hex))
 		snprintf(why, sizeof(why),
 			 "the input attested is not the one "
 			 "sent");
@@ -146,7 +146,55 @@ attest_check(struct run_state *st, const char *in, size_t len,
 	return -1;
 }
 
-/* --encrypt: an encapsulated answer opened in place. */
+/* The answer sealed inside an encrypted invoke's response, "SSS\n", then
+ * "Name: value\n" lines, then "\n", then the body (fnhostd(8)), put in rs
+ * as if it had come so: its status, its headers and its body.  Returns
+ * 0, or -1 when it is not framed so. */
+static int
+answer_unframe(struct client_response *rs, const char *p, size_t len)
+{
+	const char *end = p + len, *nl, *colon;
+	char *body;
+	size_t n = 0, nlen, vlen;
+
+	if (len < 5 || p[3] != '\n' || p[0] < '1' || p[0] > '9' || p[1] < '0' ||
+	    p[1] > '9' || p[2] < '0' || p[2] > '9')
+		return -1;
+	rs->status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	for (p += 4; p < end && *p != '\n'; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		colon = nl ? memchr(p, ':', (size_t)(nl - p)) : NULL;
+		if (!colon || colon + 1 >= nl || colon[1] != ' ' ||
+		    n >= CLIENT_MAX_HEADERS)
+			return -1;
+		nlen = (size_t)(colon - p);
+		vlen = (size_t)(nl - colon - 2);
+		if (nlen == 0 || nlen >= CLIENT_HEADER_NAME_MAX ||
+		    vlen >= CLIENT_HEADER_VALUE_MAX)
+			return -1;
+		memcpy(rs->headers[n].name, p, nlen);
+		rs->headers[n].name[nlen] = '\0';
+		memcpy(rs->headers[n].value, colon + 2, vlen);
+		rs->headers[n].value[vlen] = '\0';
+		n++;
+	}
+	if (p >= end)
+		return -1;
+	p++; /* the empty line */
+	body = malloc((size_t)(end - p) + 1);
+	if (!body)
+		return -1;
+	memcpy(body, p, (size_t)(end - p));
+	body[end - p] = '\0';
+	free(rs->body);
+	rs->body = body;
+	rs->len = (size_t)(end - p);
+	rs->nheaders = n;
+	return 0;
+}
+
+/* --encrypt: an encapsulated answer opened in place.  Only a refusal
+ * of the request itself (it did not open) comes in the clear. */
 static int
 answer_open(struct run_state *st, struct hpke_ohttp *hs,
 	    struct client_response *rs)
@@ -154,23 +202,17 @@ answer_open(struct run_state *st, struct hpke_ohttp *hs,
 	const char *type = client_header(rs, "Content-Type");
 	unsigned char *out;
 	size_t len;
-	char *body;
+	int rc;
 
 	if (!type || strcasecmp(type, "application/fnhost-hpke"))
 		return rs->status == 200 ? -1 : 0; /* a plain refusal */
-	if (hpke_ohttp_open_response(hs, rs->body, rs->len, &out, &len,
+	if (rs->status != 200 ||
+	    hpke_ohttp_open_response(hs, rs->body, rs->len, &out, &len,
 				     st->x->err, sizeof(st->x->err)) < 0)
 		return -1;
-	body = malloc(len + 1);
-	if (body) {
-		memcpy(body, out, len);
-		body[len] = '\0';
-		free(rs->body);
-		rs->body = body;
-		rs->len = len;
-	}
+	rc = answer_unframe(rs, (const char *)out, len);
 	hpke_free(out, len);
-	return body ? 0 : -1;
+	return rc;
 }
 
 static void
@@ -183,7 +225,6 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 				     .body_len = len };
 	struct client_response rs = { 0 };
 	char path[256], code[64], *msg = NULL;
-	char in_hex[ATTEST_HEX_LEN + 1], out_hex[ATTEST_HEX_LEN + 1];
 	size_t msglen;
 	struct hpke_ohttp hs = { 0 };
 	unsigned char *req = NULL;
@@ -212,16 +253,6 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 		st->ended = "not sent after the failure above";
 		goto out;
 	}
-	/* The digests of what went and came on the wire, before the
-	 * answer is opened in place. */
-	if (st->o->verify &&
-	    (attest_sha256_hex(rq.body, rq.body_len, in_hex, st->x->err,
-			       sizeof(st->x->err)) < 0 ||
-	     attest_sha256_hex(rs.body, rs.len, out_hex, st->x->err,
-			       sizeof(st->x->err)) < 0)) {
-		result_error(st, st->x->err);
-		goto out;
-	}
 	if (st->o->encrypt && answer_open(st, &hs, &rs) < 0) {
 		result_error(st, "the host's encrypted answer can not be "
 				 "opened");
@@ -230,7 +261,7 @@ invoke_one(struct run_state *st, const char *in, size_t len)
 	}
 	if (rs.status == 200) {
 		if (invoke_check(st, &rs) == 0 &&
-		    attest_check(st, in, len, in_hex, out_hex, &rs) == 0)
+		    attest_check(st, in, len, &rs) == 0)
 			result_print(st, 1, rs.body, rs.len);
 		goto out;
 	}

@@ -110,70 +110,56 @@ api_session_open(struct request *rq, struct reply *rep)
 	reply_json(rep, 201, o);
 }
 
-/*
- * The output of a successful invoke, with the attestation headers: the
+/* The output of a successful invoke, with the attestation headers: the
  * digests of the input the worker got and of the output it gave, and the
  * host's signature over them and the function's checksum.  r->output is
- * handed to libmicrohttpd as it is (NULL afterwards), not copied.
- *
- * An encrypted invoke's answer attests the bytes on the wire instead,
- * the request as it came (wire) and the sealed answer as it goes: the
- * headers are in the clear, and a digest of the plaintext (or a
- * signature over one, which anyone may check against a guess) would
- * tell whoever sees the exchange which input or output it was, out of
- * the few a function such as hide-and-seek takes.  The sealed bytes
- * open only to the plaintext the host sealed, so its client, which
- * opens them, learns as much from this attestation as from the other.
- */
+ * handed to libmicrohttpd as it is (NULL afterwards), not copied.  An
+ * encrypted invoke's answer has the headers sealed with the output
+ * (reply_sealed()): in the clear, the digests and the signature, which
+ * anyone may check against a guess, would tell whoever sees the exchange
+ * which input or output it was, out of the few a function such as
+ * hide-and-seek takes. */
 static void
 reply_output(struct server *srv, struct reply *rep, const char *checksum,
-	     const void *in, size_t inlen, const void *wire, size_t wire_len,
-	     struct worker_result *r, struct hpke_ohttp *st)
+	     const void *in, size_t inlen, struct worker_result *r,
+	     struct hpke_ohttp *st)
 {
 	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
-	const char *type = "application/octet-stream";
-	unsigned char *sealed = NULL;
-	void *body = r->output;
-	size_t len = r->output_len;
+	const char *out = r->output ? r->output : "";
+	const struct reply_header hdrs[] = {
+		{ "Fnhost-Function-Checksum", checksum },
+		{ "Fnhost-Input-Sha256", in_hex },
+		{ "Fnhost-Output-Sha256", out_hex },
+		{ "Fnhost-Attestation", sig },
+	};
+	size_t i;
 
-	if (st) {
-		if (hpke_ohttp_seal_response(st, r->output ? r->output : "",
-					     r->output_len, &sealed, &len, err,
-					     sizeof(err)) < 0) {
-			reply_error(rep, ERR_INTERNAL, "%s", err);
-			return;
-		}
-		body = sealed;
-		type = "application/fnhost-hpke";
-		in = wire;
-		inlen = wire_len;
-	}
 	if (hex_sha256(in_hex, in, inlen) < 0 ||
-	    hex_sha256(out_hex, body ? body : "", len) < 0 ||
+	    hex_sha256(out_hex, out, r->output_len) < 0 ||
 	    hostkeys_attest(srv->keys, checksum, in_hex, out_hex, sig, err,
 			    sizeof(err)) < 0) {
-		free(sealed);
 		reply_error(rep, ERR_INTERNAL, "%s", err);
 		return;
 	}
-	reply_bytes_take(rep, 200, type, body, len, NULL);
-	if (!st)
-		r->output = NULL;
+	if (st) {
+		reply_sealed(rep, 200, "application/octet-stream", hdrs,
+			     sizeof(hdrs) / sizeof(hdrs[0]), out, r->output_len,
+			     st);
+		return;
+	}
+	reply_bytes_take(rep, 200, "application/octet-stream", r->output,
+			 r->output_len, NULL);
+	r->output = NULL;
 	if (!rep->resp)
 		return;
-	MHD_add_response_header(rep->resp, "Fnhost-Function-Checksum",
-				checksum);
-	MHD_add_response_header(rep->resp, "Fnhost-Input-Sha256", in_hex);
-	MHD_add_response_header(rep->resp, "Fnhost-Output-Sha256", out_hex);
-	MHD_add_response_header(rep->resp, "Fnhost-Attestation", sig);
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		MHD_add_response_header(rep->resp, hdrs[i].name, hdrs[i].value);
 }
 
 /* An invoke's input as the worker is to see it. */
 struct input {
 	const void *buf;
 	size_t len;
-	const void *wire; /* the body as it came, encrypted or not */
-	size_t wire_len;
 	unsigned char *plain; /* decrypted: wiped and freed by input_free() */
 	size_t plain_len;
 	struct hpke_ohttp st; /* an encrypted invoke's, for its answer */
@@ -250,8 +236,8 @@ input_open(struct request *rq, const char *checksum, struct input *in,
 			    srv->cfg->max_input);
 		return false;
 	}
-	in->buf = in->wire = body;
-	in->len = in->wire_len = rq->len;
+	in->buf = body;
+	in->len = rq->len;
 	if (is_hpke_request(rq->conn)) {
 		if (hostkeys_open_request(srv->keys, &in->st, checksum, body,
 					  rq->len, &in->plain, &in->plain_len,
@@ -310,8 +296,7 @@ invoke_reply(struct server *srv, const char *sid, const struct store_token *tok,
 	if (rc == SESSIONS_QUEUED)
 		rep->queued = true;
 	else if (rc == 0)
-		reply_output(srv, rep, checksum, in->buf, in->len, in->wire,
-			     in->wire_len, &r, st);
+		reply_output(srv, rep, checksum, in->buf, in->len, &r, st);
 	else if (rc == -ERR_FUNCTION && r.error_text)
 		reply_fail_sealed(rep, rc, r.error_text, st); /* all of it */
 	else
