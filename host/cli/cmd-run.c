@@ -146,7 +146,55 @@ attest_check(struct run_state *st, const char *in, size_t len,
 	return -1;
 }
 
-/* --encrypt: an encapsulated answer opened in place. */
+/* The answer sealed inside an encrypted invoke's response, "SSS\n", then
+ * "Name: value\n" lines, then "\n", then the body (fnhostd(8)), put in rs
+ * as if it had come so: its status, its headers and its body.  Returns
+ * 0, or -1 when it is not framed so. */
+static int
+answer_unframe(struct client_response *rs, const char *p, size_t len)
+{
+	const char *end = p + len, *nl, *colon;
+	char *body;
+	size_t n = 0, nlen, vlen;
+
+	if (len < 5 || p[3] != '\n' || p[0] < '1' || p[0] > '9' || p[1] < '0' ||
+	    p[1] > '9' || p[2] < '0' || p[2] > '9')
+		return -1;
+	rs->status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	for (p += 4; p < end && *p != '\n'; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		colon = nl ? memchr(p, ':', (size_t)(nl - p)) : NULL;
+		if (!colon || colon + 1 >= nl || colon[1] != ' ' ||
+		    n >= CLIENT_MAX_HEADERS)
+			return -1;
+		nlen = (size_t)(colon - p);
+		vlen = (size_t)(nl - colon - 2);
+		if (nlen == 0 || nlen >= CLIENT_HEADER_NAME_MAX ||
+		    vlen >= CLIENT_HEADER_VALUE_MAX)
+			return -1;
+		memcpy(rs->headers[n].name, p, nlen);
+		rs->headers[n].name[nlen] = '\0';
+		memcpy(rs->headers[n].value, colon + 2, vlen);
+		rs->headers[n].value[vlen] = '\0';
+		n++;
+	}
+	if (p >= end)
+		return -1;
+	p++; /* the empty line */
+	body = malloc((size_t)(end - p) + 1);
+	if (!body)
+		return -1;
+	memcpy(body, p, (size_t)(end - p));
+	body[end - p] = '\0';
+	free(rs->body);
+	rs->body = body;
+	rs->len = (size_t)(end - p);
+	rs->nheaders = n;
+	return 0;
+}
+
+/* --encrypt: an encapsulated answer opened in place.  Only a refusal
+ * of the request itself (it did not open) comes in the clear. */
 static int
 answer_open(struct run_state *st, struct hpke_ohttp *hs,
 	    struct client_response *rs)
@@ -154,23 +202,17 @@ answer_open(struct run_state *st, struct hpke_ohttp *hs,
 	const char *type = client_header(rs, "Content-Type");
 	unsigned char *out;
 	size_t len;
-	char *body;
+	int rc;
 
 	if (!type || strcasecmp(type, "application/fnhost-hpke"))
 		return rs->status == 200 ? -1 : 0; /* a plain refusal */
-	if (hpke_ohttp_open_response(hs, rs->body, rs->len, &out, &len,
+	if (rs->status != 200 ||
+	    hpke_ohttp_open_response(hs, rs->body, rs->len, &out, &len,
 				     st->x->err, sizeof(st->x->err)) < 0)
 		return -1;
-	body = malloc(len + 1);
-	if (body) {
-		memcpy(body, out, len);
-		body[len] = '\0';
-		free(rs->body);
-		rs->body = body;
-		rs->len = len;
-	}
+	rc = answer_unframe(rs, (const char *)out, len);
 	hpke_free(out, len);
-	return body ? 0 : -1;
+	return rc;
 }
 
 static void

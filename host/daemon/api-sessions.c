@@ -113,7 +113,12 @@ api_session_open(struct request *rq, struct reply *rep)
 /* The output of a successful invoke, with the attestation headers: the
  * digests of the input the worker got and of the output it gave, and the
  * host's signature over them and the function's checksum.  r->output is
- * handed to libmicrohttpd as it is (NULL afterwards), not copied. */
+ * handed to libmicrohttpd as it is (NULL afterwards), not copied.  An
+ * encrypted invoke's answer has the headers sealed with the output
+ * (reply_sealed()): in the clear, the digests and the signature, which
+ * anyone may check against a guess, would tell whoever sees the exchange
+ * which input or output it was, out of the few a function such as
+ * hide-and-seek takes. */
 static void
 reply_output(struct server *srv, struct reply *rep, const char *checksum,
 	     const void *in, size_t inlen, struct worker_result *r,
@@ -121,6 +126,13 @@ reply_output(struct server *srv, struct reply *rep, const char *checksum,
 {
 	char in_hex[65], out_hex[65], sig[ATTEST_SIG_B64_LEN + 1], err[256];
 	const char *out = r->output ? r->output : "";
+	const struct reply_header hdrs[] = {
+		{ "Fnhost-Function-Checksum", checksum },
+		{ "Fnhost-Input-Sha256", in_hex },
+		{ "Fnhost-Output-Sha256", out_hex },
+		{ "Fnhost-Attestation", sig },
+	};
+	size_t i;
 
 	if (hex_sha256(in_hex, in, inlen) < 0 ||
 	    hex_sha256(out_hex, out, r->output_len) < 0 ||
@@ -129,16 +141,19 @@ reply_output(struct server *srv, struct reply *rep, const char *checksum,
 		reply_error(rep, ERR_INTERNAL, "%s", err);
 		return;
 	}
+	if (st) {
+		reply_sealed(rep, 200, "application/octet-stream", hdrs,
+			     sizeof(hdrs) / sizeof(hdrs[0]), out, r->output_len,
+			     st);
+		return;
+	}
 	reply_bytes_take(rep, 200, "application/octet-stream", r->output,
-			 r->output_len, st);
+			 r->output_len, NULL);
 	r->output = NULL;
 	if (!rep->resp)
 		return;
-	MHD_add_response_header(rep->resp, "Fnhost-Function-Checksum",
-				checksum);
-	MHD_add_response_header(rep->resp, "Fnhost-Input-Sha256", in_hex);
-	MHD_add_response_header(rep->resp, "Fnhost-Output-Sha256", out_hex);
-	MHD_add_response_header(rep->resp, "Fnhost-Attestation", sig);
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		MHD_add_response_header(rep->resp, hdrs[i].name, hdrs[i].value);
 }
 
 /* An invoke's input as the worker is to see it. */

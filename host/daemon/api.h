@@ -161,6 +161,16 @@ void reply_retry_after(struct reply *rep, unsigned seconds);
 /* Body bytes, sealed to the encrypted invoke st when st is not NULL. */
 void reply_bytes(struct reply *rep, int status, const char *type,
 		 const void *buf, size_t len, struct hpke_ohttp *st);
+/* A header of an answer sealed to an encrypted invoke. */
+struct reply_header {
+	const char *name, *value;
+};
+/* The answer status, type, the n headers and len bytes of buf, sealed
+ * together to the encrypted invoke st (reply.c says how); the response
+ * itself is 200 application/fnhost-hpke with nothing else to read. */
+void reply_sealed(struct reply *rep, int status, const char *type,
+		  const struct reply_header *hdrs, size_t n, const void *buf,
+		  size_t len, struct hpke_ohttp *st);
 /* reply_bytes() of a malloc()ed buf (NULL for none) that it takes and
  * frees in every case: libmicrohttpd sends it and free()s it, with no
  * copy. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/clock.h"
 #include "daemon/api.h"
@@ -134,6 +135,48 @@ no_route(const char *method, const char *url, struct reply *rep)
 	return -ERR_METHOD;
 }
 
+/* The headers the API reads as one value each (MHD hands back the first
+ * of several): who is calling, what the body is, the pin, the origin.
+ * Sent twice, a proxy or a client library may act on one copy and the
+ * host on the other, so the two disagree on who calls, on whether the
+ * body is encrypted or on the version pinned; such a request is refused
+ * rather than read one way. */
+static const char *const single_headers[] = {
+	MHD_HTTP_HEADER_AUTHORIZATION,	"Fnhost-Function-Checksum",
+	MHD_HTTP_HEADER_CONTENT_TYPE,	MHD_HTTP_HEADER_ORIGIN,
+	MHD_HTTP_HEADER_CONTENT_LENGTH,
+};
+#define SINGLE_HEADERS (sizeof(single_headers) / sizeof(single_headers[0]))
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+	     const char *value)
+{
+	unsigned int *seen = cls;
+	size_t i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; i < SINGLE_HEADERS; i++)
+		if (key && !strcasecmp(key, single_headers[i]))
+			seen[i]++;
+	return MHD_YES;
+}
+
+/* The first of single_headers that c carries more than once, or NULL. */
+static const char *
+repeated_header(struct MHD_Connection *c)
+{
+	unsigned int seen[SINGLE_HEADERS] = { 0 };
+	size_t i;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, seen);
+	for (i = 0; i < SINGLE_HEADERS; i++)
+		if (seen[i] > 1)
+			return single_headers[i];
+	return NULL;
+}
+
 /* Everything decided on the head: the route, the caller, the body's
  * limit.  Returns 0 to read the body, or an error with rep answered. */
 static int
@@ -142,9 +185,15 @@ request_head(struct request *rq, const char *method, const char *url,
 {
 	struct server *srv = rq->srv;
 	unsigned long long cl = content_length(rq->conn);
+	const char *twice = repeated_header(rq->conn);
 	char err[512];
 	int rc;
 
+	if (twice) {
+		reply_error(rep, ERR_INVALID,
+			    "the header %s is sent more than once", twice);
+		return -ERR_INVALID;
+	}
 	if (cors_preflight(srv->cfg, rq->conn, method, url, rep))
 		return 1; /* answered on the head: there is no body */
 	rq->route = route_find(method, url, rq->arg, sizeof(rq->arg));

@@ -2,7 +2,9 @@
  * reply.c: fnhostd's answers (see api.h), and the one table that turns
  * an error kind into an HTTP status and a JSON error code.
  */
+#include <openssl/crypto.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,30 +143,76 @@ reply_retry_after(struct reply *rep, unsigned seconds)
 		MHD_add_response_header(rep->resp, "Retry-After", v);
 }
 
+/*
+ * An encrypted invoke's answer, whatever it is, goes out as 200 with
+ * only its Content-Type in the clear: the status, the headers and the
+ * body are sealed together, as "SSS\n", then "Name: value\n" for each
+ * header, then "\n", then the body.  Were the status or the attestation
+ * headers outside, whoever sees the exchange would learn whether the
+ * function failed on the input, and could test guesses of the input and
+ * output against their digests and signature.
+ */
+void
+reply_sealed(struct reply *rep, int status, const char *type,
+	     const struct reply_header *hdrs, size_t n, const void *buf,
+	     size_t len, struct hpke_ohttp *st)
+{
+	unsigned char *inner = NULL, *sealed = NULL;
+	size_t head = 0, i, sealed_len = 0;
+	char err[256];
+	int w;
+
+	/* "SSS\n" + "Content-Type: " type "\n" + the headers + "\n" */
+	head = 4 + 14 + strlen(type) + 1 + 1;
+	for (i = 0; i < n; i++)
+		head += strlen(hdrs[i].name) + 2 + strlen(hdrs[i].value) + 1;
+	if (status < 100 || status > 999 || len > SIZE_MAX - head - 1 ||
+	    !(inner = malloc(head + len + 1))) {
+		reply_error(rep, ERR_INTERNAL, "cannot frame the answer");
+		goto out;
+	}
+	w = snprintf((char *)inner, head + 1, "%03d\nContent-Type: %s\n",
+		     status, type);
+	for (i = 0; i < n && w >= 0; i++)
+		w += snprintf((char *)inner + w, head + 1 - (size_t)w,
+			      "%s: %s\n", hdrs[i].name, hdrs[i].value);
+	inner[head - 1] = '\n';
+	if (len)
+		memcpy(inner + head, buf, len);
+	if (hpke_ohttp_seal_response(st, inner, head + len, &sealed,
+				     &sealed_len, err, sizeof(err)) < 0) {
+		reply_error(rep, ERR_INTERNAL, "%s", err);
+		goto out;
+	}
+	rep->status = 200;
+	rep->resp = MHD_create_response_from_buffer(sealed_len, sealed,
+						    MHD_RESPMEM_MUST_FREE);
+	if (!rep->resp) {
+		free(sealed);
+		goto out;
+	}
+	MHD_add_response_header(rep->resp, "Content-Type",
+				"application/fnhost-hpke");
+out:
+	if (inner)
+		OPENSSL_cleanse(inner, head + len);
+	free(inner);
+}
+
 void
 reply_bytes(struct reply *rep, int status, const char *type, const void *buf,
 	    size_t len, struct hpke_ohttp *st)
 {
-	unsigned char *sealed = NULL;
-	size_t sealed_len = 0;
-	char err[256];
-
-	if (st && hpke_ohttp_seal_response(st, buf, len, &sealed, &sealed_len,
-					   err, sizeof(err)) < 0) {
-		reply_error(rep, ERR_INTERNAL, "%s", err);
+	if (st) {
+		reply_sealed(rep, status, type, NULL, 0, buf, len, st);
 		return;
 	}
 	rep->status = status;
-	rep->resp = MHD_create_response_from_buffer(st ? sealed_len : len,
-						    st ? sealed : (void *)buf,
-						    st ? MHD_RESPMEM_MUST_FREE
-						       : MHD_RESPMEM_MUST_COPY);
-	if (!rep->resp) {
-		free(sealed);
+	rep->resp = MHD_create_response_from_buffer(len, (void *)buf,
+						    MHD_RESPMEM_MUST_COPY);
+	if (!rep->resp)
 		return;
-	}
-	MHD_add_response_header(rep->resp, "Content-Type",
-				st ? "application/fnhost-hpke" : type);
+	MHD_add_response_header(rep->resp, "Content-Type", type);
 }
 
 void

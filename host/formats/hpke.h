@@ -17,13 +17,14 @@
  *  - encrypted invokes (Content-Type: application/fnhost-hpke), the way
  *    Oblivious HTTP (RFC 9458, sections 4.3 and 4.4) encapsulates a
  *    request and its response, but with our own labels, because the
- *    payload is the raw input or output bytes and not binary HTTP:
+ *    payload is the raw input, and fnhostd's own short framing of the
+ *    answer's status, headers and output (fnhostd(8)), not binary HTTP:
  *	request  = hdr || enc[32] || Seal(aad "", input), where
  *		   hdr = key_id[1] || kem_id[2] || kdf_id[2] || aead_id[2]
  *		   and info = "fnhost request" || 0x00 || hdr || checksum
  *		   (the function's, 64 lower-case hex: a request opens
  *		   only in a session of that function)
- *	response = nonce[32] || Seal'(aad "", output), where Seal' keys are
+ *	response = nonce[32] || Seal'(aad "", answer), where Seal' keys are
  *		   secret = Export("fnhost response", 32),
  *		   prk = HKDF-Extract(salt enc || nonce, secret),
  *		   key = HKDF-Expand(prk, "key", 32),

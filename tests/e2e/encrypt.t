@@ -294,12 +294,16 @@ def encrypted_invokes(h, tmp, fid, tok, pk, checksum):
     with open(resp, "wb") as f:
         f.write(body2)
     rc, out, err = node("ohttp-response", stf, resp)
+    # Sealed: "SSS\n", the headers, an empty line, the output.
+    head, _, inner = out.partition("\n\n")
     tap(st1 == 200 and st2 == 200 and
         h2.get("content-type") == "application/fnhost-hpke" and
         DISTANCE not in body2 and rc == 0 and
-        out.encode().startswith(DISTANCE),
+        head.startswith("200\nContent-Type: application/octet-stream\n") and
+        "\nFnhost-Attestation: " in head and
+        inner.encode().startswith(DISTANCE),
         "an encrypted invoke from @hpke/core: its answer opens in node",
-        (st1, st2, err))
+        (st1, st2, err, out))
     bad = bytearray(sealed)
     bad[50] ^= 1
     st3, body3, _ = h.request("POST", "/v1/sessions/%s/invoke" % sid,
