@@ -110,7 +110,9 @@ struct session_waiter {
  * session run one at a time, in the order they arrive: with wt, one that
  * finds the session busy is queued (SESSIONS_QUEUED, see struct
  * session_waiter); without, the call waits for its turn.
- * Fills r (free r->output) and checksum, the session's function's.
+ * Fills r (release it with worker_result_free()) and checksum, the
+ * session's function's; for -ERR_FUNCTION, err holds the start of the
+ * function's text and r->error_text all of it when longer.
  * Returns 0, -ERR_NO_SESSION, -ERR_MISDIRECTED (sid names another node
  * of the cluster), -ERR_TOO_LARGE (input or output over its limit),
  * -ERR_FUNCTION (the function's own error text), -ERR_CRASHED or

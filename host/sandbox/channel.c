@@ -141,7 +141,8 @@ chan_send_fds(int fd, uint32_t type, const void *buf, size_t len,
 }
 
 int
-chan_read_full(int fd, void *buf, size_t len, int64_t deadline_ms)
+chan_read_full_wait(int fd, void *buf, size_t len, int (*wait)(void *ctx),
+		    void *ctx)
 {
 	char *p = buf;
 	ssize_t n;
@@ -159,11 +160,32 @@ chan_read_full(int fd, void *buf, size_t len, int64_t deadline_ms)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && wait_ready(fd, POLLIN, deadline_ms) == 0)
+		if (errno == EAGAIN && wait(ctx) == 0)
 			continue;
 		return -1;
 	}
 	return 0;
+}
+
+struct until {
+	int fd;
+	int64_t deadline_ms;
+};
+
+static int
+wait_until(void *ctx)
+{
+	const struct until *u = ctx;
+
+	return wait_ready(u->fd, POLLIN, u->deadline_ms);
+}
+
+int
+chan_read_full(int fd, void *buf, size_t len, int64_t deadline_ms)
+{
+	struct until u = { .fd = fd, .deadline_ms = deadline_ms };
+
+	return chan_read_full_wait(fd, buf, len, wait_until, &u);
 }
 
 int

@@ -96,6 +96,12 @@ int chan_send_fds(int fd, uint32_t type, const void *buf, size_t len,
  * Returns 0, or -1 with errno: ETIMEDOUT, ECONNRESET at end of stream. */
 int chan_read_full(int fd, void *buf, size_t len, int64_t deadline_ms);
 
+/* chan_read_full() that, when fd (non-blocking) has nothing yet, calls
+ * wait(ctx) instead of polling to a deadline: 0 to read again, or -1
+ * with errno set, which it returns. */
+int chan_read_full_wait(int fd, void *buf, size_t len, int (*wait)(void *ctx),
+			void *ctx);
+
 /* Read a frame header and check it: type must be one of the bits set in
  * the allowed mask (1u << (type & 31) for the worker-to-host types, or the
  * host-to-worker ones), len at most max_len.  Returns 0, or -1 with errno:

@@ -241,6 +241,25 @@ await_readable(struct worker *w, int64_t deadline)
 	}
 }
 
+struct budgeted {
+	struct worker *w;
+	int64_t deadline;
+};
+
+/* chan_read_full_wait()'s wait for read_budgeted(): ETIMEDOUT past the
+ * deadline, ETIME past the CPU budget. */
+static int
+wait_budgeted(void *ctx)
+{
+	const struct budgeted *b = ctx;
+
+	if (clock_now_ms() >= b->deadline) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return await_readable(b->w, b->deadline);
+}
+
 /*
  * Read exactly len bytes of the frames of a load or an invoke.  Every
  * wait, not only the one for a frame's first byte, counts the worker's
@@ -252,32 +271,9 @@ await_readable(struct worker *w, int64_t deadline)
 static int
 read_budgeted(struct worker *w, void *buf, size_t len, int64_t deadline)
 {
-	char *p = buf;
-	ssize_t n;
+	struct budgeted b = { .w = w, .deadline = deadline };
 
-	while (len > 0) {
-		n = read(w->chan, p, len);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -1;
-		if (clock_now_ms() >= deadline) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (await_readable(w, deadline) < 0)
-			return -1;
-	}
-	return 0;
+	return chan_read_full_wait(w->chan, buf, len, wait_budgeted, &b);
 }
 
 /* Say how the worker ended from its waitid() record, into buf and

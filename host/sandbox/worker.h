@@ -114,8 +114,8 @@ int worker_start(const struct zygote_worker *spawned,
 		 const struct worker_params *p, struct worker **out, char *err,
 		 size_t errlen);
 
-/* Run one invoke of len bytes with a timeout.  Fills r (free r->output
- * with free()).  Returns r->status. */
+/* Run one invoke of len bytes with a timeout.  Fills r (release it with
+ * worker_result_free()).  Returns r->status. */
 enum worker_status worker_invoke(struct worker *w, const void *input,
 				 size_t len, int timeout_ms,
 				 struct worker_result *r);

@@ -532,7 +532,7 @@ invoke(struct fx *fx, const char *sid, int fn, const char *input, char *out,
 			 rc == 0 ? (r.output ? r.output : "") : err);
 	if (rc == 0)
 		assert_memory_equal(sum, fx->f[fn].checksum, 65);
-	free(r.output);
+	worker_result_free(&r);
 	return rc;
 }
 
@@ -872,7 +872,7 @@ test_other_owner(void **state)
 					 "x", 1, NULL, &r, sum, err,
 					 sizeof(err)),
 			 -ERR_NO_SESSION);
-	free(r.output);
+	worker_result_free(&r);
 	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[0].id, "tokenB",
 					   sum, NULL, 0),
 			 -ERR_NO_SESSION);
