@@ -71,7 +71,8 @@ PLUGIN_LDFLAGS = -shared $(HARDEN_LD) -Wl,--no-undefined $(SAN) $(LDFLAGS)
 # host/base (the base layer), formats (bundles, keys, HPKE, attestation,
 # fnhost.conf), sandbox (the worker side), daemon (fnhostd), cli (fnhost),
 # node (fnhost-node, the leader election's gossip peer).
-HOST_MAINS = host/cli/fnhost.c host/daemon/fnhostd.c host/node/node.c
+HOST_MAINS = host/cli/fnhost.c host/daemon/fnhostd.c host/node/node.c \
+	host/sandbox/zygote-main.c
 HOST_SRCS = $(filter-out $(HOST_MAINS),$(sort $(wildcard host/*/*.c)))
 # dist/openapi.json, linked in as data (GET /v1/openapi.json): ld -r -b
 # binary names it _binary_dist_openapi_json_start and _end.
@@ -80,6 +81,10 @@ HOST_OBJS = $(HOST_SRCS:%.c=$(B)/obj/%.o) $(OPENAPI_OBJ)
 LIBFNHOST = $(B)/libfnhost.a
 
 BINS = $(B)/bin/fnhost $(B)/bin/fnhostd $(B)/bin/fnhost-node
+# The zygote fnhostd and fnhost test execute (zygote.h), at
+# libexec/fnhost/ under the prefix of the program that runs it: linked
+# with only what it uses, so that no worker maps the host's libraries.
+ZYGOTE_BIN = $(B)/libexec/fnhost/fnhost-zygote
 
 # ---- plugins: plugins/<name>/*.c plus plugins/common/*.c -----------------
 # Per plugin: <name>_LIBS (pkg-config modules) and an optional resource rule
@@ -117,7 +122,7 @@ TPLUGINS = $(foreach s,$(TPLUGIN_SRCS),$(B)/$(dir $(s))$(basename $(notdir $(s))
 	distclean lint-man format format-check
 .DELETE_ON_ERROR:
 
-all: $(BINS) sdk $(BUNDLES) $(TPLUGINS)
+all: $(BINS) $(ZYGOTE_BIN) sdk $(BUNDLES) $(TPLUGINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -142,9 +147,13 @@ $(LIBPLUGCOMMON): $(COMMON_OBJS)
 $(B)/bin/fnhost: $(B)/obj/host/cli/fnhost.o $(LIBFNHOST)
 $(B)/bin/fnhostd: $(B)/obj/host/daemon/fnhostd.o $(LIBFNHOST)
 $(B)/bin/fnhost-node: $(B)/obj/host/node/node.o $(LIBFNHOST)
-$(BINS):
+$(BINS): | $(ZYGOTE_BIN)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+
+$(ZYGOTE_BIN): $(B)/obj/host/sandbox/zygote-main.o $(LIBFNHOST)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp -ldl
 
 # ---- SDK ----------------------------------------------------------------
 .PHONY: sdk
@@ -350,6 +359,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/fnhost \
 		$(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BINDIR)/../libexec/fnhost
+	install -m 0755 $(ZYGOTE_BIN) $(DESTDIR)$(BINDIR)/../libexec/fnhost/
 	install -m 0644 sdk/include/fnhost/plugin.h $(DESTDIR)$(INCDIR)/fnhost/
 	install -m 0644 $(B)/sdk/fnhost-plugin.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \
@@ -370,6 +381,7 @@ install: all
 
 uninstall:
 	rm -f $(BINS:$(B)/bin/%=$(DESTDIR)$(BINDIR)/%) \
+		$(DESTDIR)$(BINDIR)/../libexec/fnhost/fnhost-zygote \
 		$(DESTDIR)$(INCDIR)/fnhost/plugin.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/fnhost-plugin.pc
 	for m in man/*.[1-9]; do [ -e "$$m" ] || continue; \

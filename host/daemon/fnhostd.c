@@ -6,9 +6,10 @@
  *
  * Start-up order matters: the zygote is forked before any thread exists
  * (libmicrohttpd's threads never fork) and before any secret is read
- * (every worker is a copy of the zygote's memory), and the signals the
- * main thread waits for are blocked first so that every later thread
- * inherits the mask and only sigwait() sees them.
+ * (it executes a program of its own, whose copies the workers are, but a
+ * secret read before the fork would be in the child until its exec), and
+ * the signals the main thread waits for are blocked first so that every
+ * later thread inherits the mask and only sigwait() sees them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -525,10 +526,12 @@ start(struct daemon *d, char *err, size_t errlen)
 	    launch_config(&d->cfg, &sc, &lim, err, errlen) < 0)
 		return -1;
 	/*
-	 * The zygote, before any thread and before any secret: every worker
-	 * is a copy of it, and a plugin reads its own memory without a
-	 * system call.  What this process holds from here on (the admin
-	 * token, the token key, the host keys) no worker ever has.
+	 * The zygote, before any thread and before any secret.  It runs
+	 * fnhost-zygote, so no worker is a copy of this process's memory
+	 * (a plugin reads its own without a system call); what it knows of
+	 * the host is the sandbox configuration it is sent.  What this
+	 * process holds (the admin token, the token key, the host keys)
+	 * no worker ever has.
 	 */
 	if (zygote_start(&d->zygote, &sc, err, errlen) < 0)
 		return -1;
@@ -539,7 +542,7 @@ start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "the sandbox is incomplete");
 		return -1;
 	}
-	/* After the zygote's fork, like the keys: no worker has a copy. */
+	/* After the zygote's start, like the keys. */
 	if (fnlog_init(d->cfg.function_log_lines) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

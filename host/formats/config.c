@@ -47,7 +47,7 @@ enum kind {
 	K_PATH,		/* char[PATH_MAX], absolute */
 	K_LISTEN,	/* char[128], ADDR:PORT */
 	K_USER,		/* char[64], a portable user name */
-	K_LIBS,		/* char[1024], sonames or absolute paths */
+	K_LIBS,		/* char[1024], sonames or absolute paths, or none */
 	K_ORIGINS,	/* char[1024], http(s)://host[:port] ... */
 	/* A cluster's settings. */
 	K_NODE,		/* char[CONFIG_NODE_MAX + 1], a node label */
@@ -575,6 +575,9 @@ set_string(struct config *c, const struct key *k, const char *v, size_t n,
 	} else if (k->kind == K_LISTEN) {
 		why = check_listen(v, n);
 	} else if (k->kind == K_LIBS) {
+		/* "none": an empty value is refused, as for every key */
+		if (n == 4 && !memcmp(v, "none", 4))
+			n = 0;
 		why = check_libs(v, n);
 	} else if (k->kind == K_ORIGINS) {
 		why = check_origins(v, n);
@@ -798,6 +801,11 @@ config_defaults(struct config *c)
 	c->max_output = MIB;
 	c->max_bundle = 64 * MIB;
 	c->worker_memory = 512 * MIB;
+	/* The zygote maps none of the host's libraries (zygote.h): the
+	 * OpenSSL the host links, which the seed's leader election uses,
+	 * would otherwise cost each of its sessions a load of over a ms. */
+	snprintf(c->worker_preload, sizeof(c->worker_preload),
+		 "libcrypto.so.3");
 	c->worker_file_size = 64 * MIB;
 	c->scratch_size = 64 * MIB;
 	c->scratch_inodes = 4096;

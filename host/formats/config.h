@@ -75,7 +75,7 @@ struct config {
 				     0: all as worker_user */
 	uint32_t worker_threads;   /* worker_threads = 64: RLIMIT_NPROC of a
 				     worker with a uid of its own */
-	char worker_preload[1024]; /* worker_preload = (none): libraries,
+	char worker_preload[1024]; /* worker_preload = libcrypto.so.3: libs,
 				      by soname or absolute path, that the
 				      zygote loads once for every worker */
 	bool require_sandbox;	   /* require_sandbox = yes: refuse to start

@@ -2,13 +2,15 @@
  * zygote.c: the worker fork server (see zygote.h).
  *
  * Requests and replies are datagrams on a SOCK_SEQPACKET pair, so each one
- * arrives whole.  A reply carries the new worker's channel and pidfd as
- * SCM_RIGHTS.
+ * arrives whole: first the host's struct zygote_conf, then the zygote's
+ * hello, then one spawn request and its reply at a time.  A reply carries
+ * the new worker's channel and pidfd as SCM_RIGHTS.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,6 +30,19 @@
 #include "sandbox/uids.h"
 #include "sandbox/zygote.h"
 
+/* The configuration the host sends the zygote it started, its first
+ * datagram: the zygote is a program of its own (fnhost-zygote), so it has
+ * nothing of the host's memory, not even its struct sandbox_config. */
+struct zygote_conf {
+	char version[16]; /* FNHOST_VERSION, and size: the same build's */
+	uint32_t size;
+	uint8_t relaxed;
+	uint8_t has_scratch_root;
+	uint32_t worker_uid, worker_gid, worker_uid_base;
+	char scratch_root[PATH_MAX];
+	char preload[1024];
+};
+
 struct hello {
 	int32_t ok;
 	struct sandbox_features features;
@@ -43,6 +58,7 @@ struct spawn_reply {
 
 /* Everything a worker inherits from the zygote. */
 struct zygote_state {
+	struct zygote_conf conf; /* what cfg's strings point into */
 	struct sandbox_config cfg;
 	struct sandbox_policy policy;
 	struct sandbox_features features;
@@ -342,14 +358,6 @@ zygote_main(struct zygote_state *zs)
 	struct sandbox_limits lim;
 	ssize_t n;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_NAME, "fnhost-zygote", 0, 0, 0);
-	/* Nothing the host had open (its data dir, its locks) stays here:
-	 * workers close what they inherit too, but the zygote runs with
-	 * the host's privileges and needs none of it. */
-	if (zs->sock > 3)
-		close_range(3, (unsigned int)zs->sock - 1, 0);
-	close_range((unsigned int)zs->sock + 1, ~0U, 0);
 	signal(SIGCHLD, SIG_DFL);
 	zs->no_mountns = getenv(ZYGOTE_ENV_NO_MOUNTNS) != NULL;
 	scrub_environment();
@@ -403,20 +411,184 @@ zygote_main(struct zygote_state *zs)
 	_exit(0);
 }
 
+/* The host's configuration, the first datagram on fd, into zs. */
+static int
+conf_read(int fd, struct zygote_state *zs, char *err, size_t errlen)
+{
+	struct zygote_conf *c = &zs->conf;
+	ssize_t n;
+
+	do
+		n = recv(fd, c, sizeof(*c), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*c) || c->size != sizeof(*c) ||
+	    strncmp(c->version, FNHOST_VERSION, sizeof(c->version)) != 0) {
+		snprintf(err, errlen,
+			 "fnhost-zygote %s is not the host's build: reinstall "
+			 "both",
+			 FNHOST_VERSION);
+		return -1;
+	}
+	c->scratch_root[sizeof(c->scratch_root) - 1] = '\0';
+	c->preload[sizeof(c->preload) - 1] = '\0';
+	zs->cfg = (struct sandbox_config){
+		.relaxed = c->relaxed,
+		.worker_uid = c->worker_uid,
+		.worker_gid = c->worker_gid,
+		.worker_uid_base = c->worker_uid_base,
+		.scratch_root = c->has_scratch_root ? c->scratch_root : NULL,
+		.preload = c->preload,
+	};
+	return 0;
+}
+
+int
+zygote_serve(void)
+{
+	static struct zygote_state zs;
+	struct hello hello = { 0 };
+
+	zs.sock = ZYGOTE_FD;
+	if (fcntl(ZYGOTE_FD, F_SETFD, FD_CLOEXEC) < 0 ||
+	    conf_read(ZYGOTE_FD, &zs, hello.err, sizeof(hello.err)) < 0) {
+		(void)send(ZYGOTE_FD, &hello, sizeof(hello), MSG_NOSIGNAL);
+		return 1;
+	}
+	zygote_main(&zs);
+}
+
 /* ---- in the host --------------------------------------------------------- */
+
+/* fnhost-zygote's path: libexec/fnhost/fnhost-zygote under the prefix the
+ * running program is in (its directory's parent), so that an installed
+ * fnhostd and one in a build tree each run their own. */
+static int
+helper_path(char *path, size_t len, char *err, size_t errlen)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+	int i;
+
+	if (n < 0) {
+		snprintf(err, errlen, "zygote: cannot read /proc/self/exe: %s",
+			 strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	for (i = 0; i < 2; i++) {
+		slash = strrchr(self, '/');
+		if (!slash) {
+			snprintf(err, errlen, "zygote: %s is not a path", self);
+			return -1;
+		}
+		*slash = '\0';
+	}
+	if ((size_t)snprintf(path, len, "%s/%s", self, ZYGOTE_HELPER) >= len) {
+		snprintf(err, errlen, "zygote: the path to %s is too long",
+			 ZYGOTE_HELPER);
+		return -1;
+	}
+	return 0;
+}
+
+/* The helper's command line: its path, then the caller's own, so that ps
+ * (and a test that looks for what a killed host left behind) sees whose
+ * zygote and workers these are.  buf holds the caller's arguments. */
+static void
+helper_argv(const char *path, char *buf, size_t len, char **argv, size_t max)
+{
+	size_t n = 0, i = 0, used = 0;
+	ssize_t got;
+	int fd;
+
+	argv[n++] = (char *)path;
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	got = fd >= 0 ? read(fd, buf, len - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got > 0)
+		used = (size_t)got;
+	buf[used] = '\0';
+	while (i < used && n < max - 1) {
+		argv[n++] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	argv[n] = NULL;
+}
+
+static int
+conf_pack(struct zygote_conf *c, const struct sandbox_config *cfg, char *err,
+	  size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->version, sizeof(c->version), "%s", FNHOST_VERSION);
+	c->size = sizeof(*c);
+	c->relaxed = cfg->relaxed;
+	c->worker_uid = cfg->worker_uid;
+	c->worker_gid = cfg->worker_gid;
+	c->worker_uid_base = cfg->worker_uid_base;
+	c->has_scratch_root = cfg->scratch_root != NULL;
+	if ((cfg->scratch_root &&
+	     (size_t)snprintf(c->scratch_root, sizeof(c->scratch_root), "%s",
+			      cfg->scratch_root) >= sizeof(c->scratch_root)) ||
+	    (cfg->preload &&
+	     (size_t)snprintf(c->preload, sizeof(c->preload), "%s",
+			      cfg->preload) >= sizeof(c->preload))) {
+		snprintf(err, errlen, "zygote: a path or list is too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* In the child of zygote_start()'s fork: become fnhost-zygote, with the
+ * socket as ZYGOTE_FD and nothing else of the host's open, or say why
+ * not there and exit. */
+static _Noreturn void
+exec_helper(int sock, pid_t host, const char *path, char *const argv[])
+{
+	extern char **environ;
+	struct hello hello = { 0 };
+	struct zygote_conf conf;
+
+	/* Die with the host, which may have died before this line. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != host)
+		_exit(1);
+	if (sock != ZYGOTE_FD && dup2(sock, ZYGOTE_FD) < 0)
+		_exit(1);
+	if (fcntl(ZYGOTE_FD, F_SETFD, 0) < 0 ||
+	    close_range(ZYGOTE_FD + 1, ~0U, 0) < 0)
+		_exit(1);
+	execve(path, argv, environ);
+	snprintf(hello.err, sizeof(hello.err), "cannot run %.200s: %s", path,
+		 strerror(errno));
+	/* Take the host's configuration first: a socket closed with a
+	 * datagram unread resets the host's end, and the host would read
+	 * that reset instead of the reason. */
+	(void)recv(ZYGOTE_FD, &conf, sizeof(conf), 0);
+	(void)send(ZYGOTE_FD, &hello, sizeof(hello), MSG_NOSIGNAL);
+	_exit(1);
+}
 
 int
 zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
 	     size_t errlen)
 {
-	struct zygote_state zs = { .cfg = *cfg };
+	struct zygote_conf conf;
+	char path[PATH_MAX], args[4096], *argv[64];
 	struct hello hello;
+	pid_t host = getpid(), pid;
 	int sv[2];
-	pid_t pid;
 	ssize_t n;
 
 	memset(z, 0, sizeof(*z));
 	z->sock = -1;
+	if (conf_pack(&conf, cfg, err, errlen) < 0 ||
+	    helper_path(path, sizeof(path), err, errlen) < 0)
+		return -1;
+	helper_argv(path, args, sizeof(args), argv,
+		    sizeof(argv) / sizeof(argv[0]));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "zygote: socketpair: %s",
 			 strerror(errno));
@@ -429,25 +601,28 @@ zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
 		close(sv[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		zs.sock = sv[1];
-		zygote_main(&zs);
-	}
+	if (pid == 0)
+		exec_helper(sv[1], host, path, argv);
 	close(sv[1]);
 	z->pid = pid;
 	z->sock = sv[0];
+	/* Queued until the zygote reads it, whenever its exec is done. */
+	if (send(z->sock, &conf, sizeof(conf), MSG_NOSIGNAL) < 0) {
+		snprintf(err, errlen, "zygote: %s", strerror(errno));
+		zygote_stop(z);
+		return -1;
+	}
 	do
 		n = recv(z->sock, &hello, sizeof(hello), 0);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(hello) || !hello.ok) {
+		hello.err[sizeof(hello.err) - 1] = '\0';
 		snprintf(err, errlen, "zygote: %s",
 			 n == (ssize_t)sizeof(hello) ? hello.err
 						     : "did not start");
 		zygote_stop(z);
 		return -1;
 	}
-	hello.err[sizeof(hello.err) - 1] = '\0';
 	z->features = hello.features;
 	return 0;
 }

@@ -2,16 +2,23 @@
  * zygote.h: the single-threaded process that forks workers.
  *
  * zygote_start() must be called while the caller has only one thread: it
- * forks the zygote, which probes the kernel, compiles the seccomp program
- * once, enters the namespaces all workers share (network, IPC, UTS), and
- * then only answers spawn requests.  Each worker is forked with
- * CLONE_PARENT, so it is the caller's child, not the zygote's: the caller
- * gets a pidfd with it and reaps it with waitid(P_PIDFD).  Each worker has
- * its own pid and mount namespaces, has already run sandbox_limit() and
- * built its private root (root.h), and waits on its channel for a
- * session (runtime.h).  As root its uid is one no living task holds
- * (uids.h); in the user namespace a non-root caller's zygote enters,
- * every worker has the caller's uid and worker_uid_base is ignored.
+ * forks, and the child executes fnhost-zygote, a small program of its own
+ * (ZYGOTE_HELPER under the prefix the caller runs from: the parent of its
+ * executable's directory), so that no worker is a copy of the caller's
+ * memory or maps the caller's libraries: a fork copies every mapping the
+ * forking process has, and fnhostd's thirty libraries made each worker's
+ * spawn and exit a third dearer.  The zygote probes the kernel, compiles
+ * the seccomp program once, enters the namespaces all workers share
+ * (network, IPC, UTS), loads the preload list, and then only answers
+ * spawn requests.  Each worker is forked with CLONE_PARENT, so it is the
+ * caller's child, not the zygote's: the caller gets a pidfd with it and
+ * reaps it with waitid(P_PIDFD).  Each worker has its own pid and mount
+ * namespaces, has already run sandbox_limit() and built its private root
+ * (root.h), and waits on its channel for a session (runtime.h).  As root
+ * its uid is one no living task holds (uids.h); in the user namespace a
+ * non-root caller's zygote enters, every worker has the caller's uid and
+ * worker_uid_base is ignored.  The zygote's command line is its path and
+ * then the caller's.
  *
  * Tests and benches only: with ZYGOTE_ENV_NO_MOUNTNS in the environment of
  * zygote_start()'s caller, the zygote behaves as on a kernel that refuses
@@ -32,6 +39,11 @@
 
 #define ZYGOTE_ENV_NO_MOUNTNS "FNHOST_TEST_NO_MOUNTNS"
 
+/* Where fnhost-zygote is, under the prefix; the descriptor its socket to
+ * the host is on when it starts. */
+#define ZYGOTE_HELPER "libexec/fnhost/fnhost-zygote"
+#define ZYGOTE_FD 3
+
 struct zygote {
 	pid_t pid;
 	int sock;
@@ -49,6 +61,11 @@ struct zygote_worker {
 /* Start the zygote.  Returns 0, or -1 with a reason in err. */
 int zygote_start(struct zygote *z, const struct sandbox_config *cfg, char *err,
 		 size_t errlen);
+
+/* fnhost-zygote's main: serve the host on ZYGOTE_FD until it closes.
+ * Returns only on a configuration it can not take (the reason sent to the
+ * host): 1. */
+int zygote_serve(void);
 
 /* Fork one worker with these limits.  Returns 0, or -1 with a reason. */
 int zygote_spawn(struct zygote *z, const struct sandbox_limits *lim,

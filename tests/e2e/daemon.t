@@ -22,11 +22,15 @@ def open_session(d, fid, tok, pin=None):
     return d.json("POST", "/v1/functions/%s/sessions" % fid, b"", tok, h)
 
 
+# A setting of fnhostd's that the zygote is not sent: no worker may hold it.
+NOT_SENT_ORIGIN = "https://only-the-host-reads-this.example"
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="fnhost-daemon-")
     d = Daemon(tmp, invoke_timeout="2s", session_idle="3s", sessions_total=6,
                sessions_per_function=3, max_input="64K", max_bundle="4M",
-               shutdown_grace="3s")
+               shutdown_grace="3s", cors_origins=NOT_SENT_ORIGIN)
     try:
         with d:
             run_all(d, tmp)
@@ -445,8 +449,9 @@ def faults(d, tmp):
     st, _, _ = d.request("GET", "/metrics", token=etok)
     tap(st == 403, "metrics take the admin token only", st)
 
-    # A worker is a fork of a fork of fnhostd: it must hold none of the
-    # host's secrets, which a plugin could read without a system call.
+    # A worker is a fork of fnhost-zygote, which fnhostd started: it must
+    # hold none of the host's secrets, which a plugin could read without a
+    # system call.
     scan_id = deploy_test_plugin(
         d, tmp, "memscan",
         os.path.join(BUILD, "tests/hostile/memscan/plugin.so"))
@@ -465,12 +470,18 @@ def faults(d, tmp):
         tap(st == 200 and out.startswith(b"clean: "),
             "a plugin scanning its memory finds no trace of %s" % what,
             (st, out))
-    # The scan does see what the daemon held before it forked the zygote:
-    # its configuration.
+    # The scan does see what the zygote is sent: the scratch root.
     st, out, _ = d.request("POST", "/v1/functions/%s/run" % scan_id,
                            d.scratch.encode().hex().encode(), stok)
     tap(st == 200 and out.startswith(b"ESCAPED: "),
         "the same scan finds the scratch root from the configuration",
+        (st, out))
+    # And nothing else of what fnhostd read before it started the zygote:
+    # the zygote is a program of its own, not a fork of the daemon.
+    st, out, _ = d.request("POST", "/v1/functions/%s/run" % scan_id,
+                           NOT_SENT_ORIGIN.encode().hex().encode(), stok)
+    tap(st == 200 and out.startswith(b"clean: "),
+        "the scan finds no trace of a setting the zygote is not sent",
         (st, out))
 
 

@@ -31,6 +31,7 @@ inst install
 ok $? "make install DESTDIR=... PREFIX=/usr"
 missing=
 for f in usr/bin/fnhost usr/bin/fnhostd usr/bin/fnhost-node \
+	usr/libexec/fnhost/fnhost-zygote \
 	usr/share/man/man1/fnhost-node.1 usr/include/fnhost/plugin.h \
 	usr/lib/pkgconfig/fnhost-plugin.pc \
 	usr/lib/systemd/system/fnhostd.service etc/fnhost/fnhost.conf \
@@ -74,6 +75,26 @@ sed -n 's/^#\([a-z_]* = .\)/\1/p' "$dest/etc/fnhost/fnhost.conf" \
 [ "$(wc -l <"$dest/all.conf")" -ge 20 ] &&
 	"$dest/usr/bin/fnhostd" -t -c "$dest/all.conf"
 ok $? "fnhostd -t accepts the example config with every key set"
+
+# The installed fnhost runs a function in the sandbox: it found the zygote
+# under its own prefix.  A copy of it elsewhere, without that tree, says
+# which zygote it lacks.
+sandbox=${san:+FNHOST_SANDBOX_RELAXED=1}
+out=$(env $sandbox "$dest/usr/bin/fnhost" test "$build/tests/plugins/echo" \
+	installed 2>&1)
+[ "$out" = installed ]
+ok $? "the installed fnhost runs a function with the installed zygote"
+[ "$out" = installed ] || echo "#   $out"
+mkdir -p "$dest/elsewhere/bin"
+cp "$dest/usr/bin/fnhost" "$dest/elsewhere/bin/"
+out=$(env $sandbox "$dest/elsewhere/bin/fnhost" test \
+	"$build/tests/plugins/echo" x 2>&1)
+st=$?
+rm -rf "$dest/elsewhere"
+[ $st -ne 0 ] && [ "$out" = "fnhost test: zygote: cannot run \
+$dest/elsewhere/libexec/fnhost/fnhost-zygote: No such file or directory" ]
+ok $? "without it, fnhost says which zygote it lacks, on one line"
+[ $st -ne 0 ] || echo "#   $out"
 
 echo "listen = 127.0.0.1:9999" >"$dest/etc/fnhost/fnhost.conf"
 inst install

@@ -102,7 +102,9 @@ def worker_procs():
             pass
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if f.read().split(b"\0")[0] == FNHOST.encode():
+                # the zygote and its workers: fnhost-zygote, then
+                # fnhost's own command line (zygote.h)
+                if FNHOST.encode() in f.read().split(b"\0")[:2]:
                     found.append(int(pid))
         except OSError:
             pass

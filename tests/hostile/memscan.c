@@ -1,8 +1,8 @@
 /*
  * memscan: looks for the host's secrets in its own memory.  A worker is a
- * fork of the zygote, which is a fork of fnhostd: whatever fnhostd held
- * when it forked the zygote, every plugin can read without a single
- * system call.  The input is the secret to look for, in hex; the plugin
+ * fork of the zygote: whatever the zygote holds (what fnhostd sent it,
+ * or, were it a fork of fnhostd, whatever fnhostd held then), every
+ * plugin can read without a single system call.  The input is the secret to look for, in hex; the plugin
  * scans every writable segment of every loaded object, the heap and the
  * stack, and answers "ESCAPED: ..." if it finds those bytes anywhere but
  * in its own copy of the pattern.

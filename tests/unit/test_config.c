@@ -630,6 +630,8 @@ test_preload(void **state)
 
 	(void)state;
 	config_defaults(&c);
+	assert_string_equal(c.worker_preload, "libcrypto.so.3");
+	expect_ok(&c, "worker_preload = none\n");
 	assert_string_equal(c.worker_preload, "");
 	expect_ok(&c, "worker_preload = libproj.so.25  libcrypto.so.3\n");
 	assert_string_equal(c.worker_preload, "libproj.so.25  libcrypto.so.3");
