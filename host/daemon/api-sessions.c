@@ -50,6 +50,26 @@ pins_allow(struct request *rq, const struct store_function *f,
 	return true;
 }
 
+/* sessions_open()'s result rc for f: the refusal answered, or the open
+ * logged and checksum filled. */
+static int
+open_result(int rc, const struct store_function *f,
+	    const struct session_opened *opened, char checksum[65],
+	    const char *err, struct reply *rep)
+{
+	if (rc < 0) {
+		reply_fail(rep, rc, err);
+		if (err_kind_of(rc) == ERR_LIMIT)
+			reply_retry_after(rep, opened->retry_after_s);
+		return -1;
+	}
+	log_msg(LOG_LEVEL_INFO,
+		"event=session_open session=%s function=%s name=%s number=%lld",
+		opened->id, f->id, f->name, (long long)f->number);
+	memcpy(checksum, f->checksum, 65);
+	return 0;
+}
+
 /* Open a session of function id for rq's caller, once the pins are
  * checked; fills opened and checksum. */
 static int
@@ -79,17 +99,22 @@ open_session(struct request *rq, const char *id, struct session_opened *opened,
 	rc = sessions_open(srv->sessions, &f, bundle_fd, path, rq->tok.jti,
 			   rq->tok.function_id, opened, err, sizeof(err));
 	close(bundle_fd);
-	if (rc < 0) {
-		reply_fail(rep, rc, err);
-		if (err_kind_of(rc) == ERR_LIMIT)
-			reply_retry_after(rep, opened->retry_after_s);
-		return -1;
-	}
-	log_msg(LOG_LEVEL_INFO,
-		"event=session_open session=%s function=%s name=%s number=%lld",
-		opened->id, f.id, f.name, (long long)f.number);
-	memcpy(checksum, f.checksum, 65);
-	return 0;
+	return open_result(rc, &f, opened, checksum, err, rep);
+}
+
+static void
+reply_opened(struct reply *rep, const struct session_opened *opened,
+	     const char *checksum)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "session",
+			       json_object_new_string(opened->id));
+	json_object_object_add(o, "function_checksum",
+			       json_object_new_string(checksum));
+	json_object_object_add(o, "expires",
+			       json_object_new_int64(opened->expires));
+	reply_json(rep, 201, o);
 }
 
 void
@@ -97,17 +122,45 @@ api_session_open(struct request *rq, struct reply *rep)
 {
 	struct session_opened opened;
 	char checksum[65];
-	json_object *o;
 
-	if (open_session(rq, rq->arg, &opened, checksum, rep) < 0)
-		return;
-	o = json_object_new_object();
-	json_object_object_add(o, "session", json_object_new_string(opened.id));
-	json_object_object_add(o, "function_checksum",
-			       json_object_new_string(checksum));
-	json_object_object_add(o, "expires",
-			       json_object_new_int64(opened.expires));
-	reply_json(rep, 201, o);
+	if (open_session(rq, rq->arg, &opened, checksum, rep) == 0)
+		reply_opened(rep, &opened, checksum);
+}
+
+/*
+ * The open on the event thread, answered only from memory: the record of
+ * an id in the store's cache (a name or an alias may need the disk), the
+ * pins, and a session of it made ahead (sessions_open_ready()), whose
+ * replacement the readier's thread makes from the bundle it opens
+ * itself.  Anything else declines, having changed nothing, and
+ * api_session_open() answers on a handler thread.  The checks and the
+ * answers are api_session_open()'s, in its order.
+ */
+bool
+api_session_open_try(struct request *rq, struct reply *rep)
+{
+	struct server *srv = rq->srv;
+	struct session_opened opened;
+	struct store_function f;
+	char checksum[65], err[SESSION_ERR_MAX];
+	int rc;
+
+	if (!store_function_cached(srv->store, rq->arg, &f))
+		return false;
+	if (!pins_allow(rq, &f, rep))
+		return true;
+	if (atomic_load(&srv->draining)) {
+		reply_error(rep, ERR_DRAINING, "the host is shutting down");
+		return true;
+	}
+	rc = sessions_open_ready(srv->sessions, &f, rq->tok.jti,
+				 rq->tok.function_id, &opened, err,
+				 sizeof(err));
+	if (rc == SESSIONS_NOT_READY)
+		return false;
+	if (open_result(rc, &f, &opened, checksum, err, rep) == 0)
+		reply_opened(rep, &opened, checksum);
+	return true;
 }
 
 /* The output of a successful invoke, with the attestation headers: the

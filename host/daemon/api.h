@@ -82,8 +82,13 @@ struct reply;
 
 /* Where a handler runs: on the event thread that read the request (it
  * answers at once), or, for those that wait on a worker or the disk, on
- * a handler thread (jobs.h) while the connection is suspended. */
-enum runs { RUNS_INLINE, RUNS_WAITING };
+ * a handler thread (jobs.h) while the connection is suspended.  A
+ * RUNS_TRY_INLINE route has both: its try_inline runs first on the event
+ * thread and answers when all it needs is in memory; when it declines,
+ * handle runs on a handler thread as for RUNS_WAITING.  A try_inline
+ * may not block: no disk, no worker, no wait on a lock that anyone
+ * holds across I/O or a worker call. */
+enum runs { RUNS_INLINE, RUNS_WAITING, RUNS_TRY_INLINE };
 
 struct route {
 	const char *method;
@@ -93,6 +98,10 @@ struct route {
 	enum body_kind body;
 	enum runs runs;
 	void (*handle)(struct request *rq, struct reply *rep);
+	/* RUNS_TRY_INLINE: true when rep is the answer; false, with
+	 * nothing visible changed and rep untouched, to run handle on a
+	 * handler thread.  Not called for a body over its limit. */
+	bool (*try_inline)(struct request *rq, struct reply *rep);
 };
 
 /* The entry for method and url, with its "{}" segment copied to arg
@@ -219,6 +228,7 @@ void api_deploy_refuse(struct server *srv, struct reply *rep, int rc,
 
 /* api-sessions.c */
 void api_session_open(struct request *rq, struct reply *rep);
+bool api_session_open_try(struct request *rq, struct reply *rep);
 void api_session_invoke(struct request *rq, struct reply *rep);
 void api_session_close(struct request *rq, struct reply *rep);
 void api_run(struct request *rq, struct reply *rep);

@@ -551,7 +551,7 @@ start(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	d->secrets_made = true;
 	d->sessions = sessions_new(&d->cfg, &d->zygote, &lim, &d->metrics,
-				   &d->secrets);
+				   &d->secrets, d->store);
 	if (!d->sessions) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

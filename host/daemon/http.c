@@ -325,6 +325,23 @@ wake_waiting(void *arg)
 	jobs_add(x->rq.srv->jobs, answer_waiting, x);
 }
 
+/* Answer rq on the event thread, when its route may: whether rep is the
+ * answer. */
+static bool
+answer_inline(struct request *rq, struct reply *rep)
+{
+	switch (rq->route->runs) {
+	case RUNS_INLINE:
+		request_answer(rq, rep);
+		return true;
+	case RUNS_TRY_INLINE:
+		return !rq->too_large && rq->route->try_inline(rq, rep);
+	case RUNS_WAITING:
+		break;
+	}
+	return false;
+}
+
 /* The body is complete: answer now, or hand the request to a handler
  * thread and suspend its connection until the answer is ready. */
 static enum MHD_Result
@@ -340,14 +357,12 @@ request_complete(struct exchange *x, const char *method, const char *url)
 			return MHD_YES; /* woken early; the handler goes on */
 		rep = x->done;
 		x->done.resp = NULL;
-	} else if (x->rq.route->runs == RUNS_WAITING) {
+	} else if (!answer_inline(&x->rq, &rep)) {
 		x->waiting = true;
 		conns_waiting(x->rq.srv->conns, conn_of(x->rq.conn));
 		MHD_suspend_connection(x->rq.conn);
 		jobs_add(x->rq.srv->jobs, answer_waiting, x);
 		return MHD_YES;
-	} else {
-		request_answer(&x->rq, &rep);
 	}
 	return queue(x, method, url, &rep);
 }

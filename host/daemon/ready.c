@@ -46,7 +46,7 @@ struct ready {
 /* A function waiting for a ready session. */
 struct ready_job {
 	struct store_function f;
-	int bundle_fd; /* a dup, owned by the job */
+	int bundle_fd; /* a dup, owned by the job; -1: open it from store */
 	char bundle_path[PATH_MAX];
 };
 
@@ -55,6 +55,7 @@ struct ready_set {
 	struct metrics *m;
 	struct pool *pool;
 	struct secrets *sec;
+	struct store *store;	   /* the bundles of jobs wanted without one */
 	struct sealed_set *sealed; /* every function's plugin, sealed once */
 	bool renice;  /* root: may raise a worker's priority again */
 	size_t depth; /* ready sessions kept per function */
@@ -73,7 +74,7 @@ static void *readier_main(void *arg);
 
 struct ready_set *
 ready_new(const struct config *cfg, struct metrics *m, struct pool *pool,
-	  struct secrets *sec)
+	  struct secrets *sec, struct store *store)
 {
 	struct ready_set *rs = calloc(1, sizeof(*rs));
 
@@ -83,6 +84,7 @@ ready_new(const struct config *cfg, struct metrics *m, struct pool *pool,
 	rs->m = m;
 	rs->pool = pool;
 	rs->sec = sec;
+	rs->store = store;
 	rs->renice = geteuid() == 0;
 	rs->depth = cfg->warm_sessions < READY_DEPTH ? cfg->warm_sessions
 						     : READY_DEPTH;
@@ -168,6 +170,31 @@ discard(struct ready_set *rs, struct ready *r)
 			r->function_id);
 }
 
+/* The index of a ready session of f, or rs->nready for none.  Call with
+ * the lock held. */
+static size_t
+find_locked(const struct ready_set *rs, const struct store_function *f)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nready; i++)
+		if (!strcmp(rs->ready[i].function_id, f->id) &&
+		    !memcmp(rs->ready[i].plugin_sha256, f->plugin_sha256, 32))
+			break;
+	return i;
+}
+
+bool
+ready_has(struct ready_set *rs, const struct store_function *f)
+{
+	bool has;
+
+	pthread_mutex_lock(&rs->lock);
+	has = find_locked(rs, f) < rs->nready;
+	pthread_mutex_unlock(&rs->lock);
+	return has;
+}
+
 bool
 ready_take(struct ready_set *rs, const struct store_function *f,
 	   struct launched *out)
@@ -175,10 +202,7 @@ ready_take(struct ready_set *rs, const struct store_function *f,
 	size_t i;
 
 	pthread_mutex_lock(&rs->lock);
-	for (i = 0; i < rs->nready; i++)
-		if (!strcmp(rs->ready[i].function_id, f->id) &&
-		    !memcmp(rs->ready[i].plugin_sha256, f->plugin_sha256, 32))
-			break;
+	i = find_locked(rs, f);
 	if (i == rs->nready) {
 		pthread_mutex_unlock(&rs->lock);
 		return false;
@@ -220,12 +244,16 @@ ready_want(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 	    count_locked(rs, f->id) >= rs->depth)
 		goto out;
 	j = &rs->jobs[rs->njobs];
-	if (snprintf(j->bundle_path, sizeof(j->bundle_path), "%s",
-		     bundle_path) >= (int)sizeof(j->bundle_path))
-		goto out;
-	j->bundle_fd = fcntl(bundle_fd, F_DUPFD_CLOEXEC, 0);
-	if (j->bundle_fd < 0)
-		goto out;
+	j->bundle_fd = -1;
+	j->bundle_path[0] = '\0';
+	if (bundle_fd >= 0) {
+		if (snprintf(j->bundle_path, sizeof(j->bundle_path), "%s",
+			     bundle_path) >= (int)sizeof(j->bundle_path))
+			goto out;
+		j->bundle_fd = fcntl(bundle_fd, F_DUPFD_CLOEXEC, 0);
+		if (j->bundle_fd < 0)
+			goto out;
+	}
 	j->f = *f;
 	rs->njobs++;
 	pthread_cond_signal(&rs->work);
@@ -260,13 +288,24 @@ keep(struct ready_set *rs, const struct ready *r)
 		discard(rs, &old);
 }
 
-/* Make the session job j asks for, and keep it. */
+/* Make the session job j asks for, and keep it; a job wanted without a
+ * bundle has it opened here, on the readier's thread. */
 static void
-make(struct ready_set *rs, const struct ready_job *j)
+make(struct ready_set *rs, struct ready_job *j)
 {
 	struct ready r;
 	char err[4200];
 
+	if (j->bundle_fd < 0 &&
+	    store_bundle_open(rs->store, j->f.checksum, &j->bundle_fd,
+			      j->bundle_path, sizeof(j->bundle_path), err,
+			      sizeof(err)) < 0) {
+		j->bundle_fd = -1;
+		log_msg(LOG_LEVEL_WARN,
+			"function=%s event=ready_failed msg=\"%s\"", j->f.id,
+			err);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	memcpy(r.function_id, j->f.id, sizeof(r.function_id));
 	memcpy(r.plugin_sha256, j->f.plugin_sha256, 32);
@@ -299,7 +338,8 @@ readier_main(void *arg)
 		memcpy(rs->making, j.f.id, sizeof(rs->making));
 		pthread_mutex_unlock(&rs->lock);
 		make(rs, &j);
-		close(j.bundle_fd);
+		if (j.bundle_fd >= 0)
+			close(j.bundle_fd);
 		pthread_mutex_lock(&rs->lock);
 		rs->making[0] = '\0';
 	}
@@ -346,7 +386,8 @@ ready_free(struct ready_set *rs)
 	pthread_mutex_unlock(&rs->lock);
 	pthread_join(rs->readier, NULL);
 	while (rs->njobs > 0)
-		close(rs->jobs[--rs->njobs].bundle_fd);
+		if (rs->jobs[--rs->njobs].bundle_fd >= 0)
+			close(rs->jobs[rs->njobs].bundle_fd);
 	while (rs->nready > 0)
 		ready_drop(rs, NULL, -1);
 	pthread_cond_destroy(&rs->work);

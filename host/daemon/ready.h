@@ -25,11 +25,13 @@ struct ready_set;
 
 /* A set making ready sessions with workers of pool, each handed the
  * secrets of its function's name from sec (NULL: none) as it is made;
- * cfg, m, pool and sec must outlive it.  NULL when out of memory or
+ * the bundles of those wanted without one are opened from store.  cfg,
+ * m, pool, sec and store must outlive it.  NULL when out of memory or
  * threads.  A ready session holds the secrets as they were when it was
  * made: drop a name's ready sessions when its secrets change. */
 struct ready_set *ready_new(const struct config *cfg, struct metrics *m,
-			    struct pool *pool, struct secrets *sec);
+			    struct pool *pool, struct secrets *sec,
+			    struct store *store);
 
 /* Make a session of f, whose bundle is at bundle_fd/bundle_path, now:
  * pool_launch()'s result. */
@@ -42,8 +44,15 @@ int ready_launch(struct ready_set *rs, const struct store_function *f,
 bool ready_take(struct ready_set *rs, const struct store_function *f,
 		struct launched *out);
 
+/* Whether ready_take() would find a session of f now: a hint, another
+ * caller may take it first.  Holds the lock only to look. */
+bool ready_has(struct ready_set *rs, const struct store_function *f);
+
 /* Ask for a ready session of f, unless one is there or coming.  bundle_fd
- * is duplicated; the caller keeps its own. */
+ * is duplicated; the caller keeps its own.  bundle_fd -1 (bundle_path
+ * then unused) has the set's thread open f's bundle from the store
+ * itself: the call then touches no disk, for a caller that may not
+ * block (an open answered on libmicrohttpd's event thread, api.h). */
 void ready_want(struct ready_set *rs, const struct store_function *f,
 		int bundle_fd, const char *bundle_path);
 

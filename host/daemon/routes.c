@@ -10,7 +10,11 @@
  * slashes and all (the static files under /app/, see static.h).  A
  * handler that waits on a worker or on the disk (fsync, a directory
  * listing) runs on a handler thread while its connection is suspended,
- * so that no event thread ever blocks.
+ * so that no event thread ever blocks.  A route that waits only some of
+ * the time (RUNS_TRY_INLINE) has a second handler, its try, that answers
+ * on the event thread when it can from memory alone and otherwise
+ * declines, having changed nothing, to the handler thread: the try may
+ * not block (no disk, no worker, no wait on a lock held across I/O).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,67 +24,68 @@
 /* clang-format off */
 const struct route route_table[] = {
 	/* method   path                         caller           body
-	 *          runs          handler */
+	 *          runs          handler, its try on the event thread */
 	{ "GET",    "/healthz",                  CALLER_ANYONE,   BODY_NONE,
-		    RUNS_INLINE,  api_healthz },
+		    RUNS_INLINE,  api_healthz, NULL },
 	{ "GET",    "/metrics",                  CALLER_ADMIN,    BODY_NONE,
-		    RUNS_INLINE,  api_metrics },
+		    RUNS_INLINE,  api_metrics, NULL },
 	{ "GET",    "/v1/key",                   CALLER_ANYONE,   BODY_NONE,
-		    RUNS_INLINE,  api_key },
+		    RUNS_INLINE,  api_key, NULL },
 	{ "GET",    "/v1/openapi.json",          CALLER_ANYONE,   BODY_NONE,
-		    RUNS_INLINE,  api_openapi },
+		    RUNS_INLINE,  api_openapi, NULL },
 	{ "POST",   "/v1/key/rotate",            CALLER_ADMIN,    BODY_SMALL,
-		    RUNS_WAITING, api_key_rotate },
+		    RUNS_WAITING, api_key_rotate, NULL },
 
 	{ "POST",   "/v1/functions",             CALLER_ADMIN,    BODY_DEPLOY,
-		    RUNS_WAITING, api_deploy },
+		    RUNS_WAITING, api_deploy, NULL },
 	{ "GET",    "/v1/functions",             CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_function_list },
+		    RUNS_WAITING, api_function_list, NULL },
 	{ "GET",    "/v1/functions/{}",          CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_function_show },
+		    RUNS_WAITING, api_function_show, NULL },
 	{ "DELETE", "/v1/functions/{}",          CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_function_delete },
+		    RUNS_WAITING, api_function_delete, NULL },
 	{ "POST",   "/v1/functions/{}/tokens",   CALLER_ADMIN,    BODY_SMALL,
-		    RUNS_WAITING, api_token_create },
+		    RUNS_WAITING, api_token_create, NULL },
 	{ "GET",    "/v1/functions/{}/versions", CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_version_list },
+		    RUNS_WAITING, api_version_list, NULL },
 	{ "PUT",    "/v1/functions/{}/alias",    CALLER_ADMIN,    BODY_SMALL,
-		    RUNS_WAITING, api_alias_set },
+		    RUNS_WAITING, api_alias_set, NULL },
 	{ "DELETE", "/v1/functions/{}/alias",    CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_alias_delete },
+		    RUNS_WAITING, api_alias_delete, NULL },
 	{ "POST",   "/v1/functions/{}/rollback", CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_rollback },
+		    RUNS_WAITING, api_rollback, NULL },
 	{ "PUT",    "/v1/functions/{}/secrets",  CALLER_ADMIN,    BODY_SMALL,
-		    RUNS_WAITING, api_secret_set },
+		    RUNS_WAITING, api_secret_set, NULL },
 	{ "GET",    "/v1/functions/{}/secrets",  CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_secret_list },
+		    RUNS_WAITING, api_secret_list, NULL },
 	{ "DELETE", "/v1/functions/{}/secrets",  CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_secret_delete },
+		    RUNS_WAITING, api_secret_delete, NULL },
 	{ "GET",    "/v1/functions/{}/logs",     CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_function_logs },
+		    RUNS_WAITING, api_function_logs, NULL },
 	{ "GET",    "/v1/tokens",                CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_token_list },
+		    RUNS_WAITING, api_token_list, NULL },
 	{ "DELETE", "/v1/tokens/{}",             CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_token_revoke },
+		    RUNS_WAITING, api_token_revoke, NULL },
 
 	{ "POST",   "/v1/functions/{}/sessions", CALLER_TOKEN_ID, BODY_NONE,
-		    RUNS_WAITING, api_session_open },
+		    RUNS_TRY_INLINE, api_session_open,
+		    api_session_open_try },
 	{ "POST",   "/v1/functions/{}/run",      CALLER_TOKEN_ID, BODY_INPUT,
-		    RUNS_WAITING, api_run },
+		    RUNS_WAITING, api_run, NULL },
 	{ "POST",   "/v1/sessions/{}/invoke",    CALLER_TOKEN,    BODY_INPUT,
-		    RUNS_WAITING, api_session_invoke },
+		    RUNS_WAITING, api_session_invoke, NULL },
 	{ "DELETE", "/v1/sessions/{}",           CALLER_TOKEN,    BODY_NONE,
-		    RUNS_WAITING, api_session_close },
+		    RUNS_WAITING, api_session_close, NULL },
 
 	{ "POST",   "/v1/trust",                 CALLER_ADMIN,    BODY_SMALL,
-		    RUNS_WAITING, api_trust_add },
+		    RUNS_WAITING, api_trust_add, NULL },
 	{ "GET",    "/v1/trust",                 CALLER_ADMIN,    BODY_NONE,
-		    RUNS_INLINE,  api_trust_list },
+		    RUNS_INLINE,  api_trust_list, NULL },
 	{ "DELETE", "/v1/trust/{}",              CALLER_ADMIN,    BODY_NONE,
-		    RUNS_WAITING, api_trust_remove },
+		    RUNS_WAITING, api_trust_remove, NULL },
 
 	{ "GET",    "/app/*",                    CALLER_ANYONE,   BODY_NONE,
-		    RUNS_WAITING, api_static },
+		    RUNS_WAITING, api_static, NULL },
 };
 /* clang-format on */
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);

@@ -32,8 +32,12 @@
  *	with a reason in err and out untouched: ready_launch()'s contract.
  * take: hand over a session of f made ahead from the same plugin (f's
  *	checksum): true and out filled as by launch, or false.
+ * ready: whether take would find a session of f now (a hint: another
+ *	caller may take it first); never blocks.
  * want: the table opened a session of f and would like the next one
- *	made ahead; bundle_fd is only borrowed for the call.
+ *	made ahead; bundle_fd is only borrowed for the call.  bundle_fd
+ *	-1 (no bundle_path either): the table has no bundle at hand, and
+ *	the call must not block; the launcher finds f's bundle itself.
  * drop: discard the sessions made ahead of function_id (NULL: all)
  *	unused for longer than idle_ms (-1: whatever their age).
  * free: stop, discard whatever was made ahead, release ctx.  Sessions
@@ -45,6 +49,7 @@ struct session_launcher {
 		      size_t errlen);
 	bool (*take)(void *ctx, const struct store_function *f,
 		     struct launched *out);
+	bool (*ready)(void *ctx, const struct store_function *f);
 	void (*want)(void *ctx, const struct store_function *f, int bundle_fd,
 		     const char *bundle_path);
 	void (*drop)(void *ctx, const char *function_id, int64_t idle_ms);

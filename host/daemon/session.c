@@ -141,6 +141,14 @@ rl_take(void *ctx, const struct store_function *f, struct launched *out)
 	return ready_take(rl->ready, f, out);
 }
 
+static bool
+rl_ready(void *ctx, const struct store_function *f)
+{
+	struct ready_launcher *rl = ctx;
+
+	return ready_has(rl->ready, f);
+}
+
 static void
 rl_want(void *ctx, const struct store_function *f, int bundle_fd,
 	const char *bundle_path)
@@ -172,6 +180,7 @@ rl_free(void *ctx)
 static const struct session_launcher ready_launcher_ops = {
 	.launch = rl_launch,
 	.take = rl_take,
+	.ready = rl_ready,
 	.want = rl_want,
 	.drop = rl_drop,
 	.free = rl_free,
@@ -180,7 +189,7 @@ static const struct session_launcher ready_launcher_ops = {
 struct sessions *
 sessions_new(const struct config *cfg, struct zygote *z,
 	     const struct sandbox_limits *lim, struct metrics *m,
-	     struct secrets *sec)
+	     struct secrets *sec, struct store *store)
 {
 	struct ready_launcher *rl = calloc(1, sizeof(*rl));
 
@@ -190,7 +199,7 @@ sessions_new(const struct config *cfg, struct zygote *z,
 	rl->pool = pool_new(z, &rl->lim, cfg->warm_workers);
 	if (!rl->pool)
 		goto fail;
-	rl->ready = ready_new(cfg, m, rl->pool, sec);
+	rl->ready = ready_new(cfg, m, rl->pool, sec, store);
 	if (!rl->ready)
 		goto fail;
 	return sessions_new_launcher(cfg, m, &ready_launcher_ops, rl);
@@ -651,6 +660,37 @@ sessions_forget(struct sessions *ss, const char *function_id)
 	ss->mk->drop(ss->mk_ctx, function_id, -1);
 }
 
+/* s, reserved and holding its worker, is open: make it reachable, count
+ * it and fill out. */
+static void
+finish_open(struct sessions *ss, struct session *s, struct session_opened *out)
+{
+	plugin_log_attach(s->run.log_ctx, s->id);
+	s->created_ms = s->last_used_ms = mono_ms();
+	pthread_mutex_lock(&ss->lock);
+	s->busy = false; /* no invoke can have queued: the id is not out */
+	pthread_cond_broadcast(&ss->turn_free);
+	pthread_mutex_unlock(&ss->lock);
+	atomic_fetch_add(&ss->m->sessions_total, 1);
+	fnlog_add(s->name, s->function_id, s->id, "open", 0, NULL, "");
+	memcpy(out->id, s->id, sizeof(out->id));
+	out->expires = time(NULL) + ss->cfg->session_lifetime_ms / 1000;
+	release(ss, s);
+}
+
+/* Give back the place s reserved, which never got a worker: no refusal
+ * is counted, the place was had. */
+static void
+abandon(struct sessions *ss, struct session *s)
+{
+	pthread_mutex_lock(&ss->lock);
+	unlink_locked(ss, s);
+	s->busy = false;
+	pthread_cond_broadcast(&ss->turn_free);
+	pthread_mutex_unlock(&ss->lock);
+	release(ss, s);
+}
+
 int
 sessions_open(struct sessions *ss, const struct store_function *f,
 	      int bundle_fd, const char *bundle_path, const char *owner,
@@ -669,30 +709,42 @@ sessions_open(struct sessions *ss, const struct store_function *f,
 	if (!ss->mk->take(ss->mk_ctx, f, &s->run)) {
 		rc = ss->mk->launch(ss->mk_ctx, f, bundle_fd, bundle_path,
 				    &s->run, err, errlen);
-		if (rc < 0)
-			goto fail;
+		if (rc < 0) {
+			abandon(ss, s);
+			return rc;
+		}
 	}
-	plugin_log_attach(s->run.log_ctx, s->id);
-	s->created_ms = s->last_used_ms = mono_ms();
-	pthread_mutex_lock(&ss->lock);
-	s->busy = false; /* no invoke can have queued: the id is not out */
-	pthread_cond_broadcast(&ss->turn_free);
-	pthread_mutex_unlock(&ss->lock);
-	atomic_fetch_add(&ss->m->sessions_total, 1);
-	fnlog_add(s->name, s->function_id, s->id, "open", 0, NULL, "");
-	memcpy(out->id, s->id, sizeof(out->id));
-	out->expires = time(NULL) + ss->cfg->session_lifetime_ms / 1000;
-	release(ss, s);
+	finish_open(ss, s, out);
 	ss->mk->want(ss->mk_ctx, f, bundle_fd, bundle_path);
 	return 0;
-fail:
-	pthread_mutex_lock(&ss->lock);
-	unlink_locked(ss, s);
-	s->busy = false;
-	pthread_cond_broadcast(&ss->turn_free);
-	pthread_mutex_unlock(&ss->lock);
-	release(ss, s);
-	return rc;
+}
+
+/* No ready session: nothing is reserved, counted or refused.  One seen
+ * is reserved for before the take, as sessions_open() does, so that two
+ * opens racing for it both pass the limits the same way; the one that
+ * finds it gone gives its place back and opens the slow way. */
+int
+sessions_open_ready(struct sessions *ss, const struct store_function *f,
+		    const char *owner, const char *target,
+		    struct session_opened *out, char *err, size_t errlen)
+{
+	struct session *s = NULL;
+	int rc;
+
+	out->retry_after_s = 0;
+	if (!ss->mk->ready(ss->mk_ctx, f))
+		return SESSIONS_NOT_READY;
+	rc = reserve(ss, f, owner, &s, &out->retry_after_s, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(s->target, sizeof(s->target), "%s", target);
+	if (!ss->mk->take(ss->mk_ctx, f, &s->run)) {
+		abandon(ss, s);
+		return SESSIONS_NOT_READY;
+	}
+	finish_open(ss, s, out);
+	ss->mk->want(ss->mk_ctx, f, -1, NULL);
+	return 0;
 }
 
 int

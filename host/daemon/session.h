@@ -46,12 +46,14 @@ struct session_opened {
 /* The zygote is shared with nothing else: the table's warm pool
  * (pool.h, cfg->warm_workers) makes every call to it.  Every worker is
  * under lim (launch_config()).  Each worker gets the secrets of its
- * function's name from sec (secrets.h; NULL: none) as it is made.  cfg,
- * z, m and sec must outlive the table.  Call after the last fork of the
- * process. */
+ * function's name from sec (secrets.h; NULL: none) as it is made; the
+ * sessions made ahead after sessions_open_ready() have their bundle
+ * opened from store.  cfg, z, m, sec and store must outlive the table.
+ * Call after the last fork of the process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,
 			      const struct sandbox_limits *lim,
-			      struct metrics *m, struct secrets *sec);
+			      struct metrics *m, struct secrets *sec,
+			      struct store *store);
 /* Close every session (killing workers still busy), wait until every
  * closed session's worker is reaped and scratch dir wiped, and free the
  * table. */
@@ -71,6 +73,21 @@ int sessions_open(struct sessions *ss, const struct store_function *f,
 		  int bundle_fd, const char *bundle_path, const char *owner,
 		  const char *target, struct session_opened *out, char *err,
 		  size_t errlen);
+
+/* sessions_open() when a session of f made ahead is ready: it is handed
+ * over, and the next one asked for, without the bundle, any disk or any
+ * wait on a worker, so that the call may run on libmicrohttpd's event
+ * thread.  Returns what sessions_open() does, or SESSIONS_NOT_READY
+ * when no session of f is ready: then nothing is left changed (none
+ * reserved or refused; one taken by another caller meanwhile has the
+ * place reserved for it given back, no refusal counted) and the caller
+ * opens the slow way.  A refusal over a limit or while draining, with a
+ * ready session there, is the one sessions_open() would give. */
+int sessions_open_ready(struct sessions *ss, const struct store_function *f,
+			const char *owner, const char *target,
+			struct session_opened *out, char *err, size_t errlen);
+
+#define SESSIONS_NOT_READY 2
 
 /* Load f's plugin (its bundle at bundle_fd/bundle_path) in a worker made
  * as a session's is, and end the worker at once: name and version get

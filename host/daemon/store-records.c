@@ -485,6 +485,15 @@ store_function_get(struct store *s, const char *id, struct store_function *f,
 	return store_record_get(s, &store_function_records, id, f, err, errlen);
 }
 
+bool
+store_function_cached(struct store *s, const char *id, struct store_function *f)
+{
+	unsigned long long gen;
+
+	return store_id_ok(id) &&
+	       cache_get(s, &store_function_records, id, f, &gen);
+}
+
 int
 store_function_list(struct store *s, struct store_function **out, size_t *n,
 		    char *err, size_t errlen)

@@ -163,6 +163,13 @@ int store_function_put(struct store *s, struct store_function *f, char *err,
 		       size_t errlen);
 int store_function_get(struct store *s, const char *id,
 		       struct store_function *f, char *err, size_t errlen);
+/* store_function_get() of an id whose record is in memory, touching no
+ * disk and holding no lock taken across I/O: true and f filled, or
+ * false (not an id, or not cached) for the caller to read it the way
+ * that may block.  A record deleted or rewritten is never served stale:
+ * every write updates the cache before it returns. */
+bool store_function_cached(struct store *s, const char *id,
+			   struct store_function *f);
 /* All records, sorted by created then id; free(*out). */
 int store_function_list(struct store *s, struct store_function **out, size_t *n,
 			char *err, size_t errlen);

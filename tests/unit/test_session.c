@@ -248,6 +248,18 @@ fk_take(void *ctx, const struct store_function *f, struct launched *out)
 	return ok;
 }
 
+static bool
+fk_ready(void *ctx, const struct store_function *f)
+{
+	struct fake *fk = ctx;
+	bool has;
+
+	pthread_mutex_lock(&fk->lock);
+	has = ahead_of(fk, f->id) != NULL;
+	pthread_mutex_unlock(&fk->lock);
+	return has;
+}
+
 static void
 fk_want(void *ctx, const struct store_function *f, int bundle_fd,
 	const char *bundle_path)
@@ -317,6 +329,7 @@ fk_free(void *ctx)
 static const struct session_launcher fake_ops = {
 	.launch = fk_launch,
 	.take = fk_take,
+	.ready = fk_ready,
 	.want = fk_want,
 	.drop = fk_drop,
 	.free = fk_free,
@@ -668,6 +681,57 @@ test_forget(void **state)
 	invoke_ok(fx, sid, 0, "open sessions go on");
 }
 
+/* sessions_open_ready() of fn for owner: its return code, sid filled on
+ * success. */
+static int
+open_ready(struct fx *fx, int fn, const char *owner, char sid[33])
+{
+	struct session_opened o;
+	char err[SESSION_ERR_MAX] = "";
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = sessions_open_ready(fx->ss, &fx->f[fn], owner, fx->f[fn].id, &o,
+				 err, sizeof(err));
+	if (rc == 0)
+		memcpy(sid, o.id, 33);
+	return rc;
+}
+
+static void
+test_open_ready(void **state)
+{
+	struct fx *fx = *state;
+	char sid[33], sid2[33];
+
+	fx->cfg.sessions_per_token = 2;
+	fx->fake.make_ahead = true;
+	start(fx);
+	/* None ready: nothing reserved, counted, refused or asked for. */
+	assert_int_equal(open_ready(fx, 0, "tokenA", sid), SESSIONS_NOT_READY);
+	assert_int_equal(sessions_count(fx->ss), 0);
+	assert_int_equal(atomic_load(&fx->m.sessions_open), 0);
+	assert_int_equal(atomic_load(&fx->m.sessions_refused), 0);
+	assert_int_equal(get(&fx->fake, &fx->fake.wanted), 0);
+	open_ok(fx, 0, "tokenA", sid);
+	/* The one made ahead is handed over, and the next one asked for
+	 * without a bundle. */
+	assert_int_equal(open_ready(fx, 0, "tokenA", sid2), 0);
+	assert_string_not_equal(sid, sid2);
+	assert_int_equal(get(&fx->fake, &fx->fake.taken), 1);
+	assert_int_equal(get(&fx->fake, &fx->fake.launched), 1);
+	assert_int_equal(get(&fx->fake, &fx->fake.wanted), 2);
+	assert_int_equal(atomic_load(&fx->m.sessions_total), 2);
+	invoke_ok(fx, sid2, 0, "ready");
+	/* Over a limit with one ready: the refusal sessions_open() gives. */
+	assert_int_equal(open_ready(fx, 0, "tokenA", sid2), -ERR_LIMIT);
+	assert_int_equal(atomic_load(&fx->m.sessions_refused), 1);
+	assert_int_equal(sessions_count(fx->ss), 2);
+	/* Another function has none ready. */
+	assert_int_equal(open_ready(fx, 1, "tokenB", sid2), SESSIONS_NOT_READY);
+	assert_int_equal(sessions_count(fx->ss), 2);
+}
+
 /* ---- invokes ------------------------------------------------------------ */
 
 struct invoker {
@@ -970,6 +1034,7 @@ main(void)
 		T(test_reserve),
 		T(test_draining),
 		T(test_forget),
+		T(test_open_ready),
 		T(test_invokes_in_order),
 		T(test_function_error),
 		T(test_close_waits_for_invoke),
