@@ -1028,22 +1028,14 @@ main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_per_token),
-		T(test_per_function),
-		T(test_total),
-		T(test_reserve),
-		T(test_draining),
-		T(test_forget),
-		T(test_open_ready),
-		T(test_invokes_in_order),
-		T(test_function_error),
-		T(test_close_waits_for_invoke),
-		T(test_crash),
-		T(test_other_function),
-		T(test_other_owner),
-		T(test_close_keeps_place),
-		T(test_refused_launch),
-		T(test_idle_expiry),
+		T(test_per_token),	 T(test_per_function),
+		T(test_total),		 T(test_reserve),
+		T(test_draining),	 T(test_forget),
+		T(test_open_ready),	 T(test_invokes_in_order),
+		T(test_function_error),	 T(test_close_waits_for_invoke),
+		T(test_crash),		 T(test_other_function),
+		T(test_other_owner),	 T(test_close_keeps_place),
+		T(test_refused_launch),	 T(test_idle_expiry),
 		T(test_lifetime_expiry),
 	};
 #undef T
