@@ -388,20 +388,40 @@ api_session_invoke(struct request *rq, struct reply *rep)
 	input_free(&in);
 }
 
-void
-api_session_close(struct request *rq, struct reply *rep)
+/* Close rq's session, waiting for its invoke if may_wait: whether rep
+ * is the answer (not when the close would have waited). */
+static bool
+close_session(struct request *rq, bool may_wait, struct reply *rep)
 {
 	char err[SESSION_ERR_MAX];
 	int rc;
 
 	rc = sessions_close(rq->srv->sessions, rq->arg, rq->tok.function_id,
-			    err, sizeof(err));
+			    may_wait, err, sizeof(err));
+	if (rc == SESSIONS_BUSY)
+		return false;
 	if (rc < 0) {
 		reply_fail(rep, rc, err);
-		return;
+		return true;
 	}
 	log_msg(LOG_LEVEL_INFO, "event=session_close session=%s", rq->arg);
 	reply_empty(rep, 204);
+	return true;
+}
+
+void
+api_session_close(struct request *rq, struct reply *rep)
+{
+	close_session(rq, true, rep);
+}
+
+/* The close on the event thread: of a session with no invoke running or
+ * waiting for its turn, and a place in the graves for its worker, which
+ * the table's burier ends; any other is closed on a handler thread. */
+bool
+api_session_close_try(struct request *rq, struct reply *rep)
+{
+	return close_session(rq, false, rep);
 }
 
 void
@@ -432,7 +452,7 @@ api_run(struct request *rq, struct reply *rep)
 			invoke_reply(rq->srv, opened.id, &rq->tok, &in, NULL,
 				     rep);
 		sessions_close(rq->srv->sessions, opened.id,
-			       rq->tok.function_id, err, sizeof(err));
+			       rq->tok.function_id, true, err, sizeof(err));
 	}
 out:
 	input_free(&in);

@@ -231,6 +231,7 @@ void api_session_open(struct request *rq, struct reply *rep);
 bool api_session_open_try(struct request *rq, struct reply *rep);
 void api_session_invoke(struct request *rq, struct reply *rep);
 void api_session_close(struct request *rq, struct reply *rep);
+bool api_session_close_try(struct request *rq, struct reply *rep);
 void api_run(struct request *rq, struct reply *rep);
 
 /* api-host.c */

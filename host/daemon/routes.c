@@ -75,7 +75,8 @@ const struct route route_table[] = {
 	{ "POST",   "/v1/sessions/{}/invoke",    CALLER_TOKEN,    BODY_INPUT,
 		    RUNS_WAITING, api_session_invoke, NULL },
 	{ "DELETE", "/v1/sessions/{}",           CALLER_TOKEN,    BODY_NONE,
-		    RUNS_WAITING, api_session_close, NULL },
+		    RUNS_TRY_INLINE, api_session_close,
+		    api_session_close_try },
 
 	{ "POST",   "/v1/trust",                 CALLER_ADMIN,    BODY_SMALL,
 		    RUNS_WAITING, api_trust_add, NULL },

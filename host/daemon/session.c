@@ -63,6 +63,7 @@ struct session {
 	 * for it is turn until it comes back (busy stays set meanwhile). */
 	struct session_waiter *waiters, *waiters_last, *turn;
 	struct session *next; /* in the graves, once gone and unreferenced */
+	bool grave_kept;      /* a place in the graves is kept for it */
 };
 
 /* Open sessions with one key (a function id or a token's jti); an entry
@@ -97,10 +98,11 @@ struct sessions {
 	size_t held;
 	bool draining;
 
-	pthread_mutex_t bury_lock; /* guards graves, ngraves, bury_stop */
+	pthread_mutex_t bury_lock; /* guards graves, ngraves, kept, bury_stop */
 	pthread_cond_t bury_work;  /* a grave, or bury_stop */
 	struct session *graves;	   /* unlinked, unreferenced; through ->next */
 	size_t ngraves;
+	size_t kept; /* places kept for closes that may not wait */
 	bool bury_stop;
 	pthread_t burier;
 };
@@ -392,8 +394,8 @@ unlink_locked(struct sessions *ss, struct session *s)
 }
 
 /* Hand s, gone and unreferenced, to the burier, its worker already told
- * to end; or end it here when the graves are full or the burier has
- * stopped. */
+ * to end; or end it here when the graves are full (none was kept for it)
+ * or the burier has stopped. */
 static void
 bury(struct sessions *ss, struct session *s)
 {
@@ -401,7 +403,10 @@ bury(struct sessions *ss, struct session *s)
 
 	worker_hangup(s->run.w);
 	pthread_mutex_lock(&ss->bury_lock);
-	if (!ss->bury_stop && ss->ngraves < GRAVES_MAX) {
+	if (s->grave_kept)
+		ss->kept--;
+	if (!ss->bury_stop &&
+	    (s->grave_kept || ss->ngraves + ss->kept < GRAVES_MAX)) {
 		s->next = ss->graves;
 		ss->graves = s;
 		ss->ngraves++;
@@ -411,6 +416,32 @@ bury(struct sessions *ss, struct session *s)
 	pthread_mutex_unlock(&ss->bury_lock);
 	if (!queued)
 		destroy(s);
+}
+
+/* Keep a place in the graves for s, so that its close, whichever thread
+ * drops the last reference, never ends the worker itself: false when
+ * they are full.  (Only a burier stopped at shutdown ignores it.) */
+static bool
+keep_grave(struct sessions *ss, struct session *s)
+{
+	bool ok;
+
+	pthread_mutex_lock(&ss->bury_lock);
+	ok = !ss->bury_stop && ss->ngraves + ss->kept < GRAVES_MAX;
+	if (ok)
+		ss->kept++;
+	pthread_mutex_unlock(&ss->bury_lock);
+	s->grave_kept = ok;
+	return ok;
+}
+
+static void
+unkeep_grave(struct sessions *ss, struct session *s)
+{
+	pthread_mutex_lock(&ss->bury_lock);
+	ss->kept--;
+	pthread_mutex_unlock(&ss->bury_lock);
+	s->grave_kept = false;
 }
 
 /* The burier: ends the workers of closed sessions and wipes their scratch
@@ -1081,9 +1112,34 @@ end(struct sessions *ss, struct session *s)
 	release(ss, s);
 }
 
+/* end() for a session whose invokes are all done: false, with nothing
+ * changed, when one runs or has the turn, or when no grave is free for
+ * it (its worker would be ended here). */
+static bool
+end_idle(struct sessions *ss, struct session *s)
+{
+	struct session_waiter *woken;
+
+	if (!keep_grave(ss, s))
+		return false;
+	pthread_mutex_lock(&ss->lock);
+	if (s->busy || s->gone) {
+		pthread_mutex_unlock(&ss->lock);
+		unkeep_grave(ss, s);
+		return false;
+	}
+	unlink_locked(ss, s);
+	woken = pass_turn_locked(ss, s);
+	pthread_mutex_unlock(&ss->lock);
+	fnlog_add(s->name, s->function_id, s->id, "close", 0, NULL, "");
+	wake_all(woken);
+	release(ss, s);
+	return true;
+}
+
 int
 sessions_close(struct sessions *ss, const char *sid, const char *function_id,
-	       char *err, size_t errlen)
+	       bool may_wait, char *err, size_t errlen)
 {
 	struct session *s = acquire(ss, sid, function_id, NULL);
 	int rc;
@@ -1093,6 +1149,12 @@ sessions_close(struct sessions *ss, const char *sid, const char *function_id,
 	if (!s)
 		return err_set(err, errlen, ERR_NO_SESSION,
 			       "no session '%.60s'", sid);
+	if (!may_wait) {
+		if (end_idle(ss, s))
+			return 0;
+		release(ss, s);
+		return SESSIONS_BUSY;
+	}
 	fnlog_add(s->name, s->function_id, s->id, "close", 0, NULL, "");
 	end(ss, s);
 	return 0;

@@ -88,6 +88,7 @@ int sessions_open_ready(struct sessions *ss, const struct store_function *f,
 			struct session_opened *out, char *err, size_t errlen);
 
 #define SESSIONS_NOT_READY 2
+#define SESSIONS_BUSY 3
 
 /* Load f's plugin (its bundle at bundle_fd/bundle_path) in a worker made
  * as a session's is, and end the worker at once: name and version get
@@ -158,9 +159,13 @@ int sessions_checksum(struct sessions *ss, const char *sid,
 /* Close session sid of function_id: 0, or -ERR_NO_SESSION or
  * -ERR_MISDIRECTED.  The session is unreachable on return; its worker
  * ends and its scratch dir is wiped by a thread of the table, unless too
- * many closes are already waiting. */
+ * many closes are already waiting.  With may_wait false the call never
+ * blocks (for libmicrohttpd's event thread): it returns SESSIONS_BUSY,
+ * having changed nothing, where it would wait for an invoke to end or
+ * end the worker itself. */
 int sessions_close(struct sessions *ss, const char *sid,
-		   const char *function_id, char *err, size_t errlen);
+		   const char *function_id, bool may_wait, char *err,
+		   size_t errlen);
 
 /* Close sessions past their idle or lifetime limit, and drop ready
  * sessions unused for session_idle; call about once a second. */

@@ -605,7 +605,9 @@ test_total(void **state)
 	open_ok(fx, 2, "tokenC", NULL);
 	open_refused(fx, 3, "tokenD", "sessions_total");
 	/* A close frees its place at once. */
-	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, NULL, 0), 0);
+	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, true, NULL,
+					0),
+			 0);
 	open_ok(fx, 3, "tokenD", NULL);
 	assert_int_equal(sessions_count(fx->ss), 3);
 }
@@ -812,7 +814,7 @@ test_close_waits_for_invoke(void **state)
 	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
 	assert_true(wait_for(&fx->fake, &fw->started, 1));
 
-	close_rc = sessions_close(fx->ss, sid, fx->f[0].id, NULL, 0);
+	close_rc = sessions_close(fx->ss, sid, fx->f[0].id, true, NULL, 0);
 	answered = get(&fx->fake, &fw->answered);
 	later_rc = invoke(fx, sid, 0, "later", out, sizeof(out));
 	/* Joined before any assertion, which would leave it running. */
@@ -821,13 +823,51 @@ test_close_waits_for_invoke(void **state)
 	/* Not before the invoke running had its answer. */
 	assert_int_equal(answered, 1);
 	assert_int_equal(later_rc, -ERR_NO_SESSION);
-	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, NULL, 0),
+	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, true, NULL,
+					0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(a.rc, 0);
 	assert_string_equal(a.out, "echo:slow:300");
 	assert_int_equal(get(&fx->fake, &fw->started), 1);
 	assert_true(wait_hung_up(&fx->fake, fw));
 	assert_int_equal(sessions_count(fx->ss), 0);
+}
+
+/* A close that may not wait (the event thread's) closes an idle session
+ * at once, and leaves one whose invoke runs as it was. */
+static void
+test_close_no_wait(void **state)
+{
+	struct fx *fx = *state;
+	struct invoker a = { .input = "slow:300" };
+	struct fake_worker *fw;
+	int busy_rc, count_then;
+	pthread_t ta;
+	char sid[33];
+
+	start(fx);
+	open_ok(fx, 0, "tokenA", sid);
+	fw = newest(fx);
+	a.fx = fx;
+	a.sid = sid;
+	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
+	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	busy_rc = sessions_close(fx->ss, sid, fx->f[0].id, false, NULL, 0);
+	count_then = (int)sessions_count(fx->ss);
+	pthread_join(ta, NULL);
+	assert_int_equal(busy_rc, SESSIONS_BUSY);
+	assert_int_equal(count_then, 1);
+	assert_int_equal(a.rc, 0);
+	/* Nothing of the try stayed: the session serves and closes. */
+	invoke_ok(fx, sid, 0, "still open");
+	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, false, NULL,
+					0),
+			 0);
+	assert_true(wait_hung_up(&fx->fake, fw));
+	assert_int_equal(sessions_count(fx->ss), 0);
+	assert_int_equal(sessions_close(fx->ss, sid, fx->f[0].id, false, NULL,
+					0),
+			 -ERR_NO_SESSION);
 }
 
 static void
@@ -865,7 +905,8 @@ test_other_function(void **state)
 	assert_int_equal(sessions_checksum(fx->ss, sid, fx->f[1].id, "tokenA",
 					   sum, NULL, 0),
 			 -ERR_NO_SESSION);
-	assert_int_equal(sessions_close(fx->ss, sid, fx->f[1].id, NULL, 0),
+	assert_int_equal(sessions_close(fx->ss, sid, fx->f[1].id, true, NULL,
+					0),
 			 -ERR_NO_SESSION);
 	assert_int_equal(get(&fx->fake, &newest(fx)->started), 0);
 	/* Still there for its own function. */
@@ -883,7 +924,8 @@ closer_main(void *arg)
 {
 	struct invoker *iv = arg;
 
-	iv->rc = sessions_close(iv->fx->ss, iv->sid, iv->fx->f[0].id, NULL, 0);
+	iv->rc = sessions_close(iv->fx->ss, iv->sid, iv->fx->f[0].id, true,
+				NULL, 0);
 	return NULL;
 }
 
@@ -1036,7 +1078,7 @@ main(void)
 		T(test_crash),		 T(test_other_function),
 		T(test_other_owner),	 T(test_close_keeps_place),
 		T(test_refused_launch),	 T(test_idle_expiry),
-		T(test_lifetime_expiry),
+		T(test_lifetime_expiry), T(test_close_no_wait),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
