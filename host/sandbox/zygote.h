@@ -6,8 +6,8 @@
  * (ZYGOTE_HELPER under the prefix the caller runs from: the parent of its
  * executable's directory), so that no worker is a copy of the caller's
  * memory or maps the caller's libraries: a fork copies every mapping the
- * forking process has, and fnhostd's thirty libraries made each worker's
- * spawn and exit a third dearer.  The zygote probes the kernel, compiles
+ * forking process has, and fnhostd's thirty libraries made a worker's
+ * spawn about 40% dearer (bench/PROFILE.md).  The zygote probes the kernel, compiles
  * the seccomp program once, enters the namespaces all workers share
  * (network, IPC, UTS), loads the preload list, and then only answers
  * spawn requests.  Each worker is forked with CLONE_PARENT, so it is the
