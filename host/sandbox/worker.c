@@ -23,6 +23,9 @@
 
 struct worker {
 	pid_t pid;
+	/* Its process CPU-time clock, when has_clock: worker_cpu_ms(). */
+	clockid_t cpu_clock;
+	bool has_clock;
 	/* The pidfd is held only while the worker is made and reaped: a
 	 * worker is this process's child (CLONE_PARENT), and an unreaped
 	 * child's pid names it alone, so that between those kill() is as
@@ -173,7 +176,8 @@ wait_exit_polling(struct worker *w, int ms)
 
 /*
  * CPU time used by all of the worker's threads, the ended ones too, in
- * ms; -1 if unknown.  Its process CPU-time clock (clock_getcpuclockid(3))
+ * ms; -1 if unknown.  Its process CPU-time clock (clock_getcpuclockid(3),
+ * found once when the worker starts: glibc checks it with a system call)
  * reads it to the nanosecond in a third of a microsecond, a zombie's
  * too, where /proc/PID/stat had the kernel format fifty fields in 9 us
  * and counted in ticks of 10 ms: that was a tenth of fnhostd's CPU in a
@@ -184,10 +188,8 @@ static int64_t
 worker_cpu_ms(const struct worker *w)
 {
 	struct timespec ts;
-	clockid_t clock;
 
-	if (w->pid <= 0 || clock_getcpuclockid(w->pid, &clock) != 0 ||
-	    clock_gettime(clock, &ts) < 0)
+	if (!w->has_clock || clock_gettime(w->cpu_clock, &ts) < 0)
 		return -1;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -521,6 +523,7 @@ worker_start(const struct zygote_worker *spawned, const struct worker_params *p,
 		return -1;
 	}
 	w->pid = zw.pid;
+	w->has_clock = clock_getcpuclockid(w->pid, &w->cpu_clock) == 0;
 	w->pidfd = zw.pidfd;
 	w->child = true;
 	w->chan = zw.chan;

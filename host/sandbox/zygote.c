@@ -37,9 +37,8 @@ struct zygote_conf {
 	char version[16]; /* FNHOST_VERSION, and size: the same build's */
 	uint32_t size;
 	uint8_t relaxed;
-	uint8_t has_scratch_root;
 	uint32_t worker_uid, worker_gid, worker_uid_base;
-	char scratch_root[PATH_MAX];
+	char scratch_root[PATH_MAX]; /* "" for none */
 	char preload[1024];
 };
 
@@ -436,7 +435,7 @@ conf_read(int fd, struct zygote_state *zs, char *err, size_t errlen)
 		.worker_uid = c->worker_uid,
 		.worker_gid = c->worker_gid,
 		.worker_uid_base = c->worker_uid_base,
-		.scratch_root = c->has_scratch_root ? c->scratch_root : NULL,
+		.scratch_root = c->scratch_root[0] ? c->scratch_root : NULL,
 		.preload = c->preload,
 	};
 	return 0;
@@ -445,7 +444,7 @@ conf_read(int fd, struct zygote_state *zs, char *err, size_t errlen)
 int
 zygote_serve(void)
 {
-	static struct zygote_state zs;
+	struct zygote_state zs = { 0 };
 	struct hello hello = { 0 };
 
 	zs.sock = ZYGOTE_FD;
@@ -528,7 +527,6 @@ conf_pack(struct zygote_conf *c, const struct sandbox_config *cfg, char *err,
 	c->worker_uid = cfg->worker_uid;
 	c->worker_gid = cfg->worker_gid;
 	c->worker_uid_base = cfg->worker_uid_base;
-	c->has_scratch_root = cfg->scratch_root != NULL;
 	if ((cfg->scratch_root &&
 	     (size_t)snprintf(c->scratch_root, sizeof(c->scratch_root), "%s",
 			      cfg->scratch_root) >= sizeof(c->scratch_root)) ||
