@@ -1,10 +1,11 @@
 /*
  * jobs.h: a fixed set of threads for the handlers that wait on a worker
- * (opening a session, an invoke, a close, a one-shot run, a deploy), so
- * that libmicrohttpd's few event threads never block: the request's
- * connection is suspended while its job waits, and resumed when the
- * answer is ready.  Jobs run in arrival order; the queue is bounded only
- * by the connections allowed, each of which holds at most one job.
+ * (an invoke, a one-shot run, a deploy, an open with no ready session, a
+ * close while its invoke runs: routes.c), so that libmicrohttpd's few
+ * event threads never block: the request's connection is suspended while
+ * its job waits, and resumed when the answer is ready.  Jobs run in
+ * arrival order; the queue is bounded only by the connections allowed,
+ * each of which holds at most one job.
  */
 #ifndef FNHOST_JOBS_H
 #define FNHOST_JOBS_H
