@@ -28,14 +28,23 @@ struct pool *pool_new(struct zygote *z, const struct sandbox_limits *lim,
 		      unsigned int size);
 
 /* Make session l (launch.h) of a worker: a warm one when there is one,
- * else one spawned now.  A nice value other than 0 is set on the worker
- * before it loads the plugin (a session made ahead yields the CPU to
- * those in use).  Returns 0 and fills out, or -ERR_IO when no worker can
- * be spawned and launch_session()'s kinds, with a reason in err.  l's log
- * context is the session's either way (released when this fails). */
+ * else one spawned now.  Returns 0 and fills out, or -ERR_IO when no
+ * worker can be spawned and launch_session()'s kinds, with a reason in
+ * err.  l's log context is the session's either way (released when this
+ * fails). */
 int pool_launch(struct pool *p, const struct config *cfg,
-		const struct launch *l, int nice, struct launched *out,
-		char *err, size_t errlen);
+		const struct launch *l, struct launched *out, char *err,
+		size_t errlen);
+
+/* pool_launch() for a session made ahead of its client, by a thread of
+ * the lowest priority: with the pool empty it waits up to a second for
+ * the refill thread's next worker before spawning one itself, so that it
+ * seldom holds the zygote's lock that requests wait on.  A nice value
+ * other than 0 is set on the worker before it loads the plugin (it
+ * yields the CPU to the sessions in use). */
+int pool_launch_ahead(struct pool *p, const struct config *cfg,
+		      const struct launch *l, int nice, struct launched *out,
+		      char *err, size_t errlen);
 
 /* Stop the refill thread, let every warm worker go and reap it, and free
  * the pool.  NULL is a no-op. */

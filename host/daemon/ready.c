@@ -6,8 +6,10 @@
  * held while a worker is made or ended.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +113,7 @@ fail:
 
 static int
 launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
-	   const char *bundle_path, int nice, struct launched *out, char *err,
+	   const char *bundle_path, bool ahead, struct launched *out, char *err,
 	   size_t errlen)
 {
 	struct launch l = {
@@ -145,7 +147,12 @@ launch_for(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 		rc = err_set(err, errlen, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	rc = pool_launch(rs->pool, rs->cfg, &l, nice, out, err, errlen);
+	if (ahead)
+		rc = pool_launch_ahead(rs->pool, rs->cfg, &l,
+				       rs->renice ? AHEAD_NICE : 0, out, err,
+				       errlen);
+	else
+		rc = pool_launch(rs->pool, rs->cfg, &l, out, err, errlen);
 out:
 	secrets_wipe(secrets, secrets_len);
 	close(l.plugin_memfd);
@@ -157,7 +164,8 @@ ready_launch(struct ready_set *rs, const struct store_function *f,
 	     int bundle_fd, const char *bundle_path, struct launched *out,
 	     char *err, size_t errlen)
 {
-	return launch_for(rs, f, bundle_fd, bundle_path, 0, out, err, errlen);
+	return launch_for(rs, f, bundle_fd, bundle_path, false, out, err,
+			  errlen);
 }
 
 static void
@@ -236,6 +244,7 @@ ready_want(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 	   const char *bundle_path)
 {
 	struct ready_job *j;
+	bool queued = false;
 
 	if (!rs->cfg->warm_sessions)
 		return;
@@ -256,9 +265,13 @@ ready_want(struct ready_set *rs, const struct store_function *f, int bundle_fd,
 	}
 	j->f = *f;
 	rs->njobs++;
-	pthread_cond_signal(&rs->work);
+	queued = true;
 out:
 	pthread_mutex_unlock(&rs->lock);
+	/* After the unlock: a readier woken under it would only wait for
+	 * the lock, and the caller be woken again to hand it over. */
+	if (queued)
+		pthread_cond_signal(&rs->work);
 }
 
 /* Keep r, making room by dropping the oldest ready session if need be. */
@@ -309,8 +322,7 @@ make(struct ready_set *rs, struct ready_job *j)
 	memset(&r, 0, sizeof(r));
 	memcpy(r.function_id, j->f.id, sizeof(r.function_id));
 	memcpy(r.plugin_sha256, j->f.plugin_sha256, 32);
-	if (launch_for(rs, &j->f, j->bundle_fd, j->bundle_path,
-		       rs->renice ? AHEAD_NICE : 0, &r.s, err,
+	if (launch_for(rs, &j->f, j->bundle_fd, j->bundle_path, true, &r.s, err,
 		       sizeof(err)) < 0) {
 		log_msg(LOG_LEVEL_WARN,
 			"function=%s event=ready_failed msg=\"%s\"", j->f.id,
@@ -321,12 +333,38 @@ make(struct ready_set *rs, struct ready_job *j)
 	keep(rs, &r);
 }
 
+/*
+ * The readier's work is made ahead, for no one waiting: it takes only CPU
+ * that nothing else wants.  A request-path thread woken on its CPU takes
+ * it at once, and the scheduler places woken threads on a CPU that runs
+ * only this one as on an idle CPU.  Without it the readier, which slept
+ * since the last open, was woken by each open and took the event
+ * thread's CPU for the 150-200 us of making the next session, before
+ * that open's answer had been sent (bench/PROFILE.md).  The locks it
+ * shares with requests are held for a few instructions, but for two: the
+ * secrets' (shared, while a function's are read for its worker: only a
+ * change of a secret waits on it) and the zygote's, which the pool spares
+ * it (pool_launch_ahead()).  Any thread may lower its own priority so; a
+ * failure only leaves it as it was.
+ */
+static void
+idle_priority(void)
+{
+	const struct sched_param none = { .sched_priority = 0 };
+
+	if (sched_setscheduler(0, SCHED_IDLE, &none) < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"event=ready msg=\"cannot make the readier idle: %s\"",
+			strerror(errno));
+}
+
 static void *
 readier_main(void *arg)
 {
 	struct ready_set *rs = arg;
 	struct ready_job j;
 
+	idle_priority();
 	pthread_mutex_lock(&rs->lock);
 	for (;;) {
 		while (!rs->stop && rs->njobs == 0)

@@ -4,8 +4,10 @@
  *
  * Once a session of a function opens, a thread of the set makes the next
  * one for that function ahead of time (a worker from the warm pool, the
- * plugin loaded, init() run, an empty scratch dir), at a lower priority
- * than the sessions in use, so that the next open only hands it over.  At
+ * plugin loaded, init() run, an empty scratch dir), so that the next open
+ * only hands it over.  The thread runs as SCHED_IDLE, on CPU time no
+ * request wants, and as root the worker it makes has a nice value of 10
+ * until it is handed over, below the sessions in use.  At
  * most cfg->warm_sessions exist, up to two per function; one unused past
  * session_idle is dropped by ready_drop().  All calls are thread-safe.
  */

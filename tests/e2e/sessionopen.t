@@ -45,6 +45,23 @@ def wait_ready(d, n, timeout=10):
         time.sleep(0.05)
 
 
+SCHED_IDLE = 5  # sched_setscheduler(2)'s policy number, <linux/sched.h>
+
+
+def policies(pid):
+    """The scheduling policy of each of pid's threads: field 41 of
+    /proc/PID/task/TID/stat (proc(5)), counted from after the name."""
+    out = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # the thread ended meanwhile
+        out.append(int(rest[41 - 3]))
+    return out
+
+
 def deploy_echo(d, tmp):
     with open(DEVPUB, "rb") as f:
         st, _ = d.json("POST", "/v1/trust", f.read(), d.admin)
@@ -102,6 +119,10 @@ def with_ready(d, tmp):
     m = wait_ready(d, 1)
     tap(m["fnhost_sessions_ready"] >= 1,
         "the ready session taken is made again", m)
+    pol = policies(d.pid)
+    tap(pol.count(SCHED_IDLE) == 1 and len(pol) > 2,
+        "the thread that makes sessions ahead runs as SCHED_IDLE, and no "
+        "other of fnhostd's", pol)
     works(d, o["session"], tok, "taken ready")
     works(d, first["session"], tok, "launched")
     # More opens than are ready: those past them launch.
