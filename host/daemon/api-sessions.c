@@ -158,9 +158,22 @@ api_session_open_try(struct request *rq, struct reply *rep)
 				 sizeof(err));
 	if (rc == SESSIONS_NOT_READY)
 		return false;
+	if (rc == 0) {
+		rq->refill = true;
+		rq->refill_f = f;
+	}
 	if (open_result(rc, &f, &opened, checksum, err, rep) == 0)
 		reply_opened(rep, &opened, checksum);
 	return true;
+}
+
+void
+api_session_open_end(struct request *rq)
+{
+	if (!rq->refill)
+		return;
+	rq->refill = false;
+	sessions_want_ready(rq->srv->sessions, &rq->refill_f);
 }
 
 /* The output of a successful invoke, with the attestation headers: the

@@ -131,6 +131,12 @@ struct request {
 	/* An invoke's place in its session's queue (session.h); http.c
 	 * sets it to hand the request back to a handler thread. */
 	struct session_waiter wait;
+	/* A session of refill_f made ahead was handed over on the event
+	 * thread: its replacement is asked for once the answer is sent
+	 * (api_session_open_end()), so that the thread making it does not
+	 * take the CPU from the answer on its way. */
+	bool refill;
+	struct store_function refill_f;
 };
 
 /* What a handler answers. */
@@ -228,6 +234,9 @@ void api_deploy_refuse(struct server *srv, struct reply *rep, int rc,
 
 /* api-sessions.c */
 void api_session_open(struct request *rq, struct reply *rep);
+/* The open's work left for after its answer is sent, or for when the
+ * client has gone first; called once for every request. */
+void api_session_open_end(struct request *rq);
 bool api_session_open_try(struct request *rq, struct reply *rep);
 void api_session_invoke(struct request *rq, struct reply *rep);
 void api_session_close(struct request *rq, struct reply *rep);

@@ -423,6 +423,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (x->done.resp)
 		MHD_destroy_response(x->done.resp);
 	api_deploy_end(&x->rq);
+	api_session_open_end(&x->rq);
 	free(x->rq.body);
 	free(x);
 	*con_cls = NULL;

@@ -778,8 +778,13 @@ sessions_open_ready(struct sessions *ss, const struct store_function *f,
 		return SESSIONS_NOT_READY;
 	}
 	finish_open(ss, s, out);
-	ss->mk->want(ss->mk_ctx, f, -1, NULL);
 	return 0;
+}
+
+void
+sessions_want_ready(struct sessions *ss, const struct store_function *f)
+{
+	ss->mk->want(ss->mk_ctx, f, -1, NULL);
 }
 
 int

@@ -75,9 +75,10 @@ int sessions_open(struct sessions *ss, const struct store_function *f,
 		  size_t errlen);
 
 /* sessions_open() when a session of f made ahead is ready: it is handed
- * over, and the next one asked for, without the bundle, any disk or any
- * wait on a worker, so that the call may run on libmicrohttpd's event
- * thread.  Returns what sessions_open() does, or SESSIONS_NOT_READY
+ * over without the bundle, any disk or any wait on a worker, so that the
+ * call may run on libmicrohttpd's event thread.  Its replacement is not
+ * asked for: the caller does so with sessions_want_ready() once the
+ * open's answer is sent, not before.  Returns what sessions_open() does, or SESSIONS_NOT_READY
  * when no session of f is ready: then nothing is left changed (none
  * reserved or refused; one taken by another caller meanwhile has the
  * place reserved for it given back, no refusal counted) and the caller
@@ -86,6 +87,12 @@ int sessions_open(struct sessions *ss, const struct store_function *f,
 int sessions_open_ready(struct sessions *ss, const struct store_function *f,
 			const char *owner, const char *target,
 			struct session_opened *out, char *err, size_t errlen);
+
+/* Ask for a session of f to be made ahead, unless enough are there or
+ * coming: after sessions_open_ready() took one.  The thread that makes
+ * it opens f's bundle from the store; the call touches no disk and
+ * waits on nothing but a lock held for a few instructions. */
+void sessions_want_ready(struct sessions *ss, const struct store_function *f);
 
 #define SESSIONS_NOT_READY 2
 #define SESSIONS_BUSY 3

@@ -716,12 +716,14 @@ test_open_ready(void **state)
 	assert_int_equal(atomic_load(&fx->m.sessions_refused), 0);
 	assert_int_equal(get(&fx->fake, &fx->fake.wanted), 0);
 	open_ok(fx, 0, "tokenA", sid);
-	/* The one made ahead is handed over, and the next one asked for
-	 * without a bundle. */
+	/* The one made ahead is handed over; the next one is asked for by
+	 * sessions_want_ready() alone, without a bundle. */
 	assert_int_equal(open_ready(fx, 0, "tokenA", sid2), 0);
 	assert_string_not_equal(sid, sid2);
 	assert_int_equal(get(&fx->fake, &fx->fake.taken), 1);
 	assert_int_equal(get(&fx->fake, &fx->fake.launched), 1);
+	assert_int_equal(get(&fx->fake, &fx->fake.wanted), 1);
+	sessions_want_ready(fx->ss, &fx->f[0]);
 	assert_int_equal(get(&fx->fake, &fx->fake.wanted), 2);
 	assert_int_equal(atomic_load(&fx->m.sessions_total), 2);
 	invoke_ok(fx, sid2, 0, "ready");
