@@ -30,6 +30,11 @@
  * falls on all of them alike.  p50 and p90 in microseconds.  Nothing here asserts a
  * time: a figure is for a reader, and a shared machine is noisy.
  *
+ * Then the requests a client makes now and then, each after a pause of
+ * QUIET_US with nothing running (plain GET, healthz, open pinned): what
+ * is cold then (caches, a CPU gone idle, a thread that slept) the
+ * interleaved rounds, one request hard on another, never show.
+ *
  * Last, with SESSIONS, that many sessions open at once (each invoked
  * once, then all closed), fnhostd's RSS and its workers' mean PSS.
  *
@@ -887,6 +892,48 @@ ratio(const char *what, const double *p50, const double *p90, enum fig f,
 	       p90[f] / p90[of], fig_name[of]);
 }
 
+/* ---- requests after a pause --------------------------------------------- */
+
+/* The pause before each: long enough for every refill and reap the last
+ * request set going to end, and for the CPUs to go idle. */
+#define QUIET_US 3000
+
+static const enum fig quiet_figs[] = { F_GET, F_HEALTHZ, F_OPEN };
+#define QUIET_N (sizeof(quiet_figs) / sizeof(quiet_figs[0]))
+
+/* n rounds of each of quiet_figs after a pause, in turn; their p50 and
+ * p90, and the ratios to the plain GET's. */
+static void
+quiet(struct bench *b, int n)
+{
+	double *t[QUIET_N], p50[QUIET_N], p90[QUIET_N];
+	size_t f;
+	int r;
+
+	for (f = 0; f < QUIET_N; f++)
+		if (!(t[f] = calloc((size_t)n, sizeof(double))))
+			die("out of memory");
+	for (r = 0; r < n; r++)
+		for (f = 0; f < QUIET_N; f++) {
+			usleep(QUIET_US);
+			t[f][r] = timed(b, quiet_figs[f]);
+		}
+	printf("after a %d ms pause each, %d rounds (what a client that calls "
+	       "now and then sees):\n",
+	       QUIET_US / 1000, n);
+	printf("  %-16s %9s %9s\n", "figure", "p50 us", "p90 us");
+	for (f = 0; f < QUIET_N; f++) {
+		pct(t[f], n, &p50[f], &p90[f]);
+		printf("  %-16s %9.1f %9.1f", fig_name[quiet_figs[f]], p50[f],
+		       p90[f]);
+		if (f)
+			printf("  %5.2fx (p90 %5.2fx) plain GET",
+			       p50[f] / p50[0], p90[f] / p90[0]);
+		printf("\n");
+		free(t[f]);
+	}
+}
+
 /* Descriptors fnhostd holds per open session: its worker's channel
  * (worker.c holds the pidfd and launch.c the scratch dir's only while the
  * worker is made). */
@@ -1098,6 +1145,7 @@ main(int argc, char **argv)
 	       "forks/s", 1e6 / p50[F_FORK], bare_rate[windows / 2],
 	       fn_rate[windows / 2]);
 
+	quiet(&b, rounds / 4);
 	if (many)
 		many_sessions(&b, (size_t)many);
 
