@@ -47,7 +47,7 @@ struct session_opened {
  * (pool.h, cfg->warm_workers) makes every call to it.  Every worker is
  * under lim (launch_config()).  Each worker gets the secrets of its
  * function's name from sec (secrets.h; NULL: none) as it is made; the
- * sessions made ahead after sessions_open_ready() have their bundle
+ * sessions made ahead for sessions_want_ready() have their bundle
  * opened from store.  cfg, z, m, sec and store must outlive the table.
  * Call after the last fork of the process. */
 struct sessions *sessions_new(const struct config *cfg, struct zygote *z,

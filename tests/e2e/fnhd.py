@@ -4,6 +4,7 @@
     with d:                                # start(); stop() at the end
         st, body, hdrs = d.request("GET", "/healthz")
         st, obj = d.json("POST", "/v1/trust", pub, d.admin)
+        st = d.trust_dev_key()                      # the same, for DEVPUB
         st, obj = d.deploy(sign(tmp, so, "echo"))   # multipart, with curl
         fid = d.deploy_cli(bundle)                  # or with fnhost deploy
         r = d.fnhost(["token", "create", fid], token=d.admin)
@@ -267,6 +268,12 @@ class Daemon:
         st, o = self.json("POST", "/v1/functions/%s/tokens" % fid,
                           json.dumps(body), self.admin)
         return o["token"] if st == 201 else None
+
+    def trust_dev_key(self):
+        """Trust the development publisher key (DEVPUB); the status."""
+        with open(DEVPUB, "rb") as f:
+            st, _ = self.json("POST", "/v1/trust", f.read(), self.admin)
+        return st
 
     def deploy(self, bundle_dir, token=None):
         """POST a bundle with curl -F, one part per file; (status, the

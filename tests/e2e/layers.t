@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhd import BUILD, DEVPUB, Daemon, DaemonError, sign  # noqa: E402
+from fnhd import BUILD, Daemon, DaemonError, sign  # noqa: E402
 from fnhtap import done, skip, tap  # noqa: E402
 
 PLUGINS = os.path.join(BUILD, "tests", "plugins")
@@ -135,8 +135,7 @@ def full_host(tmp):
             tap(pool and mnt_ns(pool[0]) == mnt_ns(d.pid),
                 "without a mount namespace the worker has fnhostd's", pool)
 
-        with open(DEVPUB, "rb") as f:
-            d.json("POST", "/v1/trust", f.read(), d.admin)
+        d.trust_dev_key()
         echo = deploy(d, tmp, "echo")
         sid, tok = session(d, echo)
         st, body, _ = d.request("POST", "/v1/sessions/%s/invoke" % sid,
@@ -211,8 +210,7 @@ def refuse_and_lax(tmp):
             tap(pool and all(mnt_ns(p) == mnt_ns(d.pid) for p in pool),
                 "and it is true: the worker shares fnhostd's mount "
                 "namespace", pool)
-        with open(DEVPUB, "rb") as f:
-            d.json("POST", "/v1/trust", f.read(), d.admin)
+        d.trust_dev_key()
         echo = deploy(d, tmp, "echo")
         sid, tok = session(d, echo)
         st, body, _ = d.request("POST", "/v1/sessions/%s/invoke" % sid,

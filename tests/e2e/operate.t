@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhd import (BUILD, DEVPUB, FNHOSTD, Daemon)  # noqa: E402
+from fnhd import (BUILD, FNHOSTD, Daemon)  # noqa: E402
 from fnhtap import done, tap  # noqa: E402
 
 
@@ -53,8 +53,7 @@ def rotation(tmp):
     d = Daemon(os.path.join(tmp, "rot"))
     with d:
         old_admin = d.admin
-        st, o = d.json("POST", "/v1/trust", open(DEVPUB, "rb").read(),
-                       d.admin)
+        d.trust_dev_key()
         st, f = d.deploy(os.path.join(BUILD, "plugins", "hide_and_seek"))
         tok = d.token(f["id"])
         r = fnhostd("-R", "admin-token", "-c", d.conf, "-d", d.data)
@@ -95,7 +94,7 @@ def restore(tmp):
     os.makedirs(os.path.join(tmp, "a"))
     a = Daemon(os.path.join(tmp, "a"))
     with a:
-        a.json("POST", "/v1/trust", open(DEVPUB, "rb").read(), a.admin)
+        a.trust_dev_key()
         st, f = a.deploy(os.path.join(BUILD, "plugins", "hide_and_seek"))
         tok = a.token(f["id"])
     os.makedirs(os.path.join(tmp, "b"))

@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
+from fnhd import BUILD, Daemon, sign  # noqa: E402
 from fnhtap import done, require, tap, Stop  # noqa: E402
 
 ANYONE, ADMIN, TOKEN, TOKEN_ID = "anyone", "admin", "token", "token_id"
@@ -74,8 +74,7 @@ def main():
 
 
 def run_all(d, tmp):
-    with open(DEVPUB, "rb") as f:
-        st, _ = d.json("POST", "/v1/trust", f.read(), d.admin)
+    st = d.trust_dev_key()
     require(st == 201, "trust the development key", st)
     echo = os.path.join(BUILD, "tests", "plugins", "echo", "plugin.so")
     st, a = d.deploy(sign(tmp, echo, "echo"))

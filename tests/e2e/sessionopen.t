@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fnhd import BUILD, DEVPUB, Daemon, sign  # noqa: E402
+from fnhd import BUILD, Daemon, sign  # noqa: E402
 from fnhtap import Stop, done, require, tap  # noqa: E402
 
 WRONG_PIN = "0" * 64
@@ -63,8 +63,7 @@ def policies(pid):
 
 
 def deploy_echo(d, tmp):
-    with open(DEVPUB, "rb") as f:
-        st, _ = d.json("POST", "/v1/trust", f.read(), d.admin)
+    st = d.trust_dev_key()
     require(st == 201, "trust the development key", st)
     so = os.path.join(BUILD, "tests", "plugins", "echo", "plugin.so")
     st, f = d.deploy(sign(tmp, so, "echo"))

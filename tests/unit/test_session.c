@@ -756,6 +756,23 @@ invoker_main(void *arg)
 	return NULL;
 }
 
+/* Open a session of function 0 for tokenA into sid and run a's invoke on
+ * it in thread *t: the session's worker, once the invoke has reached it
+ * (the test fails when it does not within a second). */
+static struct fake_worker *
+open_busy(struct fx *fx, char sid[33], struct invoker *a, pthread_t *t)
+{
+	struct fake_worker *fw;
+
+	open_ok(fx, 0, "tokenA", sid);
+	fw = newest(fx);
+	a->fx = fx;
+	a->sid = sid;
+	assert_int_equal(pthread_create(t, NULL, invoker_main, a), 0);
+	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	return fw;
+}
+
 static void
 test_invokes_in_order(void **state)
 {
@@ -809,12 +826,7 @@ test_close_waits_for_invoke(void **state)
 	char sid[33], out[SESSION_ERR_MAX];
 
 	start(fx);
-	open_ok(fx, 0, "tokenA", sid);
-	fw = newest(fx);
-	a.fx = fx;
-	a.sid = sid;
-	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
-	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	fw = open_busy(fx, sid, &a, &ta);
 
 	close_rc = sessions_close(fx->ss, sid, fx->f[0].id, true, NULL, 0);
 	answered = get(&fx->fake, &fw->answered);
@@ -848,12 +860,7 @@ test_close_no_wait(void **state)
 	char sid[33];
 
 	start(fx);
-	open_ok(fx, 0, "tokenA", sid);
-	fw = newest(fx);
-	a.fx = fx;
-	a.sid = sid;
-	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
-	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	fw = open_busy(fx, sid, &a, &ta);
 	busy_rc = sessions_close(fx->ss, sid, fx->f[0].id, false, NULL, 0);
 	count_then = (int)sessions_count(fx->ss);
 	pthread_join(ta, NULL);
@@ -946,12 +953,9 @@ test_close_keeps_place(void **state)
 
 	fx->cfg.sessions_per_token = 1;
 	start(fx);
-	open_ok(fx, 0, "tokenA", sid);
-	fw = newest(fx);
-	a.fx = c.fx = fx;
-	a.sid = c.sid = sid;
-	assert_int_equal(pthread_create(&ta, NULL, invoker_main, &a), 0);
-	assert_true(wait_for(&fx->fake, &fw->started, 1));
+	fw = open_busy(fx, sid, &a, &ta);
+	c.fx = fx;
+	c.sid = sid;
 	assert_int_equal(pthread_create(&tc, NULL, closer_main, &c), 0);
 	for (i = 0; i < 1000 && sessions_count(fx->ss) > 0; i++)
 		sleep_ms(1);
